@@ -124,7 +124,7 @@ type Assign struct {
 }
 
 // Pos is where the statement starts.
-func (a *Assign) Pos() Pos { return a.P }
+func (a *Assign) Pos() Pos  { return a.P }
 func (a *Assign) stmtNode() {}
 
 // IfStmt is if Cond then Then [else Else].
@@ -136,7 +136,7 @@ type IfStmt struct {
 }
 
 // Pos is where the statement starts.
-func (s *IfStmt) Pos() Pos { return s.P }
+func (s *IfStmt) Pos() Pos  { return s.P }
 func (s *IfStmt) stmtNode() {}
 
 // ---- lexer ----
@@ -224,7 +224,7 @@ var keywords = map[string]bool{
 }
 
 func (p *parser) peek() token { return p.toks[p.i] }
-func (p *parser) next() token  { t := p.toks[p.i]; p.i++; return t }
+func (p *parser) next() token { t := p.toks[p.i]; p.i++; return t }
 
 func (p *parser) fail(t token, format string, args ...any) {
 	panic(&SyntaxError{t.off, fmt.Sprintf(format, args...)})
