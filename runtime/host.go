@@ -1,0 +1,62 @@
+package runtime
+
+import (
+	"context"
+	"sync"
+
+	"github.com/meerkat-go/dslmachine/runtime/visibility"
+)
+
+// Host is the LLM side of a session as the control plane sees it (upstream
+// SessionLlmReconfigureHost, machine-facts §5). Implementations must be safe
+// for concurrent use and should honour ctx cancellation. Errors are passed
+// through to the caller of the flow; return the typed errors of this
+// package (for example a *ValidationError for an unknown model) so callers
+// can classify them.
+type Host interface {
+	// HydrateSessionLlmState reads the live session's identity, durable
+	// visibility state (the default if absent), capability surface (nil
+	// and Unresolved when no model profile is known) and base tool names.
+	// A discarded session is rebuilt from its durable state.
+	HydrateSessionLlmState(ctx context.Context, session SessionID) (HydratedSessionLlmState, error)
+	// ResolveTargetSessionLlmIdentity merges the request into the current
+	// identity (model, provider, provider params and auth binding,
+	// honouring the Clear flags) and looks up the target's capability
+	// surface. An unknown target model is a *ValidationError.
+	ResolveTargetSessionLlmIdentity(ctx context.Context, request ReconfigureRequest, current LlmIdentity) (ResolvedTarget, error)
+	// ApplyLiveSessionLlmIdentity hot-swaps the live session's client onto
+	// the identity. It does not persist.
+	ApplyLiveSessionLlmIdentity(ctx context.Context, session SessionID, identity LlmIdentity) error
+	// ApplyLiveSessionToolVisibilityState sets the live session's tool
+	// visibility state; nil resets it to the default.
+	ApplyLiveSessionToolVisibilityState(ctx context.Context, session SessionID, state *visibility.State) error
+	// PersistLiveSession persists the live session now.
+	PersistLiveSession(ctx context.Context, session SessionID) error
+	// DiscardLiveSession drops the live in-memory session, so that it is
+	// rebuilt from the durable store on next use.
+	DiscardLiveSession(ctx context.Context, session SessionID) error
+}
+
+// hostSlot holds the installed Host, if any. The zero value holds none.
+type hostSlot struct {
+	mu   sync.RWMutex
+	host Host
+}
+
+// set installs h; nil uninstalls the current host.
+func (s *hostSlot) set(h Host) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.host = h
+}
+
+// get returns the installed host, or an *InternalError wrapping
+// ErrHostNotConfigured when there is none.
+func (s *hostSlot) get() (Host, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.host == nil {
+		return nil, &InternalError{Err: ErrHostNotConfigured}
+	}
+	return s.host, nil
+}
