@@ -1,0 +1,3 @@
+package gen
+
+//go:generate go run ../cmd/dslgen generate -spec ../spec/machine.yaml -out . -package gen
