@@ -14,7 +14,7 @@ generate:
 
 ## verify: regenerate into a temporary directory and fail on any difference (drift check)
 verify:
-	@$(GO) run ./cmd/dslgen verify
+	@scripts/verify.sh
 
 ## vet: go vet and gofmt
 vet:
