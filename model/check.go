@@ -178,7 +178,7 @@ func (s *scope) sameTypeHint(list []Expr, hint *Type) (*Type, []Expr) {
 		if t == nil {
 			t = r.Type()
 		} else if !r.Type().Equal(t) {
-			s.e.add(r.Pos(), "type mismatch: %s and %s", t, r.Type())
+			s.e.add(r.Pos(), "type mismatch in %s: %s compared or combined with %s", s.what, t, r.Type())
 			ok = false
 		}
 	}

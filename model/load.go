@@ -502,7 +502,7 @@ func (l *loader) params(n *yaml.Node, what string) []*Param {
 func (l *loader) loadInputs(n *yaml.Node) {
 	for _, p := range l.pairs(n, "inputs") {
 		name := l.ident(p.k, "input name")
-		if !l.declareType(p.k, name, "input "+name) {
+		if !l.declareType(p.k, name, "input "+name) && l.m.Input(name) != nil {
 			continue
 		}
 		in := &Input{Name: name, Index: len(l.m.Inputs), Pos: l.pos(p.k)}
@@ -514,7 +514,7 @@ func (l *loader) loadInputs(n *yaml.Node) {
 func (l *loader) loadEffects(n *yaml.Node) {
 	for _, p := range l.pairs(n, "effects") {
 		name := l.ident(p.k, "effect name")
-		if !l.declareType(p.k, name, "effect "+name) {
+		if !l.declareType(p.k, name, "effect "+name) && l.effects[name] != nil {
 			continue
 		}
 		ef := &Effect{Name: name, Index: len(l.m.Effects), Pos: l.pos(p.k)}
