@@ -1,0 +1,94 @@
+package model
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// jsonValue converts a value of a type to its JSON form, the same form the
+// generated code uses: bools, numbers, enum names, id strings, and null or
+// the inner value for options.
+func jsonValue(t *Type, v Value) any {
+	if t.Kind == KindOption {
+		if !v.Some {
+			return nil
+		}
+		return jsonValue(t.Elem, v.Unwrap())
+	}
+	switch t.Kind {
+	case KindBool:
+		return v.Bool()
+	case KindUint:
+		return json.Number(fmt.Sprint(v.N))
+	case KindEnum:
+		if int(v.N) < len(t.Enum.Values) {
+			return t.Enum.Values[v.N]
+		}
+		return fmt.Sprintf("%s(%d)", t.Enum.Name, v.N)
+	case KindID:
+		return v.S
+	}
+	return nil
+}
+
+// FormatValue renders a value of a type for people: 3, true, Idle, "s1", none, some(3).
+func FormatValue(t *Type, v Value) string {
+	if t.Kind == KindOption {
+		if !v.Some {
+			return "none"
+		}
+		return "some(" + FormatValue(t.Elem, v.Unwrap()) + ")"
+	}
+	if t.Kind == KindID {
+		return fmt.Sprintf("%q", v.S)
+	}
+	return fmt.Sprint(jsonValue(t, v))
+}
+
+// StateJSON renders a state as a JSON object keyed by field name.
+func (m *Machine) StateJSON(s State) ([]byte, error) {
+	obj := make(map[string]any, len(m.Fields))
+	for _, f := range m.Fields {
+		obj[f.Name] = jsonValue(f.Type, s[f.Index])
+	}
+	return json.Marshal(obj)
+}
+
+// InputJSON renders an input as {"input": name, "args": {...}}, the form the
+// generated DecodeInput reads.
+func (m *Machine) InputJSON(in InputValue) ([]byte, error) {
+	args := make(map[string]any, len(in.Args))
+	for i, p := range in.Input.Params {
+		args[p.Name] = jsonValue(p.Type, in.Args[i])
+	}
+	return json.Marshal(map[string]any{"input": in.Input.Name, "args": args})
+}
+
+// EffectsJSON renders effects as [{"effect": name, "fields": {...}}, ...].
+func (m *Machine) EffectsJSON(fx []EffectValue) ([]byte, error) {
+	list := make([]any, len(fx))
+	for i, e := range fx {
+		fields := make(map[string]any, len(e.Fields))
+		for j, p := range e.Effect.Fields {
+			fields[p.Name] = jsonValue(p.Type, e.Fields[j])
+		}
+		list[i] = map[string]any{"effect": e.Effect.Name, "fields": fields}
+	}
+	return json.Marshal(list)
+}
+
+// FormatInput renders an input for people: Name{param: value, ...}.
+func FormatInput(in InputValue) string {
+	s := in.Input.Name
+	if len(in.Args) == 0 {
+		return s
+	}
+	s += "{"
+	for i, p := range in.Input.Params {
+		if i > 0 {
+			s += ", "
+		}
+		s += p.Name + ": " + FormatValue(p.Type, in.Args[i])
+	}
+	return s + "}"
+}
