@@ -1,0 +1,65 @@
+package conformance
+
+import (
+	"encoding/json"
+
+	"github.com/meerkat-go/dslmachine/gen"
+	"github.com/meerkat-go/dslmachine/internal/specgen/doorlock"
+	"github.com/meerkat-go/dslmachine/internal/specgen/tcpconnection"
+)
+
+// Case is a spec and its generated package.
+type Case struct {
+	Name string
+	// Spec is the spec's path relative to the module root.
+	Spec      string
+	Generated Generated
+}
+
+// Cases returns every spec of this repository with its generated package.
+func Cases() []Case {
+	return []Case{
+		{Name: "Meerkat", Spec: "spec/machine.yaml", Generated: Generated{
+			Initial: func() any { return gen.Initial() },
+			Step: func(s, in any) (any, any, error) {
+				n, fx, err := gen.Step(s.(gen.State), in.(gen.Input))
+				return n, fx, err
+			},
+			DecodeInput:     func(b []byte) (any, error) { return gen.DecodeInput(b) },
+			CheckInvariants: func(s any) error { return s.(gen.State).CheckInvariants() },
+			UnmarshalState: func(b []byte) (any, error) {
+				var s gen.State
+				err := json.Unmarshal(b, &s)
+				return s, err
+			},
+		}},
+		{Name: "DoorLock", Spec: "spec/examples/doorlock.yaml", Generated: Generated{
+			Initial: func() any { return doorlock.Initial() },
+			Step: func(s, in any) (any, any, error) {
+				n, fx, err := doorlock.Step(s.(doorlock.State), in.(doorlock.Input))
+				return n, fx, err
+			},
+			DecodeInput:     func(b []byte) (any, error) { return doorlock.DecodeInput(b) },
+			CheckInvariants: func(s any) error { return s.(doorlock.State).CheckInvariants() },
+			UnmarshalState: func(b []byte) (any, error) {
+				var s doorlock.State
+				err := json.Unmarshal(b, &s)
+				return s, err
+			},
+		}},
+		{Name: "TcpConnection", Spec: "spec/examples/tcp.yaml", Generated: Generated{
+			Initial: func() any { return tcpconnection.Initial() },
+			Step: func(s, in any) (any, any, error) {
+				n, fx, err := tcpconnection.Step(s.(tcpconnection.State), in.(tcpconnection.Input))
+				return n, fx, err
+			},
+			DecodeInput:     func(b []byte) (any, error) { return tcpconnection.DecodeInput(b) },
+			CheckInvariants: func(s any) error { return s.(tcpconnection.State).CheckInvariants() },
+			UnmarshalState: func(b []byte) (any, error) {
+				var s tcpconnection.State
+				err := json.Unmarshal(b, &s)
+				return s, err
+			},
+		}},
+	}
+}
