@@ -154,4 +154,7 @@ func TestConformanceDetectsDifferences(t *testing.T) {
 
 type testingWriter struct{ t *testing.T }
 
-func (w testingWriter) Write(b []byte) (int, error) { w.t.Log(strings.TrimSpace(string(b))); return len(b), nil }
+func (w testingWriter) Write(b []byte) (int, error) {
+	w.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
