@@ -1,0 +1,247 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/meerkat-go/dslmachine/gen"
+	"github.com/meerkat-go/dslmachine/runtime/visibility"
+)
+
+// Defaults of the control plane's configuration.
+const (
+	// DefaultBoundaryDeadline bounds the wait for a safe turn boundary in a
+	// live topology reconfigure, as upstream does.
+	DefaultBoundaryDeadline = time.Second
+	// DefaultCleanupTimeout bounds the host calls a flow makes to clean up
+	// after a failure (rollback and discard); they run even when the
+	// caller's context has ended.
+	DefaultCleanupTimeout = 5 * time.Second
+)
+
+// ControlPlane is the Meerkat session control plane: a registry of
+// sessions, each with its generated machine state behind its own lock, its
+// cached LLM state and its tool visibility state, plus the flows that drive
+// them through the Host. Sessions are independent. All methods are safe for
+// concurrent use. Create one with New.
+type ControlPlane struct {
+	host             hostSlot
+	boundaryDeadline time.Duration
+	cleanupTimeout   time.Duration
+
+	mu       sync.RWMutex
+	sessions map[SessionID]*session
+}
+
+// Option configures a ControlPlane.
+type Option func(*ControlPlane)
+
+// WithHost installs the host at construction; see SetHost.
+func WithHost(h Host) Option { return func(cp *ControlPlane) { cp.host.set(h) } }
+
+// WithBoundaryDeadline sets how long a live topology reconfigure waits for
+// the session's turn to reach a safe boundary (default
+// DefaultBoundaryDeadline). A non-positive value selects the default.
+func WithBoundaryDeadline(d time.Duration) Option {
+	return func(cp *ControlPlane) {
+		if d > 0 {
+			cp.boundaryDeadline = d
+		}
+	}
+}
+
+// WithCleanupTimeout sets the bound on cleanup host calls (default
+// DefaultCleanupTimeout). A non-positive value selects the default.
+func WithCleanupTimeout(d time.Duration) Option {
+	return func(cp *ControlPlane) {
+		if d > 0 {
+			cp.cleanupTimeout = d
+		}
+	}
+}
+
+// New returns a control plane with no sessions, configured by opts.
+func New(opts ...Option) *ControlPlane {
+	cp := &ControlPlane{
+		boundaryDeadline: DefaultBoundaryDeadline,
+		cleanupTimeout:   DefaultCleanupTimeout,
+		sessions:         make(map[SessionID]*session),
+	}
+	for _, o := range opts {
+		o(cp)
+	}
+	return cp
+}
+
+// SetHost installs the host used by the LLM flows; nil uninstalls it. A
+// flow that needs the host while none is installed fails with an
+// *InternalError wrapping ErrHostNotConfigured.
+func (cp *ControlPlane) SetHost(h Host) { cp.host.set(h) }
+
+// getHost returns the installed host or the not-configured error.
+func (cp *ControlPlane) getHost() (Host, error) { return cp.host.get() }
+
+// cleanupContext returns a context for cleanup host calls: it keeps ctx's
+// values but not its cancellation, and is bounded by the cleanup timeout.
+func (cp *ControlPlane) cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), cp.cleanupTimeout)
+}
+
+// lookup returns the session, or a not-ready error naming StateDestroyed.
+func (cp *ControlPlane) lookup(id SessionID) (*session, error) {
+	cp.mu.RLock()
+	s, ok := cp.sessions[id]
+	cp.mu.RUnlock()
+	if !ok {
+		return nil, errGone()
+	}
+	return s, nil
+}
+
+// CreateSession creates a session: its machine is booted into Idle and has
+// recorded the session id (RegisterSession), every other field at its
+// initial value; its LLM state is unresolved and its visibility state is
+// the default. Creating an existing session is a *ValidationError.
+func (cp *ControlPlane) CreateSession(id SessionID) error {
+	if id == "" {
+		return Validationf("create session: empty session id")
+	}
+	s, err := newSession(id)
+	if err != nil {
+		return err
+	}
+	cp.mu.Lock()
+	defer cp.mu.Unlock()
+	if _, ok := cp.sessions[id]; ok {
+		return Validationf("create session: session %s already exists", id)
+	}
+	cp.sessions[id] = s
+	return nil
+}
+
+// RemoveSession forgets a session. Its executor attachment is closed and
+// every waiter on it is woken; later operations on it fail as not ready in
+// StateDestroyed. Removing an unknown session is a not-ready error.
+func (cp *ControlPlane) RemoveSession(id SessionID) error {
+	cp.mu.Lock()
+	s, ok := cp.sessions[id]
+	delete(cp.sessions, id)
+	cp.mu.Unlock()
+	if !ok {
+		return errGone()
+	}
+	s.mu.Lock()
+	s.removed = true
+	exec := s.exec
+	s.exec = nil
+	close(s.changed)
+	s.changed = make(chan struct{})
+	s.mu.Unlock()
+	if exec != nil {
+		exec.Close()
+	}
+	return nil
+}
+
+// Sessions returns the ids of all sessions, sorted.
+func (cp *ControlPlane) Sessions() []SessionID {
+	cp.mu.RLock()
+	out := make([]SessionID, 0, len(cp.sessions))
+	for id := range cp.sessions {
+		out = append(out, id)
+	}
+	cp.mu.RUnlock()
+	slices.Sort(out)
+	return out
+}
+
+// Apply applies one input to the session's machine and commits the result
+// atomically. It returns the emitted effects, or the generated machine's
+// error unchanged (a *gen.GuardRejectedError or *gen.NoTransitionError,
+// both matching gen.ErrRejected, or a *gen.BoundError) with the state
+// untouched. A missing session is a *NotReadyError in StateDestroyed; a
+// step whose result would break an invariant is refused with an
+// *InternalError.
+func (cp *ControlPlane) Apply(id SessionID, in gen.Input) (gen.Effects, error) {
+	s, err := cp.lookup(id)
+	if err != nil {
+		return gen.Effects{}, err
+	}
+	if in == nil {
+		return gen.Effects{}, Validationf("apply to session %s: nil input", id)
+	}
+	return s.apply(in)
+}
+
+// Snapshot is a consistent copy of one session.
+type Snapshot struct {
+	// SessionID names the session.
+	SessionID SessionID
+	// State is the generated machine state.
+	State gen.State
+	// Version counts the committed state changes; it grows by at least one
+	// with every change.
+	Version uint64
+	// Identity is the cached LLM identity; nil when unresolved.
+	Identity *LlmIdentity
+	// Surface is the cached capability surface; nil when unknown.
+	Surface *CapabilitySurface
+	// SurfaceStatus is the cached capability surface status.
+	SurfaceStatus CapabilitySurfaceStatus
+	// Visibility is the session's tool visibility state.
+	Visibility visibility.State
+	// ExecutorAttached reports whether a live executor is attached.
+	ExecutorAttached bool
+}
+
+// Snapshot returns a consistent copy of the session.
+func (cp *ControlPlane) Snapshot(id SessionID) (Snapshot, error) {
+	s, err := cp.lookup(id)
+	if err != nil {
+		return Snapshot{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.removed {
+		return Snapshot{}, errGone()
+	}
+	snap := Snapshot{
+		SessionID:        id,
+		State:            s.state,
+		Version:          s.version,
+		Surface:          cloneSurface(s.surface),
+		SurfaceStatus:    s.status,
+		Visibility:       s.visibility.Clone(),
+		ExecutorAttached: s.exec.live(),
+	}
+	if s.identity != nil {
+		c := s.identity.Clone()
+		snap.Identity = &c
+	}
+	return snap, nil
+}
+
+// WaitFor blocks until pred holds for the session's machine state and
+// returns that state. It is woken by the session's state changes (it does
+// not poll) and gives up when ctx ends, returning ctx's error, or when the
+// session is removed. pred runs with the session locked and must not call
+// back into the control plane.
+func (cp *ControlPlane) WaitFor(ctx context.Context, id SessionID, pred func(gen.State) bool) (gen.State, error) {
+	s, err := cp.lookup(id)
+	if err != nil {
+		return gen.State{}, err
+	}
+	var st gen.State
+	errNo := errors.New("predicate false")
+	_, waitErr := s.waitUntil(ctx, nil, func() error {
+		st = s.state
+		if pred(st) {
+			return nil
+		}
+		return errNo
+	})
+	return st, waitErr
+}

@@ -1,0 +1,265 @@
+package runtime
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/meerkat-go/dslmachine/gen"
+	"github.com/meerkat-go/dslmachine/runtime/visibility"
+)
+
+// session is one runtime session entry: its generated machine state behind
+// its own lock, the cached LLM state, the tool visibility owner, the
+// executor attachment and the mutation gate.
+type session struct {
+	id SessionID
+
+	// gate serializes the LLM reconfigure flows of this session (upstream
+	// mutation_gate). It is a one-slot semaphore so that acquiring it can
+	// honour a context. It is never taken while mu is held.
+	gate chan struct{}
+
+	mu      sync.Mutex
+	removed bool
+	state   gen.State
+	version uint64        // committed state changes
+	changed chan struct{} // closed (and replaced) on every state change
+
+	identity   *LlmIdentity
+	surface    *CapabilitySurface
+	status     CapabilitySurfaceStatus
+	visibility visibility.State
+
+	exec *Executor // executor attachment; nil when none
+}
+
+// newSession builds a session whose machine has booted into Idle and has
+// recorded its session id, as the upstream runtime builds its entries.
+func newSession(id SessionID) (*session, error) {
+	st := gen.Initial()
+	for _, in := range []gen.Input{gen.Initialize{}, gen.RegisterSession{SessionID: gen.SessionId(id)}} {
+		next, _, err := gen.Step(st, in)
+		if err != nil {
+			return nil, Internalf("create session %s: %w", id, err)
+		}
+		st = next
+	}
+	return &session{
+		id:      id,
+		gate:    make(chan struct{}, 1),
+		state:   st,
+		changed: make(chan struct{}),
+	}, nil
+}
+
+// lockGate acquires the session's mutation gate, or fails with an internal
+// error wrapping ctx's error. The returned function releases it.
+func (s *session) lockGate(ctx context.Context) (func(), error) {
+	if err := ctx.Err(); err != nil {
+		return nil, Internalf("waiting for the mutation gate of session %s: %w", s.id, err)
+	}
+	select {
+	case s.gate <- struct{}{}:
+		return func() { <-s.gate }, nil
+	case <-ctx.Done():
+		return nil, Internalf("waiting for the mutation gate of session %s: %w", s.id, ctx.Err())
+	}
+}
+
+// errGone is the error for an operation on a removed session.
+func errGone() error { return NotReady(StateDestroyed) }
+
+// stepLocked applies in to the machine and commits the result. It returns
+// the generated machine's error unchanged when the input is refused, an
+// internal error when the result would violate an invariant (the state is
+// then left unchanged), and a not-ready error when the session was removed.
+// s.mu must be held.
+func (s *session) stepLocked(in gen.Input) (gen.Effects, error) {
+	if s.removed {
+		return gen.Effects{}, errGone()
+	}
+	next, fx, err := gen.Step(s.state, in)
+	if err != nil {
+		return gen.Effects{}, err
+	}
+	if err := next.CheckInvariants(); err != nil {
+		return gen.Effects{}, Internalf("input %s would break the machine: %w", in.InputName(), err)
+	}
+	s.commitLocked(next)
+	return fx, nil
+}
+
+// commitLocked installs next and wakes every waiter if the state changed.
+// s.mu must be held.
+func (s *session) commitLocked(next gen.State) {
+	if next == s.state {
+		return
+	}
+	s.state = next
+	s.version++
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+// apply locks the session and applies in.
+func (s *session) apply(in gen.Input) (gen.Effects, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.stepLocked(in)
+}
+
+// applyValidated applies in and maps a refusal to a *ValidationError
+// naming what was attempted.
+func (s *session) applyValidated(what string, in gen.Input) (gen.Effects, error) {
+	fx, err := s.apply(in)
+	if err != nil && errors.Is(err, gen.ErrRejected) {
+		return fx, Validationf("%s: %w", what, err)
+	}
+	return fx, err
+}
+
+// phase returns the lifecycle phase, or a not-ready error for a removed
+// session.
+func (s *session) phase() (gen.LifecyclePhase, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.removed {
+		return 0, errGone()
+	}
+	return s.state.LifecyclePhase, nil
+}
+
+// requireAttachedOrRunning is the phase check of the LLM reconfigure flows.
+func (s *session) requireAttachedOrRunning() error {
+	p, err := s.phase()
+	if err != nil {
+		return err
+	}
+	if p != gen.LifecyclePhaseAttached && p != gen.LifecyclePhaseRunning {
+		return NotReady(p.String())
+	}
+	return nil
+}
+
+// setCached overwrites the cached LLM state; a removed session is silently
+// ignored (upstream set_cached_session_llm_state).
+func (s *session) setCached(identity *LlmIdentity, surface *CapabilitySurface, status CapabilitySurfaceStatus) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.removed {
+		return
+	}
+	s.setCachedLocked(identity, surface, status)
+}
+
+func (s *session) setCachedLocked(identity *LlmIdentity, surface *CapabilitySurface, status CapabilitySurfaceStatus) {
+	if identity != nil {
+		c := identity.Clone()
+		identity = &c
+	}
+	s.identity = identity
+	s.surface = cloneSurface(surface)
+	s.status = status
+}
+
+// cached returns copies of the cached LLM state.
+func (s *session) cached() (*LlmIdentity, *CapabilitySurface, CapabilitySurfaceStatus, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.removed {
+		return nil, nil, SurfaceUnresolved, errGone()
+	}
+	var id *LlmIdentity
+	if s.identity != nil {
+		c := s.identity.Clone()
+		id = &c
+	}
+	return id, cloneSurface(s.surface), s.status, nil
+}
+
+// cacheHydrated installs a host's hydrated state: it replaces the
+// visibility state and caches identity, surface and status (upstream
+// cache_hydrated_session_llm_state).
+func (s *session) cacheHydrated(h HydratedSessionLlmState) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.removed {
+		return errGone()
+	}
+	if err := s.replaceVisibilityLocked(h.CurrentVisibilityState); err != nil {
+		return Internalf("cache hydrated llm state of session %s: %w", s.id, err)
+	}
+	id := h.CurrentIdentity
+	s.setCachedLocked(&id, h.CurrentCapabilitySurface, h.CapabilitySurfaceStatus)
+	return nil
+}
+
+// replaceVisibility installs v as the session's visibility state; errors
+// are internal.
+func (s *session) replaceVisibility(v visibility.State) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.removed {
+		return errGone()
+	}
+	if err := s.replaceVisibilityLocked(v); err != nil {
+		return Internalf("replace visibility state of session %s: %w", s.id, err)
+	}
+	return nil
+}
+
+// replaceVisibilityLocked validates v, fires SyncVisibilityRevisions with
+// its revisions and installs it. A guard rejection is tolerated when the
+// machine's revision counter already covers both revisions. s.mu must be
+// held.
+func (s *session) replaceVisibilityLocked(v visibility.State) error {
+	if err := v.Validate(); err != nil {
+		return err
+	}
+	_, err := s.stepLocked(gen.SyncVisibilityRevisions{ActiveRevision: v.ActiveRevision, StagedRevision: v.StagedRevision})
+	if err != nil {
+		var gr *gen.GuardRejectedError
+		covered := s.state.NextStagedVisibilityRevision >= v.ActiveRevision &&
+			s.state.NextStagedVisibilityRevision >= v.StagedRevision
+		if !errors.As(err, &gr) || !covered {
+			return fmt.Errorf("sync visibility revisions: %w", err)
+		}
+	}
+	s.visibility = v.Clone()
+	return nil
+}
+
+// waitUntil blocks until try succeeds, ctx ends or deadline fires (a nil
+// deadline never fires). try
+// runs with s.mu held; when it fails, waitUntil sleeps until the session's
+// state changes (there is no polling). It returns try's last error together
+// with the reason the wait ended: nil when try succeeded, ctx.Err(), or
+// errWaitDeadline.
+func (s *session) waitUntil(ctx context.Context, deadline <-chan time.Time, try func() error) (lastErr, waitErr error) {
+	for {
+		s.mu.Lock()
+		lastErr = try()
+		changed := s.changed
+		removed := s.removed
+		s.mu.Unlock()
+		if lastErr == nil {
+			return nil, nil
+		}
+		if removed {
+			return lastErr, errGone()
+		}
+		select {
+		case <-changed:
+		case <-ctx.Done():
+			return lastErr, ctx.Err()
+		case <-deadline:
+			return lastErr, errWaitDeadline
+		}
+	}
+}
+
+// errWaitDeadline reports that waitUntil's deadline passed.
+var errWaitDeadline = errors.New("deadline passed")
