@@ -3106,171 +3106,187 @@ func (fx Effects) MarshalJSON() ([]byte, error) {
 // the transition and guard that refused, a *NoTransitionError, or a *BoundError.
 // It is pure: no I/O, no locks, no allocation.
 func Step(s State, in Input) (State, Effects, error) {
+	var fx Effects
+	n := s
+	if err := n.apply(in, &fx); err != nil {
+		return s, Effects{}, err
+	}
+	return n, fx, nil
+}
+
+// apply runs Step in place; on error the state may be partly updated and must be discarded.
+func (s *State) apply(in Input, fx *Effects) error {
 	switch in := in.(type) {
 	case Initialize:
-		return stepInitialize(s, in)
+		return s.stepInitialize(in, fx)
 	case RegisterSession:
-		return stepRegisterSession(s, in)
+		return s.stepRegisterSession(in, fx)
 	case UnregisterSession:
-		return stepUnregisterSession(s, in)
+		return s.stepUnregisterSession(in, fx)
 	case PrepareBindings:
-		return stepPrepareBindings(s, in)
+		return s.stepPrepareBindings(in, fx)
 	case EnsureSessionWithExecutor:
-		return stepEnsureSessionWithExecutor(s, in)
+		return s.stepEnsureSessionWithExecutor(in, fx)
 	case Prepare:
-		return stepPrepare(s, in)
+		return s.stepPrepare(in, fx)
 	case DrainQueuedRun:
-		return stepDrainQueuedRun(s, in)
+		return s.stepDrainQueuedRun(in, fx)
 	case Commit:
-		return stepCommit(s, in)
+		return s.stepCommit(in, fx)
 	case Fail:
-		return stepFail(s, in)
+		return s.stepFail(in, fx)
 	case CancelRun:
-		return stepCancelRun(s, in)
+		return s.stepCancelRun(in, fx)
 	case RollbackRun:
-		return stepRollbackRun(s, in)
+		return s.stepRollbackRun(in, fx)
 	case ServiceTurnCommitted:
-		return stepServiceTurnCommitted(s, in)
+		return s.stepServiceTurnCommitted(in, fx)
 	case Retire:
-		return stepRetire(s, in)
+		return s.stepRetire(in, fx)
 	case Reset:
-		return stepReset(s, in)
+		return s.stepReset(in, fx)
 	case StopRuntimeExecutor:
-		return stepStopRuntimeExecutor(s, in)
+		return s.stepStopRuntimeExecutor(in, fx)
 	case RuntimeExecutorExited:
-		return stepRuntimeExecutorExited(s, in)
+		return s.stepRuntimeExecutorExited(in, fx)
 	case Destroy:
-		return stepDestroy(s, in)
+		return s.stepDestroy(in, fx)
 	case Recover:
-		return stepRecover(s, in)
+		return s.stepRecover(in, fx)
 	case Recycle:
-		return stepRecycle(s, in)
+		return s.stepRecycle(in, fx)
 	case CancelAfterBoundary:
-		return stepCancelAfterBoundary(s, in)
+		return s.stepCancelAfterBoundary(in, fx)
 	case InterruptCurrentRun:
-		return stepInterruptCurrentRun(s, in)
+		return s.stepInterruptCurrentRun(in, fx)
 	case ReconfigureSessionLlmIdentity:
-		return stepReconfigureSessionLlmIdentity(s, in)
+		return s.stepReconfigureSessionLlmIdentity(in, fx)
 	case StartConversationRun:
-		return stepStartConversationRun(s, in)
+		return s.stepStartConversationRun(in, fx)
 	case StartImmediateAppend:
-		return stepStartImmediateAppend(s, in)
+		return s.stepStartImmediateAppend(in, fx)
 	case StartImmediateContext:
-		return stepStartImmediateContext(s, in)
+		return s.stepStartImmediateContext(in, fx)
 	case PrimitiveApplied:
-		return stepPrimitiveApplied(s, in)
+		return s.stepPrimitiveApplied(in, fx)
 	case LlmReturnedToolCalls:
-		return stepLlmReturnedToolCalls(s, in)
+		return s.stepLlmReturnedToolCalls(in, fx)
 	case LlmReturnedTerminal:
-		return stepLlmReturnedTerminal(s, in)
+		return s.stepLlmReturnedTerminal(in, fx)
 	case RegisterPendingOps:
-		return stepRegisterPendingOps(s, in)
+		return s.stepRegisterPendingOps(in, fx)
 	case ToolCallsResolved:
-		return stepToolCallsResolved(s, in)
+		return s.stepToolCallsResolved(in, fx)
 	case OpsBarrierSatisfied:
-		return stepOpsBarrierSatisfied(s, in)
+		return s.stepOpsBarrierSatisfied(in, fx)
 	case BoundaryContinue:
-		return stepBoundaryContinue(s, in)
+		return s.stepBoundaryContinue(in, fx)
 	case BoundaryComplete:
-		return stepBoundaryComplete(s, in)
+		return s.stepBoundaryComplete(in, fx)
 	case EnterExtraction:
-		return stepEnterExtraction(s, in)
+		return s.stepEnterExtraction(in, fx)
 	case ExtractionStart:
-		return stepExtractionStart(s, in)
+		return s.stepExtractionStart(in, fx)
 	case ExtractionValidationPassed:
-		return stepExtractionValidationPassed(s, in)
+		return s.stepExtractionValidationPassed(in, fx)
 	case ExtractionValidationFailed:
-		return stepExtractionValidationFailed(s, in)
+		return s.stepExtractionValidationFailed(in, fx)
 	case ExtractionFailed:
-		return stepExtractionFailed(s, in)
+		return s.stepExtractionFailed(in, fx)
 	case RecoverableFailure:
-		return stepRecoverableFailure(s, in)
+		return s.stepRecoverableFailure(in, fx)
 	case RetryRequested:
-		return stepRetryRequested(s, in)
+		return s.stepRetryRequested(in, fx)
 	case FatalFailure:
-		return stepFatalFailure(s, in)
+		return s.stepFatalFailure(in, fx)
 	case TurnLimitReached:
-		return stepTurnLimitReached(s, in)
+		return s.stepTurnLimitReached(in, fx)
 	case BudgetExhausted:
-		return stepBudgetExhausted(s, in)
+		return s.stepBudgetExhausted(in, fx)
 	case TimeBudgetExceeded:
-		return stepTimeBudgetExceeded(s, in)
+		return s.stepTimeBudgetExceeded(in, fx)
 	case CancelNow:
-		return stepCancelNow(s, in)
+		return s.stepCancelNow(in, fx)
 	case RequestCancelAfterBoundary:
-		return stepRequestCancelAfterBoundary(s, in)
+		return s.stepRequestCancelAfterBoundary(in, fx)
 	case CancellationObserved:
-		return stepCancellationObserved(s, in)
+		return s.stepCancellationObserved(in, fx)
 	case AcknowledgeTerminal:
-		return stepAcknowledgeTerminal(s, in)
+		return s.stepAcknowledgeTerminal(in, fx)
 	case RunCompleted:
-		return stepRunCompleted(s, in)
+		return s.stepRunCompleted(in, fx)
 	case RunFailed:
-		return stepRunFailed(s, in)
+		return s.stepRunFailed(in, fx)
 	case RunCancelled:
-		return stepRunCancelled(s, in)
+		return s.stepRunCancelled(in, fx)
 	case ForceCancelNoRun:
-		return stepForceCancelNoRun(s, in)
+		return s.stepForceCancelNoRun(in, fx)
 	case ProjectRealtimeIntent:
-		return stepProjectRealtimeIntent(s, in)
+		return s.stepProjectRealtimeIntent(in, fx)
 	case BeginRealtimeBinding:
-		return stepBeginRealtimeBinding(s, in)
+		return s.stepBeginRealtimeBinding(in, fx)
 	case ReplaceRealtimeBinding:
-		return stepReplaceRealtimeBinding(s, in)
+		return s.stepReplaceRealtimeBinding(in, fx)
 	case DetachRealtimeBinding:
-		return stepDetachRealtimeBinding(s, in)
+		return s.stepDetachRealtimeBinding(in, fx)
 	case RequireRealtimeReattach:
-		return stepRequireRealtimeReattach(s, in)
+		return s.stepRequireRealtimeReattach(in, fx)
 	case RequireRealtimeReattachForAuthority:
-		return stepRequireRealtimeReattachForAuthority(s, in)
+		return s.stepRequireRealtimeReattachForAuthority(in, fx)
 	case PublishRealtimeSignal:
-		return stepPublishRealtimeSignal(s, in)
+		return s.stepPublishRealtimeSignal(in, fx)
 	case BeginRealtimeReconnectCycle:
-		return stepBeginRealtimeReconnectCycle(s, in)
+		return s.stepBeginRealtimeReconnectCycle(in, fx)
 	case ScheduleRealtimeReconnectRetry:
-		return stepScheduleRealtimeReconnectRetry(s, in)
+		return s.stepScheduleRealtimeReconnectRetry(in, fx)
 	case ExhaustRealtimeReconnectCycle:
-		return stepExhaustRealtimeReconnectCycle(s, in)
+		return s.stepExhaustRealtimeReconnectCycle(in, fx)
 	case ClearRealtimeReconnectProgress:
-		return stepClearRealtimeReconnectProgress(s, in)
+		return s.stepClearRealtimeReconnectProgress(in, fx)
 	case BeginLiveTopologyReconfigure:
-		return stepBeginLiveTopologyReconfigure(s, in)
+		return s.stepBeginLiveTopologyReconfigure(in, fx)
 	case MarkLiveTopologyDetached:
-		return stepMarkLiveTopologyDetached(s, in)
+		return s.stepMarkLiveTopologyDetached(in, fx)
 	case ApplyLiveTopologyIdentity:
-		return stepApplyLiveTopologyIdentity(s, in)
+		return s.stepApplyLiveTopologyIdentity(in, fx)
 	case ApplyLiveTopologyVisibility:
-		return stepApplyLiveTopologyVisibility(s, in)
+		return s.stepApplyLiveTopologyVisibility(in, fx)
 	case CompleteLiveTopology:
-		return stepCompleteLiveTopology(s, in)
+		return s.stepCompleteLiveTopology(in, fx)
 	case AbortLiveTopologyBeforeDetach:
-		return stepAbortLiveTopologyBeforeDetach(s, in)
+		return s.stepAbortLiveTopologyBeforeDetach(in, fx)
 	case FailLiveTopologyAfterDetach:
-		return stepFailLiveTopologyAfterDetach(s, in)
+		return s.stepFailLiveTopologyAfterDetach(in, fx)
 	case StageVisibilityFilter:
-		return stepStageVisibilityFilter(s, in)
+		return s.stepStageVisibilityFilter(in, fx)
 	case CommitVisibilityFilter:
-		return stepCommitVisibilityFilter(s, in)
+		return s.stepCommitVisibilityFilter(in, fx)
 	case SyncVisibilityRevisions:
-		return stepSyncVisibilityRevisions(s, in)
+		return s.stepSyncVisibilityRevisions(in, fx)
 	}
-	return s, Effects{}, ErrUnknownInput
+	return ErrUnknownInput
 }
-func stepInitialize(s State, in Initialize) (State, Effects, error) {
+
+// stepInitialize handles the input Initialize: it tries its transitions in spec order.
+func (s *State) stepInitialize(in Initialize, fx *Effects) error {
 	// Initialize: Boots a created session into Idle (the TLA model's first step; the Go runtime steps it to construct a session).
 	if (1<<s.LifecyclePhase)&1 != 0 {
-		return fireInitialize(s, in)
+		return s.fireInitialize(in, fx)
 	}
-	return s, Effects{}, &noTransitions[0][s.LifecyclePhase]
+	return &noTransitions[0][s.LifecyclePhase]
 }
-func stepRegisterSession(s State, in RegisterSession) (State, Effects, error) {
+
+// stepRegisterSession handles the input RegisterSession: it tries its transitions in spec order.
+func (s *State) stepRegisterSession(in RegisterSession, fx *Effects) error {
 	// RegisterSession: Records the session id; allowed in every live phase and keeps the phase.
 	if (1<<s.LifecyclePhase)&62 != 0 {
-		return fireRegisterSession(s, in)
+		return s.fireRegisterSession(in, fx)
 	}
-	return s, Effects{}, &noTransitions[1][s.LifecyclePhase]
+	return &noTransitions[1][s.LifecyclePhase]
 }
-func stepUnregisterSession(s State, in UnregisterSession) (State, Effects, error) {
+
+// stepUnregisterSession handles the input UnregisterSession: it tries its transitions in spec order.
+func (s *State) stepUnregisterSession(in UnregisterSession, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// UnregisterSession: Forgets the matching session and its runtime, fence and run bindings, returning to Idle.
 	if (1<<s.LifecyclePhase)&62 != 0 {
@@ -3280,77 +3296,87 @@ func stepUnregisterSession(s State, in UnregisterSession) (State, Effects, error
 				best, bestDepth = 0, 0
 			}
 		default:
-			return fireUnregisterSession(s, in)
+			return s.fireUnregisterSession(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[2][s.LifecyclePhase]
+	return &noTransitions[2][s.LifecyclePhase]
 }
-func stepPrepareBindings(s State, in PrepareBindings) (State, Effects, error) {
+
+// stepPrepareBindings handles the input PrepareBindings: it tries its transitions in spec order.
+func (s *State) stepPrepareBindings(in PrepareBindings, fx *Effects) error {
 	// PrepareBindingsIdle: Binds a runtime id and fence token to an idle session, attaching it.
 	if (1<<s.LifecyclePhase)&2 != 0 {
-		return firePrepareBindingsIdle(s, in)
+		return s.firePrepareBindingsIdle(in, fx)
 	}
 	// PrepareBindings: Rebinds the runtime id and fence token without changing the phase.
 	if (1<<s.LifecyclePhase)&61 != 0 {
-		return firePrepareBindings(s, in)
+		return s.firePrepareBindings(in, fx)
 	}
-	return s, Effects{}, &noTransitions[3][s.LifecyclePhase]
+	return &noTransitions[3][s.LifecyclePhase]
 }
-func stepEnsureSessionWithExecutor(s State, in EnsureSessionWithExecutor) (State, Effects, error) {
+
+// stepEnsureSessionWithExecutor handles the input EnsureSessionWithExecutor: it tries its transitions in spec order.
+func (s *State) stepEnsureSessionWithExecutor(in EnsureSessionWithExecutor, fx *Effects) error {
 	// EnsureSessionWithExecutorIdle: Attaches an executor to an idle session and activates its registration.
 	if (1<<s.LifecyclePhase)&2 != 0 {
-		return fireEnsureSessionWithExecutorIdle(s, in)
+		return s.fireEnsureSessionWithExecutorIdle(in, fx)
 	}
 	// EnsureSessionWithExecutorLive: Activates the registration of a session that already has an executor.
 	if (1<<s.LifecyclePhase)&12 != 0 {
-		return fireEnsureSessionWithExecutorLive(s, in)
+		return s.fireEnsureSessionWithExecutorLive(in, fx)
 	}
 	// EnsureSessionWithExecutorInactive: Accepts the request in Retired or Stopped without changing anything.
 	if (1<<s.LifecyclePhase)&48 != 0 {
-		return fireEnsureSessionWithExecutorInactive(s, in)
+		return s.fireEnsureSessionWithExecutorInactive(in, fx)
 	}
-	return s, Effects{}, &noTransitions[4][s.LifecyclePhase]
+	return &noTransitions[4][s.LifecyclePhase]
 }
-func stepPrepare(s State, in Prepare) (State, Effects, error) {
+
+// stepPrepare handles the input Prepare: it tries its transitions in spec order.
+func (s *State) stepPrepare(in Prepare, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// PrepareIdle: Starts a run from Idle, remembering Idle as the phase to return to.
 	if (1<<s.LifecyclePhase)&2 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 3, 0
 			}
 		default:
-			return firePrepareIdle(s, in)
+			return s.firePrepareIdle(in, fx)
 		}
 	}
 	// PrepareAttached: Starts a run from Attached, remembering Attached as the phase to return to.
 	if (1<<s.LifecyclePhase)&4 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 4, 0
 			}
 		default:
-			return firePrepareAttached(s, in)
+			return s.firePrepareAttached(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[5][s.LifecyclePhase]
+	return &noTransitions[5][s.LifecyclePhase]
 }
-func stepDrainQueuedRun(s State, in DrainQueuedRun) (State, Effects, error) {
+
+// stepDrainQueuedRun handles the input DrainQueuedRun: it tries its transitions in spec order.
+func (s *State) stepDrainQueuedRun(in DrainQueuedRun, fx *Effects) error {
 	// DrainQueuedRunRetired: Runs a queued run from Retired, remembering Retired as the phase to return to.
 	if (1<<s.LifecyclePhase)&16 != 0 {
-		return fireDrainQueuedRunRetired(s, in)
+		return s.fireDrainQueuedRunRetired(in, fx)
 	}
-	return s, Effects{}, &noTransitions[6][s.LifecyclePhase]
+	return &noTransitions[6][s.LifecyclePhase]
 }
-func stepCommit(s State, in Commit) (State, Effects, error) {
+
+// stepCommit handles the input Commit: it tries its transitions in spec order.
+func (s *State) stepCommit(in Commit, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// CommitRunningToIdle: Commits the bound run and returns to Idle.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -3364,7 +3390,7 @@ func stepCommit(s State, in Commit) (State, Effects, error) {
 				best, bestDepth = 6, 1
 			}
 		default:
-			return fireCommitRunningToIdle(s, in)
+			return s.fireCommitRunningToIdle(in, fx)
 		}
 	}
 	// CommitRunningToAttached: Commits the bound run and returns to Attached.
@@ -3379,7 +3405,7 @@ func stepCommit(s State, in Commit) (State, Effects, error) {
 				best, bestDepth = 8, 1
 			}
 		default:
-			return fireCommitRunningToAttached(s, in)
+			return s.fireCommitRunningToAttached(in, fx)
 		}
 	}
 	// CommitRunningToRetired: Commits the bound run and returns to Retired.
@@ -3394,15 +3420,17 @@ func stepCommit(s State, in Commit) (State, Effects, error) {
 				best, bestDepth = 10, 1
 			}
 		default:
-			return fireCommitRunningToRetired(s, in)
+			return s.fireCommitRunningToRetired(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[7][s.LifecyclePhase]
+	return &noTransitions[7][s.LifecyclePhase]
 }
-func stepFail(s State, in Fail) (State, Effects, error) {
+
+// stepFail handles the input Fail: it tries its transitions in spec order.
+func (s *State) stepFail(in Fail, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// FailRunningToIdle: Ends a run whose turn failed with a known cause and returns to Idle.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -3415,12 +3443,12 @@ func stepFail(s State, in Fail) (State, Effects, error) {
 			if bestDepth < 1 {
 				best, bestDepth = 12, 1
 			}
-		case !(((s.TurnPhase == TurnPhaseFailed) && (s.TerminalCauseKind != None[TurnTerminalCauseKind]())) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))):
+		case !(((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))):
 			if bestDepth < 2 {
 				best, bestDepth = 13, 2
 			}
 		default:
-			return fireFailRunningToIdle(s, in)
+			return s.fireFailRunningToIdle(in, fx)
 		}
 	}
 	// FailRunningToAttached: Ends a run whose turn failed with a known cause and returns to Attached.
@@ -3434,12 +3462,12 @@ func stepFail(s State, in Fail) (State, Effects, error) {
 			if bestDepth < 1 {
 				best, bestDepth = 15, 1
 			}
-		case !(((s.TurnPhase == TurnPhaseFailed) && (s.TerminalCauseKind != None[TurnTerminalCauseKind]())) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))):
+		case !(((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))):
 			if bestDepth < 2 {
 				best, bestDepth = 16, 2
 			}
 		default:
-			return fireFailRunningToAttached(s, in)
+			return s.fireFailRunningToAttached(in, fx)
 		}
 	}
 	// FailRunningToRetired: Ends a run whose turn failed with a known cause and returns to Retired.
@@ -3453,20 +3481,22 @@ func stepFail(s State, in Fail) (State, Effects, error) {
 			if bestDepth < 1 {
 				best, bestDepth = 18, 1
 			}
-		case !(((s.TurnPhase == TurnPhaseFailed) && (s.TerminalCauseKind != None[TurnTerminalCauseKind]())) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))):
+		case !(((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))):
 			if bestDepth < 2 {
 				best, bestDepth = 19, 2
 			}
 		default:
-			return fireFailRunningToRetired(s, in)
+			return s.fireFailRunningToRetired(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[8][s.LifecyclePhase]
+	return &noTransitions[8][s.LifecyclePhase]
 }
-func stepCancelRun(s State, in CancelRun) (State, Effects, error) {
+
+// stepCancelRun handles the input CancelRun: it tries its transitions in spec order.
+func (s *State) stepCancelRun(in CancelRun, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// CancelRunningToIdle: Ends a run whose turn was cancelled and returns to Idle.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -3484,7 +3514,7 @@ func stepCancelRun(s State, in CancelRun) (State, Effects, error) {
 				best, bestDepth = 22, 2
 			}
 		default:
-			return fireCancelRunningToIdle(s, in)
+			return s.fireCancelRunningToIdle(in, fx)
 		}
 	}
 	// CancelRunningToAttached: Ends a run whose turn was cancelled and returns to Attached.
@@ -3503,7 +3533,7 @@ func stepCancelRun(s State, in CancelRun) (State, Effects, error) {
 				best, bestDepth = 25, 2
 			}
 		default:
-			return fireCancelRunningToAttached(s, in)
+			return s.fireCancelRunningToAttached(in, fx)
 		}
 	}
 	// CancelRunningToRetired: Ends a run whose turn was cancelled and returns to Retired.
@@ -3522,15 +3552,17 @@ func stepCancelRun(s State, in CancelRun) (State, Effects, error) {
 				best, bestDepth = 28, 2
 			}
 		default:
-			return fireCancelRunningToRetired(s, in)
+			return s.fireCancelRunningToRetired(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[9][s.LifecyclePhase]
+	return &noTransitions[9][s.LifecyclePhase]
 }
-func stepRollbackRun(s State, in RollbackRun) (State, Effects, error) {
+
+// stepRollbackRun handles the input RollbackRun: it tries its transitions in spec order.
+func (s *State) stepRollbackRun(in RollbackRun, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// RollbackRunRunningToIdle: Rolls back the bound run whatever its turn phase and returns to Idle.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -3544,7 +3576,7 @@ func stepRollbackRun(s State, in RollbackRun) (State, Effects, error) {
 				best, bestDepth = 30, 1
 			}
 		default:
-			return fireRollbackRunRunningToIdle(s, in)
+			return s.fireRollbackRunRunningToIdle(in, fx)
 		}
 	}
 	// RollbackRunRunningToAttached: Rolls back the bound run whatever its turn phase and returns to Attached.
@@ -3559,7 +3591,7 @@ func stepRollbackRun(s State, in RollbackRun) (State, Effects, error) {
 				best, bestDepth = 32, 1
 			}
 		default:
-			return fireRollbackRunRunningToAttached(s, in)
+			return s.fireRollbackRunRunningToAttached(in, fx)
 		}
 	}
 	// RollbackRunRunningToRetired: Rolls back the bound run whatever its turn phase and returns to Retired.
@@ -3574,15 +3606,17 @@ func stepRollbackRun(s State, in RollbackRun) (State, Effects, error) {
 				best, bestDepth = 34, 1
 			}
 		default:
-			return fireRollbackRunRunningToRetired(s, in)
+			return s.fireRollbackRunRunningToRetired(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[10][s.LifecyclePhase]
+	return &noTransitions[10][s.LifecyclePhase]
 }
-func stepServiceTurnCommitted(s State, in ServiceTurnCommitted) (State, Effects, error) {
+
+// stepServiceTurnCommitted handles the input ServiceTurnCommitted: it tries its transitions in spec order.
+func (s *State) stepServiceTurnCommitted(in ServiceTurnCommitted, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ServiceTurnCommittedRunningToIdle: Ends a service run whose turn completed and returns to Idle.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -3600,7 +3634,7 @@ func stepServiceTurnCommitted(s State, in ServiceTurnCommitted) (State, Effects,
 				best, bestDepth = 37, 2
 			}
 		default:
-			return fireServiceTurnCommittedRunningToIdle(s, in)
+			return s.fireServiceTurnCommittedRunningToIdle(in, fx)
 		}
 	}
 	// ServiceTurnCommittedRunningToAttached: Ends a service run whose turn completed and returns to Attached.
@@ -3619,7 +3653,7 @@ func stepServiceTurnCommitted(s State, in ServiceTurnCommitted) (State, Effects,
 				best, bestDepth = 40, 2
 			}
 		default:
-			return fireServiceTurnCommittedRunningToAttached(s, in)
+			return s.fireServiceTurnCommittedRunningToAttached(in, fx)
 		}
 	}
 	// ServiceTurnCommittedRunningToRetired: Ends a service run whose turn completed and returns to Retired.
@@ -3638,153 +3672,175 @@ func stepServiceTurnCommitted(s State, in ServiceTurnCommitted) (State, Effects,
 				best, bestDepth = 43, 2
 			}
 		default:
-			return fireServiceTurnCommittedRunningToRetired(s, in)
+			return s.fireServiceTurnCommittedRunningToRetired(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[11][s.LifecyclePhase]
+	return &noTransitions[11][s.LifecyclePhase]
 }
-func stepRetire(s State, in Retire) (State, Effects, error) {
+
+// stepRetire handles the input Retire: it tries its transitions in spec order.
+func (s *State) stepRetire(in Retire, fx *Effects) error {
 	// RetireRequestedFromIdle: Retires the session; a bound run survives into Retired.
 	if (1<<s.LifecyclePhase)&14 != 0 {
-		return fireRetireRequestedFromIdle(s, in)
+		return s.fireRetireRequestedFromIdle(in, fx)
 	}
 	// RetireAlreadyRetired: Retiring an already retired session changes nothing and emits nothing.
 	if (1<<s.LifecyclePhase)&16 != 0 {
-		return fireRetireAlreadyRetired(s, in)
+		return s.fireRetireAlreadyRetired(in, fx)
 	}
-	return s, Effects{}, &noTransitions[12][s.LifecyclePhase]
+	return &noTransitions[12][s.LifecyclePhase]
 }
-func stepReset(s State, in Reset) (State, Effects, error) {
+
+// stepReset handles the input Reset: it tries its transitions in spec order.
+func (s *State) stepReset(in Reset, fx *Effects) error {
 	// Reset: Resets the runtime to Idle, clearing the run binding and the fence token.
 	if (1<<s.LifecyclePhase)&23 != 0 {
-		return fireReset(s, in)
+		return s.fireReset(in, fx)
 	}
-	return s, Effects{}, &noTransitions[13][s.LifecyclePhase]
+	return &noTransitions[13][s.LifecyclePhase]
 }
-func stepStopRuntimeExecutor(s State, in StopRuntimeExecutor) (State, Effects, error) {
+
+// stepStopRuntimeExecutor handles the input StopRuntimeExecutor: it tries its transitions in spec order.
+func (s *State) stepStopRuntimeExecutor(in StopRuntimeExecutor, fx *Effects) error {
 	// StopRuntimeExecutorNoExecutor: Requests an executor stop where no executor runs, clearing any leftover run binding.
 	if (1<<s.LifecyclePhase)&19 != 0 {
-		return fireStopRuntimeExecutorNoExecutor(s, in)
+		return s.fireStopRuntimeExecutorNoExecutor(in, fx)
 	}
 	// StopRuntimeExecutorLive: Asks the live executor to stop; the phase and run binding stay until it exits.
 	if (1<<s.LifecyclePhase)&12 != 0 {
-		return fireStopRuntimeExecutorLive(s, in)
+		return s.fireStopRuntimeExecutorLive(in, fx)
 	}
-	return s, Effects{}, &noTransitions[14][s.LifecyclePhase]
+	return &noTransitions[14][s.LifecyclePhase]
 }
-func stepRuntimeExecutorExited(s State, in RuntimeExecutorExited) (State, Effects, error) {
+
+// stepRuntimeExecutorExited handles the input RuntimeExecutorExited: it tries its transitions in spec order.
+func (s *State) stepRuntimeExecutorExited(in RuntimeExecutorExited, fx *Effects) error {
 	// RuntimeExecutorExitedClearingRun: The executor exited; the session stops and loses its run binding.
 	if (1<<s.LifecyclePhase)&28 != 0 {
-		return fireRuntimeExecutorExitedClearingRun(s, in)
+		return s.fireRuntimeExecutorExitedClearingRun(in, fx)
 	}
 	// RuntimeExecutorExitedFromIdle: The executor exited while idle; the session stops.
 	if (1<<s.LifecyclePhase)&2 != 0 {
-		return fireRuntimeExecutorExitedFromIdle(s, in)
+		return s.fireRuntimeExecutorExitedFromIdle(in, fx)
 	}
 	// RuntimeExecutorExitedFromStopped: A repeated exit report on a stopped session changes nothing and emits nothing.
 	if (1<<s.LifecyclePhase)&32 != 0 {
-		return fireRuntimeExecutorExitedFromStopped(s, in)
+		return s.fireRuntimeExecutorExitedFromStopped(in, fx)
 	}
-	return s, Effects{}, &noTransitions[15][s.LifecyclePhase]
+	return &noTransitions[15][s.LifecyclePhase]
 }
-func stepDestroy(s State, in Destroy) (State, Effects, error) {
+
+// stepDestroy handles the input Destroy: it tries its transitions in spec order.
+func (s *State) stepDestroy(in Destroy, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// DestroyInitializing: Destroys a session that never booted, but only once a runtime is bound.
 	if (1<<s.LifecyclePhase)&1 != 0 {
 		switch {
-		case !(s.ActiveRuntimeID != None[AgentRuntimeId]()):
+		case !(s.ActiveRuntimeID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 44, 0
 			}
 		default:
-			return fireDestroyInitializing(s, in)
+			return s.fireDestroyInitializing(in, fx)
 		}
 	}
 	// Destroy: Destroys the session for good (terminal), clearing its run binding.
 	if (1<<s.LifecyclePhase)&62 != 0 {
-		return fireDestroy(s, in)
+		return s.fireDestroy(in, fx)
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[16][s.LifecyclePhase]
+	return &noTransitions[16][s.LifecyclePhase]
 }
-func stepRecover(s State, in Recover) (State, Effects, error) {
+
+// stepRecover handles the input Recover: it tries its transitions in spec order.
+func (s *State) stepRecover(in Recover, fx *Effects) error {
 	// Recover: Recovery is a notice-only self-loop; there is no Recovering phase and no Running variant.
 	if (1<<s.LifecyclePhase)&55 != 0 {
-		return fireRecover(s, in)
+		return s.fireRecover(in, fx)
 	}
-	return s, Effects{}, &noTransitions[17][s.LifecyclePhase]
+	return &noTransitions[17][s.LifecyclePhase]
 }
-func stepRecycle(s State, in Recycle) (State, Effects, error) {
+
+// stepRecycle handles the input Recycle: it tries its transitions in spec order.
+func (s *State) stepRecycle(in Recycle, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// RecycleFromIdleOrRetired: Recycles a registered idle or retired session into Idle, dropping fence and run.
 	if (1<<s.LifecyclePhase)&18 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 45, 0
 			}
 		default:
-			return fireRecycleFromIdleOrRetired(s, in)
+			return s.fireRecycleFromIdleOrRetired(in, fx)
 		}
 	}
 	// RecycleFromAttached: Recycles a registered attached session in place, dropping fence and run.
 	if (1<<s.LifecyclePhase)&4 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 46, 0
 			}
 		default:
-			return fireRecycleFromAttached(s, in)
+			return s.fireRecycleFromAttached(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[18][s.LifecyclePhase]
+	return &noTransitions[18][s.LifecyclePhase]
 }
-func stepCancelAfterBoundary(s State, in CancelAfterBoundary) (State, Effects, error) {
+
+// stepCancelAfterBoundary handles the input CancelAfterBoundary: it tries its transitions in spec order.
+func (s *State) stepCancelAfterBoundary(in CancelAfterBoundary, fx *Effects) error {
 	// CancelAfterBoundary: Asks the executor to cancel at the next turn boundary; records nothing in the state.
 	if (1<<s.LifecyclePhase)&12 != 0 {
-		return fireCancelAfterBoundary(s, in)
+		return s.fireCancelAfterBoundary(in, fx)
 	}
-	return s, Effects{}, &noTransitions[19][s.LifecyclePhase]
+	return &noTransitions[19][s.LifecyclePhase]
 }
-func stepInterruptCurrentRun(s State, in InterruptCurrentRun) (State, Effects, error) {
+
+// stepInterruptCurrentRun handles the input InterruptCurrentRun: it tries its transitions in spec order.
+func (s *State) stepInterruptCurrentRun(in InterruptCurrentRun, fx *Effects) error {
 	// InterruptCurrentRun: Wakes the executor and asks it to cancel at the next boundary; records nothing.
 	if (1<<s.LifecyclePhase)&12 != 0 {
-		return fireInterruptCurrentRun(s, in)
+		return s.fireInterruptCurrentRun(in, fx)
 	}
-	return s, Effects{}, &noTransitions[20][s.LifecyclePhase]
+	return &noTransitions[20][s.LifecyclePhase]
 }
-func stepReconfigureSessionLlmIdentity(s State, in ReconfigureSessionLlmIdentity) (State, Effects, error) {
+
+// stepReconfigureSessionLlmIdentity handles the input ReconfigureSessionLlmIdentity: it tries its transitions in spec order.
+func (s *State) stepReconfigureSessionLlmIdentity(in ReconfigureSessionLlmIdentity, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ReconfigureSessionLlmIdentity: Permission check for a non-live LLM identity reconfigure; changes nothing.
 	if (1<<s.LifecyclePhase)&12 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 1, 0
 			}
-		case !(s.ActiveRuntimeID != None[AgentRuntimeId]()):
+		case !(s.ActiveRuntimeID.Present):
 			if bestDepth < 1 {
 				best, bestDepth = 2, 1
 			}
 		default:
-			return fireReconfigureSessionLlmIdentity(s, in)
+			return s.fireReconfigureSessionLlmIdentity(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[21][s.LifecyclePhase]
+	return &noTransitions[21][s.LifecyclePhase]
 }
-func stepStartConversationRun(s State, in StartConversationRun) (State, Effects, error) {
+
+// stepStartConversationRun handles the input StartConversationRun: it tries its transitions in spec order.
+func (s *State) stepStartConversationRun(in StartConversationRun, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// StartConversationRunEntering: Starts a conversation turn from Initializing or Attached, entering Running with Attached to return to.
 	if (1<<s.LifecyclePhase)&5 != 0 {
@@ -3798,7 +3854,7 @@ func stepStartConversationRun(s State, in StartConversationRun) (State, Effects,
 				best, bestDepth = 48, 1
 			}
 		default:
-			return fireStartConversationRunEntering(s, in)
+			return s.fireStartConversationRunEntering(in, fx)
 		}
 	}
 	// StartConversationRunRunning: Starts a conversation turn while Running, replacing the run id and keeping the pre-run phase.
@@ -3813,15 +3869,17 @@ func stepStartConversationRun(s State, in StartConversationRun) (State, Effects,
 				best, bestDepth = 50, 1
 			}
 		default:
-			return fireStartConversationRunRunning(s, in)
+			return s.fireStartConversationRunRunning(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[22][s.LifecyclePhase]
+	return &noTransitions[22][s.LifecyclePhase]
 }
-func stepStartImmediateAppend(s State, in StartImmediateAppend) (State, Effects, error) {
+
+// stepStartImmediateAppend handles the input StartImmediateAppend: it tries its transitions in spec order.
+func (s *State) stepStartImmediateAppend(in StartImmediateAppend, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// StartImmediateAppendEntering: Starts an immediate-append turn from Initializing or Attached, entering Running with Attached to return to.
 	if (1<<s.LifecyclePhase)&5 != 0 {
@@ -3831,7 +3889,7 @@ func stepStartImmediateAppend(s State, in StartImmediateAppend) (State, Effects,
 				best, bestDepth = 51, 0
 			}
 		default:
-			return fireStartImmediateAppendEntering(s, in)
+			return s.fireStartImmediateAppendEntering(in, fx)
 		}
 	}
 	// StartImmediateAppendRunning: Starts an immediate-append turn while Running, replacing the run id and keeping the pre-run phase.
@@ -3842,15 +3900,17 @@ func stepStartImmediateAppend(s State, in StartImmediateAppend) (State, Effects,
 				best, bestDepth = 52, 0
 			}
 		default:
-			return fireStartImmediateAppendRunning(s, in)
+			return s.fireStartImmediateAppendRunning(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[23][s.LifecyclePhase]
+	return &noTransitions[23][s.LifecyclePhase]
 }
-func stepStartImmediateContext(s State, in StartImmediateContext) (State, Effects, error) {
+
+// stepStartImmediateContext handles the input StartImmediateContext: it tries its transitions in spec order.
+func (s *State) stepStartImmediateContext(in StartImmediateContext, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// StartImmediateContextEntering: Starts an immediate-context turn from Initializing or Attached, entering Running with Attached to return to.
 	if (1<<s.LifecyclePhase)&5 != 0 {
@@ -3860,7 +3920,7 @@ func stepStartImmediateContext(s State, in StartImmediateContext) (State, Effect
 				best, bestDepth = 53, 0
 			}
 		default:
-			return fireStartImmediateContextEntering(s, in)
+			return s.fireStartImmediateContextEntering(in, fx)
 		}
 	}
 	// StartImmediateContextRunning: Starts an immediate-context turn while Running, replacing the run id and keeping the pre-run phase.
@@ -3871,15 +3931,17 @@ func stepStartImmediateContext(s State, in StartImmediateContext) (State, Effect
 				best, bestDepth = 54, 0
 			}
 		default:
-			return fireStartImmediateContextRunning(s, in)
+			return s.fireStartImmediateContextRunning(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[24][s.LifecyclePhase]
+	return &noTransitions[24][s.LifecyclePhase]
 }
-func stepPrimitiveApplied(s State, in PrimitiveApplied) (State, Effects, error) {
+
+// stepPrimitiveApplied handles the input PrimitiveApplied: it tries its transitions in spec order.
+func (s *State) stepPrimitiveApplied(in PrimitiveApplied, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// PrimitiveAppliedConversation: The conversation primitive is applied; the turn goes on to call the LLM.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -3889,7 +3951,7 @@ func stepPrimitiveApplied(s State, in PrimitiveApplied) (State, Effects, error) 
 				best, bestDepth = 55, 0
 			}
 		default:
-			return firePrimitiveAppliedConversation(s, in)
+			return s.firePrimitiveAppliedConversation(in, fx)
 		}
 	}
 	// PrimitiveAppliedImmediate: An immediate primitive is applied; it counts as a boundary and completes the turn.
@@ -3900,15 +3962,17 @@ func stepPrimitiveApplied(s State, in PrimitiveApplied) (State, Effects, error) 
 				best, bestDepth = 56, 0
 			}
 		default:
-			return firePrimitiveAppliedImmediate(s, in)
+			return s.firePrimitiveAppliedImmediate(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[25][s.LifecyclePhase]
+	return &noTransitions[25][s.LifecyclePhase]
 }
-func stepLlmReturnedToolCalls(s State, in LlmReturnedToolCalls) (State, Effects, error) {
+
+// stepLlmReturnedToolCalls handles the input LlmReturnedToolCalls: it tries its transitions in spec order.
+func (s *State) stepLlmReturnedToolCalls(in LlmReturnedToolCalls, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// LlmReturnedToolCallsPositive: The LLM asked for tools; the turn waits for their operations.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -3922,7 +3986,7 @@ func stepLlmReturnedToolCalls(s State, in LlmReturnedToolCalls) (State, Effects,
 				best, bestDepth = 58, 1
 			}
 		default:
-			return fireLlmReturnedToolCallsPositive(s, in)
+			return s.fireLlmReturnedToolCallsPositive(in, fx)
 		}
 	}
 	// LlmReturnedToolCallsZero: The LLM returned an empty tool-call batch; the turn drains to a boundary.
@@ -3937,15 +4001,17 @@ func stepLlmReturnedToolCalls(s State, in LlmReturnedToolCalls) (State, Effects,
 				best, bestDepth = 60, 1
 			}
 		default:
-			return fireLlmReturnedToolCallsZero(s, in)
+			return s.fireLlmReturnedToolCallsZero(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[26][s.LifecyclePhase]
+	return &noTransitions[26][s.LifecyclePhase]
 }
-func stepLlmReturnedTerminal(s State, in LlmReturnedTerminal) (State, Effects, error) {
+
+// stepLlmReturnedTerminal handles the input LlmReturnedTerminal: it tries its transitions in spec order.
+func (s *State) stepLlmReturnedTerminal(in LlmReturnedTerminal, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// LlmReturnedTerminal: The LLM returned a final answer; the turn drains to a boundary.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -3955,15 +4021,17 @@ func stepLlmReturnedTerminal(s State, in LlmReturnedTerminal) (State, Effects, e
 				best, bestDepth = 61, 0
 			}
 		default:
-			return fireLlmReturnedTerminal(s, in)
+			return s.fireLlmReturnedTerminal(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[27][s.LifecyclePhase]
+	return &noTransitions[27][s.LifecyclePhase]
 }
-func stepRegisterPendingOps(s State, in RegisterPendingOps) (State, Effects, error) {
+
+// stepRegisterPendingOps handles the input RegisterPendingOps: it tries its transitions in spec order.
+func (s *State) stepRegisterPendingOps(in RegisterPendingOps, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// RegisterPendingOps: Registers pending operations and the barrier set; an empty barrier set is satisfied at once.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -3973,15 +4041,17 @@ func stepRegisterPendingOps(s State, in RegisterPendingOps) (State, Effects, err
 				best, bestDepth = 62, 0
 			}
 		default:
-			return fireRegisterPendingOps(s, in)
+			return s.fireRegisterPendingOps(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[28][s.LifecyclePhase]
+	return &noTransitions[28][s.LifecyclePhase]
 }
-func stepToolCallsResolved(s State, in ToolCallsResolved) (State, Effects, error) {
+
+// stepToolCallsResolved handles the input ToolCallsResolved: it tries its transitions in spec order.
+func (s *State) stepToolCallsResolved(in ToolCallsResolved, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ToolCallsResolvedToCalling: Tool calls resolved with the barrier still open; the turn calls the LLM again.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -3995,7 +4065,7 @@ func stepToolCallsResolved(s State, in ToolCallsResolved) (State, Effects, error
 				best, bestDepth = 64, 1
 			}
 		default:
-			return fireToolCallsResolvedToCalling(s, in)
+			return s.fireToolCallsResolvedToCalling(in, fx)
 		}
 	}
 	// ToolCallsResolvedToBoundary: Tool calls resolved with the barrier satisfied; the turn drains to a boundary.
@@ -4010,15 +4080,17 @@ func stepToolCallsResolved(s State, in ToolCallsResolved) (State, Effects, error
 				best, bestDepth = 66, 1
 			}
 		default:
-			return fireToolCallsResolvedToBoundary(s, in)
+			return s.fireToolCallsResolvedToBoundary(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[29][s.LifecyclePhase]
+	return &noTransitions[29][s.LifecyclePhase]
 }
-func stepOpsBarrierSatisfied(s State, in OpsBarrierSatisfied) (State, Effects, error) {
+
+// stepOpsBarrierSatisfied handles the input OpsBarrierSatisfied: it tries its transitions in spec order.
+func (s *State) stepOpsBarrierSatisfied(in OpsBarrierSatisfied, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// OpsBarrierSatisfied: The barrier operations named exactly by the registered set finished; the barrier is satisfied.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4032,15 +4104,17 @@ func stepOpsBarrierSatisfied(s State, in OpsBarrierSatisfied) (State, Effects, e
 				best, bestDepth = 68, 1
 			}
 		default:
-			return fireOpsBarrierSatisfied(s, in)
+			return s.fireOpsBarrierSatisfied(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[30][s.LifecyclePhase]
+	return &noTransitions[30][s.LifecyclePhase]
 }
-func stepBoundaryContinue(s State, in BoundaryContinue) (State, Effects, error) {
+
+// stepBoundaryContinue handles the input BoundaryContinue: it tries its transitions in spec order.
+func (s *State) stepBoundaryContinue(in BoundaryContinue, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// BoundaryContinue: Applies a boundary and continues the turn with another LLM call.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4050,15 +4124,17 @@ func stepBoundaryContinue(s State, in BoundaryContinue) (State, Effects, error) 
 				best, bestDepth = 69, 0
 			}
 		default:
-			return fireBoundaryContinue(s, in)
+			return s.fireBoundaryContinue(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[31][s.LifecyclePhase]
+	return &noTransitions[31][s.LifecyclePhase]
 }
-func stepBoundaryComplete(s State, in BoundaryComplete) (State, Effects, error) {
+
+// stepBoundaryComplete handles the input BoundaryComplete: it tries its transitions in spec order.
+func (s *State) stepBoundaryComplete(in BoundaryComplete, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// BoundaryComplete: Applies the final boundary and completes the turn.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4068,15 +4144,17 @@ func stepBoundaryComplete(s State, in BoundaryComplete) (State, Effects, error) 
 				best, bestDepth = 70, 0
 			}
 		default:
-			return fireBoundaryComplete(s, in)
+			return s.fireBoundaryComplete(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[32][s.LifecyclePhase]
+	return &noTransitions[32][s.LifecyclePhase]
 }
-func stepEnterExtraction(s State, in EnterExtraction) (State, Effects, error) {
+
+// stepEnterExtraction handles the input EnterExtraction: it tries its transitions in spec order.
+func (s *State) stepEnterExtraction(in EnterExtraction, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// EnterExtraction: Enters structured-output extraction with the given retry budget.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4086,15 +4164,17 @@ func stepEnterExtraction(s State, in EnterExtraction) (State, Effects, error) {
 				best, bestDepth = 71, 0
 			}
 		default:
-			return fireEnterExtraction(s, in)
+			return s.fireEnterExtraction(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[33][s.LifecyclePhase]
+	return &noTransitions[33][s.LifecyclePhase]
 }
-func stepExtractionStart(s State, in ExtractionStart) (State, Effects, error) {
+
+// stepExtractionStart handles the input ExtractionStart: it tries its transitions in spec order.
+func (s *State) stepExtractionStart(in ExtractionStart, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ExtractionStart: Starts the extraction LLM call.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4104,15 +4184,17 @@ func stepExtractionStart(s State, in ExtractionStart) (State, Effects, error) {
 				best, bestDepth = 72, 0
 			}
 		default:
-			return fireExtractionStart(s, in)
+			return s.fireExtractionStart(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[34][s.LifecyclePhase]
+	return &noTransitions[34][s.LifecyclePhase]
 }
-func stepExtractionValidationPassed(s State, in ExtractionValidationPassed) (State, Effects, error) {
+
+// stepExtractionValidationPassed handles the input ExtractionValidationPassed: it tries its transitions in spec order.
+func (s *State) stepExtractionValidationPassed(in ExtractionValidationPassed, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ExtractionValidationPassed: The extracted output validated; the turn completes.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4122,15 +4204,17 @@ func stepExtractionValidationPassed(s State, in ExtractionValidationPassed) (Sta
 				best, bestDepth = 73, 0
 			}
 		default:
-			return fireExtractionValidationPassed(s, in)
+			return s.fireExtractionValidationPassed(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[35][s.LifecyclePhase]
+	return &noTransitions[35][s.LifecyclePhase]
 }
-func stepExtractionValidationFailed(s State, in ExtractionValidationFailed) (State, Effects, error) {
+
+// stepExtractionValidationFailed handles the input ExtractionValidationFailed: it tries its transitions in spec order.
+func (s *State) stepExtractionValidationFailed(in ExtractionValidationFailed, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ExtractionValidationFailedRetry: Validation failed with retries left (counted before the increment); the turn retries the LLM call.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4144,7 +4228,7 @@ func stepExtractionValidationFailed(s State, in ExtractionValidationFailed) (Sta
 				best, bestDepth = 75, 1
 			}
 		default:
-			return fireExtractionValidationFailedRetry(s, in)
+			return s.fireExtractionValidationFailedRetry(in, fx)
 		}
 	}
 	// ExtractionValidationFailedExhausted: Validation failed with no retries left; the turn completes without a cause.
@@ -4159,15 +4243,17 @@ func stepExtractionValidationFailed(s State, in ExtractionValidationFailed) (Sta
 				best, bestDepth = 77, 1
 			}
 		default:
-			return fireExtractionValidationFailedExhausted(s, in)
+			return s.fireExtractionValidationFailedExhausted(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[36][s.LifecyclePhase]
+	return &noTransitions[36][s.LifecyclePhase]
 }
-func stepExtractionFailed(s State, in ExtractionFailed) (State, Effects, error) {
+
+// stepExtractionFailed handles the input ExtractionFailed: it tries its transitions in spec order.
+func (s *State) stepExtractionFailed(in ExtractionFailed, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ExtractionFailedTerminal: Extraction failed outright; the turn completes without a cause.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4177,15 +4263,17 @@ func stepExtractionFailed(s State, in ExtractionFailed) (State, Effects, error) 
 				best, bestDepth = 78, 0
 			}
 		default:
-			return fireExtractionFailedTerminal(s, in)
+			return s.fireExtractionFailedTerminal(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[37][s.LifecyclePhase]
+	return &noTransitions[37][s.LifecyclePhase]
 }
-func stepRecoverableFailure(s State, in RecoverableFailure) (State, Effects, error) {
+
+// stepRecoverableFailure handles the input RecoverableFailure: it tries its transitions in spec order.
+func (s *State) stepRecoverableFailure(in RecoverableFailure, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// RecoverableFailure: A retryable LLM failure moves the turn to error recovery, remembering the retry attempt.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4199,15 +4287,17 @@ func stepRecoverableFailure(s State, in RecoverableFailure) (State, Effects, err
 				best, bestDepth = 80, 1
 			}
 		default:
-			return fireRecoverableFailure(s, in)
+			return s.fireRecoverableFailure(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[38][s.LifecyclePhase]
+	return &noTransitions[38][s.LifecyclePhase]
 }
-func stepRetryRequested(s State, in RetryRequested) (State, Effects, error) {
+
+// stepRetryRequested handles the input RetryRequested: it tries its transitions in spec order.
+func (s *State) stepRetryRequested(in RetryRequested, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// RetryRequested: The scheduled retry of the remembered attempt calls the LLM again.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4221,15 +4311,17 @@ func stepRetryRequested(s State, in RetryRequested) (State, Effects, error) {
 				best, bestDepth = 82, 1
 			}
 		default:
-			return fireRetryRequested(s, in)
+			return s.fireRetryRequested(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[39][s.LifecyclePhase]
+	return &noTransitions[39][s.LifecyclePhase]
 }
-func stepFatalFailure(s State, in FatalFailure) (State, Effects, error) {
+
+// stepFatalFailure handles the input FatalFailure: it tries its transitions in spec order.
+func (s *State) stepFatalFailure(in FatalFailure, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// FatalFailure: A fatal failure with a known cause fails the turn.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4243,15 +4335,17 @@ func stepFatalFailure(s State, in FatalFailure) (State, Effects, error) {
 				best, bestDepth = 84, 1
 			}
 		default:
-			return fireFatalFailure(s, in)
+			return s.fireFatalFailure(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[40][s.LifecyclePhase]
+	return &noTransitions[40][s.LifecyclePhase]
 }
-func stepTurnLimitReached(s State, in TurnLimitReached) (State, Effects, error) {
+
+// stepTurnLimitReached handles the input TurnLimitReached: it tries its transitions in spec order.
+func (s *State) stepTurnLimitReached(in TurnLimitReached, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// TurnLimitReached: The turn limit was reached; the turn fails.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4261,15 +4355,17 @@ func stepTurnLimitReached(s State, in TurnLimitReached) (State, Effects, error) 
 				best, bestDepth = 85, 0
 			}
 		default:
-			return fireTurnLimitReached(s, in)
+			return s.fireTurnLimitReached(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[41][s.LifecyclePhase]
+	return &noTransitions[41][s.LifecyclePhase]
 }
-func stepBudgetExhausted(s State, in BudgetExhausted) (State, Effects, error) {
+
+// stepBudgetExhausted handles the input BudgetExhausted: it tries its transitions in spec order.
+func (s *State) stepBudgetExhausted(in BudgetExhausted, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// BudgetExhausted: The budget is exhausted; the turn fails with outcome BudgetExhausted.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4279,15 +4375,17 @@ func stepBudgetExhausted(s State, in BudgetExhausted) (State, Effects, error) {
 				best, bestDepth = 86, 0
 			}
 		default:
-			return fireBudgetExhausted(s, in)
+			return s.fireBudgetExhausted(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[42][s.LifecyclePhase]
+	return &noTransitions[42][s.LifecyclePhase]
 }
-func stepTimeBudgetExceeded(s State, in TimeBudgetExceeded) (State, Effects, error) {
+
+// stepTimeBudgetExceeded handles the input TimeBudgetExceeded: it tries its transitions in spec order.
+func (s *State) stepTimeBudgetExceeded(in TimeBudgetExceeded, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// TimeBudgetExceeded: The time budget is exceeded; the turn fails with outcome TimeBudgetExceeded.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4297,15 +4395,17 @@ func stepTimeBudgetExceeded(s State, in TimeBudgetExceeded) (State, Effects, err
 				best, bestDepth = 87, 0
 			}
 		default:
-			return fireTimeBudgetExceeded(s, in)
+			return s.fireTimeBudgetExceeded(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[43][s.LifecyclePhase]
+	return &noTransitions[43][s.LifecyclePhase]
 }
-func stepCancelNow(s State, in CancelNow) (State, Effects, error) {
+
+// stepCancelNow handles the input CancelNow: it tries its transitions in spec order.
+func (s *State) stepCancelNow(in CancelNow, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// CancelNow: Cancels an in-flight turn immediately.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4315,15 +4415,17 @@ func stepCancelNow(s State, in CancelNow) (State, Effects, error) {
 				best, bestDepth = 88, 0
 			}
 		default:
-			return fireCancelNow(s, in)
+			return s.fireCancelNow(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[44][s.LifecyclePhase]
+	return &noTransitions[44][s.LifecyclePhase]
 }
-func stepRequestCancelAfterBoundary(s State, in RequestCancelAfterBoundary) (State, Effects, error) {
+
+// stepRequestCancelAfterBoundary handles the input RequestCancelAfterBoundary: it tries its transitions in spec order.
+func (s *State) stepRequestCancelAfterBoundary(in RequestCancelAfterBoundary, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// RequestCancelAfterBoundary: Records the intent to cancel an in-flight turn at its next boundary (nothing reads the flag).
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4333,15 +4435,17 @@ func stepRequestCancelAfterBoundary(s State, in RequestCancelAfterBoundary) (Sta
 				best, bestDepth = 89, 0
 			}
 		default:
-			return fireRequestCancelAfterBoundary(s, in)
+			return s.fireRequestCancelAfterBoundary(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[45][s.LifecyclePhase]
+	return &noTransitions[45][s.LifecyclePhase]
 }
-func stepCancellationObserved(s State, in CancellationObserved) (State, Effects, error) {
+
+// stepCancellationObserved handles the input CancellationObserved: it tries its transitions in spec order.
+func (s *State) stepCancellationObserved(in CancellationObserved, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// CancellationObserved: The cancellation landed; the turn is cancelled.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4351,15 +4455,17 @@ func stepCancellationObserved(s State, in CancellationObserved) (State, Effects,
 				best, bestDepth = 90, 0
 			}
 		default:
-			return fireCancellationObserved(s, in)
+			return s.fireCancellationObserved(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[46][s.LifecyclePhase]
+	return &noTransitions[46][s.LifecyclePhase]
 }
-func stepAcknowledgeTerminal(s State, in AcknowledgeTerminal) (State, Effects, error) {
+
+// stepAcknowledgeTerminal handles the input AcknowledgeTerminal: it tries its transitions in spec order.
+func (s *State) stepAcknowledgeTerminal(in AcknowledgeTerminal, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// AcknowledgeTerminal: Acknowledges a terminal turn, resetting the turn fields to Ready and recording the outcome.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4369,15 +4475,17 @@ func stepAcknowledgeTerminal(s State, in AcknowledgeTerminal) (State, Effects, e
 				best, bestDepth = 91, 0
 			}
 		default:
-			return fireAcknowledgeTerminal(s, in)
+			return s.fireAcknowledgeTerminal(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[47][s.LifecyclePhase]
+	return &noTransitions[47][s.LifecyclePhase]
 }
-func stepRunCompleted(s State, in RunCompleted) (State, Effects, error) {
+
+// stepRunCompleted handles the input RunCompleted: it tries its transitions in spec order.
+func (s *State) stepRunCompleted(in RunCompleted, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// RunCompleted: The bound run completed; a non-terminal turn becomes Completed, a terminal one is left as is.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4387,15 +4495,17 @@ func stepRunCompleted(s State, in RunCompleted) (State, Effects, error) {
 				best, bestDepth = 92, 0
 			}
 		default:
-			return fireRunCompleted(s, in)
+			return s.fireRunCompleted(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[48][s.LifecyclePhase]
+	return &noTransitions[48][s.LifecyclePhase]
 }
-func stepRunFailed(s State, in RunFailed) (State, Effects, error) {
+
+// stepRunFailed handles the input RunFailed: it tries its transitions in spec order.
+func (s *State) stepRunFailed(in RunFailed, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// RunFailed: The bound run failed with a known cause, from any turn phase.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4409,15 +4519,17 @@ func stepRunFailed(s State, in RunFailed) (State, Effects, error) {
 				best, bestDepth = 94, 1
 			}
 		default:
-			return fireRunFailed(s, in)
+			return s.fireRunFailed(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[49][s.LifecyclePhase]
+	return &noTransitions[49][s.LifecyclePhase]
 }
-func stepRunCancelled(s State, in RunCancelled) (State, Effects, error) {
+
+// stepRunCancelled handles the input RunCancelled: it tries its transitions in spec order.
+func (s *State) stepRunCancelled(in RunCancelled, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// RunCancelled: The bound run was cancelled, from any turn phase.
 	if (1<<s.LifecyclePhase)&8 != 0 {
@@ -4427,20 +4539,22 @@ func stepRunCancelled(s State, in RunCancelled) (State, Effects, error) {
 				best, bestDepth = 95, 0
 			}
 		default:
-			return fireRunCancelled(s, in)
+			return s.fireRunCancelled(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[50][s.LifecyclePhase]
+	return &noTransitions[50][s.LifecyclePhase]
 }
-func stepForceCancelNoRun(s State, in ForceCancelNoRun) (State, Effects, error) {
+
+// stepForceCancelNoRun handles the input ForceCancelNoRun: it tries its transitions in spec order.
+func (s *State) stepForceCancelNoRun(in ForceCancelNoRun, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ForceCancelNoRun: Cancels a ready turn that has no bound run.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(s.CurrentRunID == None[RunId]()):
+		case !(!s.CurrentRunID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 96, 0
 			}
@@ -4449,38 +4563,42 @@ func stepForceCancelNoRun(s State, in ForceCancelNoRun) (State, Effects, error) 
 				best, bestDepth = 97, 1
 			}
 		default:
-			return fireForceCancelNoRun(s, in)
+			return s.fireForceCancelNoRun(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[51][s.LifecyclePhase]
+	return &noTransitions[51][s.LifecyclePhase]
 }
-func stepProjectRealtimeIntent(s State, in ProjectRealtimeIntent) (State, Effects, error) {
+
+// stepProjectRealtimeIntent handles the input ProjectRealtimeIntent: it tries its transitions in spec order.
+func (s *State) stepProjectRealtimeIntent(in ProjectRealtimeIntent, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ProjectRealtimeIntent: Records whether the session durably wants a realtime channel.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 98, 0
 			}
 		default:
-			return fireProjectRealtimeIntent(s, in)
+			return s.fireProjectRealtimeIntent(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[52][s.LifecyclePhase]
+	return &noTransitions[52][s.LifecyclePhase]
 }
-func stepBeginRealtimeBinding(s State, in BeginRealtimeBinding) (State, Effects, error) {
+
+// stepBeginRealtimeBinding handles the input BeginRealtimeBinding: it tries its transitions in spec order.
+func (s *State) stepBeginRealtimeBinding(in BeginRealtimeBinding, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// BeginRealtimeBinding: Mints a fresh authority epoch for a new, not yet ready binding.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 99, 0
 			}
@@ -4489,20 +4607,22 @@ func stepBeginRealtimeBinding(s State, in BeginRealtimeBinding) (State, Effects,
 				best, bestDepth = 100, 1
 			}
 		default:
-			return fireBeginRealtimeBinding(s, in)
+			return s.fireBeginRealtimeBinding(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[53][s.LifecyclePhase]
+	return &noTransitions[53][s.LifecyclePhase]
 }
-func stepReplaceRealtimeBinding(s State, in ReplaceRealtimeBinding) (State, Effects, error) {
+
+// stepReplaceRealtimeBinding handles the input ReplaceRealtimeBinding: it tries its transitions in spec order.
+func (s *State) stepReplaceRealtimeBinding(in ReplaceRealtimeBinding, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ReplaceRealtimeBinding: Mints a fresh authority epoch for a replacement binding.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 101, 0
 			}
@@ -4511,56 +4631,62 @@ func stepReplaceRealtimeBinding(s State, in ReplaceRealtimeBinding) (State, Effe
 				best, bestDepth = 102, 1
 			}
 		default:
-			return fireReplaceRealtimeBinding(s, in)
+			return s.fireReplaceRealtimeBinding(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[54][s.LifecyclePhase]
+	return &noTransitions[54][s.LifecyclePhase]
 }
-func stepDetachRealtimeBinding(s State, in DetachRealtimeBinding) (State, Effects, error) {
+
+// stepDetachRealtimeBinding handles the input DetachRealtimeBinding: it tries its transitions in spec order.
+func (s *State) stepDetachRealtimeBinding(in DetachRealtimeBinding, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// DetachRealtimeBinding: Drops the binding and burns an epoch; the intent bit survives (no topology guard).
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 103, 0
 			}
 		default:
-			return fireDetachRealtimeBinding(s, in)
+			return s.fireDetachRealtimeBinding(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[55][s.LifecyclePhase]
+	return &noTransitions[55][s.LifecyclePhase]
 }
-func stepRequireRealtimeReattach(s State, in RequireRealtimeReattach) (State, Effects, error) {
+
+// stepRequireRealtimeReattach handles the input RequireRealtimeReattach: it tries its transitions in spec order.
+func (s *State) stepRequireRealtimeReattach(in RequireRealtimeReattach, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// RequireRealtimeReattach: Drops the binding because it was forcibly lost, marking reattach as required.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 104, 0
 			}
 		default:
-			return fireRequireRealtimeReattach(s, in)
+			return s.fireRequireRealtimeReattach(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[56][s.LifecyclePhase]
+	return &noTransitions[56][s.LifecyclePhase]
 }
-func stepRequireRealtimeReattachForAuthority(s State, in RequireRealtimeReattachForAuthority) (State, Effects, error) {
+
+// stepRequireRealtimeReattachForAuthority handles the input RequireRealtimeReattachForAuthority: it tries its transitions in spec order.
+func (s *State) stepRequireRealtimeReattachForAuthority(in RequireRealtimeReattachForAuthority, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// RequireRealtimeReattachForAuthority: Like RequireRealtimeReattach, but only for the holder of the current authority epoch.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 105, 0
 			}
@@ -4569,15 +4695,17 @@ func stepRequireRealtimeReattachForAuthority(s State, in RequireRealtimeReattach
 				best, bestDepth = 106, 1
 			}
 		default:
-			return fireRequireRealtimeReattachForAuthority(s, in)
+			return s.fireRequireRealtimeReattachForAuthority(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[57][s.LifecyclePhase]
+	return &noTransitions[57][s.LifecyclePhase]
 }
-func stepPublishRealtimeSignal(s State, in PublishRealtimeSignal) (State, Effects, error) {
+
+// stepPublishRealtimeSignal handles the input PublishRealtimeSignal: it tries its transitions in spec order.
+func (s *State) stepPublishRealtimeSignal(in PublishRealtimeSignal, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// PublishRealtimeSignal: The current authority publishes a new bound state without rotating the epoch (no session guard).
 	if (1<<s.LifecyclePhase)&62 != 0 {
@@ -4595,20 +4723,22 @@ func stepPublishRealtimeSignal(s State, in PublishRealtimeSignal) (State, Effect
 				best, bestDepth = 109, 2
 			}
 		default:
-			return firePublishRealtimeSignal(s, in)
+			return s.firePublishRealtimeSignal(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[58][s.LifecyclePhase]
+	return &noTransitions[58][s.LifecyclePhase]
 }
-func stepBeginRealtimeReconnectCycle(s State, in BeginRealtimeReconnectCycle) (State, Effects, error) {
+
+// stepBeginRealtimeReconnectCycle handles the input BeginRealtimeReconnectCycle: it tries its transitions in spec order.
+func (s *State) stepBeginRealtimeReconnectCycle(in BeginRealtimeReconnectCycle, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// BeginRealtimeReconnectCycle: Starts a reconnect cycle for a binding that requires reattach, at attempt 1.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 110, 0
 			}
@@ -4621,20 +4751,22 @@ func stepBeginRealtimeReconnectCycle(s State, in BeginRealtimeReconnectCycle) (S
 				best, bestDepth = 112, 2
 			}
 		default:
-			return fireBeginRealtimeReconnectCycle(s, in)
+			return s.fireBeginRealtimeReconnectCycle(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[59][s.LifecyclePhase]
+	return &noTransitions[59][s.LifecyclePhase]
 }
-func stepScheduleRealtimeReconnectRetry(s State, in ScheduleRealtimeReconnectRetry) (State, Effects, error) {
+
+// stepScheduleRealtimeReconnectRetry handles the input ScheduleRealtimeReconnectRetry: it tries its transitions in spec order.
+func (s *State) stepScheduleRealtimeReconnectRetry(in ScheduleRealtimeReconnectRetry, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ScheduleRealtimeReconnectRetry: Schedules the next reconnect attempt of a running cycle.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 113, 0
 			}
@@ -4643,20 +4775,22 @@ func stepScheduleRealtimeReconnectRetry(s State, in ScheduleRealtimeReconnectRet
 				best, bestDepth = 114, 1
 			}
 		default:
-			return fireScheduleRealtimeReconnectRetry(s, in)
+			return s.fireScheduleRealtimeReconnectRetry(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[60][s.LifecyclePhase]
+	return &noTransitions[60][s.LifecyclePhase]
 }
-func stepExhaustRealtimeReconnectCycle(s State, in ExhaustRealtimeReconnectCycle) (State, Effects, error) {
+
+// stepExhaustRealtimeReconnectCycle handles the input ExhaustRealtimeReconnectCycle: it tries its transitions in spec order.
+func (s *State) stepExhaustRealtimeReconnectCycle(in ExhaustRealtimeReconnectCycle, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ExhaustRealtimeReconnectCycle: Gives up the running reconnect cycle.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 115, 0
 			}
@@ -4665,38 +4799,42 @@ func stepExhaustRealtimeReconnectCycle(s State, in ExhaustRealtimeReconnectCycle
 				best, bestDepth = 116, 1
 			}
 		default:
-			return fireExhaustRealtimeReconnectCycle(s, in)
+			return s.fireExhaustRealtimeReconnectCycle(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[61][s.LifecyclePhase]
+	return &noTransitions[61][s.LifecyclePhase]
 }
-func stepClearRealtimeReconnectProgress(s State, in ClearRealtimeReconnectProgress) (State, Effects, error) {
+
+// stepClearRealtimeReconnectProgress handles the input ClearRealtimeReconnectProgress: it tries its transitions in spec order.
+func (s *State) stepClearRealtimeReconnectProgress(in ClearRealtimeReconnectProgress, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ClearRealtimeReconnectProgress: Resets the reconnect cycle to Idle whatever its state.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 117, 0
 			}
 		default:
-			return fireClearRealtimeReconnectProgress(s, in)
+			return s.fireClearRealtimeReconnectProgress(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[62][s.LifecyclePhase]
+	return &noTransitions[62][s.LifecyclePhase]
 }
-func stepBeginLiveTopologyReconfigure(s State, in BeginLiveTopologyReconfigure) (State, Effects, error) {
+
+// stepBeginLiveTopologyReconfigure handles the input BeginLiveTopologyReconfigure: it tries its transitions in spec order.
+func (s *State) stepBeginLiveTopologyReconfigure(in BeginLiveTopologyReconfigure, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// BeginLiveTopologyReconfigure: The holder of the current authority epoch starts a live reconfigure; the token stays valid.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 118, 0
 			}
@@ -4709,20 +4847,22 @@ func stepBeginLiveTopologyReconfigure(s State, in BeginLiveTopologyReconfigure) 
 				best, bestDepth = 120, 2
 			}
 		default:
-			return fireBeginLiveTopologyReconfigure(s, in)
+			return s.fireBeginLiveTopologyReconfigure(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[63][s.LifecyclePhase]
+	return &noTransitions[63][s.LifecyclePhase]
 }
-func stepMarkLiveTopologyDetached(s State, in MarkLiveTopologyDetached) (State, Effects, error) {
+
+// stepMarkLiveTopologyDetached handles the input MarkLiveTopologyDetached: it tries its transitions in spec order.
+func (s *State) stepMarkLiveTopologyDetached(in MarkLiveTopologyDetached, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// MarkLiveTopologyDetached: At a safe turn boundary, detaches the realtime binding and burns an epoch.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 121, 0
 			}
@@ -4735,20 +4875,22 @@ func stepMarkLiveTopologyDetached(s State, in MarkLiveTopologyDetached) (State, 
 				best, bestDepth = 123, 2
 			}
 		default:
-			return fireMarkLiveTopologyDetached(s, in)
+			return s.fireMarkLiveTopologyDetached(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[64][s.LifecyclePhase]
+	return &noTransitions[64][s.LifecyclePhase]
 }
-func stepApplyLiveTopologyIdentity(s State, in ApplyLiveTopologyIdentity) (State, Effects, error) {
+
+// stepApplyLiveTopologyIdentity handles the input ApplyLiveTopologyIdentity: it tries its transitions in spec order.
+func (s *State) stepApplyLiveTopologyIdentity(in ApplyLiveTopologyIdentity, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ApplyLiveTopologyIdentity: The host applied the new LLM identity to the detached session.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 124, 0
 			}
@@ -4757,20 +4899,22 @@ func stepApplyLiveTopologyIdentity(s State, in ApplyLiveTopologyIdentity) (State
 				best, bestDepth = 125, 1
 			}
 		default:
-			return fireApplyLiveTopologyIdentity(s, in)
+			return s.fireApplyLiveTopologyIdentity(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[65][s.LifecyclePhase]
+	return &noTransitions[65][s.LifecyclePhase]
 }
-func stepApplyLiveTopologyVisibility(s State, in ApplyLiveTopologyVisibility) (State, Effects, error) {
+
+// stepApplyLiveTopologyVisibility handles the input ApplyLiveTopologyVisibility: it tries its transitions in spec order.
+func (s *State) stepApplyLiveTopologyVisibility(in ApplyLiveTopologyVisibility, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ApplyLiveTopologyVisibility: The host applied and persisted the new tool visibility.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 126, 0
 			}
@@ -4779,20 +4923,22 @@ func stepApplyLiveTopologyVisibility(s State, in ApplyLiveTopologyVisibility) (S
 				best, bestDepth = 127, 1
 			}
 		default:
-			return fireApplyLiveTopologyVisibility(s, in)
+			return s.fireApplyLiveTopologyVisibility(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[66][s.LifecyclePhase]
+	return &noTransitions[66][s.LifecyclePhase]
 }
-func stepCompleteLiveTopology(s State, in CompleteLiveTopology) (State, Effects, error) {
+
+// stepCompleteLiveTopology handles the input CompleteLiveTopology: it tries its transitions in spec order.
+func (s *State) stepCompleteLiveTopology(in CompleteLiveTopology, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// CompleteLiveTopology: Completes the live reconfigure; the session stays detached until it attaches again.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 128, 0
 			}
@@ -4801,20 +4947,22 @@ func stepCompleteLiveTopology(s State, in CompleteLiveTopology) (State, Effects,
 				best, bestDepth = 129, 1
 			}
 		default:
-			return fireCompleteLiveTopology(s, in)
+			return s.fireCompleteLiveTopology(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[67][s.LifecyclePhase]
+	return &noTransitions[67][s.LifecyclePhase]
 }
-func stepAbortLiveTopologyBeforeDetach(s State, in AbortLiveTopologyBeforeDetach) (State, Effects, error) {
+
+// stepAbortLiveTopologyBeforeDetach handles the input AbortLiveTopologyBeforeDetach: it tries its transitions in spec order.
+func (s *State) stepAbortLiveTopologyBeforeDetach(in AbortLiveTopologyBeforeDetach, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// AbortLiveTopologyBeforeDetach: Abandons a reconfigure before detach; the prior binding and token remain valid.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 130, 0
 			}
@@ -4823,20 +4971,22 @@ func stepAbortLiveTopologyBeforeDetach(s State, in AbortLiveTopologyBeforeDetach
 				best, bestDepth = 131, 1
 			}
 		default:
-			return fireAbortLiveTopologyBeforeDetach(s, in)
+			return s.fireAbortLiveTopologyBeforeDetach(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[68][s.LifecyclePhase]
+	return &noTransitions[68][s.LifecyclePhase]
 }
-func stepFailLiveTopologyAfterDetach(s State, in FailLiveTopologyAfterDetach) (State, Effects, error) {
+
+// stepFailLiveTopologyAfterDetach handles the input FailLiveTopologyAfterDetach: it tries its transitions in spec order.
+func (s *State) stepFailLiveTopologyAfterDetach(in FailLiveTopologyAfterDetach, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// FailLiveTopologyAfterDetach: Fails a reconfigure past detach, requiring a realtime reattach and burning an epoch.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID != None[SessionId]()):
+		case !(s.SessionID.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 132, 0
 			}
@@ -4845,29 +4995,35 @@ func stepFailLiveTopologyAfterDetach(s State, in FailLiveTopologyAfterDetach) (S
 				best, bestDepth = 133, 1
 			}
 		default:
-			return fireFailLiveTopologyAfterDetach(s, in)
+			return s.fireFailLiveTopologyAfterDetach(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[69][s.LifecyclePhase]
+	return &noTransitions[69][s.LifecyclePhase]
 }
-func stepStageVisibilityFilter(s State, in StageVisibilityFilter) (State, Effects, error) {
+
+// stepStageVisibilityFilter handles the input StageVisibilityFilter: it tries its transitions in spec order.
+func (s *State) stepStageVisibilityFilter(in StageVisibilityFilter, fx *Effects) error {
 	// StageVisibilityFilter: Stages a filter under a freshly minted revision.
 	if (1<<s.LifecyclePhase)&62 != 0 {
-		return fireStageVisibilityFilter(s, in)
+		return s.fireStageVisibilityFilter(in, fx)
 	}
-	return s, Effects{}, &noTransitions[70][s.LifecyclePhase]
+	return &noTransitions[70][s.LifecyclePhase]
 }
-func stepCommitVisibilityFilter(s State, in CommitVisibilityFilter) (State, Effects, error) {
+
+// stepCommitVisibilityFilter handles the input CommitVisibilityFilter: it tries its transitions in spec order.
+func (s *State) stepCommitVisibilityFilter(in CommitVisibilityFilter, fx *Effects) error {
 	// CommitVisibilityFilter: Commits a filter as the active one under the given revision.
 	if (1<<s.LifecyclePhase)&62 != 0 {
-		return fireCommitVisibilityFilter(s, in)
+		return s.fireCommitVisibilityFilter(in, fx)
 	}
-	return s, Effects{}, &noTransitions[71][s.LifecyclePhase]
+	return &noTransitions[71][s.LifecyclePhase]
 }
-func stepSyncVisibilityRevisions(s State, in SyncVisibilityRevisions) (State, Effects, error) {
+
+// stepSyncVisibilityRevisions handles the input SyncVisibilityRevisions: it tries its transitions in spec order.
+func (s *State) stepSyncVisibilityRevisions(in SyncVisibilityRevisions, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// SyncVisibilityRevisions: Raises the revision mint counter to cover an installed visibility state's revisions.
 	if (1<<s.LifecyclePhase)&62 != 0 {
@@ -4877,32 +5033,29 @@ func stepSyncVisibilityRevisions(s State, in SyncVisibilityRevisions) (State, Ef
 				best, bestDepth = 134, 0
 			}
 		default:
-			return fireSyncVisibilityRevisions(s, in)
+			return s.fireSyncVisibilityRevisions(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[72][s.LifecyclePhase]
+	return &noTransitions[72][s.LifecyclePhase]
 }
 
-// fireInitialize runs the updates and effects of transition Initialize.
-func fireInitialize(s State, in Initialize) (State, Effects, error) {
-	n := s
+// fireInitialize runs the updates and effects of transition Initialize in place.
+func (n *State) fireInitialize(in Initialize, fx *Effects) error {
 	n.LifecyclePhase = LifecyclePhaseIdle
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireRegisterSession runs the updates and effects of transition RegisterSession.
-func fireRegisterSession(s State, in RegisterSession) (State, Effects, error) {
-	n := s
+// fireRegisterSession runs the updates and effects of transition RegisterSession in place.
+func (n *State) fireRegisterSession(in RegisterSession, fx *Effects) error {
 	n.SessionID = Some[SessionId](in.SessionID)
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireUnregisterSession runs the updates and effects of transition UnregisterSession.
-func fireUnregisterSession(s State, in UnregisterSession) (State, Effects, error) {
-	n := s
+// fireUnregisterSession runs the updates and effects of transition UnregisterSession in place.
+func (n *State) fireUnregisterSession(in UnregisterSession, fx *Effects) error {
 	n.SessionID = None[SessionId]()
 	n.ActiveRuntimeID = None[AgentRuntimeId]()
 	n.ActiveFenceToken = None[uint64]()
@@ -4910,22 +5063,19 @@ func fireUnregisterSession(s State, in UnregisterSession) (State, Effects, error
 	n.PreRunPhase = None[PreRunPhase]()
 	n.RegistrationPhase = RegistrationPhaseQueuing
 	n.LifecyclePhase = LifecyclePhaseIdle
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireReconfigureSessionLlmIdentity runs the updates and effects of transition ReconfigureSessionLlmIdentity.
-func fireReconfigureSessionLlmIdentity(s State, in ReconfigureSessionLlmIdentity) (State, Effects, error) {
-	n := s
-	return n, Effects{}, nil
+// fireReconfigureSessionLlmIdentity runs the updates and effects of transition ReconfigureSessionLlmIdentity in place.
+func (n *State) fireReconfigureSessionLlmIdentity(in ReconfigureSessionLlmIdentity, fx *Effects) error {
+	return nil
 }
 
-// firePrepareBindingsIdle runs the updates and effects of transition PrepareBindingsIdle.
-func firePrepareBindingsIdle(s State, in PrepareBindings) (State, Effects, error) {
-	n := s
+// firePrepareBindingsIdle runs the updates and effects of transition PrepareBindingsIdle in place.
+func (n *State) firePrepareBindingsIdle(in PrepareBindings, fx *Effects) error {
 	n.ActiveRuntimeID = Some[AgentRuntimeId](in.AgentRuntimeID)
 	n.ActiveFenceToken = Some[uint64](in.FenceToken)
 	n.LifecyclePhase = LifecyclePhaseAttached
-	var fx Effects
 	fx.n = 1
 	var e0_0 AgentRuntimeId = in.AgentRuntimeID
 	var e0_1 uint64 = in.FenceToken
@@ -4934,15 +5084,13 @@ func firePrepareBindingsIdle(s State, in PrepareBindings) (State, Effects, error
 		s:    [1]string{0: string(e0_0)},
 		u:    [5]uint64{0: e0_1},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// firePrepareBindings runs the updates and effects of transition PrepareBindings.
-func firePrepareBindings(s State, in PrepareBindings) (State, Effects, error) {
-	n := s
+// firePrepareBindings runs the updates and effects of transition PrepareBindings in place.
+func (n *State) firePrepareBindings(in PrepareBindings, fx *Effects) error {
 	n.ActiveRuntimeID = Some[AgentRuntimeId](in.AgentRuntimeID)
 	n.ActiveFenceToken = Some[uint64](in.FenceToken)
-	var fx Effects
 	fx.n = 1
 	var e0_0 AgentRuntimeId = in.AgentRuntimeID
 	var e0_1 uint64 = in.FenceToken
@@ -4951,224 +5099,192 @@ func firePrepareBindings(s State, in PrepareBindings) (State, Effects, error) {
 		s:    [1]string{0: string(e0_0)},
 		u:    [5]uint64{0: e0_1},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireEnsureSessionWithExecutorIdle runs the updates and effects of transition EnsureSessionWithExecutorIdle.
-func fireEnsureSessionWithExecutorIdle(s State, in EnsureSessionWithExecutor) (State, Effects, error) {
-	n := s
+// fireEnsureSessionWithExecutorIdle runs the updates and effects of transition EnsureSessionWithExecutorIdle in place.
+func (n *State) fireEnsureSessionWithExecutorIdle(in EnsureSessionWithExecutor, fx *Effects) error {
 	n.RegistrationPhase = RegistrationPhaseActive
 	n.LifecyclePhase = LifecyclePhaseAttached
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireEnsureSessionWithExecutorLive runs the updates and effects of transition EnsureSessionWithExecutorLive.
-func fireEnsureSessionWithExecutorLive(s State, in EnsureSessionWithExecutor) (State, Effects, error) {
-	n := s
+// fireEnsureSessionWithExecutorLive runs the updates and effects of transition EnsureSessionWithExecutorLive in place.
+func (n *State) fireEnsureSessionWithExecutorLive(in EnsureSessionWithExecutor, fx *Effects) error {
 	n.RegistrationPhase = RegistrationPhaseActive
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireEnsureSessionWithExecutorInactive runs the updates and effects of transition EnsureSessionWithExecutorInactive.
-func fireEnsureSessionWithExecutorInactive(s State, in EnsureSessionWithExecutor) (State, Effects, error) {
-	n := s
-	return n, Effects{}, nil
+// fireEnsureSessionWithExecutorInactive runs the updates and effects of transition EnsureSessionWithExecutorInactive in place.
+func (n *State) fireEnsureSessionWithExecutorInactive(in EnsureSessionWithExecutor, fx *Effects) error {
+	return nil
 }
 
-// firePrepareIdle runs the updates and effects of transition PrepareIdle.
-func firePrepareIdle(s State, in Prepare) (State, Effects, error) {
-	n := s
+// firePrepareIdle runs the updates and effects of transition PrepareIdle in place.
+func (n *State) firePrepareIdle(in Prepare, fx *Effects) error {
 	n.CurrentRunID = Some[RunId](in.RunID)
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseIdle)
 	n.LifecyclePhase = LifecyclePhaseRunning
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindSubmitRunPrimitive}
-	return n, fx, nil
+	return nil
 }
 
-// firePrepareAttached runs the updates and effects of transition PrepareAttached.
-func firePrepareAttached(s State, in Prepare) (State, Effects, error) {
-	n := s
+// firePrepareAttached runs the updates and effects of transition PrepareAttached in place.
+func (n *State) firePrepareAttached(in Prepare, fx *Effects) error {
 	n.CurrentRunID = Some[RunId](in.RunID)
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseAttached)
 	n.LifecyclePhase = LifecyclePhaseRunning
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindSubmitRunPrimitive}
-	return n, fx, nil
+	return nil
 }
 
-// fireDrainQueuedRunRetired runs the updates and effects of transition DrainQueuedRunRetired.
-func fireDrainQueuedRunRetired(s State, in DrainQueuedRun) (State, Effects, error) {
-	n := s
+// fireDrainQueuedRunRetired runs the updates and effects of transition DrainQueuedRunRetired in place.
+func (n *State) fireDrainQueuedRunRetired(in DrainQueuedRun, fx *Effects) error {
 	n.CurrentRunID = Some[RunId](in.RunID)
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseRetired)
 	n.LifecyclePhase = LifecyclePhaseRunning
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindSubmitRunPrimitive}
-	return n, fx, nil
+	return nil
 }
 
-// fireCommitRunningToIdle runs the updates and effects of transition CommitRunningToIdle.
-func fireCommitRunningToIdle(s State, in Commit) (State, Effects, error) {
-	n := s
+// fireCommitRunningToIdle runs the updates and effects of transition CommitRunningToIdle in place.
+func (n *State) fireCommitRunningToIdle(in Commit, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseIdle
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireCommitRunningToAttached runs the updates and effects of transition CommitRunningToAttached.
-func fireCommitRunningToAttached(s State, in Commit) (State, Effects, error) {
-	n := s
+// fireCommitRunningToAttached runs the updates and effects of transition CommitRunningToAttached in place.
+func (n *State) fireCommitRunningToAttached(in Commit, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseAttached
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireCommitRunningToRetired runs the updates and effects of transition CommitRunningToRetired.
-func fireCommitRunningToRetired(s State, in Commit) (State, Effects, error) {
-	n := s
+// fireCommitRunningToRetired runs the updates and effects of transition CommitRunningToRetired in place.
+func (n *State) fireCommitRunningToRetired(in Commit, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseRetired
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireFailRunningToIdle runs the updates and effects of transition FailRunningToIdle.
-func fireFailRunningToIdle(s State, in Fail) (State, Effects, error) {
-	n := s
+// fireFailRunningToIdle runs the updates and effects of transition FailRunningToIdle in place.
+func (n *State) fireFailRunningToIdle(in Fail, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseIdle
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindRecordTerminalOutcome}
-	return n, fx, nil
+	return nil
 }
 
-// fireFailRunningToAttached runs the updates and effects of transition FailRunningToAttached.
-func fireFailRunningToAttached(s State, in Fail) (State, Effects, error) {
-	n := s
+// fireFailRunningToAttached runs the updates and effects of transition FailRunningToAttached in place.
+func (n *State) fireFailRunningToAttached(in Fail, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseAttached
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindRecordTerminalOutcome}
-	return n, fx, nil
+	return nil
 }
 
-// fireFailRunningToRetired runs the updates and effects of transition FailRunningToRetired.
-func fireFailRunningToRetired(s State, in Fail) (State, Effects, error) {
-	n := s
+// fireFailRunningToRetired runs the updates and effects of transition FailRunningToRetired in place.
+func (n *State) fireFailRunningToRetired(in Fail, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseRetired
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindRecordTerminalOutcome}
-	return n, fx, nil
+	return nil
 }
 
-// fireCancelRunningToIdle runs the updates and effects of transition CancelRunningToIdle.
-func fireCancelRunningToIdle(s State, in CancelRun) (State, Effects, error) {
-	n := s
+// fireCancelRunningToIdle runs the updates and effects of transition CancelRunningToIdle in place.
+func (n *State) fireCancelRunningToIdle(in CancelRun, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseIdle
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindRecordTerminalOutcome}
-	return n, fx, nil
+	return nil
 }
 
-// fireCancelRunningToAttached runs the updates and effects of transition CancelRunningToAttached.
-func fireCancelRunningToAttached(s State, in CancelRun) (State, Effects, error) {
-	n := s
+// fireCancelRunningToAttached runs the updates and effects of transition CancelRunningToAttached in place.
+func (n *State) fireCancelRunningToAttached(in CancelRun, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseAttached
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindRecordTerminalOutcome}
-	return n, fx, nil
+	return nil
 }
 
-// fireCancelRunningToRetired runs the updates and effects of transition CancelRunningToRetired.
-func fireCancelRunningToRetired(s State, in CancelRun) (State, Effects, error) {
-	n := s
+// fireCancelRunningToRetired runs the updates and effects of transition CancelRunningToRetired in place.
+func (n *State) fireCancelRunningToRetired(in CancelRun, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseRetired
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindRecordTerminalOutcome}
-	return n, fx, nil
+	return nil
 }
 
-// fireRollbackRunRunningToIdle runs the updates and effects of transition RollbackRunRunningToIdle.
-func fireRollbackRunRunningToIdle(s State, in RollbackRun) (State, Effects, error) {
-	n := s
+// fireRollbackRunRunningToIdle runs the updates and effects of transition RollbackRunRunningToIdle in place.
+func (n *State) fireRollbackRunRunningToIdle(in RollbackRun, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseIdle
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireRollbackRunRunningToAttached runs the updates and effects of transition RollbackRunRunningToAttached.
-func fireRollbackRunRunningToAttached(s State, in RollbackRun) (State, Effects, error) {
-	n := s
+// fireRollbackRunRunningToAttached runs the updates and effects of transition RollbackRunRunningToAttached in place.
+func (n *State) fireRollbackRunRunningToAttached(in RollbackRun, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseAttached
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireRollbackRunRunningToRetired runs the updates and effects of transition RollbackRunRunningToRetired.
-func fireRollbackRunRunningToRetired(s State, in RollbackRun) (State, Effects, error) {
-	n := s
+// fireRollbackRunRunningToRetired runs the updates and effects of transition RollbackRunRunningToRetired in place.
+func (n *State) fireRollbackRunRunningToRetired(in RollbackRun, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseRetired
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireServiceTurnCommittedRunningToIdle runs the updates and effects of transition ServiceTurnCommittedRunningToIdle.
-func fireServiceTurnCommittedRunningToIdle(s State, in ServiceTurnCommitted) (State, Effects, error) {
-	n := s
+// fireServiceTurnCommittedRunningToIdle runs the updates and effects of transition ServiceTurnCommittedRunningToIdle in place.
+func (n *State) fireServiceTurnCommittedRunningToIdle(in ServiceTurnCommitted, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseIdle
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireServiceTurnCommittedRunningToAttached runs the updates and effects of transition ServiceTurnCommittedRunningToAttached.
-func fireServiceTurnCommittedRunningToAttached(s State, in ServiceTurnCommitted) (State, Effects, error) {
-	n := s
+// fireServiceTurnCommittedRunningToAttached runs the updates and effects of transition ServiceTurnCommittedRunningToAttached in place.
+func (n *State) fireServiceTurnCommittedRunningToAttached(in ServiceTurnCommitted, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseAttached
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireServiceTurnCommittedRunningToRetired runs the updates and effects of transition ServiceTurnCommittedRunningToRetired.
-func fireServiceTurnCommittedRunningToRetired(s State, in ServiceTurnCommitted) (State, Effects, error) {
-	n := s
+// fireServiceTurnCommittedRunningToRetired runs the updates and effects of transition ServiceTurnCommittedRunningToRetired in place.
+func (n *State) fireServiceTurnCommittedRunningToRetired(in ServiceTurnCommitted, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseRetired
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireRetireRequestedFromIdle runs the updates and effects of transition RetireRequestedFromIdle.
-func fireRetireRequestedFromIdle(s State, in Retire) (State, Effects, error) {
-	n := s
+// fireRetireRequestedFromIdle runs the updates and effects of transition RetireRequestedFromIdle in place.
+func (n *State) fireRetireRequestedFromIdle(in Retire, fx *Effects) error {
 	n.LifecyclePhase = LifecyclePhaseRetired
-	var fx Effects
 	fx.n = 1
 	var e0_0 Option[AgentRuntimeId] = n.ActiveRuntimeID
 	var e0_1 Option[uint64] = n.ActiveFenceToken
@@ -5181,38 +5297,33 @@ func fireRetireRequestedFromIdle(s State, in Retire) (State, Effects, error) {
 			2: e0_1.Value,
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireRetireAlreadyRetired runs the updates and effects of transition RetireAlreadyRetired.
-func fireRetireAlreadyRetired(s State, in Retire) (State, Effects, error) {
-	n := s
-	return n, Effects{}, nil
+// fireRetireAlreadyRetired runs the updates and effects of transition RetireAlreadyRetired in place.
+func (n *State) fireRetireAlreadyRetired(in Retire, fx *Effects) error {
+	return nil
 }
 
-// fireReset runs the updates and effects of transition Reset.
-func fireReset(s State, in Reset) (State, Effects, error) {
-	n := s
+// fireReset runs the updates and effects of transition Reset in place.
+func (n *State) fireReset(in Reset, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.ActiveFenceToken = None[uint64]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseIdle
-	var fx Effects
 	fx.n = 1
 	var e0_0 RuntimeNoticeKind = RuntimeNoticeKindReset
 	fx.list[0] = Effect{
 		Kind: EffectKindRuntimeNotice,
 		u:    [5]uint64{0: uint64(e0_0)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireStopRuntimeExecutorNoExecutor runs the updates and effects of transition StopRuntimeExecutorNoExecutor.
-func fireStopRuntimeExecutorNoExecutor(s State, in StopRuntimeExecutor) (State, Effects, error) {
-	n := s
+// fireStopRuntimeExecutorNoExecutor runs the updates and effects of transition StopRuntimeExecutorNoExecutor in place.
+func (n *State) fireStopRuntimeExecutorNoExecutor(in StopRuntimeExecutor, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
-	var fx Effects
 	fx.n = 2
 	var e0_0 RuntimeNoticeKind = RuntimeNoticeKindStop
 	fx.list[0] = Effect{
@@ -5226,13 +5337,11 @@ func fireStopRuntimeExecutorNoExecutor(s State, in StopRuntimeExecutor) (State, 
 		s:    [1]string{0: string(e1_1)},
 		u:    [5]uint64{0: uint64(e1_0)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireStopRuntimeExecutorLive runs the updates and effects of transition StopRuntimeExecutorLive.
-func fireStopRuntimeExecutorLive(s State, in StopRuntimeExecutor) (State, Effects, error) {
-	n := s
-	var fx Effects
+// fireStopRuntimeExecutorLive runs the updates and effects of transition StopRuntimeExecutorLive in place.
+func (n *State) fireStopRuntimeExecutorLive(in StopRuntimeExecutor, fx *Effects) error {
 	fx.n = 2
 	var e0_0 RuntimeNoticeKind = RuntimeNoticeKindStop
 	fx.list[0] = Effect{
@@ -5246,53 +5355,46 @@ func fireStopRuntimeExecutorLive(s State, in StopRuntimeExecutor) (State, Effect
 		s:    [1]string{0: string(e1_1)},
 		u:    [5]uint64{0: uint64(e1_0)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireRuntimeExecutorExitedClearingRun runs the updates and effects of transition RuntimeExecutorExitedClearingRun.
-func fireRuntimeExecutorExitedClearingRun(s State, in RuntimeExecutorExited) (State, Effects, error) {
-	n := s
+// fireRuntimeExecutorExitedClearingRun runs the updates and effects of transition RuntimeExecutorExitedClearingRun in place.
+func (n *State) fireRuntimeExecutorExitedClearingRun(in RuntimeExecutorExited, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseStopped
-	var fx Effects
 	fx.n = 1
 	var e0_0 RuntimeNoticeKind = RuntimeNoticeKindExit
 	fx.list[0] = Effect{
 		Kind: EffectKindRuntimeNotice,
 		u:    [5]uint64{0: uint64(e0_0)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireRuntimeExecutorExitedFromIdle runs the updates and effects of transition RuntimeExecutorExitedFromIdle.
-func fireRuntimeExecutorExitedFromIdle(s State, in RuntimeExecutorExited) (State, Effects, error) {
-	n := s
+// fireRuntimeExecutorExitedFromIdle runs the updates and effects of transition RuntimeExecutorExitedFromIdle in place.
+func (n *State) fireRuntimeExecutorExitedFromIdle(in RuntimeExecutorExited, fx *Effects) error {
 	n.LifecyclePhase = LifecyclePhaseStopped
-	var fx Effects
 	fx.n = 1
 	var e0_0 RuntimeNoticeKind = RuntimeNoticeKindExit
 	fx.list[0] = Effect{
 		Kind: EffectKindRuntimeNotice,
 		u:    [5]uint64{0: uint64(e0_0)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireRuntimeExecutorExitedFromStopped runs the updates and effects of transition RuntimeExecutorExitedFromStopped.
-func fireRuntimeExecutorExitedFromStopped(s State, in RuntimeExecutorExited) (State, Effects, error) {
-	n := s
-	return n, Effects{}, nil
+// fireRuntimeExecutorExitedFromStopped runs the updates and effects of transition RuntimeExecutorExitedFromStopped in place.
+func (n *State) fireRuntimeExecutorExitedFromStopped(in RuntimeExecutorExited, fx *Effects) error {
+	return nil
 }
 
-// fireDestroyInitializing runs the updates and effects of transition DestroyInitializing.
-func fireDestroyInitializing(s State, in Destroy) (State, Effects, error) {
-	n := s
+// fireDestroyInitializing runs the updates and effects of transition DestroyInitializing in place.
+func (n *State) fireDestroyInitializing(in Destroy, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.RegistrationPhase = RegistrationPhaseQueuing
 	n.LifecyclePhase = LifecyclePhaseDestroyed
-	var fx Effects
 	fx.n = 1
 	var e0_0 Option[AgentRuntimeId] = n.ActiveRuntimeID
 	var e0_1 Option[uint64] = n.ActiveFenceToken
@@ -5305,17 +5407,15 @@ func fireDestroyInitializing(s State, in Destroy) (State, Effects, error) {
 			2: e0_1.Value,
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireDestroy runs the updates and effects of transition Destroy.
-func fireDestroy(s State, in Destroy) (State, Effects, error) {
-	n := s
+// fireDestroy runs the updates and effects of transition Destroy in place.
+func (n *State) fireDestroy(in Destroy, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.RegistrationPhase = RegistrationPhaseQueuing
 	n.LifecyclePhase = LifecyclePhaseDestroyed
-	var fx Effects
 	fx.n = 1
 	var e0_0 Option[AgentRuntimeId] = n.ActiveRuntimeID
 	var e0_1 Option[uint64] = n.ActiveFenceToken
@@ -5328,49 +5428,41 @@ func fireDestroy(s State, in Destroy) (State, Effects, error) {
 			2: e0_1.Value,
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireRecover runs the updates and effects of transition Recover.
-func fireRecover(s State, in Recover) (State, Effects, error) {
-	n := s
-	var fx Effects
+// fireRecover runs the updates and effects of transition Recover in place.
+func (n *State) fireRecover(in Recover, fx *Effects) error {
 	fx.n = 1
 	var e0_0 RuntimeNoticeKind = RuntimeNoticeKindRecover
 	fx.list[0] = Effect{
 		Kind: EffectKindRuntimeNotice,
 		u:    [5]uint64{0: uint64(e0_0)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireRecycleFromIdleOrRetired runs the updates and effects of transition RecycleFromIdleOrRetired.
-func fireRecycleFromIdleOrRetired(s State, in Recycle) (State, Effects, error) {
-	n := s
+// fireRecycleFromIdleOrRetired runs the updates and effects of transition RecycleFromIdleOrRetired in place.
+func (n *State) fireRecycleFromIdleOrRetired(in Recycle, fx *Effects) error {
 	n.ActiveFenceToken = None[uint64]()
 	n.CurrentRunID = None[RunId]()
 	n.LifecyclePhase = LifecyclePhaseIdle
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindInitiateRecycle}
-	return n, fx, nil
+	return nil
 }
 
-// fireRecycleFromAttached runs the updates and effects of transition RecycleFromAttached.
-func fireRecycleFromAttached(s State, in Recycle) (State, Effects, error) {
-	n := s
+// fireRecycleFromAttached runs the updates and effects of transition RecycleFromAttached in place.
+func (n *State) fireRecycleFromAttached(in Recycle, fx *Effects) error {
 	n.ActiveFenceToken = None[uint64]()
 	n.CurrentRunID = None[RunId]()
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindInitiateRecycle}
-	return n, fx, nil
+	return nil
 }
 
-// fireCancelAfterBoundary runs the updates and effects of transition CancelAfterBoundary.
-func fireCancelAfterBoundary(s State, in CancelAfterBoundary) (State, Effects, error) {
-	n := s
-	var fx Effects
+// fireCancelAfterBoundary runs the updates and effects of transition CancelAfterBoundary in place.
+func (n *State) fireCancelAfterBoundary(in CancelAfterBoundary, fx *Effects) error {
 	fx.n = 2
 	fx.list[0] = Effect{Kind: EffectKindRequestCancellationAtBoundary}
 	var e1_0 RuntimeEffectKind = RuntimeEffectKindCancelAfterBoundary
@@ -5380,22 +5472,19 @@ func fireCancelAfterBoundary(s State, in CancelAfterBoundary) (State, Effects, e
 		s:    [1]string{0: string(e1_1)},
 		u:    [5]uint64{0: uint64(e1_0)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireInterruptCurrentRun runs the updates and effects of transition InterruptCurrentRun.
-func fireInterruptCurrentRun(s State, in InterruptCurrentRun) (State, Effects, error) {
-	n := s
-	var fx Effects
+// fireInterruptCurrentRun runs the updates and effects of transition InterruptCurrentRun in place.
+func (n *State) fireInterruptCurrentRun(in InterruptCurrentRun, fx *Effects) error {
 	fx.n = 2
 	fx.list[0] = Effect{Kind: EffectKindWakeInterrupt}
 	fx.list[1] = Effect{Kind: EffectKindRequestCancellationAtBoundary}
-	return n, fx, nil
+	return nil
 }
 
-// fireStartConversationRunEntering runs the updates and effects of transition StartConversationRunEntering.
-func fireStartConversationRunEntering(s State, in StartConversationRun) (State, Effects, error) {
-	n := s
+// fireStartConversationRunEntering runs the updates and effects of transition StartConversationRunEntering in place.
+func (n *State) fireStartConversationRunEntering(in StartConversationRun, fx *Effects) error {
 	n.CurrentRunID = Some[RunId](in.RunID)
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseAttached)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
@@ -5410,19 +5499,17 @@ func fireStartConversationRunEntering(s State, in StartConversationRun) (State, 
 	n.MaxExtractionRetries = in.MaxExtractionRetries
 	n.LLMRetryAttempt = 0
 	n.LifecyclePhase = LifecyclePhaseRunning
-	var fx Effects
 	fx.n = 1
 	var e0_0 RunId = in.RunID
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunStarted,
 		s:    [1]string{0: string(e0_0)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireStartConversationRunRunning runs the updates and effects of transition StartConversationRunRunning.
-func fireStartConversationRunRunning(s State, in StartConversationRun) (State, Effects, error) {
-	n := s
+// fireStartConversationRunRunning runs the updates and effects of transition StartConversationRunRunning in place.
+func (n *State) fireStartConversationRunRunning(in StartConversationRun, fx *Effects) error {
 	n.CurrentRunID = Some[RunId](in.RunID)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](in.PrimitiveKind)
@@ -5435,19 +5522,17 @@ func fireStartConversationRunRunning(s State, in StartConversationRun) (State, E
 	n.ExtractionAttempts = 0
 	n.MaxExtractionRetries = in.MaxExtractionRetries
 	n.LLMRetryAttempt = 0
-	var fx Effects
 	fx.n = 1
 	var e0_0 RunId = in.RunID
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunStarted,
 		s:    [1]string{0: string(e0_0)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireStartImmediateAppendEntering runs the updates and effects of transition StartImmediateAppendEntering.
-func fireStartImmediateAppendEntering(s State, in StartImmediateAppend) (State, Effects, error) {
-	n := s
+// fireStartImmediateAppendEntering runs the updates and effects of transition StartImmediateAppendEntering in place.
+func (n *State) fireStartImmediateAppendEntering(in StartImmediateAppend, fx *Effects) error {
 	n.CurrentRunID = Some[RunId](in.RunID)
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseAttached)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
@@ -5462,19 +5547,17 @@ func fireStartImmediateAppendEntering(s State, in StartImmediateAppend) (State, 
 	n.MaxExtractionRetries = 0
 	n.LLMRetryAttempt = 0
 	n.LifecyclePhase = LifecyclePhaseRunning
-	var fx Effects
 	fx.n = 1
 	var e0_0 RunId = in.RunID
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunStarted,
 		s:    [1]string{0: string(e0_0)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireStartImmediateAppendRunning runs the updates and effects of transition StartImmediateAppendRunning.
-func fireStartImmediateAppendRunning(s State, in StartImmediateAppend) (State, Effects, error) {
-	n := s
+// fireStartImmediateAppendRunning runs the updates and effects of transition StartImmediateAppendRunning in place.
+func (n *State) fireStartImmediateAppendRunning(in StartImmediateAppend, fx *Effects) error {
 	n.CurrentRunID = Some[RunId](in.RunID)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateAppend)
@@ -5487,19 +5570,17 @@ func fireStartImmediateAppendRunning(s State, in StartImmediateAppend) (State, E
 	n.ExtractionAttempts = 0
 	n.MaxExtractionRetries = 0
 	n.LLMRetryAttempt = 0
-	var fx Effects
 	fx.n = 1
 	var e0_0 RunId = in.RunID
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunStarted,
 		s:    [1]string{0: string(e0_0)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireStartImmediateContextEntering runs the updates and effects of transition StartImmediateContextEntering.
-func fireStartImmediateContextEntering(s State, in StartImmediateContext) (State, Effects, error) {
-	n := s
+// fireStartImmediateContextEntering runs the updates and effects of transition StartImmediateContextEntering in place.
+func (n *State) fireStartImmediateContextEntering(in StartImmediateContext, fx *Effects) error {
 	n.CurrentRunID = Some[RunId](in.RunID)
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseAttached)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
@@ -5514,19 +5595,17 @@ func fireStartImmediateContextEntering(s State, in StartImmediateContext) (State
 	n.MaxExtractionRetries = 0
 	n.LLMRetryAttempt = 0
 	n.LifecyclePhase = LifecyclePhaseRunning
-	var fx Effects
 	fx.n = 1
 	var e0_0 RunId = in.RunID
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunStarted,
 		s:    [1]string{0: string(e0_0)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireStartImmediateContextRunning runs the updates and effects of transition StartImmediateContextRunning.
-func fireStartImmediateContextRunning(s State, in StartImmediateContext) (State, Effects, error) {
-	n := s
+// fireStartImmediateContextRunning runs the updates and effects of transition StartImmediateContextRunning in place.
+func (n *State) fireStartImmediateContextRunning(in StartImmediateContext, fx *Effects) error {
 	n.CurrentRunID = Some[RunId](in.RunID)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateContextAppend)
@@ -5539,37 +5618,32 @@ func fireStartImmediateContextRunning(s State, in StartImmediateContext) (State,
 	n.ExtractionAttempts = 0
 	n.MaxExtractionRetries = 0
 	n.LLMRetryAttempt = 0
-	var fx Effects
 	fx.n = 1
 	var e0_0 RunId = in.RunID
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunStarted,
 		s:    [1]string{0: string(e0_0)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// firePrimitiveAppliedConversation runs the updates and effects of transition PrimitiveAppliedConversation.
-func firePrimitiveAppliedConversation(s State, in PrimitiveApplied) (State, Effects, error) {
-	n := s
+// firePrimitiveAppliedConversation runs the updates and effects of transition PrimitiveAppliedConversation in place.
+func (n *State) firePrimitiveAppliedConversation(in PrimitiveApplied, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCallingLlm
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindTurnCheckCompaction}
-	return n, fx, nil
+	return nil
 }
 
-// firePrimitiveAppliedImmediate runs the updates and effects of transition PrimitiveAppliedImmediate.
-func firePrimitiveAppliedImmediate(s State, in PrimitiveApplied) (State, Effects, error) {
-	n := s
+// firePrimitiveAppliedImmediate runs the updates and effects of transition PrimitiveAppliedImmediate in place.
+func (n *State) firePrimitiveAppliedImmediate(in PrimitiveApplied, fx *Effects) error {
 	var ovf bool
 	n.BoundaryCount = add(&ovf, n.BoundaryCount, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[0]
+		return &boundErrors[0]
 	}
 	n.TurnPhase = TurnPhaseCompleted
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted)
-	var fx Effects
 	fx.n = 3
 	var e0_0 Option[RunId] = n.CurrentRunID
 	var e0_1 uint64 = n.BoundaryCount
@@ -5592,71 +5666,62 @@ func firePrimitiveAppliedImmediate(s State, in PrimitiveApplied) (State, Effects
 		},
 	}
 	fx.list[2] = Effect{Kind: EffectKindTurnCheckCompaction}
-	return n, fx, nil
+	return nil
 }
 
-// fireLlmReturnedToolCallsPositive runs the updates and effects of transition LlmReturnedToolCallsPositive.
-func fireLlmReturnedToolCallsPositive(s State, in LlmReturnedToolCalls) (State, Effects, error) {
-	n := s
+// fireLlmReturnedToolCallsPositive runs the updates and effects of transition LlmReturnedToolCallsPositive in place.
+func (n *State) fireLlmReturnedToolCallsPositive(in LlmReturnedToolCalls, fx *Effects) error {
 	n.TurnPhase = TurnPhaseWaitingForOps
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireLlmReturnedToolCallsZero runs the updates and effects of transition LlmReturnedToolCallsZero.
-func fireLlmReturnedToolCallsZero(s State, in LlmReturnedToolCalls) (State, Effects, error) {
-	n := s
+// fireLlmReturnedToolCallsZero runs the updates and effects of transition LlmReturnedToolCallsZero in place.
+func (n *State) fireLlmReturnedToolCallsZero(in LlmReturnedToolCalls, fx *Effects) error {
 	n.TurnPhase = TurnPhaseDrainingBoundary
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireLlmReturnedTerminal runs the updates and effects of transition LlmReturnedTerminal.
-func fireLlmReturnedTerminal(s State, in LlmReturnedTerminal) (State, Effects, error) {
-	n := s
+// fireLlmReturnedTerminal runs the updates and effects of transition LlmReturnedTerminal in place.
+func (n *State) fireLlmReturnedTerminal(in LlmReturnedTerminal, fx *Effects) error {
 	n.TurnPhase = TurnPhaseDrainingBoundary
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireRegisterPendingOps runs the updates and effects of transition RegisterPendingOps.
-func fireRegisterPendingOps(s State, in RegisterPendingOps) (State, Effects, error) {
-	n := s
+// fireRegisterPendingOps runs the updates and effects of transition RegisterPendingOps in place.
+func (n *State) fireRegisterPendingOps(in RegisterPendingOps, fx *Effects) error {
 	n.TurnPhase = TurnPhaseWaitingForOps
 	n.BarrierOperationIDs = in.BarrierOperationIDs
-	n.BarrierSatisfied = (in.BarrierOperationIDs == None[OperationIdSet]())
-	return n, Effects{}, nil
+	n.BarrierSatisfied = !in.BarrierOperationIDs.Present
+	return nil
 }
 
-// fireToolCallsResolvedToCalling runs the updates and effects of transition ToolCallsResolvedToCalling.
-func fireToolCallsResolvedToCalling(s State, in ToolCallsResolved) (State, Effects, error) {
-	n := s
+// fireToolCallsResolvedToCalling runs the updates and effects of transition ToolCallsResolvedToCalling in place.
+func (n *State) fireToolCallsResolvedToCalling(in ToolCallsResolved, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCallingLlm
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireToolCallsResolvedToBoundary runs the updates and effects of transition ToolCallsResolvedToBoundary.
-func fireToolCallsResolvedToBoundary(s State, in ToolCallsResolved) (State, Effects, error) {
-	n := s
+// fireToolCallsResolvedToBoundary runs the updates and effects of transition ToolCallsResolvedToBoundary in place.
+func (n *State) fireToolCallsResolvedToBoundary(in ToolCallsResolved, fx *Effects) error {
 	n.TurnPhase = TurnPhaseDrainingBoundary
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireOpsBarrierSatisfied runs the updates and effects of transition OpsBarrierSatisfied.
-func fireOpsBarrierSatisfied(s State, in OpsBarrierSatisfied) (State, Effects, error) {
-	n := s
+// fireOpsBarrierSatisfied runs the updates and effects of transition OpsBarrierSatisfied in place.
+func (n *State) fireOpsBarrierSatisfied(in OpsBarrierSatisfied, fx *Effects) error {
 	n.BarrierSatisfied = true
 	n.BarrierOperationIDs = None[OperationIdSet]()
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireBoundaryContinue runs the updates and effects of transition BoundaryContinue.
-func fireBoundaryContinue(s State, in BoundaryContinue) (State, Effects, error) {
-	n := s
+// fireBoundaryContinue runs the updates and effects of transition BoundaryContinue in place.
+func (n *State) fireBoundaryContinue(in BoundaryContinue, fx *Effects) error {
 	var ovf bool
 	n.BoundaryCount = add(&ovf, n.BoundaryCount, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[1]
+		return &boundErrors[1]
 	}
 	n.TurnPhase = TurnPhaseCallingLlm
-	var fx Effects
 	fx.n = 2
 	var e0_0 Option[RunId] = n.CurrentRunID
 	var e0_1 uint64 = n.BoundaryCount
@@ -5669,20 +5734,18 @@ func fireBoundaryContinue(s State, in BoundaryContinue) (State, Effects, error) 
 		},
 	}
 	fx.list[1] = Effect{Kind: EffectKindTurnCheckCompaction}
-	return n, fx, nil
+	return nil
 }
 
-// fireBoundaryComplete runs the updates and effects of transition BoundaryComplete.
-func fireBoundaryComplete(s State, in BoundaryComplete) (State, Effects, error) {
-	n := s
+// fireBoundaryComplete runs the updates and effects of transition BoundaryComplete in place.
+func (n *State) fireBoundaryComplete(in BoundaryComplete, fx *Effects) error {
 	var ovf bool
 	n.BoundaryCount = add(&ovf, n.BoundaryCount, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[2]
+		return &boundErrors[2]
 	}
 	n.TurnPhase = TurnPhaseCompleted
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted)
-	var fx Effects
 	fx.n = 3
 	var e0_0 Option[RunId] = n.CurrentRunID
 	var e0_1 uint64 = n.BoundaryCount
@@ -5705,30 +5768,26 @@ func fireBoundaryComplete(s State, in BoundaryComplete) (State, Effects, error) 
 		},
 	}
 	fx.list[2] = Effect{Kind: EffectKindTurnCheckCompaction}
-	return n, fx, nil
+	return nil
 }
 
-// fireEnterExtraction runs the updates and effects of transition EnterExtraction.
-func fireEnterExtraction(s State, in EnterExtraction) (State, Effects, error) {
-	n := s
+// fireEnterExtraction runs the updates and effects of transition EnterExtraction in place.
+func (n *State) fireEnterExtraction(in EnterExtraction, fx *Effects) error {
 	n.TurnPhase = TurnPhaseExtracting
 	n.MaxExtractionRetries = in.MaxExtractionRetries
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireExtractionStart runs the updates and effects of transition ExtractionStart.
-func fireExtractionStart(s State, in ExtractionStart) (State, Effects, error) {
-	n := s
+// fireExtractionStart runs the updates and effects of transition ExtractionStart in place.
+func (n *State) fireExtractionStart(in ExtractionStart, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCallingLlm
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireExtractionValidationPassed runs the updates and effects of transition ExtractionValidationPassed.
-func fireExtractionValidationPassed(s State, in ExtractionValidationPassed) (State, Effects, error) {
-	n := s
+// fireExtractionValidationPassed runs the updates and effects of transition ExtractionValidationPassed in place.
+func (n *State) fireExtractionValidationPassed(in ExtractionValidationPassed, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCompleted
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted)
-	var fx Effects
 	fx.n = 2
 	var e0_0 Option[RunId] = n.CurrentRunID
 	var e0_1 TurnTerminalOutcome = TurnTerminalOutcomeCompleted
@@ -5741,36 +5800,32 @@ func fireExtractionValidationPassed(s State, in ExtractionValidationPassed) (Sta
 		},
 	}
 	fx.list[1] = Effect{Kind: EffectKindTurnCheckCompaction}
-	return n, fx, nil
+	return nil
 }
 
-// fireExtractionValidationFailedRetry runs the updates and effects of transition ExtractionValidationFailedRetry.
-func fireExtractionValidationFailedRetry(s State, in ExtractionValidationFailed) (State, Effects, error) {
-	n := s
+// fireExtractionValidationFailedRetry runs the updates and effects of transition ExtractionValidationFailedRetry in place.
+func (n *State) fireExtractionValidationFailedRetry(in ExtractionValidationFailed, fx *Effects) error {
 	var ovf bool
 	n.ExtractionAttempts = add(&ovf, n.ExtractionAttempts, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[3]
+		return &boundErrors[3]
 	}
 	n.TurnPhase = TurnPhaseCallingLlm
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindTurnCheckCompaction}
-	return n, fx, nil
+	return nil
 }
 
-// fireExtractionValidationFailedExhausted runs the updates and effects of transition ExtractionValidationFailedExhausted.
-func fireExtractionValidationFailedExhausted(s State, in ExtractionValidationFailed) (State, Effects, error) {
-	n := s
+// fireExtractionValidationFailedExhausted runs the updates and effects of transition ExtractionValidationFailedExhausted in place.
+func (n *State) fireExtractionValidationFailedExhausted(in ExtractionValidationFailed, fx *Effects) error {
 	var ovf bool
 	n.ExtractionAttempts = add(&ovf, n.ExtractionAttempts, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[4]
+		return &boundErrors[4]
 	}
 	n.TurnPhase = TurnPhaseCompleted
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted)
 	n.TerminalCauseKind = None[TurnTerminalCauseKind]()
-	var fx Effects
 	fx.n = 1
 	var e0_0 Option[RunId] = n.CurrentRunID
 	var e0_1 TurnTerminalOutcome = TurnTerminalOutcomeCompleted
@@ -5782,21 +5837,19 @@ func fireExtractionValidationFailedExhausted(s State, in ExtractionValidationFai
 			1: uint64(e0_1),
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireExtractionFailedTerminal runs the updates and effects of transition ExtractionFailedTerminal.
-func fireExtractionFailedTerminal(s State, in ExtractionFailed) (State, Effects, error) {
-	n := s
+// fireExtractionFailedTerminal runs the updates and effects of transition ExtractionFailedTerminal in place.
+func (n *State) fireExtractionFailedTerminal(in ExtractionFailed, fx *Effects) error {
 	var ovf bool
 	n.ExtractionAttempts = add(&ovf, n.ExtractionAttempts, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[5]
+		return &boundErrors[5]
 	}
 	n.TurnPhase = TurnPhaseCompleted
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted)
 	n.TerminalCauseKind = None[TurnTerminalCauseKind]()
-	var fx Effects
 	fx.n = 1
 	var e0_0 Option[RunId] = n.CurrentRunID
 	var e0_1 TurnTerminalOutcome = TurnTerminalOutcomeCompleted
@@ -5808,34 +5861,29 @@ func fireExtractionFailedTerminal(s State, in ExtractionFailed) (State, Effects,
 			1: uint64(e0_1),
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireRecoverableFailure runs the updates and effects of transition RecoverableFailure.
-func fireRecoverableFailure(s State, in RecoverableFailure) (State, Effects, error) {
-	n := s
+// fireRecoverableFailure runs the updates and effects of transition RecoverableFailure in place.
+func (n *State) fireRecoverableFailure(in RecoverableFailure, fx *Effects) error {
 	n.TurnPhase = TurnPhaseErrorRecovery
 	n.LLMRetryAttempt = in.RetryAttempt
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireRetryRequested runs the updates and effects of transition RetryRequested.
-func fireRetryRequested(s State, in RetryRequested) (State, Effects, error) {
-	n := s
+// fireRetryRequested runs the updates and effects of transition RetryRequested in place.
+func (n *State) fireRetryRequested(in RetryRequested, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCallingLlm
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindTurnCheckCompaction}
-	return n, fx, nil
+	return nil
 }
 
-// fireFatalFailure runs the updates and effects of transition FatalFailure.
-func fireFatalFailure(s State, in FatalFailure) (State, Effects, error) {
-	n := s
+// fireFatalFailure runs the updates and effects of transition FatalFailure in place.
+func (n *State) fireFatalFailure(in FatalFailure, fx *Effects) error {
 	n.TurnPhase = TurnPhaseFailed
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeFailed)
 	n.TerminalCauseKind = Some[TurnTerminalCauseKind](in.TerminalCauseKind)
-	var fx Effects
 	fx.n = 1
 	var e0_0 Option[RunId] = n.CurrentRunID
 	var e0_1 TurnTerminalCauseKind = in.TerminalCauseKind
@@ -5847,16 +5895,14 @@ func fireFatalFailure(s State, in FatalFailure) (State, Effects, error) {
 			1: uint64(e0_1),
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireTurnLimitReached runs the updates and effects of transition TurnLimitReached.
-func fireTurnLimitReached(s State, in TurnLimitReached) (State, Effects, error) {
-	n := s
+// fireTurnLimitReached runs the updates and effects of transition TurnLimitReached in place.
+func (n *State) fireTurnLimitReached(in TurnLimitReached, fx *Effects) error {
 	n.TurnPhase = TurnPhaseFailed
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeFailed)
 	n.TerminalCauseKind = Some[TurnTerminalCauseKind](TurnTerminalCauseKindTurnLimitReached)
-	var fx Effects
 	fx.n = 1
 	var e0_0 Option[RunId] = n.CurrentRunID
 	var e0_1 TurnTerminalCauseKind = TurnTerminalCauseKindTurnLimitReached
@@ -5868,16 +5914,14 @@ func fireTurnLimitReached(s State, in TurnLimitReached) (State, Effects, error) 
 			1: uint64(e0_1),
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireBudgetExhausted runs the updates and effects of transition BudgetExhausted.
-func fireBudgetExhausted(s State, in BudgetExhausted) (State, Effects, error) {
-	n := s
+// fireBudgetExhausted runs the updates and effects of transition BudgetExhausted in place.
+func (n *State) fireBudgetExhausted(in BudgetExhausted, fx *Effects) error {
 	n.TurnPhase = TurnPhaseFailed
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeBudgetExhausted)
 	n.TerminalCauseKind = Some[TurnTerminalCauseKind](TurnTerminalCauseKindBudgetExhausted)
-	var fx Effects
 	fx.n = 1
 	var e0_0 Option[RunId] = n.CurrentRunID
 	var e0_1 TurnTerminalCauseKind = TurnTerminalCauseKindBudgetExhausted
@@ -5889,16 +5933,14 @@ func fireBudgetExhausted(s State, in BudgetExhausted) (State, Effects, error) {
 			1: uint64(e0_1),
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireTimeBudgetExceeded runs the updates and effects of transition TimeBudgetExceeded.
-func fireTimeBudgetExceeded(s State, in TimeBudgetExceeded) (State, Effects, error) {
-	n := s
+// fireTimeBudgetExceeded runs the updates and effects of transition TimeBudgetExceeded in place.
+func (n *State) fireTimeBudgetExceeded(in TimeBudgetExceeded, fx *Effects) error {
 	n.TurnPhase = TurnPhaseFailed
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeTimeBudgetExceeded)
 	n.TerminalCauseKind = Some[TurnTerminalCauseKind](TurnTerminalCauseKindTimeBudgetExceeded)
-	var fx Effects
 	fx.n = 1
 	var e0_0 Option[RunId] = n.CurrentRunID
 	var e0_1 TurnTerminalCauseKind = TurnTerminalCauseKindTimeBudgetExceeded
@@ -5910,29 +5952,25 @@ func fireTimeBudgetExceeded(s State, in TimeBudgetExceeded) (State, Effects, err
 			1: uint64(e0_1),
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireCancelNow runs the updates and effects of transition CancelNow.
-func fireCancelNow(s State, in CancelNow) (State, Effects, error) {
-	n := s
+// fireCancelNow runs the updates and effects of transition CancelNow in place.
+func (n *State) fireCancelNow(in CancelNow, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCancelling
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireRequestCancelAfterBoundary runs the updates and effects of transition RequestCancelAfterBoundary.
-func fireRequestCancelAfterBoundary(s State, in RequestCancelAfterBoundary) (State, Effects, error) {
-	n := s
+// fireRequestCancelAfterBoundary runs the updates and effects of transition RequestCancelAfterBoundary in place.
+func (n *State) fireRequestCancelAfterBoundary(in RequestCancelAfterBoundary, fx *Effects) error {
 	n.CancelAfterBoundary = true
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireCancellationObserved runs the updates and effects of transition CancellationObserved.
-func fireCancellationObserved(s State, in CancellationObserved) (State, Effects, error) {
-	n := s
+// fireCancellationObserved runs the updates and effects of transition CancellationObserved in place.
+func (n *State) fireCancellationObserved(in CancellationObserved, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCancelled
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled)
-	var fx Effects
 	fx.n = 1
 	var e0_0 Option[RunId] = n.CurrentRunID
 	var e0_1 TurnCancellationReason = TurnCancellationReasonObserved
@@ -5944,12 +5982,11 @@ func fireCancellationObserved(s State, in CancellationObserved) (State, Effects,
 			1: uint64(e0_1),
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireAcknowledgeTerminal runs the updates and effects of transition AcknowledgeTerminal.
-func fireAcknowledgeTerminal(s State, in AcknowledgeTerminal) (State, Effects, error) {
-	n := s
+// fireAcknowledgeTerminal runs the updates and effects of transition AcknowledgeTerminal in place.
+func (n *State) fireAcknowledgeTerminal(in AcknowledgeTerminal, fx *Effects) error {
 	n.TurnPhase = TurnPhaseReady
 	n.PrimitiveKind = None[TurnPrimitiveKind]()
 	n.BarrierOperationIDs = None[OperationIdSet]()
@@ -5961,167 +5998,153 @@ func fireAcknowledgeTerminal(s State, in AcknowledgeTerminal) (State, Effects, e
 	n.ExtractionAttempts = 0
 	n.MaxExtractionRetries = 0
 	n.LLMRetryAttempt = 0
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireRunCompleted runs the updates and effects of transition RunCompleted.
-func fireRunCompleted(s State, in RunCompleted) (State, Effects, error) {
-	n := s
+// fireRunCompleted runs the updates and effects of transition RunCompleted in place.
+func (n *State) fireRunCompleted(in RunCompleted, fx *Effects) error {
 	if !(n.TurnPhase == TurnPhaseCompleted || n.TurnPhase == TurnPhaseFailed || n.TurnPhase == TurnPhaseCancelled) {
 		n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted)
 	}
 	if !(n.TurnPhase == TurnPhaseCompleted || n.TurnPhase == TurnPhaseFailed || n.TurnPhase == TurnPhaseCancelled) {
 		n.TurnPhase = TurnPhaseCompleted
 	}
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireRunFailed runs the updates and effects of transition RunFailed.
-func fireRunFailed(s State, in RunFailed) (State, Effects, error) {
-	n := s
+// fireRunFailed runs the updates and effects of transition RunFailed in place.
+func (n *State) fireRunFailed(in RunFailed, fx *Effects) error {
 	n.TurnPhase = TurnPhaseFailed
 	n.TerminalOutcome = Some[TurnTerminalOutcome](in.TerminalOutcome)
 	n.TerminalCauseKind = Some[TurnTerminalCauseKind](in.TerminalCauseKind)
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireRunCancelled runs the updates and effects of transition RunCancelled.
-func fireRunCancelled(s State, in RunCancelled) (State, Effects, error) {
-	n := s
+// fireRunCancelled runs the updates and effects of transition RunCancelled in place.
+func (n *State) fireRunCancelled(in RunCancelled, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCancelled
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled)
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireForceCancelNoRun runs the updates and effects of transition ForceCancelNoRun.
-func fireForceCancelNoRun(s State, in ForceCancelNoRun) (State, Effects, error) {
-	n := s
+// fireForceCancelNoRun runs the updates and effects of transition ForceCancelNoRun in place.
+func (n *State) fireForceCancelNoRun(in ForceCancelNoRun, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCancelled
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled)
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireProjectRealtimeIntent runs the updates and effects of transition ProjectRealtimeIntent.
-func fireProjectRealtimeIntent(s State, in ProjectRealtimeIntent) (State, Effects, error) {
-	n := s
+// fireProjectRealtimeIntent runs the updates and effects of transition ProjectRealtimeIntent in place.
+func (n *State) fireProjectRealtimeIntent(in ProjectRealtimeIntent, fx *Effects) error {
 	n.RealtimeIntentPresent = in.Present
-	var fx Effects
 	fx.n = 1
 	var e0_0 bool = in.Present
 	fx.list[0] = Effect{
 		Kind: EffectKindRealtimeIntentProjected,
 		u:    [5]uint64{0: b2u(e0_0)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireBeginRealtimeBinding runs the updates and effects of transition BeginRealtimeBinding.
-func fireBeginRealtimeBinding(s State, in BeginRealtimeBinding) (State, Effects, error) {
-	n := s
+// fireBeginRealtimeBinding runs the updates and effects of transition BeginRealtimeBinding in place.
+func (n *State) fireBeginRealtimeBinding(in BeginRealtimeBinding, fx *Effects) error {
 	var ovf bool
 	n.RealtimeBindingState = RealtimeBindingStateBindingNotReady
 	n.RealtimeBindingAuthorityEpoch = Some[uint64](n.RealtimeNextAuthorityEpoch)
 	n.RealtimeReattachRequired = false
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[6]
+		return &boundErrors[6]
 	}
 	n.RealtimeReconnectCycleState = RealtimeReconnectCycleStateIdle
 	n.RealtimeReconnectAttemptCount = 0
 	n.RealtimeReconnectNextRetryAtMs = None[uint64]()
 	n.RealtimeReconnectDeadlineAtMs = None[uint64]()
-	var fx Effects
 	fx.n = 1
 	var e0_0 uint64 = n.RealtimeBindingAuthorityEpoch.Or(0)
 	fx.list[0] = Effect{
 		Kind: EffectKindRealtimeBindingRotated,
 		u:    [5]uint64{0: e0_0},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireReplaceRealtimeBinding runs the updates and effects of transition ReplaceRealtimeBinding.
-func fireReplaceRealtimeBinding(s State, in ReplaceRealtimeBinding) (State, Effects, error) {
-	n := s
+// fireReplaceRealtimeBinding runs the updates and effects of transition ReplaceRealtimeBinding in place.
+func (n *State) fireReplaceRealtimeBinding(in ReplaceRealtimeBinding, fx *Effects) error {
 	var ovf bool
 	n.RealtimeBindingState = RealtimeBindingStateReplacementPending
 	n.RealtimeBindingAuthorityEpoch = Some[uint64](n.RealtimeNextAuthorityEpoch)
 	n.RealtimeReattachRequired = false
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[7]
+		return &boundErrors[7]
 	}
 	n.RealtimeReconnectCycleState = RealtimeReconnectCycleStateIdle
 	n.RealtimeReconnectAttemptCount = 0
 	n.RealtimeReconnectNextRetryAtMs = None[uint64]()
 	n.RealtimeReconnectDeadlineAtMs = None[uint64]()
-	var fx Effects
 	fx.n = 1
 	var e0_0 uint64 = n.RealtimeBindingAuthorityEpoch.Or(0)
 	fx.list[0] = Effect{
 		Kind: EffectKindRealtimeBindingRotated,
 		u:    [5]uint64{0: e0_0},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireDetachRealtimeBinding runs the updates and effects of transition DetachRealtimeBinding.
-func fireDetachRealtimeBinding(s State, in DetachRealtimeBinding) (State, Effects, error) {
-	n := s
+// fireDetachRealtimeBinding runs the updates and effects of transition DetachRealtimeBinding in place.
+func (n *State) fireDetachRealtimeBinding(in DetachRealtimeBinding, fx *Effects) error {
 	var ovf bool
 	n.RealtimeBindingState = RealtimeBindingStateUnbound
 	n.RealtimeBindingAuthorityEpoch = None[uint64]()
 	n.RealtimeReattachRequired = false
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[8]
+		return &boundErrors[8]
 	}
 	n.RealtimeReconnectCycleState = RealtimeReconnectCycleStateIdle
 	n.RealtimeReconnectAttemptCount = 0
 	n.RealtimeReconnectNextRetryAtMs = None[uint64]()
 	n.RealtimeReconnectDeadlineAtMs = None[uint64]()
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireRequireRealtimeReattach runs the updates and effects of transition RequireRealtimeReattach.
-func fireRequireRealtimeReattach(s State, in RequireRealtimeReattach) (State, Effects, error) {
-	n := s
+// fireRequireRealtimeReattach runs the updates and effects of transition RequireRealtimeReattach in place.
+func (n *State) fireRequireRealtimeReattach(in RequireRealtimeReattach, fx *Effects) error {
 	var ovf bool
 	n.RealtimeBindingState = RealtimeBindingStateUnbound
 	n.RealtimeBindingAuthorityEpoch = None[uint64]()
 	n.RealtimeReattachRequired = true
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[9]
+		return &boundErrors[9]
 	}
 	n.RealtimeReconnectCycleState = RealtimeReconnectCycleStateIdle
 	n.RealtimeReconnectAttemptCount = 0
 	n.RealtimeReconnectNextRetryAtMs = None[uint64]()
 	n.RealtimeReconnectDeadlineAtMs = None[uint64]()
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireRequireRealtimeReattachForAuthority runs the updates and effects of transition RequireRealtimeReattachForAuthority.
-func fireRequireRealtimeReattachForAuthority(s State, in RequireRealtimeReattachForAuthority) (State, Effects, error) {
-	n := s
+// fireRequireRealtimeReattachForAuthority runs the updates and effects of transition RequireRealtimeReattachForAuthority in place.
+func (n *State) fireRequireRealtimeReattachForAuthority(in RequireRealtimeReattachForAuthority, fx *Effects) error {
 	var ovf bool
 	n.RealtimeBindingState = RealtimeBindingStateUnbound
 	n.RealtimeBindingAuthorityEpoch = None[uint64]()
 	n.RealtimeReattachRequired = true
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[10]
+		return &boundErrors[10]
 	}
 	n.RealtimeReconnectCycleState = RealtimeReconnectCycleStateIdle
 	n.RealtimeReconnectAttemptCount = 0
 	n.RealtimeReconnectNextRetryAtMs = None[uint64]()
 	n.RealtimeReconnectDeadlineAtMs = None[uint64]()
-	return n, Effects{}, nil
+	return nil
 }
 
-// firePublishRealtimeSignal runs the updates and effects of transition PublishRealtimeSignal.
-func firePublishRealtimeSignal(s State, in PublishRealtimeSignal) (State, Effects, error) {
-	n := s
+// firePublishRealtimeSignal runs the updates and effects of transition PublishRealtimeSignal in place.
+func (n *State) firePublishRealtimeSignal(in PublishRealtimeSignal, fx *Effects) error {
 	n.RealtimeBindingState = in.NextBindingState
 	n.RealtimeReattachRequired = false
 	if in.NextBindingState == RealtimeBindingStateBindingReady {
@@ -6136,17 +6159,15 @@ func firePublishRealtimeSignal(s State, in PublishRealtimeSignal) (State, Effect
 	if in.NextBindingState == RealtimeBindingStateBindingReady {
 		n.RealtimeReconnectDeadlineAtMs = None[uint64]()
 	}
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireBeginRealtimeReconnectCycle runs the updates and effects of transition BeginRealtimeReconnectCycle.
-func fireBeginRealtimeReconnectCycle(s State, in BeginRealtimeReconnectCycle) (State, Effects, error) {
-	n := s
+// fireBeginRealtimeReconnectCycle runs the updates and effects of transition BeginRealtimeReconnectCycle in place.
+func (n *State) fireBeginRealtimeReconnectCycle(in BeginRealtimeReconnectCycle, fx *Effects) error {
 	n.RealtimeReconnectCycleState = RealtimeReconnectCycleStateReconnecting
 	n.RealtimeReconnectAttemptCount = 1
 	n.RealtimeReconnectNextRetryAtMs = in.NextRetryAtMs
 	n.RealtimeReconnectDeadlineAtMs = in.DeadlineAtMs
-	var fx Effects
 	fx.n = 1
 	var e0_0 uint64 = 1
 	var e0_1 Option[uint64] = in.NextRetryAtMs
@@ -6161,19 +6182,17 @@ func fireBeginRealtimeReconnectCycle(s State, in BeginRealtimeReconnectCycle) (S
 			4: e0_2.Value,
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireScheduleRealtimeReconnectRetry runs the updates and effects of transition ScheduleRealtimeReconnectRetry.
-func fireScheduleRealtimeReconnectRetry(s State, in ScheduleRealtimeReconnectRetry) (State, Effects, error) {
-	n := s
+// fireScheduleRealtimeReconnectRetry runs the updates and effects of transition ScheduleRealtimeReconnectRetry in place.
+func (n *State) fireScheduleRealtimeReconnectRetry(in ScheduleRealtimeReconnectRetry, fx *Effects) error {
 	var ovf bool
 	n.RealtimeReconnectAttemptCount = add(&ovf, n.RealtimeReconnectAttemptCount, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[11]
+		return &boundErrors[11]
 	}
 	n.RealtimeReconnectNextRetryAtMs = in.NextRetryAtMs
-	var fx Effects
 	fx.n = 1
 	var e0_0 uint64 = n.RealtimeReconnectAttemptCount
 	var e0_1 Option[uint64] = in.NextRetryAtMs
@@ -6188,17 +6207,15 @@ func fireScheduleRealtimeReconnectRetry(s State, in ScheduleRealtimeReconnectRet
 			4: e0_2.Value,
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireExhaustRealtimeReconnectCycle runs the updates and effects of transition ExhaustRealtimeReconnectCycle.
-func fireExhaustRealtimeReconnectCycle(s State, in ExhaustRealtimeReconnectCycle) (State, Effects, error) {
-	n := s
+// fireExhaustRealtimeReconnectCycle runs the updates and effects of transition ExhaustRealtimeReconnectCycle in place.
+func (n *State) fireExhaustRealtimeReconnectCycle(in ExhaustRealtimeReconnectCycle, fx *Effects) error {
 	n.RealtimeReconnectCycleState = RealtimeReconnectCycleStateExhausted
 	n.RealtimeReconnectAttemptCount = 0
 	n.RealtimeReconnectNextRetryAtMs = None[uint64]()
 	n.RealtimeReconnectDeadlineAtMs = None[uint64]()
-	var fx Effects
 	fx.n = 1
 	var e0_0 uint64 = 0
 	var e0_1 Option[uint64] = None[uint64]()
@@ -6213,17 +6230,15 @@ func fireExhaustRealtimeReconnectCycle(s State, in ExhaustRealtimeReconnectCycle
 			4: e0_2.Value,
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireClearRealtimeReconnectProgress runs the updates and effects of transition ClearRealtimeReconnectProgress.
-func fireClearRealtimeReconnectProgress(s State, in ClearRealtimeReconnectProgress) (State, Effects, error) {
-	n := s
+// fireClearRealtimeReconnectProgress runs the updates and effects of transition ClearRealtimeReconnectProgress in place.
+func (n *State) fireClearRealtimeReconnectProgress(in ClearRealtimeReconnectProgress, fx *Effects) error {
 	n.RealtimeReconnectCycleState = RealtimeReconnectCycleStateIdle
 	n.RealtimeReconnectAttemptCount = 0
 	n.RealtimeReconnectNextRetryAtMs = None[uint64]()
 	n.RealtimeReconnectDeadlineAtMs = None[uint64]()
-	var fx Effects
 	fx.n = 1
 	var e0_0 uint64 = 0
 	var e0_1 Option[uint64] = None[uint64]()
@@ -6238,22 +6253,19 @@ func fireClearRealtimeReconnectProgress(s State, in ClearRealtimeReconnectProgre
 			4: e0_2.Value,
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireBeginLiveTopologyReconfigure runs the updates and effects of transition BeginLiveTopologyReconfigure.
-func fireBeginLiveTopologyReconfigure(s State, in BeginLiveTopologyReconfigure) (State, Effects, error) {
-	n := s
+// fireBeginLiveTopologyReconfigure runs the updates and effects of transition BeginLiveTopologyReconfigure in place.
+func (n *State) fireBeginLiveTopologyReconfigure(in BeginLiveTopologyReconfigure, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseReconfiguring
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindLiveTopologyPhaseChanged}
-	return n, fx, nil
+	return nil
 }
 
-// fireMarkLiveTopologyDetached runs the updates and effects of transition MarkLiveTopologyDetached.
-func fireMarkLiveTopologyDetached(s State, in MarkLiveTopologyDetached) (State, Effects, error) {
-	n := s
+// fireMarkLiveTopologyDetached runs the updates and effects of transition MarkLiveTopologyDetached in place.
+func (n *State) fireMarkLiveTopologyDetached(in MarkLiveTopologyDetached, fx *Effects) error {
 	var ovf bool
 	n.LiveTopologyPhase = LiveTopologyPhaseDetached
 	n.RealtimeBindingState = RealtimeBindingStateUnbound
@@ -6261,57 +6273,47 @@ func fireMarkLiveTopologyDetached(s State, in MarkLiveTopologyDetached) (State, 
 	n.RealtimeReattachRequired = false
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[12]
+		return &boundErrors[12]
 	}
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindLiveTopologyPhaseChanged}
-	return n, fx, nil
+	return nil
 }
 
-// fireApplyLiveTopologyIdentity runs the updates and effects of transition ApplyLiveTopologyIdentity.
-func fireApplyLiveTopologyIdentity(s State, in ApplyLiveTopologyIdentity) (State, Effects, error) {
-	n := s
+// fireApplyLiveTopologyIdentity runs the updates and effects of transition ApplyLiveTopologyIdentity in place.
+func (n *State) fireApplyLiveTopologyIdentity(in ApplyLiveTopologyIdentity, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseHostIdentityApplied
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindLiveTopologyPhaseChanged}
-	return n, fx, nil
+	return nil
 }
 
-// fireApplyLiveTopologyVisibility runs the updates and effects of transition ApplyLiveTopologyVisibility.
-func fireApplyLiveTopologyVisibility(s State, in ApplyLiveTopologyVisibility) (State, Effects, error) {
-	n := s
+// fireApplyLiveTopologyVisibility runs the updates and effects of transition ApplyLiveTopologyVisibility in place.
+func (n *State) fireApplyLiveTopologyVisibility(in ApplyLiveTopologyVisibility, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseHostVisibilityApplied
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindLiveTopologyPhaseChanged}
-	return n, fx, nil
+	return nil
 }
 
-// fireCompleteLiveTopology runs the updates and effects of transition CompleteLiveTopology.
-func fireCompleteLiveTopology(s State, in CompleteLiveTopology) (State, Effects, error) {
-	n := s
+// fireCompleteLiveTopology runs the updates and effects of transition CompleteLiveTopology in place.
+func (n *State) fireCompleteLiveTopology(in CompleteLiveTopology, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseIdle
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindLiveTopologyPhaseChanged}
-	return n, fx, nil
+	return nil
 }
 
-// fireAbortLiveTopologyBeforeDetach runs the updates and effects of transition AbortLiveTopologyBeforeDetach.
-func fireAbortLiveTopologyBeforeDetach(s State, in AbortLiveTopologyBeforeDetach) (State, Effects, error) {
-	n := s
+// fireAbortLiveTopologyBeforeDetach runs the updates and effects of transition AbortLiveTopologyBeforeDetach in place.
+func (n *State) fireAbortLiveTopologyBeforeDetach(in AbortLiveTopologyBeforeDetach, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseIdle
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindLiveTopologyPhaseChanged}
-	return n, fx, nil
+	return nil
 }
 
-// fireFailLiveTopologyAfterDetach runs the updates and effects of transition FailLiveTopologyAfterDetach.
-func fireFailLiveTopologyAfterDetach(s State, in FailLiveTopologyAfterDetach) (State, Effects, error) {
-	n := s
+// fireFailLiveTopologyAfterDetach runs the updates and effects of transition FailLiveTopologyAfterDetach in place.
+func (n *State) fireFailLiveTopologyAfterDetach(in FailLiveTopologyAfterDetach, fx *Effects) error {
 	var ovf bool
 	n.LiveTopologyPhase = LiveTopologyPhaseIdle
 	n.RealtimeBindingState = RealtimeBindingStateUnbound
@@ -6319,43 +6321,39 @@ func fireFailLiveTopologyAfterDetach(s State, in FailLiveTopologyAfterDetach) (S
 	n.RealtimeReattachRequired = true
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[13]
+		return &boundErrors[13]
 	}
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindLiveTopologyPhaseChanged}
-	return n, fx, nil
+	return nil
 }
 
-// fireStageVisibilityFilter runs the updates and effects of transition StageVisibilityFilter.
-func fireStageVisibilityFilter(s State, in StageVisibilityFilter) (State, Effects, error) {
-	n := s
+// fireStageVisibilityFilter runs the updates and effects of transition StageVisibilityFilter in place.
+func (n *State) fireStageVisibilityFilter(in StageVisibilityFilter, fx *Effects) error {
 	var ovf bool
 	n.NextStagedVisibilityRevision = add(&ovf, n.NextStagedVisibilityRevision, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[14]
+		return &boundErrors[14]
 	}
 	n.StagedVisibilityRevision = n.NextStagedVisibilityRevision
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireCommitVisibilityFilter runs the updates and effects of transition CommitVisibilityFilter.
-func fireCommitVisibilityFilter(s State, in CommitVisibilityFilter) (State, Effects, error) {
-	n := s
+// fireCommitVisibilityFilter runs the updates and effects of transition CommitVisibilityFilter in place.
+func (n *State) fireCommitVisibilityFilter(in CommitVisibilityFilter, fx *Effects) error {
 	n.ActiveVisibilityRevision = in.Revision
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireSyncVisibilityRevisions runs the updates and effects of transition SyncVisibilityRevisions.
-func fireSyncVisibilityRevisions(s State, in SyncVisibilityRevisions) (State, Effects, error) {
-	n := s
+// fireSyncVisibilityRevisions runs the updates and effects of transition SyncVisibilityRevisions in place.
+func (n *State) fireSyncVisibilityRevisions(in SyncVisibilityRevisions, fx *Effects) error {
 	if in.ActiveRevision > n.NextStagedVisibilityRevision {
 		n.NextStagedVisibilityRevision = in.ActiveRevision
 	}
 	if in.StagedRevision > n.NextStagedVisibilityRevision {
 		n.NextStagedVisibilityRevision = in.StagedRevision
 	}
-	return n, Effects{}, nil
+	return nil
 }
 
 // guardSites lists (input, transition, guard) for every guard of every transition.
@@ -6402,23 +6400,23 @@ var invariantErrors = [7]InvariantError{{"fence_requires_bound_runtime"}, {"runn
 // order) that does not hold in s, or nil.
 func (s State) CheckInvariants() error {
 	// fence_requires_bound_runtime
-	if !((s.ActiveFenceToken == None[uint64]()) || (s.ActiveRuntimeID != None[AgentRuntimeId]())) {
+	if !(!s.ActiveFenceToken.Present || s.ActiveRuntimeID.Present) {
 		return &invariantErrors[0]
 	}
 	// running_has_current_run
-	if !((s.LifecyclePhase != LifecyclePhaseRunning) || (s.CurrentRunID != None[RunId]())) {
+	if !((s.LifecyclePhase != LifecyclePhaseRunning) || s.CurrentRunID.Present) {
 		return &invariantErrors[1]
 	}
 	// current_run_only_while_running_or_retired
-	if !((s.CurrentRunID == None[RunId]()) || (s.LifecyclePhase == LifecyclePhaseRunning || s.LifecyclePhase == LifecyclePhaseRetired)) {
+	if !(!s.CurrentRunID.Present || (s.LifecyclePhase == LifecyclePhaseRunning || s.LifecyclePhase == LifecyclePhaseRetired)) {
 		return &invariantErrors[2]
 	}
 	// realtime_binding_epoch_consistency
-	if !((s.RealtimeBindingState == RealtimeBindingStateUnbound) == (s.RealtimeBindingAuthorityEpoch == None[uint64]())) {
+	if !((s.RealtimeBindingState == RealtimeBindingStateUnbound) == !s.RealtimeBindingAuthorityEpoch.Present) {
 		return &invariantErrors[3]
 	}
 	// authority_epoch_below_next
-	if !((s.RealtimeBindingAuthorityEpoch == None[uint64]()) || (s.RealtimeBindingAuthorityEpoch.Or(0) < s.RealtimeNextAuthorityEpoch)) {
+	if !(!s.RealtimeBindingAuthorityEpoch.Present || (s.RealtimeBindingAuthorityEpoch.Or(0) < s.RealtimeNextAuthorityEpoch)) {
 		return &invariantErrors[4]
 	}
 	// topology_past_detach_implies_unbound

@@ -31,20 +31,6 @@ func jsonValue(t *Type, v Value) any {
 	return nil
 }
 
-// FormatValue renders a value of a type for people: 3, true, Idle, "s1", none, some(3).
-func FormatValue(t *Type, v Value) string {
-	if t.Kind == KindOption {
-		if !v.Some {
-			return "none"
-		}
-		return "some(" + FormatValue(t.Elem, v.Unwrap()) + ")"
-	}
-	if t.Kind == KindID {
-		return fmt.Sprintf("%q", v.S)
-	}
-	return fmt.Sprint(jsonValue(t, v))
-}
-
 // StateJSON renders a state as a JSON object keyed by field name.
 func (m *Machine) StateJSON(s State) ([]byte, error) {
 	obj := make(map[string]any, len(m.Fields))
@@ -75,20 +61,4 @@ func (m *Machine) EffectsJSON(fx []EffectValue) ([]byte, error) {
 		list[i] = map[string]any{"effect": e.Effect.Name, "fields": fields}
 	}
 	return json.Marshal(list)
-}
-
-// FormatInput renders an input for people: Name{param: value, ...}.
-func FormatInput(in InputValue) string {
-	s := in.Input.Name
-	if len(in.Args) == 0 {
-		return s
-	}
-	s += "{"
-	for i, p := range in.Input.Params {
-		if i > 0 {
-			s += ", "
-		}
-		s += p.Name + ": " + FormatValue(p.Type, in.Args[i])
-	}
-	return s + "}"
 }

@@ -638,6 +638,21 @@ func (g *generator) expr(x model.Expr, st, in string) jen.Code {
 			jen.If(g.expr(x.Cond, st, in)).Block(jen.Return(g.expr(x.Then, st, in))),
 			jen.Return(g.expr(x.Else, st, in))).Call()
 	case *model.Binary:
+		// Comparing with none only needs the presence bit.
+		if x.Op == "==" || x.Op == "!=" {
+			other, isNone := x.X, false
+			if _, ok := x.Y.(*model.NoneLit); ok {
+				isNone = true
+			} else if _, ok := x.X.(*model.NoneLit); ok {
+				other, isNone = x.Y, true
+			}
+			if isNone {
+				if x.Op == "==" {
+					return jen.Op("!").Add(g.expr(other, st, in)).Dot("Present")
+				}
+				return jen.Add(g.expr(other, st, in)).Dot("Present")
+			}
+		}
 		a, b := g.expr(x.X, st, in), g.expr(x.Y, st, in)
 		switch x.Op {
 		case "+":
@@ -690,12 +705,19 @@ func (g *generator) step() {
 	f.Comment("the transition and guard that refused, a *NoTransitionError, or a *BoundError.")
 	f.Comment("It is pure: no I/O, no locks, no allocation.")
 	f.Func().Id("Step").Params(jen.Id("s").Id("State"), jen.Id("in").Id("Input")).Params(jen.Id("State"), jen.Id("Effects"), jen.Error()).Block(
+		jen.Var().Id("fx").Id("Effects"),
+		jen.Id("n").Op(":=").Id("s"),
+		jen.If(jen.Err().Op(":=").Id("n").Dot("apply").Call(jen.Id("in"), jen.Op("&").Id("fx")), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Id("s"), jen.Id("Effects").Values(), jen.Err())),
+		jen.Return(jen.Id("n"), jen.Id("fx"), jen.Nil()))
+	f.Comment("apply runs Step in place; on error the state may be partly updated and must be discarded.")
+	f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("apply").Params(jen.Id("in").Id("Input"), jen.Id("fx").Op("*").Id("Effects")).Error().Block(
 		jen.Switch(jen.Id("in").Op(":=").Id("in").Assert(jen.Type())).BlockFunc(func(sw *jen.Group) {
 			for _, in := range g.m.Inputs {
-				sw.Case(jen.Id(in.Name)).Block(jen.Return(jen.Id("step"+in.Name).Call(jen.Id("s"), jen.Id("in"))))
+				sw.Case(jen.Id(in.Name)).Block(jen.Return(jen.Id("s").Dot("step"+in.Name).Call(jen.Id("in"), jen.Id("fx"))))
 			}
 		}),
-		jen.Return(jen.Id("s"), jen.Id("Effects").Values(), jen.Id("ErrUnknownInput")))
+		jen.Return(jen.Id("ErrUnknownInput")))
 
 	for _, in := range g.m.Inputs {
 		g.stepInput(in)
@@ -749,7 +771,8 @@ func (g *generator) stepInput(in *model.Input) {
 			anyGuards = true
 		}
 	}
-	g.f.Func().Id("step"+in.Name).Params(jen.Id("s").Id("State"), jen.Id("in").Id(in.Name)).Params(jen.Id("State"), jen.Id("Effects"), jen.Error()).BlockFunc(func(b *jen.Group) {
+	g.f.Commentf("step%s handles the input %s: it tries its transitions in spec order.", in.Name, in.Name)
+	g.f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("step"+in.Name).Params(jen.Id("in").Id(in.Name), jen.Id("fx").Op("*").Id("Effects")).Error().BlockFunc(func(b *jen.Group) {
 		needOvf := false
 		for _, t := range cands {
 			for _, gd := range t.Guards {
@@ -767,7 +790,7 @@ func (g *generator) stepInput(in *model.Input) {
 		for _, t := range cands {
 			var body []jen.Code
 			if len(t.Guards) == 0 {
-				body = []jen.Code{jen.Return(jen.Id("fire"+t.Name).Call(jen.Id("s"), jen.Id("in")))}
+				body = []jen.Code{jen.Return(jen.Id("s").Dot("fire"+t.Name).Call(jen.Id("in"), jen.Id("fx")))}
 			} else {
 				body = []jen.Code{jen.Switch().BlockFunc(func(sw *jen.Group) {
 					for gi, gd := range t.Guards {
@@ -777,14 +800,14 @@ func (g *generator) stepInput(in *model.Input) {
 							jen.List(jen.Id("best"), jen.Id("bestDepth")).Op("=").List(jen.Lit(site), jen.Lit(gi)))
 						if hasArith(gd.Expr) {
 							sw.Case(jen.Add(cond).Op("||").Id("ovf")).Block(
-								jen.If(jen.Id("ovf")).Block(jen.Return(jen.Id("s"), jen.Id("Effects").Values(),
+								jen.If(jen.Id("ovf")).Block(jen.Return(
 									jen.Op("&").Id("boundErrors").Index(jen.Lit(g.boundSite(t, gd.Name))))),
 								note)
 						} else {
 							sw.Case(cond).Block(note)
 						}
 					}
-					sw.Default().Block(jen.Return(jen.Id("fire"+t.Name).Call(jen.Id("s"), jen.Id("in"))))
+					sw.Default().Block(jen.Return(jen.Id("s").Dot("fire"+t.Name).Call(jen.Id("in"), jen.Id("fx"))))
 				})}
 			}
 			b.Commentf("%s: %s", t.Name, oneLine(t.Doc))
@@ -795,10 +818,10 @@ func (g *generator) stepInput(in *model.Input) {
 			}
 		}
 		if anyGuards {
-			b.If(jen.Id("best").Op(">=").Lit(0)).Block(jen.Return(jen.Id("s"), jen.Id("Effects").Values(),
+			b.If(jen.Id("best").Op(">=").Lit(0)).Block(jen.Return(
 				jen.Op("&").Id("guardRejections").Index(jen.Id("best")).Index(jen.Id("s").Dot(g.phaseField()))))
 		}
-		b.Return(jen.Id("s"), jen.Id("Effects").Values(), jen.Op("&").Id("noTransitions").Index(jen.Lit(in.Index)).Index(jen.Id("s").Dot(g.phaseField())))
+		b.Return(jen.Op("&").Id("noTransitions").Index(jen.Lit(in.Index)).Index(jen.Id("s").Dot(g.phaseField())))
 		_ = pt
 	})
 }
@@ -825,9 +848,8 @@ func (g *generator) fire(t *model.Transition) {
 			}
 		}
 	}
-	g.f.Commentf("fire%s runs the updates and effects of transition %s.", t.Name, t.Name)
-	g.f.Func().Id("fire"+t.Name).Params(jen.Id("s").Id("State"), jen.Id("in").Id(t.Input.Name)).Params(jen.Id("State"), jen.Id("Effects"), jen.Error()).BlockFunc(func(b *jen.Group) {
-		b.Id("n").Op(":=").Id("s")
+	g.f.Commentf("fire%s runs the updates and effects of transition %s in place.", t.Name, t.Name)
+	g.f.Func().Params(jen.Id("n").Op("*").Id("State")).Id("fire"+t.Name).Params(jen.Id("in").Id(t.Input.Name), jen.Id("fx").Op("*").Id("Effects")).Error().BlockFunc(func(b *jen.Group) {
 		if needOvf {
 			b.Var().Id("ovf").Bool()
 		}
@@ -837,16 +859,13 @@ func (g *generator) fire(t *model.Transition) {
 		if t.To >= 0 {
 			b.Id("n").Dot(g.phaseField()).Op("=").Id(enumConst(g.m.PhaseEnum(), t.To))
 		}
-		if len(t.Emits) == 0 {
-			b.Return(jen.Id("n"), jen.Id("Effects").Values(), jen.Nil())
-			return
+		if len(t.Emits) > 0 {
+			b.Id("fx").Dot("n").Op("=").Lit(len(t.Emits))
 		}
-		b.Var().Id("fx").Id("Effects")
-		b.Id("fx").Dot("n").Op("=").Lit(len(t.Emits))
 		for i, em := range t.Emits {
 			g.emit(b, t, i, em)
 		}
-		b.Return(jen.Id("n"), jen.Id("fx"), jen.Nil())
+		b.Return(jen.Nil())
 	})
 }
 
@@ -870,23 +889,22 @@ func (g *generator) stmt(b *jen.Group, t *model.Transition, st model.Stmt) {
 			}
 		}
 		if len(cond) > 0 {
-			b.If(jen.Add(cond...)).Block(jen.Return(jen.Id("s"), jen.Id("Effects").Values(), jen.Op("&").Id("boundErrors").Index(jen.Lit(g.boundSite(t, st.Field.Name)))))
+			b.If(jen.Add(cond...)).Block(jen.Return(jen.Op("&").Id("boundErrors").Index(jen.Lit(g.boundSite(t, st.Field.Name)))))
 		}
 	case *model.IfStmt:
 		c := g.expr(st.Cond, "n", "in")
 		if hasArith(st.Cond) {
-			b.Id("c").Op(":=").Add(c)
-			b.If(jen.Id("ovf")).Block(jen.Return(jen.Id("s"), jen.Id("Effects").Values(), jen.Op("&").Id("boundErrors").Index(jen.Lit(g.boundSite(t, "if")))))
 			c = jen.Id("c")
 		}
-		then := jen.BlockFunc(func(tb *jen.Group) { g.stmt(tb, t, st.Then) })
-		stmt := jen.If(c).Add(then)
+		stmt := jen.If(c).BlockFunc(func(tb *jen.Group) { g.stmt(tb, t, st.Then) })
 		if st.Else != nil {
 			stmt.Else().BlockFunc(func(eb *jen.Group) { g.stmt(eb, t, st.Else) })
 		}
 		if hasArith(st.Cond) {
+			// Evaluate the condition first, in its own block, so that an
+			// overflow in it is reported before either branch runs.
 			b.Block(jen.Id("c").Op(":=").Add(g.expr(st.Cond, "n", "in")),
-				jen.If(jen.Id("ovf")).Block(jen.Return(jen.Id("s"), jen.Id("Effects").Values(), jen.Op("&").Id("boundErrors").Index(jen.Lit(g.boundSite(t, "if"))))),
+				jen.If(jen.Id("ovf")).Block(jen.Return(jen.Op("&").Id("boundErrors").Index(jen.Lit(g.boundSite(t, "if"))))),
 				stmt)
 			return
 		}
@@ -903,7 +921,7 @@ func (g *generator) emit(b *jen.Group, t *model.Transition, i int, em *model.Emi
 		v := fmt.Sprintf("e%d_%d", i, fi)
 		b.Var().Id(v).Add(goType(p.Type)).Op("=").Add(g.expr(a, "n", "in"))
 		if hasArith(a) {
-			b.If(jen.Id("ovf")).Block(jen.Return(jen.Id("s"), jen.Id("Effects").Values(),
+			b.If(jen.Id("ovf")).Block(jen.Return(
 				jen.Op("&").Id("boundErrors").Index(jen.Lit(g.boundSite(t, em.Effect.Name+"."+p.Name)))))
 		}
 		sl := slots[fi]

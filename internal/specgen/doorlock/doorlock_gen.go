@@ -906,27 +906,39 @@ func (fx Effects) MarshalJSON() ([]byte, error) {
 // the transition and guard that refused, a *NoTransitionError, or a *BoundError.
 // It is pure: no I/O, no locks, no allocation.
 func Step(s State, in Input) (State, Effects, error) {
+	var fx Effects
+	n := s
+	if err := n.apply(in, &fx); err != nil {
+		return s, Effects{}, err
+	}
+	return n, fx, nil
+}
+
+// apply runs Step in place; on error the state may be partly updated and must be discarded.
+func (s *State) apply(in Input, fx *Effects) error {
 	switch in := in.(type) {
 	case PresentCredential:
-		return stepPresentCredential(s, in)
+		return s.stepPresentCredential(in, fx)
 	case Lock:
-		return stepLock(s, in)
+		return s.stepLock(in, fx)
 	case Tick:
-		return stepTick(s, in)
+		return s.stepTick(in, fx)
 	case DoorSensor:
-		return stepDoorSensor(s, in)
+		return s.stepDoorSensor(in, fx)
 	case EnrollAdmin:
-		return stepEnrollAdmin(s, in)
+		return s.stepEnrollAdmin(in, fx)
 	case AdminReset:
-		return stepAdminReset(s, in)
+		return s.stepAdminReset(in, fx)
 	case SetRelock:
-		return stepSetRelock(s, in)
+		return s.stepSetRelock(in, fx)
 	case Decommission:
-		return stepDecommission(s, in)
+		return s.stepDecommission(in, fx)
 	}
-	return s, Effects{}, ErrUnknownInput
+	return ErrUnknownInput
 }
-func stepPresentCredential(s State, in PresentCredential) (State, Effects, error) {
+
+// stepPresentCredential handles the input PresentCredential: it tries its transitions in spec order.
+func (s *State) stepPresentCredential(in PresentCredential, fx *Effects) error {
 	var ovf bool
 	best, bestDepth := -1, -1
 	// UnlockWithCredential: A valid credential unlatches the lock, silences any alarm and starts the relock clock.
@@ -937,7 +949,7 @@ func stepPresentCredential(s State, in PresentCredential) (State, Effects, error
 				best, bestDepth = 0, 0
 			}
 		default:
-			return fireUnlockWithCredential(s, in)
+			return s.fireUnlockWithCredential(in, fx)
 		}
 	}
 	// RejectCredential: A wrong credential below the limit is counted; the second one in a row chimes.
@@ -949,13 +961,13 @@ func stepPresentCredential(s State, in PresentCredential) (State, Effects, error
 			}
 		case !(add(&ovf, s.WrongCodes, 1) < 3) || ovf:
 			if ovf {
-				return s, Effects{}, &boundErrors[0]
+				return &boundErrors[0]
 			}
 			if bestDepth < 1 {
 				best, bestDepth = 2, 1
 			}
 		default:
-			return fireRejectCredential(s, in)
+			return s.fireRejectCredential(in, fx)
 		}
 	}
 	// TripLockout: The third wrong credential in a row locks the keypad out; from the third lockout on, longer and with the siren.
@@ -967,25 +979,27 @@ func stepPresentCredential(s State, in PresentCredential) (State, Effects, error
 			}
 		case !(add(&ovf, s.WrongCodes, 1) >= 3) || ovf:
 			if ovf {
-				return s, Effects{}, &boundErrors[1]
+				return &boundErrors[1]
 			}
 			if bestDepth < 1 {
 				best, bestDepth = 4, 1
 			}
 		default:
-			return fireTripLockout(s, in)
+			return s.fireTripLockout(in, fx)
 		}
 	}
 	// IgnoreDuringLockout: Credentials presented during a lockout are not even checked; the keypad just beeps.
 	if (1<<s.Phase)&4 != 0 {
-		return fireIgnoreDuringLockout(s, in)
+		return s.fireIgnoreDuringLockout(in, fx)
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.Phase]
+		return &guardRejections[best][s.Phase]
 	}
-	return s, Effects{}, &noTransitions[0][s.Phase]
+	return &noTransitions[0][s.Phase]
 }
-func stepLock(s State, in Lock) (State, Effects, error) {
+
+// stepLock handles the input Lock: it tries its transitions in spec order.
+func (s *State) stepLock(in Lock, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// LockByHand: The inside button latches an unlocked lock once the door is closed.
 	if (1<<s.Phase)&2 != 0 {
@@ -995,15 +1009,17 @@ func stepLock(s State, in Lock) (State, Effects, error) {
 				best, bestDepth = 5, 0
 			}
 		default:
-			return fireLockByHand(s, in)
+			return s.fireLockByHand(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.Phase]
+		return &guardRejections[best][s.Phase]
 	}
-	return s, Effects{}, &noTransitions[1][s.Phase]
+	return &noTransitions[1][s.Phase]
 }
-func stepTick(s State, in Tick) (State, Effects, error) {
+
+// stepTick handles the input Tick: it tries its transitions in spec order.
+func (s *State) stepTick(in Tick, fx *Effects) error {
 	var ovf bool
 	best, bestDepth := -1, -1
 	// AutoRelock: A closed door relatches by itself 5 s (Quick) or 30 s (Slow) after it was unlocked.
@@ -1024,32 +1040,34 @@ func stepTick(s State, in Tick) (State, Effects, error) {
 			return 30
 		}())) || ovf:
 			if ovf {
-				return s, Effects{}, &boundErrors[2]
+				return &boundErrors[2]
 			}
 			if bestDepth < 2 {
 				best, bestDepth = 8, 2
 			}
 		default:
-			return fireAutoRelock(s, in)
+			return s.fireAutoRelock(in, fx)
 		}
 	}
 	// LockoutExpires: When the lockout deadline passes the keypad is usable again; a chime stops, a siren keeps sounding.
 	if (1<<s.Phase)&4 != 0 {
 		switch {
-		case !((s.LockoutUntil != None[uint64]()) && (in.Now >= s.LockoutUntil.Or(0))):
+		case !(s.LockoutUntil.Present && (in.Now >= s.LockoutUntil.Or(0))):
 			if bestDepth < 0 {
 				best, bestDepth = 9, 0
 			}
 		default:
-			return fireLockoutExpires(s, in)
+			return s.fireLockoutExpires(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.Phase]
+		return &guardRejections[best][s.Phase]
 	}
-	return s, Effects{}, &noTransitions[2][s.Phase]
+	return &noTransitions[2][s.Phase]
 }
-func stepDoorSensor(s State, in DoorSensor) (State, Effects, error) {
+
+// stepDoorSensor handles the input DoorSensor: it tries its transitions in spec order.
+func (s *State) stepDoorSensor(in DoorSensor, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// DoorMoved: The door sensor reports a change; opening the door while it is not unlocked is forced entry and sounds the siren.
 	if (1<<s.Phase)&7 != 0 {
@@ -1059,33 +1077,37 @@ func stepDoorSensor(s State, in DoorSensor) (State, Effects, error) {
 				best, bestDepth = 10, 0
 			}
 		default:
-			return fireDoorMoved(s, in)
+			return s.fireDoorMoved(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.Phase]
+		return &guardRejections[best][s.Phase]
 	}
-	return s, Effects{}, &noTransitions[3][s.Phase]
+	return &noTransitions[3][s.Phase]
 }
-func stepEnrollAdmin(s State, in EnrollAdmin) (State, Effects, error) {
+
+// stepEnrollAdmin handles the input EnrollAdmin: it tries its transitions in spec order.
+func (s *State) stepEnrollAdmin(in EnrollAdmin, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// EnrollFirstAdmin: While the lock is unlocked from inside, the first administrator can be enrolled (once).
 	if (1<<s.Phase)&2 != 0 {
 		switch {
-		case !(s.EnrolledAdmin == None[AdminId]()):
+		case !(!s.EnrolledAdmin.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 11, 0
 			}
 		default:
-			return fireEnrollFirstAdmin(s, in)
+			return s.fireEnrollFirstAdmin(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.Phase]
+		return &guardRejections[best][s.Phase]
 	}
-	return s, Effects{}, &noTransitions[4][s.Phase]
+	return &noTransitions[4][s.Phase]
 }
-func stepAdminReset(s State, in AdminReset) (State, Effects, error) {
+
+// stepAdminReset handles the input AdminReset: it tries its transitions in spec order.
+func (s *State) stepAdminReset(in AdminReset, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// AdminClearLockout: The administrator ends a lockout early, with the door closed, and clears all counters and alarms.
 	if (1<<s.Phase)&4 != 0 {
@@ -1099,7 +1121,7 @@ func stepAdminReset(s State, in AdminReset) (State, Effects, error) {
 				best, bestDepth = 13, 1
 			}
 		default:
-			return fireAdminClearLockout(s, in)
+			return s.fireAdminClearLockout(in, fx)
 		}
 	}
 	// AdminClearAlarm: On a latched lock the administrator silences the alarm and forgets past failures.
@@ -1118,15 +1140,17 @@ func stepAdminReset(s State, in AdminReset) (State, Effects, error) {
 				best, bestDepth = 16, 2
 			}
 		default:
-			return fireAdminClearAlarm(s, in)
+			return s.fireAdminClearAlarm(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.Phase]
+		return &guardRejections[best][s.Phase]
 	}
-	return s, Effects{}, &noTransitions[5][s.Phase]
+	return &noTransitions[5][s.Phase]
 }
-func stepSetRelock(s State, in SetRelock) (State, Effects, error) {
+
+// stepSetRelock handles the input SetRelock: it tries its transitions in spec order.
+func (s *State) stepSetRelock(in SetRelock, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ChangeRelock: The administrator changes the auto-relock delay (or turns it off) from inside.
 	if (1<<s.Phase)&2 != 0 {
@@ -1140,15 +1164,17 @@ func stepSetRelock(s State, in SetRelock) (State, Effects, error) {
 				best, bestDepth = 18, 1
 			}
 		default:
-			return fireChangeRelock(s, in)
+			return s.fireChangeRelock(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.Phase]
+		return &guardRejections[best][s.Phase]
 	}
-	return s, Effects{}, &noTransitions[6][s.Phase]
+	return &noTransitions[6][s.Phase]
 }
-func stepDecommission(s State, in Decommission) (State, Effects, error) {
+
+// stepDecommission handles the input Decommission: it tries its transitions in spec order.
+func (s *State) stepDecommission(in Decommission, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// Retire: The administrator takes the lock out of service for good; it stays in whatever position the door is.
 	if (1<<s.Phase)&3 != 0 {
@@ -1158,32 +1184,30 @@ func stepDecommission(s State, in Decommission) (State, Effects, error) {
 				best, bestDepth = 19, 0
 			}
 		default:
-			return fireRetire(s, in)
+			return s.fireRetire(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.Phase]
+		return &guardRejections[best][s.Phase]
 	}
-	return s, Effects{}, &noTransitions[7][s.Phase]
+	return &noTransitions[7][s.Phase]
 }
 
-// fireUnlockWithCredential runs the updates and effects of transition UnlockWithCredential.
-func fireUnlockWithCredential(s State, in PresentCredential) (State, Effects, error) {
-	n := s
+// fireUnlockWithCredential runs the updates and effects of transition UnlockWithCredential in place.
+func (n *State) fireUnlockWithCredential(in PresentCredential, fx *Effects) error {
 	n.WrongCodes = 0
 	if n.WrongCodes > 3 {
-		return s, Effects{}, &boundErrors[3]
+		return &boundErrors[3]
 	}
 	n.LockoutCount = 0
 	if n.LockoutCount > 10 {
-		return s, Effects{}, &boundErrors[4]
+		return &boundErrors[4]
 	}
 	n.Holder = Some[UserId](in.User)
 	n.LastCredential = Some[Credential](in.Credential)
 	n.UnlockedAt = Some[uint64](in.Now)
 	n.Alarm = AlarmOff
 	n.Phase = LockPhaseUnlocked
-	var fx Effects
 	fx.n = 1
 	var e0_0 UserId = in.User
 	var e0_1 Credential = in.Credential
@@ -1192,42 +1216,39 @@ func fireUnlockWithCredential(s State, in PresentCredential) (State, Effects, er
 		s:    [1]string{0: string(e0_0)},
 		u:    [3]uint64{0: uint64(e0_1)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireRejectCredential runs the updates and effects of transition RejectCredential.
-func fireRejectCredential(s State, in PresentCredential) (State, Effects, error) {
-	n := s
+// fireRejectCredential runs the updates and effects of transition RejectCredential in place.
+func (n *State) fireRejectCredential(in PresentCredential, fx *Effects) error {
 	var ovf bool
 	n.WrongCodes = add(&ovf, n.WrongCodes, 1)
 	if ovf || n.WrongCodes > 3 {
-		return s, Effects{}, &boundErrors[5]
+		return &boundErrors[5]
 	}
 	if (n.WrongCodes == 2) && (n.Alarm == AlarmOff) {
 		n.Alarm = AlarmChime
 	}
-	var fx Effects
 	fx.n = 1
 	var e0_0 UserId = in.User
 	var e0_1 uint64 = sub(&ovf, 3, n.WrongCodes)
 	if ovf {
-		return s, Effects{}, &boundErrors[6]
+		return &boundErrors[6]
 	}
 	fx.list[0] = Effect{
 		Kind: EffectKindCredentialRejected,
 		s:    [1]string{0: string(e0_0)},
 		u:    [3]uint64{0: e0_1},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireTripLockout runs the updates and effects of transition TripLockout.
-func fireTripLockout(s State, in PresentCredential) (State, Effects, error) {
-	n := s
+// fireTripLockout runs the updates and effects of transition TripLockout in place.
+func (n *State) fireTripLockout(in PresentCredential, fx *Effects) error {
 	var ovf bool
 	n.WrongCodes = add(&ovf, n.WrongCodes, 1)
 	if ovf || n.WrongCodes > 3 {
-		return s, Effects{}, &boundErrors[7]
+		return &boundErrors[7]
 	}
 	n.LockoutCount = func() uint64 {
 		if n.LockoutCount < 10 {
@@ -1236,7 +1257,7 @@ func fireTripLockout(s State, in PresentCredential) (State, Effects, error) {
 		return n.LockoutCount
 	}()
 	if ovf || n.LockoutCount > 10 {
-		return s, Effects{}, &boundErrors[8]
+		return &boundErrors[8]
 	}
 	n.LockoutUntil = Some[uint64](add(&ovf, in.Now, func() uint64 {
 		if n.LockoutCount >= 3 {
@@ -1245,7 +1266,7 @@ func fireTripLockout(s State, in PresentCredential) (State, Effects, error) {
 		return 60
 	}()))
 	if ovf {
-		return s, Effects{}, &boundErrors[9]
+		return &boundErrors[9]
 	}
 	if n.LockoutCount >= 3 {
 		n.Alarm = AlarmSiren
@@ -1255,7 +1276,6 @@ func fireTripLockout(s State, in PresentCredential) (State, Effects, error) {
 		}
 	}
 	n.Phase = LockPhaseLockedOut
-	var fx Effects
 	fx.n = 1
 	var e0_0 uint64 = n.LockoutUntil.Or(0)
 	var e0_1 uint64 = n.LockoutCount
@@ -1266,68 +1286,58 @@ func fireTripLockout(s State, in PresentCredential) (State, Effects, error) {
 			1: e0_1,
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireIgnoreDuringLockout runs the updates and effects of transition IgnoreDuringLockout.
-func fireIgnoreDuringLockout(s State, in PresentCredential) (State, Effects, error) {
-	n := s
-	var fx Effects
+// fireIgnoreDuringLockout runs the updates and effects of transition IgnoreDuringLockout in place.
+func (n *State) fireIgnoreDuringLockout(in PresentCredential, fx *Effects) error {
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindBeep}
-	return n, fx, nil
+	return nil
 }
 
-// fireLockByHand runs the updates and effects of transition LockByHand.
-func fireLockByHand(s State, in Lock) (State, Effects, error) {
-	n := s
+// fireLockByHand runs the updates and effects of transition LockByHand in place.
+func (n *State) fireLockByHand(in Lock, fx *Effects) error {
 	n.Holder = None[UserId]()
 	n.UnlockedAt = None[uint64]()
 	n.Phase = LockPhaseLocked
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindLatched}
-	return n, fx, nil
+	return nil
 }
 
-// fireAutoRelock runs the updates and effects of transition AutoRelock.
-func fireAutoRelock(s State, in Tick) (State, Effects, error) {
-	n := s
+// fireAutoRelock runs the updates and effects of transition AutoRelock in place.
+func (n *State) fireAutoRelock(in Tick, fx *Effects) error {
 	n.Holder = None[UserId]()
 	n.UnlockedAt = None[uint64]()
 	n.Phase = LockPhaseLocked
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindLatched}
-	return n, fx, nil
+	return nil
 }
 
-// fireLockoutExpires runs the updates and effects of transition LockoutExpires.
-func fireLockoutExpires(s State, in Tick) (State, Effects, error) {
-	n := s
+// fireLockoutExpires runs the updates and effects of transition LockoutExpires in place.
+func (n *State) fireLockoutExpires(in Tick, fx *Effects) error {
 	n.LockoutUntil = None[uint64]()
 	n.WrongCodes = 0
 	if n.WrongCodes > 3 {
-		return s, Effects{}, &boundErrors[10]
+		return &boundErrors[10]
 	}
 	if n.Alarm == AlarmChime {
 		n.Alarm = AlarmOff
 	}
 	n.Phase = LockPhaseLocked
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindLockoutEnded}
-	return n, fx, nil
+	return nil
 }
 
-// fireDoorMoved runs the updates and effects of transition DoorMoved.
-func fireDoorMoved(s State, in DoorSensor) (State, Effects, error) {
-	n := s
+// fireDoorMoved runs the updates and effects of transition DoorMoved in place.
+func (n *State) fireDoorMoved(in DoorSensor, fx *Effects) error {
 	n.DoorOpen = in.Open
 	if n.DoorOpen && (n.Phase != LockPhaseUnlocked) {
 		n.Alarm = AlarmSiren
 	}
-	var fx Effects
 	fx.n = 1
 	var e0_0 bool = n.DoorOpen
 	var e0_1 Alarm = n.Alarm
@@ -1341,94 +1351,84 @@ func fireDoorMoved(s State, in DoorSensor) (State, Effects, error) {
 			2: b2u(e0_2.Present),
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireEnrollFirstAdmin runs the updates and effects of transition EnrollFirstAdmin.
-func fireEnrollFirstAdmin(s State, in EnrollAdmin) (State, Effects, error) {
-	n := s
+// fireEnrollFirstAdmin runs the updates and effects of transition EnrollFirstAdmin in place.
+func (n *State) fireEnrollFirstAdmin(in EnrollAdmin, fx *Effects) error {
 	n.EnrolledAdmin = Some[AdminId](in.Admin)
-	var fx Effects
 	fx.n = 1
 	var e0_0 AdminId = in.Admin
 	fx.list[0] = Effect{
 		Kind: EffectKindAdminEnrolled,
 		s:    [1]string{0: string(e0_0)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireAdminClearLockout runs the updates and effects of transition AdminClearLockout.
-func fireAdminClearLockout(s State, in AdminReset) (State, Effects, error) {
-	n := s
+// fireAdminClearLockout runs the updates and effects of transition AdminClearLockout in place.
+func (n *State) fireAdminClearLockout(in AdminReset, fx *Effects) error {
 	n.WrongCodes = 0
 	if n.WrongCodes > 3 {
-		return s, Effects{}, &boundErrors[11]
+		return &boundErrors[11]
 	}
 	n.LockoutCount = 0
 	if n.LockoutCount > 10 {
-		return s, Effects{}, &boundErrors[12]
+		return &boundErrors[12]
 	}
 	n.LockoutUntil = None[uint64]()
 	n.Alarm = AlarmOff
 	n.Phase = LockPhaseLocked
-	var fx Effects
 	fx.n = 1
 	var e0_0 AdminId = in.Admin
 	fx.list[0] = Effect{
 		Kind: EffectKindResetByAdmin,
 		s:    [1]string{0: string(e0_0)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireAdminClearAlarm runs the updates and effects of transition AdminClearAlarm.
-func fireAdminClearAlarm(s State, in AdminReset) (State, Effects, error) {
-	n := s
+// fireAdminClearAlarm runs the updates and effects of transition AdminClearAlarm in place.
+func (n *State) fireAdminClearAlarm(in AdminReset, fx *Effects) error {
 	n.WrongCodes = 0
 	if n.WrongCodes > 3 {
-		return s, Effects{}, &boundErrors[13]
+		return &boundErrors[13]
 	}
 	n.LockoutCount = 0
 	if n.LockoutCount > 10 {
-		return s, Effects{}, &boundErrors[14]
+		return &boundErrors[14]
 	}
 	n.Alarm = AlarmOff
-	var fx Effects
 	fx.n = 1
 	var e0_0 AdminId = in.Admin
 	fx.list[0] = Effect{
 		Kind: EffectKindResetByAdmin,
 		s:    [1]string{0: string(e0_0)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireChangeRelock runs the updates and effects of transition ChangeRelock.
-func fireChangeRelock(s State, in SetRelock) (State, Effects, error) {
-	n := s
+// fireChangeRelock runs the updates and effects of transition ChangeRelock in place.
+func (n *State) fireChangeRelock(in SetRelock, fx *Effects) error {
 	n.Relock = in.Mode
-	var fx Effects
 	fx.n = 1
 	var e0_0 RelockMode = n.Relock
 	fx.list[0] = Effect{
 		Kind: EffectKindRelockChanged,
 		u:    [3]uint64{0: uint64(e0_0)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireRetire runs the updates and effects of transition Retire.
-func fireRetire(s State, in Decommission) (State, Effects, error) {
-	n := s
+// fireRetire runs the updates and effects of transition Retire in place.
+func (n *State) fireRetire(in Decommission, fx *Effects) error {
 	n.Holder = None[UserId]()
 	n.UnlockedAt = None[uint64]()
 	n.Alarm = AlarmOff
 	n.Phase = LockPhaseRetired
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindServiceEnded}
-	return n, fx, nil
+	return nil
 }
 
 // guardSites lists (input, transition, guard) for every guard of every transition.
@@ -1475,19 +1475,19 @@ var invariantErrors = [10]InvariantError{{"holder_iff_unlocked"}, {"unlock_time_
 // order) that does not hold in s, or nil.
 func (s State) CheckInvariants() error {
 	// holder_iff_unlocked
-	if !((s.Phase == LockPhaseUnlocked) == (s.Holder != None[UserId]())) {
+	if !((s.Phase == LockPhaseUnlocked) == s.Holder.Present) {
 		return &invariantErrors[0]
 	}
 	// unlock_time_iff_unlocked
-	if !((s.Phase == LockPhaseUnlocked) == (s.UnlockedAt != None[uint64]())) {
+	if !((s.Phase == LockPhaseUnlocked) == s.UnlockedAt.Present) {
 		return &invariantErrors[1]
 	}
 	// credential_known_when_unlocked
-	if !((s.Phase != LockPhaseUnlocked) || (s.LastCredential != None[Credential]())) {
+	if !((s.Phase != LockPhaseUnlocked) || s.LastCredential.Present) {
 		return &invariantErrors[2]
 	}
 	// deadline_iff_locked_out
-	if !((s.Phase == LockPhaseLockedOut) == (s.LockoutUntil != None[uint64]())) {
+	if !((s.Phase == LockPhaseLockedOut) == s.LockoutUntil.Present) {
 		return &invariantErrors[3]
 	}
 	// limit_reached_iff_locked_out

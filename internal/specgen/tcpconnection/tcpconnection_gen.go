@@ -1063,44 +1063,58 @@ func (fx Effects) MarshalJSON() ([]byte, error) {
 // the transition and guard that refused, a *NoTransitionError, or a *BoundError.
 // It is pure: no I/O, no locks, no allocation.
 func Step(s State, in Input) (State, Effects, error) {
+	var fx Effects
+	n := s
+	if err := n.apply(in, &fx); err != nil {
+		return s, Effects{}, err
+	}
+	return n, fx, nil
+}
+
+// apply runs Step in place; on error the state may be partly updated and must be discarded.
+func (s *State) apply(in Input, fx *Effects) error {
 	switch in := in.(type) {
 	case PassiveOpen:
-		return stepPassiveOpen(s, in)
+		return s.stepPassiveOpen(in, fx)
 	case ActiveOpen:
-		return stepActiveOpen(s, in)
+		return s.stepActiveOpen(in, fx)
 	case UserSend:
-		return stepUserSend(s, in)
+		return s.stepUserSend(in, fx)
 	case UserClose:
-		return stepUserClose(s, in)
+		return s.stepUserClose(in, fx)
 	case UserAbort:
-		return stepUserAbort(s, in)
+		return s.stepUserAbort(in, fx)
 	case SegSyn:
-		return stepSegSyn(s, in)
+		return s.stepSegSyn(in, fx)
 	case SegSynAck:
-		return stepSegSynAck(s, in)
+		return s.stepSegSynAck(in, fx)
 	case SegAck:
-		return stepSegAck(s, in)
+		return s.stepSegAck(in, fx)
 	case SegData:
-		return stepSegData(s, in)
+		return s.stepSegData(in, fx)
 	case SegFin:
-		return stepSegFin(s, in)
+		return s.stepSegFin(in, fx)
 	case SegRst:
-		return stepSegRst(s, in)
+		return s.stepSegRst(in, fx)
 	case RetransmitTimer:
-		return stepRetransmitTimer(s, in)
+		return s.stepRetransmitTimer(in, fx)
 	case TimeWaitTimer:
-		return stepTimeWaitTimer(s, in)
+		return s.stepTimeWaitTimer(in, fx)
 	}
-	return s, Effects{}, ErrUnknownInput
+	return ErrUnknownInput
 }
-func stepPassiveOpen(s State, in PassiveOpen) (State, Effects, error) {
+
+// stepPassiveOpen handles the input PassiveOpen: it tries its transitions in spec order.
+func (s *State) stepPassiveOpen(in PassiveOpen, fx *Effects) error {
 	// StartListening: The application listens for incoming connections.
 	if (1<<s.Phase)&1 != 0 {
-		return fireStartListening(s, in)
+		return s.fireStartListening(in, fx)
 	}
-	return s, Effects{}, &noTransitions[0][s.Phase]
+	return &noTransitions[0][s.Phase]
 }
-func stepActiveOpen(s State, in ActiveOpen) (State, Effects, error) {
+
+// stepActiveOpen handles the input ActiveOpen: it tries its transitions in spec order.
+func (s *State) stepActiveOpen(in ActiveOpen, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// Connect: The application opens a connection actively; the SYN consumes one sequence number.
 	if (1<<s.Phase)&1 != 0 {
@@ -1110,15 +1124,17 @@ func stepActiveOpen(s State, in ActiveOpen) (State, Effects, error) {
 				best, bestDepth = 0, 0
 			}
 		default:
-			return fireConnect(s, in)
+			return s.fireConnect(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.Phase]
+		return &guardRejections[best][s.Phase]
 	}
-	return s, Effects{}, &noTransitions[1][s.Phase]
+	return &noTransitions[1][s.Phase]
 }
-func stepUserSend(s State, in UserSend) (State, Effects, error) {
+
+// stepUserSend handles the input UserSend: it tries its transitions in spec order.
+func (s *State) stepUserSend(in UserSend, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// QueueData: The application sends data; the retransmission timer is armed if it was idle.
 	if (1<<s.Phase)&272 != 0 {
@@ -1128,15 +1144,17 @@ func stepUserSend(s State, in UserSend) (State, Effects, error) {
 				best, bestDepth = 9, 0
 			}
 		default:
-			return fireQueueData(s, in)
+			return s.fireQueueData(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.Phase]
+		return &guardRejections[best][s.Phase]
 	}
-	return s, Effects{}, &noTransitions[2][s.Phase]
+	return &noTransitions[2][s.Phase]
 }
-func stepUserClose(s State, in UserClose) (State, Effects, error) {
+
+// stepUserClose handles the input UserClose: it tries its transitions in spec order.
+func (s *State) stepUserClose(in UserClose, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// CloseActive: The application closes first; once all data is acknowledged our FIN goes out.
 	if (1<<s.Phase)&16 != 0 {
@@ -1146,7 +1164,7 @@ func stepUserClose(s State, in UserClose) (State, Effects, error) {
 				best, bestDepth = 15, 0
 			}
 		default:
-			return fireCloseActive(s, in)
+			return s.fireCloseActive(in, fx)
 		}
 	}
 	// ClosePassive: After the peer's FIN the application closes too; our FIN goes out once all data is acknowledged.
@@ -1157,34 +1175,38 @@ func stepUserClose(s State, in UserClose) (State, Effects, error) {
 				best, bestDepth = 18, 0
 			}
 		default:
-			return fireClosePassive(s, in)
+			return s.fireClosePassive(in, fx)
 		}
 	}
 	// StopListening: Closing a listening endpoint simply stops listening.
 	if (1<<s.Phase)&2 != 0 {
-		return fireStopListening(s, in)
+		return s.fireStopListening(in, fx)
 	}
 	// CancelConnect: Closing before the peer answered our SYN abandons the attempt without a RST.
 	if (1<<s.Phase)&4 != 0 {
-		return fireCancelConnect(s, in)
+		return s.fireCancelConnect(in, fx)
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.Phase]
+		return &guardRejections[best][s.Phase]
 	}
-	return s, Effects{}, &noTransitions[3][s.Phase]
+	return &noTransitions[3][s.Phase]
 }
-func stepUserAbort(s State, in UserAbort) (State, Effects, error) {
+
+// stepUserAbort handles the input UserAbort: it tries its transitions in spec order.
+func (s *State) stepUserAbort(in UserAbort, fx *Effects) error {
 	// Abort: The application aborts a connection the peer may still use; the peer is told with a RST.
 	if (1<<s.Phase)&376 != 0 {
-		return fireAbort(s, in)
+		return s.fireAbort(in, fx)
 	}
 	// AbortQuietly: Aborting before the peer knows us, or after both FINs were sent, drops the connection without a RST.
 	if (1<<s.Phase)&1668 != 0 {
-		return fireAbortQuietly(s, in)
+		return s.fireAbortQuietly(in, fx)
 	}
-	return s, Effects{}, &noTransitions[4][s.Phase]
+	return &noTransitions[4][s.Phase]
 }
-func stepSegSyn(s State, in SegSyn) (State, Effects, error) {
+
+// stepSegSyn handles the input SegSyn: it tries its transitions in spec order.
+func (s *State) stepSegSyn(in SegSyn, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// AcceptSyn: A listening endpoint answers a SYN for a fresh connection with a SYN+ACK.
 	if (1<<s.Phase)&2 != 0 {
@@ -1194,7 +1216,7 @@ func stepSegSyn(s State, in SegSyn) (State, Effects, error) {
 				best, bestDepth = 1, 0
 			}
 		default:
-			return fireAcceptSyn(s, in)
+			return s.fireAcceptSyn(in, fx)
 		}
 	}
 	// SimultaneousOpen: Both ends sent a SYN at once; answer the peer's SYN with a SYN+ACK of our own SYN.
@@ -1205,15 +1227,17 @@ func stepSegSyn(s State, in SegSyn) (State, Effects, error) {
 				best, bestDepth = 2, 0
 			}
 		default:
-			return fireSimultaneousOpen(s, in)
+			return s.fireSimultaneousOpen(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.Phase]
+		return &guardRejections[best][s.Phase]
 	}
-	return s, Effects{}, &noTransitions[5][s.Phase]
+	return &noTransitions[5][s.Phase]
 }
-func stepSegSynAck(s State, in SegSynAck) (State, Effects, error) {
+
+// stepSegSynAck handles the input SegSynAck: it tries its transitions in spec order.
+func (s *State) stepSegSynAck(in SegSynAck, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ConnectAccepted: The peer's SYN+ACK acknowledges our SYN; acknowledge it and the connection is up.
 	if (1<<s.Phase)&4 != 0 {
@@ -1227,7 +1251,7 @@ func stepSegSynAck(s State, in SegSynAck) (State, Effects, error) {
 				best, bestDepth = 4, 1
 			}
 		default:
-			return fireConnectAccepted(s, in)
+			return s.fireConnectAccepted(in, fx)
 		}
 	}
 	// RejectBadSynAck: A SYN+ACK that acknowledges something we never sent is answered with a RST and otherwise ignored.
@@ -1242,15 +1266,17 @@ func stepSegSynAck(s State, in SegSynAck) (State, Effects, error) {
 				best, bestDepth = 6, 1
 			}
 		default:
-			return fireRejectBadSynAck(s, in)
+			return s.fireRejectBadSynAck(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.Phase]
+		return &guardRejections[best][s.Phase]
 	}
-	return s, Effects{}, &noTransitions[6][s.Phase]
+	return &noTransitions[6][s.Phase]
 }
-func stepSegAck(s State, in SegAck) (State, Effects, error) {
+
+// stepSegAck handles the input SegAck: it tries its transitions in spec order.
+func (s *State) stepSegAck(in SegAck, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// HandshakeAcked: The ACK of our SYN+ACK completes a passive (or simultaneous) open.
 	if (1<<s.Phase)&8 != 0 {
@@ -1264,7 +1290,7 @@ func stepSegAck(s State, in SegAck) (State, Effects, error) {
 				best, bestDepth = 8, 1
 			}
 		default:
-			return fireHandshakeAcked(s, in)
+			return s.fireHandshakeAcked(in, fx)
 		}
 	}
 	// AckData: An ACK for new data advances snd_una and restarts the timer, or stops it when nothing is left outstanding.
@@ -1279,7 +1305,7 @@ func stepSegAck(s State, in SegAck) (State, Effects, error) {
 				best, bestDepth = 11, 1
 			}
 		default:
-			return fireAckData(s, in)
+			return s.fireAckData(in, fx)
 		}
 	}
 	// AckFin: The peer acknowledges our FIN; we wait for its FIN.
@@ -1294,7 +1320,7 @@ func stepSegAck(s State, in SegAck) (State, Effects, error) {
 				best, bestDepth = 20, 1
 			}
 		default:
-			return fireAckFin(s, in)
+			return s.fireAckFin(in, fx)
 		}
 	}
 	// AckFinWhileClosing: The ACK of our FIN completes a simultaneous close.
@@ -1309,7 +1335,7 @@ func stepSegAck(s State, in SegAck) (State, Effects, error) {
 				best, bestDepth = 24, 1
 			}
 		default:
-			return fireAckFinWhileClosing(s, in)
+			return s.fireAckFinWhileClosing(in, fx)
 		}
 	}
 	// AckLastFin: The ACK of our FIN after a passive close ends the connection gracefully.
@@ -1324,15 +1350,17 @@ func stepSegAck(s State, in SegAck) (State, Effects, error) {
 				best, bestDepth = 30, 1
 			}
 		default:
-			return fireAckLastFin(s, in)
+			return s.fireAckLastFin(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.Phase]
+		return &guardRejections[best][s.Phase]
 	}
-	return s, Effects{}, &noTransitions[7][s.Phase]
+	return &noTransitions[7][s.Phase]
 }
-func stepSegData(s State, in SegData) (State, Effects, error) {
+
+// stepSegData handles the input SegData: it tries its transitions in spec order.
+func (s *State) stepSegData(in SegData, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ReceiveData: An in-order data segment is delivered to the application and acknowledged.
 	if (1<<s.Phase)&112 != 0 {
@@ -1350,15 +1378,17 @@ func stepSegData(s State, in SegData) (State, Effects, error) {
 				best, bestDepth = 14, 2
 			}
 		default:
-			return fireReceiveData(s, in)
+			return s.fireReceiveData(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.Phase]
+		return &guardRejections[best][s.Phase]
 	}
-	return s, Effects{}, &noTransitions[8][s.Phase]
+	return &noTransitions[8][s.Phase]
 }
-func stepSegFin(s State, in SegFin) (State, Effects, error) {
+
+// stepSegFin handles the input SegFin: it tries its transitions in spec order.
+func (s *State) stepSegFin(in SegFin, fx *Effects) error {
 	var ovf bool
 	best, bestDepth := -1, -1
 	// PeerFin: The peer closes first; acknowledge its FIN and tell the application.
@@ -1373,7 +1403,7 @@ func stepSegFin(s State, in SegFin) (State, Effects, error) {
 				best, bestDepth = 17, 1
 			}
 		default:
-			return firePeerFin(s, in)
+			return s.firePeerFin(in, fx)
 		}
 	}
 	// SimultaneousClose: The peer's FIN arrives before the ACK of ours; acknowledge it and wait for that ACK.
@@ -1388,7 +1418,7 @@ func stepSegFin(s State, in SegFin) (State, Effects, error) {
 				best, bestDepth = 22, 1
 			}
 		default:
-			return fireSimultaneousClose(s, in)
+			return s.fireSimultaneousClose(in, fx)
 		}
 	}
 	// FinAfterAck: The peer's FIN after ours was acknowledged; acknowledge it and linger in TIME-WAIT.
@@ -1403,7 +1433,7 @@ func stepSegFin(s State, in SegFin) (State, Effects, error) {
 				best, bestDepth = 26, 1
 			}
 		default:
-			return fireFinAfterAck(s, in)
+			return s.fireFinAfterAck(in, fx)
 		}
 	}
 	// ReAckFinInTimeWait: A retransmitted FIN in TIME-WAIT means our ACK was lost; acknowledge it again.
@@ -1415,21 +1445,23 @@ func stepSegFin(s State, in SegFin) (State, Effects, error) {
 			}
 		case !(add(&ovf, in.Seq, 1) == s.RcvNxt) || ovf:
 			if ovf {
-				return s, Effects{}, &boundErrors[0]
+				return &boundErrors[0]
 			}
 			if bestDepth < 1 {
 				best, bestDepth = 28, 1
 			}
 		default:
-			return fireReAckFinInTimeWait(s, in)
+			return s.fireReAckFinInTimeWait(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.Phase]
+		return &guardRejections[best][s.Phase]
 	}
-	return s, Effects{}, &noTransitions[9][s.Phase]
+	return &noTransitions[9][s.Phase]
 }
-func stepSegRst(s State, in SegRst) (State, Effects, error) {
+
+// stepSegRst handles the input SegRst: it tries its transitions in spec order.
+func (s *State) stepSegRst(in SegRst, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ResetByPeer: A RST for this connection tears it down at once, in whatever phase.
 	{
@@ -1439,20 +1471,22 @@ func stepSegRst(s State, in SegRst) (State, Effects, error) {
 				best, bestDepth = 36, 0
 			}
 		default:
-			return fireResetByPeer(s, in)
+			return s.fireResetByPeer(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.Phase]
+		return &guardRejections[best][s.Phase]
 	}
-	return s, Effects{}, &noTransitions[10][s.Phase]
+	return &noTransitions[10][s.Phase]
 }
-func stepRetransmitTimer(s State, in RetransmitTimer) (State, Effects, error) {
+
+// stepRetransmitTimer handles the input RetransmitTimer: it tries its transitions in spec order.
+func (s *State) stepRetransmitTimer(in RetransmitTimer, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// RetransmitOldest: The retransmission timer fires below the retry limit; resend from snd_una and double the timeout.
 	if (1<<s.Phase)&956 != 0 {
 		switch {
-		case !(s.Rto != None[uint64]()):
+		case !(s.Rto.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 31, 0
 			}
@@ -1461,13 +1495,13 @@ func stepRetransmitTimer(s State, in RetransmitTimer) (State, Effects, error) {
 				best, bestDepth = 32, 1
 			}
 		default:
-			return fireRetransmitOldest(s, in)
+			return s.fireRetransmitOldest(in, fx)
 		}
 	}
 	// GiveUp: The retransmission timer fires with no retries left; the connection is dropped with a RST.
 	if (1<<s.Phase)&956 != 0 {
 		switch {
-		case !(s.Rto != None[uint64]()):
+		case !(s.Rto.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 33, 0
 			}
@@ -1476,102 +1510,98 @@ func stepRetransmitTimer(s State, in RetransmitTimer) (State, Effects, error) {
 				best, bestDepth = 34, 1
 			}
 		default:
-			return fireGiveUp(s, in)
+			return s.fireGiveUp(in, fx)
 		}
 	}
 	// StaleRetransmitTimer: A retransmission timer that fires after everything was acknowledged is ignored.
 	if (1<<s.Phase)&1088 != 0 {
 		switch {
-		case !(s.Rto != None[uint64]()):
+		case !(s.Rto.Present):
 			if bestDepth < 0 {
 				best, bestDepth = 35, 0
 			}
 		default:
-			return fireStaleRetransmitTimer(s, in)
+			return s.fireStaleRetransmitTimer(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.Phase]
+		return &guardRejections[best][s.Phase]
 	}
-	return s, Effects{}, &noTransitions[11][s.Phase]
+	return &noTransitions[11][s.Phase]
 }
-func stepTimeWaitTimer(s State, in TimeWaitTimer) (State, Effects, error) {
+
+// stepTimeWaitTimer handles the input TimeWaitTimer: it tries its transitions in spec order.
+func (s *State) stepTimeWaitTimer(in TimeWaitTimer, fx *Effects) error {
 	// TimeWaitExpired: After twice the maximum segment lifetime in TIME-WAIT the connection is gone.
 	if (1<<s.Phase)&1024 != 0 {
-		return fireTimeWaitExpired(s, in)
+		return s.fireTimeWaitExpired(in, fx)
 	}
-	return s, Effects{}, &noTransitions[12][s.Phase]
+	return &noTransitions[12][s.Phase]
 }
 
-// fireStartListening runs the updates and effects of transition StartListening.
-func fireStartListening(s State, in PassiveOpen) (State, Effects, error) {
-	n := s
+// fireStartListening runs the updates and effects of transition StartListening in place.
+func (n *State) fireStartListening(in PassiveOpen, fx *Effects) error {
 	n.CloseReason = None[CloseReason]()
 	n.Phase = TcpPhaseListen
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindListening}
-	return n, fx, nil
+	return nil
 }
 
-// fireConnect runs the updates and effects of transition Connect.
-func fireConnect(s State, in ActiveOpen) (State, Effects, error) {
-	n := s
+// fireConnect runs the updates and effects of transition Connect in place.
+func (n *State) fireConnect(in ActiveOpen, fx *Effects) error {
 	var ovf bool
 	n.Conn = Some[ConnId](in.Conn)
 	n.OpenedBy = Some[OpenMode](OpenModeActive)
 	n.CloseReason = None[CloseReason]()
 	n.SndUna = in.Iss
 	if n.SndUna > 65535 {
-		return s, Effects{}, &boundErrors[1]
+		return &boundErrors[1]
 	}
 	n.SndNxt = add(&ovf, n.SndUna, 1)
 	if ovf || n.SndNxt > 65535 {
-		return s, Effects{}, &boundErrors[2]
+		return &boundErrors[2]
 	}
 	n.RcvNxt = 0
 	if n.RcvNxt > 65535 {
-		return s, Effects{}, &boundErrors[3]
+		return &boundErrors[3]
 	}
 	n.Rto = Some[uint64](1)
 	if n.Rto.Value > 64 {
-		return s, Effects{}, &boundErrors[4]
+		return &boundErrors[4]
 	}
 	n.Phase = TcpPhaseSynSent
-	var fx Effects
 	fx.n = 1
 	var e0_0 uint64 = n.SndUna
 	fx.list[0] = Effect{
 		Kind: EffectKindSendSyn,
 		u:    [3]uint64{0: e0_0},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireAcceptSyn runs the updates and effects of transition AcceptSyn.
-func fireAcceptSyn(s State, in SegSyn) (State, Effects, error) {
-	n := s
+// fireAcceptSyn runs the updates and effects of transition AcceptSyn in place.
+func (n *State) fireAcceptSyn(in SegSyn, fx *Effects) error {
 	var ovf bool
 	n.Conn = Some[ConnId](in.Conn)
 	n.OpenedBy = Some[OpenMode](OpenModePassive)
 	n.RcvNxt = add(&ovf, in.Seq, 1)
 	if ovf || n.RcvNxt > 65535 {
-		return s, Effects{}, &boundErrors[5]
+		return &boundErrors[5]
 	}
 	n.SndUna = in.LocalIss
 	if n.SndUna > 65535 {
-		return s, Effects{}, &boundErrors[6]
+		return &boundErrors[6]
 	}
 	n.SndNxt = add(&ovf, n.SndUna, 1)
 	if ovf || n.SndNxt > 65535 {
-		return s, Effects{}, &boundErrors[7]
+		return &boundErrors[7]
 	}
 	n.Rto = Some[uint64](1)
 	if n.Rto.Value > 64 {
-		return s, Effects{}, &boundErrors[8]
+		return &boundErrors[8]
 	}
 	n.Phase = TcpPhaseSynReceived
-	var fx Effects
 	fx.n = 1
 	var e0_0 uint64 = n.SndUna
 	var e0_1 uint64 = n.RcvNxt
@@ -1582,19 +1612,17 @@ func fireAcceptSyn(s State, in SegSyn) (State, Effects, error) {
 			1: e0_1,
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireSimultaneousOpen runs the updates and effects of transition SimultaneousOpen.
-func fireSimultaneousOpen(s State, in SegSyn) (State, Effects, error) {
-	n := s
+// fireSimultaneousOpen runs the updates and effects of transition SimultaneousOpen in place.
+func (n *State) fireSimultaneousOpen(in SegSyn, fx *Effects) error {
 	var ovf bool
 	n.RcvNxt = add(&ovf, in.Seq, 1)
 	if ovf || n.RcvNxt > 65535 {
-		return s, Effects{}, &boundErrors[9]
+		return &boundErrors[9]
 	}
 	n.Phase = TcpPhaseSynReceived
-	var fx Effects
 	fx.n = 1
 	var e0_0 uint64 = n.SndUna
 	var e0_1 uint64 = n.RcvNxt
@@ -1605,31 +1633,29 @@ func fireSimultaneousOpen(s State, in SegSyn) (State, Effects, error) {
 			1: e0_1,
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireConnectAccepted runs the updates and effects of transition ConnectAccepted.
-func fireConnectAccepted(s State, in SegSynAck) (State, Effects, error) {
-	n := s
+// fireConnectAccepted runs the updates and effects of transition ConnectAccepted in place.
+func (n *State) fireConnectAccepted(in SegSynAck, fx *Effects) error {
 	var ovf bool
 	n.SndUna = in.Ack
 	if n.SndUna > 65535 {
-		return s, Effects{}, &boundErrors[10]
+		return &boundErrors[10]
 	}
 	n.RcvNxt = add(&ovf, in.Seq, 1)
 	if ovf || n.RcvNxt > 65535 {
-		return s, Effects{}, &boundErrors[11]
+		return &boundErrors[11]
 	}
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
-		return s, Effects{}, &boundErrors[12]
+		return &boundErrors[12]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
-		return s, Effects{}, &boundErrors[13]
+		return &boundErrors[13]
 	}
 	n.Phase = TcpPhaseEstablished
-	var fx Effects
 	fx.n = 2
 	var e0_0 uint64 = n.RcvNxt
 	fx.list[0] = Effect{
@@ -1643,39 +1669,35 @@ func fireConnectAccepted(s State, in SegSynAck) (State, Effects, error) {
 		s:    [1]string{0: string(e1_0)},
 		u:    [3]uint64{0: uint64(e1_1)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireRejectBadSynAck runs the updates and effects of transition RejectBadSynAck.
-func fireRejectBadSynAck(s State, in SegSynAck) (State, Effects, error) {
-	n := s
-	var fx Effects
+// fireRejectBadSynAck runs the updates and effects of transition RejectBadSynAck in place.
+func (n *State) fireRejectBadSynAck(in SegSynAck, fx *Effects) error {
 	fx.n = 1
 	var e0_0 ConnId = in.Conn
 	fx.list[0] = Effect{
 		Kind: EffectKindSendRst,
 		s:    [1]string{0: string(e0_0)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireHandshakeAcked runs the updates and effects of transition HandshakeAcked.
-func fireHandshakeAcked(s State, in SegAck) (State, Effects, error) {
-	n := s
+// fireHandshakeAcked runs the updates and effects of transition HandshakeAcked in place.
+func (n *State) fireHandshakeAcked(in SegAck, fx *Effects) error {
 	n.SndUna = in.Ack
 	if n.SndUna > 65535 {
-		return s, Effects{}, &boundErrors[14]
+		return &boundErrors[14]
 	}
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
-		return s, Effects{}, &boundErrors[15]
+		return &boundErrors[15]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
-		return s, Effects{}, &boundErrors[16]
+		return &boundErrors[16]
 	}
 	n.Phase = TcpPhaseEstablished
-	var fx Effects
 	fx.n = 1
 	var e0_0 ConnId = in.Conn
 	var e0_1 OpenMode = n.OpenedBy.Or(OpenModePassive)
@@ -1684,28 +1706,26 @@ func fireHandshakeAcked(s State, in SegAck) (State, Effects, error) {
 		s:    [1]string{0: string(e0_0)},
 		u:    [3]uint64{0: uint64(e0_1)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireQueueData runs the updates and effects of transition QueueData.
-func fireQueueData(s State, in UserSend) (State, Effects, error) {
-	n := s
+// fireQueueData runs the updates and effects of transition QueueData in place.
+func (n *State) fireQueueData(in UserSend, fx *Effects) error {
 	var ovf bool
 	n.SndNxt = add(&ovf, n.SndNxt, in.Len)
 	if ovf || n.SndNxt > 65535 {
-		return s, Effects{}, &boundErrors[17]
+		return &boundErrors[17]
 	}
-	if n.Rto == None[uint64]() {
+	if !n.Rto.Present {
 		n.Rto = Some[uint64](1)
 		if n.Rto.Value > 64 {
-			return s, Effects{}, &boundErrors[18]
+			return &boundErrors[18]
 		}
 	}
-	var fx Effects
 	fx.n = 1
 	var e0_0 uint64 = sub(&ovf, n.SndNxt, in.Len)
 	if ovf {
-		return s, Effects{}, &boundErrors[19]
+		return &boundErrors[19]
 	}
 	var e0_1 uint64 = in.Len
 	fx.list[0] = Effect{
@@ -1715,43 +1735,40 @@ func fireQueueData(s State, in UserSend) (State, Effects, error) {
 			1: e0_1,
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireAckData runs the updates and effects of transition AckData.
-func fireAckData(s State, in SegAck) (State, Effects, error) {
-	n := s
+// fireAckData runs the updates and effects of transition AckData in place.
+func (n *State) fireAckData(in SegAck, fx *Effects) error {
 	n.SndUna = in.Ack
 	if n.SndUna > 65535 {
-		return s, Effects{}, &boundErrors[20]
+		return &boundErrors[20]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
-		return s, Effects{}, &boundErrors[21]
+		return &boundErrors[21]
 	}
 	if n.SndUna == n.SndNxt {
 		n.Rto = None[uint64]()
 		if n.Rto.Value > 64 {
-			return s, Effects{}, &boundErrors[22]
+			return &boundErrors[22]
 		}
 	} else {
 		n.Rto = Some[uint64](1)
 		if n.Rto.Value > 64 {
-			return s, Effects{}, &boundErrors[22]
+			return &boundErrors[22]
 		}
 	}
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireReceiveData runs the updates and effects of transition ReceiveData.
-func fireReceiveData(s State, in SegData) (State, Effects, error) {
-	n := s
+// fireReceiveData runs the updates and effects of transition ReceiveData in place.
+func (n *State) fireReceiveData(in SegData, fx *Effects) error {
 	var ovf bool
 	n.RcvNxt = add(&ovf, n.RcvNxt, in.Len)
 	if ovf || n.RcvNxt > 65535 {
-		return s, Effects{}, &boundErrors[23]
+		return &boundErrors[23]
 	}
-	var fx Effects
 	fx.n = 2
 	var e0_0 uint64 = in.Len
 	fx.list[0] = Effect{
@@ -1763,47 +1780,43 @@ func fireReceiveData(s State, in SegData) (State, Effects, error) {
 		Kind: EffectKindSendAck,
 		u:    [3]uint64{0: e1_0},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireCloseActive runs the updates and effects of transition CloseActive.
-func fireCloseActive(s State, in UserClose) (State, Effects, error) {
-	n := s
+// fireCloseActive runs the updates and effects of transition CloseActive in place.
+func (n *State) fireCloseActive(in UserClose, fx *Effects) error {
 	var ovf bool
 	n.SndNxt = add(&ovf, n.SndNxt, 1)
 	if ovf || n.SndNxt > 65535 {
-		return s, Effects{}, &boundErrors[24]
+		return &boundErrors[24]
 	}
 	n.Rto = Some[uint64](1)
 	if n.Rto.Value > 64 {
-		return s, Effects{}, &boundErrors[25]
+		return &boundErrors[25]
 	}
 	n.ClosedBy = Some[CloseMode](CloseModeActive)
 	n.Phase = TcpPhaseFinWait1
-	var fx Effects
 	fx.n = 1
 	var e0_0 uint64 = sub(&ovf, n.SndNxt, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[26]
+		return &boundErrors[26]
 	}
 	fx.list[0] = Effect{
 		Kind: EffectKindSendFin,
 		u:    [3]uint64{0: e0_0},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// firePeerFin runs the updates and effects of transition PeerFin.
-func firePeerFin(s State, in SegFin) (State, Effects, error) {
-	n := s
+// firePeerFin runs the updates and effects of transition PeerFin in place.
+func (n *State) firePeerFin(in SegFin, fx *Effects) error {
 	var ovf bool
 	n.RcvNxt = add(&ovf, n.RcvNxt, 1)
 	if ovf || n.RcvNxt > 65535 {
-		return s, Effects{}, &boundErrors[27]
+		return &boundErrors[27]
 	}
 	n.ClosedBy = Some[CloseMode](CloseModePassive)
 	n.Phase = TcpPhaseCloseWait
-	var fx Effects
 	fx.n = 2
 	var e0_0 uint64 = n.RcvNxt
 	fx.list[0] = Effect{
@@ -1811,64 +1824,59 @@ func firePeerFin(s State, in SegFin) (State, Effects, error) {
 		u:    [3]uint64{0: e0_0},
 	}
 	fx.list[1] = Effect{Kind: EffectKindPeerClosed}
-	return n, fx, nil
+	return nil
 }
 
-// fireClosePassive runs the updates and effects of transition ClosePassive.
-func fireClosePassive(s State, in UserClose) (State, Effects, error) {
-	n := s
+// fireClosePassive runs the updates and effects of transition ClosePassive in place.
+func (n *State) fireClosePassive(in UserClose, fx *Effects) error {
 	var ovf bool
 	n.SndNxt = add(&ovf, n.SndNxt, 1)
 	if ovf || n.SndNxt > 65535 {
-		return s, Effects{}, &boundErrors[28]
+		return &boundErrors[28]
 	}
 	n.Rto = Some[uint64](1)
 	if n.Rto.Value > 64 {
-		return s, Effects{}, &boundErrors[29]
+		return &boundErrors[29]
 	}
 	n.Phase = TcpPhaseLastAck
-	var fx Effects
 	fx.n = 1
 	var e0_0 uint64 = sub(&ovf, n.SndNxt, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[30]
+		return &boundErrors[30]
 	}
 	fx.list[0] = Effect{
 		Kind: EffectKindSendFin,
 		u:    [3]uint64{0: e0_0},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireAckFin runs the updates and effects of transition AckFin.
-func fireAckFin(s State, in SegAck) (State, Effects, error) {
-	n := s
+// fireAckFin runs the updates and effects of transition AckFin in place.
+func (n *State) fireAckFin(in SegAck, fx *Effects) error {
 	n.SndUna = in.Ack
 	if n.SndUna > 65535 {
-		return s, Effects{}, &boundErrors[31]
+		return &boundErrors[31]
 	}
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
-		return s, Effects{}, &boundErrors[32]
+		return &boundErrors[32]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
-		return s, Effects{}, &boundErrors[33]
+		return &boundErrors[33]
 	}
 	n.Phase = TcpPhaseFinWait2
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireSimultaneousClose runs the updates and effects of transition SimultaneousClose.
-func fireSimultaneousClose(s State, in SegFin) (State, Effects, error) {
-	n := s
+// fireSimultaneousClose runs the updates and effects of transition SimultaneousClose in place.
+func (n *State) fireSimultaneousClose(in SegFin, fx *Effects) error {
 	var ovf bool
 	n.RcvNxt = add(&ovf, n.RcvNxt, 1)
 	if ovf || n.RcvNxt > 65535 {
-		return s, Effects{}, &boundErrors[34]
+		return &boundErrors[34]
 	}
 	n.Phase = TcpPhaseClosing
-	var fx Effects
 	fx.n = 2
 	var e0_0 uint64 = n.RcvNxt
 	fx.list[0] = Effect{
@@ -1876,38 +1884,35 @@ func fireSimultaneousClose(s State, in SegFin) (State, Effects, error) {
 		u:    [3]uint64{0: e0_0},
 	}
 	fx.list[1] = Effect{Kind: EffectKindPeerClosed}
-	return n, fx, nil
+	return nil
 }
 
-// fireAckFinWhileClosing runs the updates and effects of transition AckFinWhileClosing.
-func fireAckFinWhileClosing(s State, in SegAck) (State, Effects, error) {
-	n := s
+// fireAckFinWhileClosing runs the updates and effects of transition AckFinWhileClosing in place.
+func (n *State) fireAckFinWhileClosing(in SegAck, fx *Effects) error {
 	n.SndUna = in.Ack
 	if n.SndUna > 65535 {
-		return s, Effects{}, &boundErrors[35]
+		return &boundErrors[35]
 	}
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
-		return s, Effects{}, &boundErrors[36]
+		return &boundErrors[36]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
-		return s, Effects{}, &boundErrors[37]
+		return &boundErrors[37]
 	}
 	n.Phase = TcpPhaseTimeWait
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireFinAfterAck runs the updates and effects of transition FinAfterAck.
-func fireFinAfterAck(s State, in SegFin) (State, Effects, error) {
-	n := s
+// fireFinAfterAck runs the updates and effects of transition FinAfterAck in place.
+func (n *State) fireFinAfterAck(in SegFin, fx *Effects) error {
 	var ovf bool
 	n.RcvNxt = add(&ovf, n.RcvNxt, 1)
 	if ovf || n.RcvNxt > 65535 {
-		return s, Effects{}, &boundErrors[38]
+		return &boundErrors[38]
 	}
 	n.Phase = TcpPhaseTimeWait
-	var fx Effects
 	fx.n = 2
 	var e0_0 uint64 = n.RcvNxt
 	fx.list[0] = Effect{
@@ -1915,36 +1920,33 @@ func fireFinAfterAck(s State, in SegFin) (State, Effects, error) {
 		u:    [3]uint64{0: e0_0},
 	}
 	fx.list[1] = Effect{Kind: EffectKindPeerClosed}
-	return n, fx, nil
+	return nil
 }
 
-// fireReAckFinInTimeWait runs the updates and effects of transition ReAckFinInTimeWait.
-func fireReAckFinInTimeWait(s State, in SegFin) (State, Effects, error) {
-	n := s
-	var fx Effects
+// fireReAckFinInTimeWait runs the updates and effects of transition ReAckFinInTimeWait in place.
+func (n *State) fireReAckFinInTimeWait(in SegFin, fx *Effects) error {
 	fx.n = 1
 	var e0_0 uint64 = n.RcvNxt
 	fx.list[0] = Effect{
 		Kind: EffectKindSendAck,
 		u:    [3]uint64{0: e0_0},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireAckLastFin runs the updates and effects of transition AckLastFin.
-func fireAckLastFin(s State, in SegAck) (State, Effects, error) {
-	n := s
+// fireAckLastFin runs the updates and effects of transition AckLastFin in place.
+func (n *State) fireAckLastFin(in SegAck, fx *Effects) error {
 	n.SndUna = in.Ack
 	if n.SndUna > 65535 {
-		return s, Effects{}, &boundErrors[39]
+		return &boundErrors[39]
 	}
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
-		return s, Effects{}, &boundErrors[40]
+		return &boundErrors[40]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
-		return s, Effects{}, &boundErrors[41]
+		return &boundErrors[41]
 	}
 	n.LastConn = n.Conn.Or(n.LastConn)
 	n.Conn = None[ConnId]()
@@ -1952,7 +1954,6 @@ func fireAckLastFin(s State, in SegAck) (State, Effects, error) {
 	n.ClosedBy = None[CloseMode]()
 	n.CloseReason = Some[CloseReason](CloseReasonGraceful)
 	n.Phase = TcpPhaseClosed
-	var fx Effects
 	fx.n = 1
 	var e0_0 ConnId = n.LastConn
 	var e0_1 CloseReason = n.CloseReason.Or(CloseReasonGraceful)
@@ -1961,19 +1962,17 @@ func fireAckLastFin(s State, in SegAck) (State, Effects, error) {
 		s:    [1]string{0: string(e0_0)},
 		u:    [3]uint64{0: uint64(e0_1)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireTimeWaitExpired runs the updates and effects of transition TimeWaitExpired.
-func fireTimeWaitExpired(s State, in TimeWaitTimer) (State, Effects, error) {
-	n := s
+// fireTimeWaitExpired runs the updates and effects of transition TimeWaitExpired in place.
+func (n *State) fireTimeWaitExpired(in TimeWaitTimer, fx *Effects) error {
 	n.LastConn = n.Conn.Or(n.LastConn)
 	n.Conn = None[ConnId]()
 	n.OpenedBy = None[OpenMode]()
 	n.ClosedBy = None[CloseMode]()
 	n.CloseReason = Some[CloseReason](CloseReasonGraceful)
 	n.Phase = TcpPhaseClosed
-	var fx Effects
 	fx.n = 1
 	var e0_0 ConnId = n.LastConn
 	var e0_1 CloseReason = CloseReasonGraceful
@@ -1982,37 +1981,33 @@ func fireTimeWaitExpired(s State, in TimeWaitTimer) (State, Effects, error) {
 		s:    [1]string{0: string(e0_0)},
 		u:    [3]uint64{0: uint64(e0_1)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireStopListening runs the updates and effects of transition StopListening.
-func fireStopListening(s State, in UserClose) (State, Effects, error) {
-	n := s
+// fireStopListening runs the updates and effects of transition StopListening in place.
+func (n *State) fireStopListening(in UserClose, fx *Effects) error {
 	n.CloseReason = Some[CloseReason](CloseReasonGraceful)
 	n.Phase = TcpPhaseClosed
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindListenerStopped}
-	return n, fx, nil
+	return nil
 }
 
-// fireCancelConnect runs the updates and effects of transition CancelConnect.
-func fireCancelConnect(s State, in UserClose) (State, Effects, error) {
-	n := s
+// fireCancelConnect runs the updates and effects of transition CancelConnect in place.
+func (n *State) fireCancelConnect(in UserClose, fx *Effects) error {
 	n.LastConn = n.Conn.Or(n.LastConn)
 	n.Conn = None[ConnId]()
 	n.OpenedBy = None[OpenMode]()
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
-		return s, Effects{}, &boundErrors[42]
+		return &boundErrors[42]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
-		return s, Effects{}, &boundErrors[43]
+		return &boundErrors[43]
 	}
 	n.CloseReason = Some[CloseReason](CloseReasonAborted)
 	n.Phase = TcpPhaseClosed
-	var fx Effects
 	fx.n = 1
 	var e0_0 ConnId = n.LastConn
 	var e0_1 CloseReason = CloseReasonAborted
@@ -2021,16 +2016,15 @@ func fireCancelConnect(s State, in UserClose) (State, Effects, error) {
 		s:    [1]string{0: string(e0_0)},
 		u:    [3]uint64{0: uint64(e0_1)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireRetransmitOldest runs the updates and effects of transition RetransmitOldest.
-func fireRetransmitOldest(s State, in RetransmitTimer) (State, Effects, error) {
-	n := s
+// fireRetransmitOldest runs the updates and effects of transition RetransmitOldest in place.
+func (n *State) fireRetransmitOldest(in RetransmitTimer, fx *Effects) error {
 	var ovf bool
 	n.Retransmits = add(&ovf, n.Retransmits, 1)
 	if ovf || n.Retransmits > 5 {
-		return s, Effects{}, &boundErrors[44]
+		return &boundErrors[44]
 	}
 	n.Rto = func() Option[uint64] {
 		if n.Rto.Or(1) >= 32 {
@@ -2039,9 +2033,8 @@ func fireRetransmitOldest(s State, in RetransmitTimer) (State, Effects, error) {
 		return Some[uint64](add(&ovf, n.Rto.Or(1), n.Rto.Or(1)))
 	}()
 	if ovf || n.Rto.Value > 64 {
-		return s, Effects{}, &boundErrors[45]
+		return &boundErrors[45]
 	}
-	var fx Effects
 	fx.n = 1
 	var e0_0 uint64 = n.SndUna
 	var e0_1 uint64 = n.Retransmits
@@ -2054,27 +2047,25 @@ func fireRetransmitOldest(s State, in RetransmitTimer) (State, Effects, error) {
 			2: e0_2,
 		},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireGiveUp runs the updates and effects of transition GiveUp.
-func fireGiveUp(s State, in RetransmitTimer) (State, Effects, error) {
-	n := s
+// fireGiveUp runs the updates and effects of transition GiveUp in place.
+func (n *State) fireGiveUp(in RetransmitTimer, fx *Effects) error {
 	n.LastConn = n.Conn.Or(n.LastConn)
 	n.Conn = None[ConnId]()
 	n.OpenedBy = None[OpenMode]()
 	n.ClosedBy = None[CloseMode]()
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
-		return s, Effects{}, &boundErrors[46]
+		return &boundErrors[46]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
-		return s, Effects{}, &boundErrors[47]
+		return &boundErrors[47]
 	}
 	n.CloseReason = Some[CloseReason](CloseReasonTimedOut)
 	n.Phase = TcpPhaseClosed
-	var fx Effects
 	fx.n = 2
 	var e0_0 ConnId = n.LastConn
 	fx.list[0] = Effect{
@@ -2088,18 +2079,16 @@ func fireGiveUp(s State, in RetransmitTimer) (State, Effects, error) {
 		s:    [1]string{0: string(e1_0)},
 		u:    [3]uint64{0: uint64(e1_1)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireStaleRetransmitTimer runs the updates and effects of transition StaleRetransmitTimer.
-func fireStaleRetransmitTimer(s State, in RetransmitTimer) (State, Effects, error) {
-	n := s
-	return n, Effects{}, nil
+// fireStaleRetransmitTimer runs the updates and effects of transition StaleRetransmitTimer in place.
+func (n *State) fireStaleRetransmitTimer(in RetransmitTimer, fx *Effects) error {
+	return nil
 }
 
-// fireResetByPeer runs the updates and effects of transition ResetByPeer.
-func fireResetByPeer(s State, in SegRst) (State, Effects, error) {
-	n := s
+// fireResetByPeer runs the updates and effects of transition ResetByPeer in place.
+func (n *State) fireResetByPeer(in SegRst, fx *Effects) error {
 	if n.Phase == TcpPhaseSynSent {
 		n.CloseReason = Some[CloseReason](CloseReasonRefused)
 	} else {
@@ -2115,14 +2104,13 @@ func fireResetByPeer(s State, in SegRst) (State, Effects, error) {
 	n.ClosedBy = None[CloseMode]()
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
-		return s, Effects{}, &boundErrors[48]
+		return &boundErrors[48]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
-		return s, Effects{}, &boundErrors[49]
+		return &boundErrors[49]
 	}
 	n.Phase = TcpPhaseClosed
-	var fx Effects
 	fx.n = 1
 	var e0_0 ConnId = n.LastConn
 	var e0_1 CloseReason = n.CloseReason.Or(CloseReasonReset)
@@ -2131,27 +2119,25 @@ func fireResetByPeer(s State, in SegRst) (State, Effects, error) {
 		s:    [1]string{0: string(e0_0)},
 		u:    [3]uint64{0: uint64(e0_1)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireAbort runs the updates and effects of transition Abort.
-func fireAbort(s State, in UserAbort) (State, Effects, error) {
-	n := s
+// fireAbort runs the updates and effects of transition Abort in place.
+func (n *State) fireAbort(in UserAbort, fx *Effects) error {
 	n.LastConn = n.Conn.Or(n.LastConn)
 	n.Conn = None[ConnId]()
 	n.OpenedBy = None[OpenMode]()
 	n.ClosedBy = None[CloseMode]()
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
-		return s, Effects{}, &boundErrors[50]
+		return &boundErrors[50]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
-		return s, Effects{}, &boundErrors[51]
+		return &boundErrors[51]
 	}
 	n.CloseReason = Some[CloseReason](CloseReasonAborted)
 	n.Phase = TcpPhaseClosed
-	var fx Effects
 	fx.n = 2
 	var e0_0 ConnId = n.LastConn
 	fx.list[0] = Effect{
@@ -2165,27 +2151,25 @@ func fireAbort(s State, in UserAbort) (State, Effects, error) {
 		s:    [1]string{0: string(e1_0)},
 		u:    [3]uint64{0: uint64(e1_1)},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireAbortQuietly runs the updates and effects of transition AbortQuietly.
-func fireAbortQuietly(s State, in UserAbort) (State, Effects, error) {
-	n := s
+// fireAbortQuietly runs the updates and effects of transition AbortQuietly in place.
+func (n *State) fireAbortQuietly(in UserAbort, fx *Effects) error {
 	n.LastConn = n.Conn.Or(n.LastConn)
 	n.Conn = None[ConnId]()
 	n.OpenedBy = None[OpenMode]()
 	n.ClosedBy = None[CloseMode]()
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
-		return s, Effects{}, &boundErrors[52]
+		return &boundErrors[52]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
-		return s, Effects{}, &boundErrors[53]
+		return &boundErrors[53]
 	}
 	n.CloseReason = Some[CloseReason](CloseReasonAborted)
 	n.Phase = TcpPhaseClosed
-	var fx Effects
 	fx.n = 1
 	var e0_0 ConnId = n.LastConn
 	var e0_1 CloseReason = CloseReasonAborted
@@ -2194,7 +2178,7 @@ func fireAbortQuietly(s State, in UserAbort) (State, Effects, error) {
 		s:    [1]string{0: string(e0_0)},
 		u:    [3]uint64{0: uint64(e0_1)},
 	}
-	return n, fx, nil
+	return nil
 }
 
 // guardSites lists (input, transition, guard) for every guard of every transition.
@@ -2242,11 +2226,11 @@ var invariantErrors = [13]InvariantError{{"conn_iff_connected"}, {"opened_iff_co
 func (s State) CheckInvariants() error {
 	var ovf bool
 	// conn_iff_connected
-	if !((s.Conn == None[ConnId]()) == (s.Phase == TcpPhaseClosed || s.Phase == TcpPhaseListen)) {
+	if !(!s.Conn.Present == (s.Phase == TcpPhaseClosed || s.Phase == TcpPhaseListen)) {
 		return &invariantErrors[0]
 	}
 	// opened_iff_connected
-	if !((s.OpenedBy == None[OpenMode]()) == (s.Conn == None[ConnId]())) {
+	if !(!s.OpenedBy.Present == !s.Conn.Present) {
 		return &invariantErrors[1]
 	}
 	// conn_id_is_fresh
@@ -2254,7 +2238,7 @@ func (s State) CheckInvariants() error {
 		return &invariantErrors[2]
 	}
 	// closed_by_iff_closing
-	if !((s.ClosedBy == None[CloseMode]()) == (s.Phase == TcpPhaseClosed || s.Phase == TcpPhaseListen || s.Phase == TcpPhaseSynSent || s.Phase == TcpPhaseSynReceived || s.Phase == TcpPhaseEstablished)) {
+	if !(!s.ClosedBy.Present == (s.Phase == TcpPhaseClosed || s.Phase == TcpPhaseListen || s.Phase == TcpPhaseSynSent || s.Phase == TcpPhaseSynReceived || s.Phase == TcpPhaseEstablished)) {
 		return &invariantErrors[3]
 	}
 	// active_close_phases
@@ -2266,7 +2250,7 @@ func (s State) CheckInvariants() error {
 		return &invariantErrors[5]
 	}
 	// close_reason_only_when_closed
-	if !((s.CloseReason == None[CloseReason]()) || (s.Phase == TcpPhaseClosed)) {
+	if !(!s.CloseReason.Present || (s.Phase == TcpPhaseClosed)) {
 		return &invariantErrors[6]
 	}
 	// send_window_ordered
@@ -2278,19 +2262,19 @@ func (s State) CheckInvariants() error {
 		return &invariantErrors[8]
 	}
 	// timer_tracks_outstanding
-	if !((s.Phase == TcpPhaseClosed || s.Phase == TcpPhaseListen) || ((s.Rto != None[uint64]()) == (s.SndUna < s.SndNxt))) {
+	if !((s.Phase == TcpPhaseClosed || s.Phase == TcpPhaseListen) || (s.Rto.Present == (s.SndUna < s.SndNxt))) {
 		return &invariantErrors[9]
 	}
 	// timer_idle_when_unconnected
-	if !(!(s.Phase == TcpPhaseClosed || s.Phase == TcpPhaseListen) || ((s.Rto == None[uint64]()) && (s.Retransmits == 0))) {
+	if !(!(s.Phase == TcpPhaseClosed || s.Phase == TcpPhaseListen) || (!s.Rto.Present && (s.Retransmits == 0))) {
 		return &invariantErrors[10]
 	}
 	// retries_only_while_timing
-	if !((s.Retransmits == 0) || (s.Rto != None[uint64]())) {
+	if !((s.Retransmits == 0) || s.Rto.Present) {
 		return &invariantErrors[11]
 	}
 	// rto_positive
-	if !((s.Rto == None[uint64]()) || (s.Rto.Or(0) > 0)) {
+	if !(!s.Rto.Present || (s.Rto.Or(0) > 0)) {
 		return &invariantErrors[12]
 	}
 	return nil
