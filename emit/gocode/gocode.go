@@ -104,7 +104,7 @@ type generator struct {
 	bounds     [][2]string
 }
 
-func (g *generator) phaseType() string { return g.m.PhaseEnum().Name }
+func (g *generator) phaseType() string  { return g.m.PhaseEnum().Name }
 func (g *generator) phaseField() string { return GoName(g.m.Phase.Name) }
 
 func enumConst(e *model.Enum, i int) string { return e.Name + exported(e.Values[i]) }
@@ -357,7 +357,7 @@ func (g *generator) enum(e *model.Enum) {
 	}
 	f.Var().Id(names).Op("=").Index(jen.Op("...")).String().Values(lits...)
 	f.Commentf("%sValues returns every value of %s, in declaration order.", e.Name, e.Name)
-	f.Func().Id(e.Name+"Values").Params().Index().Id(e.Name).Block(jen.Return(jen.Index().Id(e.Name).Values(vals...)))
+	f.Func().Id(e.Name + "Values").Params().Index().Id(e.Name).Block(jen.Return(jen.Index().Id(e.Name).Values(vals...)))
 	f.Comment("String returns the value's name.")
 	f.Func().Params(jen.Id("v").Id(e.Name)).Id("String").Params().String().Block(
 		jen.If(jen.Int().Parens(jen.Id("v")).Op("<").Len(jen.Id(names))).Block(jen.Return(jen.Id(names).Index(jen.Id("v")))),
