@@ -10,10 +10,11 @@
 // With no file it reads standard input. Repeated runs of one benchmark
 // (-count) are summarised the way benchstat does it, with
 // golang.org/x/perf/benchmath: the median and its 95% confidence interval.
-// A ratio is the peer's median time over the base's median time; the range
-// after it divides the confidence bounds crosswise (peer low / base high,
-// peer high / base low). The last line says whether every ratio's lower
-// bound reaches -target and the base allocates nothing.
+// A ratio is the median of the per-run ratios peer time / base time, the i-th
+// run of one implementation paired with the i-th run of the other (make bench
+// runs all benchmarks once per round), with its 95% confidence interval. The
+// last line says whether every ratio's lower bound reaches -target and the
+// base allocates nothing.
 package main
 
 import (
@@ -134,6 +135,58 @@ func summarize(values []float64) (summary, bool) {
 	return summary{Summary: benchmath.AssumeNothing.Summary(s, 0.95), n: len(values)}, true
 }
 
+// ratio is a peer/base time ratio with the bound the verdict uses.
+type ratio struct {
+	center float64 // the median ratio
+	lo, hi float64 // its confidence interval, when there is one
+	paired bool    // from per-run ratios rather than from two summaries
+	ci     bool    // lo and hi are finite
+	judged float64 // what the target is checked against: lo, or center without a CI
+}
+
+func (r ratio) judgedBy() string {
+	if r.ci {
+		return "its lower bound"
+	}
+	return "its median (too few runs for a confidence interval)"
+}
+
+// String renders the ratio and its interval.
+func (r ratio) String() string {
+	if !r.ci {
+		return fmt.Sprintf("%.1f× (no CI)", r.center)
+	}
+	return fmt.Sprintf("%.1f× (%.1f–%.1f)", r.center, r.lo, r.hi)
+}
+
+// timeRatio divides peer times by base times. When both have the same number
+// of runs, the i-th runs are paired (make bench runs every benchmark once per
+// round, so the i-th runs of two implementations were measured moments apart,
+// under the same load) and the result is the median of the per-run ratios
+// with its 95% confidence interval. Otherwise it is the ratio of the medians,
+// with an interval from dividing the two medians' intervals crosswise.
+func timeRatio(peer, base []float64) ratio {
+	var r ratio
+	if len(peer) == len(base) {
+		per := make([]float64, len(peer))
+		for i := range peer {
+			per[i] = peer[i] / base[i]
+		}
+		s, _ := summarize(per)
+		r = ratio{center: s.Center, lo: s.Lo, hi: s.Hi, paired: true}
+	} else {
+		p, _ := summarize(peer)
+		b, _ := summarize(base)
+		r = ratio{center: p.Center / b.Center, lo: p.Lo / b.Hi, hi: p.Hi / b.Lo}
+	}
+	r.ci = bounded(r.lo) && bounded(r.hi) && r.lo > 0
+	r.judged = r.center
+	if r.ci {
+		r.judged = r.lo
+	}
+	return r
+}
+
 // Units as benchfmt tidies them.
 const (
 	unitTime   = "sec/op"
@@ -209,7 +262,7 @@ func (c *collection) print(w io.Writer, base string, target float64) error {
 			fmt.Fprintf(w, "%s: %s\n", name, v)
 		}
 	}
-	fmt.Fprintf(w, "time per step: median of n runs ±95%% confidence; ratio = peer time / %s time (range from the confidence bounds)\n\n", base)
+	fmt.Fprintf(w, "time per step: median of n runs ±95%% confidence interval; ratio: median of the per-run ratios peer time / %s time (95%% confidence interval)\n\n", base)
 
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	header := []string{"benchmark", "n"}
@@ -239,22 +292,14 @@ func (c *collection) print(w io.Writer, base string, target float64) error {
 			row = append(row, fmtTime(s.Center), fmtRange(s))
 		}
 		for _, p := range peers {
-			s, ok := summarize(m[p][unitTime])
-			if !ok {
+			if len(m[p][unitTime]) == 0 {
 				row = append(row, "-")
 				continue
 			}
-			ratio := s.Center / baseTime.Center
-			lo, hi := s.Lo/baseTime.Hi, s.Hi/baseTime.Lo
-			if bounded(lo) && bounded(hi) && lo > 0 {
-				row = append(row, fmt.Sprintf("%.1f× (%.1f–%.1f)", ratio, lo, hi))
-			} else {
-				// Too few runs for a confidence interval: judge the medians.
-				lo = ratio
-				row = append(row, fmt.Sprintf("%.1f× (no CI)", ratio))
-			}
-			if lo < target {
-				misses = append(misses, fmt.Sprintf("%s: %s is only %.1f× (lower bound %.1f×) slower", k.label, p, ratio, lo))
+			r := timeRatio(m[p][unitTime], m[base][unitTime])
+			row = append(row, r.String())
+			if r.judged < target {
+				misses = append(misses, fmt.Sprintf("%s: %s/%s is %.1f×, and %s %.1f× is under %g×", k.label, p, base, r.center, r.judgedBy(), r.judged, target))
 			}
 		}
 		fmt.Fprintln(tw, strings.Join(row, "\t"))
@@ -294,7 +339,7 @@ func (c *collection) print(w io.Writer, base string, target float64) error {
 
 	fmt.Fprintln(w)
 	if len(misses) == 0 {
-		fmt.Fprintf(w, "target met: %s is at least %g× faster than %s in every benchmark (confidence lower bound) with 0 allocs/op\n",
+		fmt.Fprintf(w, "target met: %s is at least %g× faster than %s in every benchmark (lower bound of the ratio's confidence interval, or its median with too few runs) with 0 allocs/op\n",
 			base, target, strings.Join(peers, " and "))
 		return nil
 	}

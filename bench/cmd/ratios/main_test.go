@@ -57,12 +57,12 @@ func TestRatiosMissed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"target NOT met", "looplab is only 9.0×", "generated makes 1 allocs/op"} {
+	for _, want := range []string{"target NOT met", "looplab/generated is 9.0×", "generated makes 1 allocs/op"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
 	}
-	if strings.Contains(out, "stateless is only") {
+	if strings.Contains(out, "stateless/generated is") {
 		t.Errorf("stateless reported as a miss:\n%s", out)
 	}
 }
@@ -83,9 +83,31 @@ func TestRatiosFewRuns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"90.0× (no CI)", "target NOT met", "stateless is only 5.0×"} {
+	for _, want := range []string{"90.0× (no CI)", "target NOT met", "stateless/generated is 5.0×, and its median"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestRatiosPaired checks that runs are paired: a load spike that slows all
+// implementations in one round does not move the ratio.
+func TestRatiosPaired(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("cpu: Test CPU\n")
+	for run := range 10 {
+		load := 1.0
+		if run%2 == 1 {
+			load = 3 // every other round runs on a busy machine
+		}
+		fmt.Fprintf(&b, "BenchmarkStep/impl=generated-2 1000 %.1f ns/op\n", 10*load)
+		fmt.Fprintf(&b, "BenchmarkStep/impl=looplab-2 1000 %.1f ns/op\n", 200*load)
+	}
+	out, err := runOn(t, b.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out, "20.0× (20.0–20.0)") || !strings.Contains(out, "target met") {
+		t.Errorf("paired ratio not 20× exactly:\n%s", out)
 	}
 }
