@@ -911,45 +911,57 @@ func (fx Effects) MarshalJSON() ([]byte, error) {
 // the transition and guard that refused, a *NoTransitionError, or a *BoundError.
 // It is pure: no I/O, no locks, no allocation.
 func Step(s State, in Input) (State, Effects, error) {
+	var fx Effects
+	n := s
+	if err := n.apply(in, &fx); err != nil {
+		return s, Effects{}, err
+	}
+	return n, fx, nil
+}
+
+// apply runs Step in place; on error the state may be partly updated and must be discarded.
+func (s *State) apply(in Input, fx *Effects) error {
 	switch in := in.(type) {
 	case BeginRealtimeBinding:
-		return stepBeginRealtimeBinding(s, in)
+		return s.stepBeginRealtimeBinding(in, fx)
 	case ReplaceRealtimeBinding:
-		return stepReplaceRealtimeBinding(s, in)
+		return s.stepReplaceRealtimeBinding(in, fx)
 	case DetachRealtimeBinding:
-		return stepDetachRealtimeBinding(s, in)
+		return s.stepDetachRealtimeBinding(in, fx)
 	case RequireRealtimeReattach:
-		return stepRequireRealtimeReattach(s, in)
+		return s.stepRequireRealtimeReattach(in, fx)
 	case PublishRealtimeSignal:
-		return stepPublishRealtimeSignal(s, in)
+		return s.stepPublishRealtimeSignal(in, fx)
 	case BeginLiveTopologyReconfigure:
-		return stepBeginLiveTopologyReconfigure(s, in)
+		return s.stepBeginLiveTopologyReconfigure(in, fx)
 	case MarkLiveTopologyDetached:
-		return stepMarkLiveTopologyDetached(s, in)
+		return s.stepMarkLiveTopologyDetached(in, fx)
 	case ApplyLiveTopologyIdentity:
-		return stepApplyLiveTopologyIdentity(s, in)
+		return s.stepApplyLiveTopologyIdentity(in, fx)
 	case ApplyLiveTopologyVisibility:
-		return stepApplyLiveTopologyVisibility(s, in)
+		return s.stepApplyLiveTopologyVisibility(in, fx)
 	case CompleteLiveTopology:
-		return stepCompleteLiveTopology(s, in)
+		return s.stepCompleteLiveTopology(in, fx)
 	case AbortLiveTopologyBeforeDetach:
-		return stepAbortLiveTopologyBeforeDetach(s, in)
+		return s.stepAbortLiveTopologyBeforeDetach(in, fx)
 	case FailLiveTopologyAfterDetach:
-		return stepFailLiveTopologyAfterDetach(s, in)
+		return s.stepFailLiveTopologyAfterDetach(in, fx)
 	case StartConversationRun:
-		return stepStartConversationRun(s, in)
+		return s.stepStartConversationRun(in, fx)
 	case LlmReturnedTerminal:
-		return stepLlmReturnedTerminal(s, in)
+		return s.stepLlmReturnedTerminal(in, fx)
 	case BoundaryContinue:
-		return stepBoundaryContinue(s, in)
+		return s.stepBoundaryContinue(in, fx)
 	case BoundaryComplete:
-		return stepBoundaryComplete(s, in)
+		return s.stepBoundaryComplete(in, fx)
 	case ServiceTurnCommitted:
-		return stepServiceTurnCommitted(s, in)
+		return s.stepServiceTurnCommitted(in, fx)
 	}
-	return s, Effects{}, ErrUnknownInput
+	return ErrUnknownInput
 }
-func stepBeginRealtimeBinding(s State, in BeginRealtimeBinding) (State, Effects, error) {
+
+// stepBeginRealtimeBinding handles the input BeginRealtimeBinding: it tries its transitions in spec order.
+func (s *State) stepBeginRealtimeBinding(in BeginRealtimeBinding, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// BeginRealtimeBinding: Mints a fresh authority epoch for a new, not yet ready binding.
 	{
@@ -959,15 +971,17 @@ func stepBeginRealtimeBinding(s State, in BeginRealtimeBinding) (State, Effects,
 				best, bestDepth = 0, 0
 			}
 		default:
-			return fireBeginRealtimeBinding(s, in)
+			return s.fireBeginRealtimeBinding(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[0][s.LifecyclePhase]
+	return &noTransitions[0][s.LifecyclePhase]
 }
-func stepReplaceRealtimeBinding(s State, in ReplaceRealtimeBinding) (State, Effects, error) {
+
+// stepReplaceRealtimeBinding handles the input ReplaceRealtimeBinding: it tries its transitions in spec order.
+func (s *State) stepReplaceRealtimeBinding(in ReplaceRealtimeBinding, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ReplaceRealtimeBinding: Mints a fresh authority epoch for a replacement binding.
 	{
@@ -977,29 +991,35 @@ func stepReplaceRealtimeBinding(s State, in ReplaceRealtimeBinding) (State, Effe
 				best, bestDepth = 1, 0
 			}
 		default:
-			return fireReplaceRealtimeBinding(s, in)
+			return s.fireReplaceRealtimeBinding(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[1][s.LifecyclePhase]
+	return &noTransitions[1][s.LifecyclePhase]
 }
-func stepDetachRealtimeBinding(s State, in DetachRealtimeBinding) (State, Effects, error) {
+
+// stepDetachRealtimeBinding handles the input DetachRealtimeBinding: it tries its transitions in spec order.
+func (s *State) stepDetachRealtimeBinding(in DetachRealtimeBinding, fx *Effects) error {
 	// DetachRealtimeBinding: Drops the binding and burns an epoch (no topology guard).
 	{
-		return fireDetachRealtimeBinding(s, in)
+		return s.fireDetachRealtimeBinding(in, fx)
 	}
-	return s, Effects{}, &noTransitions[2][s.LifecyclePhase]
+	return &noTransitions[2][s.LifecyclePhase]
 }
-func stepRequireRealtimeReattach(s State, in RequireRealtimeReattach) (State, Effects, error) {
+
+// stepRequireRealtimeReattach handles the input RequireRealtimeReattach: it tries its transitions in spec order.
+func (s *State) stepRequireRealtimeReattach(in RequireRealtimeReattach, fx *Effects) error {
 	// RequireRealtimeReattach: Drops the binding, burns an epoch and requires a reattach (no topology guard).
 	{
-		return fireRequireRealtimeReattach(s, in)
+		return s.fireRequireRealtimeReattach(in, fx)
 	}
-	return s, Effects{}, &noTransitions[3][s.LifecyclePhase]
+	return &noTransitions[3][s.LifecyclePhase]
 }
-func stepPublishRealtimeSignal(s State, in PublishRealtimeSignal) (State, Effects, error) {
+
+// stepPublishRealtimeSignal handles the input PublishRealtimeSignal: it tries its transitions in spec order.
+func (s *State) stepPublishRealtimeSignal(in PublishRealtimeSignal, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// PublishRealtimeSignal: The current authority publishes a new bound state without rotating the epoch.
 	{
@@ -1017,15 +1037,17 @@ func stepPublishRealtimeSignal(s State, in PublishRealtimeSignal) (State, Effect
 				best, bestDepth = 4, 2
 			}
 		default:
-			return firePublishRealtimeSignal(s, in)
+			return s.firePublishRealtimeSignal(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[4][s.LifecyclePhase]
+	return &noTransitions[4][s.LifecyclePhase]
 }
-func stepBeginLiveTopologyReconfigure(s State, in BeginLiveTopologyReconfigure) (State, Effects, error) {
+
+// stepBeginLiveTopologyReconfigure handles the input BeginLiveTopologyReconfigure: it tries its transitions in spec order.
+func (s *State) stepBeginLiveTopologyReconfigure(in BeginLiveTopologyReconfigure, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// BeginLiveTopologyReconfigure: The holder of the current authority epoch starts a live reconfigure; the token stays valid.
 	{
@@ -1039,15 +1061,17 @@ func stepBeginLiveTopologyReconfigure(s State, in BeginLiveTopologyReconfigure) 
 				best, bestDepth = 6, 1
 			}
 		default:
-			return fireBeginLiveTopologyReconfigure(s, in)
+			return s.fireBeginLiveTopologyReconfigure(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[5][s.LifecyclePhase]
+	return &noTransitions[5][s.LifecyclePhase]
 }
-func stepMarkLiveTopologyDetached(s State, in MarkLiveTopologyDetached) (State, Effects, error) {
+
+// stepMarkLiveTopologyDetached handles the input MarkLiveTopologyDetached: it tries its transitions in spec order.
+func (s *State) stepMarkLiveTopologyDetached(in MarkLiveTopologyDetached, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// MarkLiveTopologyDetached: At a safe turn boundary, detaches the realtime binding and burns an epoch.
 	{
@@ -1061,15 +1085,17 @@ func stepMarkLiveTopologyDetached(s State, in MarkLiveTopologyDetached) (State, 
 				best, bestDepth = 8, 1
 			}
 		default:
-			return fireMarkLiveTopologyDetached(s, in)
+			return s.fireMarkLiveTopologyDetached(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[6][s.LifecyclePhase]
+	return &noTransitions[6][s.LifecyclePhase]
 }
-func stepApplyLiveTopologyIdentity(s State, in ApplyLiveTopologyIdentity) (State, Effects, error) {
+
+// stepApplyLiveTopologyIdentity handles the input ApplyLiveTopologyIdentity: it tries its transitions in spec order.
+func (s *State) stepApplyLiveTopologyIdentity(in ApplyLiveTopologyIdentity, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ApplyLiveTopologyIdentity: The host applied the new LLM identity to the detached session.
 	{
@@ -1079,15 +1105,17 @@ func stepApplyLiveTopologyIdentity(s State, in ApplyLiveTopologyIdentity) (State
 				best, bestDepth = 9, 0
 			}
 		default:
-			return fireApplyLiveTopologyIdentity(s, in)
+			return s.fireApplyLiveTopologyIdentity(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[7][s.LifecyclePhase]
+	return &noTransitions[7][s.LifecyclePhase]
 }
-func stepApplyLiveTopologyVisibility(s State, in ApplyLiveTopologyVisibility) (State, Effects, error) {
+
+// stepApplyLiveTopologyVisibility handles the input ApplyLiveTopologyVisibility: it tries its transitions in spec order.
+func (s *State) stepApplyLiveTopologyVisibility(in ApplyLiveTopologyVisibility, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ApplyLiveTopologyVisibility: The host applied and persisted the new tool visibility.
 	{
@@ -1097,15 +1125,17 @@ func stepApplyLiveTopologyVisibility(s State, in ApplyLiveTopologyVisibility) (S
 				best, bestDepth = 10, 0
 			}
 		default:
-			return fireApplyLiveTopologyVisibility(s, in)
+			return s.fireApplyLiveTopologyVisibility(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[8][s.LifecyclePhase]
+	return &noTransitions[8][s.LifecyclePhase]
 }
-func stepCompleteLiveTopology(s State, in CompleteLiveTopology) (State, Effects, error) {
+
+// stepCompleteLiveTopology handles the input CompleteLiveTopology: it tries its transitions in spec order.
+func (s *State) stepCompleteLiveTopology(in CompleteLiveTopology, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// CompleteLiveTopology: Ends the reconfigure; the session is detached until the next attach.
 	{
@@ -1115,15 +1145,17 @@ func stepCompleteLiveTopology(s State, in CompleteLiveTopology) (State, Effects,
 				best, bestDepth = 11, 0
 			}
 		default:
-			return fireCompleteLiveTopology(s, in)
+			return s.fireCompleteLiveTopology(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[9][s.LifecyclePhase]
+	return &noTransitions[9][s.LifecyclePhase]
 }
-func stepAbortLiveTopologyBeforeDetach(s State, in AbortLiveTopologyBeforeDetach) (State, Effects, error) {
+
+// stepAbortLiveTopologyBeforeDetach handles the input AbortLiveTopologyBeforeDetach: it tries its transitions in spec order.
+func (s *State) stepAbortLiveTopologyBeforeDetach(in AbortLiveTopologyBeforeDetach, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// AbortLiveTopologyBeforeDetach: Ends a reconfigure before detach; the prior binding and token stay valid.
 	{
@@ -1133,15 +1165,17 @@ func stepAbortLiveTopologyBeforeDetach(s State, in AbortLiveTopologyBeforeDetach
 				best, bestDepth = 12, 0
 			}
 		default:
-			return fireAbortLiveTopologyBeforeDetach(s, in)
+			return s.fireAbortLiveTopologyBeforeDetach(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[10][s.LifecyclePhase]
+	return &noTransitions[10][s.LifecyclePhase]
 }
-func stepFailLiveTopologyAfterDetach(s State, in FailLiveTopologyAfterDetach) (State, Effects, error) {
+
+// stepFailLiveTopologyAfterDetach handles the input FailLiveTopologyAfterDetach: it tries its transitions in spec order.
+func (s *State) stepFailLiveTopologyAfterDetach(in FailLiveTopologyAfterDetach, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// FailLiveTopologyAfterDetach: Ends a reconfigure that failed after detach; a reattach is required.
 	{
@@ -1151,15 +1185,17 @@ func stepFailLiveTopologyAfterDetach(s State, in FailLiveTopologyAfterDetach) (S
 				best, bestDepth = 13, 0
 			}
 		default:
-			return fireFailLiveTopologyAfterDetach(s, in)
+			return s.fireFailLiveTopologyAfterDetach(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[11][s.LifecyclePhase]
+	return &noTransitions[11][s.LifecyclePhase]
 }
-func stepStartConversationRun(s State, in StartConversationRun) (State, Effects, error) {
+
+// stepStartConversationRun handles the input StartConversationRun: it tries its transitions in spec order.
+func (s *State) stepStartConversationRun(in StartConversationRun, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// StartConversationRun: Binds a run and starts a conversation turn (Attached to Running, or a new run while Running).
 	{
@@ -1169,15 +1205,17 @@ func stepStartConversationRun(s State, in StartConversationRun) (State, Effects,
 				best, bestDepth = 14, 0
 			}
 		default:
-			return fireStartConversationRun(s, in)
+			return s.fireStartConversationRun(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[12][s.LifecyclePhase]
+	return &noTransitions[12][s.LifecyclePhase]
 }
-func stepLlmReturnedTerminal(s State, in LlmReturnedTerminal) (State, Effects, error) {
+
+// stepLlmReturnedTerminal handles the input LlmReturnedTerminal: it tries its transitions in spec order.
+func (s *State) stepLlmReturnedTerminal(in LlmReturnedTerminal, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// LlmReturnedTerminal: The LLM answered without tool calls; the turn drains to a boundary.
 	if (1<<s.LifecyclePhase)&2 != 0 {
@@ -1187,15 +1225,17 @@ func stepLlmReturnedTerminal(s State, in LlmReturnedTerminal) (State, Effects, e
 				best, bestDepth = 15, 0
 			}
 		default:
-			return fireLlmReturnedTerminal(s, in)
+			return s.fireLlmReturnedTerminal(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[13][s.LifecyclePhase]
+	return &noTransitions[13][s.LifecyclePhase]
 }
-func stepBoundaryContinue(s State, in BoundaryContinue) (State, Effects, error) {
+
+// stepBoundaryContinue handles the input BoundaryContinue: it tries its transitions in spec order.
+func (s *State) stepBoundaryContinue(in BoundaryContinue, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// BoundaryContinue: The boundary is applied and the turn calls the LLM again.
 	if (1<<s.LifecyclePhase)&2 != 0 {
@@ -1205,15 +1245,17 @@ func stepBoundaryContinue(s State, in BoundaryContinue) (State, Effects, error) 
 				best, bestDepth = 16, 0
 			}
 		default:
-			return fireBoundaryContinue(s, in)
+			return s.fireBoundaryContinue(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[14][s.LifecyclePhase]
+	return &noTransitions[14][s.LifecyclePhase]
 }
-func stepBoundaryComplete(s State, in BoundaryComplete) (State, Effects, error) {
+
+// stepBoundaryComplete handles the input BoundaryComplete: it tries its transitions in spec order.
+func (s *State) stepBoundaryComplete(in BoundaryComplete, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// BoundaryComplete: The boundary is applied and the turn completes.
 	if (1<<s.LifecyclePhase)&2 != 0 {
@@ -1223,15 +1265,17 @@ func stepBoundaryComplete(s State, in BoundaryComplete) (State, Effects, error) 
 				best, bestDepth = 17, 0
 			}
 		default:
-			return fireBoundaryComplete(s, in)
+			return s.fireBoundaryComplete(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[15][s.LifecyclePhase]
+	return &noTransitions[15][s.LifecyclePhase]
 }
-func stepServiceTurnCommitted(s State, in ServiceTurnCommitted) (State, Effects, error) {
+
+// stepServiceTurnCommitted handles the input ServiceTurnCommitted: it tries its transitions in spec order.
+func (s *State) stepServiceTurnCommitted(in ServiceTurnCommitted, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ServiceTurnCommitted: Commits a completed run; the turn phase stays Completed, a safe boundary.
 	if (1<<s.LifecyclePhase)&2 != 0 {
@@ -1241,106 +1285,96 @@ func stepServiceTurnCommitted(s State, in ServiceTurnCommitted) (State, Effects,
 				best, bestDepth = 18, 0
 			}
 		default:
-			return fireServiceTurnCommitted(s, in)
+			return s.fireServiceTurnCommitted(in, fx)
 		}
 	}
 	if best >= 0 {
-		return s, Effects{}, &guardRejections[best][s.LifecyclePhase]
+		return &guardRejections[best][s.LifecyclePhase]
 	}
-	return s, Effects{}, &noTransitions[16][s.LifecyclePhase]
+	return &noTransitions[16][s.LifecyclePhase]
 }
 
-// fireBeginRealtimeBinding runs the updates and effects of transition BeginRealtimeBinding.
-func fireBeginRealtimeBinding(s State, in BeginRealtimeBinding) (State, Effects, error) {
-	n := s
+// fireBeginRealtimeBinding runs the updates and effects of transition BeginRealtimeBinding in place.
+func (n *State) fireBeginRealtimeBinding(in BeginRealtimeBinding, fx *Effects) error {
 	var ovf bool
 	n.RealtimeBindingState = RealtimeBindingStateBindingNotReady
 	n.RealtimeBindingAuthorityEpoch = Some[uint64](n.RealtimeNextAuthorityEpoch)
 	n.RealtimeReattachRequired = false
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[0]
+		return &boundErrors[0]
 	}
-	var fx Effects
 	fx.n = 1
 	var e0_0 uint64 = n.RealtimeBindingAuthorityEpoch.Or(0)
 	fx.list[0] = Effect{
 		Kind: EffectKindRealtimeBindingRotated,
 		u:    [1]uint64{0: e0_0},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireReplaceRealtimeBinding runs the updates and effects of transition ReplaceRealtimeBinding.
-func fireReplaceRealtimeBinding(s State, in ReplaceRealtimeBinding) (State, Effects, error) {
-	n := s
+// fireReplaceRealtimeBinding runs the updates and effects of transition ReplaceRealtimeBinding in place.
+func (n *State) fireReplaceRealtimeBinding(in ReplaceRealtimeBinding, fx *Effects) error {
 	var ovf bool
 	n.RealtimeBindingState = RealtimeBindingStateReplacementPending
 	n.RealtimeBindingAuthorityEpoch = Some[uint64](n.RealtimeNextAuthorityEpoch)
 	n.RealtimeReattachRequired = false
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[1]
+		return &boundErrors[1]
 	}
-	var fx Effects
 	fx.n = 1
 	var e0_0 uint64 = n.RealtimeBindingAuthorityEpoch.Or(0)
 	fx.list[0] = Effect{
 		Kind: EffectKindRealtimeBindingRotated,
 		u:    [1]uint64{0: e0_0},
 	}
-	return n, fx, nil
+	return nil
 }
 
-// fireDetachRealtimeBinding runs the updates and effects of transition DetachRealtimeBinding.
-func fireDetachRealtimeBinding(s State, in DetachRealtimeBinding) (State, Effects, error) {
-	n := s
+// fireDetachRealtimeBinding runs the updates and effects of transition DetachRealtimeBinding in place.
+func (n *State) fireDetachRealtimeBinding(in DetachRealtimeBinding, fx *Effects) error {
 	var ovf bool
 	n.RealtimeBindingState = RealtimeBindingStateUnbound
 	n.RealtimeBindingAuthorityEpoch = None[uint64]()
 	n.RealtimeReattachRequired = false
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[2]
+		return &boundErrors[2]
 	}
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireRequireRealtimeReattach runs the updates and effects of transition RequireRealtimeReattach.
-func fireRequireRealtimeReattach(s State, in RequireRealtimeReattach) (State, Effects, error) {
-	n := s
+// fireRequireRealtimeReattach runs the updates and effects of transition RequireRealtimeReattach in place.
+func (n *State) fireRequireRealtimeReattach(in RequireRealtimeReattach, fx *Effects) error {
 	var ovf bool
 	n.RealtimeBindingState = RealtimeBindingStateUnbound
 	n.RealtimeBindingAuthorityEpoch = None[uint64]()
 	n.RealtimeReattachRequired = true
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[3]
+		return &boundErrors[3]
 	}
-	return n, Effects{}, nil
+	return nil
 }
 
-// firePublishRealtimeSignal runs the updates and effects of transition PublishRealtimeSignal.
-func firePublishRealtimeSignal(s State, in PublishRealtimeSignal) (State, Effects, error) {
-	n := s
+// firePublishRealtimeSignal runs the updates and effects of transition PublishRealtimeSignal in place.
+func (n *State) firePublishRealtimeSignal(in PublishRealtimeSignal, fx *Effects) error {
 	n.RealtimeBindingState = in.NextBindingState
 	n.RealtimeReattachRequired = false
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireBeginLiveTopologyReconfigure runs the updates and effects of transition BeginLiveTopologyReconfigure.
-func fireBeginLiveTopologyReconfigure(s State, in BeginLiveTopologyReconfigure) (State, Effects, error) {
-	n := s
+// fireBeginLiveTopologyReconfigure runs the updates and effects of transition BeginLiveTopologyReconfigure in place.
+func (n *State) fireBeginLiveTopologyReconfigure(in BeginLiveTopologyReconfigure, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseReconfiguring
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindLiveTopologyPhaseChanged}
-	return n, fx, nil
+	return nil
 }
 
-// fireMarkLiveTopologyDetached runs the updates and effects of transition MarkLiveTopologyDetached.
-func fireMarkLiveTopologyDetached(s State, in MarkLiveTopologyDetached) (State, Effects, error) {
-	n := s
+// fireMarkLiveTopologyDetached runs the updates and effects of transition MarkLiveTopologyDetached in place.
+func (n *State) fireMarkLiveTopologyDetached(in MarkLiveTopologyDetached, fx *Effects) error {
 	var ovf bool
 	n.LiveTopologyPhase = LiveTopologyPhaseDetached
 	n.RealtimeBindingState = RealtimeBindingStateUnbound
@@ -1348,57 +1382,47 @@ func fireMarkLiveTopologyDetached(s State, in MarkLiveTopologyDetached) (State, 
 	n.RealtimeReattachRequired = false
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[4]
+		return &boundErrors[4]
 	}
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindLiveTopologyPhaseChanged}
-	return n, fx, nil
+	return nil
 }
 
-// fireApplyLiveTopologyIdentity runs the updates and effects of transition ApplyLiveTopologyIdentity.
-func fireApplyLiveTopologyIdentity(s State, in ApplyLiveTopologyIdentity) (State, Effects, error) {
-	n := s
+// fireApplyLiveTopologyIdentity runs the updates and effects of transition ApplyLiveTopologyIdentity in place.
+func (n *State) fireApplyLiveTopologyIdentity(in ApplyLiveTopologyIdentity, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseHostIdentityApplied
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindLiveTopologyPhaseChanged}
-	return n, fx, nil
+	return nil
 }
 
-// fireApplyLiveTopologyVisibility runs the updates and effects of transition ApplyLiveTopologyVisibility.
-func fireApplyLiveTopologyVisibility(s State, in ApplyLiveTopologyVisibility) (State, Effects, error) {
-	n := s
+// fireApplyLiveTopologyVisibility runs the updates and effects of transition ApplyLiveTopologyVisibility in place.
+func (n *State) fireApplyLiveTopologyVisibility(in ApplyLiveTopologyVisibility, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseHostVisibilityApplied
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindLiveTopologyPhaseChanged}
-	return n, fx, nil
+	return nil
 }
 
-// fireCompleteLiveTopology runs the updates and effects of transition CompleteLiveTopology.
-func fireCompleteLiveTopology(s State, in CompleteLiveTopology) (State, Effects, error) {
-	n := s
+// fireCompleteLiveTopology runs the updates and effects of transition CompleteLiveTopology in place.
+func (n *State) fireCompleteLiveTopology(in CompleteLiveTopology, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseIdle
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindLiveTopologyPhaseChanged}
-	return n, fx, nil
+	return nil
 }
 
-// fireAbortLiveTopologyBeforeDetach runs the updates and effects of transition AbortLiveTopologyBeforeDetach.
-func fireAbortLiveTopologyBeforeDetach(s State, in AbortLiveTopologyBeforeDetach) (State, Effects, error) {
-	n := s
+// fireAbortLiveTopologyBeforeDetach runs the updates and effects of transition AbortLiveTopologyBeforeDetach in place.
+func (n *State) fireAbortLiveTopologyBeforeDetach(in AbortLiveTopologyBeforeDetach, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseIdle
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindLiveTopologyPhaseChanged}
-	return n, fx, nil
+	return nil
 }
 
-// fireFailLiveTopologyAfterDetach runs the updates and effects of transition FailLiveTopologyAfterDetach.
-func fireFailLiveTopologyAfterDetach(s State, in FailLiveTopologyAfterDetach) (State, Effects, error) {
-	n := s
+// fireFailLiveTopologyAfterDetach runs the updates and effects of transition FailLiveTopologyAfterDetach in place.
+func (n *State) fireFailLiveTopologyAfterDetach(in FailLiveTopologyAfterDetach, fx *Effects) error {
 	var ovf bool
 	n.LiveTopologyPhase = LiveTopologyPhaseIdle
 	n.RealtimeBindingState = RealtimeBindingStateUnbound
@@ -1406,48 +1430,42 @@ func fireFailLiveTopologyAfterDetach(s State, in FailLiveTopologyAfterDetach) (S
 	n.RealtimeReattachRequired = true
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
-		return s, Effects{}, &boundErrors[5]
+		return &boundErrors[5]
 	}
-	var fx Effects
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindLiveTopologyPhaseChanged}
-	return n, fx, nil
+	return nil
 }
 
-// fireStartConversationRun runs the updates and effects of transition StartConversationRun.
-func fireStartConversationRun(s State, in StartConversationRun) (State, Effects, error) {
-	n := s
+// fireStartConversationRun runs the updates and effects of transition StartConversationRun in place.
+func (n *State) fireStartConversationRun(in StartConversationRun, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCallingLlm
 	n.LifecyclePhase = LifecyclePhaseRunning
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireLlmReturnedTerminal runs the updates and effects of transition LlmReturnedTerminal.
-func fireLlmReturnedTerminal(s State, in LlmReturnedTerminal) (State, Effects, error) {
-	n := s
+// fireLlmReturnedTerminal runs the updates and effects of transition LlmReturnedTerminal in place.
+func (n *State) fireLlmReturnedTerminal(in LlmReturnedTerminal, fx *Effects) error {
 	n.TurnPhase = TurnPhaseDrainingBoundary
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireBoundaryContinue runs the updates and effects of transition BoundaryContinue.
-func fireBoundaryContinue(s State, in BoundaryContinue) (State, Effects, error) {
-	n := s
+// fireBoundaryContinue runs the updates and effects of transition BoundaryContinue in place.
+func (n *State) fireBoundaryContinue(in BoundaryContinue, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCallingLlm
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireBoundaryComplete runs the updates and effects of transition BoundaryComplete.
-func fireBoundaryComplete(s State, in BoundaryComplete) (State, Effects, error) {
-	n := s
+// fireBoundaryComplete runs the updates and effects of transition BoundaryComplete in place.
+func (n *State) fireBoundaryComplete(in BoundaryComplete, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCompleted
-	return n, Effects{}, nil
+	return nil
 }
 
-// fireServiceTurnCommitted runs the updates and effects of transition ServiceTurnCommitted.
-func fireServiceTurnCommitted(s State, in ServiceTurnCommitted) (State, Effects, error) {
-	n := s
+// fireServiceTurnCommitted runs the updates and effects of transition ServiceTurnCommitted in place.
+func (n *State) fireServiceTurnCommitted(in ServiceTurnCommitted, fx *Effects) error {
 	n.LifecyclePhase = LifecyclePhaseAttached
-	return n, Effects{}, nil
+	return nil
 }
 
 // guardSites lists (input, transition, guard) for every guard of every transition.
@@ -1494,7 +1512,7 @@ var invariantErrors = [2]InvariantError{{"realtime_binding_epoch_consistency"}, 
 // order) that does not hold in s, or nil.
 func (s State) CheckInvariants() error {
 	// realtime_binding_epoch_consistency
-	if !((s.RealtimeBindingState == RealtimeBindingStateUnbound) == (s.RealtimeBindingAuthorityEpoch == None[uint64]())) {
+	if !((s.RealtimeBindingState == RealtimeBindingStateUnbound) == !s.RealtimeBindingAuthorityEpoch.Present) {
 		return &invariantErrors[0]
 	}
 	// epoch_below_next
