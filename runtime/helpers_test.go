@@ -157,3 +157,5 @@ func ctxTimeout(t testing.TB, d time.Duration) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+var runtimeDefaultVisibility = visibility.State{}
