@@ -429,4 +429,6 @@ func TestLiveTopologyDestroyedPastDetach(t *testing.T) {
 
 type boundaryFunc func(ctx context.Context, reason string) error
 
-func (f boundaryFunc) CancelAfterBoundary(ctx context.Context, reason string) error { return f(ctx, reason) }
+func (f boundaryFunc) CancelAfterBoundary(ctx context.Context, reason string) error {
+	return f(ctx, reason)
+}
