@@ -1,0 +1,134 @@
+// Command reconfigure walks a Meerkat session through the control plane's
+// LLM flows on the in-memory reference host:
+//
+//  1. an executor attaches and starts a turn; a realtime transport binds;
+//  2. a live topology reconfigure (new provider params) waits for the turn's
+//     next safe boundary, which the executor reaches after it is asked to
+//     cancel at the boundary, and returns a fresh authority;
+//  3. a non-live reconfigure moves the session to a model without realtime
+//     or image tool results: view_image disappears and the revision bumps;
+//     the capability-driven transport then detaches realtime, and the
+//     bootstrap eligibility check refuses to open realtime;
+//  4. a reconfigure whose persist fails is rolled back to the previous
+//     identity.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log"
+	"time"
+
+	"github.com/meerkat-go/dslmachine/gen"
+	meerkat "github.com/meerkat-go/dslmachine/runtime"
+	"github.com/meerkat-go/dslmachine/runtime/memhost"
+	"github.com/meerkat-go/dslmachine/runtime/visibility"
+)
+
+const session meerkat.SessionID = "demo"
+
+func main() {
+	if err := run(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+}
+
+func run(ctx context.Context) error {
+	host := memhost.New()
+	host.AddSession(session,
+		meerkat.LlmIdentity{Model: memhost.ModelRealtime, Provider: meerkat.ProviderOpenAI},
+		visibility.State{CapabilityBaseFilter: visibility.All(), ActiveRevision: 1, StagedRevision: 1})
+
+	cp := meerkat.New(meerkat.WithHost(host), meerkat.WithBoundaryDeadline(2*time.Second))
+	if err := cp.CreateSession(session); err != nil {
+		return err
+	}
+	exec, err := cp.AttachExecutor(session, meerkat.ExecutorConfig{RuntimeID: "agent-1", FenceToken: 1})
+	if err != nil {
+		return err
+	}
+	defer exec.Close()
+
+	// 1. A turn is in flight (CallingLlm is not a safe boundary) and a
+	// realtime transport is bound.
+	for _, in := range []gen.Input{
+		gen.StartConversationRun{RunID: "run-1", PrimitiveKind: gen.TurnPrimitiveKindConversationTurn, AdmittedContentShape: gen.ContentShapeConversation},
+		gen.PrimitiveApplied{},
+	} {
+		if _, err := exec.Apply(in); err != nil {
+			return err
+		}
+	}
+	auth, err := cp.AttachLive(session)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("attached realtime: epoch %d\n", auth.Epoch)
+
+	// The executor: on a cancel-after-boundary request, it records the
+	// intent and lets the model finish, which reaches a safe boundary.
+	go func() {
+		select {
+		case e := <-exec.Effects():
+			fmt.Printf("executor: received %v (%q)\n", e.Kind, e.Reason)
+			if _, err := exec.CheckpointCancelAfterBoundary("run-1"); err != nil {
+				log.Print(err)
+			}
+			time.Sleep(10 * time.Millisecond)
+			if _, err := exec.Apply(gen.LlmReturnedTerminal{}); err != nil {
+				log.Print(err)
+			}
+		case <-exec.Done():
+		}
+	}()
+
+	// 2. Live topology reconfigure.
+	newAuth, err := cp.ReconfigureLiveTopology(ctx, auth, meerkat.ReconfigureRequest{ProviderParams: json.RawMessage(`{"voice":"alto"}`)})
+	if err != nil {
+		return err
+	}
+	st, _ := cp.Snapshot(session)
+	fmt.Printf("live reconfigure: new epoch %d, turn %v, topology %v\n", newAuth.Epoch, st.State.TurnPhase, st.State.LiveTopologyPhase)
+	if err := cp.PublishRealtimeAttachmentSignal(auth, meerkat.AttachmentBindingReady); err != nil {
+		fmt.Printf("old authority refused: %v\n", errors.Is(err, meerkat.ErrValidation))
+	}
+	if err := cp.PublishRealtimeAttachmentSignal(newAuth, meerkat.AttachmentBindingReady); err != nil {
+		return err
+	}
+	ch, _ := cp.RealtimeChannelStatus(session)
+	fmt.Printf("channel: %v\n", ch.State)
+
+	// Finish the run.
+	for _, in := range []gen.Input{gen.BoundaryComplete{}, gen.ServiceTurnCommitted{RunID: "run-1"}} {
+		if _, err := exec.Apply(in); err != nil {
+			return err
+		}
+	}
+
+	// 3. Non-live reconfigure to a model without realtime or image tool results.
+	report, err := cp.ReconfigureSessionLlmIdentity(ctx, session, meerkat.ReconfigureRequest{Model: memhost.ModelTextSmall})
+	if err != nil {
+		return err
+	}
+	fmt.Printf("reconfigured %v -> %v: capabilities changed %v, view_image filter %v, revision bumped %v\n",
+		report.PreviousIdentity, report.NewIdentity, report.CapabilityDelta.Changed,
+		report.ToolVisibilityDelta.CurrentCapabilityBaseFilter, report.ToolVisibilityDelta.RevisionBumped)
+	if _, err := cp.ApplyCapabilityDrivenRealtimeTransport(ctx, session); err != nil {
+		return err
+	}
+	status, _ := cp.RealtimeAttachmentStatus(session)
+	fmt.Printf("capability-driven transport: attachment %v\n", status)
+	if _, err := cp.RealtimeBootstrapEligibility(ctx, session); err != nil {
+		fmt.Printf("bootstrap refused: %v\n", err)
+	}
+
+	// 4. A persist failure is rolled back.
+	host.InjectFault(memhost.MethodPersist, memhost.Fault{Times: 1})
+	_, err = cp.ReconfigureSessionLlmIdentity(ctx, session, meerkat.ReconfigureRequest{Model: memhost.ModelTextLarge})
+	snap, _ := cp.Snapshot(session)
+	fmt.Printf("failed reconfigure (%v error, injected %v): still on %v\n",
+		meerkat.KindOf(err), errors.Is(err, memhost.ErrInjectedFault), snap.Identity)
+	return nil
+}
