@@ -6,6 +6,7 @@ import (
 	"github.com/meerkat-go/dslmachine/gen"
 	"github.com/meerkat-go/dslmachine/internal/specgen/doorlock"
 	"github.com/meerkat-go/dslmachine/internal/specgen/tcpconnection"
+	"github.com/meerkat-go/dslmachine/internal/specgen/vending"
 )
 
 // Case is a spec and its generated package.
@@ -57,6 +58,20 @@ func Cases() []Case {
 			CheckInvariants: func(s any) error { return s.(tcpconnection.State).CheckInvariants() },
 			UnmarshalState: func(b []byte) (any, error) {
 				var s tcpconnection.State
+				err := json.Unmarshal(b, &s)
+				return s, err
+			},
+		}},
+		{Name: "Vending", Spec: "spec/examples/vending.yaml", Generated: Generated{
+			Initial: func() any { return vending.Initial() },
+			Step: func(s, in any) (any, any, error) {
+				n, fx, err := vending.Step(s.(vending.State), in.(vending.Input))
+				return n, fx, err
+			},
+			DecodeInput:     func(b []byte) (any, error) { return vending.DecodeInput(b) },
+			CheckInvariants: func(s any) error { return s.(vending.State).CheckInvariants() },
+			UnmarshalState: func(b []byte) (any, error) {
+				var s vending.State
 				err := json.Unmarshal(b, &s)
 				return s, err
 			},
