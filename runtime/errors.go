@@ -17,8 +17,10 @@ var (
 	ErrValidation = errors.New("validation failed")
 	// ErrInternal is matched by *InternalError and *RollbackError.
 	ErrInternal = errors.New("internal error")
-	// ErrHostNotConfigured is the cause wrapped by the internal error that
-	// every flow returns when no Host is installed.
+	// ErrHostNotConfigured is the cause wrapped by the *InternalError that
+	// a flow returns when it needs the Host and none is installed
+	// (RealtimeBootstrapEligibility, which fails closed, wraps it in a
+	// *ValidationError instead).
 	ErrHostNotConfigured = errors.New("session llm reconfigure host is not configured")
 )
 
