@@ -2,6 +2,7 @@ package runtime
 
 import (
 	"context"
+	"reflect"
 	"sync"
 
 	"github.com/meerkat-go/dslmachine/runtime/visibility"
@@ -43,11 +44,30 @@ type hostSlot struct {
 	host Host
 }
 
-// set installs h; nil uninstalls the current host.
+// set installs h; nil, including a nil pointer or other nil value behind
+// the interface, uninstalls the current host.
 func (s *hostSlot) set(h Host) {
+	if isNil(h) {
+		h = nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.host = h
+}
+
+// isNil reports whether h is nil or holds a nil pointer, map, slice, func,
+// channel or interface.
+func isNil(h Host) bool {
+	if h == nil {
+		return true
+	}
+	v := reflect.ValueOf(h)
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface:
+		return v.IsNil()
+	default:
+		return false
+	}
 }
 
 // get returns the installed host, or an *InternalError wrapping

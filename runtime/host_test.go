@@ -38,7 +38,17 @@ func TestHostSlot(t *testing.T) {
 	if _, err := s.get(); !errors.Is(err, ErrHostNotConfigured) {
 		t.Fatalf("after uninstall: %v", err)
 	}
+	s.set((*ptrHost)(nil))
+	if _, err := s.get(); !errors.Is(err, ErrHostNotConfigured) {
+		t.Fatalf("typed nil host: %v", err)
+	}
+	s.set(&ptrHost{})
+	if h, err := s.get(); err != nil || h == nil {
+		t.Fatalf("pointer host: %v %v", h, err)
+	}
 }
+
+type ptrHost struct{ nopHost }
 
 func TestHostSlotConcurrent(t *testing.T) {
 	var s hostSlot
