@@ -396,6 +396,9 @@ func (p *parser) primary(depth int) Expr {
 			}
 			return &ArgRef{exprBase: exprBase{P: pos}, Name: n.text}
 		}
+		if t.text == "if" {
+			p.fail(t, "unexpected keyword \"if\": put an if expression used as an operand in parentheses")
+		}
 		if keywords[t.text] {
 			p.fail(t, "unexpected keyword %q", t.text)
 		}

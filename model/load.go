@@ -354,6 +354,10 @@ func (l *loader) exprSource(n *yaml.Node) (string, func(int) Pos) {
 	if n.Kind != yaml.ScalarNode {
 		l.e.add(l.pos(n), "expected an expression (a string)")
 		src = ""
+	} else if strings.HasPrefix(n.Tag, "!") && !strings.HasPrefix(n.Tag, "!!") {
+		// YAML read a leading "!" as a tag and dropped it from the text.
+		l.e.add(l.pos(n), "YAML reads the leading %q as a tag: quote an expression that starts with \"!\"", n.Tag)
+		src = "true" // reported; keep checking the rest without a second error here
 	}
 	line, col := n.Line, n.Column
 	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle) != 0 {
