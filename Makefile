@@ -25,6 +25,7 @@ vet:
 ## test: everything CI runs
 test: vet verify
 	$(GO) test -count=1 ./...
+	$(GO) test -race -count=1 ./runtime/... ./examples/...
 	$(MAKE) fuzz FUZZTIME=3s
 
 ## fuzz: run each fuzz target for FUZZTIME

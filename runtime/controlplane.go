@@ -31,6 +31,7 @@ type ControlPlane struct {
 	host             hostSlot
 	boundaryDeadline time.Duration
 	cleanupTimeout   time.Duration
+	observer         func(StepEvent)
 
 	mu       sync.RWMutex
 	sessions map[SessionID]*session
@@ -41,6 +42,27 @@ type Option func(*ControlPlane)
 
 // WithHost installs the host at construction; see SetHost.
 func WithHost(h Host) Option { return func(cp *ControlPlane) { cp.host.set(h) } }
+
+// StepEvent is one input that a session's machine accepted, as seen by an
+// observer installed with WithObserver.
+type StepEvent struct {
+	// Session names the session.
+	Session SessionID
+	// Input is the accepted input.
+	Input gen.Input
+	// Before and After are the machine states around the step.
+	Before, After gen.State
+	// Effects are the effects the step emitted.
+	Effects gen.Effects
+}
+
+// WithObserver installs fn, which is called for every input that a
+// session's machine accepts, in commit order for that session. It runs
+// synchronously with the session locked: it must be quick and must not call
+// back into the ControlPlane. Use it for tracing, metrics or audit logs.
+func WithObserver(fn func(StepEvent)) Option {
+	return func(cp *ControlPlane) { cp.observer = fn }
+}
 
 // WithBoundaryDeadline sets how long a live topology reconfigure waits for
 // the session's turn to reach a safe boundary (default
@@ -113,6 +135,7 @@ func (cp *ControlPlane) CreateSession(id SessionID) error {
 	if err != nil {
 		return err
 	}
+	s.observe = cp.observer
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
 	if _, ok := cp.sessions[id]; ok {

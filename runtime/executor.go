@@ -106,22 +106,31 @@ func (cp *ControlPlane) AttachExecutor(id SessionID, cfg ExecutorConfig) (*Execu
 		return nil, Validationf("attach executor to session %s: %w", id, ErrExecutorAttached)
 	}
 	next := s.state
+	var steps []StepEvent
 	for _, in := range []gen.Input{
 		gen.PrepareBindings{AgentRuntimeID: cfg.RuntimeID, FenceToken: cfg.FenceToken},
 		gen.EnsureSessionWithExecutor{},
 	} {
+		before := next
 		var err error
-		if next, _, err = gen.Step(next, in); err != nil {
+		var fx gen.Effects
+		if next, fx, err = gen.Step(next, in); err != nil {
 			if errors.Is(err, gen.ErrRejected) {
 				return nil, NotReady(s.state.LifecyclePhase.String())
 			}
 			return nil, Internalf("attach executor to session %s: %w", id, err)
 		}
+		steps = append(steps, StepEvent{Session: id, Input: in, Before: before, After: next, Effects: fx})
 	}
 	if err := next.CheckInvariants(); err != nil {
 		return nil, Internalf("attach executor to session %s: %w", id, err)
 	}
 	s.commitLocked(next)
+	if s.observe != nil {
+		for _, e := range steps {
+			s.observe(e)
+		}
+	}
 	e := &Executor{
 		cp:       cp,
 		s:        s,

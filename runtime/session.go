@@ -34,6 +34,8 @@ type session struct {
 	visibility visibility.State
 
 	exec *Executor // executor attachment; nil when none
+
+	observe func(StepEvent) // nil, or the control plane's observer
 }
 
 // newSession builds a session whose machine has booted into Idle and has
@@ -88,7 +90,11 @@ func (s *session) stepLocked(in gen.Input) (gen.Effects, error) {
 	if err := next.CheckInvariants(); err != nil {
 		return gen.Effects{}, Internalf("input %s would break the machine: %w", in.InputName(), err)
 	}
+	before := s.state
 	s.commitLocked(next)
+	if s.observe != nil {
+		s.observe(StepEvent{Session: s.id, Input: in, Before: before, After: next, Effects: fx})
+	}
 	return fx, nil
 }
 

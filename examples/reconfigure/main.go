@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"log"
+	"strings"
 	"time"
 
 	"github.com/meerkat-go/dslmachine/gen"
@@ -35,13 +36,48 @@ func main() {
 	}
 }
 
+// printStep prints every accepted machine input with the phases it changed
+// (lifecycle, turn, live topology, realtime binding) and the effects it
+// emitted.
+func printStep(e meerkat.StepEvent) {
+	var changes []string
+	change := func(name string, before, after fmt.Stringer) {
+		if before.String() != after.String() {
+			changes = append(changes, fmt.Sprintf("%s %v -> %v", name, before, after))
+		}
+	}
+	change("lifecycle", e.Before.LifecyclePhase, e.After.LifecyclePhase)
+	change("turn", e.Before.TurnPhase, e.After.TurnPhase)
+	change("topology", e.Before.LiveTopologyPhase, e.After.LiveTopologyPhase)
+	change("binding", e.Before.RealtimeBindingState, e.After.RealtimeBindingState)
+	if e.Before.RealtimeBindingAuthorityEpoch != e.After.RealtimeBindingAuthorityEpoch {
+		changes = append(changes, fmt.Sprintf("epoch %s -> %s", epoch(e.Before), epoch(e.After)))
+	}
+	line := "  step " + e.Input.InputName()
+	if len(changes) > 0 {
+		line += ": " + strings.Join(changes, ", ")
+	}
+	for fx := range e.Effects.All() {
+		payload, _ := json.Marshal(fx.Payload())
+		line += fmt.Sprintf("\n      effect %v %s", fx.Kind, payload)
+	}
+	fmt.Println(line)
+}
+
+func epoch(s gen.State) string {
+	if v, ok := s.RealtimeBindingAuthorityEpoch.Get(); ok {
+		return fmt.Sprint(v)
+	}
+	return "none"
+}
+
 func run(ctx context.Context) error {
 	host := memhost.New()
 	host.AddSession(session,
 		meerkat.LlmIdentity{Model: memhost.ModelRealtime, Provider: meerkat.ProviderOpenAI},
 		visibility.State{CapabilityBaseFilter: visibility.All(), ActiveRevision: 1, StagedRevision: 1})
 
-	cp := meerkat.New(meerkat.WithHost(host), meerkat.WithBoundaryDeadline(2*time.Second))
+	cp := meerkat.New(meerkat.WithHost(host), meerkat.WithBoundaryDeadline(2*time.Second), meerkat.WithObserver(printStep))
 	if err := cp.CreateSession(session); err != nil {
 		return err
 	}
