@@ -142,9 +142,9 @@ func AcceptedCycle() *Cycle {
 
 // RejectedCycle is 15 inputs that are all rejected by a guard, from a
 // machine that is Running a turn in CallingLlm with a ready binding (epoch 1)
-// and a live reconfigure in progress. Every guard of the spec except
-// valid_next_state and topology_reconfiguring fails at least once; the state
-// never changes.
+// and a live reconfigure in progress. 11 of the spec's 14 guards fail (all
+// but valid_next_state, topology_reconfiguring and turn_calling_llm); the
+// state never changes.
 func RejectedCycle() *Cycle {
 	return &Cycle{
 		Name: "rejected",
@@ -174,7 +174,7 @@ func RejectedCycle() *Cycle {
 	}
 }
 
-// MixedCycle is 34 inputs, 19 accepted and 15 rejected (13 by a guard, 2
+// MixedCycle is 34 inputs, 21 accepted and 13 rejected (11 by a guard, 2
 // because no transition listens to the input in the lifecycle phase): the
 // accepted cycle's story with wrong inputs in between. It mints 9 epochs per
 // repetition.
