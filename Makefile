@@ -11,6 +11,7 @@ all: verify test
 ## generate: regenerate every generated file from its spec
 generate:
 	$(GO) generate ./...
+	$(MAKE) -C bench generate
 
 ## verify: regenerate into a temporary directory and fail on any difference (drift check)
 verify:
@@ -26,6 +27,7 @@ vet:
 test: vet verify
 	$(GO) test -count=1 ./...
 	$(GO) test -race -count=1 ./runtime/... ./examples/...
+	$(MAKE) -C bench test
 	$(MAKE) fuzz FUZZTIME=3s
 
 ## fuzz: run each fuzz target for FUZZTIME
@@ -34,6 +36,7 @@ fuzz:
 	$(GO) test ./model -run '^$$' -fuzz '^FuzzParseExpr$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./model -run '^$$' -fuzz '^FuzzParseStmt$$' -fuzztime $(FUZZTIME)
 
-## bench: benchmarks of the generated machine
+## bench: the generated machine against looplab/fsm and qmuntal/stateless (ratio table), then gen/'s own benchmarks
 bench:
+	$(MAKE) -C bench bench
 	$(GO) test ./gen -run '^$$' -bench . -benchmem -count 5

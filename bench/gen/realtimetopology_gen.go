@@ -1006,19 +1006,13 @@ func (s *State) stepReplaceRealtimeBinding(in ReplaceRealtimeBinding, fx *Effect
 // stepDetachRealtimeBinding handles the input DetachRealtimeBinding: it tries its transitions in spec order.
 func (s *State) stepDetachRealtimeBinding(in DetachRealtimeBinding, fx *Effects) error {
 	// DetachRealtimeBinding: Drops the binding and burns an epoch (no topology guard).
-	{
-		return s.fireDetachRealtimeBinding(in, fx)
-	}
-	return &noTransitions[2][s.LifecyclePhase]
+	return s.fireDetachRealtimeBinding(in, fx)
 }
 
 // stepRequireRealtimeReattach handles the input RequireRealtimeReattach: it tries its transitions in spec order.
 func (s *State) stepRequireRealtimeReattach(in RequireRealtimeReattach, fx *Effects) error {
 	// RequireRealtimeReattach: Drops the binding, burns an epoch and requires a reattach (no topology guard).
-	{
-		return s.fireRequireRealtimeReattach(in, fx)
-	}
-	return &noTransitions[3][s.LifecyclePhase]
+	return s.fireRequireRealtimeReattach(in, fx)
 }
 
 // stepPublishRealtimeSignal handles the input PublishRealtimeSignal: it tries its transitions in spec order.

@@ -774,28 +774,35 @@ func (g *generator) step() {
 }
 
 func (g *generator) stepInput(in *model.Input) {
-	pt := g.phaseType()
-	cands := g.m.Candidates(in)
-	anyGuards := false
+	// Candidates after one that always fires (no guards, every phase) can
+	// never be reached, and then neither can a rejection.
+	var cands []*model.Transition
+	total := false
+	for _, t := range g.m.Candidates(in) {
+		cands = append(cands, t)
+		if len(t.Guards) == 0 && g.phaseCheck(t) == nil {
+			total = true
+			break
+		}
+	}
+	trackBest := false
+	needOvf := false
 	for _, t := range cands {
-		if len(t.Guards) > 0 {
-			anyGuards = true
+		if len(t.Guards) > 0 && !total {
+			trackBest = true
+		}
+		for _, gd := range t.Guards {
+			if hasArith(gd.Expr) {
+				needOvf = true
+			}
 		}
 	}
 	g.f.Commentf("step%s handles the input %s: it tries its transitions in spec order.", in.Name, in.Name)
 	g.f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("step"+in.Name).Params(jen.Id("in").Id(in.Name), jen.Id("fx").Op("*").Id("Effects")).Error().BlockFunc(func(b *jen.Group) {
-		needOvf := false
-		for _, t := range cands {
-			for _, gd := range t.Guards {
-				if hasArith(gd.Expr) {
-					needOvf = true
-				}
-			}
-		}
 		if needOvf {
 			b.Var().Id("ovf").Bool()
 		}
-		if anyGuards {
+		if trackBest {
 			b.List(jen.Id("best"), jen.Id("bestDepth")).Op(":=").List(jen.Lit(-1), jen.Lit(-1))
 		}
 		for _, t := range cands {
@@ -807,15 +814,19 @@ func (g *generator) stepInput(in *model.Input) {
 					for gi, gd := range t.Guards {
 						cond := jen.Op("!").Parens(g.expr(gd.Expr, "s", "in"))
 						site := g.siteIndex[[2]int{t.Index, gi}]
-						note := jen.If(jen.Id("bestDepth").Op("<").Lit(gi)).Block(
-							jen.List(jen.Id("best"), jen.Id("bestDepth")).Op("=").List(jen.Lit(site), jen.Lit(gi)))
-						if hasArith(gd.Expr) {
-							sw.Case(jen.Add(cond).Op("||").Id("ovf")).Block(
-								jen.If(jen.Id("ovf")).Block(jen.Return(
-									jen.Op("&").Id("boundErrors").Index(jen.Lit(g.boundSite(t, gd.Name))))),
-								note)
+						var note []jen.Code
+						if trackBest {
+							note = append(note, jen.If(jen.Id("bestDepth").Op("<").Lit(gi)).Block(
+								jen.List(jen.Id("best"), jen.Id("bestDepth")).Op("=").List(jen.Lit(site), jen.Lit(gi))))
 						} else {
-							sw.Case(cond).Block(note)
+							note = append(note, jen.Comment("a later transition always fires"))
+						}
+						if hasArith(gd.Expr) {
+							sw.Case(jen.Add(cond).Op("||").Id("ovf")).Block(append([]jen.Code{
+								jen.If(jen.Id("ovf")).Block(jen.Return(
+									jen.Op("&").Id("boundErrors").Index(jen.Lit(g.boundSite(t, gd.Name)))))}, note...)...)
+						} else {
+							sw.Case(cond).Block(note...)
 						}
 					}
 					sw.Default().Block(jen.Return(jen.Id("s").Dot("fire"+t.Name).Call(jen.Id("in"), jen.Id("fx"))))
@@ -824,16 +835,20 @@ func (g *generator) stepInput(in *model.Input) {
 			b.Commentf("%s: %s", t.Name, oneLine(t.Doc))
 			if pc := g.phaseCheck(t); pc != nil {
 				b.If(pc).Block(body...)
+			} else if len(t.Guards) == 0 {
+				b.Add(body...)
 			} else {
 				b.Block(body...)
 			}
 		}
-		if anyGuards {
+		if total {
+			return
+		}
+		if trackBest {
 			b.If(jen.Id("best").Op(">=").Lit(0)).Block(jen.Return(
 				jen.Op("&").Id("guardRejections").Index(jen.Id("best")).Index(jen.Id("s").Dot(g.phaseField()))))
 		}
 		b.Return(jen.Op("&").Id("noTransitions").Index(jen.Lit(in.Index)).Index(jen.Id("s").Dot(g.phaseField())))
-		_ = pt
 	})
 }
 
