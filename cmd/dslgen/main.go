@@ -6,6 +6,7 @@
 //
 //	dslgen validate -spec FILE
 //	dslgen generate -spec FILE -out DIR [-package NAME]
+//	dslgen check -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
 //
 // Exit codes: 0 success, 1 a violation found by check, 2 a bad spec or usage.
 package main
@@ -28,6 +29,8 @@ const usage = `usage: dslgen <command> [flags]
 commands:
   validate  -spec FILE                          load and type-check a spec
   generate  -spec FILE -out DIR [-package NAME]  write the Go package for a spec
+  check     -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
+                                                model-check a spec within a profile's bounds
 `
 
 // run executes one dslgen command and returns the process exit code.
@@ -42,6 +45,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdValidate(rest, stdout, stderr)
 	case "generate":
 		return cmdGenerate(rest, stdout, stderr)
+	case "check":
+		return cmdCheck(rest, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0

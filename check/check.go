@@ -1,0 +1,249 @@
+// Package check is the explicit-state model checker behind `dslgen check`.
+//
+// It explores, breadth-first, every state of a machine reachable from its
+// initial state within a profile's bounds (see "Profiles" in docs/DSL.md and
+// docs/CHECKING.md), and checks every invariant in every state, that at most
+// one transition is enabled for any input and arguments (determinism), that
+// every transition is enabled somewhere (coverage), and that transitions
+// marked unreachable never are. A violation comes with the shortest trace
+// from the initial state.
+//
+// Transitions are compiled into closures over a compact coding of the state
+// (one uint64 code per field); states are stored packed into a few 64-bit
+// words in a sharded open-addressing hash set, and expanded by parallel
+// workers, level by level. The result does not depend on the number of
+// workers: counts, traces and the reported violation are the same.
+package check
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/meerkat-go/dslmachine/model"
+)
+
+// Kind is the kind of a violation.
+type Kind string
+
+// The kinds of violations.
+const (
+	// KindInvariant: a reachable state violates an invariant.
+	KindInvariant Kind = "invariant"
+	// KindNondeterminism: two transitions are enabled for the same input
+	// and arguments in one state.
+	KindNondeterminism Kind = "nondeterminism"
+	// KindUnreachable: a transition marked unreachable is enabled.
+	KindUnreachable Kind = "unreachable"
+	// KindCoverage: some transitions are never enabled.
+	KindCoverage Kind = "coverage"
+)
+
+// Step is one state of a trace and the step that led to it.
+type Step struct {
+	// Input is the input with its arguments; nil for the initial state.
+	Input *model.InputValue
+	// Transition is the transition that fired; nil for the initial state.
+	Transition *model.Transition
+	// State is the state after the step.
+	State model.State
+}
+
+// Violation is what the checker found wrong.
+type Violation struct {
+	Kind Kind
+	// Invariant names the violated invariant (KindInvariant).
+	Invariant string
+	// Transitions names the two enabled transitions (KindNondeterminism),
+	// the transition that fired (KindUnreachable), or those never enabled
+	// (KindCoverage).
+	Transitions []string
+	// Input is the input for which both transitions are enabled
+	// (KindNondeterminism).
+	Input *model.InputValue
+	// Trace leads from the initial state to the violation: to the bad state
+	// (KindInvariant), to the state where both transitions are enabled
+	// (KindNondeterminism), or through the firing of the transition
+	// (KindUnreachable). Empty for KindCoverage.
+	Trace []Step
+}
+
+// Message describes the violation in one line.
+func (v *Violation) Message() string {
+	switch v.Kind {
+	case KindInvariant:
+		return fmt.Sprintf("invariant %s is violated", v.Invariant)
+	case KindNondeterminism:
+		return fmt.Sprintf("nondeterminism: transitions %s and %s are both enabled for input %s",
+			v.Transitions[0], v.Transitions[1], model.FormatInput(*v.Input))
+	case KindUnreachable:
+		return fmt.Sprintf("transition %s is marked unreachable but fires", v.Transitions[0])
+	case KindCoverage:
+		return fmt.Sprintf("coverage: %d transition(s) never enabled: %v", len(v.Transitions), v.Transitions)
+	}
+	return string(v.Kind)
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	Machine *model.Machine
+	Profile *model.Profile
+	// Distinct is the number of distinct states found (the initial state and
+	// every successor within the profile's bounds).
+	Distinct uint64
+	// Fired counts the successful steps taken from explored states
+	// (including steps to known states and to states out of bounds).
+	Fired uint64
+	// OutOfBounds counts steps whose successor lay outside the profile's
+	// bounds, and so was neither stored nor explored.
+	OutOfBounds uint64
+	// BoundErrors counts enabled transitions that failed with a bound error
+	// (a field's max, overflow, or a subtraction below zero).
+	BoundErrors uint64
+	// Depth is the length of the longest shortest path from the initial
+	// state (TLC reports this plus one).
+	Depth int
+	// Covered says, per transition, whether it was enabled in some explored
+	// state.
+	Covered []bool
+	// Violation is the first violation found, or nil.
+	Violation *Violation
+	// Complete is true when the whole bounded state space was explored.
+	Complete bool
+	// Limited is true when the search stopped at Options.MaxStates.
+	Limited bool
+	Elapsed time.Duration
+	// Words and Bits give the size of a packed state.
+	Words, Bits int
+	// Inputs is the number of input values (inputs with arguments) fired.
+	Inputs int
+}
+
+// Coverage returns how many transitions not marked unreachable were
+// enabled, and how many there are.
+func (r *Result) Coverage() (covered, total int) {
+	for i, t := range r.Machine.Transitions {
+		if t.Unreachable != "" {
+			continue
+		}
+		total++
+		if r.Covered[i] {
+			covered++
+		}
+	}
+	return covered, total
+}
+
+// Rate returns distinct states per second.
+func (r *Result) Rate() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Distinct) / r.Elapsed.Seconds()
+}
+
+// Summary is the one-line summary `dslgen check` ends with.
+func (r *Result) Summary() string {
+	c, t := r.Coverage()
+	status := "ok"
+	switch {
+	case r.Violation != nil:
+		status = "violation: " + string(r.Violation.Kind)
+	case r.Limited:
+		status = "stopped at the state limit"
+	}
+	return fmt.Sprintf("check %s profile %s: %s; distinct states: %d, transitions fired: %d, depth: %d, coverage: %d/%d transitions, out of bounds: %d, time: %s, states/s: %.0f",
+		r.Machine.Name, r.Profile.Name, status, r.Distinct, r.Fired, r.Depth, c, t, r.OutOfBounds,
+		r.Elapsed.Round(time.Millisecond), r.Rate())
+}
+
+// trace reads the path to a stored state back from the parent pointers.
+func (e *engine) trace(seq uint32) []Step {
+	var rev []uint32
+	for s := seq; s != 0; {
+		rev = append(rev, s)
+		s, _ = e.st.origin(s)
+	}
+	rev = append(rev, 0)
+	steps := make([]Step, 0, len(rev))
+	sl := make([]uint64, len(e.pr.m.Fields))
+	for i := len(rev) - 1; i >= 0; i-- {
+		s := rev[i]
+		e.pr.lay.decode(e.st.get(s), sl)
+		st := Step{State: e.pr.lay.state(sl)}
+		if s != 0 {
+			_, a := e.st.origin(s)
+			in, tr := e.unpackAction(a)
+			iv := e.pr.inputs[in].iv
+			st.Input, st.Transition = &iv, e.pr.m.Transitions[tr]
+		}
+		steps = append(steps, st)
+	}
+	return steps
+}
+
+// describe turns a recorded violation into a Violation with its trace.
+func (e *engine) describe(v *violRec) *Violation {
+	m := e.pr.m
+	seq := uint32(v.origin >> 32)
+	in, tr := e.unpackAction(uint32(v.origin))
+	iv := e.pr.inputs[in].iv
+	trace := e.trace(seq)
+	switch v.kind {
+	case vInvariant:
+		sh := &e.shards[v.shard]
+		W := e.st.w
+		sl := make([]uint64, len(m.Fields))
+		e.pr.lay.decode(sh.pendWords[int(v.idx)*W:int(v.idx+1)*W], sl)
+		trace = append(trace, Step{Input: &iv, Transition: m.Transitions[tr], State: e.pr.lay.state(sl)})
+		return &Violation{Kind: KindInvariant, Invariant: m.Invariants[v.inv].Name, Trace: trace}
+	case vNondet:
+		return &Violation{Kind: KindNondeterminism, Input: &iv, Trace: trace,
+			Transitions: []string{m.Transitions[v.t1].Name, m.Transitions[v.t2].Name}}
+	default:
+		t := m.Transitions[v.t1]
+		last := trace[len(trace)-1].State
+		next, _, err := m.Fire(t, last, iv.Args)
+		if err != nil {
+			next = last
+		}
+		trace = append(trace, Step{Input: &iv, Transition: t, State: next})
+		return &Violation{Kind: KindUnreachable, Transitions: []string{t.Name}, Trace: trace}
+	}
+}
+
+// Replay re-runs a trace with the reference interpreter (model.Machine.Step)
+// and reports the first step where it disagrees: a cross-check of the
+// compiled transitions. The last step of an unreachable-transition trace is
+// not replayed by Step when it has an earlier-listed candidate.
+func Replay(m *model.Machine, trace []Step) error {
+	if len(trace) == 0 {
+		return nil
+	}
+	s := m.Initial()
+	if !statesEqual(s, trace[0].State) {
+		return fmt.Errorf("replay: initial state differs")
+	}
+	for i, st := range trace[1:] {
+		n, _, err := m.Step(s, *st.Input)
+		if err != nil {
+			return fmt.Errorf("replay: step %d (%s): %v", i+1, model.FormatInput(*st.Input), err)
+		}
+		if !statesEqual(n, st.State) {
+			return fmt.Errorf("replay: step %d (%s): the interpreter reaches a different state", i+1, model.FormatInput(*st.Input))
+		}
+		s = n
+	}
+	return nil
+}
+
+func statesEqual(a, b model.State) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}

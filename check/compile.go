@@ -1,0 +1,507 @@
+package check
+
+import (
+	"fmt"
+
+	"github.com/meerkat-go/dslmachine/model"
+)
+
+// env is what a compiled expression reads: the state's slots, the input's
+// argument codes, and a flag raised by a bound error (arithmetic overflow,
+// a subtraction below zero, or a write above a field's max).
+type env struct {
+	s   []uint64
+	a   []uint64
+	bad bool
+}
+
+// fn is a compiled expression; it returns the code of its value.
+type fn func(e *env) uint64
+
+// stmtFn is a compiled update statement; it writes e.s.
+type stmtFn func(e *env)
+
+// trans is one transition, ready to run on slots.
+type trans struct {
+	t       *model.Transition
+	idx     int
+	enabled func(e *env) bool // phase already checked; guards on e.s, e.a
+	fire    func(e *env) bool // e.s holds a copy of the state; false on a bound error
+}
+
+// inputCase is one input value a profile fires.
+type inputCase struct {
+	iv   model.InputValue
+	args []uint64
+}
+
+// phaseCase lists, for one phase and one input value, the candidate transitions.
+type phaseCase struct {
+	input int // index into program.inputs
+	cands []*trans
+}
+
+// program is a machine compiled for one profile.
+type program struct {
+	m       *model.Machine
+	p       *model.Profile
+	lay     *layout
+	inputs  []inputCase
+	trans   []*trans
+	byPhase [][]phaseCase
+	// invariant returns the index of the first violated invariant, or -1.
+	invariant func(s []uint64) int
+	phase     int // index of the phase field
+}
+
+// newProgram builds the program for a machine and profile. With interp set
+// it runs the reference interpreter (model.Machine.Enabled and Fire) on
+// every step instead of the compiled closures: slower, and used to
+// cross-check them.
+func newProgram(m *model.Machine, p *model.Profile, interp bool) (*program, error) {
+	ivs, err := m.InputValues(p)
+	if err != nil {
+		return nil, err
+	}
+	lay, err := newLayout(m, p, ivs)
+	if err != nil {
+		return nil, err
+	}
+	pr := &program{m: m, p: p, lay: lay, phase: m.Phase.Index}
+	for _, iv := range ivs {
+		args := make([]uint64, len(iv.Args))
+		for i, prm := range iv.Input.Params {
+			args[i] = lay.code(prm.Type, iv.Args[i])
+		}
+		pr.inputs = append(pr.inputs, inputCase{iv: iv, args: args})
+	}
+	for i, t := range m.Transitions {
+		var tr *trans
+		if interp {
+			tr = interpTrans(pr, t)
+		} else {
+			tr = compileTrans(pr, t)
+		}
+		tr.idx = i
+		pr.trans = append(pr.trans, tr)
+	}
+	if interp {
+		pr.invariant = func(s []uint64) int {
+			err := m.CheckInvariants(lay.state(s))
+			if err == nil {
+				return -1
+			}
+			for i, inv := range m.Invariants {
+				if inv.Name == err.(*model.InvariantError).Invariant {
+					return i
+				}
+			}
+			return 0
+		}
+	} else {
+		invs := make([]fn, len(m.Invariants))
+		for i, inv := range m.Invariants {
+			invs[i] = compileExpr(inv.Expr)
+		}
+		pr.invariant = func(s []uint64) int {
+			e := env{s: s}
+			for i, f := range invs {
+				if f(&e) == 0 || e.bad {
+					return i
+				}
+			}
+			return -1
+		}
+	}
+	nPhases := len(m.PhaseEnum().Values)
+	pr.byPhase = make([][]phaseCase, nPhases)
+	for ph := 0; ph < nPhases; ph++ {
+		for ii, ic := range pr.inputs {
+			var cands []*trans
+			for _, tr := range pr.trans {
+				if tr.t.Input == ic.iv.Input && tr.t.Allows(ph) {
+					cands = append(cands, tr)
+				}
+			}
+			if len(cands) > 0 {
+				pr.byPhase[ph] = append(pr.byPhase[ph], phaseCase{input: ii, cands: cands})
+			}
+		}
+	}
+	return pr, nil
+}
+
+// interpTrans wraps the reference interpreter.
+func interpTrans(pr *program, t *model.Transition) *trans {
+	m, lay := pr.m, pr.lay
+	args := func(e *env, in *model.Input) []model.Value {
+		out := make([]model.Value, len(in.Params))
+		for i, prm := range in.Params {
+			out[i] = lay.value(prm.Type, e.a[i])
+		}
+		return out
+	}
+	return &trans{
+		t: t,
+		enabled: func(e *env) bool {
+			ok, err := m.Enabled(t, lay.state(e.s), args(e, t.Input))
+			return ok && err == nil
+		},
+		fire: func(e *env) bool {
+			n, _, err := m.Fire(t, lay.state(e.s), args(e, t.Input))
+			if err != nil {
+				return false
+			}
+			lay.slots(n, e.s)
+			return true
+		},
+	}
+}
+
+// compileTrans compiles a transition's guards, updates and effects.
+func compileTrans(pr *program, t *model.Transition) *trans {
+	guards := make([]fn, len(t.Guards))
+	for i, g := range t.Guards {
+		guards[i] = compileExpr(g.Expr)
+	}
+	updates := make([]stmtFn, len(t.Updates))
+	for i, st := range t.Updates {
+		updates[i] = compileStmt(st)
+	}
+	// Effects change nothing, but an effect argument can raise a bound
+	// error (arithmetic), which fails the step.
+	var checks []fn
+	for _, em := range t.Emits {
+		for _, a := range em.Args {
+			if hasArith(a) {
+				checks = append(checks, compileExpr(a))
+			}
+		}
+	}
+	to, phase := uint64(t.To), pr.phase
+	stay := t.To < 0
+	tr := &trans{t: t}
+	switch len(guards) {
+	case 0:
+		tr.enabled = func(*env) bool { return true }
+	case 1:
+		g := guards[0]
+		tr.enabled = func(e *env) bool {
+			v := g(e)
+			if e.bad {
+				e.bad = false
+				return false
+			}
+			return v != 0
+		}
+	default:
+		tr.enabled = func(e *env) bool {
+			for _, g := range guards {
+				v := g(e)
+				if e.bad {
+					e.bad = false
+					return false
+				}
+				if v == 0 {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	tr.fire = func(e *env) bool {
+		e.bad = false
+		for _, u := range updates {
+			u(e)
+		}
+		if !stay {
+			e.s[phase] = to
+		}
+		for _, c := range checks {
+			c(e)
+		}
+		ok := !e.bad
+		e.bad = false
+		return ok
+	}
+	return tr
+}
+
+func hasArith(x model.Expr) bool {
+	switch x := x.(type) {
+	case *model.Binary:
+		return x.Op == "+" || x.Op == "-" || hasArith(x.X) || hasArith(x.Y)
+	case *model.SomeExpr:
+		return hasArith(x.X)
+	case *model.UnwrapOr:
+		return hasArith(x.X) || hasArith(x.Default)
+	case *model.Not:
+		return hasArith(x.X)
+	case *model.Cond:
+		return hasArith(x.Cond) || hasArith(x.Then) || hasArith(x.Else)
+	case *model.InList:
+		if hasArith(x.X) {
+			return true
+		}
+		for _, y := range x.List {
+			if hasArith(y) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// compileStmt compiles an update statement.
+func compileStmt(st model.Stmt) stmtFn {
+	switch st := st.(type) {
+	case *model.Assign:
+		v, i := compileExpr(st.Value), st.Field.Index
+		if mx := st.Field.Max; mx != nil {
+			limit := *mx
+			if st.Field.Type.Kind == model.KindOption {
+				return func(e *env) {
+					c := v(e)
+					if c != 0 && c-1 > limit {
+						e.bad = true
+					}
+					e.s[i] = c
+				}
+			}
+			return func(e *env) {
+				c := v(e)
+				if c > limit {
+					e.bad = true
+				}
+				e.s[i] = c
+			}
+		}
+		if c, ok := constCode(st.Value); ok {
+			return func(e *env) { e.s[i] = c }
+		}
+		if f, ok := st.Value.(*model.FieldRef); ok {
+			j := f.Field.Index
+			return func(e *env) { e.s[i] = e.s[j] }
+		}
+		if a, ok := st.Value.(*model.ArgRef); ok {
+			j := a.Param.Index
+			return func(e *env) { e.s[i] = e.a[j] }
+		}
+		return func(e *env) { e.s[i] = v(e) }
+	case *model.IfStmt:
+		c, then := compileExpr(st.Cond), compileStmt(st.Then)
+		if st.Else == nil {
+			return func(e *env) {
+				if c(e) != 0 {
+					then(e)
+				}
+			}
+		}
+		els := compileStmt(st.Else)
+		return func(e *env) {
+			if c(e) != 0 {
+				then(e)
+			} else {
+				els(e)
+			}
+		}
+	}
+	panic(fmt.Sprintf("check: unknown statement %T", st))
+}
+
+// constCode returns the code of a constant expression.
+func constCode(x model.Expr) (uint64, bool) {
+	switch x := x.(type) {
+	case *model.IntLit:
+		return x.Value, true
+	case *model.BoolLit:
+		if x.Value {
+			return 1, true
+		}
+		return 0, true
+	case *model.NoneLit:
+		return 0, true
+	case *model.EnumLit:
+		return uint64(x.Value), true
+	case *model.SomeExpr:
+		c, ok := constCode(x.X)
+		return c + 1, ok
+	}
+	return 0, false
+}
+
+func b2u(b bool) uint64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// compileExpr compiles a type-checked expression into a closure over codes.
+func compileExpr(x model.Expr) fn {
+	if c, ok := constCode(x); ok {
+		return func(*env) uint64 { return c }
+	}
+	switch x := x.(type) {
+	case *model.FieldRef:
+		i := x.Field.Index
+		return func(e *env) uint64 { return e.s[i] }
+	case *model.ArgRef:
+		i := x.Param.Index
+		return func(e *env) uint64 { return e.a[i] }
+	case *model.SomeExpr:
+		f := compileExpr(x.X)
+		return func(e *env) uint64 { return f(e) + 1 }
+	case *model.UnwrapOr:
+		o, d := compileExpr(x.X), compileExpr(x.Default)
+		return func(e *env) uint64 {
+			v, w := o(e), d(e)
+			if v == 0 {
+				return w
+			}
+			return v - 1
+		}
+	case *model.Not:
+		f := compileExpr(x.X)
+		return func(e *env) uint64 { return f(e) ^ 1 }
+	case *model.Cond:
+		c, t, f := compileExpr(x.Cond), compileExpr(x.Then), compileExpr(x.Else)
+		return func(e *env) uint64 {
+			if c(e) != 0 {
+				return t(e)
+			}
+			return f(e)
+		}
+	case *model.InList:
+		return compileIn(x)
+	case *model.Binary:
+		return compileBinary(x)
+	}
+	panic(fmt.Sprintf("check: cannot compile %T", x))
+}
+
+func compileIn(x *model.InList) fn {
+	var mask uint64
+	allConst := true
+	for _, y := range x.List {
+		c, ok := constCode(y)
+		if !ok || c >= 64 {
+			allConst = false
+			break
+		}
+		mask |= 1 << c
+	}
+	if allConst {
+		if f, ok := x.X.(*model.FieldRef); ok {
+			i := f.Field.Index
+			return func(e *env) uint64 {
+				v := e.s[i]
+				if v >= 64 {
+					return 0
+				}
+				return mask >> v & 1
+			}
+		}
+		f := compileExpr(x.X)
+		return func(e *env) uint64 {
+			v := f(e)
+			if v >= 64 {
+				return 0
+			}
+			return mask >> v & 1
+		}
+	}
+	f := compileExpr(x.X)
+	list := make([]fn, len(x.List))
+	for i, y := range x.List {
+		list[i] = compileExpr(y)
+	}
+	return func(e *env) uint64 {
+		v := f(e)
+		for _, g := range list {
+			if g(e) == v {
+				return 1
+			}
+		}
+		return 0
+	}
+}
+
+func compileBinary(x *model.Binary) fn {
+	// Fast paths: a field compared with a constant.
+	if fr, ok := x.X.(*model.FieldRef); ok {
+		if c, ok := constCode(x.Y); ok {
+			i := fr.Field.Index
+			switch x.Op {
+			case "==":
+				return func(e *env) uint64 { return b2u(e.s[i] == c) }
+			case "!=":
+				return func(e *env) uint64 { return b2u(e.s[i] != c) }
+			case "<":
+				return func(e *env) uint64 { return b2u(e.s[i] < c) }
+			case "<=":
+				return func(e *env) uint64 { return b2u(e.s[i] <= c) }
+			case ">":
+				return func(e *env) uint64 { return b2u(e.s[i] > c) }
+			case ">=":
+				return func(e *env) uint64 { return b2u(e.s[i] >= c) }
+			case "+":
+				return func(e *env) uint64 {
+					v := e.s[i] + c
+					if v < c {
+						e.bad = true
+					}
+					return v
+				}
+			}
+		}
+	}
+	a, b := compileExpr(x.X), compileExpr(x.Y)
+	switch x.Op {
+	case "&&":
+		return func(e *env) uint64 {
+			if a(e) == 0 {
+				return 0
+			}
+			return b(e)
+		}
+	case "||":
+		return func(e *env) uint64 {
+			if a(e) != 0 {
+				return 1
+			}
+			return b(e)
+		}
+	case "==":
+		return func(e *env) uint64 { return b2u(a(e) == b(e)) }
+	case "!=":
+		return func(e *env) uint64 { return b2u(a(e) != b(e)) }
+	case "<":
+		return func(e *env) uint64 { return b2u(a(e) < b(e)) }
+	case "<=":
+		return func(e *env) uint64 { return b2u(a(e) <= b(e)) }
+	case ">":
+		return func(e *env) uint64 { return b2u(a(e) > b(e)) }
+	case ">=":
+		return func(e *env) uint64 { return b2u(a(e) >= b(e)) }
+	case "+":
+		return func(e *env) uint64 {
+			u, v := a(e), b(e)
+			s := u + v
+			if s < u {
+				e.bad = true
+			}
+			return s
+		}
+	case "-":
+		return func(e *env) uint64 {
+			u, v := a(e), b(e)
+			if v > u {
+				e.bad = true
+				return 0
+			}
+			return u - v
+		}
+	}
+	panic(fmt.Sprintf("check: unknown operator %s", x.Op))
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/meerkat-go/dslmachine/check"
+	"github.com/meerkat-go/dslmachine/model"
+)
+
+// cmdCheck runs the explicit-state model checker: exit 0 when everything
+// held, 1 on a violation (or an incomplete search), 2 on a bad spec or usage.
+func cmdCheck(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("check", stderr)
+	spec := fs.String("spec", "", "spec file (YAML)")
+	profile := fs.String("profile", "", "profile name (default: ci if the spec has one)")
+	workers := fs.Int("workers", 0, "parallel workers (default: the number of CPUs)")
+	traceJSON := fs.String("trace-json", "", "write a violation's trace as JSON to this file")
+	emitTest := fs.String("emit-test", "", "write a Go test replaying a violation's trace against the generated package to this file")
+	pkg := fs.String("package", "", "package name of the emitted test (default: the spec's package)")
+	interp := fs.Bool("interp", false, "step with the reference interpreter instead of compiled transitions (slow)")
+	maxStates := fs.Uint64("max-states", 0, "stop after this many distinct states (0: no limit)")
+	quiet := fs.Bool("quiet", false, "no progress lines")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *spec == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "dslgen check: -spec is required and no arguments are taken")
+		return 2
+	}
+	m, ok := loadSpec(*spec, stderr)
+	if !ok {
+		return 2
+	}
+	var p *model.Profile
+	switch {
+	case *profile != "":
+		p = m.Profile(*profile)
+		if p == nil {
+			fmt.Fprintf(stderr, "dslgen check: %s has no profile %q\n", *spec, *profile)
+			return 2
+		}
+	case m.Profile("ci") != nil:
+		p = m.Profile("ci")
+	}
+	opt := check.Options{Workers: *workers, Interp: *interp, MaxStates: *maxStates}
+	if !*quiet {
+		opt.Progress = stderr
+	}
+	res, err := check.Run(m, p, opt)
+	if err != nil {
+		fmt.Fprintf(stderr, "dslgen check: %v\n", err)
+		return 2
+	}
+	code := 0
+	if v := res.Violation; v != nil {
+		code = 1
+		check.WriteTrace(stdout, m, v)
+		if len(v.Trace) > 0 {
+			if err := check.Replay(m, v.Trace); err != nil && v.Kind != check.KindUnreachable {
+				fmt.Fprintf(stderr, "dslgen check: internal error: the reference interpreter disagrees with the trace: %v\n", err)
+			}
+		}
+		if *traceJSON != "" {
+			if err := writeFile(*traceJSON, func(w io.Writer) error { return check.WriteJSON(w, m, res.Profile, v) }); err != nil {
+				fmt.Fprintf(stderr, "dslgen check: %v\n", err)
+				return 2
+			}
+		}
+		if *emitTest != "" {
+			name := *pkg
+			if name == "" {
+				name = m.Package
+			}
+			if err := writeFile(*emitTest, func(w io.Writer) error {
+				return check.WriteTest(w, m, res.Profile, v, check.TestOptions{Package: name, Spec: *spec})
+			}); err != nil {
+				fmt.Fprintf(stderr, "dslgen check: %v\n", err)
+				return 2
+			}
+		}
+	} else if res.Limited {
+		code = 1
+		fmt.Fprintln(stdout, "Error: the search stopped at the state limit before exploring everything.")
+	}
+	fmt.Fprintln(stdout, res.Summary())
+	return code
+}
+
+func writeFile(path string, write func(io.Writer) error) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
