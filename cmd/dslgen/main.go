@@ -7,6 +7,7 @@
 //	dslgen validate -spec FILE
 //	dslgen generate -spec FILE -out DIR [-package NAME]
 //	dslgen check -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
+//	dslgen tla -spec FILE -out DIR
 //
 // Exit codes: 0 success, 1 a violation found by check, 2 a bad spec or usage.
 package main
@@ -31,6 +32,7 @@ commands:
   generate  -spec FILE -out DIR [-package NAME]  write the Go package for a spec
   check     -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
                                                 model-check a spec within a profile's bounds
+  tla       -spec FILE -out DIR                 write the TLA+ module and one TLC config per profile
 `
 
 // run executes one dslgen command and returns the process exit code.
@@ -47,6 +49,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdGenerate(rest, stdout, stderr)
 	case "check":
 		return cmdCheck(rest, stdout, stderr)
+	case "tla":
+		return cmdTLA(rest, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
