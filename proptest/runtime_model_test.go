@@ -238,7 +238,7 @@ func outcomeOf(err error) string {
 // result is what a call returned, in the model's terms.
 type result struct {
 	Out   string
-	Epoch uint64              // minted authority epoch, if any
+	Epoch uint64               // minted authority epoch, if any
 	Chan  runtime.ChannelState // channel state of an eligibility proof
 }
 

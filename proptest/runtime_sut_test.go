@@ -4,8 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	goruntime "runtime"
+	"slices"
 	"sync"
 	"time"
 
@@ -91,13 +91,13 @@ func planned(ctx context.Context, name string, f func() error) error {
 
 // Names of the calls a plan records.
 const (
-	callHydrate   = "hydrate"
-	callResolve   = "resolve"
-	callIdentity  = "apply identity"
-	callVis       = "apply visibility"
-	callPersist   = "persist"
-	callDiscard   = "discard"
-	callBoundary  = "boundary cancel"
+	callHydrate  = "hydrate"
+	callResolve  = "resolve"
+	callIdentity = "apply identity"
+	callVis      = "apply visibility"
+	callPersist  = "persist"
+	callDiscard  = "discard"
+	callBoundary = "boundary cancel"
 )
 
 // faultHost is a runtime.Host whose every method consults the calling
