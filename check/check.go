@@ -118,11 +118,17 @@ type Result struct {
 	Inputs int
 }
 
-// Coverage returns how many transitions not marked unreachable were
-// enabled, and how many there are.
+// Expected reports whether coverage expects a transition to be enabled: it
+// is not marked unreachable and the profile fires its input.
+func (r *Result) Expected(t *model.Transition) bool {
+	return t.Unreachable == "" && r.Profile.Fires(t.Input)
+}
+
+// Coverage returns how many of the transitions coverage expects (see
+// Expected) were enabled, and how many there are.
 func (r *Result) Coverage() (covered, total int) {
 	for i, t := range r.Machine.Transitions {
-		if t.Unreachable != "" {
+		if !r.Expected(t) {
 			continue
 		}
 		total++

@@ -2,6 +2,7 @@ package check
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/meerkat-go/dslmachine/model"
 )
@@ -27,6 +28,8 @@ type trans struct {
 	idx     int
 	enabled func(e *env) bool // phase already checked; guards on e.s, e.a
 	fire    func(e *env) bool // e.s holds a copy of the state; false on a bound error
+	written []int             // the fields fire may write
+	bounds  []bound           // the profile bounds on written fields
 }
 
 // inputCase is one input value a profile fires.
@@ -83,6 +86,18 @@ func newProgram(m *model.Machine, p *model.Profile, interp bool) (*program, erro
 			tr = compileTrans(pr, t)
 		}
 		tr.idx = i
+		if interp {
+			for f := range m.Fields {
+				tr.written = append(tr.written, f)
+			}
+		} else {
+			tr.written = writtenFields(t, pr.phase)
+		}
+		for _, b := range lay.bounds {
+			if slices.Contains(tr.written, b.field) {
+				tr.bounds = append(tr.bounds, b)
+			}
+		}
 		pr.trans = append(pr.trans, tr)
 	}
 	if interp {
@@ -129,6 +144,35 @@ func newProgram(m *model.Machine, p *model.Profile, interp bool) (*program, erro
 		}
 	}
 	return pr, nil
+}
+
+// writtenFields lists the fields a transition may write, the phase included.
+func writtenFields(t *model.Transition, phase int) []int {
+	var out []int
+	add := func(i int) {
+		if !slices.Contains(out, i) {
+			out = append(out, i)
+		}
+	}
+	var walk func(st model.Stmt)
+	walk = func(st model.Stmt) {
+		switch st := st.(type) {
+		case *model.Assign:
+			add(st.Field.Index)
+		case *model.IfStmt:
+			walk(st.Then)
+			if st.Else != nil {
+				walk(st.Else)
+			}
+		}
+	}
+	for _, st := range t.Updates {
+		walk(st)
+	}
+	if t.To >= 0 {
+		add(phase)
+	}
+	return out
 }
 
 // interpTrans wraps the reference interpreter.

@@ -76,6 +76,7 @@ type engine struct {
 	processed atomic.Uint64
 	queued    atomic.Int64
 	depth     atomic.Int64
+	limited   atomic.Bool
 }
 
 type worker struct {
@@ -153,7 +154,7 @@ func (e *engine) run() *Result {
 		panic("check: initial state does not fit its layout")
 	}
 	sh := &e.shards[hashWords(w)&(nShards-1)]
-	_, idx := sh.insert(&e.st, w, hashWords(w), 0)
+	_, idx := sh.insert(w, hashWords(w), 0)
 	sh.pendSeq[idx] = e.st.add(w, 0, 0)
 	sh.settle(lay.words)
 	e.distinct.Store(1)
@@ -183,12 +184,12 @@ func (e *engine) run() *Result {
 		if chosen != nil {
 			break
 		}
-		e.finalizeLevel()
-		e.frontier = e.levelEnd
-		if e.opt.MaxStates > 0 && uint64(e.st.n) >= e.opt.MaxStates {
+		if e.limited.Load() {
 			res.Limited = true
 			break
 		}
+		e.finalizeLevel()
+		e.frontier = e.levelEnd
 		if e.st.n >= maxStates {
 			res.Limited = true
 			break
@@ -208,6 +209,9 @@ func (e *engine) run() *Result {
 	}
 	res.Distinct = uint64(e.st.n)
 	res.Depth = depth
+	if res.Limited {
+		res.Distinct = e.distinct.Load()
+	}
 	if chosen != nil {
 		res.Violation = e.describe(chosen)
 		res.Distinct = e.distinct.Load()
@@ -216,7 +220,7 @@ func (e *engine) run() *Result {
 	if res.Complete {
 		var missing []string
 		for i, t := range pr.m.Transitions {
-			if !res.Covered[i] && t.Unreachable == "" {
+			if !res.Covered[i] && res.Expected(t) {
 				missing = append(missing, t.Name)
 			}
 		}
@@ -250,6 +254,10 @@ func (e *engine) expandLevel() *violRec {
 			for {
 				c := e.nextChunk.Add(1) - 1
 				if c >= int64(nChunks) || c > e.minViolChunk.Load() {
+					return
+				}
+				if e.opt.MaxStates > 0 && e.distinct.Load() >= e.opt.MaxStates {
+					e.limited.Store(true)
 					return
 				}
 				lo := e.levelStart + uint32(c)*chunkSize
@@ -320,10 +328,14 @@ func (e *engine) finalizeLevel() {
 }
 
 // expand generates every successor of the state with sequence number seq.
+// A successor is packed incrementally: the parent's words with the fields
+// the transition writes replaced.
 func (w *worker) expand(seq uint32, buf []pendRef) []pendRef {
 	e := w.e
 	pr, lay := e.pr, e.pr.lay
-	lay.decode(e.st.get(seq), w.cur)
+	curW := e.st.get(seq)
+	lay.decode(curW, w.cur)
+	copy(w.next, w.cur)
 	phase := w.cur[pr.phase]
 	for _, pc := range pr.byPhase[phase] {
 		ic := &pr.inputs[pc.input]
@@ -351,36 +363,54 @@ func (w *worker) expand(seq uint32, buf []pendRef) []pendRef {
 			w.viols = append(w.viols, violRec{kind: vUnreachable, origin: uint64(seq)<<32 | uint64(e.action(pc.input, first.idx)), t1: first.idx})
 			continue
 		}
-		copy(w.next, w.cur)
 		w.env.s = w.next
 		ok := first.fire(&w.env)
 		w.env.s = w.cur
-		if !ok {
+		if ok {
+			w.fired++
+			buf = w.store(seq, curW, first, pc.input, buf)
+		} else {
 			w.boundErrs++
-			continue
 		}
-		w.fired++
-		if !lay.inBounds(w.next) {
+		for _, f := range first.written {
+			w.next[f] = w.cur[f]
+		}
+	}
+	return buf
+}
+
+// store handles the successor in w.next of the state seq (packed as curW).
+func (w *worker) store(seq uint32, curW []uint64, tr *trans, input int, buf []pendRef) []pendRef {
+	e := w.e
+	lay := e.pr.lay
+	for _, b := range tr.bounds {
+		if w.next[b.field] > b.max {
 			w.oob++
-			continue
+			return buf
 		}
-		if !lay.encode(w.next, w.enc) {
-			panic(fmt.Sprintf("check: a value of transition %s does not fit the state layout", first.t.Name))
+	}
+	copy(w.enc, curW)
+	for _, f := range tr.written {
+		if !lay.put(w.enc, f, w.next[f]) {
+			panic(fmt.Sprintf("check: transition %s writes a value of %s that does not fit the state layout", tr.t.Name, e.pr.m.Fields[f].Name))
 		}
-		h := hashWords(w.enc)
-		si := uint32(h & (nShards - 1))
-		origin := uint64(seq)<<32 | uint64(e.action(pc.input, first.idx))
-		out, idx := e.shards[si].insert(&e.st, w.enc, h, origin)
-		switch out {
-		case added:
-			e.distinct.Add(1)
-			buf = append(buf, pendRef{origin: origin, idx: idx, shard: si})
-			if k := pr.invariant(w.next); k >= 0 {
-				w.viols = append(w.viols, violRec{kind: vInvariant, origin: origin, shard: si, idx: idx, inv: k})
-			}
-		case improved:
-			buf = append(buf, pendRef{origin: origin, idx: idx, shard: si})
+	}
+	if equalWords(w.enc, curW) {
+		return buf // a step that changes nothing
+	}
+	h := hashWords(w.enc)
+	si := uint32(h & (nShards - 1))
+	origin := uint64(seq)<<32 | uint64(e.action(input, tr.idx))
+	out, idx := e.shards[si].insert(w.enc, h, origin)
+	switch out {
+	case added:
+		e.distinct.Add(1)
+		buf = append(buf, pendRef{origin: origin, idx: idx, shard: si})
+		if k := e.pr.invariant(w.next); k >= 0 {
+			w.viols = append(w.viols, violRec{kind: vInvariant, origin: origin, shard: si, idx: idx, inv: k})
 		}
+	case improved:
+		buf = append(buf, pendRef{origin: origin, idx: idx, shard: si})
 	}
 	return buf
 }

@@ -15,7 +15,8 @@ import (
 //	bool       0 or 1
 //	uint       the value
 //	enum       the value's index
-//	id         the index in the id type's table (0 is the empty id)
+//	id         the index in the id type's table (the empty id first, when a
+//	           non-optional field of the type can hold it)
 //	option<T>  0 for none, 1 + code(T) for some
 //
 // Two values of one type are equal exactly when their codes are, so guards
@@ -64,7 +65,13 @@ func newLayout(m *model.Machine, p *model.Profile, inputs []model.InputValue) (*
 	l := &layout{m: m, ids: map[*model.IDType]*idTable{}}
 	for _, id := range m.IDs {
 		t := &idTable{index: map[string]int{}}
-		t.add("")
+		// The empty id is only ever held by a non-optional id field.
+		for _, f := range m.Fields {
+			if f.Type.Kind == model.KindID && f.Type.ID == id {
+				t.add("")
+				break
+			}
+		}
 		if d, ok := p.TypeDomains[id.Name]; ok {
 			for _, v := range d {
 				t.add(v.S)
@@ -128,7 +135,7 @@ func (l *layout) maxCode(f *model.Field) uint64 {
 	case model.KindEnum:
 		c = uint64(len(t.Enum.Values) - 1)
 	case model.KindID:
-		c = uint64(len(l.ids[t.ID].names) - 1)
+		c = uint64(max(len(l.ids[t.ID].names), 1) - 1)
 	case model.KindUint:
 		c = l.hi[f.Index]
 		if c == inf {
@@ -325,6 +332,16 @@ func (l *layout) encode(sl []uint64, w []uint64) bool {
 		}
 		w[l.word[i]] |= c << l.shift[i]
 	}
+	return true
+}
+
+// put replaces one field's code in packed words; false if it does not fit.
+func (l *layout) put(w []uint64, f int, c uint64) bool {
+	if c > l.mask[f] {
+		return false
+	}
+	k := l.word[f]
+	w[k] = w[k]&^(l.mask[f]<<l.shift[f]) | c<<l.shift[f]
 	return true
 }
 

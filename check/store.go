@@ -65,10 +65,15 @@ func (st *store) origin(seq uint32) (parent, action uint32) {
 	return st.parent[b][o], st.action[b][o]
 }
 
-// shard is one part of the visited set, with its own lock.
+// shard is one part of the visited set, with its own lock. Its table is
+// open-addressed with linear probing; a slot is W+1 words: a meta word
+// (hash>>32 <<32 | val, where val is seq+1 or pendingBit|pending index; 0
+// for an empty slot) followed by the packed state, so that a lookup reads
+// one place in memory.
 type shard struct {
 	mu         sync.Mutex
-	table      []uint64 // 0, or hash>>32 <<32 | val; val is seq+1 or pendingBit|pending index
+	table      []uint64
+	slots      int // number of slots (a power of two)
 	n          int
 	pendWords  []uint64
 	pendOrigin []uint64
@@ -109,19 +114,23 @@ const (
 
 // insert adds a packed state with hash h and origin to the shard. It returns
 // the outcome and the pending index of the state (for added and improved).
-func (sh *shard) insert(st *store, w []uint64, h uint64, origin uint64) (int, uint32) {
+func (sh *shard) insert(w []uint64, h uint64, origin uint64) (int, uint32) {
 	W := len(w)
+	S := W + 1
 	sh.mu.Lock()
-	if (sh.n+1)*4 > len(sh.table)*3 {
-		sh.grow()
+	if (sh.n+1)*4 > sh.slots*3 {
+		sh.grow(S)
 	}
-	mask := uint64(len(sh.table) - 1)
+	mask := uint64(sh.slots - 1)
 	hi := h >> 32
+	t := sh.table
 	for i := hi & mask; ; i = (i + 1) & mask {
-		e := sh.table[i]
+		at := int(i) * S
+		e := t[at]
 		if e == 0 {
 			idx := uint32(len(sh.pendOrigin))
-			sh.table[i] = hi<<32 | uint64(pendingBit|idx)
+			t[at] = hi<<32 | uint64(pendingBit|idx)
+			copy(t[at+1:at+S], w)
 			sh.n++
 			sh.pendWords = append(sh.pendWords, w...)
 			sh.pendOrigin = append(sh.pendOrigin, origin)
@@ -129,65 +138,64 @@ func (sh *shard) insert(st *store, w []uint64, h uint64, origin uint64) (int, ui
 			sh.mu.Unlock()
 			return added, idx
 		}
-		if e>>32 != hi {
+		if e>>32 != hi || !equalWords(t[at+1:at+S], w) {
 			continue
 		}
 		val := uint32(e)
 		if val&pendingBit != 0 {
 			idx := val &^ pendingBit
-			if !equalWords(sh.pendWords[int(idx)*W:int(idx+1)*W], w) {
-				continue
-			}
 			if origin < sh.pendOrigin[idx] {
 				sh.pendOrigin[idx] = origin
 				sh.mu.Unlock()
 				return improved, idx
 			}
-			sh.mu.Unlock()
-			return seen, 0
 		}
-		if equalWords(st.get(val-1), w) {
-			sh.mu.Unlock()
-			return seen, 0
-		}
+		sh.mu.Unlock()
+		return seen, 0
 	}
 }
 
-func (sh *shard) grow() {
-	n := len(sh.table) * 2
+func (sh *shard) grow(S int) {
+	n := sh.slots * 2
 	if n == 0 {
 		n = 1024
 	}
-	t := make([]uint64, n)
+	t := make([]uint64, n*S)
 	mask := uint64(n - 1)
-	for _, e := range sh.table {
+	for at := 0; at < len(sh.table); at += S {
+		e := sh.table[at]
 		if e == 0 {
 			continue
 		}
 		i := e >> 32 & mask
-		for t[i] != 0 {
+		for t[int(i)*S] != 0 {
 			i = (i + 1) & mask
 		}
-		t[i] = e
+		copy(t[int(i)*S:int(i+1)*S], sh.table[at:at+S])
 	}
-	sh.table = t
+	sh.table, sh.slots = t, n
 }
 
 // settle rewrites the table entries of this level's pending states to their
 // sequence numbers and empties the pending lists.
 func (sh *shard) settle(W int) {
-	mask := uint64(len(sh.table) - 1)
+	S := W + 1
+	mask := uint64(sh.slots - 1)
 	for idx := range sh.pendOrigin {
 		w := sh.pendWords[idx*W : (idx+1)*W]
 		hi := hashWords(w) >> 32
-		want := uint64(pendingBit | uint32(idx))
+		want := hi<<32 | uint64(pendingBit|uint32(idx))
+		if sh.pendSeq[idx] == noSeq {
+			panic("check: a pending state got no sequence number")
+		}
 		for i := hi & mask; ; i = (i + 1) & mask {
-			e := sh.table[i]
+			at := int(i) * S
+			e := sh.table[at]
 			if e == 0 {
 				panic("check: pending state missing from its shard")
 			}
-			if e>>32 == hi && e&0xffffffff == want {
-				sh.table[i] = hi<<32 | uint64(sh.pendSeq[idx]+1)
+			if e == want {
+				sh.table[at] = hi<<32 | uint64(sh.pendSeq[idx]+1)
 				break
 			}
 		}
