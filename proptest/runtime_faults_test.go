@@ -58,6 +58,18 @@ func drawRequest(t *rapid.T) request {
 	return r
 }
 
+// drawHostSession draws the identity and visibility state a host session
+// starts with: a catalog model or one without a profile, and small
+// visibility revisions.
+func drawHostSession(t *rapid.T) (ident, vis) {
+	model := rapid.SampledFrom([]string{
+		memhost.ModelRealtime, memhost.ModelTextLarge, memhost.ModelTextSmall, legacyModel,
+	}).Draw(t, "model")
+	return ident{Model: model, Provider: providerOf(model)},
+		visFor(model, uint64(rapid.IntRange(0, 2).Draw(t, "active revision")),
+			uint64(rapid.IntRange(0, 2).Draw(t, "staged revision")))
+}
+
 // drawOp draws the arguments and the fault plan of a call of kind k. With a
 // model, turn steps are mostly drawn among the inputs the session's machine
 // accepts, so that turns make progress.
@@ -65,12 +77,7 @@ func drawOp(t *rapid.T, k opKind, m *refModel) op {
 	o := op{Kind: k, S: rapid.IntRange(0, nSess-1).Draw(t, "session")}
 	switch k {
 	case opRegister:
-		model := rapid.SampledFrom([]string{
-			memhost.ModelRealtime, memhost.ModelTextLarge, memhost.ModelTextSmall, legacyModel,
-		}).Draw(t, "model")
-		o.Reg = ident{Model: model, Provider: providerOf(model)}
-		o.RegVis = visFor(model, uint64(rapid.IntRange(0, 2).Draw(t, "active revision")),
-			uint64(rapid.IntRange(0, 2).Draw(t, "staged revision")))
+		o.Reg, o.RegVis = drawHostSession(t)
 	case opTurn:
 		o.Run = rapid.IntRange(0, 1).Draw(t, "run")
 		var accepted []turnKind
@@ -119,12 +126,13 @@ type faultMachine struct {
 	log []string
 }
 
-// newFaultMachine returns a machine with no sessions. plantAbortBug plants
-// the bug of runtime_planted_test.go.
-func newFaultMachine(plantAbortBug bool) *faultMachine {
-	h := newHarness(serialBuffer, serialBoundary)
+// newFaultMachine returns a machine with no sessions, whose executors have
+// buf effect slots and whose live reconfigures wait at most boundary for a
+// safe boundary. plantAbortBug plants the bug of runtime_planted_test.go.
+func newFaultMachine(buf int, boundary time.Duration, plantAbortBug bool) *faultMachine {
+	h := newHarness(buf, boundary)
 	h.plantAbortBug = plantAbortBug
-	return &faultMachine{h: h, m: refModel{Buf: serialBuffer}}
+	return &faultMachine{h: h, m: refModel{Buf: buf}}
 }
 
 // history returns the calls so far, one a line.
@@ -277,8 +285,8 @@ func (fm *faultMachine) actions() map[string]func(*rapid.T) {
 // attaches an executor to it.
 func (fm *faultMachine) setup(t *rapid.T) {
 	for i := range nSess {
-		o := drawOp(t, opRegister, nil)
-		o.S = i
+		o := op{Kind: opRegister, S: i}
+		o.Reg, o.RegVis = drawHostSession(t)
 		fm.do(t, o)
 		if rapid.IntRange(0, 3).Draw(t, "no executor") != 3 {
 			fm.do(t, op{Kind: opAttachExecutor, S: i})
@@ -288,7 +296,7 @@ func (fm *faultMachine) setup(t *rapid.T) {
 
 // runFaultMachine is the property of TestRuntimeUnderFaults.
 func runFaultMachine(t *rapid.T, plantAbortBug bool) {
-	fm := newFaultMachine(plantAbortBug)
+	fm := newFaultMachine(serialBuffer, serialBoundary, plantAbortBug)
 	fm.setup(t)
 	for range serialRounds {
 		t.Repeat(fm.actions())
