@@ -55,7 +55,9 @@ func (r *recordingTB) Logf(format string, args ...any) { r.log(fmt.Sprintf(forma
 func (r *recordingTB) Log(args ...any) { r.log(fmt.Sprint(args...)) }
 
 // Skipf records an unexpected skip as a failure.
-func (r *recordingTB) Skipf(format string, args ...any) { r.fail("skip: " + fmt.Sprintf(format, args...)) }
+func (r *recordingTB) Skipf(format string, args ...any) {
+	r.fail("skip: " + fmt.Sprintf(format, args...))
+}
 
 // Skip records an unexpected skip as a failure.
 func (r *recordingTB) Skip(args ...any) { r.fail("skip: " + fmt.Sprint(args...)) }
