@@ -3,6 +3,10 @@ GO ?= go
 SPEC ?= spec/machine.yaml
 EXAMPLES := $(wildcard spec/examples/*.yaml)
 FUZZTIME ?= 5s
+# rapid checks per property in proptest/: PROPTEST_CHECKS in `make test` (CI,
+# well under 3 minutes), PROPTEST_LONG_CHECKS in `make proptest-long`.
+PROPTEST_CHECKS ?= 500
+PROPTEST_LONG_CHECKS ?= 5000
 
 .PHONY: all generate verify check test vet fuzz bench tlc proptest-long
 
@@ -23,12 +27,20 @@ vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
-## test: everything CI runs
+## test: everything CI runs. RAPID_CHECKS is rapid's -rapid.checks (only
+## proptest/ uses rapid): a fixed count, so the run time is bounded.
 test: vet verify
-	$(GO) test -count=1 ./...
+	RAPID_CHECKS=$(PROPTEST_CHECKS) $(GO) test -count=1 ./...
 	$(GO) test -race -count=1 ./runtime/... ./examples/...
+	$(GO) test -race -count=1 ./proptest -run '^TestRuntimeConcurrentCallsSerializable$$' -rapid.checks=200
 	$(MAKE) -C bench test
 	$(MAKE) fuzz FUZZTIME=3s
+
+## proptest-long: the property tests with PROPTEST_LONG_CHECKS checks each, and the
+## runtime ones again under the race detector, for local soaking
+proptest-long:
+	$(GO) test -count=1 ./proptest -rapid.checks=$(PROPTEST_LONG_CHECKS) -timeout 60m
+	$(GO) test -race -count=1 ./proptest -run '^TestRuntime' -rapid.checks=$(PROPTEST_LONG_CHECKS) -timeout 60m
 
 ## fuzz: run each fuzz target for FUZZTIME
 fuzz:
