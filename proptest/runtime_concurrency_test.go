@@ -1,6 +1,7 @@
 package proptest
 
 import (
+	"context"
 	"fmt"
 	"hash/maphash"
 	"strings"
@@ -11,7 +12,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 
+	"github.com/meerkat-go/dslmachine/gen"
 	"github.com/meerkat-go/dslmachine/runtime"
+	"github.com/meerkat-go/dslmachine/runtime/memhost"
 )
 
 // maxGoroutines bounds the goroutines of the concurrency test.
@@ -87,8 +90,9 @@ const maxFinals = 8
 // gate held by one call at a time per session, for one whose final model
 // observes as want. Steps are memoized on a hash of the whole node. It
 // counts the distinct final observations, to tell whether the order of the
-// calls mattered.
-func explain(m0 refModel, seqs [][]op, want *obs) searchResult {
+// calls mattered. With wholeCalls, every call runs to completion in one
+// move: the serial orders of the whole calls.
+func explain(m0 refModel, seqs [][]op, want *obs, wholeCalls bool) searchResult {
 	var res searchResult
 	seed := maphash.MakeSeed()
 	seen := make(map[uint64]struct{})
@@ -121,6 +125,9 @@ func explain(m0 refModel, seqs [][]op, want *obs) searchResult {
 				c.Pos[g]++
 			}
 			c.M.step(&p)
+			for wholeCalls && !p.Done {
+				c.M.step(&p)
+			}
 			c.Act[g] = !p.Done
 			if p.Done {
 				p = proc{}
@@ -196,7 +203,7 @@ func runConcurrent(t *rapid.T) searchResult {
 	if err := checkSystem(&got); err != nil {
 		t.Fatalf("%v\n%s", err, b.String())
 	}
-	res := explain(fm.m, seqs, &got)
+	res := explain(fm.m, seqs, &got, false)
 	if !res.found {
 		var diff string
 		if len(res.finals) > 0 {
@@ -241,5 +248,68 @@ func TestRuntimeConcurrentCallsSerializable(t *testing.T) {
 	t.Logf("%d cases, %d of them order-sensitive; largest interleaving search: %d points", cases, sensitive, most)
 	if cases >= 50 && sensitive == 0 {
 		t.Errorf("no case out of %d depended on the order of the concurrent calls", cases)
+	}
+}
+
+// TestDetachDuringLiveReconfigureNeedsStepOrders is why the concurrency
+// property orders steps, not whole calls. A DetachLive lands while a live
+// topology reconfigure is preparing (its hydrate is held until the detach
+// returns): the machine accepts the detach, the reconfigure still detaches
+// the topology, completes, and mints a new binding. Neither serial order of
+// the two whole calls ends bound (detach first makes the presented
+// authority stale; detach last unbinds), but the interleaving of their
+// steps does, and the model's step search finds it.
+func TestDetachDuringLiveReconfigureNeedsStepOrders(t *testing.T) {
+	h := newHarness(concurrentBuffer, time.Second)
+	m := refModel{Buf: concurrentBuffer}
+	for _, o := range []op{
+		{Kind: opRegister, S: 0, Reg: ident{Model: memhost.ModelRealtime, Provider: providerOf(memhost.ModelRealtime)}},
+		{Kind: opAttachExecutor, S: 0},
+		{Kind: opAttachLive, S: 0},
+	} {
+		if got, want := h.run(o).res, m.run(o); got != want || got.Out != outOK {
+			t.Fatalf("%v: %+v, model %+v", o, got, want)
+		}
+	}
+	live := op{Kind: opLiveReconfigure, S: 0, Req: request{Model: memhost.ModelRealtime}}
+	detach := op{Kind: opDetachLive, S: 0}
+
+	reached, release := make(chan struct{}), make(chan struct{})
+	var once sync.Once
+	h.host.SetHook(func(ctx context.Context, meth memhost.Method, _ runtime.SessionID) error {
+		if meth != memhost.MethodHydrate {
+			return nil
+		}
+		once.Do(func() {
+			close(reached)
+			select {
+			case <-release:
+			case <-ctx.Done():
+			}
+		})
+		return nil
+	})
+	done := make(chan outcome)
+	go func() { done <- h.run(live) }()
+	<-reached
+	detached := h.run(detach)
+	close(release)
+	reconfigured := <-done
+	if detached.err != nil || reconfigured.err != nil {
+		t.Fatalf("detach: %v; live reconfigure: %v", detached.err, reconfigured.err)
+	}
+	got := h.observe()
+	if err := checkSystem(&got); err != nil {
+		t.Fatal(err)
+	}
+	if !attachmentBound(got.Sess[0].State) || got.Sess[0].State.RealtimeBindingAuthorityEpoch != gen.Some(reconfigured.res.Epoch) {
+		t.Fatalf("after the interleaving the binding is %+v; want bound under the new epoch %d", got.Sess[0].State, reconfigured.res.Epoch)
+	}
+	seqs := [][]op{{live}, {detach}}
+	if res := explain(m, seqs, &got, false); !res.found {
+		t.Errorf("no interleaving of the steps explains the outcome (%d outcomes)", res.distinct)
+	}
+	if res := explain(m, seqs, &got, true); res.found {
+		t.Errorf("a serial order of the whole calls explains the outcome; the step granularity would not be needed")
 	}
 }
