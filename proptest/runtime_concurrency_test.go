@@ -28,28 +28,32 @@ const concurrentBuffer = 64
 // safe boundary; other goroutines' turn steps may reach one meanwhile.
 const concurrentBoundary = 5 * time.Millisecond
 
-// concurrentKinds are the calls goroutines make on the shared sessions
+// concurrentKinds returns the calls goroutines make on the shared sessions
 // (repeated kinds are drawn more often). Registering, removing, attaching,
 // closing and exiting executors happen in the serial prefix only: they
 // replace or end the executor that other goroutines' turn steps go through.
-var concurrentKinds = []opKind{
-	opLiveReconfigure, opTurn, opReconfigure, opTransport, opLiveReconfigure, opEligibility,
-	opTurn, opCheckpoint, opCancelAfterBoundary, opAttachLive, opDetachLive, opRequireReattach,
-	opPublishReady, opDrain, opTurn, opLiveReconfigure,
+func concurrentKinds() []opKind {
+	return []opKind{
+		opLiveReconfigure, opTurn, opReconfigure, opTransport, opLiveReconfigure, opEligibility,
+		opTurn, opCheckpoint, opCancelAfterBoundary, opAttachLive, opDetachLive, opRequireReattach,
+		opPublishReady, opDrain, opTurn, opLiveReconfigure,
+	}
 }
 
-// progressTurns are the turn inputs concurrent goroutines draw from: one run
+// progressTurns returns the turn inputs concurrent goroutines draw from: one run
 // (r0) started, driven through a boundary to completion and acknowledged.
-var progressTurns = []turnKind{
-	turnStartConversation, turnPrimitiveApplied, turnLlmTerminal, turnBoundaryContinue,
-	turnBoundaryComplete, turnServiceCommitted, turnAcknowledge,
+func progressTurns() []turnKind {
+	return []turnKind{
+		turnStartConversation, turnPrimitiveApplied, turnLlmTerminal, turnBoundaryContinue,
+		turnBoundaryComplete, turnServiceCommitted, turnAcknowledge,
+	}
 }
 
 // drawConcurrentOp draws one call of a goroutine.
 func drawConcurrentOp(t *rapid.T) op {
-	o := drawOp(t, rapid.SampledFrom(concurrentKinds).Draw(t, "call"), nil)
+	o := drawOp(t, rapid.SampledFrom(concurrentKinds()).Draw(t, "call"), nil)
 	if o.Kind == opTurn {
-		o.Turn, o.Run = rapid.SampledFrom(progressTurns).Draw(t, "progress turn input"), 0
+		o.Turn, o.Run = rapid.SampledFrom(progressTurns()).Draw(t, "progress turn input"), 0
 	}
 	return o
 }
@@ -162,7 +166,7 @@ func runConcurrent(t *rapid.T) searchResult {
 		}
 	}
 	for range rapid.IntRange(0, 6).Draw(t, "prefix calls") {
-		fm.do(t, drawOp(t, rapid.SampledFrom(actionKinds).Draw(t, "prefix call"), &fm.m))
+		fm.do(t, drawOp(t, rapid.SampledFrom(actionKinds()).Draw(t, "prefix call"), &fm.m))
 	}
 	fm.check(t)
 

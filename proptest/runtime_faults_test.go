@@ -245,15 +245,17 @@ func (fm *faultMachine) check(t *rapid.T) {
 	}
 }
 
-// teardownKinds are the calls that end a session or its executor; they
+// teardownKinds returns the calls that end a session or its executor; they
 // share one action so that sessions live long enough to get somewhere.
-var teardownKinds = []opKind{opRemove, opExit, opCloseExecutor}
+func teardownKinds() []opKind { return []opKind{opRemove, opExit, opCloseExecutor} }
 
-// actionKinds are the calls of the serial test with an action each.
-var actionKinds = []opKind{
-	opAttachExecutor, opDrain, opTurn, opCheckpoint,
-	opCancelAfterBoundary, opAttachLive, opDetachLive, opRequireReattach, opPublishReady,
-	opReconfigure, opLiveReconfigure, opTransport, opEligibility,
+// actionKinds returns the calls of the serial test with an action each.
+func actionKinds() []opKind {
+	return []opKind{
+		opAttachExecutor, opDrain, opTurn, opCheckpoint,
+		opCancelAfterBoundary, opAttachLive, opDetachLive, opRequireReattach, opPublishReady,
+		opReconfigure, opLiveReconfigure, opTransport, opEligibility,
+	}
 }
 
 // actions returns the state machine's actions: one per call kind, one for
@@ -264,7 +266,7 @@ func (fm *faultMachine) actions() map[string]func(*rapid.T) {
 	actions := map[string]func(*rapid.T){
 		"": fm.check,
 		"teardown": func(t *rapid.T) {
-			fm.do(t, drawOp(t, rapid.SampledFrom(teardownKinds).Draw(t, "teardown"), &fm.m))
+			fm.do(t, drawOp(t, rapid.SampledFrom(teardownKinds()).Draw(t, "teardown"), &fm.m))
 		},
 		"rebuild": func(t *rapid.T) {
 			reg := drawOp(t, opRegister, nil)
@@ -275,7 +277,7 @@ func (fm *faultMachine) actions() map[string]func(*rapid.T) {
 			fm.do(t, op{Kind: opAttachExecutor, S: reg.S})
 		},
 	}
-	for _, k := range actionKinds {
+	for _, k := range actionKinds() {
 		actions[k.String()] = func(t *rapid.T) { fm.do(t, drawOp(t, k, &fm.m)) }
 	}
 	return actions

@@ -76,6 +76,7 @@ type ident struct {
 	Params   string // provider params as compact JSON; "" means none
 }
 
+// concrete returns the runtime identity.
 func (i ident) concrete() runtime.LlmIdentity {
 	out := runtime.LlmIdentity{Model: i.Model, Provider: i.Provider}
 	if i.Params != "" {
@@ -84,6 +85,7 @@ func (i ident) concrete() runtime.LlmIdentity {
 	return out
 }
 
+// identOf returns the model form of a runtime identity.
 func identOf(id runtime.LlmIdentity) ident {
 	return ident{Model: id.Model, Provider: id.Provider, Params: string(id.ProviderParams)}
 }
@@ -96,6 +98,7 @@ type vis struct {
 	Active, Staged uint64
 }
 
+// concrete returns the visibility state.
 func (v vis) concrete() visibility.State {
 	s := visibility.State{ActiveRevision: v.Active, StagedRevision: v.Staged}
 	if v.CapDeny {
@@ -130,6 +133,7 @@ type request struct {
 	ClearParams bool
 }
 
+// concrete returns the runtime request.
 func (r request) concrete() runtime.ReconfigureRequest {
 	out := runtime.ReconfigureRequest{Model: r.Model, ClearProviderParams: r.ClearParams}
 	if r.Params != "" {
@@ -410,27 +414,28 @@ const (
 	opEligibility
 )
 
-var opNames = [...]string{
-	opRegister:            "register",
-	opRemove:              "remove",
-	opAttachExecutor:      "attach executor",
-	opExit:                "executor exit",
-	opCloseExecutor:       "executor close",
-	opDrain:               "drain effects",
-	opTurn:                "turn step",
-	opCheckpoint:          "checkpoint cancel",
-	opCancelAfterBoundary: "cancel after boundary",
-	opAttachLive:          "attach live",
-	opDetachLive:          "detach live",
-	opRequireReattach:     "require reattach",
-	opPublishReady:        "publish ready",
-	opReconfigure:         "reconfigure llm",
-	opLiveReconfigure:     "reconfigure live",
-	opTransport:           "capability transport",
-	opEligibility:         "bootstrap eligibility",
+// String returns the call's name, which is also its action's name.
+func (k opKind) String() string {
+	return [...]string{
+		opRegister:            "register",
+		opRemove:              "remove",
+		opAttachExecutor:      "attach executor",
+		opExit:                "executor exit",
+		opCloseExecutor:       "executor close",
+		opDrain:               "drain effects",
+		opTurn:                "turn step",
+		opCheckpoint:          "checkpoint cancel",
+		opCancelAfterBoundary: "cancel after boundary",
+		opAttachLive:          "attach live",
+		opDetachLive:          "detach live",
+		opRequireReattach:     "require reattach",
+		opPublishReady:        "publish ready",
+		opReconfigure:         "reconfigure llm",
+		opLiveReconfigure:     "reconfigure live",
+		opTransport:           "capability transport",
+		opEligibility:         "bootstrap eligibility",
+	}[k]
 }
-
-func (k opKind) String() string { return opNames[k] }
 
 // turnKind is one of the executor's turn inputs.
 type turnKind uint8
@@ -510,6 +515,7 @@ type op struct {
 	Faults uint16
 }
 
+// String describes the call for histories.
 func (o op) String() string {
 	s := fmt.Sprintf("%v(s%d", o.Kind, o.S)
 	switch o.Kind {
@@ -560,6 +566,7 @@ func (p *proc) call() (fail bool) {
 	return p.Op.Faults>>n&1 == 1
 }
 
+// finish ends the call with the outcome and releases the gate.
 func (p *proc) finish(out string) {
 	p.Done, p.Gate = true, false
 	p.Res.Out = out

@@ -106,6 +106,7 @@ type faultHost struct{ inner *memhost.Host }
 
 var _ runtime.Host = faultHost{}
 
+// HydrateSessionLlmState implements runtime.Host under the caller's fault plan.
 func (h faultHost) HydrateSessionLlmState(ctx context.Context, id runtime.SessionID) (out runtime.HydratedSessionLlmState, err error) {
 	err = planned(ctx, callHydrate, func() error {
 		out, err = h.inner.HydrateSessionLlmState(ctx, id)
@@ -114,6 +115,7 @@ func (h faultHost) HydrateSessionLlmState(ctx context.Context, id runtime.Sessio
 	return out, err
 }
 
+// ResolveTargetSessionLlmIdentity implements runtime.Host under the caller's fault plan.
 func (h faultHost) ResolveTargetSessionLlmIdentity(ctx context.Context, req runtime.ReconfigureRequest, cur runtime.LlmIdentity) (out runtime.ResolvedTarget, err error) {
 	err = planned(ctx, callResolve, func() error {
 		out, err = h.inner.ResolveTargetSessionLlmIdentity(ctx, req, cur)
@@ -122,18 +124,22 @@ func (h faultHost) ResolveTargetSessionLlmIdentity(ctx context.Context, req runt
 	return out, err
 }
 
+// ApplyLiveSessionLlmIdentity implements runtime.Host under the caller's fault plan.
 func (h faultHost) ApplyLiveSessionLlmIdentity(ctx context.Context, id runtime.SessionID, identity runtime.LlmIdentity) error {
 	return planned(ctx, callIdentity, func() error { return h.inner.ApplyLiveSessionLlmIdentity(ctx, id, identity) })
 }
 
+// ApplyLiveSessionToolVisibilityState implements runtime.Host under the caller's fault plan.
 func (h faultHost) ApplyLiveSessionToolVisibilityState(ctx context.Context, id runtime.SessionID, state *visibility.State) error {
 	return planned(ctx, callVis, func() error { return h.inner.ApplyLiveSessionToolVisibilityState(ctx, id, state) })
 }
 
+// PersistLiveSession implements runtime.Host under the caller's fault plan.
 func (h faultHost) PersistLiveSession(ctx context.Context, id runtime.SessionID) error {
 	return planned(ctx, callPersist, func() error { return h.inner.PersistLiveSession(ctx, id) })
 }
 
+// DiscardLiveSession implements runtime.Host under the caller's fault plan.
 func (h faultHost) DiscardLiveSession(ctx context.Context, id runtime.SessionID) error {
 	return planned(ctx, callDiscard, func() error { return h.inner.DiscardLiveSession(ctx, id) })
 }
@@ -142,6 +148,8 @@ func (h faultHost) DiscardLiveSession(ctx context.Context, id runtime.SessionID)
 // call of the plan like the host's.
 type boundaryHandle struct{}
 
+// CancelAfterBoundary implements runtime.BoundaryHandle under the caller's
+// fault plan; it has no other effect.
 func (boundaryHandle) CancelAfterBoundary(ctx context.Context, reason string) error {
 	return planned(ctx, callBoundary, func() error { return nil })
 }
@@ -173,12 +181,14 @@ func newHarness(buf int, boundary time.Duration) *harness {
 	}
 }
 
+// exec returns the test's handle on session i's executor, or nil.
 func (h *harness) exec(i int) *runtime.Executor {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return h.execs[i]
 }
 
+// setExec records the handle on session i's executor.
 func (h *harness) setExec(i int, e *runtime.Executor) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -195,7 +205,8 @@ type outcome struct {
 	calls []callRecord
 }
 
-func ok(err error) outcome { return outcome{res: result{Out: outcomeOf(err)}, err: err} }
+// outcomeFor is the outcome of a call that returned only err.
+func outcomeFor(err error) outcome { return outcome{res: result{Out: outcomeOf(err)}, err: err} }
 
 // run performs o on the real system, under o's fault plan.
 func (h *harness) run(o op) outcome {
@@ -205,6 +216,7 @@ func (h *harness) run(o op) outcome {
 	return out
 }
 
+// run1 performs o with the context carrying its plan.
 func (h *harness) run1(ctx context.Context, plan *callPlan, o op) outcome {
 	id := sessionID(o.S)
 	switch o.Kind {
@@ -214,14 +226,14 @@ func (h *harness) run1(ctx context.Context, plan *callPlan, o op) outcome {
 			h.host.AddSession(id, o.Reg.concrete(), o.RegVis.concrete())
 			h.setExec(o.S, nil)
 		}
-		return ok(err)
+		return outcomeFor(err)
 
 	case opRemove:
 		err := h.cp.RemoveSession(id)
 		if err == nil {
 			h.setExec(o.S, nil)
 		}
-		return ok(err)
+		return outcomeFor(err)
 
 	case opAttachExecutor:
 		e, err := h.cp.AttachExecutor(id, runtime.ExecutorConfig{
@@ -230,7 +242,7 @@ func (h *harness) run1(ctx context.Context, plan *callPlan, o op) outcome {
 		if err == nil {
 			h.setExec(o.S, e)
 		}
-		return ok(err)
+		return outcomeFor(err)
 
 	case opExit, opCloseExecutor, opDrain, opTurn, opCheckpoint:
 		e := h.exec(o.S)
@@ -239,10 +251,10 @@ func (h *harness) run1(ctx context.Context, plan *callPlan, o op) outcome {
 		}
 		switch o.Kind {
 		case opExit:
-			return ok(e.Exit())
+			return outcomeFor(e.Exit())
 		case opCloseExecutor:
 			e.Close()
-			return ok(nil)
+			return outcomeFor(nil)
 		case opDrain:
 			for {
 				select {
@@ -250,51 +262,51 @@ func (h *harness) run1(ctx context.Context, plan *callPlan, o op) outcome {
 					continue
 				default:
 				}
-				return ok(nil)
+				return outcomeFor(nil)
 			}
 		case opTurn:
 			_, err := e.Apply(o.Turn.input(runID(o.Run)))
-			return ok(err)
+			return outcomeFor(err)
 		default:
 			_, err := e.CheckpointCancelAfterBoundary(runID(o.Run))
-			return ok(err)
+			return outcomeFor(err)
 		}
 
 	case opCancelAfterBoundary:
-		return ok(h.cp.CancelAfterBoundary(ctx, id))
+		return outcomeFor(h.cp.CancelAfterBoundary(ctx, id))
 
 	case opAttachLive:
 		a, err := h.cp.AttachLive(id)
-		out := ok(err)
+		out := outcomeFor(err)
 		out.res.Epoch = a.Epoch
 		return out
 
 	case opDetachLive:
-		return ok(h.cp.DetachLive(id))
+		return outcomeFor(h.cp.DetachLive(id))
 
 	case opRequireReattach:
-		return ok(h.cp.RequireRealtimeAttachmentReattach(id))
+		return outcomeFor(h.cp.RequireRealtimeAttachmentReattach(id))
 
 	case opPublishReady:
 		a, err := h.cp.CurrentRealtimeAttachmentAuthority(id)
 		if err != nil {
-			return ok(err)
+			return outcomeFor(err)
 		}
 		if a == nil {
 			return outcome{res: result{Out: outSkipped}}
 		}
-		return ok(h.cp.PublishRealtimeAttachmentSignal(*a, runtime.AttachmentBindingReady))
+		return outcomeFor(h.cp.PublishRealtimeAttachmentSignal(*a, runtime.AttachmentBindingReady))
 
 	case opReconfigure:
 		_, err := h.cp.ReconfigureSessionLlmIdentity(ctx, id, o.Req.concrete())
-		return ok(err)
+		return outcomeFor(err)
 
 	case opLiveReconfigure:
 		return h.reconfigureLive(ctx, plan, o)
 
 	case opTransport:
 		a, err := h.cp.ApplyCapabilityDrivenRealtimeTransport(ctx, id)
-		out := ok(err)
+		out := outcomeFor(err)
 		if a != nil {
 			out.res.Epoch = a.Epoch
 		}
@@ -302,7 +314,7 @@ func (h *harness) run1(ctx context.Context, plan *callPlan, o op) outcome {
 
 	case opEligibility:
 		el, err := h.cp.RealtimeBootstrapEligibility(ctx, id)
-		out := ok(err)
+		out := outcomeFor(err)
 		if err == nil {
 			out.res.Chan = el.Channel.State
 		}
@@ -319,13 +331,13 @@ func (h *harness) reconfigureLive(ctx context.Context, plan *callPlan, o op) out
 	if o.Stale {
 		snap, err := h.cp.Snapshot(id)
 		if err != nil {
-			return ok(err)
+			return outcomeFor(err)
 		}
 		epoch = snap.State.RealtimeNextAuthorityEpoch
 	} else {
 		a, err := h.cp.CurrentRealtimeAttachmentAuthority(id)
 		if err != nil {
-			return ok(err)
+			return outcomeFor(err)
 		}
 		if a == nil {
 			return outcome{res: result{Out: outSkipped}}
@@ -340,7 +352,7 @@ func (h *harness) reconfigureLive(ctx context.Context, plan *callPlan, o op) out
 		// authority reproduces exactly that state.
 		_, _ = h.cp.Apply(id, gen.BeginLiveTopologyReconfigure{AuthorityEpoch: epoch})
 	}
-	out := ok(err)
+	out := outcomeFor(err)
 	out.res.Epoch = a.Epoch
 	out.presented = epoch
 	return out
