@@ -109,7 +109,8 @@ type Result struct {
 	Violation *Violation
 	// Complete is true when the whole bounded state space was explored.
 	Complete bool
-	// Limited is true when the search stopped at Options.MaxStates.
+	// Limited is true when the search stopped at Options.MaxStates or
+	// Options.MaxMemory.
 	Limited bool
 	Elapsed time.Duration
 	// Words and Bits give the size of a packed state.
@@ -155,11 +156,11 @@ func (r *Result) Summary() string {
 	case r.Violation != nil:
 		status = "violation: " + string(r.Violation.Kind)
 	case r.Limited:
-		status = "stopped at the state limit"
+		status = "stopped at the state or memory limit"
 	}
-	return fmt.Sprintf("check %s profile %s: %s; distinct states: %d, transitions fired: %d, depth: %d, coverage: %d/%d transitions, out of bounds: %d, time: %s, states/s: %.0f",
+	return fmt.Sprintf("check %s profile %s: %s; distinct states: %d, transitions fired: %d, depth: %d, coverage: %d/%d transitions, out of bounds: %d, time: %.3fs, states/s: %.0f",
 		r.Machine.Name, r.Profile.Name, status, r.Distinct, r.Fired, r.Depth, c, t, r.OutOfBounds,
-		r.Elapsed.Round(time.Millisecond), r.Rate())
+		r.Elapsed.Seconds(), r.Rate())
 }
 
 // trace reads the path to a stored state back from the parent pointers.

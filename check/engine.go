@@ -25,8 +25,11 @@ type Options struct {
 	Progress      io.Writer
 	ProgressEvery time.Duration
 	// MaxStates stops the search, unfinished, after this many distinct
-	// states (0: no limit other than memory).
+	// states (0: no limit).
 	MaxStates uint64
+	// MaxMemory stops the search, unfinished, once the Go runtime holds
+	// this many bytes (0: no limit).
+	MaxMemory uint64
 }
 
 // chunkSize is how many frontier states a worker claims at a time.
@@ -165,7 +168,7 @@ func (e *engine) run() *Result {
 	}
 	stop := make(chan struct{})
 	var progressDone sync.WaitGroup
-	if e.opt.Progress != nil {
+	if e.opt.Progress != nil || e.opt.MaxMemory > 0 {
 		progressDone.Add(1)
 		go e.progress(stop, &progressDone, start)
 	}
@@ -425,6 +428,16 @@ func (e *engine) progress(stop chan struct{}, done *sync.WaitGroup, start time.T
 		case <-stop:
 			return
 		case now := <-t.C:
+			if e.opt.MaxMemory > 0 {
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				if ms.Sys-ms.HeapReleased > e.opt.MaxMemory {
+					e.limited.Store(true)
+				}
+			}
+			if e.opt.Progress == nil {
+				continue
+			}
 			d := e.distinct.Load()
 			rate := float64(d-last) / now.Sub(lastT).Seconds()
 			last, lastT = d, now

@@ -22,6 +22,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	pkg := fs.String("package", "", "package name of the emitted test (default: the spec's package)")
 	interp := fs.Bool("interp", false, "step with the reference interpreter instead of compiled transitions (slow)")
 	maxStates := fs.Uint64("max-states", 0, "stop after this many distinct states (0: no limit)")
+	maxMem := fs.Float64("max-mem", 16, "stop once the checker holds this many GiB (0: no limit)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -45,7 +46,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	case m.Profile("ci") != nil:
 		p = m.Profile("ci")
 	}
-	opt := check.Options{Workers: *workers, Interp: *interp, MaxStates: *maxStates}
+	opt := check.Options{Workers: *workers, Interp: *interp, MaxStates: *maxStates, MaxMemory: uint64(*maxMem * (1 << 30))}
 	if !*quiet {
 		opt.Progress = stderr
 	}
@@ -83,7 +84,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		}
 	} else if res.Limited {
 		code = 1
-		fmt.Fprintln(stdout, "Error: the search stopped at the state limit before exploring everything.")
+		fmt.Fprintln(stdout, "Error: the search stopped at the state or memory limit before exploring everything.")
 	}
 	fmt.Fprintln(stdout, res.Summary())
 	return code
