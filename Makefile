@@ -27,9 +27,16 @@ vet:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+## check: model-check spec/machine.yaml (profiles ci and ci_realtime) and the ci
+## profile of every example spec with dslgen check (about 40 s on 2 cores)
+check:
+	$(GO) run ./cmd/dslgen check -quiet -spec $(SPEC) -profile ci
+	$(GO) run ./cmd/dslgen check -quiet -spec $(SPEC) -profile ci_realtime
+	@for f in $(EXAMPLES); do echo "$(GO) run ./cmd/dslgen check -quiet -spec $$f"; $(GO) run ./cmd/dslgen check -quiet -spec $$f || exit 1; done
+
 ## test: everything CI runs. RAPID_CHECKS is rapid's -rapid.checks (only
 ## proptest/ uses rapid): a fixed count, so the run time is bounded.
-test: vet verify
+test: vet verify check
 	RAPID_CHECKS=$(PROPTEST_CHECKS) $(GO) test -count=1 ./...
 	$(GO) test -race -count=1 ./runtime/... ./examples/...
 	$(GO) test -race -count=1 ./proptest -run '^TestRuntimeConcurrentCallsSerializable$$' -rapid.checks=200
