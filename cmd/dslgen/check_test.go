@@ -1,0 +1,108 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func runCheck(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code = run(append([]string{"check"}, args...), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+var summaryRE = regexp.MustCompile(`distinct states: \d+, transitions fired: \d+, depth: \d+, coverage: (\d+)/(\d+) transitions`)
+
+func TestCheckExamplesExitZero(t *testing.T) {
+	files, _ := filepath.Glob("../../spec/examples/*.yaml")
+	for _, f := range files {
+		code, out, errs := runCheck(t, "-spec", f, "-quiet")
+		if code != 0 {
+			t.Errorf("%s: exit %d\n%s%s", f, code, out, errs)
+		}
+		m := summaryRE.FindStringSubmatch(out)
+		if m == nil || m[1] != m[2] {
+			t.Errorf("%s: summary %q", f, out)
+		}
+	}
+}
+
+func TestCheckViolationExitOne(t *testing.T) {
+	dir := t.TempDir()
+	js, test := filepath.Join(dir, "trace.json"), filepath.Join(dir, "x_test.go")
+	code, out, _ := runCheck(t, "-spec", "../../check/testdata/overlap.yaml", "-quiet", "-workers", "2", "-trace-json", js, "-emit-test", test)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1\n%s", code, out)
+	}
+	if !strings.Contains(out, "Error: nondeterminism: transitions LowRaise and HighRaise are both enabled for input Raise{n: 1}.") ||
+		!strings.Contains(out, "State 3: <Raise{n: 1}: transition LowRaise>") || !summaryRE.MatchString(out) {
+		t.Errorf("output:\n%s", out)
+	}
+	var v map[string]any
+	data, err := os.ReadFile(js)
+	if err != nil || json.Unmarshal(data, &v) != nil || v["kind"] != "nondeterminism" {
+		t.Errorf("trace json: %v %s", err, data)
+	}
+	src, err := os.ReadFile(test)
+	if err != nil || !strings.Contains(string(src), "package overlap") || !strings.Contains(string(src), "Raise{N: 1}") {
+		t.Errorf("emitted test: %v\n%s", err, src)
+	}
+}
+
+func TestCheckCoverageExitOne(t *testing.T) {
+	code, out, _ := runCheck(t, "-spec", "../../check/testdata/deadcode.yaml", "-quiet")
+	if code != 1 || !strings.Contains(out, "transition Overheat (on Raise) is never enabled") || !strings.Contains(out, "coverage: 3/4 transitions") {
+		t.Errorf("exit %d\n%s", code, out)
+	}
+}
+
+func TestCheckUsageExitTwo(t *testing.T) {
+	for _, args := range [][]string{
+		{},
+		{"-spec", "../../check/testdata/overlap.yaml", "-profile", "nope"},
+		{"-spec", "does-not-exist.yaml"},
+		{"-spec", "../../check/testdata/overlap.yaml", "-bogus"},
+	} {
+		if code, out, errs := runCheck(t, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2\n%s%s", args, code, out, errs)
+		}
+	}
+	// An id parameter without a domain is a usage error.
+	spec := filepath.Join(t.TempDir(), "ids.yaml")
+	os.WriteFile(spec, []byte(`machine: Ids
+enums:
+  Phase: [On]
+ids: [Key]
+fields:
+  phase: {type: Phase, initial: On}
+  key: {type: option<Key>, initial: none}
+phase: phase
+inputs:
+  Set: {key: Key}
+transitions:
+  - name: Set
+    on: Set
+    from: [On]
+    do:
+      - key := some(arg.key)
+`), 0o644)
+	if code, _, errs := runCheck(t, "-spec", spec, "-quiet"); code != 2 || !strings.Contains(errs, "Set.key has type Key, which has no domain") {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+}
+
+func TestCheckProgress(t *testing.T) {
+	code, out, errs := runCheck(t, "-spec", "../../spec/machine.yaml", "-profile", "tlc")
+	if code != 0 || !strings.Contains(out, "coverage: 38/38 transitions") {
+		t.Fatalf("exit %d\n%s", code, out)
+	}
+	if !strings.Contains(errs, "progress: ") || !strings.Contains(errs, "states/s") {
+		t.Logf("no progress line (the run took under a second): %q", errs)
+	}
+}
