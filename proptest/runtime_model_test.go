@@ -380,14 +380,6 @@ func channelState(st gen.State) runtime.ChannelState {
 	return runtime.ChannelClosed
 }
 
-// safeBoundary reports whether the turn is at a safe boundary for a live
-// topology detach.
-func safeBoundary(p gen.TurnPhase) bool {
-	switch p {
-	case gen.TurnPhaseReady, gen.TurnPhaseDrainingBoundary, gen.TurnPhaseCompleted,
-		gen.TurnPhaseFailed, gen.TurnPhaseCancelled:
-		return true
-	}
 	return false
 }
 
