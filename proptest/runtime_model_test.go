@@ -380,9 +380,6 @@ func channelState(st gen.State) runtime.ChannelState {
 	return runtime.ChannelClosed
 }
 
-	return false
-}
-
 // opKind names a runtime call the tests make.
 type opKind uint8
 
