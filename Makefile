@@ -59,3 +59,18 @@ fuzz:
 bench:
 	$(MAKE) -C bench bench
 	$(GO) test ./gen -run '^$$' -bench . -benchmem -count 5
+
+## tlc: run TLC on the generated TLA+ model, profile TLC_PROFILE (default ci): make tlc TLA2TOOLS=/path/to/tla2tools.jar
+TLA2TOOLS ?=
+TLC_PROFILE ?= ci
+TLC_MODULE ?= Meerkat
+tlc:
+	@if [ -z "$(TLA2TOOLS)" ] || [ ! -f "$(TLA2TOOLS)" ]; then \
+		echo "tlc: no TLC jar given (TLA2TOOLS='$(TLA2TOOLS)'), skipping."; \
+		echo "tlc: download tla2tools.jar from https://github.com/tlaplus/tlaplus/releases (Java 11+), then"; \
+		echo "tlc:   make tlc TLA2TOOLS=/path/to/tla2tools.jar [TLC_PROFILE=tlc|ci|deep]"; \
+		exit 0; \
+	fi; \
+	meta=$$(mktemp -d); trap 'rm -rf "$$meta"' EXIT; \
+	cd TLA && java -XX:+UseParallelGC -jar "$(abspath $(TLA2TOOLS))" \
+		-config $(TLC_MODULE)_$(TLC_PROFILE).cfg -metadir "$$meta" -workers auto $(TLC_MODULE)

@@ -8,6 +8,7 @@
 //	dslgen generate -spec FILE -out DIR [-package NAME]
 //	dslgen check -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
 //	dslgen tla -spec FILE -out DIR
+//	dslgen graph -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
 //
 // Exit codes: 0 success, 1 a violation found by check, 2 a bad spec or usage.
 package main
@@ -33,6 +34,8 @@ commands:
   check     -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
                                                 model-check a spec within a profile's bounds
   tla       -spec FILE -out DIR                 write the TLA+ module and one TLC config per profile
+  graph     -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
+                                                draw the phase and enum-field state diagrams
 `
 
 // run executes one dslgen command and returns the process exit code.
@@ -51,6 +54,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdCheck(rest, stdout, stderr)
 	case "tla":
 		return cmdTLA(rest, stdout, stderr)
+	case "graph":
+		return cmdGraph(rest, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
