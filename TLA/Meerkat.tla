@@ -18,6 +18,13 @@
 
 EXTENDS Naturals
 
+\* An option<T> value is a tuple: none is <<>>, some(v) is <<v>>.
+None == <<>>
+Some(v) == <<v>>
+UnwrapOr(o, d) == IF o = None THEN d ELSE o[1]
+OptionOf(S) == {None} \cup {Some(x) : x \in S}
+IsOptionOf(o, S) == o = None \/ (DOMAIN o = {1} /\ o[1] \in S)
+
 CONSTANTS
     Dom_SessionId, \* the SessionId values
     Dom_RunId, \* the RunId values
@@ -25,18 +32,24 @@ CONSTANTS
     Dom_Reason, \* the Reason values
     Dom_OperationIdSet, \* the OperationIdSet values
     Dom_uint, \* the values of uint parameters without a domain of their own
-    Dom_PrepareBindings_fence_token, \* the values of PrepareBindings.fence_token (uint)
     Dom_StartConversationRun_primitive_kind, \* the values of StartConversationRun.primitive_kind (TurnPrimitiveKind)
     Dom_StartConversationRun_admitted_content_shape, \* the values of StartConversationRun.admitted_content_shape (ContentShape)
+    Dom_StartConversationRun_max_extraction_retries, \* the values of StartConversationRun.max_extraction_retries (uint)
     Dom_LlmReturnedToolCalls_tool_count, \* the values of LlmReturnedToolCalls.tool_count (uint)
+    Dom_EnterExtraction_max_extraction_retries, \* the values of EnterExtraction.max_extraction_retries (uint)
     Dom_FatalFailure_terminal_cause_kind, \* the values of FatalFailure.terminal_cause_kind (TurnTerminalCauseKind)
     Dom_AcknowledgeTerminal_outcome, \* the values of AcknowledgeTerminal.outcome (TurnTerminalOutcome)
     Dom_RunFailed_terminal_outcome, \* the values of RunFailed.terminal_outcome (TurnTerminalOutcome)
     Dom_RunFailed_terminal_cause_kind, \* the values of RunFailed.terminal_cause_kind (TurnTerminalCauseKind)
+    Dom_RequireRealtimeReattachForAuthority_authority_epoch, \* the values of RequireRealtimeReattachForAuthority.authority_epoch (uint)
+    Dom_PublishRealtimeSignal_authority_epoch, \* the values of PublishRealtimeSignal.authority_epoch (uint)
     Dom_PublishRealtimeSignal_next_binding_state, \* the values of PublishRealtimeSignal.next_binding_state (RealtimeBindingState)
     Dom_BeginRealtimeReconnectCycle_next_retry_at_ms, \* the values v of some(v) for BeginRealtimeReconnectCycle.next_retry_at_ms (option<uint>)
     Dom_BeginRealtimeReconnectCycle_deadline_at_ms, \* the values v of some(v) for BeginRealtimeReconnectCycle.deadline_at_ms (option<uint>)
-    Dom_ScheduleRealtimeReconnectRetry_next_retry_at_ms \* the values v of some(v) for ScheduleRealtimeReconnectRetry.next_retry_at_ms (option<uint>)
+    Dom_ScheduleRealtimeReconnectRetry_next_retry_at_ms, \* the values v of some(v) for ScheduleRealtimeReconnectRetry.next_retry_at_ms (option<uint>)
+    Dom_BeginLiveTopologyReconfigure_authority_epoch, \* the values of BeginLiveTopologyReconfigure.authority_epoch (uint)
+    Dom_SyncVisibilityRevisions_active_revision, \* the values of SyncVisibilityRevisions.active_revision (uint)
+    Dom_SyncVisibilityRevisions_staged_revision \* the values of SyncVisibilityRevisions.staged_revision (uint)
 
 VARIABLES
     lifecycle_phase, \* LifecyclePhase
@@ -81,14 +94,7 @@ vars == <<lifecycle_phase, session_id, active_runtime_id, active_fence_token, cu
           realtime_reconnect_deadline_at_ms, live_topology_phase, next_staged_visibility_revision,
           active_visibility_revision, staged_visibility_revision>>
 
-\* ---- values ----
-
-\* An option<T> value is a tuple: none is <<>>, some(v) is <<v>>.
-None == <<>>
-Some(v) == <<v>>
-UnwrapOr(o, d) == IF o = None THEN d ELSE o[1]
-OptionOf(S) == {None} \cup {Some(x) : x \in S}
-IsOptionOf(o, S) == o = None \/ (DOMAIN o = {1} /\ o[1] \in S)
+\* ---- enum values ----
 
 LifecyclePhase == {"Initializing", "Idle", "Attached", "Running", "Retired", "Stopped", "Destroyed"}
 PreRunPhase == {"Idle", "Attached", "Retired"}
@@ -2180,8 +2186,8 @@ Next ==
     \/ \E arg_session_id \in Dom_SessionId : RegisterSession(arg_session_id)
     \/ \E arg_session_id \in Dom_SessionId : UnregisterSession(arg_session_id)
     \/ ReconfigureSessionLlmIdentity
-    \/ \E arg_agent_runtime_id \in Dom_AgentRuntimeId, arg_fence_token \in Dom_PrepareBindings_fence_token : PrepareBindingsIdle(arg_agent_runtime_id, arg_fence_token)
-    \/ \E arg_agent_runtime_id \in Dom_AgentRuntimeId, arg_fence_token \in Dom_PrepareBindings_fence_token : PrepareBindings(arg_agent_runtime_id, arg_fence_token)
+    \/ \E arg_agent_runtime_id \in Dom_AgentRuntimeId, arg_fence_token \in Dom_uint : PrepareBindingsIdle(arg_agent_runtime_id, arg_fence_token)
+    \/ \E arg_agent_runtime_id \in Dom_AgentRuntimeId, arg_fence_token \in Dom_uint : PrepareBindings(arg_agent_runtime_id, arg_fence_token)
     \/ EnsureSessionWithExecutorIdle
     \/ EnsureSessionWithExecutorLive
     \/ EnsureSessionWithExecutorInactive
@@ -2218,8 +2224,8 @@ Next ==
     \/ RecycleFromAttached
     \/ \E arg_reason \in Dom_Reason : CancelAfterBoundary(arg_reason)
     \/ InterruptCurrentRun
-    \/ \E arg_run_id \in Dom_RunId, arg_primitive_kind \in Dom_StartConversationRun_primitive_kind, arg_admitted_content_shape \in Dom_StartConversationRun_admitted_content_shape, arg_max_extraction_retries \in Dom_uint : StartConversationRunEntering(arg_run_id, arg_primitive_kind, arg_admitted_content_shape, arg_max_extraction_retries)
-    \/ \E arg_run_id \in Dom_RunId, arg_primitive_kind \in Dom_StartConversationRun_primitive_kind, arg_admitted_content_shape \in Dom_StartConversationRun_admitted_content_shape, arg_max_extraction_retries \in Dom_uint : StartConversationRunRunning(arg_run_id, arg_primitive_kind, arg_admitted_content_shape, arg_max_extraction_retries)
+    \/ \E arg_run_id \in Dom_RunId, arg_primitive_kind \in Dom_StartConversationRun_primitive_kind, arg_admitted_content_shape \in Dom_StartConversationRun_admitted_content_shape, arg_max_extraction_retries \in Dom_StartConversationRun_max_extraction_retries : StartConversationRunEntering(arg_run_id, arg_primitive_kind, arg_admitted_content_shape, arg_max_extraction_retries)
+    \/ \E arg_run_id \in Dom_RunId, arg_primitive_kind \in Dom_StartConversationRun_primitive_kind, arg_admitted_content_shape \in Dom_StartConversationRun_admitted_content_shape, arg_max_extraction_retries \in Dom_StartConversationRun_max_extraction_retries : StartConversationRunRunning(arg_run_id, arg_primitive_kind, arg_admitted_content_shape, arg_max_extraction_retries)
     \/ \E arg_run_id \in Dom_RunId : StartImmediateAppendEntering(arg_run_id)
     \/ \E arg_run_id \in Dom_RunId : StartImmediateAppendRunning(arg_run_id)
     \/ \E arg_run_id \in Dom_RunId : StartImmediateContextEntering(arg_run_id)
@@ -2235,7 +2241,7 @@ Next ==
     \/ \E arg_operation_ids \in OptionOf(Dom_OperationIdSet) : OpsBarrierSatisfied(arg_operation_ids)
     \/ BoundaryContinue
     \/ BoundaryComplete
-    \/ \E arg_max_extraction_retries \in Dom_uint : EnterExtraction(arg_max_extraction_retries)
+    \/ \E arg_max_extraction_retries \in Dom_EnterExtraction_max_extraction_retries : EnterExtraction(arg_max_extraction_retries)
     \/ ExtractionStart
     \/ ExtractionValidationPassed
     \/ ExtractionValidationFailedRetry
@@ -2260,13 +2266,13 @@ Next ==
     \/ ReplaceRealtimeBinding
     \/ DetachRealtimeBinding
     \/ RequireRealtimeReattach
-    \/ \E arg_authority_epoch \in Dom_uint : RequireRealtimeReattachForAuthority(arg_authority_epoch)
-    \/ \E arg_authority_epoch \in Dom_uint, arg_next_binding_state \in Dom_PublishRealtimeSignal_next_binding_state : PublishRealtimeSignal(arg_authority_epoch, arg_next_binding_state)
+    \/ \E arg_authority_epoch \in Dom_RequireRealtimeReattachForAuthority_authority_epoch : RequireRealtimeReattachForAuthority(arg_authority_epoch)
+    \/ \E arg_authority_epoch \in Dom_PublishRealtimeSignal_authority_epoch, arg_next_binding_state \in Dom_PublishRealtimeSignal_next_binding_state : PublishRealtimeSignal(arg_authority_epoch, arg_next_binding_state)
     \/ \E arg_next_retry_at_ms \in OptionOf(Dom_BeginRealtimeReconnectCycle_next_retry_at_ms), arg_deadline_at_ms \in OptionOf(Dom_BeginRealtimeReconnectCycle_deadline_at_ms) : BeginRealtimeReconnectCycle(arg_next_retry_at_ms, arg_deadline_at_ms)
     \/ \E arg_next_retry_at_ms \in OptionOf(Dom_ScheduleRealtimeReconnectRetry_next_retry_at_ms) : ScheduleRealtimeReconnectRetry(arg_next_retry_at_ms)
     \/ ExhaustRealtimeReconnectCycle
     \/ ClearRealtimeReconnectProgress
-    \/ \E arg_authority_epoch \in Dom_uint : BeginLiveTopologyReconfigure(arg_authority_epoch)
+    \/ \E arg_authority_epoch \in Dom_BeginLiveTopologyReconfigure_authority_epoch : BeginLiveTopologyReconfigure(arg_authority_epoch)
     \/ MarkLiveTopologyDetached
     \/ ApplyLiveTopologyIdentity
     \/ ApplyLiveTopologyVisibility
@@ -2275,7 +2281,7 @@ Next ==
     \/ FailLiveTopologyAfterDetach
     \/ StageVisibilityFilter
     \/ \E arg_revision \in Dom_uint : CommitVisibilityFilter(arg_revision)
-    \/ \E arg_active_revision \in Dom_uint, arg_staged_revision \in Dom_uint : SyncVisibilityRevisions(arg_active_revision, arg_staged_revision)
+    \/ \E arg_active_revision \in Dom_SyncVisibilityRevisions_active_revision, arg_staged_revision \in Dom_SyncVisibilityRevisions_staged_revision : SyncVisibilityRevisions(arg_active_revision, arg_staged_revision)
     \/ Terminated
 
 Spec == Init /\ [][Next]_vars
@@ -2305,15 +2311,16 @@ reattach_required_implies_unbound ==
 
 \* ---- profiles ----
 
-\* Profile tlc: The seed flows only (register, attach, run a conversation turn
-\* to a boundary, realtime bind / publish / detach / reattach, the whole live
-\* topology reconfigure, the identity permission check, visibility sync), with
-\* one id of each kind and uint parameters in [0, 1]. Exhaustive in about
-\* fifteen thousand states.
+\* Profile tlc: The seed flows (register, attach, run a conversation or
+\* immediate turn to a boundary, retire and drain, realtime bind / publish /
+\* detach / reattach, the whole live topology reconfigure, the identity
+\* permission check, visibility sync) with two sessions and runs, one runtime
+\* id, uint parameters in [0, 1, 2] and epochs up to 3. Small enough for TLC to
+\* finish in a few minutes; every transition on these inputs fires.
 Constraint_tlc ==
     /\ boundary_count <= 1
     /\ extraction_attempts <= 1
-    /\ realtime_next_authority_epoch <= 3
+    /\ realtime_next_authority_epoch <= 4
     /\ realtime_reconnect_attempt_count <= 1
     /\ next_staged_visibility_revision <= 1
     /\ active_visibility_revision <= 1
@@ -2324,19 +2331,24 @@ Next_tlc ==
     \/ \E arg_session_id \in Dom_SessionId : RegisterSession(arg_session_id)
     \/ \E arg_session_id \in Dom_SessionId : UnregisterSession(arg_session_id)
     \/ ReconfigureSessionLlmIdentity
-    \/ \E arg_agent_runtime_id \in Dom_AgentRuntimeId, arg_fence_token \in Dom_PrepareBindings_fence_token : PrepareBindingsIdle(arg_agent_runtime_id, arg_fence_token)
-    \/ \E arg_agent_runtime_id \in Dom_AgentRuntimeId, arg_fence_token \in Dom_PrepareBindings_fence_token : PrepareBindings(arg_agent_runtime_id, arg_fence_token)
+    \/ \E arg_agent_runtime_id \in Dom_AgentRuntimeId, arg_fence_token \in Dom_uint : PrepareBindingsIdle(arg_agent_runtime_id, arg_fence_token)
+    \/ \E arg_agent_runtime_id \in Dom_AgentRuntimeId, arg_fence_token \in Dom_uint : PrepareBindings(arg_agent_runtime_id, arg_fence_token)
     \/ EnsureSessionWithExecutorIdle
     \/ EnsureSessionWithExecutorLive
     \/ EnsureSessionWithExecutorInactive
     \/ \E arg_run_id \in Dom_RunId : PrepareIdle(arg_run_id)
     \/ \E arg_run_id \in Dom_RunId : PrepareAttached(arg_run_id)
+    \/ \E arg_run_id \in Dom_RunId : DrainQueuedRunRetired(arg_run_id)
     \/ \E arg_run_id \in Dom_RunId : CommitRunningToIdle(arg_run_id)
     \/ \E arg_run_id \in Dom_RunId : CommitRunningToAttached(arg_run_id)
     \/ \E arg_run_id \in Dom_RunId : CommitRunningToRetired(arg_run_id)
+    \/ RetireRequestedFromIdle
+    \/ RetireAlreadyRetired
     \/ \E arg_reason \in Dom_Reason : CancelAfterBoundary(arg_reason)
-    \/ \E arg_run_id \in Dom_RunId, arg_primitive_kind \in Dom_StartConversationRun_primitive_kind, arg_admitted_content_shape \in Dom_StartConversationRun_admitted_content_shape, arg_max_extraction_retries \in Dom_uint : StartConversationRunEntering(arg_run_id, arg_primitive_kind, arg_admitted_content_shape, arg_max_extraction_retries)
-    \/ \E arg_run_id \in Dom_RunId, arg_primitive_kind \in Dom_StartConversationRun_primitive_kind, arg_admitted_content_shape \in Dom_StartConversationRun_admitted_content_shape, arg_max_extraction_retries \in Dom_uint : StartConversationRunRunning(arg_run_id, arg_primitive_kind, arg_admitted_content_shape, arg_max_extraction_retries)
+    \/ \E arg_run_id \in Dom_RunId, arg_primitive_kind \in Dom_StartConversationRun_primitive_kind, arg_admitted_content_shape \in Dom_StartConversationRun_admitted_content_shape, arg_max_extraction_retries \in Dom_StartConversationRun_max_extraction_retries : StartConversationRunEntering(arg_run_id, arg_primitive_kind, arg_admitted_content_shape, arg_max_extraction_retries)
+    \/ \E arg_run_id \in Dom_RunId, arg_primitive_kind \in Dom_StartConversationRun_primitive_kind, arg_admitted_content_shape \in Dom_StartConversationRun_admitted_content_shape, arg_max_extraction_retries \in Dom_StartConversationRun_max_extraction_retries : StartConversationRunRunning(arg_run_id, arg_primitive_kind, arg_admitted_content_shape, arg_max_extraction_retries)
+    \/ \E arg_run_id \in Dom_RunId : StartImmediateAppendEntering(arg_run_id)
+    \/ \E arg_run_id \in Dom_RunId : StartImmediateAppendRunning(arg_run_id)
     \/ PrimitiveAppliedConversation
     \/ PrimitiveAppliedImmediate
     \/ LlmReturnedTerminal
@@ -2344,31 +2356,82 @@ Next_tlc ==
     \/ BeginRealtimeBinding
     \/ DetachRealtimeBinding
     \/ RequireRealtimeReattach
-    \/ \E arg_authority_epoch \in Dom_uint, arg_next_binding_state \in Dom_PublishRealtimeSignal_next_binding_state : PublishRealtimeSignal(arg_authority_epoch, arg_next_binding_state)
-    \/ \E arg_authority_epoch \in Dom_uint : BeginLiveTopologyReconfigure(arg_authority_epoch)
+    \/ \E arg_authority_epoch \in Dom_PublishRealtimeSignal_authority_epoch, arg_next_binding_state \in Dom_PublishRealtimeSignal_next_binding_state : PublishRealtimeSignal(arg_authority_epoch, arg_next_binding_state)
+    \/ \E arg_authority_epoch \in Dom_BeginLiveTopologyReconfigure_authority_epoch : BeginLiveTopologyReconfigure(arg_authority_epoch)
     \/ MarkLiveTopologyDetached
     \/ ApplyLiveTopologyIdentity
     \/ ApplyLiveTopologyVisibility
     \/ CompleteLiveTopology
     \/ AbortLiveTopologyBeforeDetach
     \/ FailLiveTopologyAfterDetach
-    \/ \E arg_active_revision \in Dom_uint, arg_staged_revision \in Dom_uint : SyncVisibilityRevisions(arg_active_revision, arg_staged_revision)
+    \/ \E arg_active_revision \in Dom_SyncVisibilityRevisions_active_revision, arg_staged_revision \in Dom_SyncVisibilityRevisions_staged_revision : SyncVisibilityRevisions(arg_active_revision, arg_staged_revision)
     \/ Terminated
 
-\* Profile ci: Small bounds, every input fires (so every transition but the
-\* unreachable ForceCancelNoRun can): one session, run and runtime id, uint
-\* parameters in [0, 1, 2], epochs up to 5, at most two boundaries, reconnect
-\* attempts and visibility revisions per trace. Parameters that are only
-\* stored, and the enum parameters whose values only get copied, use one or two
-\* values.
+\* Profile ci: Every input fires and every transition but the unreachable
+\* ForceCancelNoRun is enabled, with the smallest domains that do it: one id of
+\* each kind, uint parameters 1 (0 or 1 where a guard compares), two values of
+\* the enum parameters whose values are only copied, and epochs 1 and 2. The
+\* bounds are tight and prune: one authority mint and the epoch the
+\* live-topology detach burns (so the whole topology path is walked, and a
+\* second mint is enabled but not explored), at most one reconnect attempt, and
+\* no boundary, extraction attempt or visibility revision is explored past the
+\* step that makes it. About six million states; ci_realtime goes further in
+\* the realtime region.
 Constraint_ci ==
-    /\ boundary_count <= 2
-    /\ extraction_attempts <= 3
-    /\ realtime_next_authority_epoch <= 5
+    /\ boundary_count <= 0
+    /\ extraction_attempts <= 0
+    /\ realtime_next_authority_epoch <= 3
+    /\ realtime_reconnect_attempt_count <= 1
+    /\ next_staged_visibility_revision <= 0
+    /\ active_visibility_revision <= 0
+    /\ staged_visibility_revision <= 0
+
+\* Profile ci_realtime: The realtime attachment authority, live topology and
+\* visibility regions in depth, with the lifecycle inputs that move a
+\* registered session between phases (no runs): two sessions, epochs up to 6
+\* (several authority rotations, including the mint after a completed live
+\* reconfigure), two reconnect attempts and two visibility revisions.
+Constraint_ci_realtime ==
+    /\ realtime_next_authority_epoch <= 7
     /\ realtime_reconnect_attempt_count <= 2
     /\ next_staged_visibility_revision <= 2
     /\ active_visibility_revision <= 2
     /\ staged_visibility_revision <= 2
+
+Next_ci_realtime ==
+    \/ Initialize
+    \/ \E arg_session_id \in Dom_SessionId : RegisterSession(arg_session_id)
+    \/ \E arg_session_id \in Dom_SessionId : UnregisterSession(arg_session_id)
+    \/ EnsureSessionWithExecutorIdle
+    \/ EnsureSessionWithExecutorLive
+    \/ EnsureSessionWithExecutorInactive
+    \/ RetireRequestedFromIdle
+    \/ RetireAlreadyRetired
+    \/ RuntimeExecutorExitedClearingRun
+    \/ RuntimeExecutorExitedFromIdle
+    \/ RuntimeExecutorExitedFromStopped
+    \/ \E arg_present \in BOOLEAN : ProjectRealtimeIntent(arg_present)
+    \/ BeginRealtimeBinding
+    \/ ReplaceRealtimeBinding
+    \/ DetachRealtimeBinding
+    \/ RequireRealtimeReattach
+    \/ \E arg_authority_epoch \in Dom_RequireRealtimeReattachForAuthority_authority_epoch : RequireRealtimeReattachForAuthority(arg_authority_epoch)
+    \/ \E arg_authority_epoch \in Dom_PublishRealtimeSignal_authority_epoch, arg_next_binding_state \in Dom_PublishRealtimeSignal_next_binding_state : PublishRealtimeSignal(arg_authority_epoch, arg_next_binding_state)
+    \/ \E arg_next_retry_at_ms \in OptionOf(Dom_BeginRealtimeReconnectCycle_next_retry_at_ms), arg_deadline_at_ms \in OptionOf(Dom_BeginRealtimeReconnectCycle_deadline_at_ms) : BeginRealtimeReconnectCycle(arg_next_retry_at_ms, arg_deadline_at_ms)
+    \/ \E arg_next_retry_at_ms \in OptionOf(Dom_ScheduleRealtimeReconnectRetry_next_retry_at_ms) : ScheduleRealtimeReconnectRetry(arg_next_retry_at_ms)
+    \/ ExhaustRealtimeReconnectCycle
+    \/ ClearRealtimeReconnectProgress
+    \/ \E arg_authority_epoch \in Dom_BeginLiveTopologyReconfigure_authority_epoch : BeginLiveTopologyReconfigure(arg_authority_epoch)
+    \/ MarkLiveTopologyDetached
+    \/ ApplyLiveTopologyIdentity
+    \/ ApplyLiveTopologyVisibility
+    \/ CompleteLiveTopology
+    \/ AbortLiveTopologyBeforeDetach
+    \/ FailLiveTopologyAfterDetach
+    \/ StageVisibilityFilter
+    \/ \E arg_revision \in Dom_uint : CommitVisibilityFilter(arg_revision)
+    \/ \E arg_active_revision \in Dom_SyncVisibilityRevisions_active_revision, arg_staged_revision \in Dom_SyncVisibilityRevisions_staged_revision : SyncVisibilityRevisions(arg_active_revision, arg_staged_revision)
+    \/ Terminated
 
 \* Profile deep: Larger search: two ids of each kind, uint parameters in [0, 1,
 \* 2, 3], every enum value, epochs up to 8, longer boundary, reconnect and

@@ -4,8 +4,7 @@ import "strings"
 
 // reserved holds the words a generated identifier must not be: TLA+ keywords,
 // the operators of the standard modules, the modules themselves, and the
-// helper operators (and their parameter names) that every generated module
-// defines.
+// helper operators that every generated module defines.
 var reserved = map[string]bool{}
 
 func init() {
@@ -20,8 +19,7 @@ func init() {
 		Nat Int Real Infinity Seq Len Head Tail Append SubSeq SelectSeq
 		IsFiniteSet Cardinality Print PrintT Assert JavaTime TLCGet TLCSet
 		Permutations SortSeq RandomElement Any ToString TLCEval
-		None Some UnwrapOr OptionOf IsOptionOf vars TypeOK Init Next Spec Terminated
-		v o d S x`) {
+		None Some UnwrapOr OptionOf IsOptionOf vars TypeOK Init Next Spec Terminated`) {
 		reserved[w] = true
 	}
 }

@@ -299,6 +299,7 @@ func (g *generator) module() string {
 	g.line("")
 	g.line("EXTENDS Naturals")
 	g.line("")
+	g.options()
 	if len(g.doms) > 0 {
 		g.line("CONSTANTS")
 		for i, d := range g.doms {
@@ -348,15 +349,20 @@ func (g *generator) domDoc(d *domain) string {
 	return fmt.Sprintf("the values of %s.%s (%s)", d.input.Name, d.param.Name, t)
 }
 
-func (g *generator) helpers() {
-	g.line(`\* ---- values ----`)
-	g.line("")
+// options defines the option helpers. They come before the CONSTANTS and
+// VARIABLES, so that their parameter names cannot clash with a field's.
+func (g *generator) options() {
 	g.line(`\* An option<T> value is a tuple: none is <<>>, some(v) is <<v>>.`)
 	g.line("None == <<>>")
 	g.line("Some(v) == <<v>>")
 	g.line("UnwrapOr(o, d) == IF o = None THEN d ELSE o[1]")
 	g.line("OptionOf(S) == {None} \\cup {Some(x) : x \\in S}")
 	g.line("IsOptionOf(o, S) == o = None \\/ (DOMAIN o = {1} /\\ o[1] \\in S)")
+	g.line("")
+}
+
+func (g *generator) helpers() {
+	g.line(`\* ---- enum values ----`)
 	g.line("")
 	for _, e := range g.m.Enums {
 		quoted := make([]string, len(e.Values))
@@ -487,12 +493,12 @@ func (b *body) stmt(st model.Stmt, pc []val, after map[int]bool) {
 		for _, w := range b.wd(st.Value) {
 			b.cond(pc, w)
 		}
-		if w, ok := b.maxCheck(f, st.Value, v); ok {
-			b.cond(pc, w)
-		}
 		if v.prec < precAtom && after[f.Index] {
 			b.count[f.Index]++
 			v = b.bind(fmt.Sprintf("%s_%d", b.g.vars[f.Index], b.count[f.Index]), v)
+		}
+		if w, ok := b.maxCheck(f, st.Value, v); ok {
+			b.cond(pc, w)
 		}
 		b.env[f.Index] = v
 	case *model.IfStmt:
