@@ -280,13 +280,15 @@ func fieldEdges(d *Diagram, t *model.Transition) {
 			before = before.and(c)
 		}
 	}
-	written := false
-	var visit func(st model.Stmt, allowed valueSet)
-	visit = func(st model.Stmt, allowed valueSet) {
+	// visit walks a statement with the values the field may have had before
+	// the transition (allowed) and whether the field was already written on
+	// this path; it returns whether the field is written after it.
+	var visit func(st model.Stmt, allowed valueSet, written bool) bool
+	visit = func(st model.Stmt, allowed valueSet, written bool) bool {
 		switch st := st.(type) {
 		case *model.Assign:
 			if st.Field != f {
-				return
+				return written
 			}
 			to, ok := targets(st.Value, t, e)
 			if !ok {
@@ -301,7 +303,7 @@ func fieldEdges(d *Diagram, t *model.Transition) {
 					}
 				}
 			}
-			written = true
+			return true
 		case *model.IfStmt:
 			thenAllowed, elseAllowed := allowed, allowed
 			if !written {
@@ -312,14 +314,17 @@ func fieldEdges(d *Diagram, t *model.Transition) {
 					}
 				}
 			}
-			visit(st.Then, thenAllowed)
+			w := visit(st.Then, thenAllowed, written)
 			if st.Else != nil {
-				visit(st.Else, elseAllowed)
+				w = visit(st.Else, elseAllowed, written) || w
 			}
+			return w
 		}
+		return written
 	}
+	written := false
 	for _, st := range t.Updates {
-		visit(st, before)
+		written = visit(st, before, written)
 	}
 }
 
