@@ -177,6 +177,9 @@ func (l *layout) ranges(p *model.Profile, inputs []model.InputValue) []uint64 {
 	for iter := 0; ; iter++ {
 		changed := false
 		for _, t := range m.Transitions {
+			if !p.Fires(t.Input) {
+				continue // never fires under this profile
+			}
 			env := make([]uint64, len(hi))
 			for i := range env {
 				env[i] = stored(i)
