@@ -70,7 +70,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 				return 2
 			}
 		}
-		if *emitTest != "" {
+		if *emitTest != "" && len(v.Trace) == 0 {
+			fmt.Fprintf(stderr, "dslgen check: a %s finding has no trace; no test written to %s\n", v.Kind, *emitTest)
+		} else if *emitTest != "" {
 			name := *pkg
 			if name == "" {
 				name = m.Package

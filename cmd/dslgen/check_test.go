@@ -56,7 +56,11 @@ func TestCheckViolationExitOne(t *testing.T) {
 }
 
 func TestCheckCoverageExitOne(t *testing.T) {
-	code, out, _ := runCheck(t, "-spec", "../../check/testdata/deadcode.yaml", "-quiet")
+	dir := t.TempDir()
+	code, out, _ := runCheck(t, "-spec", "../../check/testdata/deadcode.yaml", "-quiet", "-emit-test", filepath.Join(dir, "x_test.go"), "-trace-json", filepath.Join(dir, "t.json"))
+	if _, err := os.Stat(filepath.Join(dir, "t.json")); err != nil {
+		t.Error(err)
+	}
 	if code != 1 || !strings.Contains(out, "transition Overheat (on Raise) is never enabled") || !strings.Contains(out, "coverage: 3/4 transitions") {
 		t.Errorf("exit %d\n%s", code, out)
 	}
