@@ -921,7 +921,8 @@ func (m *refModel) stepReconfigure(i int, p *proc) {
 		return
 	}
 	if p.call() {
-		p.finish(outInternal) // returned without rollback
+		// Upstream returns here without rollback; the runtime rolls back.
+		m.rollback(i, p)
 		return
 	}
 	m.hostApplyIdentity(i, p.Target)

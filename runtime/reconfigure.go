@@ -117,8 +117,11 @@ func (cp *ControlPlane) reconfigureInner(ctx context.Context, s *session, cmd pr
 	target := cmd.targetSurface
 	capabilityDelta := NewCapabilityDelta(cmd.previousSurface, &target)
 
+	// Upstream returns a failed identity apply without rollback, so a host
+	// that failed half way could be left on the new identity while the
+	// caches say the old one. Here it is rolled back like the later failures.
 	if err := host.ApplyLiveSessionLlmIdentity(ctx, s.id, cmd.targetIdentity.Clone()); err != nil {
-		return ReconfigureReport{}, err
+		return ReconfigureReport{}, cp.rollbackReconfigure(ctx, host, s, cmd, err)
 	}
 	next := cmd.nextVisibility.Clone()
 	if err := host.ApplyLiveSessionToolVisibilityState(ctx, s.id, &next); err != nil {

@@ -168,8 +168,11 @@ func TestReconfigureHostFailures(t *testing.T) {
 			map[memhost.Method]int{memhost.MethodResolve: 0}},
 		{"resolve fails", map[memhost.Method]memhost.Fault{memhost.MethodResolve: {}}, false, onPrevious,
 			map[memhost.Method]int{memhost.MethodApplyIdentity: 0}},
-		{"apply identity fails: no rollback", map[memhost.Method]memhost.Fault{memhost.MethodApplyIdentity: {}}, false, onPrevious,
-			map[memhost.Method]int{memhost.MethodApplyIdentity: 1, memhost.MethodApplyVisibility: 0, memhost.MethodDiscard: 0}},
+		// Upstream returns here without rollback; the runtime rolls back.
+		{"apply identity fails: rolled back", map[memhost.Method]memhost.Fault{memhost.MethodApplyIdentity: {Times: 1}}, false, onPrevious,
+			map[memhost.Method]int{memhost.MethodApplyIdentity: 2, memhost.MethodApplyVisibility: 1, memhost.MethodPersist: 0, memhost.MethodDiscard: 0}},
+		{"apply identity fails, rollback identity fails", map[memhost.Method]memhost.Fault{memhost.MethodApplyIdentity: {}}, true, unresolved,
+			map[memhost.Method]int{memhost.MethodApplyIdentity: 2, memhost.MethodApplyVisibility: 0, memhost.MethodDiscard: 1}},
 		{"apply visibility fails: rolled back", map[memhost.Method]memhost.Fault{memhost.MethodApplyVisibility: {Times: 1}}, false, onPrevious,
 			map[memhost.Method]int{memhost.MethodApplyIdentity: 2, memhost.MethodApplyVisibility: 2, memhost.MethodPersist: 0, memhost.MethodDiscard: 0}},
 		{"persist fails: rolled back", map[memhost.Method]memhost.Fault{memhost.MethodPersist: {}}, false, onPrevious,
