@@ -203,6 +203,11 @@ func (e *engine) describe(v *violRec) *Violation {
 		e.pr.lay.decode(sh.pendWords[int(v.idx)*W:int(v.idx+1)*W], sl)
 		trace = append(trace, Step{Input: &iv, Transition: m.Transitions[tr], State: e.pr.lay.state(sl)})
 		return &Violation{Kind: KindInvariant, Invariant: m.Invariants[v.inv].Name, Trace: trace}
+	case vInvariantOutOfBounds:
+		t := m.Transitions[tr]
+		next, _, _ := m.Fire(t, trace[len(trace)-1].State, iv.Args)
+		trace = append(trace, Step{Input: &iv, Transition: t, State: next})
+		return &Violation{Kind: KindInvariant, Invariant: m.Invariants[v.inv].Name, Trace: trace}
 	case vNondet:
 		return &Violation{Kind: KindNondeterminism, Input: &iv, Trace: trace,
 			Transitions: []string{m.Transitions[v.t1].Name, m.Transitions[v.t2].Name}}

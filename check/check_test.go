@@ -241,7 +241,7 @@ transitions:
     do:
       - m := some(arg.v)
 invariants:
-  small: n < 4
+  small: n < 5
 profiles:
   ci:
     bounds: {n: 3, m: 1}
@@ -254,8 +254,8 @@ profiles:
 `
 	m := loadText(t, "count.yaml", spec)
 	res := run(t, m, "ci", Options{})
-	// n in 0..3, m in {none, some(0), some(1)}: 12 states; n = 4 (which
-	// would violate small) and m = some(2) are pruned.
+	// n in 0..3, m in {none, some(0), some(1)}: 12 states; n = 4 and
+	// m = some(2) are pruned.
 	if res.Violation != nil || res.Distinct != 12 || res.Depth != 4 {
 		t.Fatalf("%s", res.Summary())
 	}
@@ -267,6 +267,18 @@ profiles:
 	res = run(t, m, "tight", Options{})
 	if res.Distinct != 6 {
 		t.Errorf("%s", res.Summary())
+	}
+
+	// A successor outside the bounds is not counted or explored, but its
+	// invariants are checked, as TLC does before it applies a CONSTRAINT.
+	m = loadText(t, "count4.yaml", strings.Replace(spec, "small: n < 5", "small: n < 4", 1))
+	res = run(t, m, "ci", Options{})
+	v := res.Violation
+	if v == nil || v.Kind != KindInvariant || v.Invariant != "small" || len(v.Trace) != 5 {
+		t.Fatalf("want invariant small broken by the out-of-bounds n = 4 after 4 steps: %s", res.Summary())
+	}
+	if got := v.Trace[4].State[m.Field("n").Index]; got != model.Uint(4) {
+		t.Fatalf("last state has n = %v, want 4", got)
 	}
 }
 

@@ -45,6 +45,7 @@ type pendRef struct {
 // violation kinds recorded during a level.
 const (
 	vInvariant = iota
+	vInvariantOutOfBounds // an invariant fails in a successor outside the profile's bounds
 	vNondet
 	vUnreachable
 )
@@ -388,7 +389,13 @@ func (w *worker) store(seq uint32, curW []uint64, tr *trans, input int, buf []pe
 	lay := e.pr.lay
 	for _, b := range tr.bounds {
 		if w.next[b.field] > b.max {
+			// Like TLC, which checks the invariants of a successor before
+			// dropping it for violating the CONSTRAINT: not counted, not
+			// explored, but its invariants must hold.
 			w.oob++
+			if k := e.pr.invariant(w.next); k >= 0 {
+				w.viols = append(w.viols, violRec{kind: vInvariantOutOfBounds, origin: uint64(seq)<<32 | uint64(e.action(input, tr.idx)), inv: k})
+			}
 			return buf
 		}
 	}
