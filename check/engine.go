@@ -44,7 +44,7 @@ type pendRef struct {
 
 // violation kinds recorded during a level.
 const (
-	vInvariant = iota
+	vInvariant            = iota
 	vInvariantOutOfBounds // an invariant fails in a successor outside the profile's bounds
 	vNondet
 	vUnreachable
