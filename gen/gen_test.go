@@ -138,14 +138,13 @@ func BenchmarkStep(b *testing.B) {
 	base := runningAtBoundary(b)
 	b.ReportAllocs()
 	b.ResetTimer()
+	var err error
 	for b.Loop() {
 		s := base
 		for _, in := range liveTopologyCycle {
-			n, _, err := Step(s, in)
-			if err != nil {
+			if s, _, err = Step(s, in); err != nil {
 				b.Fatal(err)
 			}
-			s = n
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(liveTopologyCycle)), "ns/transition")
@@ -162,5 +161,49 @@ func BenchmarkStepRejected(b *testing.B) {
 		if _, _, err := Step(s, in); err == nil {
 			b.Fatal("detach accepted away from a boundary")
 		}
+	}
+}
+
+// BenchmarkApply is BenchmarkStep with the in-place State.Apply.
+func BenchmarkApply(b *testing.B) {
+	base := runningAtBoundary(b)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		s := base
+		for _, in := range liveTopologyCycle {
+			if _, err := s.Apply(in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(liveTopologyCycle)), "ns/transition")
+}
+
+// BenchmarkApplyRejected is BenchmarkStepRejected with State.Apply.
+func BenchmarkApplyRejected(b *testing.B) {
+	s := mustStep(b, runningAtBoundary(b), BeginLiveTopologyReconfigure{AuthorityEpoch: 1}, BoundaryContinue{})
+	var in Input = MarkLiveTopologyDetached{}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := s.Apply(in); err == nil {
+			b.Fatal("detach accepted away from a boundary")
+		}
+	}
+}
+
+func TestApplyLeavesStateOnError(t *testing.T) {
+	s := mustStep(t, runningAtBoundary(t), BeginLiveTopologyReconfigure{AuthorityEpoch: 1}, BoundaryContinue{})
+	before := s
+	if _, err := s.Apply(MarkLiveTopologyDetached{}); err == nil || s != before {
+		t.Fatalf("Apply: err %v, state changed %v", err, s != before)
+	}
+	if _, err := s.Apply(LlmReturnedTerminal{}); err != nil {
+		t.Fatal(err)
+	}
+	fx, err := s.Apply(BoundaryComplete{})
+	if err != nil || s.TurnPhase != TurnPhaseCompleted || fx.Len() != 3 {
+		t.Fatalf("Apply BoundaryComplete: %v, turn %v, %d effects", err, s.TurnPhase, fx.Len())
 	}
 }

@@ -3113,15 +3113,26 @@ func (fx Effects) MarshalJSON() ([]byte, error) {
 // the transition and guard that refused, a *NoTransitionError, or a *BoundError.
 // It is pure: no I/O, no locks, no allocation.
 func Step(s State, in Input) (State, Effects, error) {
+	// s is Step's own copy: it is updated in place, and apply leaves it
+	// unchanged when it returns an error.
 	var fx Effects
-	n := s
-	if err := n.apply(in, &fx); err != nil {
+	if err := s.apply(in, &fx); err != nil {
 		return s, Effects{}, err
 	}
-	return n, fx, nil
+	return s, fx, nil
 }
 
-// apply runs Step in place; on error the state may be partly updated and must be discarded.
+// Apply is Step in place, for callers that own the state: it updates s and
+// returns the effects, or returns an error and leaves s unchanged.
+func (s *State) Apply(in Input) (Effects, error) {
+	var fx Effects
+	if err := s.apply(in, &fx); err != nil {
+		return Effects{}, err
+	}
+	return fx, nil
+}
+
+// apply runs Step in place; on error the state is unchanged.
 func (s *State) apply(in Input, fx *Effects) error {
 	switch in := in.(type) {
 	case Initialize:
@@ -5049,19 +5060,22 @@ func (s *State) stepSyncVisibilityRevisions(in SyncVisibilityRevisions, fx *Effe
 	return &noTransitions[72][s.LifecyclePhase]
 }
 
-// fireInitialize runs the updates and effects of transition Initialize in place.
+// fireInitialize runs the updates and effects of transition Initialize in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireInitialize(in Initialize, fx *Effects) error {
 	n.LifecyclePhase = LifecyclePhaseIdle
 	return nil
 }
 
-// fireRegisterSession runs the updates and effects of transition RegisterSession in place.
+// fireRegisterSession runs the updates and effects of transition RegisterSession in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRegisterSession(in RegisterSession, fx *Effects) error {
 	n.SessionID = Some[SessionId](in.SessionID)
 	return nil
 }
 
-// fireUnregisterSession runs the updates and effects of transition UnregisterSession in place.
+// fireUnregisterSession runs the updates and effects of transition UnregisterSession in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireUnregisterSession(in UnregisterSession, fx *Effects) error {
 	n.SessionID = None[SessionId]()
 	n.ActiveRuntimeID = None[AgentRuntimeId]()
@@ -5073,12 +5087,14 @@ func (n *State) fireUnregisterSession(in UnregisterSession, fx *Effects) error {
 	return nil
 }
 
-// fireReconfigureSessionLlmIdentity runs the updates and effects of transition ReconfigureSessionLlmIdentity in place.
+// fireReconfigureSessionLlmIdentity runs the updates and effects of transition ReconfigureSessionLlmIdentity in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireReconfigureSessionLlmIdentity(in ReconfigureSessionLlmIdentity, fx *Effects) error {
 	return nil
 }
 
-// firePrepareBindingsIdle runs the updates and effects of transition PrepareBindingsIdle in place.
+// firePrepareBindingsIdle runs the updates and effects of transition PrepareBindingsIdle in place; on a
+// bound error it puts the state back as it was.
 func (n *State) firePrepareBindingsIdle(in PrepareBindings, fx *Effects) error {
 	n.ActiveRuntimeID = Some[AgentRuntimeId](in.AgentRuntimeID)
 	n.ActiveFenceToken = Some[uint64](in.FenceToken)
@@ -5094,7 +5110,8 @@ func (n *State) firePrepareBindingsIdle(in PrepareBindings, fx *Effects) error {
 	return nil
 }
 
-// firePrepareBindings runs the updates and effects of transition PrepareBindings in place.
+// firePrepareBindings runs the updates and effects of transition PrepareBindings in place; on a
+// bound error it puts the state back as it was.
 func (n *State) firePrepareBindings(in PrepareBindings, fx *Effects) error {
 	n.ActiveRuntimeID = Some[AgentRuntimeId](in.AgentRuntimeID)
 	n.ActiveFenceToken = Some[uint64](in.FenceToken)
@@ -5109,25 +5126,29 @@ func (n *State) firePrepareBindings(in PrepareBindings, fx *Effects) error {
 	return nil
 }
 
-// fireEnsureSessionWithExecutorIdle runs the updates and effects of transition EnsureSessionWithExecutorIdle in place.
+// fireEnsureSessionWithExecutorIdle runs the updates and effects of transition EnsureSessionWithExecutorIdle in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireEnsureSessionWithExecutorIdle(in EnsureSessionWithExecutor, fx *Effects) error {
 	n.RegistrationPhase = RegistrationPhaseActive
 	n.LifecyclePhase = LifecyclePhaseAttached
 	return nil
 }
 
-// fireEnsureSessionWithExecutorLive runs the updates and effects of transition EnsureSessionWithExecutorLive in place.
+// fireEnsureSessionWithExecutorLive runs the updates and effects of transition EnsureSessionWithExecutorLive in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireEnsureSessionWithExecutorLive(in EnsureSessionWithExecutor, fx *Effects) error {
 	n.RegistrationPhase = RegistrationPhaseActive
 	return nil
 }
 
-// fireEnsureSessionWithExecutorInactive runs the updates and effects of transition EnsureSessionWithExecutorInactive in place.
+// fireEnsureSessionWithExecutorInactive runs the updates and effects of transition EnsureSessionWithExecutorInactive in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireEnsureSessionWithExecutorInactive(in EnsureSessionWithExecutor, fx *Effects) error {
 	return nil
 }
 
-// firePrepareIdle runs the updates and effects of transition PrepareIdle in place.
+// firePrepareIdle runs the updates and effects of transition PrepareIdle in place; on a
+// bound error it puts the state back as it was.
 func (n *State) firePrepareIdle(in Prepare, fx *Effects) error {
 	n.CurrentRunID = Some[RunId](in.RunID)
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseIdle)
@@ -5137,7 +5158,8 @@ func (n *State) firePrepareIdle(in Prepare, fx *Effects) error {
 	return nil
 }
 
-// firePrepareAttached runs the updates and effects of transition PrepareAttached in place.
+// firePrepareAttached runs the updates and effects of transition PrepareAttached in place; on a
+// bound error it puts the state back as it was.
 func (n *State) firePrepareAttached(in Prepare, fx *Effects) error {
 	n.CurrentRunID = Some[RunId](in.RunID)
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseAttached)
@@ -5147,7 +5169,8 @@ func (n *State) firePrepareAttached(in Prepare, fx *Effects) error {
 	return nil
 }
 
-// fireDrainQueuedRunRetired runs the updates and effects of transition DrainQueuedRunRetired in place.
+// fireDrainQueuedRunRetired runs the updates and effects of transition DrainQueuedRunRetired in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireDrainQueuedRunRetired(in DrainQueuedRun, fx *Effects) error {
 	n.CurrentRunID = Some[RunId](in.RunID)
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseRetired)
@@ -5157,7 +5180,8 @@ func (n *State) fireDrainQueuedRunRetired(in DrainQueuedRun, fx *Effects) error 
 	return nil
 }
 
-// fireCommitRunningToIdle runs the updates and effects of transition CommitRunningToIdle in place.
+// fireCommitRunningToIdle runs the updates and effects of transition CommitRunningToIdle in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireCommitRunningToIdle(in Commit, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
@@ -5165,7 +5189,8 @@ func (n *State) fireCommitRunningToIdle(in Commit, fx *Effects) error {
 	return nil
 }
 
-// fireCommitRunningToAttached runs the updates and effects of transition CommitRunningToAttached in place.
+// fireCommitRunningToAttached runs the updates and effects of transition CommitRunningToAttached in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireCommitRunningToAttached(in Commit, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
@@ -5173,7 +5198,8 @@ func (n *State) fireCommitRunningToAttached(in Commit, fx *Effects) error {
 	return nil
 }
 
-// fireCommitRunningToRetired runs the updates and effects of transition CommitRunningToRetired in place.
+// fireCommitRunningToRetired runs the updates and effects of transition CommitRunningToRetired in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireCommitRunningToRetired(in Commit, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
@@ -5181,7 +5207,8 @@ func (n *State) fireCommitRunningToRetired(in Commit, fx *Effects) error {
 	return nil
 }
 
-// fireFailRunningToIdle runs the updates and effects of transition FailRunningToIdle in place.
+// fireFailRunningToIdle runs the updates and effects of transition FailRunningToIdle in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireFailRunningToIdle(in Fail, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
@@ -5191,7 +5218,8 @@ func (n *State) fireFailRunningToIdle(in Fail, fx *Effects) error {
 	return nil
 }
 
-// fireFailRunningToAttached runs the updates and effects of transition FailRunningToAttached in place.
+// fireFailRunningToAttached runs the updates and effects of transition FailRunningToAttached in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireFailRunningToAttached(in Fail, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
@@ -5201,7 +5229,8 @@ func (n *State) fireFailRunningToAttached(in Fail, fx *Effects) error {
 	return nil
 }
 
-// fireFailRunningToRetired runs the updates and effects of transition FailRunningToRetired in place.
+// fireFailRunningToRetired runs the updates and effects of transition FailRunningToRetired in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireFailRunningToRetired(in Fail, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
@@ -5211,7 +5240,8 @@ func (n *State) fireFailRunningToRetired(in Fail, fx *Effects) error {
 	return nil
 }
 
-// fireCancelRunningToIdle runs the updates and effects of transition CancelRunningToIdle in place.
+// fireCancelRunningToIdle runs the updates and effects of transition CancelRunningToIdle in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireCancelRunningToIdle(in CancelRun, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
@@ -5221,7 +5251,8 @@ func (n *State) fireCancelRunningToIdle(in CancelRun, fx *Effects) error {
 	return nil
 }
 
-// fireCancelRunningToAttached runs the updates and effects of transition CancelRunningToAttached in place.
+// fireCancelRunningToAttached runs the updates and effects of transition CancelRunningToAttached in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireCancelRunningToAttached(in CancelRun, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
@@ -5231,7 +5262,8 @@ func (n *State) fireCancelRunningToAttached(in CancelRun, fx *Effects) error {
 	return nil
 }
 
-// fireCancelRunningToRetired runs the updates and effects of transition CancelRunningToRetired in place.
+// fireCancelRunningToRetired runs the updates and effects of transition CancelRunningToRetired in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireCancelRunningToRetired(in CancelRun, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
@@ -5241,7 +5273,8 @@ func (n *State) fireCancelRunningToRetired(in CancelRun, fx *Effects) error {
 	return nil
 }
 
-// fireRollbackRunRunningToIdle runs the updates and effects of transition RollbackRunRunningToIdle in place.
+// fireRollbackRunRunningToIdle runs the updates and effects of transition RollbackRunRunningToIdle in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRollbackRunRunningToIdle(in RollbackRun, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
@@ -5249,7 +5282,8 @@ func (n *State) fireRollbackRunRunningToIdle(in RollbackRun, fx *Effects) error 
 	return nil
 }
 
-// fireRollbackRunRunningToAttached runs the updates and effects of transition RollbackRunRunningToAttached in place.
+// fireRollbackRunRunningToAttached runs the updates and effects of transition RollbackRunRunningToAttached in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRollbackRunRunningToAttached(in RollbackRun, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
@@ -5257,7 +5291,8 @@ func (n *State) fireRollbackRunRunningToAttached(in RollbackRun, fx *Effects) er
 	return nil
 }
 
-// fireRollbackRunRunningToRetired runs the updates and effects of transition RollbackRunRunningToRetired in place.
+// fireRollbackRunRunningToRetired runs the updates and effects of transition RollbackRunRunningToRetired in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRollbackRunRunningToRetired(in RollbackRun, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
@@ -5265,7 +5300,8 @@ func (n *State) fireRollbackRunRunningToRetired(in RollbackRun, fx *Effects) err
 	return nil
 }
 
-// fireServiceTurnCommittedRunningToIdle runs the updates and effects of transition ServiceTurnCommittedRunningToIdle in place.
+// fireServiceTurnCommittedRunningToIdle runs the updates and effects of transition ServiceTurnCommittedRunningToIdle in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireServiceTurnCommittedRunningToIdle(in ServiceTurnCommitted, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
@@ -5273,7 +5309,8 @@ func (n *State) fireServiceTurnCommittedRunningToIdle(in ServiceTurnCommitted, f
 	return nil
 }
 
-// fireServiceTurnCommittedRunningToAttached runs the updates and effects of transition ServiceTurnCommittedRunningToAttached in place.
+// fireServiceTurnCommittedRunningToAttached runs the updates and effects of transition ServiceTurnCommittedRunningToAttached in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireServiceTurnCommittedRunningToAttached(in ServiceTurnCommitted, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
@@ -5281,7 +5318,8 @@ func (n *State) fireServiceTurnCommittedRunningToAttached(in ServiceTurnCommitte
 	return nil
 }
 
-// fireServiceTurnCommittedRunningToRetired runs the updates and effects of transition ServiceTurnCommittedRunningToRetired in place.
+// fireServiceTurnCommittedRunningToRetired runs the updates and effects of transition ServiceTurnCommittedRunningToRetired in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireServiceTurnCommittedRunningToRetired(in ServiceTurnCommitted, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
@@ -5289,7 +5327,8 @@ func (n *State) fireServiceTurnCommittedRunningToRetired(in ServiceTurnCommitted
 	return nil
 }
 
-// fireRetireRequestedFromIdle runs the updates and effects of transition RetireRequestedFromIdle in place.
+// fireRetireRequestedFromIdle runs the updates and effects of transition RetireRequestedFromIdle in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRetireRequestedFromIdle(in Retire, fx *Effects) error {
 	n.LifecyclePhase = LifecyclePhaseRetired
 	fx.n = 1
@@ -5307,12 +5346,14 @@ func (n *State) fireRetireRequestedFromIdle(in Retire, fx *Effects) error {
 	return nil
 }
 
-// fireRetireAlreadyRetired runs the updates and effects of transition RetireAlreadyRetired in place.
+// fireRetireAlreadyRetired runs the updates and effects of transition RetireAlreadyRetired in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRetireAlreadyRetired(in Retire, fx *Effects) error {
 	return nil
 }
 
-// fireReset runs the updates and effects of transition Reset in place.
+// fireReset runs the updates and effects of transition Reset in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireReset(in Reset, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.ActiveFenceToken = None[uint64]()
@@ -5327,7 +5368,8 @@ func (n *State) fireReset(in Reset, fx *Effects) error {
 	return nil
 }
 
-// fireStopRuntimeExecutorNoExecutor runs the updates and effects of transition StopRuntimeExecutorNoExecutor in place.
+// fireStopRuntimeExecutorNoExecutor runs the updates and effects of transition StopRuntimeExecutorNoExecutor in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireStopRuntimeExecutorNoExecutor(in StopRuntimeExecutor, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
@@ -5347,7 +5389,8 @@ func (n *State) fireStopRuntimeExecutorNoExecutor(in StopRuntimeExecutor, fx *Ef
 	return nil
 }
 
-// fireStopRuntimeExecutorLive runs the updates and effects of transition StopRuntimeExecutorLive in place.
+// fireStopRuntimeExecutorLive runs the updates and effects of transition StopRuntimeExecutorLive in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireStopRuntimeExecutorLive(in StopRuntimeExecutor, fx *Effects) error {
 	fx.n = 2
 	var e0_0 RuntimeNoticeKind = RuntimeNoticeKindStop
@@ -5365,7 +5408,8 @@ func (n *State) fireStopRuntimeExecutorLive(in StopRuntimeExecutor, fx *Effects)
 	return nil
 }
 
-// fireRuntimeExecutorExitedClearingRun runs the updates and effects of transition RuntimeExecutorExitedClearingRun in place.
+// fireRuntimeExecutorExitedClearingRun runs the updates and effects of transition RuntimeExecutorExitedClearingRun in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRuntimeExecutorExitedClearingRun(in RuntimeExecutorExited, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
@@ -5379,7 +5423,8 @@ func (n *State) fireRuntimeExecutorExitedClearingRun(in RuntimeExecutorExited, f
 	return nil
 }
 
-// fireRuntimeExecutorExitedFromIdle runs the updates and effects of transition RuntimeExecutorExitedFromIdle in place.
+// fireRuntimeExecutorExitedFromIdle runs the updates and effects of transition RuntimeExecutorExitedFromIdle in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRuntimeExecutorExitedFromIdle(in RuntimeExecutorExited, fx *Effects) error {
 	n.LifecyclePhase = LifecyclePhaseStopped
 	fx.n = 1
@@ -5391,12 +5436,14 @@ func (n *State) fireRuntimeExecutorExitedFromIdle(in RuntimeExecutorExited, fx *
 	return nil
 }
 
-// fireRuntimeExecutorExitedFromStopped runs the updates and effects of transition RuntimeExecutorExitedFromStopped in place.
+// fireRuntimeExecutorExitedFromStopped runs the updates and effects of transition RuntimeExecutorExitedFromStopped in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRuntimeExecutorExitedFromStopped(in RuntimeExecutorExited, fx *Effects) error {
 	return nil
 }
 
-// fireDestroyInitializing runs the updates and effects of transition DestroyInitializing in place.
+// fireDestroyInitializing runs the updates and effects of transition DestroyInitializing in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireDestroyInitializing(in Destroy, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
@@ -5417,7 +5464,8 @@ func (n *State) fireDestroyInitializing(in Destroy, fx *Effects) error {
 	return nil
 }
 
-// fireDestroy runs the updates and effects of transition Destroy in place.
+// fireDestroy runs the updates and effects of transition Destroy in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireDestroy(in Destroy, fx *Effects) error {
 	n.CurrentRunID = None[RunId]()
 	n.PreRunPhase = None[PreRunPhase]()
@@ -5438,7 +5486,8 @@ func (n *State) fireDestroy(in Destroy, fx *Effects) error {
 	return nil
 }
 
-// fireRecover runs the updates and effects of transition Recover in place.
+// fireRecover runs the updates and effects of transition Recover in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRecover(in Recover, fx *Effects) error {
 	fx.n = 1
 	var e0_0 RuntimeNoticeKind = RuntimeNoticeKindRecover
@@ -5449,7 +5498,8 @@ func (n *State) fireRecover(in Recover, fx *Effects) error {
 	return nil
 }
 
-// fireRecycleFromIdleOrRetired runs the updates and effects of transition RecycleFromIdleOrRetired in place.
+// fireRecycleFromIdleOrRetired runs the updates and effects of transition RecycleFromIdleOrRetired in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRecycleFromIdleOrRetired(in Recycle, fx *Effects) error {
 	n.ActiveFenceToken = None[uint64]()
 	n.CurrentRunID = None[RunId]()
@@ -5459,7 +5509,8 @@ func (n *State) fireRecycleFromIdleOrRetired(in Recycle, fx *Effects) error {
 	return nil
 }
 
-// fireRecycleFromAttached runs the updates and effects of transition RecycleFromAttached in place.
+// fireRecycleFromAttached runs the updates and effects of transition RecycleFromAttached in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRecycleFromAttached(in Recycle, fx *Effects) error {
 	n.ActiveFenceToken = None[uint64]()
 	n.CurrentRunID = None[RunId]()
@@ -5468,7 +5519,8 @@ func (n *State) fireRecycleFromAttached(in Recycle, fx *Effects) error {
 	return nil
 }
 
-// fireCancelAfterBoundary runs the updates and effects of transition CancelAfterBoundary in place.
+// fireCancelAfterBoundary runs the updates and effects of transition CancelAfterBoundary in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireCancelAfterBoundary(in CancelAfterBoundary, fx *Effects) error {
 	fx.n = 2
 	fx.list[0] = Effect{Kind: EffectKindRequestCancellationAtBoundary}
@@ -5482,7 +5534,8 @@ func (n *State) fireCancelAfterBoundary(in CancelAfterBoundary, fx *Effects) err
 	return nil
 }
 
-// fireInterruptCurrentRun runs the updates and effects of transition InterruptCurrentRun in place.
+// fireInterruptCurrentRun runs the updates and effects of transition InterruptCurrentRun in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireInterruptCurrentRun(in InterruptCurrentRun, fx *Effects) error {
 	fx.n = 2
 	fx.list[0] = Effect{Kind: EffectKindWakeInterrupt}
@@ -5490,7 +5543,8 @@ func (n *State) fireInterruptCurrentRun(in InterruptCurrentRun, fx *Effects) err
 	return nil
 }
 
-// fireStartConversationRunEntering runs the updates and effects of transition StartConversationRunEntering in place.
+// fireStartConversationRunEntering runs the updates and effects of transition StartConversationRunEntering in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireStartConversationRunEntering(in StartConversationRun, fx *Effects) error {
 	n.CurrentRunID = Some[RunId](in.RunID)
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseAttached)
@@ -5515,7 +5569,8 @@ func (n *State) fireStartConversationRunEntering(in StartConversationRun, fx *Ef
 	return nil
 }
 
-// fireStartConversationRunRunning runs the updates and effects of transition StartConversationRunRunning in place.
+// fireStartConversationRunRunning runs the updates and effects of transition StartConversationRunRunning in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireStartConversationRunRunning(in StartConversationRun, fx *Effects) error {
 	n.CurrentRunID = Some[RunId](in.RunID)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
@@ -5538,7 +5593,8 @@ func (n *State) fireStartConversationRunRunning(in StartConversationRun, fx *Eff
 	return nil
 }
 
-// fireStartImmediateAppendEntering runs the updates and effects of transition StartImmediateAppendEntering in place.
+// fireStartImmediateAppendEntering runs the updates and effects of transition StartImmediateAppendEntering in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireStartImmediateAppendEntering(in StartImmediateAppend, fx *Effects) error {
 	n.CurrentRunID = Some[RunId](in.RunID)
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseAttached)
@@ -5563,7 +5619,8 @@ func (n *State) fireStartImmediateAppendEntering(in StartImmediateAppend, fx *Ef
 	return nil
 }
 
-// fireStartImmediateAppendRunning runs the updates and effects of transition StartImmediateAppendRunning in place.
+// fireStartImmediateAppendRunning runs the updates and effects of transition StartImmediateAppendRunning in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireStartImmediateAppendRunning(in StartImmediateAppend, fx *Effects) error {
 	n.CurrentRunID = Some[RunId](in.RunID)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
@@ -5586,7 +5643,8 @@ func (n *State) fireStartImmediateAppendRunning(in StartImmediateAppend, fx *Eff
 	return nil
 }
 
-// fireStartImmediateContextEntering runs the updates and effects of transition StartImmediateContextEntering in place.
+// fireStartImmediateContextEntering runs the updates and effects of transition StartImmediateContextEntering in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireStartImmediateContextEntering(in StartImmediateContext, fx *Effects) error {
 	n.CurrentRunID = Some[RunId](in.RunID)
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseAttached)
@@ -5611,7 +5669,8 @@ func (n *State) fireStartImmediateContextEntering(in StartImmediateContext, fx *
 	return nil
 }
 
-// fireStartImmediateContextRunning runs the updates and effects of transition StartImmediateContextRunning in place.
+// fireStartImmediateContextRunning runs the updates and effects of transition StartImmediateContextRunning in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireStartImmediateContextRunning(in StartImmediateContext, fx *Effects) error {
 	n.CurrentRunID = Some[RunId](in.RunID)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
@@ -5634,7 +5693,8 @@ func (n *State) fireStartImmediateContextRunning(in StartImmediateContext, fx *E
 	return nil
 }
 
-// firePrimitiveAppliedConversation runs the updates and effects of transition PrimitiveAppliedConversation in place.
+// firePrimitiveAppliedConversation runs the updates and effects of transition PrimitiveAppliedConversation in place; on a
+// bound error it puts the state back as it was.
 func (n *State) firePrimitiveAppliedConversation(in PrimitiveApplied, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCallingLlm
 	fx.n = 1
@@ -5642,11 +5702,14 @@ func (n *State) firePrimitiveAppliedConversation(in PrimitiveApplied, fx *Effect
 	return nil
 }
 
-// firePrimitiveAppliedImmediate runs the updates and effects of transition PrimitiveAppliedImmediate in place.
+// firePrimitiveAppliedImmediate runs the updates and effects of transition PrimitiveAppliedImmediate in place; on a
+// bound error it puts the state back as it was.
 func (n *State) firePrimitiveAppliedImmediate(in PrimitiveApplied, fx *Effects) error {
+	old0, old1, old2 := n.TurnPhase, n.BoundaryCount, n.TerminalOutcome
 	var ovf bool
 	n.BoundaryCount = add(&ovf, n.BoundaryCount, 1)
 	if ovf {
+		n.TurnPhase, n.BoundaryCount, n.TerminalOutcome = old0, old1, old2
 		return &boundErrors[0]
 	}
 	n.TurnPhase = TurnPhaseCompleted
@@ -5676,25 +5739,29 @@ func (n *State) firePrimitiveAppliedImmediate(in PrimitiveApplied, fx *Effects) 
 	return nil
 }
 
-// fireLlmReturnedToolCallsPositive runs the updates and effects of transition LlmReturnedToolCallsPositive in place.
+// fireLlmReturnedToolCallsPositive runs the updates and effects of transition LlmReturnedToolCallsPositive in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireLlmReturnedToolCallsPositive(in LlmReturnedToolCalls, fx *Effects) error {
 	n.TurnPhase = TurnPhaseWaitingForOps
 	return nil
 }
 
-// fireLlmReturnedToolCallsZero runs the updates and effects of transition LlmReturnedToolCallsZero in place.
+// fireLlmReturnedToolCallsZero runs the updates and effects of transition LlmReturnedToolCallsZero in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireLlmReturnedToolCallsZero(in LlmReturnedToolCalls, fx *Effects) error {
 	n.TurnPhase = TurnPhaseDrainingBoundary
 	return nil
 }
 
-// fireLlmReturnedTerminal runs the updates and effects of transition LlmReturnedTerminal in place.
+// fireLlmReturnedTerminal runs the updates and effects of transition LlmReturnedTerminal in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireLlmReturnedTerminal(in LlmReturnedTerminal, fx *Effects) error {
 	n.TurnPhase = TurnPhaseDrainingBoundary
 	return nil
 }
 
-// fireRegisterPendingOps runs the updates and effects of transition RegisterPendingOps in place.
+// fireRegisterPendingOps runs the updates and effects of transition RegisterPendingOps in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRegisterPendingOps(in RegisterPendingOps, fx *Effects) error {
 	n.TurnPhase = TurnPhaseWaitingForOps
 	n.BarrierOperationIDs = in.BarrierOperationIDs
@@ -5702,30 +5769,36 @@ func (n *State) fireRegisterPendingOps(in RegisterPendingOps, fx *Effects) error
 	return nil
 }
 
-// fireToolCallsResolvedToCalling runs the updates and effects of transition ToolCallsResolvedToCalling in place.
+// fireToolCallsResolvedToCalling runs the updates and effects of transition ToolCallsResolvedToCalling in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireToolCallsResolvedToCalling(in ToolCallsResolved, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCallingLlm
 	return nil
 }
 
-// fireToolCallsResolvedToBoundary runs the updates and effects of transition ToolCallsResolvedToBoundary in place.
+// fireToolCallsResolvedToBoundary runs the updates and effects of transition ToolCallsResolvedToBoundary in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireToolCallsResolvedToBoundary(in ToolCallsResolved, fx *Effects) error {
 	n.TurnPhase = TurnPhaseDrainingBoundary
 	return nil
 }
 
-// fireOpsBarrierSatisfied runs the updates and effects of transition OpsBarrierSatisfied in place.
+// fireOpsBarrierSatisfied runs the updates and effects of transition OpsBarrierSatisfied in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireOpsBarrierSatisfied(in OpsBarrierSatisfied, fx *Effects) error {
 	n.BarrierSatisfied = true
 	n.BarrierOperationIDs = None[OperationIdSet]()
 	return nil
 }
 
-// fireBoundaryContinue runs the updates and effects of transition BoundaryContinue in place.
+// fireBoundaryContinue runs the updates and effects of transition BoundaryContinue in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireBoundaryContinue(in BoundaryContinue, fx *Effects) error {
+	old0, old1 := n.TurnPhase, n.BoundaryCount
 	var ovf bool
 	n.BoundaryCount = add(&ovf, n.BoundaryCount, 1)
 	if ovf {
+		n.TurnPhase, n.BoundaryCount = old0, old1
 		return &boundErrors[1]
 	}
 	n.TurnPhase = TurnPhaseCallingLlm
@@ -5744,11 +5817,14 @@ func (n *State) fireBoundaryContinue(in BoundaryContinue, fx *Effects) error {
 	return nil
 }
 
-// fireBoundaryComplete runs the updates and effects of transition BoundaryComplete in place.
+// fireBoundaryComplete runs the updates and effects of transition BoundaryComplete in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireBoundaryComplete(in BoundaryComplete, fx *Effects) error {
+	old0, old1, old2 := n.TurnPhase, n.BoundaryCount, n.TerminalOutcome
 	var ovf bool
 	n.BoundaryCount = add(&ovf, n.BoundaryCount, 1)
 	if ovf {
+		n.TurnPhase, n.BoundaryCount, n.TerminalOutcome = old0, old1, old2
 		return &boundErrors[2]
 	}
 	n.TurnPhase = TurnPhaseCompleted
@@ -5778,20 +5854,23 @@ func (n *State) fireBoundaryComplete(in BoundaryComplete, fx *Effects) error {
 	return nil
 }
 
-// fireEnterExtraction runs the updates and effects of transition EnterExtraction in place.
+// fireEnterExtraction runs the updates and effects of transition EnterExtraction in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireEnterExtraction(in EnterExtraction, fx *Effects) error {
 	n.TurnPhase = TurnPhaseExtracting
 	n.MaxExtractionRetries = in.MaxExtractionRetries
 	return nil
 }
 
-// fireExtractionStart runs the updates and effects of transition ExtractionStart in place.
+// fireExtractionStart runs the updates and effects of transition ExtractionStart in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireExtractionStart(in ExtractionStart, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCallingLlm
 	return nil
 }
 
-// fireExtractionValidationPassed runs the updates and effects of transition ExtractionValidationPassed in place.
+// fireExtractionValidationPassed runs the updates and effects of transition ExtractionValidationPassed in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireExtractionValidationPassed(in ExtractionValidationPassed, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCompleted
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted)
@@ -5810,11 +5889,14 @@ func (n *State) fireExtractionValidationPassed(in ExtractionValidationPassed, fx
 	return nil
 }
 
-// fireExtractionValidationFailedRetry runs the updates and effects of transition ExtractionValidationFailedRetry in place.
+// fireExtractionValidationFailedRetry runs the updates and effects of transition ExtractionValidationFailedRetry in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireExtractionValidationFailedRetry(in ExtractionValidationFailed, fx *Effects) error {
+	old0, old1 := n.TurnPhase, n.ExtractionAttempts
 	var ovf bool
 	n.ExtractionAttempts = add(&ovf, n.ExtractionAttempts, 1)
 	if ovf {
+		n.TurnPhase, n.ExtractionAttempts = old0, old1
 		return &boundErrors[3]
 	}
 	n.TurnPhase = TurnPhaseCallingLlm
@@ -5823,11 +5905,14 @@ func (n *State) fireExtractionValidationFailedRetry(in ExtractionValidationFaile
 	return nil
 }
 
-// fireExtractionValidationFailedExhausted runs the updates and effects of transition ExtractionValidationFailedExhausted in place.
+// fireExtractionValidationFailedExhausted runs the updates and effects of transition ExtractionValidationFailedExhausted in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireExtractionValidationFailedExhausted(in ExtractionValidationFailed, fx *Effects) error {
+	old0, old1, old2, old3 := n.TurnPhase, n.TerminalOutcome, n.TerminalCauseKind, n.ExtractionAttempts
 	var ovf bool
 	n.ExtractionAttempts = add(&ovf, n.ExtractionAttempts, 1)
 	if ovf {
+		n.TurnPhase, n.TerminalOutcome, n.TerminalCauseKind, n.ExtractionAttempts = old0, old1, old2, old3
 		return &boundErrors[4]
 	}
 	n.TurnPhase = TurnPhaseCompleted
@@ -5847,11 +5932,14 @@ func (n *State) fireExtractionValidationFailedExhausted(in ExtractionValidationF
 	return nil
 }
 
-// fireExtractionFailedTerminal runs the updates and effects of transition ExtractionFailedTerminal in place.
+// fireExtractionFailedTerminal runs the updates and effects of transition ExtractionFailedTerminal in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireExtractionFailedTerminal(in ExtractionFailed, fx *Effects) error {
+	old0, old1, old2, old3 := n.TurnPhase, n.TerminalOutcome, n.TerminalCauseKind, n.ExtractionAttempts
 	var ovf bool
 	n.ExtractionAttempts = add(&ovf, n.ExtractionAttempts, 1)
 	if ovf {
+		n.TurnPhase, n.TerminalOutcome, n.TerminalCauseKind, n.ExtractionAttempts = old0, old1, old2, old3
 		return &boundErrors[5]
 	}
 	n.TurnPhase = TurnPhaseCompleted
@@ -5871,14 +5959,16 @@ func (n *State) fireExtractionFailedTerminal(in ExtractionFailed, fx *Effects) e
 	return nil
 }
 
-// fireRecoverableFailure runs the updates and effects of transition RecoverableFailure in place.
+// fireRecoverableFailure runs the updates and effects of transition RecoverableFailure in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRecoverableFailure(in RecoverableFailure, fx *Effects) error {
 	n.TurnPhase = TurnPhaseErrorRecovery
 	n.LLMRetryAttempt = in.RetryAttempt
 	return nil
 }
 
-// fireRetryRequested runs the updates and effects of transition RetryRequested in place.
+// fireRetryRequested runs the updates and effects of transition RetryRequested in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRetryRequested(in RetryRequested, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCallingLlm
 	fx.n = 1
@@ -5886,7 +5976,8 @@ func (n *State) fireRetryRequested(in RetryRequested, fx *Effects) error {
 	return nil
 }
 
-// fireFatalFailure runs the updates and effects of transition FatalFailure in place.
+// fireFatalFailure runs the updates and effects of transition FatalFailure in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireFatalFailure(in FatalFailure, fx *Effects) error {
 	n.TurnPhase = TurnPhaseFailed
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeFailed)
@@ -5905,7 +5996,8 @@ func (n *State) fireFatalFailure(in FatalFailure, fx *Effects) error {
 	return nil
 }
 
-// fireTurnLimitReached runs the updates and effects of transition TurnLimitReached in place.
+// fireTurnLimitReached runs the updates and effects of transition TurnLimitReached in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireTurnLimitReached(in TurnLimitReached, fx *Effects) error {
 	n.TurnPhase = TurnPhaseFailed
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeFailed)
@@ -5924,7 +6016,8 @@ func (n *State) fireTurnLimitReached(in TurnLimitReached, fx *Effects) error {
 	return nil
 }
 
-// fireBudgetExhausted runs the updates and effects of transition BudgetExhausted in place.
+// fireBudgetExhausted runs the updates and effects of transition BudgetExhausted in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireBudgetExhausted(in BudgetExhausted, fx *Effects) error {
 	n.TurnPhase = TurnPhaseFailed
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeBudgetExhausted)
@@ -5943,7 +6036,8 @@ func (n *State) fireBudgetExhausted(in BudgetExhausted, fx *Effects) error {
 	return nil
 }
 
-// fireTimeBudgetExceeded runs the updates and effects of transition TimeBudgetExceeded in place.
+// fireTimeBudgetExceeded runs the updates and effects of transition TimeBudgetExceeded in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireTimeBudgetExceeded(in TimeBudgetExceeded, fx *Effects) error {
 	n.TurnPhase = TurnPhaseFailed
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeTimeBudgetExceeded)
@@ -5962,19 +6056,22 @@ func (n *State) fireTimeBudgetExceeded(in TimeBudgetExceeded, fx *Effects) error
 	return nil
 }
 
-// fireCancelNow runs the updates and effects of transition CancelNow in place.
+// fireCancelNow runs the updates and effects of transition CancelNow in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireCancelNow(in CancelNow, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCancelling
 	return nil
 }
 
-// fireRequestCancelAfterBoundary runs the updates and effects of transition RequestCancelAfterBoundary in place.
+// fireRequestCancelAfterBoundary runs the updates and effects of transition RequestCancelAfterBoundary in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRequestCancelAfterBoundary(in RequestCancelAfterBoundary, fx *Effects) error {
 	n.CancelAfterBoundary = true
 	return nil
 }
 
-// fireCancellationObserved runs the updates and effects of transition CancellationObserved in place.
+// fireCancellationObserved runs the updates and effects of transition CancellationObserved in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireCancellationObserved(in CancellationObserved, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCancelled
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled)
@@ -5992,7 +6089,8 @@ func (n *State) fireCancellationObserved(in CancellationObserved, fx *Effects) e
 	return nil
 }
 
-// fireAcknowledgeTerminal runs the updates and effects of transition AcknowledgeTerminal in place.
+// fireAcknowledgeTerminal runs the updates and effects of transition AcknowledgeTerminal in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireAcknowledgeTerminal(in AcknowledgeTerminal, fx *Effects) error {
 	n.TurnPhase = TurnPhaseReady
 	n.PrimitiveKind = None[TurnPrimitiveKind]()
@@ -6008,7 +6106,8 @@ func (n *State) fireAcknowledgeTerminal(in AcknowledgeTerminal, fx *Effects) err
 	return nil
 }
 
-// fireRunCompleted runs the updates and effects of transition RunCompleted in place.
+// fireRunCompleted runs the updates and effects of transition RunCompleted in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRunCompleted(in RunCompleted, fx *Effects) error {
 	if !(n.TurnPhase == TurnPhaseCompleted || n.TurnPhase == TurnPhaseFailed || n.TurnPhase == TurnPhaseCancelled) {
 		n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted)
@@ -6019,7 +6118,8 @@ func (n *State) fireRunCompleted(in RunCompleted, fx *Effects) error {
 	return nil
 }
 
-// fireRunFailed runs the updates and effects of transition RunFailed in place.
+// fireRunFailed runs the updates and effects of transition RunFailed in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRunFailed(in RunFailed, fx *Effects) error {
 	n.TurnPhase = TurnPhaseFailed
 	n.TerminalOutcome = Some[TurnTerminalOutcome](in.TerminalOutcome)
@@ -6027,21 +6127,24 @@ func (n *State) fireRunFailed(in RunFailed, fx *Effects) error {
 	return nil
 }
 
-// fireRunCancelled runs the updates and effects of transition RunCancelled in place.
+// fireRunCancelled runs the updates and effects of transition RunCancelled in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRunCancelled(in RunCancelled, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCancelled
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled)
 	return nil
 }
 
-// fireForceCancelNoRun runs the updates and effects of transition ForceCancelNoRun in place.
+// fireForceCancelNoRun runs the updates and effects of transition ForceCancelNoRun in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireForceCancelNoRun(in ForceCancelNoRun, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCancelled
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled)
 	return nil
 }
 
-// fireProjectRealtimeIntent runs the updates and effects of transition ProjectRealtimeIntent in place.
+// fireProjectRealtimeIntent runs the updates and effects of transition ProjectRealtimeIntent in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireProjectRealtimeIntent(in ProjectRealtimeIntent, fx *Effects) error {
 	n.RealtimeIntentPresent = in.Present
 	fx.n = 1
@@ -6053,14 +6156,17 @@ func (n *State) fireProjectRealtimeIntent(in ProjectRealtimeIntent, fx *Effects)
 	return nil
 }
 
-// fireBeginRealtimeBinding runs the updates and effects of transition BeginRealtimeBinding in place.
+// fireBeginRealtimeBinding runs the updates and effects of transition BeginRealtimeBinding in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireBeginRealtimeBinding(in BeginRealtimeBinding, fx *Effects) error {
+	old0, old1, old2, old3, old4, old5, old6, old7 := n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch, n.RealtimeReconnectCycleState, n.RealtimeReconnectAttemptCount, n.RealtimeReconnectNextRetryAtMs, n.RealtimeReconnectDeadlineAtMs
 	var ovf bool
 	n.RealtimeBindingState = RealtimeBindingStateBindingNotReady
 	n.RealtimeBindingAuthorityEpoch = Some[uint64](n.RealtimeNextAuthorityEpoch)
 	n.RealtimeReattachRequired = false
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
+		n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch, n.RealtimeReconnectCycleState, n.RealtimeReconnectAttemptCount, n.RealtimeReconnectNextRetryAtMs, n.RealtimeReconnectDeadlineAtMs = old0, old1, old2, old3, old4, old5, old6, old7
 		return &boundErrors[6]
 	}
 	n.RealtimeReconnectCycleState = RealtimeReconnectCycleStateIdle
@@ -6076,14 +6182,17 @@ func (n *State) fireBeginRealtimeBinding(in BeginRealtimeBinding, fx *Effects) e
 	return nil
 }
 
-// fireReplaceRealtimeBinding runs the updates and effects of transition ReplaceRealtimeBinding in place.
+// fireReplaceRealtimeBinding runs the updates and effects of transition ReplaceRealtimeBinding in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireReplaceRealtimeBinding(in ReplaceRealtimeBinding, fx *Effects) error {
+	old0, old1, old2, old3, old4, old5, old6, old7 := n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch, n.RealtimeReconnectCycleState, n.RealtimeReconnectAttemptCount, n.RealtimeReconnectNextRetryAtMs, n.RealtimeReconnectDeadlineAtMs
 	var ovf bool
 	n.RealtimeBindingState = RealtimeBindingStateReplacementPending
 	n.RealtimeBindingAuthorityEpoch = Some[uint64](n.RealtimeNextAuthorityEpoch)
 	n.RealtimeReattachRequired = false
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
+		n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch, n.RealtimeReconnectCycleState, n.RealtimeReconnectAttemptCount, n.RealtimeReconnectNextRetryAtMs, n.RealtimeReconnectDeadlineAtMs = old0, old1, old2, old3, old4, old5, old6, old7
 		return &boundErrors[7]
 	}
 	n.RealtimeReconnectCycleState = RealtimeReconnectCycleStateIdle
@@ -6099,14 +6208,17 @@ func (n *State) fireReplaceRealtimeBinding(in ReplaceRealtimeBinding, fx *Effect
 	return nil
 }
 
-// fireDetachRealtimeBinding runs the updates and effects of transition DetachRealtimeBinding in place.
+// fireDetachRealtimeBinding runs the updates and effects of transition DetachRealtimeBinding in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireDetachRealtimeBinding(in DetachRealtimeBinding, fx *Effects) error {
+	old0, old1, old2, old3, old4, old5, old6, old7 := n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch, n.RealtimeReconnectCycleState, n.RealtimeReconnectAttemptCount, n.RealtimeReconnectNextRetryAtMs, n.RealtimeReconnectDeadlineAtMs
 	var ovf bool
 	n.RealtimeBindingState = RealtimeBindingStateUnbound
 	n.RealtimeBindingAuthorityEpoch = None[uint64]()
 	n.RealtimeReattachRequired = false
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
+		n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch, n.RealtimeReconnectCycleState, n.RealtimeReconnectAttemptCount, n.RealtimeReconnectNextRetryAtMs, n.RealtimeReconnectDeadlineAtMs = old0, old1, old2, old3, old4, old5, old6, old7
 		return &boundErrors[8]
 	}
 	n.RealtimeReconnectCycleState = RealtimeReconnectCycleStateIdle
@@ -6116,14 +6228,17 @@ func (n *State) fireDetachRealtimeBinding(in DetachRealtimeBinding, fx *Effects)
 	return nil
 }
 
-// fireRequireRealtimeReattach runs the updates and effects of transition RequireRealtimeReattach in place.
+// fireRequireRealtimeReattach runs the updates and effects of transition RequireRealtimeReattach in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRequireRealtimeReattach(in RequireRealtimeReattach, fx *Effects) error {
+	old0, old1, old2, old3, old4, old5, old6, old7 := n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch, n.RealtimeReconnectCycleState, n.RealtimeReconnectAttemptCount, n.RealtimeReconnectNextRetryAtMs, n.RealtimeReconnectDeadlineAtMs
 	var ovf bool
 	n.RealtimeBindingState = RealtimeBindingStateUnbound
 	n.RealtimeBindingAuthorityEpoch = None[uint64]()
 	n.RealtimeReattachRequired = true
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
+		n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch, n.RealtimeReconnectCycleState, n.RealtimeReconnectAttemptCount, n.RealtimeReconnectNextRetryAtMs, n.RealtimeReconnectDeadlineAtMs = old0, old1, old2, old3, old4, old5, old6, old7
 		return &boundErrors[9]
 	}
 	n.RealtimeReconnectCycleState = RealtimeReconnectCycleStateIdle
@@ -6133,14 +6248,17 @@ func (n *State) fireRequireRealtimeReattach(in RequireRealtimeReattach, fx *Effe
 	return nil
 }
 
-// fireRequireRealtimeReattachForAuthority runs the updates and effects of transition RequireRealtimeReattachForAuthority in place.
+// fireRequireRealtimeReattachForAuthority runs the updates and effects of transition RequireRealtimeReattachForAuthority in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRequireRealtimeReattachForAuthority(in RequireRealtimeReattachForAuthority, fx *Effects) error {
+	old0, old1, old2, old3, old4, old5, old6, old7 := n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch, n.RealtimeReconnectCycleState, n.RealtimeReconnectAttemptCount, n.RealtimeReconnectNextRetryAtMs, n.RealtimeReconnectDeadlineAtMs
 	var ovf bool
 	n.RealtimeBindingState = RealtimeBindingStateUnbound
 	n.RealtimeBindingAuthorityEpoch = None[uint64]()
 	n.RealtimeReattachRequired = true
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
+		n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch, n.RealtimeReconnectCycleState, n.RealtimeReconnectAttemptCount, n.RealtimeReconnectNextRetryAtMs, n.RealtimeReconnectDeadlineAtMs = old0, old1, old2, old3, old4, old5, old6, old7
 		return &boundErrors[10]
 	}
 	n.RealtimeReconnectCycleState = RealtimeReconnectCycleStateIdle
@@ -6150,7 +6268,8 @@ func (n *State) fireRequireRealtimeReattachForAuthority(in RequireRealtimeReatta
 	return nil
 }
 
-// firePublishRealtimeSignal runs the updates and effects of transition PublishRealtimeSignal in place.
+// firePublishRealtimeSignal runs the updates and effects of transition PublishRealtimeSignal in place; on a
+// bound error it puts the state back as it was.
 func (n *State) firePublishRealtimeSignal(in PublishRealtimeSignal, fx *Effects) error {
 	n.RealtimeBindingState = in.NextBindingState
 	n.RealtimeReattachRequired = false
@@ -6169,7 +6288,8 @@ func (n *State) firePublishRealtimeSignal(in PublishRealtimeSignal, fx *Effects)
 	return nil
 }
 
-// fireBeginRealtimeReconnectCycle runs the updates and effects of transition BeginRealtimeReconnectCycle in place.
+// fireBeginRealtimeReconnectCycle runs the updates and effects of transition BeginRealtimeReconnectCycle in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireBeginRealtimeReconnectCycle(in BeginRealtimeReconnectCycle, fx *Effects) error {
 	n.RealtimeReconnectCycleState = RealtimeReconnectCycleStateReconnecting
 	n.RealtimeReconnectAttemptCount = 1
@@ -6192,11 +6312,14 @@ func (n *State) fireBeginRealtimeReconnectCycle(in BeginRealtimeReconnectCycle, 
 	return nil
 }
 
-// fireScheduleRealtimeReconnectRetry runs the updates and effects of transition ScheduleRealtimeReconnectRetry in place.
+// fireScheduleRealtimeReconnectRetry runs the updates and effects of transition ScheduleRealtimeReconnectRetry in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireScheduleRealtimeReconnectRetry(in ScheduleRealtimeReconnectRetry, fx *Effects) error {
+	old0, old1 := n.RealtimeReconnectAttemptCount, n.RealtimeReconnectNextRetryAtMs
 	var ovf bool
 	n.RealtimeReconnectAttemptCount = add(&ovf, n.RealtimeReconnectAttemptCount, 1)
 	if ovf {
+		n.RealtimeReconnectAttemptCount, n.RealtimeReconnectNextRetryAtMs = old0, old1
 		return &boundErrors[11]
 	}
 	n.RealtimeReconnectNextRetryAtMs = in.NextRetryAtMs
@@ -6217,7 +6340,8 @@ func (n *State) fireScheduleRealtimeReconnectRetry(in ScheduleRealtimeReconnectR
 	return nil
 }
 
-// fireExhaustRealtimeReconnectCycle runs the updates and effects of transition ExhaustRealtimeReconnectCycle in place.
+// fireExhaustRealtimeReconnectCycle runs the updates and effects of transition ExhaustRealtimeReconnectCycle in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireExhaustRealtimeReconnectCycle(in ExhaustRealtimeReconnectCycle, fx *Effects) error {
 	n.RealtimeReconnectCycleState = RealtimeReconnectCycleStateExhausted
 	n.RealtimeReconnectAttemptCount = 0
@@ -6240,7 +6364,8 @@ func (n *State) fireExhaustRealtimeReconnectCycle(in ExhaustRealtimeReconnectCyc
 	return nil
 }
 
-// fireClearRealtimeReconnectProgress runs the updates and effects of transition ClearRealtimeReconnectProgress in place.
+// fireClearRealtimeReconnectProgress runs the updates and effects of transition ClearRealtimeReconnectProgress in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireClearRealtimeReconnectProgress(in ClearRealtimeReconnectProgress, fx *Effects) error {
 	n.RealtimeReconnectCycleState = RealtimeReconnectCycleStateIdle
 	n.RealtimeReconnectAttemptCount = 0
@@ -6263,7 +6388,8 @@ func (n *State) fireClearRealtimeReconnectProgress(in ClearRealtimeReconnectProg
 	return nil
 }
 
-// fireBeginLiveTopologyReconfigure runs the updates and effects of transition BeginLiveTopologyReconfigure in place.
+// fireBeginLiveTopologyReconfigure runs the updates and effects of transition BeginLiveTopologyReconfigure in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireBeginLiveTopologyReconfigure(in BeginLiveTopologyReconfigure, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseReconfiguring
 	fx.n = 1
@@ -6271,8 +6397,10 @@ func (n *State) fireBeginLiveTopologyReconfigure(in BeginLiveTopologyReconfigure
 	return nil
 }
 
-// fireMarkLiveTopologyDetached runs the updates and effects of transition MarkLiveTopologyDetached in place.
+// fireMarkLiveTopologyDetached runs the updates and effects of transition MarkLiveTopologyDetached in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireMarkLiveTopologyDetached(in MarkLiveTopologyDetached, fx *Effects) error {
+	old0, old1, old2, old3, old4 := n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch, n.LiveTopologyPhase
 	var ovf bool
 	n.LiveTopologyPhase = LiveTopologyPhaseDetached
 	n.RealtimeBindingState = RealtimeBindingStateUnbound
@@ -6280,6 +6408,7 @@ func (n *State) fireMarkLiveTopologyDetached(in MarkLiveTopologyDetached, fx *Ef
 	n.RealtimeReattachRequired = false
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
+		n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch, n.LiveTopologyPhase = old0, old1, old2, old3, old4
 		return &boundErrors[12]
 	}
 	fx.n = 1
@@ -6287,7 +6416,8 @@ func (n *State) fireMarkLiveTopologyDetached(in MarkLiveTopologyDetached, fx *Ef
 	return nil
 }
 
-// fireApplyLiveTopologyIdentity runs the updates and effects of transition ApplyLiveTopologyIdentity in place.
+// fireApplyLiveTopologyIdentity runs the updates and effects of transition ApplyLiveTopologyIdentity in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireApplyLiveTopologyIdentity(in ApplyLiveTopologyIdentity, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseHostIdentityApplied
 	fx.n = 1
@@ -6295,7 +6425,8 @@ func (n *State) fireApplyLiveTopologyIdentity(in ApplyLiveTopologyIdentity, fx *
 	return nil
 }
 
-// fireApplyLiveTopologyVisibility runs the updates and effects of transition ApplyLiveTopologyVisibility in place.
+// fireApplyLiveTopologyVisibility runs the updates and effects of transition ApplyLiveTopologyVisibility in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireApplyLiveTopologyVisibility(in ApplyLiveTopologyVisibility, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseHostVisibilityApplied
 	fx.n = 1
@@ -6303,7 +6434,8 @@ func (n *State) fireApplyLiveTopologyVisibility(in ApplyLiveTopologyVisibility, 
 	return nil
 }
 
-// fireCompleteLiveTopology runs the updates and effects of transition CompleteLiveTopology in place.
+// fireCompleteLiveTopology runs the updates and effects of transition CompleteLiveTopology in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireCompleteLiveTopology(in CompleteLiveTopology, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseIdle
 	fx.n = 1
@@ -6311,7 +6443,8 @@ func (n *State) fireCompleteLiveTopology(in CompleteLiveTopology, fx *Effects) e
 	return nil
 }
 
-// fireAbortLiveTopologyBeforeDetach runs the updates and effects of transition AbortLiveTopologyBeforeDetach in place.
+// fireAbortLiveTopologyBeforeDetach runs the updates and effects of transition AbortLiveTopologyBeforeDetach in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireAbortLiveTopologyBeforeDetach(in AbortLiveTopologyBeforeDetach, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseIdle
 	fx.n = 1
@@ -6319,8 +6452,10 @@ func (n *State) fireAbortLiveTopologyBeforeDetach(in AbortLiveTopologyBeforeDeta
 	return nil
 }
 
-// fireFailLiveTopologyAfterDetach runs the updates and effects of transition FailLiveTopologyAfterDetach in place.
+// fireFailLiveTopologyAfterDetach runs the updates and effects of transition FailLiveTopologyAfterDetach in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireFailLiveTopologyAfterDetach(in FailLiveTopologyAfterDetach, fx *Effects) error {
+	old0, old1, old2, old3, old4 := n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch, n.LiveTopologyPhase
 	var ovf bool
 	n.LiveTopologyPhase = LiveTopologyPhaseIdle
 	n.RealtimeBindingState = RealtimeBindingStateUnbound
@@ -6328,6 +6463,7 @@ func (n *State) fireFailLiveTopologyAfterDetach(in FailLiveTopologyAfterDetach, 
 	n.RealtimeReattachRequired = true
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
+		n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch, n.LiveTopologyPhase = old0, old1, old2, old3, old4
 		return &boundErrors[13]
 	}
 	fx.n = 1
@@ -6335,24 +6471,29 @@ func (n *State) fireFailLiveTopologyAfterDetach(in FailLiveTopologyAfterDetach, 
 	return nil
 }
 
-// fireStageVisibilityFilter runs the updates and effects of transition StageVisibilityFilter in place.
+// fireStageVisibilityFilter runs the updates and effects of transition StageVisibilityFilter in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireStageVisibilityFilter(in StageVisibilityFilter, fx *Effects) error {
+	old0, old1 := n.NextStagedVisibilityRevision, n.StagedVisibilityRevision
 	var ovf bool
 	n.NextStagedVisibilityRevision = add(&ovf, n.NextStagedVisibilityRevision, 1)
 	if ovf {
+		n.NextStagedVisibilityRevision, n.StagedVisibilityRevision = old0, old1
 		return &boundErrors[14]
 	}
 	n.StagedVisibilityRevision = n.NextStagedVisibilityRevision
 	return nil
 }
 
-// fireCommitVisibilityFilter runs the updates and effects of transition CommitVisibilityFilter in place.
+// fireCommitVisibilityFilter runs the updates and effects of transition CommitVisibilityFilter in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireCommitVisibilityFilter(in CommitVisibilityFilter, fx *Effects) error {
 	n.ActiveVisibilityRevision = in.Revision
 	return nil
 }
 
-// fireSyncVisibilityRevisions runs the updates and effects of transition SyncVisibilityRevisions in place.
+// fireSyncVisibilityRevisions runs the updates and effects of transition SyncVisibilityRevisions in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireSyncVisibilityRevisions(in SyncVisibilityRevisions, fx *Effects) error {
 	if in.ActiveRevision > n.NextStagedVisibilityRevision {
 		n.NextStagedVisibilityRevision = in.ActiveRevision

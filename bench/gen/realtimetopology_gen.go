@@ -914,15 +914,26 @@ func (fx Effects) MarshalJSON() ([]byte, error) {
 // the transition and guard that refused, a *NoTransitionError, or a *BoundError.
 // It is pure: no I/O, no locks, no allocation.
 func Step(s State, in Input) (State, Effects, error) {
+	// s is Step's own copy: it is updated in place, and apply leaves it
+	// unchanged when it returns an error.
 	var fx Effects
-	n := s
-	if err := n.apply(in, &fx); err != nil {
+	if err := s.apply(in, &fx); err != nil {
 		return s, Effects{}, err
 	}
-	return n, fx, nil
+	return s, fx, nil
 }
 
-// apply runs Step in place; on error the state may be partly updated and must be discarded.
+// Apply is Step in place, for callers that own the state: it updates s and
+// returns the effects, or returns an error and leaves s unchanged.
+func (s *State) Apply(in Input) (Effects, error) {
+	var fx Effects
+	if err := s.apply(in, &fx); err != nil {
+		return Effects{}, err
+	}
+	return fx, nil
+}
+
+// apply runs Step in place; on error the state is unchanged.
 func (s *State) apply(in Input, fx *Effects) error {
 	switch in := in.(type) {
 	case BeginRealtimeBinding:
@@ -1291,14 +1302,17 @@ func (s *State) stepServiceTurnCommitted(in ServiceTurnCommitted, fx *Effects) e
 	return &noTransitions[16][s.LifecyclePhase]
 }
 
-// fireBeginRealtimeBinding runs the updates and effects of transition BeginRealtimeBinding in place.
+// fireBeginRealtimeBinding runs the updates and effects of transition BeginRealtimeBinding in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireBeginRealtimeBinding(in BeginRealtimeBinding, fx *Effects) error {
+	old0, old1, old2, old3 := n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch
 	var ovf bool
 	n.RealtimeBindingState = RealtimeBindingStateBindingNotReady
 	n.RealtimeBindingAuthorityEpoch = Some[uint64](n.RealtimeNextAuthorityEpoch)
 	n.RealtimeReattachRequired = false
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
+		n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch = old0, old1, old2, old3
 		return &boundErrors[0]
 	}
 	fx.n = 1
@@ -1310,14 +1324,17 @@ func (n *State) fireBeginRealtimeBinding(in BeginRealtimeBinding, fx *Effects) e
 	return nil
 }
 
-// fireReplaceRealtimeBinding runs the updates and effects of transition ReplaceRealtimeBinding in place.
+// fireReplaceRealtimeBinding runs the updates and effects of transition ReplaceRealtimeBinding in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireReplaceRealtimeBinding(in ReplaceRealtimeBinding, fx *Effects) error {
+	old0, old1, old2, old3 := n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch
 	var ovf bool
 	n.RealtimeBindingState = RealtimeBindingStateReplacementPending
 	n.RealtimeBindingAuthorityEpoch = Some[uint64](n.RealtimeNextAuthorityEpoch)
 	n.RealtimeReattachRequired = false
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
+		n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch = old0, old1, old2, old3
 		return &boundErrors[1]
 	}
 	fx.n = 1
@@ -1329,40 +1346,48 @@ func (n *State) fireReplaceRealtimeBinding(in ReplaceRealtimeBinding, fx *Effect
 	return nil
 }
 
-// fireDetachRealtimeBinding runs the updates and effects of transition DetachRealtimeBinding in place.
+// fireDetachRealtimeBinding runs the updates and effects of transition DetachRealtimeBinding in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireDetachRealtimeBinding(in DetachRealtimeBinding, fx *Effects) error {
+	old0, old1, old2, old3 := n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch
 	var ovf bool
 	n.RealtimeBindingState = RealtimeBindingStateUnbound
 	n.RealtimeBindingAuthorityEpoch = None[uint64]()
 	n.RealtimeReattachRequired = false
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
+		n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch = old0, old1, old2, old3
 		return &boundErrors[2]
 	}
 	return nil
 }
 
-// fireRequireRealtimeReattach runs the updates and effects of transition RequireRealtimeReattach in place.
+// fireRequireRealtimeReattach runs the updates and effects of transition RequireRealtimeReattach in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRequireRealtimeReattach(in RequireRealtimeReattach, fx *Effects) error {
+	old0, old1, old2, old3 := n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch
 	var ovf bool
 	n.RealtimeBindingState = RealtimeBindingStateUnbound
 	n.RealtimeBindingAuthorityEpoch = None[uint64]()
 	n.RealtimeReattachRequired = true
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
+		n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch = old0, old1, old2, old3
 		return &boundErrors[3]
 	}
 	return nil
 }
 
-// firePublishRealtimeSignal runs the updates and effects of transition PublishRealtimeSignal in place.
+// firePublishRealtimeSignal runs the updates and effects of transition PublishRealtimeSignal in place; on a
+// bound error it puts the state back as it was.
 func (n *State) firePublishRealtimeSignal(in PublishRealtimeSignal, fx *Effects) error {
 	n.RealtimeBindingState = in.NextBindingState
 	n.RealtimeReattachRequired = false
 	return nil
 }
 
-// fireBeginLiveTopologyReconfigure runs the updates and effects of transition BeginLiveTopologyReconfigure in place.
+// fireBeginLiveTopologyReconfigure runs the updates and effects of transition BeginLiveTopologyReconfigure in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireBeginLiveTopologyReconfigure(in BeginLiveTopologyReconfigure, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseReconfiguring
 	fx.n = 1
@@ -1370,8 +1395,10 @@ func (n *State) fireBeginLiveTopologyReconfigure(in BeginLiveTopologyReconfigure
 	return nil
 }
 
-// fireMarkLiveTopologyDetached runs the updates and effects of transition MarkLiveTopologyDetached in place.
+// fireMarkLiveTopologyDetached runs the updates and effects of transition MarkLiveTopologyDetached in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireMarkLiveTopologyDetached(in MarkLiveTopologyDetached, fx *Effects) error {
+	old0, old1, old2, old3, old4 := n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch, n.LiveTopologyPhase
 	var ovf bool
 	n.LiveTopologyPhase = LiveTopologyPhaseDetached
 	n.RealtimeBindingState = RealtimeBindingStateUnbound
@@ -1379,6 +1406,7 @@ func (n *State) fireMarkLiveTopologyDetached(in MarkLiveTopologyDetached, fx *Ef
 	n.RealtimeReattachRequired = false
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
+		n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch, n.LiveTopologyPhase = old0, old1, old2, old3, old4
 		return &boundErrors[4]
 	}
 	fx.n = 1
@@ -1386,7 +1414,8 @@ func (n *State) fireMarkLiveTopologyDetached(in MarkLiveTopologyDetached, fx *Ef
 	return nil
 }
 
-// fireApplyLiveTopologyIdentity runs the updates and effects of transition ApplyLiveTopologyIdentity in place.
+// fireApplyLiveTopologyIdentity runs the updates and effects of transition ApplyLiveTopologyIdentity in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireApplyLiveTopologyIdentity(in ApplyLiveTopologyIdentity, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseHostIdentityApplied
 	fx.n = 1
@@ -1394,7 +1423,8 @@ func (n *State) fireApplyLiveTopologyIdentity(in ApplyLiveTopologyIdentity, fx *
 	return nil
 }
 
-// fireApplyLiveTopologyVisibility runs the updates and effects of transition ApplyLiveTopologyVisibility in place.
+// fireApplyLiveTopologyVisibility runs the updates and effects of transition ApplyLiveTopologyVisibility in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireApplyLiveTopologyVisibility(in ApplyLiveTopologyVisibility, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseHostVisibilityApplied
 	fx.n = 1
@@ -1402,7 +1432,8 @@ func (n *State) fireApplyLiveTopologyVisibility(in ApplyLiveTopologyVisibility, 
 	return nil
 }
 
-// fireCompleteLiveTopology runs the updates and effects of transition CompleteLiveTopology in place.
+// fireCompleteLiveTopology runs the updates and effects of transition CompleteLiveTopology in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireCompleteLiveTopology(in CompleteLiveTopology, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseIdle
 	fx.n = 1
@@ -1410,7 +1441,8 @@ func (n *State) fireCompleteLiveTopology(in CompleteLiveTopology, fx *Effects) e
 	return nil
 }
 
-// fireAbortLiveTopologyBeforeDetach runs the updates and effects of transition AbortLiveTopologyBeforeDetach in place.
+// fireAbortLiveTopologyBeforeDetach runs the updates and effects of transition AbortLiveTopologyBeforeDetach in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireAbortLiveTopologyBeforeDetach(in AbortLiveTopologyBeforeDetach, fx *Effects) error {
 	n.LiveTopologyPhase = LiveTopologyPhaseIdle
 	fx.n = 1
@@ -1418,8 +1450,10 @@ func (n *State) fireAbortLiveTopologyBeforeDetach(in AbortLiveTopologyBeforeDeta
 	return nil
 }
 
-// fireFailLiveTopologyAfterDetach runs the updates and effects of transition FailLiveTopologyAfterDetach in place.
+// fireFailLiveTopologyAfterDetach runs the updates and effects of transition FailLiveTopologyAfterDetach in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireFailLiveTopologyAfterDetach(in FailLiveTopologyAfterDetach, fx *Effects) error {
+	old0, old1, old2, old3, old4 := n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch, n.LiveTopologyPhase
 	var ovf bool
 	n.LiveTopologyPhase = LiveTopologyPhaseIdle
 	n.RealtimeBindingState = RealtimeBindingStateUnbound
@@ -1427,6 +1461,7 @@ func (n *State) fireFailLiveTopologyAfterDetach(in FailLiveTopologyAfterDetach, 
 	n.RealtimeReattachRequired = true
 	n.RealtimeNextAuthorityEpoch = add(&ovf, n.RealtimeNextAuthorityEpoch, 1)
 	if ovf {
+		n.RealtimeBindingState, n.RealtimeBindingAuthorityEpoch, n.RealtimeReattachRequired, n.RealtimeNextAuthorityEpoch, n.LiveTopologyPhase = old0, old1, old2, old3, old4
 		return &boundErrors[5]
 	}
 	fx.n = 1
@@ -1434,32 +1469,37 @@ func (n *State) fireFailLiveTopologyAfterDetach(in FailLiveTopologyAfterDetach, 
 	return nil
 }
 
-// fireStartConversationRun runs the updates and effects of transition StartConversationRun in place.
+// fireStartConversationRun runs the updates and effects of transition StartConversationRun in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireStartConversationRun(in StartConversationRun, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCallingLlm
 	n.LifecyclePhase = LifecyclePhaseRunning
 	return nil
 }
 
-// fireLlmReturnedTerminal runs the updates and effects of transition LlmReturnedTerminal in place.
+// fireLlmReturnedTerminal runs the updates and effects of transition LlmReturnedTerminal in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireLlmReturnedTerminal(in LlmReturnedTerminal, fx *Effects) error {
 	n.TurnPhase = TurnPhaseDrainingBoundary
 	return nil
 }
 
-// fireBoundaryContinue runs the updates and effects of transition BoundaryContinue in place.
+// fireBoundaryContinue runs the updates and effects of transition BoundaryContinue in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireBoundaryContinue(in BoundaryContinue, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCallingLlm
 	return nil
 }
 
-// fireBoundaryComplete runs the updates and effects of transition BoundaryComplete in place.
+// fireBoundaryComplete runs the updates and effects of transition BoundaryComplete in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireBoundaryComplete(in BoundaryComplete, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCompleted
 	return nil
 }
 
-// fireServiceTurnCommitted runs the updates and effects of transition ServiceTurnCommitted in place.
+// fireServiceTurnCommitted runs the updates and effects of transition ServiceTurnCommitted in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireServiceTurnCommitted(in ServiceTurnCommitted, fx *Effects) error {
 	n.LifecyclePhase = LifecyclePhaseAttached
 	return nil

@@ -113,6 +113,9 @@ type generator struct {
 	// bound sites
 	boundIndex map[[2]string]int
 	bounds     [][2]string
+	// restore, while a fire function is generated, puts back the fields it
+	// wrote before a bound error is returned.
+	restore jen.Code
 }
 
 func (g *generator) phaseType() string  { return g.m.PhaseEnum().Name }
@@ -168,8 +171,8 @@ func (g *generator) checkNames() error {
 		if first, ok := fields[gn]; ok {
 			clashes = append(clashes, fmt.Sprintf("fields %s and %s both become %s", first, f.Name, gn))
 		}
-		if gn == "CheckInvariants" {
-			clashes = append(clashes, fmt.Sprintf("field %s clashes with the method State.CheckInvariants", f.Name))
+		if gn == "CheckInvariants" || gn == "Apply" {
+			clashes = append(clashes, fmt.Sprintf("field %s clashes with the method State.%s", f.Name, gn))
 		}
 		fields[gn] = f.Name
 	}
@@ -716,12 +719,20 @@ func (g *generator) step() {
 	f.Comment("the transition and guard that refused, a *NoTransitionError, or a *BoundError.")
 	f.Comment("It is pure: no I/O, no locks, no allocation.")
 	f.Func().Id("Step").Params(jen.Id("s").Id("State"), jen.Id("in").Id("Input")).Params(jen.Id("State"), jen.Id("Effects"), jen.Error()).Block(
+		jen.Comment("s is Step's own copy: it is updated in place, and apply leaves it"),
+		jen.Comment("unchanged when it returns an error."),
 		jen.Var().Id("fx").Id("Effects"),
-		jen.Id("n").Op(":=").Id("s"),
-		jen.If(jen.Err().Op(":=").Id("n").Dot("apply").Call(jen.Id("in"), jen.Op("&").Id("fx")), jen.Err().Op("!=").Nil()).Block(
+		jen.If(jen.Err().Op(":=").Id("s").Dot("apply").Call(jen.Id("in"), jen.Op("&").Id("fx")), jen.Err().Op("!=").Nil()).Block(
 			jen.Return(jen.Id("s"), jen.Id("Effects").Values(), jen.Err())),
-		jen.Return(jen.Id("n"), jen.Id("fx"), jen.Nil()))
-	f.Comment("apply runs Step in place; on error the state may be partly updated and must be discarded.")
+		jen.Return(jen.Id("s"), jen.Id("fx"), jen.Nil()))
+	f.Comment("Apply is Step in place, for callers that own the state: it updates s and")
+	f.Comment("returns the effects, or returns an error and leaves s unchanged.")
+	f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("Apply").Params(jen.Id("in").Id("Input")).Params(jen.Id("Effects"), jen.Error()).Block(
+		jen.Var().Id("fx").Id("Effects"),
+		jen.If(jen.Err().Op(":=").Id("s").Dot("apply").Call(jen.Id("in"), jen.Op("&").Id("fx")), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Id("Effects").Values(), jen.Err())),
+		jen.Return(jen.Id("fx"), jen.Nil()))
+	f.Comment("apply runs Step in place; on error the state is unchanged.")
 	f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("apply").Params(jen.Id("in").Id("Input"), jen.Id("fx").Op("*").Id("Effects")).Error().Block(
 		jen.Switch(jen.Id("in").Op(":=").Id("in").Assert(jen.Type())).BlockFunc(func(sw *jen.Group) {
 			for _, in := range g.m.Inputs {
@@ -860,22 +871,97 @@ func oneLine(s string) string {
 	return s
 }
 
-func (g *generator) fire(t *model.Transition) {
-	needOvf := false
-	for _, st := range t.Updates {
-		if stmtArith(st) {
-			needOvf = true
+// written returns the indices of the fields a transition writes, ascending.
+func written(m *model.Machine, t *model.Transition) []int {
+	seen := map[int]bool{}
+	var walk func(st model.Stmt)
+	walk = func(st model.Stmt) {
+		switch st := st.(type) {
+		case *model.Assign:
+			seen[st.Field.Index] = true
+		case *model.IfStmt:
+			walk(st.Then)
+			if st.Else != nil {
+				walk(st.Else)
+			}
 		}
+	}
+	for _, st := range t.Updates {
+		walk(st)
+	}
+	if t.To >= 0 {
+		seen[m.Phase.Index] = true
+	}
+	var out []int
+	for i := range m.Fields {
+		if seen[i] {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// canFail reports whether firing t can raise a bound error.
+func canFail(t *model.Transition) (failing, arith bool) {
+	var walk func(st model.Stmt)
+	walk = func(st model.Stmt) {
+		switch st := st.(type) {
+		case *model.Assign:
+			if st.Field.Max != nil {
+				failing = true
+			}
+			if hasArith(st.Value) {
+				arith = true
+			}
+		case *model.IfStmt:
+			if hasArith(st.Cond) {
+				arith = true
+			}
+			walk(st.Then)
+			if st.Else != nil {
+				walk(st.Else)
+			}
+		}
+	}
+	for _, st := range t.Updates {
+		walk(st)
 	}
 	for _, em := range t.Emits {
 		for _, a := range em.Args {
 			if hasArith(a) {
-				needOvf = true
+				arith = true
 			}
 		}
 	}
-	g.f.Commentf("fire%s runs the updates and effects of transition %s in place.", t.Name, t.Name)
+	return failing || arith, arith
+}
+
+// boundFail renders the return of a bound error from a fire function,
+// putting back the fields it wrote first.
+func (g *generator) boundFail(site int) jen.Code {
+	ret := jen.Return(jen.Op("&").Id("boundErrors").Index(jen.Lit(site)))
+	if g.restore == nil {
+		return jen.Block(ret)
+	}
+	return jen.Block(g.restore, ret)
+}
+
+func (g *generator) fire(t *model.Transition) {
+	failing, needOvf := canFail(t)
+	g.f.Commentf("fire%s runs the updates and effects of transition %s in place; on a", t.Name, t.Name)
+	g.f.Comment("bound error it puts the state back as it was.")
 	g.f.Func().Params(jen.Id("n").Op("*").Id("State")).Id("fire"+t.Name).Params(jen.Id("in").Id(t.Input.Name), jen.Id("fx").Op("*").Id("Effects")).Error().BlockFunc(func(b *jen.Group) {
+		g.restore = nil
+		if w := written(g.m, t); failing && len(w) > 0 {
+			// An undo record of the written fields (cheaper than copying the state).
+			var olds, fields []jen.Code
+			for i, fi := range w {
+				olds = append(olds, jen.Id(fmt.Sprintf("old%d", i)))
+				fields = append(fields, jen.Id("n").Dot(GoName(g.m.Fields[fi].Name)))
+			}
+			b.List(olds...).Op(":=").List(fields...)
+			g.restore = jen.List(fields...).Op("=").List(olds...)
+		}
 		if needOvf {
 			b.Var().Id("ovf").Bool()
 		}
@@ -892,6 +978,7 @@ func (g *generator) fire(t *model.Transition) {
 			g.emit(b, t, i, em)
 		}
 		b.Return(jen.Nil())
+		g.restore = nil
 	})
 }
 
@@ -915,7 +1002,7 @@ func (g *generator) stmt(b *jen.Group, t *model.Transition, st model.Stmt) {
 			}
 		}
 		if len(cond) > 0 {
-			b.If(jen.Add(cond...)).Block(jen.Return(jen.Op("&").Id("boundErrors").Index(jen.Lit(g.boundSite(t, st.Field.Name)))))
+			b.If(jen.Add(cond...)).Add(g.boundFail(g.boundSite(t, st.Field.Name)))
 		}
 	case *model.IfStmt:
 		c := g.expr(st.Cond, "n", "in")
@@ -930,7 +1017,7 @@ func (g *generator) stmt(b *jen.Group, t *model.Transition, st model.Stmt) {
 			// Evaluate the condition first, in its own block, so that an
 			// overflow in it is reported before either branch runs.
 			b.Block(jen.Id("c").Op(":=").Add(g.expr(st.Cond, "n", "in")),
-				jen.If(jen.Id("ovf")).Block(jen.Return(jen.Op("&").Id("boundErrors").Index(jen.Lit(g.boundSite(t, "if"))))),
+				jen.If(jen.Id("ovf")).Add(g.boundFail(g.boundSite(t, "if"))),
 				stmt)
 			return
 		}
@@ -947,8 +1034,7 @@ func (g *generator) emit(b *jen.Group, t *model.Transition, i int, em *model.Emi
 		v := fmt.Sprintf("e%d_%d", i, fi)
 		b.Var().Id(v).Add(goType(p.Type)).Op("=").Add(g.expr(a, "n", "in"))
 		if hasArith(a) {
-			b.If(jen.Id("ovf")).Block(jen.Return(
-				jen.Op("&").Id("boundErrors").Index(jen.Lit(g.boundSite(t, em.Effect.Name+"."+p.Name)))))
+			b.If(jen.Id("ovf")).Add(g.boundFail(g.boundSite(t, em.Effect.Name+"."+p.Name)))
 		}
 		sl := slots[fi]
 		typ := p.Type

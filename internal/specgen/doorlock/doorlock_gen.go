@@ -911,15 +911,26 @@ func (fx Effects) MarshalJSON() ([]byte, error) {
 // the transition and guard that refused, a *NoTransitionError, or a *BoundError.
 // It is pure: no I/O, no locks, no allocation.
 func Step(s State, in Input) (State, Effects, error) {
+	// s is Step's own copy: it is updated in place, and apply leaves it
+	// unchanged when it returns an error.
 	var fx Effects
-	n := s
-	if err := n.apply(in, &fx); err != nil {
+	if err := s.apply(in, &fx); err != nil {
 		return s, Effects{}, err
 	}
-	return n, fx, nil
+	return s, fx, nil
 }
 
-// apply runs Step in place; on error the state may be partly updated and must be discarded.
+// Apply is Step in place, for callers that own the state: it updates s and
+// returns the effects, or returns an error and leaves s unchanged.
+func (s *State) Apply(in Input) (Effects, error) {
+	var fx Effects
+	if err := s.apply(in, &fx); err != nil {
+		return Effects{}, err
+	}
+	return fx, nil
+}
+
+// apply runs Step in place; on error the state is unchanged.
 func (s *State) apply(in Input, fx *Effects) error {
 	switch in := in.(type) {
 	case PresentCredential:
@@ -1198,14 +1209,18 @@ func (s *State) stepDecommission(in Decommission, fx *Effects) error {
 	return &noTransitions[7][s.Phase]
 }
 
-// fireUnlockWithCredential runs the updates and effects of transition UnlockWithCredential in place.
+// fireUnlockWithCredential runs the updates and effects of transition UnlockWithCredential in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireUnlockWithCredential(in PresentCredential, fx *Effects) error {
+	old0, old1, old2, old3, old4, old5, old6 := n.Phase, n.WrongCodes, n.LockoutCount, n.UnlockedAt, n.Holder, n.LastCredential, n.Alarm
 	n.WrongCodes = 0
 	if n.WrongCodes > 3 {
+		n.Phase, n.WrongCodes, n.LockoutCount, n.UnlockedAt, n.Holder, n.LastCredential, n.Alarm = old0, old1, old2, old3, old4, old5, old6
 		return &boundErrors[3]
 	}
 	n.LockoutCount = 0
 	if n.LockoutCount > 10 {
+		n.Phase, n.WrongCodes, n.LockoutCount, n.UnlockedAt, n.Holder, n.LastCredential, n.Alarm = old0, old1, old2, old3, old4, old5, old6
 		return &boundErrors[4]
 	}
 	n.Holder = Some[UserId](in.User)
@@ -1224,11 +1239,14 @@ func (n *State) fireUnlockWithCredential(in PresentCredential, fx *Effects) erro
 	return nil
 }
 
-// fireRejectCredential runs the updates and effects of transition RejectCredential in place.
+// fireRejectCredential runs the updates and effects of transition RejectCredential in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRejectCredential(in PresentCredential, fx *Effects) error {
+	old0, old1 := n.WrongCodes, n.Alarm
 	var ovf bool
 	n.WrongCodes = add(&ovf, n.WrongCodes, 1)
 	if ovf || n.WrongCodes > 3 {
+		n.WrongCodes, n.Alarm = old0, old1
 		return &boundErrors[5]
 	}
 	if (n.WrongCodes == 2) && (n.Alarm == AlarmOff) {
@@ -1238,6 +1256,7 @@ func (n *State) fireRejectCredential(in PresentCredential, fx *Effects) error {
 	var e0_0 UserId = in.User
 	var e0_1 uint64 = sub(&ovf, 3, n.WrongCodes)
 	if ovf {
+		n.WrongCodes, n.Alarm = old0, old1
 		return &boundErrors[6]
 	}
 	fx.list[0] = Effect{
@@ -1248,11 +1267,14 @@ func (n *State) fireRejectCredential(in PresentCredential, fx *Effects) error {
 	return nil
 }
 
-// fireTripLockout runs the updates and effects of transition TripLockout in place.
+// fireTripLockout runs the updates and effects of transition TripLockout in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireTripLockout(in PresentCredential, fx *Effects) error {
+	old0, old1, old2, old3, old4 := n.Phase, n.WrongCodes, n.LockoutCount, n.LockoutUntil, n.Alarm
 	var ovf bool
 	n.WrongCodes = add(&ovf, n.WrongCodes, 1)
 	if ovf || n.WrongCodes > 3 {
+		n.Phase, n.WrongCodes, n.LockoutCount, n.LockoutUntil, n.Alarm = old0, old1, old2, old3, old4
 		return &boundErrors[7]
 	}
 	n.LockoutCount = func() uint64 {
@@ -1262,6 +1284,7 @@ func (n *State) fireTripLockout(in PresentCredential, fx *Effects) error {
 		return n.LockoutCount
 	}()
 	if ovf || n.LockoutCount > 10 {
+		n.Phase, n.WrongCodes, n.LockoutCount, n.LockoutUntil, n.Alarm = old0, old1, old2, old3, old4
 		return &boundErrors[8]
 	}
 	n.LockoutUntil = Some[uint64](add(&ovf, in.Now, func() uint64 {
@@ -1271,6 +1294,7 @@ func (n *State) fireTripLockout(in PresentCredential, fx *Effects) error {
 		return 60
 	}()))
 	if ovf {
+		n.Phase, n.WrongCodes, n.LockoutCount, n.LockoutUntil, n.Alarm = old0, old1, old2, old3, old4
 		return &boundErrors[9]
 	}
 	if n.LockoutCount >= 3 {
@@ -1294,14 +1318,16 @@ func (n *State) fireTripLockout(in PresentCredential, fx *Effects) error {
 	return nil
 }
 
-// fireIgnoreDuringLockout runs the updates and effects of transition IgnoreDuringLockout in place.
+// fireIgnoreDuringLockout runs the updates and effects of transition IgnoreDuringLockout in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireIgnoreDuringLockout(in PresentCredential, fx *Effects) error {
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindBeep}
 	return nil
 }
 
-// fireLockByHand runs the updates and effects of transition LockByHand in place.
+// fireLockByHand runs the updates and effects of transition LockByHand in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireLockByHand(in Lock, fx *Effects) error {
 	n.Holder = None[UserId]()
 	n.UnlockedAt = None[uint64]()
@@ -1311,7 +1337,8 @@ func (n *State) fireLockByHand(in Lock, fx *Effects) error {
 	return nil
 }
 
-// fireAutoRelock runs the updates and effects of transition AutoRelock in place.
+// fireAutoRelock runs the updates and effects of transition AutoRelock in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireAutoRelock(in Tick, fx *Effects) error {
 	n.Holder = None[UserId]()
 	n.UnlockedAt = None[uint64]()
@@ -1321,11 +1348,14 @@ func (n *State) fireAutoRelock(in Tick, fx *Effects) error {
 	return nil
 }
 
-// fireLockoutExpires runs the updates and effects of transition LockoutExpires in place.
+// fireLockoutExpires runs the updates and effects of transition LockoutExpires in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireLockoutExpires(in Tick, fx *Effects) error {
+	old0, old1, old2, old3 := n.Phase, n.WrongCodes, n.LockoutUntil, n.Alarm
 	n.LockoutUntil = None[uint64]()
 	n.WrongCodes = 0
 	if n.WrongCodes > 3 {
+		n.Phase, n.WrongCodes, n.LockoutUntil, n.Alarm = old0, old1, old2, old3
 		return &boundErrors[10]
 	}
 	if n.Alarm == AlarmChime {
@@ -1337,7 +1367,8 @@ func (n *State) fireLockoutExpires(in Tick, fx *Effects) error {
 	return nil
 }
 
-// fireDoorMoved runs the updates and effects of transition DoorMoved in place.
+// fireDoorMoved runs the updates and effects of transition DoorMoved in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireDoorMoved(in DoorSensor, fx *Effects) error {
 	n.DoorOpen = in.Open
 	if n.DoorOpen && (n.Phase != LockPhaseUnlocked) {
@@ -1359,7 +1390,8 @@ func (n *State) fireDoorMoved(in DoorSensor, fx *Effects) error {
 	return nil
 }
 
-// fireEnrollFirstAdmin runs the updates and effects of transition EnrollFirstAdmin in place.
+// fireEnrollFirstAdmin runs the updates and effects of transition EnrollFirstAdmin in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireEnrollFirstAdmin(in EnrollAdmin, fx *Effects) error {
 	n.EnrolledAdmin = Some[AdminId](in.Admin)
 	fx.n = 1
@@ -1371,14 +1403,18 @@ func (n *State) fireEnrollFirstAdmin(in EnrollAdmin, fx *Effects) error {
 	return nil
 }
 
-// fireAdminClearLockout runs the updates and effects of transition AdminClearLockout in place.
+// fireAdminClearLockout runs the updates and effects of transition AdminClearLockout in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireAdminClearLockout(in AdminReset, fx *Effects) error {
+	old0, old1, old2, old3, old4 := n.Phase, n.WrongCodes, n.LockoutCount, n.LockoutUntil, n.Alarm
 	n.WrongCodes = 0
 	if n.WrongCodes > 3 {
+		n.Phase, n.WrongCodes, n.LockoutCount, n.LockoutUntil, n.Alarm = old0, old1, old2, old3, old4
 		return &boundErrors[11]
 	}
 	n.LockoutCount = 0
 	if n.LockoutCount > 10 {
+		n.Phase, n.WrongCodes, n.LockoutCount, n.LockoutUntil, n.Alarm = old0, old1, old2, old3, old4
 		return &boundErrors[12]
 	}
 	n.LockoutUntil = None[uint64]()
@@ -1393,14 +1429,18 @@ func (n *State) fireAdminClearLockout(in AdminReset, fx *Effects) error {
 	return nil
 }
 
-// fireAdminClearAlarm runs the updates and effects of transition AdminClearAlarm in place.
+// fireAdminClearAlarm runs the updates and effects of transition AdminClearAlarm in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireAdminClearAlarm(in AdminReset, fx *Effects) error {
+	old0, old1, old2 := n.WrongCodes, n.LockoutCount, n.Alarm
 	n.WrongCodes = 0
 	if n.WrongCodes > 3 {
+		n.WrongCodes, n.LockoutCount, n.Alarm = old0, old1, old2
 		return &boundErrors[13]
 	}
 	n.LockoutCount = 0
 	if n.LockoutCount > 10 {
+		n.WrongCodes, n.LockoutCount, n.Alarm = old0, old1, old2
 		return &boundErrors[14]
 	}
 	n.Alarm = AlarmOff
@@ -1413,7 +1453,8 @@ func (n *State) fireAdminClearAlarm(in AdminReset, fx *Effects) error {
 	return nil
 }
 
-// fireChangeRelock runs the updates and effects of transition ChangeRelock in place.
+// fireChangeRelock runs the updates and effects of transition ChangeRelock in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireChangeRelock(in SetRelock, fx *Effects) error {
 	n.Relock = in.Mode
 	fx.n = 1
@@ -1425,7 +1466,8 @@ func (n *State) fireChangeRelock(in SetRelock, fx *Effects) error {
 	return nil
 }
 
-// fireRetire runs the updates and effects of transition Retire in place.
+// fireRetire runs the updates and effects of transition Retire in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRetire(in Decommission, fx *Effects) error {
 	n.Holder = None[UserId]()
 	n.UnlockedAt = None[uint64]()

@@ -1067,15 +1067,26 @@ func (fx Effects) MarshalJSON() ([]byte, error) {
 // the transition and guard that refused, a *NoTransitionError, or a *BoundError.
 // It is pure: no I/O, no locks, no allocation.
 func Step(s State, in Input) (State, Effects, error) {
+	// s is Step's own copy: it is updated in place, and apply leaves it
+	// unchanged when it returns an error.
 	var fx Effects
-	n := s
-	if err := n.apply(in, &fx); err != nil {
+	if err := s.apply(in, &fx); err != nil {
 		return s, Effects{}, err
 	}
-	return n, fx, nil
+	return s, fx, nil
 }
 
-// apply runs Step in place; on error the state may be partly updated and must be discarded.
+// Apply is Step in place, for callers that own the state: it updates s and
+// returns the effects, or returns an error and leaves s unchanged.
+func (s *State) Apply(in Input) (Effects, error) {
+	var fx Effects
+	if err := s.apply(in, &fx); err != nil {
+		return Effects{}, err
+	}
+	return fx, nil
+}
+
+// apply runs Step in place; on error the state is unchanged.
 func (s *State) apply(in Input, fx *Effects) error {
 	switch in := in.(type) {
 	case PassiveOpen:
@@ -1543,7 +1554,8 @@ func (s *State) stepTimeWaitTimer(in TimeWaitTimer, fx *Effects) error {
 	return &noTransitions[12][s.Phase]
 }
 
-// fireStartListening runs the updates and effects of transition StartListening in place.
+// fireStartListening runs the updates and effects of transition StartListening in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireStartListening(in PassiveOpen, fx *Effects) error {
 	n.CloseReason = None[CloseReason]()
 	n.Phase = TcpPhaseListen
@@ -1552,26 +1564,32 @@ func (n *State) fireStartListening(in PassiveOpen, fx *Effects) error {
 	return nil
 }
 
-// fireConnect runs the updates and effects of transition Connect in place.
+// fireConnect runs the updates and effects of transition Connect in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireConnect(in ActiveOpen, fx *Effects) error {
+	old0, old1, old2, old3, old4, old5, old6, old7 := n.Phase, n.Conn, n.OpenedBy, n.CloseReason, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto
 	var ovf bool
 	n.Conn = Some[ConnId](in.Conn)
 	n.OpenedBy = Some[OpenMode](OpenModeActive)
 	n.CloseReason = None[CloseReason]()
 	n.SndUna = in.Iss
 	if n.SndUna > 65535 {
+		n.Phase, n.Conn, n.OpenedBy, n.CloseReason, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
 		return &boundErrors[1]
 	}
 	n.SndNxt = add(&ovf, n.SndUna, 1)
 	if ovf || n.SndNxt > 65535 {
+		n.Phase, n.Conn, n.OpenedBy, n.CloseReason, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
 		return &boundErrors[2]
 	}
 	n.RcvNxt = 0
 	if n.RcvNxt > 65535 {
+		n.Phase, n.Conn, n.OpenedBy, n.CloseReason, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
 		return &boundErrors[3]
 	}
 	n.Rto = Some[uint64](1)
 	if n.Rto.Value > 64 {
+		n.Phase, n.Conn, n.OpenedBy, n.CloseReason, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
 		return &boundErrors[4]
 	}
 	n.Phase = TcpPhaseSynSent
@@ -1584,25 +1602,31 @@ func (n *State) fireConnect(in ActiveOpen, fx *Effects) error {
 	return nil
 }
 
-// fireAcceptSyn runs the updates and effects of transition AcceptSyn in place.
+// fireAcceptSyn runs the updates and effects of transition AcceptSyn in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireAcceptSyn(in SegSyn, fx *Effects) error {
+	old0, old1, old2, old3, old4, old5, old6 := n.Phase, n.Conn, n.OpenedBy, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto
 	var ovf bool
 	n.Conn = Some[ConnId](in.Conn)
 	n.OpenedBy = Some[OpenMode](OpenModePassive)
 	n.RcvNxt = add(&ovf, in.Seq, 1)
 	if ovf || n.RcvNxt > 65535 {
+		n.Phase, n.Conn, n.OpenedBy, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto = old0, old1, old2, old3, old4, old5, old6
 		return &boundErrors[5]
 	}
 	n.SndUna = in.LocalIss
 	if n.SndUna > 65535 {
+		n.Phase, n.Conn, n.OpenedBy, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto = old0, old1, old2, old3, old4, old5, old6
 		return &boundErrors[6]
 	}
 	n.SndNxt = add(&ovf, n.SndUna, 1)
 	if ovf || n.SndNxt > 65535 {
+		n.Phase, n.Conn, n.OpenedBy, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto = old0, old1, old2, old3, old4, old5, old6
 		return &boundErrors[7]
 	}
 	n.Rto = Some[uint64](1)
 	if n.Rto.Value > 64 {
+		n.Phase, n.Conn, n.OpenedBy, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto = old0, old1, old2, old3, old4, old5, old6
 		return &boundErrors[8]
 	}
 	n.Phase = TcpPhaseSynReceived
@@ -1619,11 +1643,14 @@ func (n *State) fireAcceptSyn(in SegSyn, fx *Effects) error {
 	return nil
 }
 
-// fireSimultaneousOpen runs the updates and effects of transition SimultaneousOpen in place.
+// fireSimultaneousOpen runs the updates and effects of transition SimultaneousOpen in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireSimultaneousOpen(in SegSyn, fx *Effects) error {
+	old0, old1 := n.Phase, n.RcvNxt
 	var ovf bool
 	n.RcvNxt = add(&ovf, in.Seq, 1)
 	if ovf || n.RcvNxt > 65535 {
+		n.Phase, n.RcvNxt = old0, old1
 		return &boundErrors[9]
 	}
 	n.Phase = TcpPhaseSynReceived
@@ -1640,23 +1667,29 @@ func (n *State) fireSimultaneousOpen(in SegSyn, fx *Effects) error {
 	return nil
 }
 
-// fireConnectAccepted runs the updates and effects of transition ConnectAccepted in place.
+// fireConnectAccepted runs the updates and effects of transition ConnectAccepted in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireConnectAccepted(in SegSynAck, fx *Effects) error {
+	old0, old1, old2, old3, old4 := n.Phase, n.SndUna, n.RcvNxt, n.Retransmits, n.Rto
 	var ovf bool
 	n.SndUna = in.Ack
 	if n.SndUna > 65535 {
+		n.Phase, n.SndUna, n.RcvNxt, n.Retransmits, n.Rto = old0, old1, old2, old3, old4
 		return &boundErrors[10]
 	}
 	n.RcvNxt = add(&ovf, in.Seq, 1)
 	if ovf || n.RcvNxt > 65535 {
+		n.Phase, n.SndUna, n.RcvNxt, n.Retransmits, n.Rto = old0, old1, old2, old3, old4
 		return &boundErrors[11]
 	}
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
+		n.Phase, n.SndUna, n.RcvNxt, n.Retransmits, n.Rto = old0, old1, old2, old3, old4
 		return &boundErrors[12]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
+		n.Phase, n.SndUna, n.RcvNxt, n.Retransmits, n.Rto = old0, old1, old2, old3, old4
 		return &boundErrors[13]
 	}
 	n.Phase = TcpPhaseEstablished
@@ -1676,7 +1709,8 @@ func (n *State) fireConnectAccepted(in SegSynAck, fx *Effects) error {
 	return nil
 }
 
-// fireRejectBadSynAck runs the updates and effects of transition RejectBadSynAck in place.
+// fireRejectBadSynAck runs the updates and effects of transition RejectBadSynAck in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRejectBadSynAck(in SegSynAck, fx *Effects) error {
 	fx.n = 1
 	var e0_0 ConnId = in.Conn
@@ -1687,18 +1721,23 @@ func (n *State) fireRejectBadSynAck(in SegSynAck, fx *Effects) error {
 	return nil
 }
 
-// fireHandshakeAcked runs the updates and effects of transition HandshakeAcked in place.
+// fireHandshakeAcked runs the updates and effects of transition HandshakeAcked in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireHandshakeAcked(in SegAck, fx *Effects) error {
+	old0, old1, old2, old3 := n.Phase, n.SndUna, n.Retransmits, n.Rto
 	n.SndUna = in.Ack
 	if n.SndUna > 65535 {
+		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
 		return &boundErrors[14]
 	}
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
+		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
 		return &boundErrors[15]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
+		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
 		return &boundErrors[16]
 	}
 	n.Phase = TcpPhaseEstablished
@@ -1713,22 +1752,27 @@ func (n *State) fireHandshakeAcked(in SegAck, fx *Effects) error {
 	return nil
 }
 
-// fireQueueData runs the updates and effects of transition QueueData in place.
+// fireQueueData runs the updates and effects of transition QueueData in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireQueueData(in UserSend, fx *Effects) error {
+	old0, old1 := n.SndNxt, n.Rto
 	var ovf bool
 	n.SndNxt = add(&ovf, n.SndNxt, in.Len)
 	if ovf || n.SndNxt > 65535 {
+		n.SndNxt, n.Rto = old0, old1
 		return &boundErrors[17]
 	}
 	if !n.Rto.Present {
 		n.Rto = Some[uint64](1)
 		if n.Rto.Value > 64 {
+			n.SndNxt, n.Rto = old0, old1
 			return &boundErrors[18]
 		}
 	}
 	fx.n = 1
 	var e0_0 uint64 = sub(&ovf, n.SndNxt, in.Len)
 	if ovf {
+		n.SndNxt, n.Rto = old0, old1
 		return &boundErrors[19]
 	}
 	var e0_1 uint64 = in.Len
@@ -1742,35 +1786,44 @@ func (n *State) fireQueueData(in UserSend, fx *Effects) error {
 	return nil
 }
 
-// fireAckData runs the updates and effects of transition AckData in place.
+// fireAckData runs the updates and effects of transition AckData in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireAckData(in SegAck, fx *Effects) error {
+	old0, old1, old2 := n.SndUna, n.Retransmits, n.Rto
 	n.SndUna = in.Ack
 	if n.SndUna > 65535 {
+		n.SndUna, n.Retransmits, n.Rto = old0, old1, old2
 		return &boundErrors[20]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
+		n.SndUna, n.Retransmits, n.Rto = old0, old1, old2
 		return &boundErrors[21]
 	}
 	if n.SndUna == n.SndNxt {
 		n.Rto = None[uint64]()
 		if n.Rto.Value > 64 {
+			n.SndUna, n.Retransmits, n.Rto = old0, old1, old2
 			return &boundErrors[22]
 		}
 	} else {
 		n.Rto = Some[uint64](1)
 		if n.Rto.Value > 64 {
+			n.SndUna, n.Retransmits, n.Rto = old0, old1, old2
 			return &boundErrors[22]
 		}
 	}
 	return nil
 }
 
-// fireReceiveData runs the updates and effects of transition ReceiveData in place.
+// fireReceiveData runs the updates and effects of transition ReceiveData in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireReceiveData(in SegData, fx *Effects) error {
+	old0 := n.RcvNxt
 	var ovf bool
 	n.RcvNxt = add(&ovf, n.RcvNxt, in.Len)
 	if ovf || n.RcvNxt > 65535 {
+		n.RcvNxt = old0
 		return &boundErrors[23]
 	}
 	fx.n = 2
@@ -1787,15 +1840,19 @@ func (n *State) fireReceiveData(in SegData, fx *Effects) error {
 	return nil
 }
 
-// fireCloseActive runs the updates and effects of transition CloseActive in place.
+// fireCloseActive runs the updates and effects of transition CloseActive in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireCloseActive(in UserClose, fx *Effects) error {
+	old0, old1, old2, old3 := n.Phase, n.ClosedBy, n.SndNxt, n.Rto
 	var ovf bool
 	n.SndNxt = add(&ovf, n.SndNxt, 1)
 	if ovf || n.SndNxt > 65535 {
+		n.Phase, n.ClosedBy, n.SndNxt, n.Rto = old0, old1, old2, old3
 		return &boundErrors[24]
 	}
 	n.Rto = Some[uint64](1)
 	if n.Rto.Value > 64 {
+		n.Phase, n.ClosedBy, n.SndNxt, n.Rto = old0, old1, old2, old3
 		return &boundErrors[25]
 	}
 	n.ClosedBy = Some[CloseMode](CloseModeActive)
@@ -1803,6 +1860,7 @@ func (n *State) fireCloseActive(in UserClose, fx *Effects) error {
 	fx.n = 1
 	var e0_0 uint64 = sub(&ovf, n.SndNxt, 1)
 	if ovf {
+		n.Phase, n.ClosedBy, n.SndNxt, n.Rto = old0, old1, old2, old3
 		return &boundErrors[26]
 	}
 	fx.list[0] = Effect{
@@ -1812,11 +1870,14 @@ func (n *State) fireCloseActive(in UserClose, fx *Effects) error {
 	return nil
 }
 
-// firePeerFin runs the updates and effects of transition PeerFin in place.
+// firePeerFin runs the updates and effects of transition PeerFin in place; on a
+// bound error it puts the state back as it was.
 func (n *State) firePeerFin(in SegFin, fx *Effects) error {
+	old0, old1, old2 := n.Phase, n.ClosedBy, n.RcvNxt
 	var ovf bool
 	n.RcvNxt = add(&ovf, n.RcvNxt, 1)
 	if ovf || n.RcvNxt > 65535 {
+		n.Phase, n.ClosedBy, n.RcvNxt = old0, old1, old2
 		return &boundErrors[27]
 	}
 	n.ClosedBy = Some[CloseMode](CloseModePassive)
@@ -1831,21 +1892,26 @@ func (n *State) firePeerFin(in SegFin, fx *Effects) error {
 	return nil
 }
 
-// fireClosePassive runs the updates and effects of transition ClosePassive in place.
+// fireClosePassive runs the updates and effects of transition ClosePassive in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireClosePassive(in UserClose, fx *Effects) error {
+	old0, old1, old2 := n.Phase, n.SndNxt, n.Rto
 	var ovf bool
 	n.SndNxt = add(&ovf, n.SndNxt, 1)
 	if ovf || n.SndNxt > 65535 {
+		n.Phase, n.SndNxt, n.Rto = old0, old1, old2
 		return &boundErrors[28]
 	}
 	n.Rto = Some[uint64](1)
 	if n.Rto.Value > 64 {
+		n.Phase, n.SndNxt, n.Rto = old0, old1, old2
 		return &boundErrors[29]
 	}
 	n.Phase = TcpPhaseLastAck
 	fx.n = 1
 	var e0_0 uint64 = sub(&ovf, n.SndNxt, 1)
 	if ovf {
+		n.Phase, n.SndNxt, n.Rto = old0, old1, old2
 		return &boundErrors[30]
 	}
 	fx.list[0] = Effect{
@@ -1855,29 +1921,37 @@ func (n *State) fireClosePassive(in UserClose, fx *Effects) error {
 	return nil
 }
 
-// fireAckFin runs the updates and effects of transition AckFin in place.
+// fireAckFin runs the updates and effects of transition AckFin in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireAckFin(in SegAck, fx *Effects) error {
+	old0, old1, old2, old3 := n.Phase, n.SndUna, n.Retransmits, n.Rto
 	n.SndUna = in.Ack
 	if n.SndUna > 65535 {
+		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
 		return &boundErrors[31]
 	}
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
+		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
 		return &boundErrors[32]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
+		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
 		return &boundErrors[33]
 	}
 	n.Phase = TcpPhaseFinWait2
 	return nil
 }
 
-// fireSimultaneousClose runs the updates and effects of transition SimultaneousClose in place.
+// fireSimultaneousClose runs the updates and effects of transition SimultaneousClose in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireSimultaneousClose(in SegFin, fx *Effects) error {
+	old0, old1 := n.Phase, n.RcvNxt
 	var ovf bool
 	n.RcvNxt = add(&ovf, n.RcvNxt, 1)
 	if ovf || n.RcvNxt > 65535 {
+		n.Phase, n.RcvNxt = old0, old1
 		return &boundErrors[34]
 	}
 	n.Phase = TcpPhaseClosing
@@ -1891,29 +1965,37 @@ func (n *State) fireSimultaneousClose(in SegFin, fx *Effects) error {
 	return nil
 }
 
-// fireAckFinWhileClosing runs the updates and effects of transition AckFinWhileClosing in place.
+// fireAckFinWhileClosing runs the updates and effects of transition AckFinWhileClosing in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireAckFinWhileClosing(in SegAck, fx *Effects) error {
+	old0, old1, old2, old3 := n.Phase, n.SndUna, n.Retransmits, n.Rto
 	n.SndUna = in.Ack
 	if n.SndUna > 65535 {
+		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
 		return &boundErrors[35]
 	}
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
+		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
 		return &boundErrors[36]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
+		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
 		return &boundErrors[37]
 	}
 	n.Phase = TcpPhaseTimeWait
 	return nil
 }
 
-// fireFinAfterAck runs the updates and effects of transition FinAfterAck in place.
+// fireFinAfterAck runs the updates and effects of transition FinAfterAck in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireFinAfterAck(in SegFin, fx *Effects) error {
+	old0, old1 := n.Phase, n.RcvNxt
 	var ovf bool
 	n.RcvNxt = add(&ovf, n.RcvNxt, 1)
 	if ovf || n.RcvNxt > 65535 {
+		n.Phase, n.RcvNxt = old0, old1
 		return &boundErrors[38]
 	}
 	n.Phase = TcpPhaseTimeWait
@@ -1927,7 +2009,8 @@ func (n *State) fireFinAfterAck(in SegFin, fx *Effects) error {
 	return nil
 }
 
-// fireReAckFinInTimeWait runs the updates and effects of transition ReAckFinInTimeWait in place.
+// fireReAckFinInTimeWait runs the updates and effects of transition ReAckFinInTimeWait in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireReAckFinInTimeWait(in SegFin, fx *Effects) error {
 	fx.n = 1
 	var e0_0 uint64 = n.RcvNxt
@@ -1938,18 +2021,23 @@ func (n *State) fireReAckFinInTimeWait(in SegFin, fx *Effects) error {
 	return nil
 }
 
-// fireAckLastFin runs the updates and effects of transition AckLastFin in place.
+// fireAckLastFin runs the updates and effects of transition AckLastFin in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireAckLastFin(in SegAck, fx *Effects) error {
+	old0, old1, old2, old3, old4, old5, old6, old7, old8 := n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.SndUna, n.Retransmits, n.Rto
 	n.SndUna = in.Ack
 	if n.SndUna > 65535 {
+		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7, old8
 		return &boundErrors[39]
 	}
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
+		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7, old8
 		return &boundErrors[40]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
+		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7, old8
 		return &boundErrors[41]
 	}
 	n.LastConn = n.Conn.Or(n.LastConn)
@@ -1969,7 +2057,8 @@ func (n *State) fireAckLastFin(in SegAck, fx *Effects) error {
 	return nil
 }
 
-// fireTimeWaitExpired runs the updates and effects of transition TimeWaitExpired in place.
+// fireTimeWaitExpired runs the updates and effects of transition TimeWaitExpired in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireTimeWaitExpired(in TimeWaitTimer, fx *Effects) error {
 	n.LastConn = n.Conn.Or(n.LastConn)
 	n.Conn = None[ConnId]()
@@ -1988,7 +2077,8 @@ func (n *State) fireTimeWaitExpired(in TimeWaitTimer, fx *Effects) error {
 	return nil
 }
 
-// fireStopListening runs the updates and effects of transition StopListening in place.
+// fireStopListening runs the updates and effects of transition StopListening in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireStopListening(in UserClose, fx *Effects) error {
 	n.CloseReason = Some[CloseReason](CloseReasonGraceful)
 	n.Phase = TcpPhaseClosed
@@ -1997,17 +2087,21 @@ func (n *State) fireStopListening(in UserClose, fx *Effects) error {
 	return nil
 }
 
-// fireCancelConnect runs the updates and effects of transition CancelConnect in place.
+// fireCancelConnect runs the updates and effects of transition CancelConnect in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireCancelConnect(in UserClose, fx *Effects) error {
+	old0, old1, old2, old3, old4, old5, old6 := n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.CloseReason, n.Retransmits, n.Rto
 	n.LastConn = n.Conn.Or(n.LastConn)
 	n.Conn = None[ConnId]()
 	n.OpenedBy = None[OpenMode]()
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
+		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6
 		return &boundErrors[42]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
+		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6
 		return &boundErrors[43]
 	}
 	n.CloseReason = Some[CloseReason](CloseReasonAborted)
@@ -2023,11 +2117,14 @@ func (n *State) fireCancelConnect(in UserClose, fx *Effects) error {
 	return nil
 }
 
-// fireRetransmitOldest runs the updates and effects of transition RetransmitOldest in place.
+// fireRetransmitOldest runs the updates and effects of transition RetransmitOldest in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRetransmitOldest(in RetransmitTimer, fx *Effects) error {
+	old0, old1 := n.Retransmits, n.Rto
 	var ovf bool
 	n.Retransmits = add(&ovf, n.Retransmits, 1)
 	if ovf || n.Retransmits > 5 {
+		n.Retransmits, n.Rto = old0, old1
 		return &boundErrors[44]
 	}
 	n.Rto = func() Option[uint64] {
@@ -2037,6 +2134,7 @@ func (n *State) fireRetransmitOldest(in RetransmitTimer, fx *Effects) error {
 		return Some[uint64](add(&ovf, n.Rto.Or(1), n.Rto.Or(1)))
 	}()
 	if ovf || n.Rto.Value > 64 {
+		n.Retransmits, n.Rto = old0, old1
 		return &boundErrors[45]
 	}
 	fx.n = 1
@@ -2054,18 +2152,22 @@ func (n *State) fireRetransmitOldest(in RetransmitTimer, fx *Effects) error {
 	return nil
 }
 
-// fireGiveUp runs the updates and effects of transition GiveUp in place.
+// fireGiveUp runs the updates and effects of transition GiveUp in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireGiveUp(in RetransmitTimer, fx *Effects) error {
+	old0, old1, old2, old3, old4, old5, old6, old7 := n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto
 	n.LastConn = n.Conn.Or(n.LastConn)
 	n.Conn = None[ConnId]()
 	n.OpenedBy = None[OpenMode]()
 	n.ClosedBy = None[CloseMode]()
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
+		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
 		return &boundErrors[46]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
+		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
 		return &boundErrors[47]
 	}
 	n.CloseReason = Some[CloseReason](CloseReasonTimedOut)
@@ -2086,13 +2188,16 @@ func (n *State) fireGiveUp(in RetransmitTimer, fx *Effects) error {
 	return nil
 }
 
-// fireStaleRetransmitTimer runs the updates and effects of transition StaleRetransmitTimer in place.
+// fireStaleRetransmitTimer runs the updates and effects of transition StaleRetransmitTimer in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireStaleRetransmitTimer(in RetransmitTimer, fx *Effects) error {
 	return nil
 }
 
-// fireResetByPeer runs the updates and effects of transition ResetByPeer in place.
+// fireResetByPeer runs the updates and effects of transition ResetByPeer in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireResetByPeer(in SegRst, fx *Effects) error {
+	old0, old1, old2, old3, old4, old5, old6, old7 := n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto
 	if n.Phase == TcpPhaseSynSent {
 		n.CloseReason = Some[CloseReason](CloseReasonRefused)
 	} else {
@@ -2108,10 +2213,12 @@ func (n *State) fireResetByPeer(in SegRst, fx *Effects) error {
 	n.ClosedBy = None[CloseMode]()
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
+		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
 		return &boundErrors[48]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
+		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
 		return &boundErrors[49]
 	}
 	n.Phase = TcpPhaseClosed
@@ -2126,18 +2233,22 @@ func (n *State) fireResetByPeer(in SegRst, fx *Effects) error {
 	return nil
 }
 
-// fireAbort runs the updates and effects of transition Abort in place.
+// fireAbort runs the updates and effects of transition Abort in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireAbort(in UserAbort, fx *Effects) error {
+	old0, old1, old2, old3, old4, old5, old6, old7 := n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto
 	n.LastConn = n.Conn.Or(n.LastConn)
 	n.Conn = None[ConnId]()
 	n.OpenedBy = None[OpenMode]()
 	n.ClosedBy = None[CloseMode]()
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
+		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
 		return &boundErrors[50]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
+		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
 		return &boundErrors[51]
 	}
 	n.CloseReason = Some[CloseReason](CloseReasonAborted)
@@ -2158,18 +2269,22 @@ func (n *State) fireAbort(in UserAbort, fx *Effects) error {
 	return nil
 }
 
-// fireAbortQuietly runs the updates and effects of transition AbortQuietly in place.
+// fireAbortQuietly runs the updates and effects of transition AbortQuietly in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireAbortQuietly(in UserAbort, fx *Effects) error {
+	old0, old1, old2, old3, old4, old5, old6, old7 := n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto
 	n.LastConn = n.Conn.Or(n.LastConn)
 	n.Conn = None[ConnId]()
 	n.OpenedBy = None[OpenMode]()
 	n.ClosedBy = None[CloseMode]()
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
+		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
 		return &boundErrors[52]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
+		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
 		return &boundErrors[53]
 	}
 	n.CloseReason = Some[CloseReason](CloseReasonAborted)

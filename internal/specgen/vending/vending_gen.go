@@ -772,15 +772,26 @@ func (fx Effects) MarshalJSON() ([]byte, error) {
 // the transition and guard that refused, a *NoTransitionError, or a *BoundError.
 // It is pure: no I/O, no locks, no allocation.
 func Step(s State, in Input) (State, Effects, error) {
+	// s is Step's own copy: it is updated in place, and apply leaves it
+	// unchanged when it returns an error.
 	var fx Effects
-	n := s
-	if err := n.apply(in, &fx); err != nil {
+	if err := s.apply(in, &fx); err != nil {
 		return s, Effects{}, err
 	}
-	return n, fx, nil
+	return s, fx, nil
 }
 
-// apply runs Step in place; on error the state may be partly updated and must be discarded.
+// Apply is Step in place, for callers that own the state: it updates s and
+// returns the effects, or returns an error and leaves s unchanged.
+func (s *State) Apply(in Input) (Effects, error) {
+	var fx Effects
+	if err := s.apply(in, &fx); err != nil {
+		return Effects{}, err
+	}
+	return fx, nil
+}
+
+// apply runs Step in place; on error the state is unchanged.
 func (s *State) apply(in Input, fx *Effects) error {
 	switch in := in.(type) {
 	case InsertCoin:
@@ -990,11 +1001,14 @@ func (s *State) stepDecommission(in Decommission, fx *Effects) error {
 	return &noTransitions[7][s.Phase]
 }
 
-// fireAcceptCoin runs the updates and effects of transition AcceptCoin in place.
+// fireAcceptCoin runs the updates and effects of transition AcceptCoin in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireAcceptCoin(in InsertCoin, fx *Effects) error {
+	old0, old1 := n.Phase, n.Credit
 	var ovf bool
 	n.Credit = add(&ovf, n.Credit, in.Value)
 	if ovf || n.Credit > 500 {
+		n.Phase, n.Credit = old0, old1
 		return &boundErrors[2]
 	}
 	n.Phase = PhaseCollectingCoins
@@ -1011,7 +1025,8 @@ func (n *State) fireAcceptCoin(in InsertCoin, fx *Effects) error {
 	return nil
 }
 
-// fireSelectProduct runs the updates and effects of transition SelectProduct in place.
+// fireSelectProduct runs the updates and effects of transition SelectProduct in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireSelectProduct(in Select, fx *Effects) error {
 	n.Selected = Some[Product](in.Product)
 	n.Phase = PhaseCollectingCoins
@@ -1024,8 +1039,10 @@ func (n *State) fireSelectProduct(in Select, fx *Effects) error {
 	return nil
 }
 
-// fireVend runs the updates and effects of transition Vend in place.
+// fireVend runs the updates and effects of transition Vend in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireVend(in Dispense, fx *Effects) error {
+	old0, old1, old2 := n.Phase, n.Credit, n.Stock
 	var ovf bool
 	n.Credit = sub(&ovf, n.Credit, func() uint64 {
 		if n.Selected == Some[Product](ProductCola) {
@@ -1039,10 +1056,12 @@ func (n *State) fireVend(in Dispense, fx *Effects) error {
 		}()
 	}())
 	if ovf || n.Credit > 500 {
+		n.Phase, n.Credit, n.Stock = old0, old1, old2
 		return &boundErrors[3]
 	}
 	n.Stock = sub(&ovf, n.Stock, 1)
 	if ovf || n.Stock > 20 {
+		n.Phase, n.Credit, n.Stock = old0, old1, old2
 		return &boundErrors[4]
 	}
 	n.Phase = PhaseDispensing
@@ -1059,7 +1078,8 @@ func (n *State) fireVend(in Dispense, fx *Effects) error {
 	return nil
 }
 
-// fireFinishVendWithCredit runs the updates and effects of transition FinishVendWithCredit in place.
+// fireFinishVendWithCredit runs the updates and effects of transition FinishVendWithCredit in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireFinishVendWithCredit(in Dispense, fx *Effects) error {
 	n.Selected = None[Product]()
 	n.Phase = PhaseCollectingCoins
@@ -1072,7 +1092,8 @@ func (n *State) fireFinishVendWithCredit(in Dispense, fx *Effects) error {
 	return nil
 }
 
-// fireFinishVend runs the updates and effects of transition FinishVend in place.
+// fireFinishVend runs the updates and effects of transition FinishVend in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireFinishVend(in Dispense, fx *Effects) error {
 	n.Selected = None[Product]()
 	n.Phase = PhaseIdle
@@ -1085,14 +1106,18 @@ func (n *State) fireFinishVend(in Dispense, fx *Effects) error {
 	return nil
 }
 
-// fireRefund runs the updates and effects of transition Refund in place.
+// fireRefund runs the updates and effects of transition Refund in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRefund(in Refund, fx *Effects) error {
+	old0, old1, old2, old3 := n.Phase, n.Credit, n.Selected, n.PaidOut
 	n.PaidOut = n.Credit
 	if n.PaidOut > 500 {
+		n.Phase, n.Credit, n.Selected, n.PaidOut = old0, old1, old2, old3
 		return &boundErrors[5]
 	}
 	n.Credit = 0
 	if n.Credit > 500 {
+		n.Phase, n.Credit, n.Selected, n.PaidOut = old0, old1, old2, old3
 		return &boundErrors[6]
 	}
 	n.Selected = None[Product]()
@@ -1106,11 +1131,14 @@ func (n *State) fireRefund(in Refund, fx *Effects) error {
 	return nil
 }
 
-// fireRestock runs the updates and effects of transition Restock in place.
+// fireRestock runs the updates and effects of transition Restock in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRestock(in Restock, fx *Effects) error {
+	old0, old1 := n.Stock, n.Technician
 	var ovf bool
 	n.Stock = add(&ovf, n.Stock, in.Amount)
 	if ovf || n.Stock > 20 {
+		n.Stock, n.Technician = old0, old1
 		return &boundErrors[7]
 	}
 	n.Technician = Some[TechnicianId](in.Technician)
@@ -1125,14 +1153,18 @@ func (n *State) fireRestock(in Restock, fx *Effects) error {
 	return nil
 }
 
-// fireReportFault runs the updates and effects of transition ReportFault in place.
+// fireReportFault runs the updates and effects of transition ReportFault in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireReportFault(in Fault, fx *Effects) error {
+	old0, old1, old2, old3 := n.Phase, n.Credit, n.Selected, n.PaidOut
 	n.PaidOut = n.Credit
 	if n.PaidOut > 500 {
+		n.Phase, n.Credit, n.Selected, n.PaidOut = old0, old1, old2, old3
 		return &boundErrors[8]
 	}
 	n.Credit = 0
 	if n.Credit > 500 {
+		n.Phase, n.Credit, n.Selected, n.PaidOut = old0, old1, old2, old3
 		return &boundErrors[9]
 	}
 	n.Selected = None[Product]()
@@ -1146,7 +1178,8 @@ func (n *State) fireReportFault(in Fault, fx *Effects) error {
 	return nil
 }
 
-// fireRepair runs the updates and effects of transition Repair in place.
+// fireRepair runs the updates and effects of transition Repair in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireRepair(in Repair, fx *Effects) error {
 	n.Technician = Some[TechnicianId](in.Technician)
 	n.Phase = PhaseIdle
@@ -1159,7 +1192,8 @@ func (n *State) fireRepair(in Repair, fx *Effects) error {
 	return nil
 }
 
-// fireDecommission runs the updates and effects of transition Decommission in place.
+// fireDecommission runs the updates and effects of transition Decommission in place; on a
+// bound error it puts the state back as it was.
 func (n *State) fireDecommission(in Decommission, fx *Effects) error {
 	n.Phase = PhaseDecommissioned
 	fx.n = 1
