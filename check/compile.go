@@ -91,7 +91,7 @@ func newProgram(m *model.Machine, p *model.Profile, interp bool) (*program, erro
 				tr.written = append(tr.written, f)
 			}
 		} else {
-			tr.written = writtenFields(t, pr.phase)
+			tr.written = pr.m.WrittenFields(t)
 		}
 		for _, b := range lay.bounds {
 			if slices.Contains(tr.written, b.field) {
@@ -146,35 +146,6 @@ func newProgram(m *model.Machine, p *model.Profile, interp bool) (*program, erro
 	return pr, nil
 }
 
-// writtenFields lists the fields a transition may write, the phase included.
-func writtenFields(t *model.Transition, phase int) []int {
-	var out []int
-	add := func(i int) {
-		if !slices.Contains(out, i) {
-			out = append(out, i)
-		}
-	}
-	var walk func(st model.Stmt)
-	walk = func(st model.Stmt) {
-		switch st := st.(type) {
-		case *model.Assign:
-			add(st.Field.Index)
-		case *model.IfStmt:
-			walk(st.Then)
-			if st.Else != nil {
-				walk(st.Else)
-			}
-		}
-	}
-	for _, st := range t.Updates {
-		walk(st)
-	}
-	if t.To >= 0 {
-		add(phase)
-	}
-	return out
-}
-
 // interpTrans wraps the reference interpreter.
 func interpTrans(pr *program, t *model.Transition) *trans {
 	m, lay := pr.m, pr.lay
@@ -217,7 +188,7 @@ func compileTrans(pr *program, t *model.Transition) *trans {
 	var checks []fn
 	for _, em := range t.Emits {
 		for _, a := range em.Args {
-			if hasArith(a) {
+			if model.HasArithmetic(a) {
 				checks = append(checks, compileExpr(a))
 			}
 		}
@@ -269,31 +240,6 @@ func compileTrans(pr *program, t *model.Transition) *trans {
 		return ok
 	}
 	return tr
-}
-
-func hasArith(x model.Expr) bool {
-	switch x := x.(type) {
-	case *model.Binary:
-		return x.Op == "+" || x.Op == "-" || hasArith(x.X) || hasArith(x.Y)
-	case *model.SomeExpr:
-		return hasArith(x.X)
-	case *model.UnwrapOr:
-		return hasArith(x.X) || hasArith(x.Default)
-	case *model.Not:
-		return hasArith(x.X)
-	case *model.Cond:
-		return hasArith(x.Cond) || hasArith(x.Then) || hasArith(x.Else)
-	case *model.InList:
-		if hasArith(x.X) {
-			return true
-		}
-		for _, y := range x.List {
-			if hasArith(y) {
-				return true
-			}
-		}
-	}
-	return false
 }
 
 // compileStmt compiles an update statement.

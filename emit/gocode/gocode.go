@@ -576,38 +576,12 @@ func (g *generator) slotRead(t *model.Type, sl slot) jen.Code {
 
 // ---- expressions ----
 
-// hasArith reports whether evaluating x can overflow.
-func hasArith(x model.Expr) bool {
-	switch x := x.(type) {
-	case *model.Binary:
-		return x.Op == "+" || x.Op == "-" || hasArith(x.X) || hasArith(x.Y)
-	case *model.Not:
-		return hasArith(x.X)
-	case *model.SomeExpr:
-		return hasArith(x.X)
-	case *model.UnwrapOr:
-		return hasArith(x.X) || hasArith(x.Default)
-	case *model.InList:
-		if hasArith(x.X) {
-			return true
-		}
-		for _, e := range x.List {
-			if hasArith(e) {
-				return true
-			}
-		}
-	case *model.Cond:
-		return hasArith(x.Cond) || hasArith(x.Then) || hasArith(x.Else)
-	}
-	return false
-}
-
 func stmtArith(s model.Stmt) bool {
 	switch s := s.(type) {
 	case *model.Assign:
-		return hasArith(s.Value)
+		return model.HasArithmetic(s.Value)
 	case *model.IfStmt:
-		return hasArith(s.Cond) || stmtArith(s.Then) || (s.Else != nil && stmtArith(s.Else))
+		return model.HasArithmetic(s.Cond) || stmtArith(s.Then) || (s.Else != nil && stmtArith(s.Else))
 	}
 	return false
 }
@@ -803,7 +777,7 @@ func (g *generator) stepInput(in *model.Input) {
 			trackBest = true
 		}
 		for _, gd := range t.Guards {
-			if hasArith(gd.Expr) {
+			if model.HasArithmetic(gd.Expr) {
 				needOvf = true
 			}
 		}
@@ -832,7 +806,7 @@ func (g *generator) stepInput(in *model.Input) {
 						} else {
 							note = append(note, jen.Comment("a later transition always fires"))
 						}
-						if hasArith(gd.Expr) {
+						if model.HasArithmetic(gd.Expr) {
 							sw.Case(jen.Add(cond).Op("||").Id("ovf")).Block(append([]jen.Code{
 								jen.If(jen.Id("ovf")).Block(jen.Return(
 									jen.Op("&").Id("boundErrors").Index(jen.Lit(g.boundSite(t, gd.Name)))))}, note...)...)
@@ -871,36 +845,6 @@ func oneLine(s string) string {
 	return s
 }
 
-// written returns the indices of the fields a transition writes, ascending.
-func written(m *model.Machine, t *model.Transition) []int {
-	seen := map[int]bool{}
-	var walk func(st model.Stmt)
-	walk = func(st model.Stmt) {
-		switch st := st.(type) {
-		case *model.Assign:
-			seen[st.Field.Index] = true
-		case *model.IfStmt:
-			walk(st.Then)
-			if st.Else != nil {
-				walk(st.Else)
-			}
-		}
-	}
-	for _, st := range t.Updates {
-		walk(st)
-	}
-	if t.To >= 0 {
-		seen[m.Phase.Index] = true
-	}
-	var out []int
-	for i := range m.Fields {
-		if seen[i] {
-			out = append(out, i)
-		}
-	}
-	return out
-}
-
 // canFail reports whether firing t can raise a bound error.
 func canFail(t *model.Transition) (failing, arith bool) {
 	var walk func(st model.Stmt)
@@ -910,11 +854,11 @@ func canFail(t *model.Transition) (failing, arith bool) {
 			if st.Field.Max != nil {
 				failing = true
 			}
-			if hasArith(st.Value) {
+			if model.HasArithmetic(st.Value) {
 				arith = true
 			}
 		case *model.IfStmt:
-			if hasArith(st.Cond) {
+			if model.HasArithmetic(st.Cond) {
 				arith = true
 			}
 			walk(st.Then)
@@ -928,7 +872,7 @@ func canFail(t *model.Transition) (failing, arith bool) {
 	}
 	for _, em := range t.Emits {
 		for _, a := range em.Args {
-			if hasArith(a) {
+			if model.HasArithmetic(a) {
 				arith = true
 			}
 		}
@@ -952,7 +896,7 @@ func (g *generator) fire(t *model.Transition) {
 	g.f.Comment("bound error it puts the state back as it was.")
 	g.f.Func().Params(jen.Id("n").Op("*").Id("State")).Id("fire"+t.Name).Params(jen.Id("in").Id(t.Input.Name), jen.Id("fx").Op("*").Id("Effects")).Error().BlockFunc(func(b *jen.Group) {
 		g.restore = nil
-		if w := written(g.m, t); failing && len(w) > 0 {
+		if w := g.m.WrittenFields(t); failing && len(w) > 0 {
 			// An undo record of the written fields (cheaper than copying the state).
 			var olds, fields []jen.Code
 			for i, fi := range w {
@@ -988,7 +932,7 @@ func (g *generator) stmt(b *jen.Group, t *model.Transition, st model.Stmt) {
 		target := jen.Id("n").Dot(GoName(st.Field.Name))
 		b.Add(target).Op("=").Add(g.expr(st.Value, "n", "in"))
 		var cond []jen.Code
-		if hasArith(st.Value) {
+		if model.HasArithmetic(st.Value) {
 			cond = append(cond, jen.Id("ovf"))
 		}
 		if st.Field.Max != nil {
@@ -1006,14 +950,14 @@ func (g *generator) stmt(b *jen.Group, t *model.Transition, st model.Stmt) {
 		}
 	case *model.IfStmt:
 		c := g.expr(st.Cond, "n", "in")
-		if hasArith(st.Cond) {
+		if model.HasArithmetic(st.Cond) {
 			c = jen.Id("c")
 		}
 		stmt := jen.If(c).BlockFunc(func(tb *jen.Group) { g.stmt(tb, t, st.Then) })
 		if st.Else != nil {
 			stmt.Else().BlockFunc(func(eb *jen.Group) { g.stmt(eb, t, st.Else) })
 		}
-		if hasArith(st.Cond) {
+		if model.HasArithmetic(st.Cond) {
 			// Evaluate the condition first, in its own block, so that an
 			// overflow in it is reported before either branch runs.
 			b.Block(jen.Id("c").Op(":=").Add(g.expr(st.Cond, "n", "in")),
@@ -1033,7 +977,7 @@ func (g *generator) emit(b *jen.Group, t *model.Transition, i int, em *model.Emi
 		p := em.Effect.Fields[fi]
 		v := fmt.Sprintf("e%d_%d", i, fi)
 		b.Var().Id(v).Add(goType(p.Type)).Op("=").Add(g.expr(a, "n", "in"))
-		if hasArith(a) {
+		if model.HasArithmetic(a) {
 			b.If(jen.Id("ovf")).Add(g.boundFail(g.boundSite(t, em.Effect.Name+"."+p.Name)))
 		}
 		sl := slots[fi]
@@ -1083,7 +1027,7 @@ func (g *generator) invariants() {
 	f.Var().Id("invariantErrors").Op("=").Index(jen.Lit(len(g.m.Invariants))).Id("InvariantError").Values(lits...)
 	needOvf := false
 	for _, inv := range g.m.Invariants {
-		if hasArith(inv.Expr) {
+		if model.HasArithmetic(inv.Expr) {
 			needOvf = true
 		}
 	}
@@ -1095,7 +1039,7 @@ func (g *generator) invariants() {
 		}
 		for i, inv := range g.m.Invariants {
 			cond := jen.Op("!").Parens(g.expr(inv.Expr, "s", ""))
-			if hasArith(inv.Expr) {
+			if model.HasArithmetic(inv.Expr) {
 				cond = jen.Add(cond).Op("||").Id("ovf")
 			}
 			b.Commentf("%s", inv.Name)
