@@ -389,9 +389,6 @@ func (l *loader) expr(n *yaml.Node, sc *scope, what string, want *Type) Expr {
 	if n.Kind != yaml.ScalarNode {
 		return nil
 	}
-	if n.Tag == "!!bool" || n.Tag == "!!int" {
-		// YAML already read it as a literal; still parse its text.
-	}
 	x, err := ParseExpr(src, base)
 	if err != nil {
 		l.syntaxError(n, err)

@@ -576,6 +576,15 @@ func (g *generator) slotRead(t *model.Type, sl slot) jen.Code {
 
 // ---- expressions ----
 
+// uintLit renders an unsigned constant: untyped when it fits an int, else
+// as a uint64 conversion.
+func uintLit(v uint64) jen.Code {
+	if v <= math.MaxInt64 {
+		return jen.Lit(int(v))
+	}
+	return jen.Lit(v)
+}
+
 func stmtArith(s model.Stmt) bool {
 	switch s := s.(type) {
 	case *model.Assign:
@@ -591,10 +600,7 @@ func stmtArith(s model.Stmt) bool {
 func (g *generator) expr(x model.Expr, st, in string) jen.Code {
 	switch x := x.(type) {
 	case *model.IntLit:
-		if x.Value <= math.MaxInt64 {
-			return jen.Lit(int(x.Value))
-		}
-		return jen.Lit(x.Value)
+		return uintLit(x.Value)
 	case *model.BoolLit:
 		return jen.Lit(x.Value)
 	case *model.NoneLit:
@@ -672,7 +678,10 @@ func (g *generator) phaseCheck(t *model.Transition) jen.Code {
 		for _, p := range t.From {
 			mask |= 1 << uint(p)
 		}
-		return jen.Parens(jen.Lit(1).Op("<<").Add(pf)).Op("&").Lit(int(mask)).Op("!=").Lit(0)
+		if mask > math.MaxInt64 {
+			return jen.Parens(jen.Uint64().Parens(jen.Lit(1)).Op("<<").Add(pf)).Op("&").Add(uintLit(mask)).Op("!=").Lit(0)
+		}
+		return jen.Parens(jen.Lit(1).Op("<<").Add(pf)).Op("&").Add(uintLit(mask)).Op("!=").Lit(0)
 	}
 	var parts []jen.Code
 	for i, p := range t.From {
@@ -940,9 +949,9 @@ func (g *generator) stmt(b *jen.Group, t *model.Transition, st model.Stmt) {
 				cond = append(cond, jen.Op("||"))
 			}
 			if st.Field.Type.Kind == model.KindOption {
-				cond = append(cond, jen.Id("n").Dot(GoName(st.Field.Name)).Dot("Value").Op(">").Lit(int(*st.Field.Max)))
+				cond = append(cond, jen.Id("n").Dot(GoName(st.Field.Name)).Dot("Value").Op(">").Add(uintLit(*st.Field.Max)))
 			} else {
-				cond = append(cond, jen.Id("n").Dot(GoName(st.Field.Name)).Op(">").Lit(int(*st.Field.Max)))
+				cond = append(cond, jen.Id("n").Dot(GoName(st.Field.Name)).Op(">").Add(uintLit(*st.Field.Max)))
 			}
 		}
 		if len(cond) > 0 {

@@ -2,8 +2,12 @@ package gocode
 
 import (
 	"bytes"
+	"fmt"
+	"go/ast"
+	"go/importer"
 	"go/parser"
 	"go/token"
+	"go/types"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -117,6 +121,58 @@ func TestGoName(t *testing.T) {
 	} {
 		if got := GoName(in); got != want {
 			t.Errorf("GoName(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestLargeConstantsTypeCheck generates specs with 64 phases (a phase mask
+// with bit 63 set) and 70 phases (beyond a 64-bit mask), and a max of
+// 2^64-1, and type-checks the output.
+func TestLargeConstantsTypeCheck(t *testing.T) {
+	for _, n := range []int{64, 70} {
+		var phases []string
+		for i := 0; i < n; i++ {
+			phases = append(phases, fmt.Sprintf("P%d", i))
+		}
+		spec := fmt.Sprintf(`
+machine: Big
+enums:
+  Phase: [%s]
+fields:
+  phase: {type: Phase, initial: P0}
+  n: {type: uint, max: 18446744073709551615, initial: 0}
+phase: phase
+inputs:
+  Go: {}
+transitions:
+  - name: Early
+    on: Go
+    from: [P0, P63]
+    to: P1
+    do: ["n := n + 18446744073709551615"]
+  - name: Late
+    on: Go
+    from: [P1, P%d]
+    to: P63
+invariants:
+  ok: n <= 18446744073709551615
+`, strings.Join(phases, ", "), n-1)
+		m, err := model.Parse("big.yaml", []byte(spec))
+		if err != nil {
+			t.Fatal(err)
+		}
+		src, err := Generate(m, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, "big_gen.go", src, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conf := types.Config{Importer: importer.ForCompiler(fset, "source", nil)}
+		if _, err := conf.Check("big", fset, []*ast.File{f}, nil); err != nil {
+			t.Fatalf("%d phases: generated code does not type-check: %v", n, err)
 		}
 	}
 }
