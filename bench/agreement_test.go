@@ -283,12 +283,12 @@ func TestFacts(t *testing.T) {
 			{in(realtime.BeginRealtimeBinding), ok, nil, rotated(1)},
 			{begin(1), ok, nil, topo},
 			{in(realtime.StartConversationRun), ok, func(s realtime.Snapshot) bool {
-				return s.Lifecycle == realtime.Running && s.Turn == realtime.CallingLlm
+				return s.Lifecycle == realtime.Running && s.Turn == realtime.CallingLLM
 			}, nil},
 			{in(realtime.DetachRealtimeBinding), ok, epochIs(0, 3, realtime.Unbound, false), nil},
 			{in(realtime.RequireRealtimeReattach), ok, epochIs(0, 4, realtime.Unbound, true), nil},
 			{in(realtime.MarkLiveTopologyDetached), realtime.Outcome{Guard: "turn_at_safe_boundary"}, nil, nil},
-			{in(realtime.LlmReturnedTerminal), ok, nil, nil},
+			{in(realtime.LLMReturnedTerminal), ok, nil, nil},
 			{in(realtime.ServiceTurnCommitted), realtime.Outcome{Guard: "turn_terminal"}, nil, nil},
 			{in(realtime.MarkLiveTopologyDetached), ok, epochIs(0, 5, realtime.Unbound, false), topo},
 		},

@@ -32,7 +32,7 @@ func runningAtBoundary(t testing.TB) State {
 		Prepare{RunID: "r1"},
 		StartConversationRun{RunID: "r1", PrimitiveKind: TurnPrimitiveKindConversationTurn, AdmittedContentShape: ContentShapeConversation},
 		PrimitiveApplied{},
-		LlmReturnedTerminal{},
+		LLMReturnedTerminal{},
 		BeginRealtimeBinding{},
 	)
 }
@@ -199,7 +199,7 @@ func TestApplyLeavesStateOnError(t *testing.T) {
 	if _, err := s.Apply(MarkLiveTopologyDetached{}); err == nil || s != before {
 		t.Fatalf("Apply: err %v, state changed %v", err, s != before)
 	}
-	if _, err := s.Apply(LlmReturnedTerminal{}); err != nil {
+	if _, err := s.Apply(LLMReturnedTerminal{}); err != nil {
 		t.Fatal(err)
 	}
 	fx, err := s.Apply(BoundaryComplete{})

@@ -328,7 +328,7 @@ type TurnPhase uint8
 const (
 	TurnPhaseReady TurnPhase = iota
 	TurnPhaseApplyingPrimitive
-	TurnPhaseCallingLlm
+	TurnPhaseCallingLLM
 	TurnPhaseWaitingForOps
 	TurnPhaseDrainingBoundary
 	TurnPhaseExtracting
@@ -343,7 +343,7 @@ var turnPhaseNames = [...]string{"Ready", "ApplyingPrimitive", "CallingLlm", "Wa
 
 // TurnPhaseValues returns every value of TurnPhase, in declaration order.
 func TurnPhaseValues() []TurnPhase {
-	return []TurnPhase{TurnPhaseReady, TurnPhaseApplyingPrimitive, TurnPhaseCallingLlm, TurnPhaseWaitingForOps, TurnPhaseDrainingBoundary, TurnPhaseExtracting, TurnPhaseErrorRecovery, TurnPhaseCancelling, TurnPhaseCompleted, TurnPhaseFailed, TurnPhaseCancelled}
+	return []TurnPhase{TurnPhaseReady, TurnPhaseApplyingPrimitive, TurnPhaseCallingLLM, TurnPhaseWaitingForOps, TurnPhaseDrainingBoundary, TurnPhaseExtracting, TurnPhaseErrorRecovery, TurnPhaseCancelling, TurnPhaseCompleted, TurnPhaseFailed, TurnPhaseCancelled}
 }
 
 // String returns the value's name.
@@ -521,7 +521,7 @@ const (
 	TurnTerminalCauseKindUnknown TurnTerminalCauseKind = iota
 	TurnTerminalCauseKindHookDenied
 	TurnTerminalCauseKindHookFailure
-	TurnTerminalCauseKindLlmFailure
+	TurnTerminalCauseKindLLMFailure
 	TurnTerminalCauseKindToolFailure
 	TurnTerminalCauseKindStructuredOutputValidationFailed
 	TurnTerminalCauseKindBudgetExhausted
@@ -536,7 +536,7 @@ var turnTerminalCauseKindNames = [...]string{"Unknown", "HookDenied", "HookFailu
 
 // TurnTerminalCauseKindValues returns every value of TurnTerminalCauseKind, in declaration order.
 func TurnTerminalCauseKindValues() []TurnTerminalCauseKind {
-	return []TurnTerminalCauseKind{TurnTerminalCauseKindUnknown, TurnTerminalCauseKindHookDenied, TurnTerminalCauseKindHookFailure, TurnTerminalCauseKindLlmFailure, TurnTerminalCauseKindToolFailure, TurnTerminalCauseKindStructuredOutputValidationFailed, TurnTerminalCauseKindBudgetExhausted, TurnTerminalCauseKindTimeBudgetExceeded, TurnTerminalCauseKindRetryExhausted, TurnTerminalCauseKindTurnLimitReached, TurnTerminalCauseKindRuntimeApplyFailure, TurnTerminalCauseKindFatalFailure}
+	return []TurnTerminalCauseKind{TurnTerminalCauseKindUnknown, TurnTerminalCauseKindHookDenied, TurnTerminalCauseKindHookFailure, TurnTerminalCauseKindLLMFailure, TurnTerminalCauseKindToolFailure, TurnTerminalCauseKindStructuredOutputValidationFailed, TurnTerminalCauseKindBudgetExhausted, TurnTerminalCauseKindTimeBudgetExceeded, TurnTerminalCauseKindRetryExhausted, TurnTerminalCauseKindTurnLimitReached, TurnTerminalCauseKindRuntimeApplyFailure, TurnTerminalCauseKindFatalFailure}
 }
 
 // String returns the value's name.
@@ -832,28 +832,28 @@ func (v *RuntimeEffectKind) UnmarshalText(b []byte) error {
 }
 
 // SessionId is an opaque identifier: compare it only with == and !=.
-type SessionId string
+type SessionID string
 
 // RunId is an opaque identifier: compare it only with == and !=.
-type RunId string
+type RunID string
 
 // AgentRuntimeId is an opaque identifier: compare it only with == and !=.
-type AgentRuntimeId string
+type AgentRuntimeID string
 
 // Reason is an opaque identifier: compare it only with == and !=.
 type Reason string
 
 // OperationIdSet is an opaque identifier: compare it only with == and !=.
-type OperationIdSet string
+type OperationIDSet string
 
 // State is the machine's state, a plain value: copying it copies the machine.
 // Its JSON form uses the spec's field names.
 type State struct {
 	LifecyclePhase                 LifecyclePhase                `json:"lifecycle_phase"`
-	SessionID                      Option[SessionId]             `json:"session_id"`
-	ActiveRuntimeID                Option[AgentRuntimeId]        `json:"active_runtime_id"`
+	SessionID                      Option[SessionID]             `json:"session_id"`
+	ActiveRuntimeID                Option[AgentRuntimeID]        `json:"active_runtime_id"`
 	ActiveFenceToken               Option[uint64]                `json:"active_fence_token"`
-	CurrentRunID                   Option[RunId]                 `json:"current_run_id"`
+	CurrentRunID                   Option[RunID]                 `json:"current_run_id"`
 	PreRunPhase                    Option[PreRunPhase]           `json:"pre_run_phase"`
 	RegistrationPhase              RegistrationPhase             `json:"registration_phase"`
 	TurnPhase                      TurnPhase                     `json:"turn_phase"`
@@ -863,7 +863,7 @@ type State struct {
 	TerminalOutcome                Option[TurnTerminalOutcome]   `json:"terminal_outcome"`
 	TerminalCauseKind              Option[TurnTerminalCauseKind] `json:"terminal_cause_kind"`
 	BarrierSatisfied               bool                          `json:"barrier_satisfied"`
-	BarrierOperationIDs            Option[OperationIdSet]        `json:"barrier_operation_ids"`
+	BarrierOperationIDs            Option[OperationIDSet]        `json:"barrier_operation_ids"`
 	ExtractionAttempts             uint64                        `json:"extraction_attempts"`
 	MaxExtractionRetries           uint64                        `json:"max_extraction_retries"`
 	LLMRetryAttempt                uint64                        `json:"llm_retry_attempt"`
@@ -886,13 +886,13 @@ type State struct {
 func Initial() State {
 	return State{
 		ActiveFenceToken:               None[uint64](),
-		ActiveRuntimeID:                None[AgentRuntimeId](),
+		ActiveRuntimeID:                None[AgentRuntimeID](),
 		ActiveVisibilityRevision:       0,
-		BarrierOperationIDs:            None[OperationIdSet](),
+		BarrierOperationIDs:            None[OperationIDSet](),
 		BarrierSatisfied:               false,
 		BoundaryCount:                  0,
 		CancelAfterBoundary:            false,
-		CurrentRunID:                   None[RunId](),
+		CurrentRunID:                   None[RunID](),
 		ExtractionAttempts:             0,
 		LLMRetryAttempt:                0,
 		LifecyclePhase:                 LifecyclePhaseInitializing,
@@ -911,7 +911,7 @@ func Initial() State {
 		RealtimeReconnectDeadlineAtMs:  None[uint64](),
 		RealtimeReconnectNextRetryAtMs: None[uint64](),
 		RegistrationPhase:              RegistrationPhaseQueuing,
-		SessionID:                      None[SessionId](),
+		SessionID:                      None[SessionID](),
 		StagedVisibilityRevision:       0,
 		TerminalCauseKind:              None[TurnTerminalCauseKind](),
 		TerminalOutcome:                None[TurnTerminalOutcome](),
@@ -947,7 +947,7 @@ func (in Initialize) MarshalJSON() ([]byte, error) {
 
 // RegisterSession is the input RegisterSession.
 type RegisterSession struct {
-	SessionID SessionId `json:"session_id"`
+	SessionID SessionID `json:"session_id"`
 }
 type registerSessionArgs RegisterSession
 
@@ -967,7 +967,7 @@ func (in RegisterSession) MarshalJSON() ([]byte, error) {
 
 // UnregisterSession is the input UnregisterSession.
 type UnregisterSession struct {
-	SessionID SessionId `json:"session_id"`
+	SessionID SessionID `json:"session_id"`
 }
 type unregisterSessionArgs UnregisterSession
 
@@ -987,7 +987,7 @@ func (in UnregisterSession) MarshalJSON() ([]byte, error) {
 
 // PrepareBindings is the input PrepareBindings.
 type PrepareBindings struct {
-	AgentRuntimeID AgentRuntimeId `json:"agent_runtime_id"`
+	AgentRuntimeID AgentRuntimeID `json:"agent_runtime_id"`
 	FenceToken     uint64         `json:"fence_token"`
 }
 type prepareBindingsArgs PrepareBindings
@@ -1026,7 +1026,7 @@ func (in EnsureSessionWithExecutor) MarshalJSON() ([]byte, error) {
 
 // Prepare is the input Prepare.
 type Prepare struct {
-	RunID RunId `json:"run_id"`
+	RunID RunID `json:"run_id"`
 }
 type prepareArgs Prepare
 
@@ -1046,7 +1046,7 @@ func (in Prepare) MarshalJSON() ([]byte, error) {
 
 // DrainQueuedRun is the input DrainQueuedRun.
 type DrainQueuedRun struct {
-	RunID RunId `json:"run_id"`
+	RunID RunID `json:"run_id"`
 }
 type drainQueuedRunArgs DrainQueuedRun
 
@@ -1066,7 +1066,7 @@ func (in DrainQueuedRun) MarshalJSON() ([]byte, error) {
 
 // Commit is the input Commit.
 type Commit struct {
-	RunID RunId `json:"run_id"`
+	RunID RunID `json:"run_id"`
 }
 type commitArgs Commit
 
@@ -1086,7 +1086,7 @@ func (in Commit) MarshalJSON() ([]byte, error) {
 
 // Fail is the input Fail.
 type Fail struct {
-	RunID RunId `json:"run_id"`
+	RunID RunID `json:"run_id"`
 }
 type failArgs Fail
 
@@ -1106,7 +1106,7 @@ func (in Fail) MarshalJSON() ([]byte, error) {
 
 // CancelRun is the input CancelRun.
 type CancelRun struct {
-	RunID RunId `json:"run_id"`
+	RunID RunID `json:"run_id"`
 }
 type cancelRunArgs CancelRun
 
@@ -1126,7 +1126,7 @@ func (in CancelRun) MarshalJSON() ([]byte, error) {
 
 // RollbackRun is the input RollbackRun.
 type RollbackRun struct {
-	RunID RunId `json:"run_id"`
+	RunID RunID `json:"run_id"`
 }
 type rollbackRunArgs RollbackRun
 
@@ -1146,7 +1146,7 @@ func (in RollbackRun) MarshalJSON() ([]byte, error) {
 
 // ServiceTurnCommitted is the input ServiceTurnCommitted.
 type ServiceTurnCommitted struct {
-	RunID RunId `json:"run_id"`
+	RunID RunID `json:"run_id"`
 }
 type serviceTurnCommittedArgs ServiceTurnCommitted
 
@@ -1331,26 +1331,26 @@ func (in InterruptCurrentRun) MarshalJSON() ([]byte, error) {
 }
 
 // ReconfigureSessionLlmIdentity is the input ReconfigureSessionLlmIdentity.
-type ReconfigureSessionLlmIdentity struct{}
-type reconfigureSessionLlmIdentityArgs ReconfigureSessionLlmIdentity
+type ReconfigureSessionLLMIdentity struct{}
+type reconfigureSessionLLMIdentityArgs ReconfigureSessionLLMIdentity
 
 // InputName returns the input's name in the spec.
-func (ReconfigureSessionLlmIdentity) InputName() string {
+func (ReconfigureSessionLLMIdentity) InputName() string {
 	return "ReconfigureSessionLlmIdentity"
 }
-func (ReconfigureSessionLlmIdentity) isInput() {}
+func (ReconfigureSessionLLMIdentity) isInput() {}
 
 // MarshalJSON writes {"input": name, "args": {...}}.
-func (in ReconfigureSessionLlmIdentity) MarshalJSON() ([]byte, error) {
+func (in ReconfigureSessionLLMIdentity) MarshalJSON() ([]byte, error) {
 	return json.Marshal(inputEnvelope{
-		Args:  reconfigureSessionLlmIdentityArgs(in),
+		Args:  reconfigureSessionLLMIdentityArgs(in),
 		Input: "ReconfigureSessionLlmIdentity",
 	})
 }
 
 // StartConversationRun is the input StartConversationRun.
 type StartConversationRun struct {
-	RunID                RunId             `json:"run_id"`
+	RunID                RunID             `json:"run_id"`
 	PrimitiveKind        TurnPrimitiveKind `json:"primitive_kind"`
 	AdmittedContentShape ContentShape      `json:"admitted_content_shape"`
 	MaxExtractionRetries uint64            `json:"max_extraction_retries"`
@@ -1373,7 +1373,7 @@ func (in StartConversationRun) MarshalJSON() ([]byte, error) {
 
 // StartImmediateAppend is the input StartImmediateAppend.
 type StartImmediateAppend struct {
-	RunID RunId `json:"run_id"`
+	RunID RunID `json:"run_id"`
 }
 type startImmediateAppendArgs StartImmediateAppend
 
@@ -1393,7 +1393,7 @@ func (in StartImmediateAppend) MarshalJSON() ([]byte, error) {
 
 // StartImmediateContext is the input StartImmediateContext.
 type StartImmediateContext struct {
-	RunID RunId `json:"run_id"`
+	RunID RunID `json:"run_id"`
 }
 type startImmediateContextArgs StartImmediateContext
 
@@ -1430,46 +1430,46 @@ func (in PrimitiveApplied) MarshalJSON() ([]byte, error) {
 }
 
 // LlmReturnedToolCalls is the input LlmReturnedToolCalls.
-type LlmReturnedToolCalls struct {
+type LLMReturnedToolCalls struct {
 	ToolCount uint64 `json:"tool_count"`
 }
-type llmReturnedToolCallsArgs LlmReturnedToolCalls
+type lLMReturnedToolCallsArgs LLMReturnedToolCalls
 
 // InputName returns the input's name in the spec.
-func (LlmReturnedToolCalls) InputName() string {
+func (LLMReturnedToolCalls) InputName() string {
 	return "LlmReturnedToolCalls"
 }
-func (LlmReturnedToolCalls) isInput() {}
+func (LLMReturnedToolCalls) isInput() {}
 
 // MarshalJSON writes {"input": name, "args": {...}}.
-func (in LlmReturnedToolCalls) MarshalJSON() ([]byte, error) {
+func (in LLMReturnedToolCalls) MarshalJSON() ([]byte, error) {
 	return json.Marshal(inputEnvelope{
-		Args:  llmReturnedToolCallsArgs(in),
+		Args:  lLMReturnedToolCallsArgs(in),
 		Input: "LlmReturnedToolCalls",
 	})
 }
 
 // LlmReturnedTerminal is the input LlmReturnedTerminal.
-type LlmReturnedTerminal struct{}
-type llmReturnedTerminalArgs LlmReturnedTerminal
+type LLMReturnedTerminal struct{}
+type lLMReturnedTerminalArgs LLMReturnedTerminal
 
 // InputName returns the input's name in the spec.
-func (LlmReturnedTerminal) InputName() string {
+func (LLMReturnedTerminal) InputName() string {
 	return "LlmReturnedTerminal"
 }
-func (LlmReturnedTerminal) isInput() {}
+func (LLMReturnedTerminal) isInput() {}
 
 // MarshalJSON writes {"input": name, "args": {...}}.
-func (in LlmReturnedTerminal) MarshalJSON() ([]byte, error) {
+func (in LLMReturnedTerminal) MarshalJSON() ([]byte, error) {
 	return json.Marshal(inputEnvelope{
-		Args:  llmReturnedTerminalArgs(in),
+		Args:  lLMReturnedTerminalArgs(in),
 		Input: "LlmReturnedTerminal",
 	})
 }
 
 // RegisterPendingOps is the input RegisterPendingOps.
 type RegisterPendingOps struct {
-	BarrierOperationIDs Option[OperationIdSet] `json:"barrier_operation_ids"`
+	BarrierOperationIDs Option[OperationIDSet] `json:"barrier_operation_ids"`
 }
 type registerPendingOpsArgs RegisterPendingOps
 
@@ -1507,7 +1507,7 @@ func (in ToolCallsResolved) MarshalJSON() ([]byte, error) {
 
 // OpsBarrierSatisfied is the input OpsBarrierSatisfied.
 type OpsBarrierSatisfied struct {
-	OperationIDs Option[OperationIdSet] `json:"operation_ids"`
+	OperationIDs Option[OperationIDSet] `json:"operation_ids"`
 }
 type opsBarrierSatisfiedArgs OpsBarrierSatisfied
 
@@ -1843,7 +1843,7 @@ func (in AcknowledgeTerminal) MarshalJSON() ([]byte, error) {
 
 // RunCompleted is the input RunCompleted.
 type RunCompleted struct {
-	RunID RunId `json:"run_id"`
+	RunID RunID `json:"run_id"`
 }
 type runCompletedArgs RunCompleted
 
@@ -1863,7 +1863,7 @@ func (in RunCompleted) MarshalJSON() ([]byte, error) {
 
 // RunFailed is the input RunFailed.
 type RunFailed struct {
-	RunID             RunId                 `json:"run_id"`
+	RunID             RunID                 `json:"run_id"`
 	TerminalOutcome   TurnTerminalOutcome   `json:"terminal_outcome"`
 	TerminalCauseKind TurnTerminalCauseKind `json:"terminal_cause_kind"`
 }
@@ -1885,7 +1885,7 @@ func (in RunFailed) MarshalJSON() ([]byte, error) {
 
 // RunCancelled is the input RunCancelled.
 type RunCancelled struct {
-	RunID RunId `json:"run_id"`
+	RunID RunID `json:"run_id"`
 }
 type runCancelledArgs RunCancelled
 
@@ -2419,9 +2419,9 @@ func DecodeInput(data []byte) (Input, error) {
 		err := decodeArgs(env.Args, &a)
 		return InterruptCurrentRun(a), err
 	case "ReconfigureSessionLlmIdentity":
-		var a reconfigureSessionLlmIdentityArgs
+		var a reconfigureSessionLLMIdentityArgs
 		err := decodeArgs(env.Args, &a)
-		return ReconfigureSessionLlmIdentity(a), err
+		return ReconfigureSessionLLMIdentity(a), err
 	case "StartConversationRun":
 		var a startConversationRunArgs
 		err := decodeArgs(env.Args, &a)
@@ -2439,13 +2439,13 @@ func DecodeInput(data []byte) (Input, error) {
 		err := decodeArgs(env.Args, &a)
 		return PrimitiveApplied(a), err
 	case "LlmReturnedToolCalls":
-		var a llmReturnedToolCallsArgs
+		var a lLMReturnedToolCallsArgs
 		err := decodeArgs(env.Args, &a)
-		return LlmReturnedToolCalls(a), err
+		return LLMReturnedToolCalls(a), err
 	case "LlmReturnedTerminal":
-		var a llmReturnedTerminalArgs
+		var a lLMReturnedTerminalArgs
 		err := decodeArgs(env.Args, &a)
-		return LlmReturnedTerminal(a), err
+		return LLMReturnedTerminal(a), err
 	case "RegisterPendingOps":
 		var a registerPendingOpsArgs
 		err := decodeArgs(env.Args, &a)
@@ -2680,7 +2680,7 @@ func (k EffectKind) String() string {
 
 // RuntimeBound is the payload of the effect RuntimeBound.
 type RuntimeBound struct {
-	AgentRuntimeID AgentRuntimeId `json:"agent_runtime_id"`
+	AgentRuntimeID AgentRuntimeID `json:"agent_runtime_id"`
 	FenceToken     uint64         `json:"fence_token"`
 }
 
@@ -2690,14 +2690,14 @@ func (e Effect) AsRuntimeBound() (RuntimeBound, bool) {
 		return RuntimeBound{}, false
 	}
 	return RuntimeBound{
-		AgentRuntimeID: AgentRuntimeId(e.s[0]),
+		AgentRuntimeID: AgentRuntimeID(e.s[0]),
 		FenceToken:     e.u[0],
 	}, true
 }
 
 // RuntimeRetired is the payload of the effect RuntimeRetired.
 type RuntimeRetired struct {
-	AgentRuntimeID Option[AgentRuntimeId] `json:"agent_runtime_id"`
+	AgentRuntimeID Option[AgentRuntimeID] `json:"agent_runtime_id"`
 	FenceToken     Option[uint64]         `json:"fence_token"`
 }
 
@@ -2707,9 +2707,9 @@ func (e Effect) AsRuntimeRetired() (RuntimeRetired, bool) {
 		return RuntimeRetired{}, false
 	}
 	return RuntimeRetired{
-		AgentRuntimeID: Option[AgentRuntimeId]{
+		AgentRuntimeID: Option[AgentRuntimeID]{
 			Present: e.u[0] != 0,
-			Value:   AgentRuntimeId(e.s[0]),
+			Value:   AgentRuntimeID(e.s[0]),
 		},
 		FenceToken: Option[uint64]{
 			Present: e.u[1] != 0,
@@ -2720,7 +2720,7 @@ func (e Effect) AsRuntimeRetired() (RuntimeRetired, bool) {
 
 // RuntimeDestroyed is the payload of the effect RuntimeDestroyed.
 type RuntimeDestroyed struct {
-	AgentRuntimeID Option[AgentRuntimeId] `json:"agent_runtime_id"`
+	AgentRuntimeID Option[AgentRuntimeID] `json:"agent_runtime_id"`
 	FenceToken     Option[uint64]         `json:"fence_token"`
 }
 
@@ -2730,9 +2730,9 @@ func (e Effect) AsRuntimeDestroyed() (RuntimeDestroyed, bool) {
 		return RuntimeDestroyed{}, false
 	}
 	return RuntimeDestroyed{
-		AgentRuntimeID: Option[AgentRuntimeId]{
+		AgentRuntimeID: Option[AgentRuntimeID]{
 			Present: e.u[0] != 0,
-			Value:   AgentRuntimeId(e.s[0]),
+			Value:   AgentRuntimeID(e.s[0]),
 		},
 		FenceToken: Option[uint64]{
 			Present: e.u[1] != 0,
@@ -2828,7 +2828,7 @@ func (e Effect) AsWakeInterrupt() (WakeInterrupt, bool) {
 
 // TurnRunStarted is the payload of the effect TurnRunStarted.
 type TurnRunStarted struct {
-	RunID RunId `json:"run_id"`
+	RunID RunID `json:"run_id"`
 }
 
 // AsTurnRunStarted returns the payload when the effect is a TurnRunStarted.
@@ -2836,12 +2836,12 @@ func (e Effect) AsTurnRunStarted() (TurnRunStarted, bool) {
 	if e.Kind != EffectKindTurnRunStarted {
 		return TurnRunStarted{}, false
 	}
-	return TurnRunStarted{RunID: RunId(e.s[0])}, true
+	return TurnRunStarted{RunID: RunID(e.s[0])}, true
 }
 
 // TurnBoundaryApplied is the payload of the effect TurnBoundaryApplied.
 type TurnBoundaryApplied struct {
-	RunID            Option[RunId] `json:"run_id"`
+	RunID            Option[RunID] `json:"run_id"`
 	BoundarySequence uint64        `json:"boundary_sequence"`
 }
 
@@ -2852,16 +2852,16 @@ func (e Effect) AsTurnBoundaryApplied() (TurnBoundaryApplied, bool) {
 	}
 	return TurnBoundaryApplied{
 		BoundarySequence: e.u[1],
-		RunID: Option[RunId]{
+		RunID: Option[RunID]{
 			Present: e.u[0] != 0,
-			Value:   RunId(e.s[0]),
+			Value:   RunID(e.s[0]),
 		},
 	}, true
 }
 
 // TurnRunCompleted is the payload of the effect TurnRunCompleted.
 type TurnRunCompleted struct {
-	RunID   Option[RunId]       `json:"run_id"`
+	RunID   Option[RunID]       `json:"run_id"`
 	Outcome TurnTerminalOutcome `json:"outcome"`
 }
 
@@ -2872,16 +2872,16 @@ func (e Effect) AsTurnRunCompleted() (TurnRunCompleted, bool) {
 	}
 	return TurnRunCompleted{
 		Outcome: TurnTerminalOutcome(e.u[1]),
-		RunID: Option[RunId]{
+		RunID: Option[RunID]{
 			Present: e.u[0] != 0,
-			Value:   RunId(e.s[0]),
+			Value:   RunID(e.s[0]),
 		},
 	}, true
 }
 
 // TurnRunFailed is the payload of the effect TurnRunFailed.
 type TurnRunFailed struct {
-	RunID             Option[RunId]         `json:"run_id"`
+	RunID             Option[RunID]         `json:"run_id"`
 	TerminalCauseKind TurnTerminalCauseKind `json:"terminal_cause_kind"`
 }
 
@@ -2891,9 +2891,9 @@ func (e Effect) AsTurnRunFailed() (TurnRunFailed, bool) {
 		return TurnRunFailed{}, false
 	}
 	return TurnRunFailed{
-		RunID: Option[RunId]{
+		RunID: Option[RunID]{
 			Present: e.u[0] != 0,
-			Value:   RunId(e.s[0]),
+			Value:   RunID(e.s[0]),
 		},
 		TerminalCauseKind: TurnTerminalCauseKind(e.u[1]),
 	}, true
@@ -2901,7 +2901,7 @@ func (e Effect) AsTurnRunFailed() (TurnRunFailed, bool) {
 
 // TurnRunCancelled is the payload of the effect TurnRunCancelled.
 type TurnRunCancelled struct {
-	RunID  Option[RunId]          `json:"run_id"`
+	RunID  Option[RunID]          `json:"run_id"`
 	Reason TurnCancellationReason `json:"reason"`
 }
 
@@ -2912,9 +2912,9 @@ func (e Effect) AsTurnRunCancelled() (TurnRunCancelled, bool) {
 	}
 	return TurnRunCancelled{
 		Reason: TurnCancellationReason(e.u[1]),
-		RunID: Option[RunId]{
+		RunID: Option[RunID]{
 			Present: e.u[0] != 0,
-			Value:   RunId(e.s[0]),
+			Value:   RunID(e.s[0]),
 		},
 	}, true
 }
@@ -3177,8 +3177,8 @@ func (s *State) apply(in Input, fx *Effects) error {
 		return s.stepCancelAfterBoundary(in, fx)
 	case InterruptCurrentRun:
 		return s.stepInterruptCurrentRun(in, fx)
-	case ReconfigureSessionLlmIdentity:
-		return s.stepReconfigureSessionLlmIdentity(in, fx)
+	case ReconfigureSessionLLMIdentity:
+		return s.stepReconfigureSessionLLMIdentity(in, fx)
 	case StartConversationRun:
 		return s.stepStartConversationRun(in, fx)
 	case StartImmediateAppend:
@@ -3187,10 +3187,10 @@ func (s *State) apply(in Input, fx *Effects) error {
 		return s.stepStartImmediateContext(in, fx)
 	case PrimitiveApplied:
 		return s.stepPrimitiveApplied(in, fx)
-	case LlmReturnedToolCalls:
-		return s.stepLlmReturnedToolCalls(in, fx)
-	case LlmReturnedTerminal:
-		return s.stepLlmReturnedTerminal(in, fx)
+	case LLMReturnedToolCalls:
+		return s.stepLLMReturnedToolCalls(in, fx)
+	case LLMReturnedTerminal:
+		return s.stepLLMReturnedTerminal(in, fx)
 	case RegisterPendingOps:
 		return s.stepRegisterPendingOps(in, fx)
 	case ToolCallsResolved:
@@ -3309,7 +3309,7 @@ func (s *State) stepUnregisterSession(in UnregisterSession, fx *Effects) error {
 	// UnregisterSession: Forgets the matching session and its runtime, fence and run bindings, returning to Idle.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID == Some[SessionId](in.SessionID)):
+		case !(s.SessionID == Some[SessionID](in.SessionID)):
 			if bestDepth < 0 {
 				best, bestDepth = 0, 0
 			}
@@ -3403,7 +3403,7 @@ func (s *State) stepCommit(in Commit, fx *Effects) error {
 			if bestDepth < 0 {
 				best, bestDepth = 5, 0
 			}
-		case !(s.CurrentRunID == Some[RunId](in.RunID)):
+		case !(s.CurrentRunID == Some[RunID](in.RunID)):
 			if bestDepth < 1 {
 				best, bestDepth = 6, 1
 			}
@@ -3418,7 +3418,7 @@ func (s *State) stepCommit(in Commit, fx *Effects) error {
 			if bestDepth < 0 {
 				best, bestDepth = 7, 0
 			}
-		case !(s.CurrentRunID == Some[RunId](in.RunID)):
+		case !(s.CurrentRunID == Some[RunID](in.RunID)):
 			if bestDepth < 1 {
 				best, bestDepth = 8, 1
 			}
@@ -3433,7 +3433,7 @@ func (s *State) stepCommit(in Commit, fx *Effects) error {
 			if bestDepth < 0 {
 				best, bestDepth = 9, 0
 			}
-		case !(s.CurrentRunID == Some[RunId](in.RunID)):
+		case !(s.CurrentRunID == Some[RunID](in.RunID)):
 			if bestDepth < 1 {
 				best, bestDepth = 10, 1
 			}
@@ -3457,7 +3457,7 @@ func (s *State) stepFail(in Fail, fx *Effects) error {
 			if bestDepth < 0 {
 				best, bestDepth = 11, 0
 			}
-		case !(s.CurrentRunID == Some[RunId](in.RunID)):
+		case !(s.CurrentRunID == Some[RunID](in.RunID)):
 			if bestDepth < 1 {
 				best, bestDepth = 12, 1
 			}
@@ -3476,7 +3476,7 @@ func (s *State) stepFail(in Fail, fx *Effects) error {
 			if bestDepth < 0 {
 				best, bestDepth = 14, 0
 			}
-		case !(s.CurrentRunID == Some[RunId](in.RunID)):
+		case !(s.CurrentRunID == Some[RunID](in.RunID)):
 			if bestDepth < 1 {
 				best, bestDepth = 15, 1
 			}
@@ -3495,7 +3495,7 @@ func (s *State) stepFail(in Fail, fx *Effects) error {
 			if bestDepth < 0 {
 				best, bestDepth = 17, 0
 			}
-		case !(s.CurrentRunID == Some[RunId](in.RunID)):
+		case !(s.CurrentRunID == Some[RunID](in.RunID)):
 			if bestDepth < 1 {
 				best, bestDepth = 18, 1
 			}
@@ -3523,7 +3523,7 @@ func (s *State) stepCancelRun(in CancelRun, fx *Effects) error {
 			if bestDepth < 0 {
 				best, bestDepth = 20, 0
 			}
-		case !(s.CurrentRunID == Some[RunId](in.RunID)):
+		case !(s.CurrentRunID == Some[RunID](in.RunID)):
 			if bestDepth < 1 {
 				best, bestDepth = 21, 1
 			}
@@ -3542,7 +3542,7 @@ func (s *State) stepCancelRun(in CancelRun, fx *Effects) error {
 			if bestDepth < 0 {
 				best, bestDepth = 23, 0
 			}
-		case !(s.CurrentRunID == Some[RunId](in.RunID)):
+		case !(s.CurrentRunID == Some[RunID](in.RunID)):
 			if bestDepth < 1 {
 				best, bestDepth = 24, 1
 			}
@@ -3561,7 +3561,7 @@ func (s *State) stepCancelRun(in CancelRun, fx *Effects) error {
 			if bestDepth < 0 {
 				best, bestDepth = 26, 0
 			}
-		case !(s.CurrentRunID == Some[RunId](in.RunID)):
+		case !(s.CurrentRunID == Some[RunID](in.RunID)):
 			if bestDepth < 1 {
 				best, bestDepth = 27, 1
 			}
@@ -3589,7 +3589,7 @@ func (s *State) stepRollbackRun(in RollbackRun, fx *Effects) error {
 			if bestDepth < 0 {
 				best, bestDepth = 29, 0
 			}
-		case !(s.CurrentRunID == Some[RunId](in.RunID)):
+		case !(s.CurrentRunID == Some[RunID](in.RunID)):
 			if bestDepth < 1 {
 				best, bestDepth = 30, 1
 			}
@@ -3604,7 +3604,7 @@ func (s *State) stepRollbackRun(in RollbackRun, fx *Effects) error {
 			if bestDepth < 0 {
 				best, bestDepth = 31, 0
 			}
-		case !(s.CurrentRunID == Some[RunId](in.RunID)):
+		case !(s.CurrentRunID == Some[RunID](in.RunID)):
 			if bestDepth < 1 {
 				best, bestDepth = 32, 1
 			}
@@ -3619,7 +3619,7 @@ func (s *State) stepRollbackRun(in RollbackRun, fx *Effects) error {
 			if bestDepth < 0 {
 				best, bestDepth = 33, 0
 			}
-		case !(s.CurrentRunID == Some[RunId](in.RunID)):
+		case !(s.CurrentRunID == Some[RunID](in.RunID)):
 			if bestDepth < 1 {
 				best, bestDepth = 34, 1
 			}
@@ -3643,7 +3643,7 @@ func (s *State) stepServiceTurnCommitted(in ServiceTurnCommitted, fx *Effects) e
 			if bestDepth < 0 {
 				best, bestDepth = 35, 0
 			}
-		case !(s.CurrentRunID == Some[RunId](in.RunID)):
+		case !(s.CurrentRunID == Some[RunID](in.RunID)):
 			if bestDepth < 1 {
 				best, bestDepth = 36, 1
 			}
@@ -3662,7 +3662,7 @@ func (s *State) stepServiceTurnCommitted(in ServiceTurnCommitted, fx *Effects) e
 			if bestDepth < 0 {
 				best, bestDepth = 38, 0
 			}
-		case !(s.CurrentRunID == Some[RunId](in.RunID)):
+		case !(s.CurrentRunID == Some[RunID](in.RunID)):
 			if bestDepth < 1 {
 				best, bestDepth = 39, 1
 			}
@@ -3681,7 +3681,7 @@ func (s *State) stepServiceTurnCommitted(in ServiceTurnCommitted, fx *Effects) e
 			if bestDepth < 0 {
 				best, bestDepth = 41, 0
 			}
-		case !(s.CurrentRunID == Some[RunId](in.RunID)):
+		case !(s.CurrentRunID == Some[RunID](in.RunID)):
 			if bestDepth < 1 {
 				best, bestDepth = 42, 1
 			}
@@ -3834,7 +3834,7 @@ func (s *State) stepInterruptCurrentRun(in InterruptCurrentRun, fx *Effects) err
 }
 
 // stepReconfigureSessionLlmIdentity handles the input ReconfigureSessionLlmIdentity: it tries its transitions in spec order.
-func (s *State) stepReconfigureSessionLlmIdentity(in ReconfigureSessionLlmIdentity, fx *Effects) error {
+func (s *State) stepReconfigureSessionLLMIdentity(in ReconfigureSessionLLMIdentity, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// ReconfigureSessionLlmIdentity: Permission check for a non-live LLM identity reconfigure; changes nothing.
 	if (1<<s.LifecyclePhase)&12 != 0 {
@@ -3990,12 +3990,12 @@ func (s *State) stepPrimitiveApplied(in PrimitiveApplied, fx *Effects) error {
 }
 
 // stepLlmReturnedToolCalls handles the input LlmReturnedToolCalls: it tries its transitions in spec order.
-func (s *State) stepLlmReturnedToolCalls(in LlmReturnedToolCalls, fx *Effects) error {
+func (s *State) stepLLMReturnedToolCalls(in LLMReturnedToolCalls, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// LlmReturnedToolCallsPositive: The LLM asked for tools; the turn waits for their operations.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(s.TurnPhase == TurnPhaseCallingLlm):
+		case !(s.TurnPhase == TurnPhaseCallingLLM):
 			if bestDepth < 0 {
 				best, bestDepth = 57, 0
 			}
@@ -4010,7 +4010,7 @@ func (s *State) stepLlmReturnedToolCalls(in LlmReturnedToolCalls, fx *Effects) e
 	// LlmReturnedToolCallsZero: The LLM returned an empty tool-call batch; the turn drains to a boundary.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(s.TurnPhase == TurnPhaseCallingLlm):
+		case !(s.TurnPhase == TurnPhaseCallingLLM):
 			if bestDepth < 0 {
 				best, bestDepth = 59, 0
 			}
@@ -4029,12 +4029,12 @@ func (s *State) stepLlmReturnedToolCalls(in LlmReturnedToolCalls, fx *Effects) e
 }
 
 // stepLlmReturnedTerminal handles the input LlmReturnedTerminal: it tries its transitions in spec order.
-func (s *State) stepLlmReturnedTerminal(in LlmReturnedTerminal, fx *Effects) error {
+func (s *State) stepLLMReturnedTerminal(in LLMReturnedTerminal, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// LlmReturnedTerminal: The LLM returned a final answer; the turn drains to a boundary.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(s.TurnPhase == TurnPhaseCallingLlm):
+		case !(s.TurnPhase == TurnPhaseCallingLLM):
 			if bestDepth < 0 {
 				best, bestDepth = 61, 0
 			}
@@ -4054,7 +4054,7 @@ func (s *State) stepRegisterPendingOps(in RegisterPendingOps, fx *Effects) error
 	// RegisterPendingOps: Registers pending operations and the barrier set; an empty barrier set is satisfied at once.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(s.TurnPhase == TurnPhaseCallingLlm || s.TurnPhase == TurnPhaseWaitingForOps):
+		case !(s.TurnPhase == TurnPhaseCallingLLM || s.TurnPhase == TurnPhaseWaitingForOps):
 			if bestDepth < 0 {
 				best, bestDepth = 62, 0
 			}
@@ -4276,7 +4276,7 @@ func (s *State) stepExtractionFailed(in ExtractionFailed, fx *Effects) error {
 	// ExtractionFailedTerminal: Extraction failed outright; the turn completes without a cause.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(s.TurnPhase == TurnPhaseExtracting || s.TurnPhase == TurnPhaseCallingLlm || s.TurnPhase == TurnPhaseDrainingBoundary):
+		case !(s.TurnPhase == TurnPhaseExtracting || s.TurnPhase == TurnPhaseCallingLLM || s.TurnPhase == TurnPhaseDrainingBoundary):
 			if bestDepth < 0 {
 				best, bestDepth = 78, 0
 			}
@@ -4296,7 +4296,7 @@ func (s *State) stepRecoverableFailure(in RecoverableFailure, fx *Effects) error
 	// RecoverableFailure: A retryable LLM failure moves the turn to error recovery, remembering the retry attempt.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(s.TurnPhase == TurnPhaseCallingLlm || s.TurnPhase == TurnPhaseWaitingForOps || s.TurnPhase == TurnPhaseDrainingBoundary || s.TurnPhase == TurnPhaseExtracting):
+		case !(s.TurnPhase == TurnPhaseCallingLLM || s.TurnPhase == TurnPhaseWaitingForOps || s.TurnPhase == TurnPhaseDrainingBoundary || s.TurnPhase == TurnPhaseExtracting):
 			if bestDepth < 0 {
 				best, bestDepth = 79, 0
 			}
@@ -4508,7 +4508,7 @@ func (s *State) stepRunCompleted(in RunCompleted, fx *Effects) error {
 	// RunCompleted: The bound run completed; a non-terminal turn becomes Completed, a terminal one is left as is.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(s.CurrentRunID == Some[RunId](in.RunID)):
+		case !(s.CurrentRunID == Some[RunID](in.RunID)):
 			if bestDepth < 0 {
 				best, bestDepth = 92, 0
 			}
@@ -4528,7 +4528,7 @@ func (s *State) stepRunFailed(in RunFailed, fx *Effects) error {
 	// RunFailed: The bound run failed with a known cause, from any turn phase.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(s.CurrentRunID == Some[RunId](in.RunID)):
+		case !(s.CurrentRunID == Some[RunID](in.RunID)):
 			if bestDepth < 0 {
 				best, bestDepth = 93, 0
 			}
@@ -4552,7 +4552,7 @@ func (s *State) stepRunCancelled(in RunCancelled, fx *Effects) error {
 	// RunCancelled: The bound run was cancelled, from any turn phase.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(s.CurrentRunID == Some[RunId](in.RunID)):
+		case !(s.CurrentRunID == Some[RunID](in.RunID)):
 			if bestDepth < 0 {
 				best, bestDepth = 95, 0
 			}
@@ -5070,17 +5070,17 @@ func (n *State) fireInitialize(in Initialize, fx *Effects) error {
 // fireRegisterSession runs the updates and effects of transition RegisterSession in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireRegisterSession(in RegisterSession, fx *Effects) error {
-	n.SessionID = Some[SessionId](in.SessionID)
+	n.SessionID = Some[SessionID](in.SessionID)
 	return nil
 }
 
 // fireUnregisterSession runs the updates and effects of transition UnregisterSession in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireUnregisterSession(in UnregisterSession, fx *Effects) error {
-	n.SessionID = None[SessionId]()
-	n.ActiveRuntimeID = None[AgentRuntimeId]()
+	n.SessionID = None[SessionID]()
+	n.ActiveRuntimeID = None[AgentRuntimeID]()
 	n.ActiveFenceToken = None[uint64]()
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.RegistrationPhase = RegistrationPhaseQueuing
 	n.LifecyclePhase = LifecyclePhaseIdle
@@ -5089,18 +5089,18 @@ func (n *State) fireUnregisterSession(in UnregisterSession, fx *Effects) error {
 
 // fireReconfigureSessionLlmIdentity runs the updates and effects of transition ReconfigureSessionLlmIdentity in place; on a
 // bound error it puts the state back as it was.
-func (n *State) fireReconfigureSessionLlmIdentity(in ReconfigureSessionLlmIdentity, fx *Effects) error {
+func (n *State) fireReconfigureSessionLlmIdentity(in ReconfigureSessionLLMIdentity, fx *Effects) error {
 	return nil
 }
 
 // firePrepareBindingsIdle runs the updates and effects of transition PrepareBindingsIdle in place; on a
 // bound error it puts the state back as it was.
 func (n *State) firePrepareBindingsIdle(in PrepareBindings, fx *Effects) error {
-	n.ActiveRuntimeID = Some[AgentRuntimeId](in.AgentRuntimeID)
+	n.ActiveRuntimeID = Some[AgentRuntimeID](in.AgentRuntimeID)
 	n.ActiveFenceToken = Some[uint64](in.FenceToken)
 	n.LifecyclePhase = LifecyclePhaseAttached
 	fx.n = 1
-	var e0_0 AgentRuntimeId = in.AgentRuntimeID
+	var e0_0 AgentRuntimeID = in.AgentRuntimeID
 	var e0_1 uint64 = in.FenceToken
 	fx.list[0] = Effect{
 		Kind: EffectKindRuntimeBound,
@@ -5113,10 +5113,10 @@ func (n *State) firePrepareBindingsIdle(in PrepareBindings, fx *Effects) error {
 // firePrepareBindings runs the updates and effects of transition PrepareBindings in place; on a
 // bound error it puts the state back as it was.
 func (n *State) firePrepareBindings(in PrepareBindings, fx *Effects) error {
-	n.ActiveRuntimeID = Some[AgentRuntimeId](in.AgentRuntimeID)
+	n.ActiveRuntimeID = Some[AgentRuntimeID](in.AgentRuntimeID)
 	n.ActiveFenceToken = Some[uint64](in.FenceToken)
 	fx.n = 1
-	var e0_0 AgentRuntimeId = in.AgentRuntimeID
+	var e0_0 AgentRuntimeID = in.AgentRuntimeID
 	var e0_1 uint64 = in.FenceToken
 	fx.list[0] = Effect{
 		Kind: EffectKindRuntimeBound,
@@ -5150,7 +5150,7 @@ func (n *State) fireEnsureSessionWithExecutorInactive(in EnsureSessionWithExecut
 // firePrepareIdle runs the updates and effects of transition PrepareIdle in place; on a
 // bound error it puts the state back as it was.
 func (n *State) firePrepareIdle(in Prepare, fx *Effects) error {
-	n.CurrentRunID = Some[RunId](in.RunID)
+	n.CurrentRunID = Some[RunID](in.RunID)
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseIdle)
 	n.LifecyclePhase = LifecyclePhaseRunning
 	fx.n = 1
@@ -5161,7 +5161,7 @@ func (n *State) firePrepareIdle(in Prepare, fx *Effects) error {
 // firePrepareAttached runs the updates and effects of transition PrepareAttached in place; on a
 // bound error it puts the state back as it was.
 func (n *State) firePrepareAttached(in Prepare, fx *Effects) error {
-	n.CurrentRunID = Some[RunId](in.RunID)
+	n.CurrentRunID = Some[RunID](in.RunID)
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseAttached)
 	n.LifecyclePhase = LifecyclePhaseRunning
 	fx.n = 1
@@ -5172,7 +5172,7 @@ func (n *State) firePrepareAttached(in Prepare, fx *Effects) error {
 // fireDrainQueuedRunRetired runs the updates and effects of transition DrainQueuedRunRetired in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireDrainQueuedRunRetired(in DrainQueuedRun, fx *Effects) error {
-	n.CurrentRunID = Some[RunId](in.RunID)
+	n.CurrentRunID = Some[RunID](in.RunID)
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseRetired)
 	n.LifecyclePhase = LifecyclePhaseRunning
 	fx.n = 1
@@ -5183,7 +5183,7 @@ func (n *State) fireDrainQueuedRunRetired(in DrainQueuedRun, fx *Effects) error 
 // fireCommitRunningToIdle runs the updates and effects of transition CommitRunningToIdle in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireCommitRunningToIdle(in Commit, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseIdle
 	return nil
@@ -5192,7 +5192,7 @@ func (n *State) fireCommitRunningToIdle(in Commit, fx *Effects) error {
 // fireCommitRunningToAttached runs the updates and effects of transition CommitRunningToAttached in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireCommitRunningToAttached(in Commit, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseAttached
 	return nil
@@ -5201,7 +5201,7 @@ func (n *State) fireCommitRunningToAttached(in Commit, fx *Effects) error {
 // fireCommitRunningToRetired runs the updates and effects of transition CommitRunningToRetired in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireCommitRunningToRetired(in Commit, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseRetired
 	return nil
@@ -5210,7 +5210,7 @@ func (n *State) fireCommitRunningToRetired(in Commit, fx *Effects) error {
 // fireFailRunningToIdle runs the updates and effects of transition FailRunningToIdle in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireFailRunningToIdle(in Fail, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseIdle
 	fx.n = 1
@@ -5221,7 +5221,7 @@ func (n *State) fireFailRunningToIdle(in Fail, fx *Effects) error {
 // fireFailRunningToAttached runs the updates and effects of transition FailRunningToAttached in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireFailRunningToAttached(in Fail, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseAttached
 	fx.n = 1
@@ -5232,7 +5232,7 @@ func (n *State) fireFailRunningToAttached(in Fail, fx *Effects) error {
 // fireFailRunningToRetired runs the updates and effects of transition FailRunningToRetired in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireFailRunningToRetired(in Fail, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseRetired
 	fx.n = 1
@@ -5243,7 +5243,7 @@ func (n *State) fireFailRunningToRetired(in Fail, fx *Effects) error {
 // fireCancelRunningToIdle runs the updates and effects of transition CancelRunningToIdle in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireCancelRunningToIdle(in CancelRun, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseIdle
 	fx.n = 1
@@ -5254,7 +5254,7 @@ func (n *State) fireCancelRunningToIdle(in CancelRun, fx *Effects) error {
 // fireCancelRunningToAttached runs the updates and effects of transition CancelRunningToAttached in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireCancelRunningToAttached(in CancelRun, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseAttached
 	fx.n = 1
@@ -5265,7 +5265,7 @@ func (n *State) fireCancelRunningToAttached(in CancelRun, fx *Effects) error {
 // fireCancelRunningToRetired runs the updates and effects of transition CancelRunningToRetired in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireCancelRunningToRetired(in CancelRun, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseRetired
 	fx.n = 1
@@ -5276,7 +5276,7 @@ func (n *State) fireCancelRunningToRetired(in CancelRun, fx *Effects) error {
 // fireRollbackRunRunningToIdle runs the updates and effects of transition RollbackRunRunningToIdle in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireRollbackRunRunningToIdle(in RollbackRun, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseIdle
 	return nil
@@ -5285,7 +5285,7 @@ func (n *State) fireRollbackRunRunningToIdle(in RollbackRun, fx *Effects) error 
 // fireRollbackRunRunningToAttached runs the updates and effects of transition RollbackRunRunningToAttached in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireRollbackRunRunningToAttached(in RollbackRun, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseAttached
 	return nil
@@ -5294,7 +5294,7 @@ func (n *State) fireRollbackRunRunningToAttached(in RollbackRun, fx *Effects) er
 // fireRollbackRunRunningToRetired runs the updates and effects of transition RollbackRunRunningToRetired in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireRollbackRunRunningToRetired(in RollbackRun, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseRetired
 	return nil
@@ -5303,7 +5303,7 @@ func (n *State) fireRollbackRunRunningToRetired(in RollbackRun, fx *Effects) err
 // fireServiceTurnCommittedRunningToIdle runs the updates and effects of transition ServiceTurnCommittedRunningToIdle in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireServiceTurnCommittedRunningToIdle(in ServiceTurnCommitted, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseIdle
 	return nil
@@ -5312,7 +5312,7 @@ func (n *State) fireServiceTurnCommittedRunningToIdle(in ServiceTurnCommitted, f
 // fireServiceTurnCommittedRunningToAttached runs the updates and effects of transition ServiceTurnCommittedRunningToAttached in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireServiceTurnCommittedRunningToAttached(in ServiceTurnCommitted, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseAttached
 	return nil
@@ -5321,7 +5321,7 @@ func (n *State) fireServiceTurnCommittedRunningToAttached(in ServiceTurnCommitte
 // fireServiceTurnCommittedRunningToRetired runs the updates and effects of transition ServiceTurnCommittedRunningToRetired in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireServiceTurnCommittedRunningToRetired(in ServiceTurnCommitted, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseRetired
 	return nil
@@ -5332,7 +5332,7 @@ func (n *State) fireServiceTurnCommittedRunningToRetired(in ServiceTurnCommitted
 func (n *State) fireRetireRequestedFromIdle(in Retire, fx *Effects) error {
 	n.LifecyclePhase = LifecyclePhaseRetired
 	fx.n = 1
-	var e0_0 Option[AgentRuntimeId] = n.ActiveRuntimeID
+	var e0_0 Option[AgentRuntimeID] = n.ActiveRuntimeID
 	var e0_1 Option[uint64] = n.ActiveFenceToken
 	fx.list[0] = Effect{
 		Kind: EffectKindRuntimeRetired,
@@ -5355,7 +5355,7 @@ func (n *State) fireRetireAlreadyRetired(in Retire, fx *Effects) error {
 // fireReset runs the updates and effects of transition Reset in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireReset(in Reset, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.ActiveFenceToken = None[uint64]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseIdle
@@ -5371,7 +5371,7 @@ func (n *State) fireReset(in Reset, fx *Effects) error {
 // fireStopRuntimeExecutorNoExecutor runs the updates and effects of transition StopRuntimeExecutorNoExecutor in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireStopRuntimeExecutorNoExecutor(in StopRuntimeExecutor, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	fx.n = 2
 	var e0_0 RuntimeNoticeKind = RuntimeNoticeKindStop
@@ -5411,7 +5411,7 @@ func (n *State) fireStopRuntimeExecutorLive(in StopRuntimeExecutor, fx *Effects)
 // fireRuntimeExecutorExitedClearingRun runs the updates and effects of transition RuntimeExecutorExitedClearingRun in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireRuntimeExecutorExitedClearingRun(in RuntimeExecutorExited, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.LifecyclePhase = LifecyclePhaseStopped
 	fx.n = 1
@@ -5445,12 +5445,12 @@ func (n *State) fireRuntimeExecutorExitedFromStopped(in RuntimeExecutorExited, f
 // fireDestroyInitializing runs the updates and effects of transition DestroyInitializing in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireDestroyInitializing(in Destroy, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.RegistrationPhase = RegistrationPhaseQueuing
 	n.LifecyclePhase = LifecyclePhaseDestroyed
 	fx.n = 1
-	var e0_0 Option[AgentRuntimeId] = n.ActiveRuntimeID
+	var e0_0 Option[AgentRuntimeID] = n.ActiveRuntimeID
 	var e0_1 Option[uint64] = n.ActiveFenceToken
 	fx.list[0] = Effect{
 		Kind: EffectKindRuntimeDestroyed,
@@ -5467,12 +5467,12 @@ func (n *State) fireDestroyInitializing(in Destroy, fx *Effects) error {
 // fireDestroy runs the updates and effects of transition Destroy in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireDestroy(in Destroy, fx *Effects) error {
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.PreRunPhase = None[PreRunPhase]()
 	n.RegistrationPhase = RegistrationPhaseQueuing
 	n.LifecyclePhase = LifecyclePhaseDestroyed
 	fx.n = 1
-	var e0_0 Option[AgentRuntimeId] = n.ActiveRuntimeID
+	var e0_0 Option[AgentRuntimeID] = n.ActiveRuntimeID
 	var e0_1 Option[uint64] = n.ActiveFenceToken
 	fx.list[0] = Effect{
 		Kind: EffectKindRuntimeDestroyed,
@@ -5502,7 +5502,7 @@ func (n *State) fireRecover(in Recover, fx *Effects) error {
 // bound error it puts the state back as it was.
 func (n *State) fireRecycleFromIdleOrRetired(in Recycle, fx *Effects) error {
 	n.ActiveFenceToken = None[uint64]()
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	n.LifecyclePhase = LifecyclePhaseIdle
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindInitiateRecycle}
@@ -5513,7 +5513,7 @@ func (n *State) fireRecycleFromIdleOrRetired(in Recycle, fx *Effects) error {
 // bound error it puts the state back as it was.
 func (n *State) fireRecycleFromAttached(in Recycle, fx *Effects) error {
 	n.ActiveFenceToken = None[uint64]()
-	n.CurrentRunID = None[RunId]()
+	n.CurrentRunID = None[RunID]()
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindInitiateRecycle}
 	return nil
@@ -5546,11 +5546,11 @@ func (n *State) fireInterruptCurrentRun(in InterruptCurrentRun, fx *Effects) err
 // fireStartConversationRunEntering runs the updates and effects of transition StartConversationRunEntering in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireStartConversationRunEntering(in StartConversationRun, fx *Effects) error {
-	n.CurrentRunID = Some[RunId](in.RunID)
+	n.CurrentRunID = Some[RunID](in.RunID)
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseAttached)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](in.PrimitiveKind)
-	n.BarrierOperationIDs = None[OperationIdSet]()
+	n.BarrierOperationIDs = None[OperationIDSet]()
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -5561,7 +5561,7 @@ func (n *State) fireStartConversationRunEntering(in StartConversationRun, fx *Ef
 	n.LLMRetryAttempt = 0
 	n.LifecyclePhase = LifecyclePhaseRunning
 	fx.n = 1
-	var e0_0 RunId = in.RunID
+	var e0_0 RunID = in.RunID
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunStarted,
 		s:    [1]string{0: string(e0_0)},
@@ -5572,10 +5572,10 @@ func (n *State) fireStartConversationRunEntering(in StartConversationRun, fx *Ef
 // fireStartConversationRunRunning runs the updates and effects of transition StartConversationRunRunning in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireStartConversationRunRunning(in StartConversationRun, fx *Effects) error {
-	n.CurrentRunID = Some[RunId](in.RunID)
+	n.CurrentRunID = Some[RunID](in.RunID)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](in.PrimitiveKind)
-	n.BarrierOperationIDs = None[OperationIdSet]()
+	n.BarrierOperationIDs = None[OperationIDSet]()
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -5585,7 +5585,7 @@ func (n *State) fireStartConversationRunRunning(in StartConversationRun, fx *Eff
 	n.MaxExtractionRetries = in.MaxExtractionRetries
 	n.LLMRetryAttempt = 0
 	fx.n = 1
-	var e0_0 RunId = in.RunID
+	var e0_0 RunID = in.RunID
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunStarted,
 		s:    [1]string{0: string(e0_0)},
@@ -5596,11 +5596,11 @@ func (n *State) fireStartConversationRunRunning(in StartConversationRun, fx *Eff
 // fireStartImmediateAppendEntering runs the updates and effects of transition StartImmediateAppendEntering in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireStartImmediateAppendEntering(in StartImmediateAppend, fx *Effects) error {
-	n.CurrentRunID = Some[RunId](in.RunID)
+	n.CurrentRunID = Some[RunID](in.RunID)
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseAttached)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateAppend)
-	n.BarrierOperationIDs = None[OperationIdSet]()
+	n.BarrierOperationIDs = None[OperationIDSet]()
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -5611,7 +5611,7 @@ func (n *State) fireStartImmediateAppendEntering(in StartImmediateAppend, fx *Ef
 	n.LLMRetryAttempt = 0
 	n.LifecyclePhase = LifecyclePhaseRunning
 	fx.n = 1
-	var e0_0 RunId = in.RunID
+	var e0_0 RunID = in.RunID
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunStarted,
 		s:    [1]string{0: string(e0_0)},
@@ -5622,10 +5622,10 @@ func (n *State) fireStartImmediateAppendEntering(in StartImmediateAppend, fx *Ef
 // fireStartImmediateAppendRunning runs the updates and effects of transition StartImmediateAppendRunning in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireStartImmediateAppendRunning(in StartImmediateAppend, fx *Effects) error {
-	n.CurrentRunID = Some[RunId](in.RunID)
+	n.CurrentRunID = Some[RunID](in.RunID)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateAppend)
-	n.BarrierOperationIDs = None[OperationIdSet]()
+	n.BarrierOperationIDs = None[OperationIDSet]()
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -5635,7 +5635,7 @@ func (n *State) fireStartImmediateAppendRunning(in StartImmediateAppend, fx *Eff
 	n.MaxExtractionRetries = 0
 	n.LLMRetryAttempt = 0
 	fx.n = 1
-	var e0_0 RunId = in.RunID
+	var e0_0 RunID = in.RunID
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunStarted,
 		s:    [1]string{0: string(e0_0)},
@@ -5646,11 +5646,11 @@ func (n *State) fireStartImmediateAppendRunning(in StartImmediateAppend, fx *Eff
 // fireStartImmediateContextEntering runs the updates and effects of transition StartImmediateContextEntering in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireStartImmediateContextEntering(in StartImmediateContext, fx *Effects) error {
-	n.CurrentRunID = Some[RunId](in.RunID)
+	n.CurrentRunID = Some[RunID](in.RunID)
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseAttached)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateContextAppend)
-	n.BarrierOperationIDs = None[OperationIdSet]()
+	n.BarrierOperationIDs = None[OperationIDSet]()
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -5661,7 +5661,7 @@ func (n *State) fireStartImmediateContextEntering(in StartImmediateContext, fx *
 	n.LLMRetryAttempt = 0
 	n.LifecyclePhase = LifecyclePhaseRunning
 	fx.n = 1
-	var e0_0 RunId = in.RunID
+	var e0_0 RunID = in.RunID
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunStarted,
 		s:    [1]string{0: string(e0_0)},
@@ -5672,10 +5672,10 @@ func (n *State) fireStartImmediateContextEntering(in StartImmediateContext, fx *
 // fireStartImmediateContextRunning runs the updates and effects of transition StartImmediateContextRunning in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireStartImmediateContextRunning(in StartImmediateContext, fx *Effects) error {
-	n.CurrentRunID = Some[RunId](in.RunID)
+	n.CurrentRunID = Some[RunID](in.RunID)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateContextAppend)
-	n.BarrierOperationIDs = None[OperationIdSet]()
+	n.BarrierOperationIDs = None[OperationIDSet]()
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -5685,7 +5685,7 @@ func (n *State) fireStartImmediateContextRunning(in StartImmediateContext, fx *E
 	n.MaxExtractionRetries = 0
 	n.LLMRetryAttempt = 0
 	fx.n = 1
-	var e0_0 RunId = in.RunID
+	var e0_0 RunID = in.RunID
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunStarted,
 		s:    [1]string{0: string(e0_0)},
@@ -5696,7 +5696,7 @@ func (n *State) fireStartImmediateContextRunning(in StartImmediateContext, fx *E
 // firePrimitiveAppliedConversation runs the updates and effects of transition PrimitiveAppliedConversation in place; on a
 // bound error it puts the state back as it was.
 func (n *State) firePrimitiveAppliedConversation(in PrimitiveApplied, fx *Effects) error {
-	n.TurnPhase = TurnPhaseCallingLlm
+	n.TurnPhase = TurnPhaseCallingLLM
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindTurnCheckCompaction}
 	return nil
@@ -5715,7 +5715,7 @@ func (n *State) firePrimitiveAppliedImmediate(in PrimitiveApplied, fx *Effects) 
 	n.TurnPhase = TurnPhaseCompleted
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted)
 	fx.n = 3
-	var e0_0 Option[RunId] = n.CurrentRunID
+	var e0_0 Option[RunID] = n.CurrentRunID
 	var e0_1 uint64 = n.BoundaryCount
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnBoundaryApplied,
@@ -5725,7 +5725,7 @@ func (n *State) firePrimitiveAppliedImmediate(in PrimitiveApplied, fx *Effects) 
 			1: e0_1,
 		},
 	}
-	var e1_0 Option[RunId] = n.CurrentRunID
+	var e1_0 Option[RunID] = n.CurrentRunID
 	var e1_1 TurnTerminalOutcome = TurnTerminalOutcomeCompleted
 	fx.list[1] = Effect{
 		Kind: EffectKindTurnRunCompleted,
@@ -5741,21 +5741,21 @@ func (n *State) firePrimitiveAppliedImmediate(in PrimitiveApplied, fx *Effects) 
 
 // fireLlmReturnedToolCallsPositive runs the updates and effects of transition LlmReturnedToolCallsPositive in place; on a
 // bound error it puts the state back as it was.
-func (n *State) fireLlmReturnedToolCallsPositive(in LlmReturnedToolCalls, fx *Effects) error {
+func (n *State) fireLlmReturnedToolCallsPositive(in LLMReturnedToolCalls, fx *Effects) error {
 	n.TurnPhase = TurnPhaseWaitingForOps
 	return nil
 }
 
 // fireLlmReturnedToolCallsZero runs the updates and effects of transition LlmReturnedToolCallsZero in place; on a
 // bound error it puts the state back as it was.
-func (n *State) fireLlmReturnedToolCallsZero(in LlmReturnedToolCalls, fx *Effects) error {
+func (n *State) fireLlmReturnedToolCallsZero(in LLMReturnedToolCalls, fx *Effects) error {
 	n.TurnPhase = TurnPhaseDrainingBoundary
 	return nil
 }
 
 // fireLlmReturnedTerminal runs the updates and effects of transition LlmReturnedTerminal in place; on a
 // bound error it puts the state back as it was.
-func (n *State) fireLlmReturnedTerminal(in LlmReturnedTerminal, fx *Effects) error {
+func (n *State) fireLlmReturnedTerminal(in LLMReturnedTerminal, fx *Effects) error {
 	n.TurnPhase = TurnPhaseDrainingBoundary
 	return nil
 }
@@ -5772,7 +5772,7 @@ func (n *State) fireRegisterPendingOps(in RegisterPendingOps, fx *Effects) error
 // fireToolCallsResolvedToCalling runs the updates and effects of transition ToolCallsResolvedToCalling in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireToolCallsResolvedToCalling(in ToolCallsResolved, fx *Effects) error {
-	n.TurnPhase = TurnPhaseCallingLlm
+	n.TurnPhase = TurnPhaseCallingLLM
 	return nil
 }
 
@@ -5787,7 +5787,7 @@ func (n *State) fireToolCallsResolvedToBoundary(in ToolCallsResolved, fx *Effect
 // bound error it puts the state back as it was.
 func (n *State) fireOpsBarrierSatisfied(in OpsBarrierSatisfied, fx *Effects) error {
 	n.BarrierSatisfied = true
-	n.BarrierOperationIDs = None[OperationIdSet]()
+	n.BarrierOperationIDs = None[OperationIDSet]()
 	return nil
 }
 
@@ -5801,9 +5801,9 @@ func (n *State) fireBoundaryContinue(in BoundaryContinue, fx *Effects) error {
 		n.TurnPhase, n.BoundaryCount = old0, old1
 		return &boundErrors[1]
 	}
-	n.TurnPhase = TurnPhaseCallingLlm
+	n.TurnPhase = TurnPhaseCallingLLM
 	fx.n = 2
-	var e0_0 Option[RunId] = n.CurrentRunID
+	var e0_0 Option[RunID] = n.CurrentRunID
 	var e0_1 uint64 = n.BoundaryCount
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnBoundaryApplied,
@@ -5830,7 +5830,7 @@ func (n *State) fireBoundaryComplete(in BoundaryComplete, fx *Effects) error {
 	n.TurnPhase = TurnPhaseCompleted
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted)
 	fx.n = 3
-	var e0_0 Option[RunId] = n.CurrentRunID
+	var e0_0 Option[RunID] = n.CurrentRunID
 	var e0_1 uint64 = n.BoundaryCount
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnBoundaryApplied,
@@ -5840,7 +5840,7 @@ func (n *State) fireBoundaryComplete(in BoundaryComplete, fx *Effects) error {
 			1: e0_1,
 		},
 	}
-	var e1_0 Option[RunId] = n.CurrentRunID
+	var e1_0 Option[RunID] = n.CurrentRunID
 	var e1_1 TurnTerminalOutcome = TurnTerminalOutcomeCompleted
 	fx.list[1] = Effect{
 		Kind: EffectKindTurnRunCompleted,
@@ -5865,7 +5865,7 @@ func (n *State) fireEnterExtraction(in EnterExtraction, fx *Effects) error {
 // fireExtractionStart runs the updates and effects of transition ExtractionStart in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireExtractionStart(in ExtractionStart, fx *Effects) error {
-	n.TurnPhase = TurnPhaseCallingLlm
+	n.TurnPhase = TurnPhaseCallingLLM
 	return nil
 }
 
@@ -5875,7 +5875,7 @@ func (n *State) fireExtractionValidationPassed(in ExtractionValidationPassed, fx
 	n.TurnPhase = TurnPhaseCompleted
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted)
 	fx.n = 2
-	var e0_0 Option[RunId] = n.CurrentRunID
+	var e0_0 Option[RunID] = n.CurrentRunID
 	var e0_1 TurnTerminalOutcome = TurnTerminalOutcomeCompleted
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunCompleted,
@@ -5899,7 +5899,7 @@ func (n *State) fireExtractionValidationFailedRetry(in ExtractionValidationFaile
 		n.TurnPhase, n.ExtractionAttempts = old0, old1
 		return &boundErrors[3]
 	}
-	n.TurnPhase = TurnPhaseCallingLlm
+	n.TurnPhase = TurnPhaseCallingLLM
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindTurnCheckCompaction}
 	return nil
@@ -5919,7 +5919,7 @@ func (n *State) fireExtractionValidationFailedExhausted(in ExtractionValidationF
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted)
 	n.TerminalCauseKind = None[TurnTerminalCauseKind]()
 	fx.n = 1
-	var e0_0 Option[RunId] = n.CurrentRunID
+	var e0_0 Option[RunID] = n.CurrentRunID
 	var e0_1 TurnTerminalOutcome = TurnTerminalOutcomeCompleted
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunCompleted,
@@ -5946,7 +5946,7 @@ func (n *State) fireExtractionFailedTerminal(in ExtractionFailed, fx *Effects) e
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted)
 	n.TerminalCauseKind = None[TurnTerminalCauseKind]()
 	fx.n = 1
-	var e0_0 Option[RunId] = n.CurrentRunID
+	var e0_0 Option[RunID] = n.CurrentRunID
 	var e0_1 TurnTerminalOutcome = TurnTerminalOutcomeCompleted
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunCompleted,
@@ -5970,7 +5970,7 @@ func (n *State) fireRecoverableFailure(in RecoverableFailure, fx *Effects) error
 // fireRetryRequested runs the updates and effects of transition RetryRequested in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireRetryRequested(in RetryRequested, fx *Effects) error {
-	n.TurnPhase = TurnPhaseCallingLlm
+	n.TurnPhase = TurnPhaseCallingLLM
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindTurnCheckCompaction}
 	return nil
@@ -5983,7 +5983,7 @@ func (n *State) fireFatalFailure(in FatalFailure, fx *Effects) error {
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeFailed)
 	n.TerminalCauseKind = Some[TurnTerminalCauseKind](in.TerminalCauseKind)
 	fx.n = 1
-	var e0_0 Option[RunId] = n.CurrentRunID
+	var e0_0 Option[RunID] = n.CurrentRunID
 	var e0_1 TurnTerminalCauseKind = in.TerminalCauseKind
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunFailed,
@@ -6003,7 +6003,7 @@ func (n *State) fireTurnLimitReached(in TurnLimitReached, fx *Effects) error {
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeFailed)
 	n.TerminalCauseKind = Some[TurnTerminalCauseKind](TurnTerminalCauseKindTurnLimitReached)
 	fx.n = 1
-	var e0_0 Option[RunId] = n.CurrentRunID
+	var e0_0 Option[RunID] = n.CurrentRunID
 	var e0_1 TurnTerminalCauseKind = TurnTerminalCauseKindTurnLimitReached
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunFailed,
@@ -6023,7 +6023,7 @@ func (n *State) fireBudgetExhausted(in BudgetExhausted, fx *Effects) error {
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeBudgetExhausted)
 	n.TerminalCauseKind = Some[TurnTerminalCauseKind](TurnTerminalCauseKindBudgetExhausted)
 	fx.n = 1
-	var e0_0 Option[RunId] = n.CurrentRunID
+	var e0_0 Option[RunID] = n.CurrentRunID
 	var e0_1 TurnTerminalCauseKind = TurnTerminalCauseKindBudgetExhausted
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunFailed,
@@ -6043,7 +6043,7 @@ func (n *State) fireTimeBudgetExceeded(in TimeBudgetExceeded, fx *Effects) error
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeTimeBudgetExceeded)
 	n.TerminalCauseKind = Some[TurnTerminalCauseKind](TurnTerminalCauseKindTimeBudgetExceeded)
 	fx.n = 1
-	var e0_0 Option[RunId] = n.CurrentRunID
+	var e0_0 Option[RunID] = n.CurrentRunID
 	var e0_1 TurnTerminalCauseKind = TurnTerminalCauseKindTimeBudgetExceeded
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunFailed,
@@ -6076,7 +6076,7 @@ func (n *State) fireCancellationObserved(in CancellationObserved, fx *Effects) e
 	n.TurnPhase = TurnPhaseCancelled
 	n.TerminalOutcome = Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled)
 	fx.n = 1
-	var e0_0 Option[RunId] = n.CurrentRunID
+	var e0_0 Option[RunID] = n.CurrentRunID
 	var e0_1 TurnCancellationReason = TurnCancellationReasonObserved
 	fx.list[0] = Effect{
 		Kind: EffectKindTurnRunCancelled,
@@ -6094,7 +6094,7 @@ func (n *State) fireCancellationObserved(in CancellationObserved, fx *Effects) e
 func (n *State) fireAcknowledgeTerminal(in AcknowledgeTerminal, fx *Effects) error {
 	n.TurnPhase = TurnPhaseReady
 	n.PrimitiveKind = None[TurnPrimitiveKind]()
-	n.BarrierOperationIDs = None[OperationIdSet]()
+	n.BarrierOperationIDs = None[OperationIDSet]()
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false

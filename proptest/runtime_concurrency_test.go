@@ -44,7 +44,7 @@ func concurrentKinds() []opKind {
 // (r0) started, driven through a boundary to completion and acknowledged.
 func progressTurns() []turnKind {
 	return []turnKind{
-		turnStartConversation, turnPrimitiveApplied, turnLlmTerminal, turnBoundaryContinue,
+		turnStartConversation, turnPrimitiveApplied, turnLLMTerminal, turnBoundaryContinue,
 		turnBoundaryComplete, turnServiceCommitted, turnAcknowledge,
 	}
 }

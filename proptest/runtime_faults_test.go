@@ -105,7 +105,7 @@ func drawOp(t *rapid.T, k opKind, m *refModel) op {
 }
 
 // acceptedTurns returns the turn inputs the session's machine accepts now.
-func (m *refModel) acceptedTurns(i int, run gen.RunId) []turnKind {
+func (m *refModel) acceptedTurns(i int, run gen.RunID) []turnKind {
 	var out []turnKind
 	if !m.Sess[i].Exists {
 		return nil

@@ -69,7 +69,7 @@ func providerOf(model string) runtime.Provider {
 	return runtime.ProviderOpenAI
 }
 
-// ident is the model's form of runtime.LlmIdentity (no auth binding).
+// ident is the model's form of runtime.LLMIdentity (no auth binding).
 type ident struct {
 	Model    string
 	Provider runtime.Provider
@@ -77,8 +77,8 @@ type ident struct {
 }
 
 // concrete returns the runtime identity.
-func (i ident) concrete() runtime.LlmIdentity {
-	out := runtime.LlmIdentity{Model: i.Model, Provider: i.Provider}
+func (i ident) concrete() runtime.LLMIdentity {
+	out := runtime.LLMIdentity{Model: i.Model, Provider: i.Provider}
 	if i.Params != "" {
 		out.ProviderParams = []byte(i.Params)
 	}
@@ -86,7 +86,7 @@ func (i ident) concrete() runtime.LlmIdentity {
 }
 
 // identOf returns the model form of a runtime identity.
-func identOf(id runtime.LlmIdentity) ident {
+func identOf(id runtime.LLMIdentity) ident {
 	return ident{Model: id.Model, Provider: id.Provider, Params: string(id.ProviderParams)}
 }
 
@@ -325,7 +325,7 @@ type hydrated struct {
 	Resolved bool
 }
 
-// hydrate is the host's HydrateSessionLlmState: a discarded session is
+// hydrate is the host's HydrateSessionLLMState: a discarded session is
 // rebuilt from its durable state.
 func (m *refModel) hydrate(i int) hydrated {
 	h := &m.Host[i]
@@ -433,8 +433,8 @@ const (
 	turnStartConversation turnKind = iota
 	turnStartImmediate
 	turnPrimitiveApplied
-	turnLlmTerminal
-	turnLlmToolCalls
+	turnLLMTerminal
+	turnLLMToolCalls
 	turnToolCallsResolved
 	turnBoundaryContinue
 	turnBoundaryComplete
@@ -448,10 +448,10 @@ const (
 )
 
 // runID returns the id of run r.
-func runID(r int) gen.RunId { return gen.RunId(fmt.Sprintf("r%d", r)) }
+func runID(r int) gen.RunID { return gen.RunID(fmt.Sprintf("r%d", r)) }
 
 // input returns the machine input of a turn step.
-func (k turnKind) input(run gen.RunId) gen.Input {
+func (k turnKind) input(run gen.RunID) gen.Input {
 	switch k {
 	case turnStartConversation:
 		return gen.StartConversationRun{RunID: run, PrimitiveKind: gen.TurnPrimitiveKindConversationTurn, AdmittedContentShape: gen.ContentShapeConversation}
@@ -459,10 +459,10 @@ func (k turnKind) input(run gen.RunId) gen.Input {
 		return gen.StartImmediateAppend{RunID: run}
 	case turnPrimitiveApplied:
 		return gen.PrimitiveApplied{}
-	case turnLlmTerminal:
-		return gen.LlmReturnedTerminal{}
-	case turnLlmToolCalls:
-		return gen.LlmReturnedToolCalls{ToolCount: 1}
+	case turnLLMTerminal:
+		return gen.LLMReturnedTerminal{}
+	case turnLLMToolCalls:
+		return gen.LLMReturnedToolCalls{ToolCount: 1}
 	case turnToolCallsResolved:
 		return gen.ToolCallsResolved{}
 	case turnBoundaryContinue:
@@ -480,7 +480,7 @@ func (k turnKind) input(run gen.RunId) gen.Input {
 	case turnAcknowledge:
 		return gen.AcknowledgeTerminal{Outcome: gen.TurnTerminalOutcomeCompleted}
 	default:
-		return gen.FatalFailure{TerminalCauseKind: gen.TurnTerminalCauseKindLlmFailure}
+		return gen.FatalFailure{TerminalCauseKind: gen.TurnTerminalCauseKindLLMFailure}
 	}
 }
 
@@ -601,7 +601,7 @@ func (m *refModel) step(p *proc) {
 			return
 		}
 		st := gen.Initial()
-		for _, in := range []gen.Input{gen.Initialize{}, gen.RegisterSession{SessionID: gen.SessionId(sessionID(i))}} {
+		for _, in := range []gen.Input{gen.Initialize{}, gen.RegisterSession{SessionID: gen.SessionID(sessionID(i))}} {
 			st, _, _ = gen.Step(st, in)
 		}
 		*s = sessModel{Exists: true, St: st}
@@ -706,7 +706,7 @@ func (m *refModel) step(p *proc) {
 			return
 		}
 		switch st.TurnPhase {
-		case gen.TurnPhaseApplyingPrimitive, gen.TurnPhaseCallingLlm, gen.TurnPhaseWaitingForOps,
+		case gen.TurnPhaseApplyingPrimitive, gen.TurnPhaseCallingLLM, gen.TurnPhaseWaitingForOps,
 			gen.TurnPhaseDrainingBoundary, gen.TurnPhaseExtracting, gen.TurnPhaseErrorRecovery:
 		default:
 			p.finish(outOK)
@@ -758,7 +758,7 @@ func (m *refModel) step(p *proc) {
 }
 
 // agentID is the runtime id of the executors the tests attach to session i.
-func agentID(i int) gen.AgentRuntimeId { return gen.AgentRuntimeId(fmt.Sprintf("agent-%d", i)) }
+func agentID(i int) gen.AgentRuntimeID { return gen.AgentRuntimeID(fmt.Sprintf("agent-%d", i)) }
 
 // cancelAfterBoundary is the runtime's cancel-after-boundary dispatch: the
 // machine must accept CancelAfterBoundary (Attached or Running); a live
@@ -894,7 +894,7 @@ func (m *refModel) discardUnresolved(i int, p *proc) {
 	m.setCached(i, nil, "", false)
 }
 
-// stepReconfigure is ReconfigureSessionLlmIdentity (machine-facts §8.1) in
+// stepReconfigure is ReconfigureSessionLLMIdentity (machine-facts §8.1) in
 // two steps under the mutation gate: prepare (which caches the hydrated
 // state), then the rest (whose only effect others can see is the final cache
 // write).
@@ -912,7 +912,7 @@ func (m *refModel) stepReconfigure(i int, p *proc) {
 		p.finish(out)
 		return
 	}
-	if out := m.applyOutcome(i, gen.ReconfigureSessionLlmIdentity{}); out != outOK {
+	if out := m.applyOutcome(i, gen.ReconfigureSessionLLMIdentity{}); out != outOK {
 		p.finish(out)
 		return
 	}

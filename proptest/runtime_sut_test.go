@@ -106,27 +106,27 @@ type faultHost struct{ inner *memhost.Host }
 
 var _ runtime.Host = faultHost{}
 
-// HydrateSessionLlmState implements runtime.Host under the caller's fault plan.
-func (h faultHost) HydrateSessionLlmState(ctx context.Context, id runtime.SessionID) (out runtime.HydratedSessionLlmState, err error) {
+// HydrateSessionLLMState implements runtime.Host under the caller's fault plan.
+func (h faultHost) HydrateSessionLLMState(ctx context.Context, id runtime.SessionID) (out runtime.HydratedSessionLLMState, err error) {
 	err = planned(ctx, callHydrate, func() error {
-		out, err = h.inner.HydrateSessionLlmState(ctx, id)
+		out, err = h.inner.HydrateSessionLLMState(ctx, id)
 		return err
 	})
 	return out, err
 }
 
-// ResolveTargetSessionLlmIdentity implements runtime.Host under the caller's fault plan.
-func (h faultHost) ResolveTargetSessionLlmIdentity(ctx context.Context, req runtime.ReconfigureRequest, cur runtime.LlmIdentity) (out runtime.ResolvedTarget, err error) {
+// ResolveTargetSessionLLMIdentity implements runtime.Host under the caller's fault plan.
+func (h faultHost) ResolveTargetSessionLLMIdentity(ctx context.Context, req runtime.ReconfigureRequest, cur runtime.LLMIdentity) (out runtime.ResolvedTarget, err error) {
 	err = planned(ctx, callResolve, func() error {
-		out, err = h.inner.ResolveTargetSessionLlmIdentity(ctx, req, cur)
+		out, err = h.inner.ResolveTargetSessionLLMIdentity(ctx, req, cur)
 		return err
 	})
 	return out, err
 }
 
-// ApplyLiveSessionLlmIdentity implements runtime.Host under the caller's fault plan.
-func (h faultHost) ApplyLiveSessionLlmIdentity(ctx context.Context, id runtime.SessionID, identity runtime.LlmIdentity) error {
-	return planned(ctx, callIdentity, func() error { return h.inner.ApplyLiveSessionLlmIdentity(ctx, id, identity) })
+// ApplyLiveSessionLLMIdentity implements runtime.Host under the caller's fault plan.
+func (h faultHost) ApplyLiveSessionLLMIdentity(ctx context.Context, id runtime.SessionID, identity runtime.LLMIdentity) error {
+	return planned(ctx, callIdentity, func() error { return h.inner.ApplyLiveSessionLLMIdentity(ctx, id, identity) })
 }
 
 // ApplyLiveSessionToolVisibilityState implements runtime.Host under the caller's fault plan.
@@ -298,7 +298,7 @@ func (h *harness) run1(ctx context.Context, plan *callPlan, o op) outcome {
 		return outcomeFor(h.cp.PublishRealtimeAttachmentSignal(*a, runtime.AttachmentBindingReady))
 
 	case opReconfigure:
-		_, err := h.cp.ReconfigureSessionLlmIdentity(ctx, id, o.Req.concrete())
+		_, err := h.cp.ReconfigureSessionLLMIdentity(ctx, id, o.Req.concrete())
 		return outcomeFor(err)
 
 	case opLiveReconfigure:

@@ -9,7 +9,7 @@ import (
 )
 
 // reconfiguringSession returns a session whose live topology reconfigure is
-// waiting for its turn, which is in CallingLlm (not a safe boundary).
+// waiting for its turn, which is in CallingLLM (not a safe boundary).
 func reconfiguringSession(tb testing.TB) *session {
 	s, err := newSession("bench")
 	if err != nil {
@@ -70,7 +70,7 @@ func measureBoundaryLatency(tb testing.TB, wait func(*session, chan<- struct{}) 
 	go func() { done <- wait(s, attempted) }()
 	<-attempted
 	start := time.Now()
-	if _, err := s.apply(gen.LlmReturnedTerminal{}); err != nil {
+	if _, err := s.apply(gen.LLMReturnedTerminal{}); err != nil {
 		tb.Fatal(err)
 	}
 	if err := <-done; err != nil {

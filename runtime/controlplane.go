@@ -209,7 +209,7 @@ type Snapshot struct {
 	// with every change.
 	Version uint64
 	// Identity is the cached LLM identity; nil when unresolved.
-	Identity *LlmIdentity
+	Identity *LLMIdentity
 	// Surface is the cached capability surface; nil when unknown.
 	Surface *CapabilitySurface
 	// SurfaceStatus is the cached capability surface status.

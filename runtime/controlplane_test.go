@@ -30,7 +30,7 @@ func TestCreateSession(t *testing.T) {
 		t.Fatal(err)
 	}
 	st := snap.State
-	if st.LifecyclePhase != gen.LifecyclePhaseIdle || st.SessionID != gen.Some(gen.SessionId("a")) ||
+	if st.LifecyclePhase != gen.LifecyclePhaseIdle || st.SessionID != gen.Some(gen.SessionID("a")) ||
 		st.LiveTopologyPhase != gen.LiveTopologyPhaseIdle || st.RealtimeNextAuthorityEpoch != 1 {
 		t.Fatalf("initial state %+v", st)
 	}
@@ -150,8 +150,8 @@ func TestWaitFor(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 		f.startTurn("r1")
 	}()
-	st, err := f.cp.WaitFor(ctxTimeout(t, 5*time.Second), sid, func(s gen.State) bool { return s.TurnPhase == gen.TurnPhaseCallingLlm })
-	if err != nil || st.TurnPhase != gen.TurnPhaseCallingLlm {
+	st, err := f.cp.WaitFor(ctxTimeout(t, 5*time.Second), sid, func(s gen.State) bool { return s.TurnPhase == gen.TurnPhaseCallingLLM })
+	if err != nil || st.TurnPhase != gen.TurnPhaseCallingLLM {
 		t.Fatalf("WaitFor: %v %v", st.TurnPhase, err)
 	}
 	_, err = f.exec.WaitFor(ctxTimeout(t, 10*time.Millisecond), func(s gen.State) bool { return false })

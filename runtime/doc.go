@@ -16,7 +16,7 @@
 //
 // The flows (machine-facts §3, §5, §8):
 //
-//   - ReconfigureSessionLlmIdentity: switch the LLM identity of a session
+//   - ReconfigureSessionLLMIdentity: switch the LLM identity of a session
 //     that is not live, with rollback on host failure.
 //   - ReconfigureLiveTopology: switch the identity under a live realtime
 //     binding, waiting (event-driven, bounded by ctx and a deadline) for the

@@ -13,15 +13,15 @@ import (
 // A session on the in-memory reference host switches from a realtime model
 // to one without image tool results: view_image is hidden and the active
 // visibility revision bumps.
-func ExampleControlPlane_ReconfigureSessionLlmIdentity() {
+func ExampleControlPlane_ReconfigureSessionLLMIdentity() {
 	host := memhost.New()
-	host.AddSession("s", meerkat.LlmIdentity{Model: memhost.ModelRealtime, Provider: meerkat.ProviderOpenAI}, visibility.State{})
+	host.AddSession("s", meerkat.LLMIdentity{Model: memhost.ModelRealtime, Provider: meerkat.ProviderOpenAI}, visibility.State{})
 	cp := meerkat.New(meerkat.WithHost(host))
 	_ = cp.CreateSession("s")
 	exec, _ := cp.AttachExecutor("s", meerkat.ExecutorConfig{RuntimeID: "agent", FenceToken: 1})
 	defer exec.Close()
 
-	report, err := cp.ReconfigureSessionLlmIdentity(context.Background(), "s", meerkat.ReconfigureRequest{Model: memhost.ModelTextSmall})
+	report, err := cp.ReconfigureSessionLLMIdentity(context.Background(), "s", meerkat.ReconfigureRequest{Model: memhost.ModelTextSmall})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -43,7 +43,7 @@ func ExampleControlPlane_ReconfigureSessionLlmIdentity() {
 // a new authority (the old epoch + 2: the detach burns one).
 func ExampleControlPlane_ReconfigureLiveTopology() {
 	host := memhost.New()
-	host.AddSession("s", meerkat.LlmIdentity{Model: memhost.ModelRealtime, Provider: meerkat.ProviderOpenAI}, visibility.State{})
+	host.AddSession("s", meerkat.LLMIdentity{Model: memhost.ModelRealtime, Provider: meerkat.ProviderOpenAI}, visibility.State{})
 	cp := meerkat.New(meerkat.WithHost(host))
 	_ = cp.CreateSession("s")
 	exec, _ := cp.AttachExecutor("s", meerkat.ExecutorConfig{RuntimeID: "agent", FenceToken: 1, EffectBuffer: 4})

@@ -44,7 +44,7 @@ type BoundaryHandle interface {
 // ExecutorConfig describes an executor attaching to a session.
 type ExecutorConfig struct {
 	// RuntimeID identifies the executor's agent runtime.
-	RuntimeID gen.AgentRuntimeId
+	RuntimeID gen.AgentRuntimeID
 	// FenceToken is the executor's fence token.
 	FenceToken uint64
 	// EffectBuffer is the effect channel's capacity; 0 selects
@@ -203,7 +203,7 @@ func (e *Executor) WaitFor(ctx context.Context, pred func(gen.State) bool) (gen.
 // (RequestCancelAfterBoundary) if run is the session's current run, the
 // intent is not recorded yet, and the turn is between ApplyingPrimitive and
 // ErrorRecovery. It reports whether it recorded the intent.
-func (e *Executor) CheckpointCancelAfterBoundary(run gen.RunId) (bool, error) {
+func (e *Executor) CheckpointCancelAfterBoundary(run gen.RunID) (bool, error) {
 	if !e.live() {
 		return false, Validationf("session %s: %w", e.s.id, ErrExecutorClosed)
 	}
@@ -215,7 +215,7 @@ func (e *Executor) CheckpointCancelAfterBoundary(run gen.RunId) (bool, error) {
 		return false, nil
 	}
 	switch st.TurnPhase {
-	case gen.TurnPhaseApplyingPrimitive, gen.TurnPhaseCallingLlm, gen.TurnPhaseWaitingForOps,
+	case gen.TurnPhaseApplyingPrimitive, gen.TurnPhaseCallingLLM, gen.TurnPhaseWaitingForOps,
 		gen.TurnPhaseDrainingBoundary, gen.TurnPhaseExtracting, gen.TurnPhaseErrorRecovery:
 	default:
 		return false, nil

@@ -15,13 +15,13 @@ import (
 const sid runtime.SessionID = "s1"
 
 // identityOf returns the catalog identity of a model.
-func identityOf(t testing.TB, model string) runtime.LlmIdentity {
+func identityOf(t testing.TB, model string) runtime.LLMIdentity {
 	t.Helper()
 	m, ok := memhost.New().Model(model)
 	if !ok {
 		t.Fatalf("model %s not in the catalog", model)
 	}
-	return runtime.LlmIdentity{Model: m.Name, Provider: m.Provider}
+	return runtime.LLMIdentity{Model: m.Name, Provider: m.Provider}
 }
 
 // visibilityFor returns a visibility state consistent with the model.
@@ -126,9 +126,9 @@ func (f *fixture) mustApply(ins ...gen.Input) {
 	}
 }
 
-// startTurn starts a conversation run and brings it to CallingLlm (not a
+// startTurn starts a conversation run and brings it to CallingLLM (not a
 // safe boundary).
-func (f *fixture) startTurn(run gen.RunId) {
+func (f *fixture) startTurn(run gen.RunID) {
 	f.t.Helper()
 	f.mustApply(
 		gen.StartConversationRun{RunID: run, PrimitiveKind: gen.TurnPrimitiveKindConversationTurn, AdmittedContentShape: gen.ContentShapeConversation},

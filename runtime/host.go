@@ -9,25 +9,25 @@ import (
 )
 
 // Host is the LLM side of a session as the control plane sees it (upstream
-// SessionLlmReconfigureHost, machine-facts §5). Implementations must be safe
+// SessionLLMReconfigureHost, machine-facts §5). Implementations must be safe
 // for concurrent use and should honour ctx cancellation. Errors are passed
 // through to the caller of the flow; return the typed errors of this
 // package (for example a *ValidationError for an unknown model) so callers
 // can classify them.
 type Host interface {
-	// HydrateSessionLlmState reads the live session's identity, durable
+	// HydrateSessionLLMState reads the live session's identity, durable
 	// visibility state (the default if absent), capability surface (nil
 	// and Unresolved when no model profile is known) and base tool names.
 	// A discarded session is rebuilt from its durable state.
-	HydrateSessionLlmState(ctx context.Context, session SessionID) (HydratedSessionLlmState, error)
-	// ResolveTargetSessionLlmIdentity merges the request into the current
+	HydrateSessionLLMState(ctx context.Context, session SessionID) (HydratedSessionLLMState, error)
+	// ResolveTargetSessionLLMIdentity merges the request into the current
 	// identity (model, provider, provider params and auth binding,
 	// honouring the Clear flags) and looks up the target's capability
 	// surface. An unknown target model is a *ValidationError.
-	ResolveTargetSessionLlmIdentity(ctx context.Context, request ReconfigureRequest, current LlmIdentity) (ResolvedTarget, error)
-	// ApplyLiveSessionLlmIdentity hot-swaps the live session's client onto
+	ResolveTargetSessionLLMIdentity(ctx context.Context, request ReconfigureRequest, current LLMIdentity) (ResolvedTarget, error)
+	// ApplyLiveSessionLLMIdentity hot-swaps the live session's client onto
 	// the identity. It does not persist.
-	ApplyLiveSessionLlmIdentity(ctx context.Context, session SessionID, identity LlmIdentity) error
+	ApplyLiveSessionLLMIdentity(ctx context.Context, session SessionID, identity LLMIdentity) error
 	// ApplyLiveSessionToolVisibilityState sets the live session's tool
 	// visibility state; nil resets it to the default.
 	ApplyLiveSessionToolVisibilityState(ctx context.Context, session SessionID, state *visibility.State) error

@@ -11,13 +11,13 @@ import (
 
 type nopHost struct{}
 
-func (nopHost) HydrateSessionLlmState(context.Context, SessionID) (HydratedSessionLlmState, error) {
-	return HydratedSessionLlmState{}, nil
+func (nopHost) HydrateSessionLLMState(context.Context, SessionID) (HydratedSessionLLMState, error) {
+	return HydratedSessionLLMState{}, nil
 }
-func (nopHost) ResolveTargetSessionLlmIdentity(context.Context, ReconfigureRequest, LlmIdentity) (ResolvedTarget, error) {
+func (nopHost) ResolveTargetSessionLLMIdentity(context.Context, ReconfigureRequest, LLMIdentity) (ResolvedTarget, error) {
 	return ResolvedTarget{}, nil
 }
-func (nopHost) ApplyLiveSessionLlmIdentity(context.Context, SessionID, LlmIdentity) error { return nil }
+func (nopHost) ApplyLiveSessionLLMIdentity(context.Context, SessionID, LLMIdentity) error { return nil }
 func (nopHost) ApplyLiveSessionToolVisibilityState(context.Context, SessionID, *visibility.State) error {
 	return nil
 }

@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/meerkat-go/dslmachine/gen"
 	"github.com/meerkat-go/dslmachine/runtime/visibility"
 )
 
-// SessionID identifies a runtime session.
-type SessionID string
+// SessionID identifies a runtime session. It is the machine's own session
+// identifier type, so a runtime id is passed to gen inputs without conversion.
+type SessionID = gen.SessionID
 
 // Provider names an LLM provider, e.g. "openai". The runtime treats it as
 // opaque; hosts decide which providers exist.
@@ -34,10 +36,10 @@ type AuthBindingRef struct {
 	ProfileID string `json:"profile_id,omitempty"`
 }
 
-// LlmIdentity is a session's durable LLM identity (upstream
-// SessionLlmIdentity): model, provider, provider parameters and auth
+// LLMIdentity is a session's durable LLM identity (upstream
+// SessionLLMIdentity): model, provider, provider parameters and auth
 // binding.
-type LlmIdentity struct {
+type LLMIdentity struct {
 	// Model is the model name, e.g. "gpt-realtime".
 	Model string `json:"model"`
 	// Provider is the model's provider.
@@ -50,7 +52,7 @@ type LlmIdentity struct {
 }
 
 // Clone returns a deep copy of the identity.
-func (id LlmIdentity) Clone() LlmIdentity {
+func (id LLMIdentity) Clone() LLMIdentity {
 	out := id
 	if id.ProviderParams != nil {
 		out.ProviderParams = bytes.Clone(id.ProviderParams)
@@ -64,7 +66,7 @@ func (id LlmIdentity) Clone() LlmIdentity {
 
 // Equal reports whether two identities are the same. Provider parameters
 // are compared as JSON text with insignificant white space removed.
-func (id LlmIdentity) Equal(o LlmIdentity) bool {
+func (id LLMIdentity) Equal(o LLMIdentity) bool {
 	if id.Model != o.Model || id.Provider != o.Provider {
 		return false
 	}
@@ -76,7 +78,7 @@ func (id LlmIdentity) Equal(o LlmIdentity) bool {
 }
 
 // String returns "provider/model".
-func (id LlmIdentity) String() string {
+func (id LLMIdentity) String() string {
 	return string(id.Provider) + "/" + id.Model
 }
 
@@ -95,7 +97,7 @@ func jsonEqual(a, b json.RawMessage) bool {
 }
 
 // CapabilitySurface is what the session's model can do (upstream
-// SessionLlmCapabilitySurface).
+// SessionLLMCapabilitySurface).
 type CapabilitySurface struct {
 	// SupportsTemperature: the model accepts a temperature.
 	SupportsTemperature bool `json:"supports_temperature"`
@@ -211,7 +213,7 @@ func (s *CapabilitySurfaceStatus) UnmarshalText(text []byte) error {
 }
 
 // CapabilityDelta describes how a reconfigure changed the capability
-// surface (upstream SessionLlmCapabilityDelta).
+// surface (upstream SessionLLMCapabilityDelta).
 type CapabilityDelta struct {
 	// Previous is the surface before; nil if it was unknown.
 	Previous *CapabilitySurface `json:"previous,omitempty"`
@@ -233,7 +235,7 @@ func NewCapabilityDelta(previous, current *CapabilitySurface) CapabilityDelta {
 }
 
 // ReconfigureRequest asks to change a session's LLM identity (upstream
-// SessionLlmReconfigureRequest). Empty or nil fields inherit the current
+// SessionLLMReconfigureRequest). Empty or nil fields inherit the current
 // value; the Clear flags remove a value explicitly.
 type ReconfigureRequest struct {
 	// Model is the target model; empty keeps the current model.
@@ -272,9 +274,9 @@ func (r ReconfigureRequest) Validate() error {
 // identity: each set field replaces the current value, each Clear flag
 // removes it, everything else is inherited. The current identity is not
 // modified. The error, from Validate, is a *ValidationError.
-func (r ReconfigureRequest) Merge(current LlmIdentity) (LlmIdentity, error) {
+func (r ReconfigureRequest) Merge(current LLMIdentity) (LLMIdentity, error) {
 	if err := r.Validate(); err != nil {
-		return LlmIdentity{}, err
+		return LLMIdentity{}, err
 	}
 	next := current.Clone()
 	if r.Model != "" {
@@ -303,16 +305,16 @@ func (r ReconfigureRequest) Merge(current LlmIdentity) (LlmIdentity, error) {
 // identity and its capability surface.
 type ResolvedTarget struct {
 	// TargetIdentity is the merged, validated target identity.
-	TargetIdentity LlmIdentity `json:"target_identity"`
+	TargetIdentity LLMIdentity `json:"target_identity"`
 	// TargetCapabilitySurface is the target model's capability surface.
 	TargetCapabilitySurface CapabilitySurface `json:"target_capability_surface"`
 }
 
-// HydratedSessionLlmState is what a host reports about a live session's LLM
-// side (upstream HydratedSessionLlmState).
-type HydratedSessionLlmState struct {
+// HydratedSessionLLMState is what a host reports about a live session's LLM
+// side (upstream HydratedSessionLLMState).
+type HydratedSessionLLMState struct {
 	// CurrentIdentity is the session's current LLM identity.
-	CurrentIdentity LlmIdentity `json:"current_identity"`
+	CurrentIdentity LLMIdentity `json:"current_identity"`
 	// CurrentVisibilityState is the session's durable tool visibility state
 	// (the default state if it has none).
 	CurrentVisibilityState visibility.State `json:"current_visibility_state"`
@@ -327,8 +329,8 @@ type HydratedSessionLlmState struct {
 }
 
 // Clone returns a deep copy of the hydrated state.
-func (h HydratedSessionLlmState) Clone() HydratedSessionLlmState {
-	return HydratedSessionLlmState{
+func (h HydratedSessionLLMState) Clone() HydratedSessionLLMState {
+	return HydratedSessionLLMState{
 		CurrentIdentity:          h.CurrentIdentity.Clone(),
 		CurrentVisibilityState:   h.CurrentVisibilityState.Clone(),
 		CurrentCapabilitySurface: cloneSurface(h.CurrentCapabilitySurface),
@@ -338,12 +340,12 @@ func (h HydratedSessionLlmState) Clone() HydratedSessionLlmState {
 }
 
 // ReconfigureReport is the result of a successful LLM identity reconfigure
-// (upstream SessionLlmReconfigureReport).
+// (upstream SessionLLMReconfigureReport).
 type ReconfigureReport struct {
 	// PreviousIdentity is the identity before the reconfigure.
-	PreviousIdentity LlmIdentity `json:"previous_identity"`
+	PreviousIdentity LLMIdentity `json:"previous_identity"`
 	// NewIdentity is the identity now in effect.
-	NewIdentity LlmIdentity `json:"new_identity"`
+	NewIdentity LLMIdentity `json:"new_identity"`
 	// CapabilityDelta compares the previous and new capability surfaces.
 	CapabilityDelta CapabilityDelta `json:"capability_delta"`
 	// ToolVisibilityDelta describes the visibility change.

@@ -69,33 +69,33 @@ func TestCapabilityDelta(t *testing.T) {
 	}
 }
 
-func TestLlmIdentityEqualAndClone(t *testing.T) {
-	id := LlmIdentity{
+func TestLLMIdentityEqualAndClone(t *testing.T) {
+	id := LLMIdentity{
 		Model: "m", Provider: ProviderOpenAI,
 		ProviderParams: json.RawMessage(`{"temperature": 0.2}`),
 		AuthBinding:    &AuthBindingRef{RealmID: "r", BindingID: "b"},
 	}
 	tests := []struct {
 		name string
-		o    LlmIdentity
+		o    LLMIdentity
 		want bool
 	}{
 		{"clone", id.Clone(), true},
-		{"params differ only in white space", func() LlmIdentity {
+		{"params differ only in white space", func() LLMIdentity {
 			c := id.Clone()
 			c.ProviderParams = json.RawMessage(`{"temperature":0.2}`)
 			return c
 		}(), true},
-		{"params differ", func() LlmIdentity { c := id.Clone(); c.ProviderParams = json.RawMessage(`{}`); return c }(), false},
-		{"params absent", func() LlmIdentity { c := id.Clone(); c.ProviderParams = nil; return c }(), false},
-		{"binding absent", func() LlmIdentity { c := id.Clone(); c.AuthBinding = nil; return c }(), false},
-		{"binding differs", func() LlmIdentity {
+		{"params differ", func() LLMIdentity { c := id.Clone(); c.ProviderParams = json.RawMessage(`{}`); return c }(), false},
+		{"params absent", func() LLMIdentity { c := id.Clone(); c.ProviderParams = nil; return c }(), false},
+		{"binding absent", func() LLMIdentity { c := id.Clone(); c.AuthBinding = nil; return c }(), false},
+		{"binding differs", func() LLMIdentity {
 			c := id.Clone()
 			c.AuthBinding.ProfileID = "p"
 			return c
 		}(), false},
-		{"model differs", func() LlmIdentity { c := id.Clone(); c.Model = "n"; return c }(), false},
-		{"provider differs", func() LlmIdentity { c := id.Clone(); c.Provider = ProviderGemini; return c }(), false},
+		{"model differs", func() LLMIdentity { c := id.Clone(); c.Model = "n"; return c }(), false},
+		{"provider differs", func() LLMIdentity { c := id.Clone(); c.Provider = ProviderGemini; return c }(), false},
 	}
 	for _, tc := range tests {
 		if got := id.Equal(tc.o); got != tc.want {
@@ -116,32 +116,32 @@ func TestLlmIdentityEqualAndClone(t *testing.T) {
 func TestReconfigureRequestMerge(t *testing.T) {
 	binding := &AuthBindingRef{RealmID: "realm", BindingID: "default"}
 	other := &AuthBindingRef{RealmID: "realm", BindingID: "other"}
-	current := LlmIdentity{
+	current := LLMIdentity{
 		Model: "text-small", Provider: ProviderAnthropic,
 		ProviderParams: json.RawMessage(`{"t":1}`), AuthBinding: binding,
 	}
 	tests := []struct {
 		name    string
 		req     ReconfigureRequest
-		want    LlmIdentity
+		want    LLMIdentity
 		wantErr bool
 	}{
 		{"empty request inherits everything", ReconfigureRequest{}, current, false},
 		{"model only", ReconfigureRequest{Model: "gpt-realtime"},
-			LlmIdentity{Model: "gpt-realtime", Provider: ProviderAnthropic, ProviderParams: json.RawMessage(`{"t":1}`), AuthBinding: binding}, false},
+			LLMIdentity{Model: "gpt-realtime", Provider: ProviderAnthropic, ProviderParams: json.RawMessage(`{"t":1}`), AuthBinding: binding}, false},
 		{"model and provider", ReconfigureRequest{Model: "gpt-realtime", Provider: ProviderOpenAI},
-			LlmIdentity{Model: "gpt-realtime", Provider: ProviderOpenAI, ProviderParams: json.RawMessage(`{"t":1}`), AuthBinding: binding}, false},
+			LLMIdentity{Model: "gpt-realtime", Provider: ProviderOpenAI, ProviderParams: json.RawMessage(`{"t":1}`), AuthBinding: binding}, false},
 		{"set params", ReconfigureRequest{ProviderParams: json.RawMessage(`{"t":2}`)},
-			LlmIdentity{Model: "text-small", Provider: ProviderAnthropic, ProviderParams: json.RawMessage(`{"t":2}`), AuthBinding: binding}, false},
+			LLMIdentity{Model: "text-small", Provider: ProviderAnthropic, ProviderParams: json.RawMessage(`{"t":2}`), AuthBinding: binding}, false},
 		{"clear params", ReconfigureRequest{ClearProviderParams: true},
-			LlmIdentity{Model: "text-small", Provider: ProviderAnthropic, AuthBinding: binding}, false},
+			LLMIdentity{Model: "text-small", Provider: ProviderAnthropic, AuthBinding: binding}, false},
 		{"set binding", ReconfigureRequest{AuthBinding: other},
-			LlmIdentity{Model: "text-small", Provider: ProviderAnthropic, ProviderParams: json.RawMessage(`{"t":1}`), AuthBinding: other}, false},
+			LLMIdentity{Model: "text-small", Provider: ProviderAnthropic, ProviderParams: json.RawMessage(`{"t":1}`), AuthBinding: other}, false},
 		{"clear binding", ReconfigureRequest{ClearAuthBinding: true},
-			LlmIdentity{Model: "text-small", Provider: ProviderAnthropic, ProviderParams: json.RawMessage(`{"t":1}`)}, false},
-		{"set and clear params", ReconfigureRequest{ProviderParams: json.RawMessage(`{}`), ClearProviderParams: true}, LlmIdentity{}, true},
-		{"set and clear binding", ReconfigureRequest{AuthBinding: other, ClearAuthBinding: true}, LlmIdentity{}, true},
-		{"invalid params", ReconfigureRequest{ProviderParams: json.RawMessage(`{`)}, LlmIdentity{}, true},
+			LLMIdentity{Model: "text-small", Provider: ProviderAnthropic, ProviderParams: json.RawMessage(`{"t":1}`)}, false},
+		{"set and clear params", ReconfigureRequest{ProviderParams: json.RawMessage(`{}`), ClearProviderParams: true}, LLMIdentity{}, true},
+		{"set and clear binding", ReconfigureRequest{AuthBinding: other, ClearAuthBinding: true}, LLMIdentity{}, true},
+		{"invalid params", ReconfigureRequest{ProviderParams: json.RawMessage(`{`)}, LLMIdentity{}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -197,8 +197,8 @@ func TestCapabilitySurfaceStatusText(t *testing.T) {
 }
 
 func TestHydratedStateJSONAndClone(t *testing.T) {
-	h := HydratedSessionLlmState{
-		CurrentIdentity:          LlmIdentity{Model: "text-large", Provider: ProviderAnthropic},
+	h := HydratedSessionLLMState{
+		CurrentIdentity:          LLMIdentity{Model: "text-large", Provider: ProviderAnthropic},
 		CurrentVisibilityState:   visibility.State{CapabilityBaseFilter: visibility.Deny(visibility.ViewImageToolName), ActiveRevision: 2},
 		CurrentCapabilitySurface: &CapabilitySurface{ImageToolResults: true, CallTimeoutSecs: u64(60)},
 		CapabilitySurfaceStatus:  SurfaceResolved,
@@ -208,7 +208,7 @@ func TestHydratedStateJSONAndClone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var back HydratedSessionLlmState
+	var back HydratedSessionLLMState
 	if err := json.Unmarshal(data, &back); err != nil {
 		t.Fatal(err)
 	}

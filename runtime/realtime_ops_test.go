@@ -249,7 +249,7 @@ func TestExecutorAPI(t *testing.T) {
 	}
 	snap := f.snapshot()
 	if !snap.ExecutorAttached || snap.State.LifecyclePhase != gen.LifecyclePhaseAttached ||
-		snap.State.ActiveRuntimeID != gen.Some(gen.AgentRuntimeId("agent-1")) || snap.State.RegistrationPhase != gen.RegistrationPhaseActive {
+		snap.State.ActiveRuntimeID != gen.Some(gen.AgentRuntimeID("agent-1")) || snap.State.RegistrationPhase != gen.RegistrationPhaseActive {
 		t.Fatalf("after attach %+v", snap)
 	}
 	_, err := f.cp.AttachExecutor(sid, runtime.ExecutorConfig{RuntimeID: "b"})
@@ -270,7 +270,7 @@ func TestExecutorAPI(t *testing.T) {
 		t.Fatal("checkpoint fired twice")
 	}
 	// Drive the turn to completion and commit the run.
-	f.mustApply(gen.LlmReturnedTerminal{}, gen.BoundaryComplete{}, gen.ServiceTurnCommitted{RunID: "r1"})
+	f.mustApply(gen.LLMReturnedTerminal{}, gen.BoundaryComplete{}, gen.ServiceTurnCommitted{RunID: "r1"})
 	st := f.exec.State()
 	if st.LifecyclePhase != gen.LifecyclePhaseAttached || st.TurnPhase != gen.TurnPhaseCompleted || st.CurrentRunID.Present {
 		t.Fatalf("after the run %+v", st)

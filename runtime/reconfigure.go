@@ -7,14 +7,14 @@ import (
 	"github.com/meerkat-go/dslmachine/runtime/visibility"
 )
 
-// preparedReconfigure is the prepared ReconfigureSessionLlmIdentity command:
+// preparedReconfigure is the prepared ReconfigureSessionLLMIdentity command:
 // the hydrated ("previous") values and the resolved and derived targets.
 type preparedReconfigure struct {
-	previousIdentity   LlmIdentity
+	previousIdentity   LLMIdentity
 	previousVisibility visibility.State
 	previousSurface    *CapabilitySurface
 	previousStatus     CapabilitySurfaceStatus
-	targetIdentity     LlmIdentity
+	targetIdentity     LLMIdentity
 	targetSurface      CapabilitySurface
 	nextVisibility     visibility.State
 	visibilityDelta    visibility.Delta
@@ -26,7 +26,7 @@ func (cp *ControlPlane) prepareReconfigure(ctx context.Context, host Host, s *se
 	if err := s.requireAttachedOrRunning(); err != nil {
 		return preparedReconfigure{}, err
 	}
-	hydrated, err := host.HydrateSessionLlmState(ctx, s.id)
+	hydrated, err := host.HydrateSessionLLMState(ctx, s.id)
 	if err != nil {
 		return preparedReconfigure{}, err
 	}
@@ -34,7 +34,7 @@ func (cp *ControlPlane) prepareReconfigure(ctx context.Context, host Host, s *se
 	if err := s.cacheHydrated(hydrated); err != nil {
 		return preparedReconfigure{}, err
 	}
-	resolved, err := host.ResolveTargetSessionLlmIdentity(ctx, req, hydrated.CurrentIdentity.Clone())
+	resolved, err := host.ResolveTargetSessionLLMIdentity(ctx, req, hydrated.CurrentIdentity.Clone())
 	if err != nil {
 		return preparedReconfigure{}, err
 	}
@@ -51,7 +51,7 @@ func (cp *ControlPlane) prepareReconfigure(ctx context.Context, host Host, s *se
 	}, nil
 }
 
-// ReconfigureSessionLlmIdentity switches a session that is not live
+// ReconfigureSessionLLMIdentity switches a session that is not live
 // (Attached or Running, no realtime topology change) to another LLM
 // identity (machine-facts §8.1). The whole flow runs under the session's
 // mutation gate:
@@ -59,7 +59,7 @@ func (cp *ControlPlane) prepareReconfigure(ctx context.Context, host Host, s *se
 //  1. Prepare: the host hydrates the session's LLM state, which is cached
 //     (replacing the visibility state); the host resolves the target; the
 //     next visibility state is derived.
-//  2. The ReconfigureSessionLlmIdentity input is applied as a permission
+//  2. The ReconfigureSessionLLMIdentity input is applied as a permission
 //     check (registered and bound); a refusal is a *ValidationError.
 //  3. The host applies the target identity (a failure is returned as is),
 //     then the next visibility state and persists; a failure of either is
@@ -75,7 +75,7 @@ func (cp *ControlPlane) prepareReconfigure(ctx context.Context, host Host, s *se
 //
 // A missing host is an *InternalError wrapping ErrHostNotConfigured; a
 // session in another phase is a *NotReadyError.
-func (cp *ControlPlane) ReconfigureSessionLlmIdentity(ctx context.Context, id SessionID, req ReconfigureRequest) (ReconfigureReport, error) {
+func (cp *ControlPlane) ReconfigureSessionLLMIdentity(ctx context.Context, id SessionID, req ReconfigureRequest) (ReconfigureReport, error) {
 	host, err := cp.getHost()
 	if err != nil {
 		return ReconfigureReport{}, err
@@ -98,7 +98,7 @@ func (cp *ControlPlane) ReconfigureSessionLlmIdentity(ctx context.Context, id Se
 	// Permission check. The transition records nothing, so there is no
 	// snapshot to restore on failure; restoring one would clobber state
 	// changes that other inputs made while the host was being called.
-	if _, err := s.applyValidated("reconfigure_session_llm_identity", gen.ReconfigureSessionLlmIdentity{}); err != nil {
+	if _, err := s.applyValidated("reconfigure_session_llm_identity", gen.ReconfigureSessionLLMIdentity{}); err != nil {
 		return ReconfigureReport{}, err
 	}
 	return cp.reconfigureInner(ctx, s, cmd)
@@ -120,7 +120,7 @@ func (cp *ControlPlane) reconfigureInner(ctx context.Context, s *session, cmd pr
 	// Upstream returns a failed identity apply without rollback, so a host
 	// that failed half way could be left on the new identity while the
 	// caches say the old one. Here it is rolled back like the later failures.
-	if err := host.ApplyLiveSessionLlmIdentity(ctx, s.id, cmd.targetIdentity.Clone()); err != nil {
+	if err := host.ApplyLiveSessionLLMIdentity(ctx, s.id, cmd.targetIdentity.Clone()); err != nil {
 		return ReconfigureReport{}, cp.rollbackReconfigure(ctx, host, s, cmd, err)
 	}
 	next := cmd.nextVisibility.Clone()
@@ -152,7 +152,7 @@ func (cp *ControlPlane) reconfigureInner(ctx context.Context, s *session, cmd pr
 func (cp *ControlPlane) rollbackReconfigure(ctx context.Context, host Host, s *session, cmd preparedReconfigure, original error) error {
 	cctx, cancel := cp.cleanupContext(ctx)
 	defer cancel()
-	rollbackErr := host.ApplyLiveSessionLlmIdentity(cctx, s.id, cmd.previousIdentity.Clone())
+	rollbackErr := host.ApplyLiveSessionLLMIdentity(cctx, s.id, cmd.previousIdentity.Clone())
 	if rollbackErr == nil {
 		prev := cmd.previousVisibility.Clone()
 		rollbackErr = host.ApplyLiveSessionToolVisibilityState(cctx, s.id, &prev)

@@ -34,7 +34,7 @@ func TestReconfigureSuccess(t *testing.T) {
 			f := newFixture(t, fixtureOpts{model: tc.from})
 			prev := identityOf(t, tc.from)
 			target := identityOf(t, tc.to)
-			report, err := f.cp.ReconfigureSessionLlmIdentity(context.Background(), sid, runtime.ReconfigureRequest{Model: tc.to})
+			report, err := f.cp.ReconfigureSessionLLMIdentity(context.Background(), sid, runtime.ReconfigureRequest{Model: tc.to})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -76,7 +76,7 @@ func TestReconfigureSuccess(t *testing.T) {
 func TestReconfigureMergesRequest(t *testing.T) {
 	f := newFixture(t, fixtureOpts{model: memhost.ModelTextSmall})
 	binding := &runtime.AuthBindingRef{RealmID: "realm", BindingID: "b1"}
-	report, err := f.cp.ReconfigureSessionLlmIdentity(context.Background(), sid, runtime.ReconfigureRequest{
+	report, err := f.cp.ReconfigureSessionLLMIdentity(context.Background(), sid, runtime.ReconfigureRequest{
 		ProviderParams: json.RawMessage(`{"temperature":0.5}`), AuthBinding: binding,
 	})
 	if err != nil {
@@ -94,7 +94,7 @@ func TestReconfigurePreconditions(t *testing.T) {
 	t.Run("no host", func(t *testing.T) {
 		cp := runtime.New()
 		_ = cp.CreateSession(sid)
-		_, err := cp.ReconfigureSessionLlmIdentity(context.Background(), sid, runtime.ReconfigureRequest{Model: "x"})
+		_, err := cp.ReconfigureSessionLLMIdentity(context.Background(), sid, runtime.ReconfigureRequest{Model: "x"})
 		expectKind(t, err, runtime.KindInternal, runtime.ErrHostNotConfigured)
 		if err.Error() != "session llm reconfigure host is not configured" {
 			t.Fatalf("message %q", err)
@@ -102,7 +102,7 @@ func TestReconfigurePreconditions(t *testing.T) {
 	})
 	t.Run("missing session", func(t *testing.T) {
 		f := newFixture(t, fixtureOpts{})
-		_, err := f.cp.ReconfigureSessionLlmIdentity(context.Background(), "other", runtime.ReconfigureRequest{Model: memhost.ModelTextSmall})
+		_, err := f.cp.ReconfigureSessionLLMIdentity(context.Background(), "other", runtime.ReconfigureRequest{Model: memhost.ModelTextSmall})
 		var nr *runtime.NotReadyError
 		if !errors.As(err, &nr) || nr.State != runtime.StateDestroyed {
 			t.Fatalf("err %v", err)
@@ -110,7 +110,7 @@ func TestReconfigurePreconditions(t *testing.T) {
 	})
 	t.Run("idle session", func(t *testing.T) {
 		f := newFixture(t, fixtureOpts{noExecutor: true})
-		_, err := f.cp.ReconfigureSessionLlmIdentity(context.Background(), sid, runtime.ReconfigureRequest{Model: memhost.ModelTextSmall})
+		_, err := f.cp.ReconfigureSessionLLMIdentity(context.Background(), sid, runtime.ReconfigureRequest{Model: memhost.ModelTextSmall})
 		var nr *runtime.NotReadyError
 		if !errors.As(err, &nr) || nr.State != "Idle" {
 			t.Fatalf("err %v", err)
@@ -124,7 +124,7 @@ func TestReconfigurePreconditions(t *testing.T) {
 		if _, err := f.cp.Apply(sid, gen.EnsureSessionWithExecutor{}); err != nil {
 			t.Fatal(err)
 		}
-		_, err := f.cp.ReconfigureSessionLlmIdentity(context.Background(), sid, runtime.ReconfigureRequest{Model: memhost.ModelTextSmall})
+		_, err := f.cp.ReconfigureSessionLLMIdentity(context.Background(), sid, runtime.ReconfigureRequest{Model: memhost.ModelTextSmall})
 		expectKind(t, err, runtime.KindValidation, gen.ErrRejected)
 		var gr *gen.GuardRejectedError
 		if !errors.As(err, &gr) || gr.Guard != "runtime_is_bound" {
@@ -136,7 +136,7 @@ func TestReconfigurePreconditions(t *testing.T) {
 	})
 	t.Run("unknown model", func(t *testing.T) {
 		f := newFixture(t, fixtureOpts{model: memhost.ModelTextSmall})
-		_, err := f.cp.ReconfigureSessionLlmIdentity(context.Background(), sid, runtime.ReconfigureRequest{Model: "gpt-9"})
+		_, err := f.cp.ReconfigureSessionLLMIdentity(context.Background(), sid, runtime.ReconfigureRequest{Model: "gpt-9"})
 		expectKind(t, err, runtime.KindValidation)
 		snap := f.snapshot()
 		if snap.Identity == nil || snap.Identity.Model != memhost.ModelTextSmall || snap.SurfaceStatus != runtime.SurfaceResolved {
@@ -196,7 +196,7 @@ func TestReconfigureHostFailures(t *testing.T) {
 				f.host.InjectFault(m, fault)
 			}
 			before := f.snapshot()
-			_, err := f.cp.ReconfigureSessionLlmIdentity(context.Background(), sid, runtime.ReconfigureRequest{Model: to})
+			_, err := f.cp.ReconfigureSessionLLMIdentity(context.Background(), sid, runtime.ReconfigureRequest{Model: to})
 			if err == nil {
 				t.Fatal("want an error")
 			}
@@ -263,7 +263,7 @@ func TestReconfigureRollbackSurvivesCancelledContext(t *testing.T) {
 		}
 		return nil
 	})
-	_, err := f.cp.ReconfigureSessionLlmIdentity(ctx, sid, runtime.ReconfigureRequest{Model: memhost.ModelTextSmall})
+	_, err := f.cp.ReconfigureSessionLLMIdentity(ctx, sid, runtime.ReconfigureRequest{Model: memhost.ModelTextSmall})
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("err %v", err)
 	}
@@ -286,7 +286,7 @@ func TestReconfigureSessionDestroyedDuringPersist(t *testing.T) {
 		}
 		return nil
 	})
-	_, err := f.cp.ReconfigureSessionLlmIdentity(context.Background(), sid, runtime.ReconfigureRequest{Model: memhost.ModelTextSmall})
+	_, err := f.cp.ReconfigureSessionLLMIdentity(context.Background(), sid, runtime.ReconfigureRequest{Model: memhost.ModelTextSmall})
 	expectKind(t, err, runtime.KindInternal, gen.ErrRejected)
 	snap := f.snapshot()
 	if snap.Identity != nil || snap.SurfaceStatus != runtime.SurfaceUnresolved {
@@ -307,7 +307,7 @@ func TestReconfigureConcurrentSerializes(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r, err := f.cp.ReconfigureSessionLlmIdentity(context.Background(), sid, runtime.ReconfigureRequest{
+			r, err := f.cp.ReconfigureSessionLLMIdentity(context.Background(), sid, runtime.ReconfigureRequest{
 				Model: models[w%len(models)], ProviderParams: json.RawMessage(fmt.Sprintf(`{"w":%d}`, w)),
 			})
 			if err != nil {

@@ -28,7 +28,7 @@ type session struct {
 	version uint64        // committed state changes
 	changed chan struct{} // closed (and replaced) on every state change
 
-	identity   *LlmIdentity
+	identity   *LLMIdentity
 	surface    *CapabilitySurface
 	status     CapabilitySurfaceStatus
 	visibility visibility.State
@@ -42,7 +42,7 @@ type session struct {
 // recorded its session id, as the upstream runtime builds its entries.
 func newSession(id SessionID) (*session, error) {
 	st := gen.Initial()
-	for _, in := range []gen.Input{gen.Initialize{}, gen.RegisterSession{SessionID: gen.SessionId(id)}} {
+	for _, in := range []gen.Input{gen.Initialize{}, gen.RegisterSession{SessionID: id}} {
 		next, _, err := gen.Step(st, in)
 		if err != nil {
 			return nil, Internalf("create session %s: %w", id, err)
@@ -152,7 +152,7 @@ func (s *session) requireAttachedOrRunning() error {
 
 // setCached overwrites the cached LLM state; a removed session is silently
 // ignored (upstream set_cached_session_llm_state).
-func (s *session) setCached(identity *LlmIdentity, surface *CapabilitySurface, status CapabilitySurfaceStatus) {
+func (s *session) setCached(identity *LLMIdentity, surface *CapabilitySurface, status CapabilitySurfaceStatus) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.removed {
@@ -161,7 +161,7 @@ func (s *session) setCached(identity *LlmIdentity, surface *CapabilitySurface, s
 	s.setCachedLocked(identity, surface, status)
 }
 
-func (s *session) setCachedLocked(identity *LlmIdentity, surface *CapabilitySurface, status CapabilitySurfaceStatus) {
+func (s *session) setCachedLocked(identity *LLMIdentity, surface *CapabilitySurface, status CapabilitySurfaceStatus) {
 	if identity != nil {
 		c := identity.Clone()
 		identity = &c
@@ -172,13 +172,13 @@ func (s *session) setCachedLocked(identity *LlmIdentity, surface *CapabilitySurf
 }
 
 // cached returns copies of the cached LLM state.
-func (s *session) cached() (*LlmIdentity, *CapabilitySurface, CapabilitySurfaceStatus, error) {
+func (s *session) cached() (*LLMIdentity, *CapabilitySurface, CapabilitySurfaceStatus, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.removed {
 		return nil, nil, SurfaceUnresolved, errGone()
 	}
-	var id *LlmIdentity
+	var id *LLMIdentity
 	if s.identity != nil {
 		c := s.identity.Clone()
 		id = &c
@@ -189,7 +189,7 @@ func (s *session) cached() (*LlmIdentity, *CapabilitySurface, CapabilitySurfaceS
 // cacheHydrated installs a host's hydrated state: it replaces the
 // visibility state and caches identity, surface and status (upstream
 // cache_hydrated_session_llm_state).
-func (s *session) cacheHydrated(h HydratedSessionLlmState) error {
+func (s *session) cacheHydrated(h HydratedSessionLLMState) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.removed {

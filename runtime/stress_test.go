@@ -19,11 +19,11 @@ import (
 // back and honours cancel-after-boundary requests, until stop is closed.
 func driveTurns(t *testing.T, exec *runtime.Executor, stop <-chan struct{}) {
 	for n := 0; ; n++ {
-		run := gen.RunId(fmt.Sprint("r", n))
+		run := gen.RunID(fmt.Sprint("r", n))
 		steps := []gen.Input{
 			gen.StartConversationRun{RunID: run, PrimitiveKind: gen.TurnPrimitiveKindConversationTurn, AdmittedContentShape: gen.ContentShapeConversation},
 			gen.PrimitiveApplied{},
-			gen.LlmReturnedTerminal{},
+			gen.LLMReturnedTerminal{},
 			gen.BoundaryComplete{},
 			gen.ServiceTurnCommitted{RunID: run},
 		}
@@ -83,7 +83,7 @@ func runStress(t *testing.T, faults bool) *stressCounts {
 		if err := cp.CreateSession(id); err != nil {
 			t.Fatal(err)
 		}
-		exec, err := cp.AttachExecutor(id, runtime.ExecutorConfig{RuntimeID: gen.AgentRuntimeId(id), FenceToken: 1, EffectBuffer: 64})
+		exec, err := cp.AttachExecutor(id, runtime.ExecutorConfig{RuntimeID: gen.AgentRuntimeID(id), FenceToken: 1, EffectBuffer: 64})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +113,7 @@ func runStress(t *testing.T, faults bool) *stressCounts {
 				var err error
 				switch rng.IntN(6) {
 				case 0, 1:
-					_, err = cp.ReconfigureSessionLlmIdentity(ctx, id, runtime.ReconfigureRequest{Model: models[rng.IntN(len(models))], ProviderParams: params})
+					_, err = cp.ReconfigureSessionLLMIdentity(ctx, id, runtime.ReconfigureRequest{Model: models[rng.IntN(len(models))], ProviderParams: params})
 				case 2, 3:
 					a, aerr := cp.CurrentRealtimeAttachmentAuthority(id)
 					switch {

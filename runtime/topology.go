@@ -31,7 +31,7 @@ var (
 //     then taken for the rest of the flow.
 //  2. If an executor is attached, it is asked to cancel at the next turn
 //     boundary (CancelAfterBoundary).
-//  3. The reconfigure is prepared as in ReconfigureSessionLlmIdentity
+//  3. The reconfigure is prepared as in ReconfigureSessionLLMIdentity
 //     (hydrate, cache, resolve, derive); the session must be Attached or
 //     Running.
 //  4. The flow waits until the machine accepts MarkLiveTopologyDetached,
@@ -105,7 +105,7 @@ func (cp *ControlPlane) ReconfigureLiveTopology(ctx context.Context, auth Author
 	if err != nil {
 		return cp.failPastDetach(ctx, s, nil, err)
 	}
-	if err := host.ApplyLiveSessionLlmIdentity(ctx, s.id, cmd.targetIdentity.Clone()); err != nil {
+	if err := host.ApplyLiveSessionLLMIdentity(ctx, s.id, cmd.targetIdentity.Clone()); err != nil {
 		return cp.failPastDetach(ctx, s, host, err)
 	}
 	if err := s.applyRegression(gen.ApplyLiveTopologyIdentity{}); err != nil {

@@ -293,7 +293,7 @@ func TestLiveTopologyWaitsForBoundary(t *testing.T) {
 				t.Errorf("checkpoint: %v %v", ok, err)
 			}
 			reacted <- time.Now()
-			if _, err := f.exec.Apply(gen.LlmReturnedTerminal{}); err != nil {
+			if _, err := f.exec.Apply(gen.LLMReturnedTerminal{}); err != nil {
 				t.Error(err)
 			}
 		case <-f.exec.Done():
@@ -321,7 +321,7 @@ func TestLiveTopologyBoundaryDeadline(t *testing.T) {
 	f := newFixture(t, fixtureOpts{cpOpts: []runtime.Option{runtime.WithBoundaryDeadline(deadline)}})
 	drainEffects(t, f.exec)
 	old := f.attach()
-	f.startTurn("r1") // CallingLlm; nobody drives it
+	f.startTurn("r1") // CallingLLM; nobody drives it
 	start := time.Now()
 	_, err := f.cp.ReconfigureLiveTopology(context.Background(), old, runtime.ReconfigureRequest{Model: memhost.ModelTextLarge})
 	elapsed := time.Since(start)

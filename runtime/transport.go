@@ -8,19 +8,19 @@ import (
 // hydrateAndCache hydrates the session's LLM state through the host and
 // caches it, under the session's mutation gate so that it cannot interleave
 // with a reconfigure.
-func (cp *ControlPlane) hydrateAndCache(ctx context.Context, host Host, s *session) (HydratedSessionLlmState, error) {
+func (cp *ControlPlane) hydrateAndCache(ctx context.Context, host Host, s *session) (HydratedSessionLLMState, error) {
 	release, err := s.lockGate(ctx)
 	if err != nil {
-		return HydratedSessionLlmState{}, err
+		return HydratedSessionLLMState{}, err
 	}
 	defer release()
-	hydrated, err := host.HydrateSessionLlmState(ctx, s.id)
+	hydrated, err := host.HydrateSessionLLMState(ctx, s.id)
 	if err != nil {
-		return HydratedSessionLlmState{}, err
+		return HydratedSessionLLMState{}, err
 	}
 	hydrated = hydrated.Clone()
 	if err := s.cacheHydrated(hydrated); err != nil {
-		return HydratedSessionLlmState{}, err
+		return HydratedSessionLLMState{}, err
 	}
 	return hydrated, nil
 }

@@ -65,7 +65,7 @@ func TestCapabilityDrivenRealtimeTransport(t *testing.T) {
 func TestCapabilityDrivenRealtimeTransportErrors(t *testing.T) {
 	t.Run("model without a profile", func(t *testing.T) {
 		f := newFixture(t, fixtureOpts{})
-		f.host.AddSession(sid, runtime.LlmIdentity{Model: "legacy", Provider: "acme"}, visibility.State{})
+		f.host.AddSession(sid, runtime.LLMIdentity{Model: "legacy", Provider: "acme"}, visibility.State{})
 		auth, err := f.cp.ApplyCapabilityDrivenRealtimeTransport(context.Background(), sid)
 		if err != nil || auth != nil {
 			t.Fatalf("%v %v", auth, err)
@@ -131,7 +131,7 @@ func TestRealtimeBootstrapEligibility(t *testing.T) {
 	})
 	t.Run("model without a profile fails closed", func(t *testing.T) {
 		f := newFixture(t, fixtureOpts{})
-		f.host.AddSession(sid, runtime.LlmIdentity{Model: "legacy", Provider: "acme"}, visibility.State{})
+		f.host.AddSession(sid, runtime.LLMIdentity{Model: "legacy", Provider: "acme"}, visibility.State{})
 		_, err := f.cp.RealtimeBootstrapEligibility(context.Background(), sid)
 		expectKind(t, err, runtime.KindValidation)
 		if snap := f.snapshot(); snap.Identity == nil || snap.Identity.Model != "legacy" || snap.SurfaceStatus != runtime.SurfaceUnresolved {

@@ -231,7 +231,7 @@ type TurnPhase uint8
 // The values of TurnPhase.
 const (
 	TurnPhaseReady TurnPhase = iota
-	TurnPhaseCallingLlm
+	TurnPhaseCallingLLM
 	TurnPhaseDrainingBoundary
 	TurnPhaseCompleted
 )
@@ -240,7 +240,7 @@ var turnPhaseNames = [...]string{"Ready", "CallingLlm", "DrainingBoundary", "Com
 
 // TurnPhaseValues returns every value of TurnPhase, in declaration order.
 func TurnPhaseValues() []TurnPhase {
-	return []TurnPhase{TurnPhaseReady, TurnPhaseCallingLlm, TurnPhaseDrainingBoundary, TurnPhaseCompleted}
+	return []TurnPhase{TurnPhaseReady, TurnPhaseCallingLLM, TurnPhaseDrainingBoundary, TurnPhaseCompleted}
 }
 
 // String returns the value's name.
@@ -634,19 +634,19 @@ func (in StartConversationRun) MarshalJSON() ([]byte, error) {
 }
 
 // LlmReturnedTerminal is the input LlmReturnedTerminal.
-type LlmReturnedTerminal struct{}
-type llmReturnedTerminalArgs LlmReturnedTerminal
+type LLMReturnedTerminal struct{}
+type lLMReturnedTerminalArgs LLMReturnedTerminal
 
 // InputName returns the input's name in the spec.
-func (LlmReturnedTerminal) InputName() string {
+func (LLMReturnedTerminal) InputName() string {
 	return "LlmReturnedTerminal"
 }
-func (LlmReturnedTerminal) isInput() {}
+func (LLMReturnedTerminal) isInput() {}
 
 // MarshalJSON writes {"input": name, "args": {...}}.
-func (in LlmReturnedTerminal) MarshalJSON() ([]byte, error) {
+func (in LLMReturnedTerminal) MarshalJSON() ([]byte, error) {
 	return json.Marshal(inputEnvelope{
-		Args:  llmReturnedTerminalArgs(in),
+		Args:  lLMReturnedTerminalArgs(in),
 		Input: "LlmReturnedTerminal",
 	})
 }
@@ -774,9 +774,9 @@ func DecodeInput(data []byte) (Input, error) {
 		err := decodeArgs(env.Args, &a)
 		return StartConversationRun(a), err
 	case "LlmReturnedTerminal":
-		var a llmReturnedTerminalArgs
+		var a lLMReturnedTerminalArgs
 		err := decodeArgs(env.Args, &a)
-		return LlmReturnedTerminal(a), err
+		return LLMReturnedTerminal(a), err
 	case "BoundaryContinue":
 		var a boundaryContinueArgs
 		err := decodeArgs(env.Args, &a)
@@ -962,8 +962,8 @@ func (s *State) apply(in Input, fx *Effects) error {
 		return s.stepFailLiveTopologyAfterDetach(in, fx)
 	case StartConversationRun:
 		return s.stepStartConversationRun(in, fx)
-	case LlmReturnedTerminal:
-		return s.stepLlmReturnedTerminal(in, fx)
+	case LLMReturnedTerminal:
+		return s.stepLLMReturnedTerminal(in, fx)
 	case BoundaryContinue:
 		return s.stepBoundaryContinue(in, fx)
 	case BoundaryComplete:
@@ -1223,12 +1223,12 @@ func (s *State) stepStartConversationRun(in StartConversationRun, fx *Effects) e
 }
 
 // stepLlmReturnedTerminal handles the input LlmReturnedTerminal: it tries its transitions in spec order.
-func (s *State) stepLlmReturnedTerminal(in LlmReturnedTerminal, fx *Effects) error {
+func (s *State) stepLLMReturnedTerminal(in LLMReturnedTerminal, fx *Effects) error {
 	best, bestDepth := -1, -1
 	// LlmReturnedTerminal: The LLM answered without tool calls; the turn drains to a boundary.
 	if (1<<s.LifecyclePhase)&2 != 0 {
 		switch {
-		case !(s.TurnPhase == TurnPhaseCallingLlm):
+		case !(s.TurnPhase == TurnPhaseCallingLLM):
 			if bestDepth < 0 {
 				best, bestDepth = 15, 0
 			}
@@ -1472,14 +1472,14 @@ func (n *State) fireFailLiveTopologyAfterDetach(in FailLiveTopologyAfterDetach, 
 // fireStartConversationRun runs the updates and effects of transition StartConversationRun in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireStartConversationRun(in StartConversationRun, fx *Effects) error {
-	n.TurnPhase = TurnPhaseCallingLlm
+	n.TurnPhase = TurnPhaseCallingLLM
 	n.LifecyclePhase = LifecyclePhaseRunning
 	return nil
 }
 
 // fireLlmReturnedTerminal runs the updates and effects of transition LlmReturnedTerminal in place; on a
 // bound error it puts the state back as it was.
-func (n *State) fireLlmReturnedTerminal(in LlmReturnedTerminal, fx *Effects) error {
+func (n *State) fireLlmReturnedTerminal(in LLMReturnedTerminal, fx *Effects) error {
 	n.TurnPhase = TurnPhaseDrainingBoundary
 	return nil
 }
@@ -1487,7 +1487,7 @@ func (n *State) fireLlmReturnedTerminal(in LlmReturnedTerminal, fx *Effects) err
 // fireBoundaryContinue runs the updates and effects of transition BoundaryContinue in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireBoundaryContinue(in BoundaryContinue, fx *Effects) error {
-	n.TurnPhase = TurnPhaseCallingLlm
+	n.TurnPhase = TurnPhaseCallingLLM
 	return nil
 }
 

@@ -61,8 +61,8 @@ func (m *Machine) Step(in realtime.Input) error {
 		input = realtimegen.FailLiveTopologyAfterDetach{}
 	case realtime.StartConversationRun:
 		input = realtimegen.StartConversationRun{}
-	case realtime.LlmReturnedTerminal:
-		input = realtimegen.LlmReturnedTerminal{}
+	case realtime.LLMReturnedTerminal:
+		input = realtimegen.LLMReturnedTerminal{}
 	case realtime.BoundaryContinue:
 		input = realtimegen.BoundaryContinue{}
 	case realtime.BoundaryComplete:

@@ -94,7 +94,7 @@ func New() *Machine {
 	}
 	events = append(events,
 		fsm.EventDesc{Name: realtime.StartConversationRun.String(), Src: both, Dst: stateRunning},
-		fsm.EventDesc{Name: realtime.LlmReturnedTerminal.String(), Src: []string{stateRunning}, Dst: stateRunning},
+		fsm.EventDesc{Name: realtime.LLMReturnedTerminal.String(), Src: []string{stateRunning}, Dst: stateRunning},
 		fsm.EventDesc{Name: realtime.BoundaryContinue.String(), Src: []string{stateRunning}, Dst: stateRunning},
 		fsm.EventDesc{Name: realtime.BoundaryComplete.String(), Src: []string{stateRunning}, Dst: stateRunning},
 		fsm.EventDesc{Name: realtime.ServiceTurnCommitted.String(), Src: []string{stateRunning}, Dst: stateAttached},
@@ -364,19 +364,19 @@ func (m *Machine) callbacks() fsm.Callbacks {
 			}
 		},
 		after(realtime.StartConversationRun): func(context.Context, *fsm.Event) {
-			m.fsm.SetMetadata(keyTurn, realtime.CallingLlm)
+			m.fsm.SetMetadata(keyTurn, realtime.CallingLLM)
 		},
-		before(realtime.LlmReturnedTerminal): func(_ context.Context, e *fsm.Event) {
-			m.requireTurn(e, realtime.CallingLlm, "turn_calling_llm")
+		before(realtime.LLMReturnedTerminal): func(_ context.Context, e *fsm.Event) {
+			m.requireTurn(e, realtime.CallingLLM, "turn_calling_llm")
 		},
-		after(realtime.LlmReturnedTerminal): func(context.Context, *fsm.Event) {
+		after(realtime.LLMReturnedTerminal): func(context.Context, *fsm.Event) {
 			m.fsm.SetMetadata(keyTurn, realtime.DrainingBoundary)
 		},
 		before(realtime.BoundaryContinue): func(_ context.Context, e *fsm.Event) {
 			m.requireTurn(e, realtime.DrainingBoundary, "turn_draining_boundary")
 		},
 		after(realtime.BoundaryContinue): func(context.Context, *fsm.Event) {
-			m.fsm.SetMetadata(keyTurn, realtime.CallingLlm)
+			m.fsm.SetMetadata(keyTurn, realtime.CallingLLM)
 		},
 		before(realtime.BoundaryComplete): func(_ context.Context, e *fsm.Event) {
 			m.requireTurn(e, realtime.DrainingBoundary, "turn_draining_boundary")

@@ -112,10 +112,10 @@ func AcceptedCycle() *Cycle {
 		Steps: []Step{
 			ok(BeginRealtimeBinding),          // epoch 1, next 2
 			okIn(publish(1, BindingReady)),    //
-			ok(StartConversationRun),          // Running, CallingLlm
-			ok(LlmReturnedTerminal),           // DrainingBoundary
-			ok(BoundaryContinue),              // CallingLlm
-			ok(LlmReturnedTerminal),           // DrainingBoundary
+			ok(StartConversationRun),          // Running, CallingLLM
+			ok(LLMReturnedTerminal),           // DrainingBoundary
+			ok(BoundaryContinue),              // CallingLLM
+			ok(LLMReturnedTerminal),           // DrainingBoundary
 			okIn(beginTopology(1)),            // Reconfiguring
 			ok(MarkLiveTopologyDetached),      // Detached, next 3
 			ok(ApplyLiveTopologyIdentity),     //
@@ -141,7 +141,7 @@ func AcceptedCycle() *Cycle {
 }
 
 // RejectedCycle is 15 inputs that are all rejected by a guard, from a
-// machine that is Running a turn in CallingLlm with a ready binding (epoch 1)
+// machine that is Running a turn in CallingLLM with a ready binding (epoch 1)
 // and a live reconfigure in progress. 11 of the spec's 14 guards fail (all
 // but valid_next_state, topology_reconfiguring and turn_calling_llm); the
 // state never changes.
@@ -182,19 +182,19 @@ func MixedCycle() *Cycle {
 	return &Cycle{
 		Name: "mixed",
 		Steps: []Step{
-			{Input: in(LlmReturnedTerminal), Want: noTransition()}, // Attached
+			{Input: in(LLMReturnedTerminal), Want: noTransition()}, // Attached
 			ok(BeginRealtimeBinding),                               // epoch 1, next 2
 			noIn(publish(1, Unbound), "valid_next_state"),
 			okIn(publish(1, BindingReady)),
 			noIn(beginTopology(0), "authority_matches_current"),
-			ok(StartConversationRun), // Running, CallingLlm
+			ok(StartConversationRun), // Running, CallingLLM
 			no(StartConversationRun, "turn_resettable"),
-			ok(LlmReturnedTerminal), // DrainingBoundary
-			ok(BoundaryContinue),    // CallingLlm
+			ok(LLMReturnedTerminal), // DrainingBoundary
+			ok(BoundaryContinue),    // CallingLLM
 			okIn(beginTopology(1)),  // Reconfiguring
 			no(MarkLiveTopologyDetached, "turn_at_safe_boundary"),
 			no(BeginRealtimeBinding, "no_topology_reconfigure_in_progress"),
-			ok(LlmReturnedTerminal),      // DrainingBoundary
+			ok(LLMReturnedTerminal),      // DrainingBoundary
 			ok(MarkLiveTopologyDetached), // Detached, next 3
 			no(AbortLiveTopologyBeforeDetach, "topology_reconfiguring"),
 			ok(ApplyLiveTopologyIdentity),

@@ -38,8 +38,8 @@ type TurnPhase uint8
 const (
 	// Ready is the initial turn phase; it is a safe boundary.
 	Ready TurnPhase = iota
-	// CallingLlm is the only turn phase here that is not a safe boundary.
-	CallingLlm
+	// CallingLLM is the only turn phase here that is not a safe boundary.
+	CallingLLM
 	// DrainingBoundary is a safe boundary between two LLM calls.
 	DrainingBoundary
 	// Completed is the terminal turn phase; it is a safe boundary.
@@ -133,11 +133,11 @@ const (
 	// FailLiveTopologyAfterDetach ends a live reconfigure that failed after
 	// detach; a reattach is then required.
 	FailLiveTopologyAfterDetach
-	// StartConversationRun binds a run and starts a turn (CallingLlm).
+	// StartConversationRun binds a run and starts a turn (CallingLLM).
 	StartConversationRun
-	// LlmReturnedTerminal moves the turn from CallingLlm to DrainingBoundary.
-	LlmReturnedTerminal
-	// BoundaryContinue moves the turn from DrainingBoundary back to CallingLlm.
+	// LLMReturnedTerminal moves the turn from CallingLLM to DrainingBoundary.
+	LLMReturnedTerminal
+	// BoundaryContinue moves the turn from DrainingBoundary back to CallingLLM.
 	BoundaryContinue
 	// BoundaryComplete moves the turn from DrainingBoundary to Completed.
 	BoundaryComplete

@@ -111,7 +111,7 @@ func New() *Machine {
 	m.sm.Configure(realtime.Running).
 		OnEntryFrom(realtime.StartConversationRun, m.startConversationRun).
 		InternalTransition(realtime.StartConversationRun, m.startConversationRun, m.turnResettable).
-		InternalTransition(realtime.LlmReturnedTerminal, m.llmReturnedTerminal, m.turnCallingLlm).
+		InternalTransition(realtime.LLMReturnedTerminal, m.llmReturnedTerminal, m.turnCallingLLM).
 		InternalTransition(realtime.BoundaryContinue, m.boundaryContinue, m.turnDrainingBoundary).
 		InternalTransition(realtime.BoundaryComplete, m.boundaryComplete, m.turnDrainingBoundary).
 		Permit(realtime.ServiceTurnCommitted, realtime.Attached, m.turnTerminal)
@@ -243,8 +243,8 @@ func (m *Machine) turnResettable(context.Context, ...any) bool {
 	return m.turn == realtime.Ready || m.turn == realtime.Completed
 }
 
-func (m *Machine) turnCallingLlm(context.Context, ...any) bool {
-	return m.turn == realtime.CallingLlm
+func (m *Machine) turnCallingLLM(context.Context, ...any) bool {
+	return m.turn == realtime.CallingLLM
 }
 
 func (m *Machine) turnDrainingBoundary(context.Context, ...any) bool {
@@ -346,7 +346,7 @@ func (m *Machine) failLiveTopologyAfterDetach(context.Context, ...any) error {
 }
 
 func (m *Machine) startConversationRun(context.Context, ...any) error {
-	m.turn = realtime.CallingLlm
+	m.turn = realtime.CallingLLM
 	return nil
 }
 
@@ -356,7 +356,7 @@ func (m *Machine) llmReturnedTerminal(context.Context, ...any) error {
 }
 
 func (m *Machine) boundaryContinue(context.Context, ...any) error {
-	m.turn = realtime.CallingLlm
+	m.turn = realtime.CallingLLM
 	return nil
 }
 

@@ -58,7 +58,7 @@ func Generate(m *model.Machine, opt Options) ([]byte, error) {
 	}
 	for _, id := range m.IDs {
 		f.Commentf("%s is an opaque identifier: compare it only with == and !=.", id.Name)
-		f.Type().Id(id.Name).String()
+		f.Type().Id(TypeName(id.Name)).String()
 	}
 	g.state()
 	g.inputs()
@@ -118,10 +118,10 @@ type generator struct {
 	restore jen.Code
 }
 
-func (g *generator) phaseType() string  { return g.m.PhaseEnum().Name }
+func (g *generator) phaseType() string  { return TypeName(g.m.PhaseEnum().Name) }
 func (g *generator) phaseField() string { return GoName(g.m.Phase.Name) }
 
-func enumConst(e *model.Enum, i int) string { return e.Name + exported(e.Values[i]) }
+func enumConst(e *model.Enum, i int) string { return TypeName(e.Name) + TypeName(e.Values[i]) }
 
 // checkNames reports Go identifier clashes.
 func (g *generator) checkNames() error {
@@ -141,17 +141,17 @@ func (g *generator) checkNames() error {
 		add(n, "the generated "+n)
 	}
 	for _, e := range g.m.Enums {
-		add(e.Name, "enum "+e.Name)
-		add(e.Name+"Values", "the value list of enum "+e.Name)
+		add(TypeName(e.Name), "enum "+e.Name)
+		add(TypeName(e.Name)+"Values", "the value list of enum "+e.Name)
 		for i := range e.Values {
 			add(enumConst(e, i), fmt.Sprintf("value %s of enum %s", e.Values[i], e.Name))
 		}
 	}
 	for _, id := range g.m.IDs {
-		add(id.Name, "id type "+id.Name)
+		add(TypeName(id.Name), "id type "+id.Name)
 	}
 	for _, in := range g.m.Inputs {
-		add(in.Name, "input "+in.Name)
+		add(TypeName(in.Name), "input "+in.Name)
 		fields := map[string]string{}
 		for _, p := range in.Params {
 			gn := GoName(p.Name)
@@ -162,8 +162,8 @@ func (g *generator) checkNames() error {
 		}
 	}
 	for _, e := range g.m.Effects {
-		add(e.Name, "effect "+e.Name)
-		add("EffectKind"+e.Name, "the kind of effect "+e.Name)
+		add(TypeName(e.Name), "effect "+e.Name)
+		add("EffectKind"+TypeName(e.Name), "the kind of effect "+e.Name)
 	}
 	fields := map[string]string{}
 	for _, f := range g.m.Fields {
@@ -240,9 +240,9 @@ func goType(t *model.Type) jen.Code {
 	case model.KindUint:
 		return jen.Uint64()
 	case model.KindEnum:
-		return jen.Id(t.Enum.Name)
+		return jen.Id(TypeName(t.Enum.Name))
 	case model.KindID:
-		return jen.Id(t.ID.Name)
+		return jen.Id(TypeName(t.ID.Name))
 	case model.KindOption:
 		return jen.Id("Option").Types(goType(t.Elem))
 	}
@@ -350,14 +350,14 @@ func (g *generator) errorsAndOption() {
 
 func (g *generator) enum(e *model.Enum) {
 	f := g.f
-	names := unexported(e.Name) + "Names"
+	names := unexported(TypeName(e.Name)) + "Names"
 	f.Commentf("%s is an enum of the %s spec.", e.Name, g.m.Name)
-	f.Type().Id(e.Name).Uint8()
+	f.Type().Id(TypeName(e.Name)).Uint8()
 	f.Commentf("The values of %s.", e.Name)
 	f.Const().DefsFunc(func(gr *jen.Group) {
 		for i := range e.Values {
 			if i == 0 {
-				gr.Id(enumConst(e, i)).Id(e.Name).Op("=").Iota()
+				gr.Id(enumConst(e, i)).Id(TypeName(e.Name)).Op("=").Iota()
 			} else {
 				gr.Id(enumConst(e, i))
 			}
@@ -371,21 +371,21 @@ func (g *generator) enum(e *model.Enum) {
 	}
 	f.Var().Id(names).Op("=").Index(jen.Op("...")).String().Values(lits...)
 	f.Commentf("%sValues returns every value of %s, in declaration order.", e.Name, e.Name)
-	f.Func().Id(e.Name + "Values").Params().Index().Id(e.Name).Block(jen.Return(jen.Index().Id(e.Name).Values(vals...)))
+	f.Func().Id(TypeName(e.Name) + "Values").Params().Index().Id(TypeName(e.Name)).Block(jen.Return(jen.Index().Id(TypeName(e.Name)).Values(vals...)))
 	f.Comment("String returns the value's name.")
-	f.Func().Params(jen.Id("v").Id(e.Name)).Id("String").Params().String().Block(
+	f.Func().Params(jen.Id("v").Id(TypeName(e.Name))).Id("String").Params().String().Block(
 		jen.If(jen.Int().Parens(jen.Id("v")).Op("<").Len(jen.Id(names))).Block(jen.Return(jen.Id(names).Index(jen.Id("v")))),
 		jen.Return(jen.Lit(e.Name+"(").Op("+").Qual("strconv", "Itoa").Call(jen.Int().Parens(jen.Id("v"))).Op("+").Lit(")")))
 	f.Comment("MarshalText writes the value's name.")
-	f.Func().Params(jen.Id("v").Id(e.Name)).Id("MarshalText").Params().Params(jen.Index().Byte(), jen.Error()).Block(
+	f.Func().Params(jen.Id("v").Id(TypeName(e.Name))).Id("MarshalText").Params().Params(jen.Index().Byte(), jen.Error()).Block(
 		jen.If(jen.Int().Parens(jen.Id("v")).Op(">=").Len(jen.Id(names))).Block(
 			jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit("invalid "+e.Name+" %d"), jen.Uint8().Parens(jen.Id("v"))))),
 		jen.Return(jen.Index().Byte().Parens(jen.Id(names).Index(jen.Id("v"))), jen.Nil()))
 	f.Comment("UnmarshalText reads a value's name.")
-	f.Func().Params(jen.Id("v").Op("*").Id(e.Name)).Id("UnmarshalText").Params(jen.Id("b").Index().Byte()).Error().Block(
+	f.Func().Params(jen.Id("v").Op("*").Id(TypeName(e.Name))).Id("UnmarshalText").Params(jen.Id("b").Index().Byte()).Error().Block(
 		jen.For(jen.List(jen.Id("i"), jen.Id("n")).Op(":=").Range().Id(names)).Block(
 			jen.If(jen.Id("n").Op("==").String().Parens(jen.Id("b"))).Block(
-				jen.Op("*").Id("v").Op("=").Id(e.Name).Parens(jen.Id("i")), jen.Return(jen.Nil()))),
+				jen.Op("*").Id("v").Op("=").Id(TypeName(e.Name)).Parens(jen.Id("i")), jen.Return(jen.Nil()))),
 		jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("unknown "+e.Name+" %q"), jen.Id("b"))))
 }
 
@@ -421,19 +421,19 @@ func (g *generator) inputs() {
 		jen.Id("isInput").Params(),
 	)
 	for _, in := range g.m.Inputs {
-		argsType := unexported(in.Name) + "Args"
+		argsType := unexported(TypeName(in.Name)) + "Args"
 		f.Commentf("%s is the input %s.", in.Name, in.Name)
-		f.Type().Id(in.Name).StructFunc(func(gr *jen.Group) {
+		f.Type().Id(TypeName(in.Name)).StructFunc(func(gr *jen.Group) {
 			for _, p := range in.Params {
 				gr.Id(GoName(p.Name)).Add(goType(p.Type)).Tag(map[string]string{"json": p.Name})
 			}
 		})
-		f.Type().Id(argsType).Id(in.Name)
+		f.Type().Id(argsType).Id(TypeName(in.Name))
 		f.Comment("InputName returns the input's name in the spec.")
-		f.Func().Params(jen.Id(in.Name)).Id("InputName").Params().String().Block(jen.Return(jen.Lit(in.Name)))
-		f.Func().Params(jen.Id(in.Name)).Id("isInput").Params().Block()
+		f.Func().Params(jen.Id(TypeName(in.Name))).Id("InputName").Params().String().Block(jen.Return(jen.Lit(in.Name)))
+		f.Func().Params(jen.Id(TypeName(in.Name))).Id("isInput").Params().Block()
 		f.Comment("MarshalJSON writes {\"input\": name, \"args\": {...}}.")
-		f.Func().Params(jen.Id("in").Id(in.Name)).Id("MarshalJSON").Params().Params(jen.Index().Byte(), jen.Error()).Block(
+		f.Func().Params(jen.Id("in").Id(TypeName(in.Name))).Id("MarshalJSON").Params().Params(jen.Index().Byte(), jen.Error()).Block(
 			jen.Return(jen.Qual("encoding/json", "Marshal").Call(jen.Id("inputEnvelope").Values(jen.Dict{
 				jen.Id("Input"): jen.Lit(in.Name), jen.Id("Args"): jen.Id(argsType).Parens(jen.Id("in"))}))))
 	}
@@ -451,9 +451,9 @@ func (g *generator) inputs() {
 		gr.Switch(jen.Id("env").Dot("Input")).BlockFunc(func(sw *jen.Group) {
 			for _, in := range g.m.Inputs {
 				sw.Case(jen.Lit(in.Name)).Block(
-					jen.Var().Id("a").Id(unexported(in.Name)+"Args"),
+					jen.Var().Id("a").Id(unexported(TypeName(in.Name))+"Args"),
 					jen.Err().Op(":=").Id("decodeArgs").Call(jen.Id("env").Dot("Args"), jen.Op("&").Id("a")),
-					jen.Return(jen.Id(in.Name).Parens(jen.Id("a")), jen.Err()))
+					jen.Return(jen.Id(TypeName(in.Name)).Parens(jen.Id("a")), jen.Err()))
 			}
 		})
 		gr.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit("decode input: unknown input %q"), jen.Id("env").Dot("Input")))
@@ -476,9 +476,9 @@ func (g *generator) effects() {
 	f.Const().DefsFunc(func(gr *jen.Group) {
 		for i, e := range g.m.Effects {
 			if i == 0 {
-				gr.Id("EffectKind" + e.Name).Id("EffectKind").Op("=").Iota().Op("+").Lit(1)
+				gr.Id("EffectKind" + TypeName(e.Name)).Id("EffectKind").Op("=").Iota().Op("+").Lit(1)
 			} else {
-				gr.Id("EffectKind" + e.Name)
+				gr.Id("EffectKind" + TypeName(e.Name))
 			}
 		}
 	})
@@ -494,15 +494,15 @@ func (g *generator) effects() {
 
 	for ei, e := range g.m.Effects {
 		f.Commentf("%s is the payload of the effect %s.", e.Name, e.Name)
-		f.Type().Id(e.Name).StructFunc(func(gr *jen.Group) {
+		f.Type().Id(TypeName(e.Name)).StructFunc(func(gr *jen.Group) {
 			for _, p := range e.Fields {
 				gr.Id(GoName(p.Name)).Add(goType(p.Type)).Tag(map[string]string{"json": p.Name})
 			}
 		})
 		f.Commentf("As%s returns the payload when the effect is a %s.", e.Name, e.Name)
-		f.Func().Params(jen.Id("e").Id("Effect")).Id("As"+e.Name).Params().Params(jen.Id(e.Name), jen.Bool()).Block(
-			jen.If(jen.Id("e").Dot("Kind").Op("!=").Id("EffectKind"+e.Name)).Block(jen.Return(jen.Id(e.Name).Values(), jen.False())),
-			jen.Return(jen.Id(e.Name).Values(jen.DictFunc(func(d jen.Dict) {
+		f.Func().Params(jen.Id("e").Id("Effect")).Id("As"+TypeName(e.Name)).Params().Params(jen.Id(TypeName(e.Name)), jen.Bool()).Block(
+			jen.If(jen.Id("e").Dot("Kind").Op("!=").Id("EffectKind"+TypeName(e.Name))).Block(jen.Return(jen.Id(TypeName(e.Name)).Values(), jen.False())),
+			jen.Return(jen.Id(TypeName(e.Name)).Values(jen.DictFunc(func(d jen.Dict) {
 				for fi, p := range e.Fields {
 					d[jen.Id(GoName(p.Name))] = g.slotRead(p.Type, g.slots[ei][fi])
 				}
@@ -519,8 +519,8 @@ func (g *generator) effects() {
 	f.Func().Params(jen.Id("e").Id("Effect")).Id("Payload").Params().Any().Block(
 		jen.Switch(jen.Id("e").Dot("Kind")).BlockFunc(func(sw *jen.Group) {
 			for _, e := range g.m.Effects {
-				sw.Case(jen.Id("EffectKind"+e.Name)).Block(
-					jen.List(jen.Id("p"), jen.Id("_")).Op(":=").Id("e").Dot("As"+e.Name).Call(),
+				sw.Case(jen.Id("EffectKind"+TypeName(e.Name))).Block(
+					jen.List(jen.Id("p"), jen.Id("_")).Op(":=").Id("e").Dot("As"+TypeName(e.Name)).Call(),
 					jen.Return(jen.Id("p")))
 			}
 		}),
@@ -563,9 +563,9 @@ func (g *generator) slotRead(t *model.Type, sl slot) jen.Code {
 	case model.KindUint:
 		v = jen.Id("e").Dot("u").Index(jen.Lit(sl.u))
 	case model.KindEnum:
-		v = jen.Id(inner.Enum.Name).Parens(jen.Id("e").Dot("u").Index(jen.Lit(sl.u)))
+		v = jen.Id(TypeName(inner.Enum.Name)).Parens(jen.Id("e").Dot("u").Index(jen.Lit(sl.u)))
 	case model.KindID:
-		v = jen.Id(inner.ID.Name).Parens(jen.Id("e").Dot("s").Index(jen.Lit(sl.s)))
+		v = jen.Id(TypeName(inner.ID.Name)).Parens(jen.Id("e").Dot("s").Index(jen.Lit(sl.s)))
 	}
 	if t.Kind != model.KindOption {
 		return v
@@ -719,7 +719,7 @@ func (g *generator) step() {
 	f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("apply").Params(jen.Id("in").Id("Input"), jen.Id("fx").Op("*").Id("Effects")).Error().Block(
 		jen.Switch(jen.Id("in").Op(":=").Id("in").Assert(jen.Type())).BlockFunc(func(sw *jen.Group) {
 			for _, in := range g.m.Inputs {
-				sw.Case(jen.Id(in.Name)).Block(jen.Return(jen.Id("s").Dot("step"+in.Name).Call(jen.Id("in"), jen.Id("fx"))))
+				sw.Case(jen.Id(TypeName(in.Name))).Block(jen.Return(jen.Id("s").Dot("step"+TypeName(in.Name)).Call(jen.Id("in"), jen.Id("fx"))))
 			}
 		}),
 		jen.Return(jen.Id("ErrUnknownInput")))
@@ -792,7 +792,7 @@ func (g *generator) stepInput(in *model.Input) {
 		}
 	}
 	g.f.Commentf("step%s handles the input %s: it tries its transitions in spec order.", in.Name, in.Name)
-	g.f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("step"+in.Name).Params(jen.Id("in").Id(in.Name), jen.Id("fx").Op("*").Id("Effects")).Error().BlockFunc(func(b *jen.Group) {
+	g.f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("step"+TypeName(in.Name)).Params(jen.Id("in").Id(TypeName(in.Name)), jen.Id("fx").Op("*").Id("Effects")).Error().BlockFunc(func(b *jen.Group) {
 		if needOvf {
 			b.Var().Id("ovf").Bool()
 		}
@@ -903,7 +903,7 @@ func (g *generator) fire(t *model.Transition) {
 	failing, needOvf := canFail(t)
 	g.f.Commentf("fire%s runs the updates and effects of transition %s in place; on a", t.Name, t.Name)
 	g.f.Comment("bound error it puts the state back as it was.")
-	g.f.Func().Params(jen.Id("n").Op("*").Id("State")).Id("fire"+t.Name).Params(jen.Id("in").Id(t.Input.Name), jen.Id("fx").Op("*").Id("Effects")).Error().BlockFunc(func(b *jen.Group) {
+	g.f.Func().Params(jen.Id("n").Op("*").Id("State")).Id("fire"+t.Name).Params(jen.Id("in").Id(TypeName(t.Input.Name)), jen.Id("fx").Op("*").Id("Effects")).Error().BlockFunc(func(b *jen.Group) {
 		g.restore = nil
 		if w := g.m.WrittenFields(t); failing && len(w) > 0 {
 			// An undo record of the written fields (cheaper than copying the state).
@@ -1008,7 +1008,7 @@ func (g *generator) emit(b *jen.Group, t *model.Transition, i int, em *model.Emi
 			s[sl.s] = jen.String().Parens(val)
 		}
 	}
-	vals := jen.Dict{jen.Id("Kind"): jen.Id("EffectKind" + em.Effect.Name)}
+	vals := jen.Dict{jen.Id("Kind"): jen.Id("EffectKind" + TypeName(em.Effect.Name))}
 	if len(u) > 0 {
 		d := jen.Dict{}
 		for k, c := range u {

@@ -74,7 +74,7 @@ func epoch(s gen.State) string {
 func run(ctx context.Context) error {
 	host := memhost.New()
 	host.AddSession(session,
-		meerkat.LlmIdentity{Model: memhost.ModelRealtime, Provider: meerkat.ProviderOpenAI},
+		meerkat.LLMIdentity{Model: memhost.ModelRealtime, Provider: meerkat.ProviderOpenAI},
 		visibility.State{CapabilityBaseFilter: visibility.All(), ActiveRevision: 1, StagedRevision: 1})
 
 	cp := meerkat.New(meerkat.WithHost(host), meerkat.WithBoundaryDeadline(2*time.Second), meerkat.WithObserver(printStep))
@@ -87,7 +87,7 @@ func run(ctx context.Context) error {
 	}
 	defer exec.Close()
 
-	// 1. A turn is in flight (CallingLlm is not a safe boundary) and a
+	// 1. A turn is in flight (CallingLLM is not a safe boundary) and a
 	// realtime transport is bound.
 	for _, in := range []gen.Input{
 		gen.StartConversationRun{RunID: "run-1", PrimitiveKind: gen.TurnPrimitiveKindConversationTurn, AdmittedContentShape: gen.ContentShapeConversation},
@@ -113,7 +113,7 @@ func run(ctx context.Context) error {
 				log.Print(err)
 			}
 			time.Sleep(10 * time.Millisecond)
-			if _, err := exec.Apply(gen.LlmReturnedTerminal{}); err != nil {
+			if _, err := exec.Apply(gen.LLMReturnedTerminal{}); err != nil {
 				log.Print(err)
 			}
 		case <-exec.Done():
@@ -144,7 +144,7 @@ func run(ctx context.Context) error {
 	}
 
 	// 3. Non-live reconfigure to a model without realtime or image tool results.
-	report, err := cp.ReconfigureSessionLlmIdentity(ctx, session, meerkat.ReconfigureRequest{Model: memhost.ModelTextSmall})
+	report, err := cp.ReconfigureSessionLLMIdentity(ctx, session, meerkat.ReconfigureRequest{Model: memhost.ModelTextSmall})
 	if err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func run(ctx context.Context) error {
 
 	// 4. A persist failure is rolled back.
 	host.InjectFault(memhost.MethodPersist, memhost.Fault{Times: 1})
-	_, err = cp.ReconfigureSessionLlmIdentity(ctx, session, meerkat.ReconfigureRequest{Model: memhost.ModelTextLarge})
+	_, err = cp.ReconfigureSessionLLMIdentity(ctx, session, meerkat.ReconfigureRequest{Model: memhost.ModelTextLarge})
 	snap, _ := cp.Snapshot(session)
 	fmt.Printf("failed reconfigure (%v error, injected %v): still on %v\n",
 		meerkat.KindOf(err), errors.Is(err, memhost.ErrInjectedFault), snap.Identity)

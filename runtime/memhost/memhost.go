@@ -88,11 +88,11 @@ func DefaultBaseToolNames() visibility.NameSet {
 type Method uint8
 
 const (
-	// MethodHydrate is HydrateSessionLlmState.
+	// MethodHydrate is HydrateSessionLLMState.
 	MethodHydrate Method = iota
-	// MethodResolve is ResolveTargetSessionLlmIdentity.
+	// MethodResolve is ResolveTargetSessionLLMIdentity.
 	MethodResolve
-	// MethodApplyIdentity is ApplyLiveSessionLlmIdentity.
+	// MethodApplyIdentity is ApplyLiveSessionLLMIdentity.
 	MethodApplyIdentity
 	// MethodApplyVisibility is ApplyLiveSessionToolVisibilityState.
 	MethodApplyVisibility
@@ -164,11 +164,11 @@ type SessionView struct {
 	// Live reports whether the session is live (not discarded).
 	Live bool
 	// LiveIdentity is the identity of the live session.
-	LiveIdentity runtime.LlmIdentity
+	LiveIdentity runtime.LLMIdentity
 	// LiveVisibility is the visibility state of the live session.
 	LiveVisibility visibility.State
 	// DurableIdentity is the last persisted identity.
-	DurableIdentity runtime.LlmIdentity
+	DurableIdentity runtime.LLMIdentity
 	// DurableVisibility is the last persisted visibility state.
 	DurableVisibility visibility.State
 	// Persists counts successful PersistLiveSession calls.
@@ -179,9 +179,9 @@ type SessionView struct {
 
 type session struct {
 	live              bool
-	liveIdentity      runtime.LlmIdentity
+	liveIdentity      runtime.LLMIdentity
 	liveVisibility    visibility.State
-	durableIdentity   runtime.LlmIdentity
+	durableIdentity   runtime.LLMIdentity
 	durableVisibility visibility.State
 	persists          int
 	discards          int
@@ -244,7 +244,7 @@ func New(opts ...Option) *Host {
 // visibility state, both also taken as its durable state. The identity's
 // model need not be in the catalog: such a session hydrates with an
 // unresolved capability surface. Adding an existing session replaces it.
-func (h *Host) AddSession(id runtime.SessionID, identity runtime.LlmIdentity, state visibility.State) {
+func (h *Host) AddSession(id runtime.SessionID, identity runtime.LLMIdentity, state visibility.State) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.sessions[id] = &session{
@@ -416,20 +416,20 @@ func revive(s *session) {
 	}
 }
 
-// HydrateSessionLlmState implements runtime.Host. A discarded session is
+// HydrateSessionLLMState implements runtime.Host. A discarded session is
 // rebuilt from its durable state first. The surface is the catalog entry
 // of the live identity's model; a model not in the catalog gives a nil
 // surface and an unresolved status.
-func (h *Host) HydrateSessionLlmState(ctx context.Context, id runtime.SessionID) (runtime.HydratedSessionLlmState, error) {
+func (h *Host) HydrateSessionLLMState(ctx context.Context, id runtime.SessionID) (runtime.HydratedSessionLLMState, error) {
 	if err := h.begin(ctx, MethodHydrate, id); err != nil {
-		return runtime.HydratedSessionLlmState{}, err
+		return runtime.HydratedSessionLLMState{}, err
 	}
 	s, err := h.lookup(id)
 	if err != nil {
-		return runtime.HydratedSessionLlmState{}, h.end(MethodHydrate, id, err)
+		return runtime.HydratedSessionLLMState{}, h.end(MethodHydrate, id, err)
 	}
 	revive(s)
-	out := runtime.HydratedSessionLlmState{
+	out := runtime.HydratedSessionLLMState{
 		CurrentIdentity:        s.liveIdentity.Clone(),
 		CurrentVisibilityState: s.liveVisibility.Clone(),
 		BaseToolNames:          h.baseTools.Clone(),
@@ -442,12 +442,12 @@ func (h *Host) HydrateSessionLlmState(ctx context.Context, id runtime.SessionID)
 	return out, h.end(MethodHydrate, id, nil)
 }
 
-// ResolveTargetSessionLlmIdentity implements runtime.Host. It merges the
+// ResolveTargetSessionLLMIdentity implements runtime.Host. It merges the
 // request into the current identity (see runtime.ReconfigureRequest.Merge)
 // and looks the target model up in the catalog. When the request names a
 // model but no provider, the provider is the catalog's. An unknown model,
 // or a provider that does not serve the model, is a *runtime.ValidationError.
-func (h *Host) ResolveTargetSessionLlmIdentity(ctx context.Context, req runtime.ReconfigureRequest, current runtime.LlmIdentity) (runtime.ResolvedTarget, error) {
+func (h *Host) ResolveTargetSessionLLMIdentity(ctx context.Context, req runtime.ReconfigureRequest, current runtime.LLMIdentity) (runtime.ResolvedTarget, error) {
 	if err := h.begin(ctx, MethodResolve, ""); err != nil {
 		return runtime.ResolvedTarget{}, err
 	}
@@ -473,9 +473,9 @@ func (h *Host) ResolveTargetSessionLlmIdentity(ctx context.Context, req runtime.
 	}, h.end(MethodResolve, "", nil)
 }
 
-// ApplyLiveSessionLlmIdentity implements runtime.Host: it replaces the live
+// ApplyLiveSessionLLMIdentity implements runtime.Host: it replaces the live
 // identity (reviving a discarded session first). It does not persist.
-func (h *Host) ApplyLiveSessionLlmIdentity(ctx context.Context, id runtime.SessionID, identity runtime.LlmIdentity) error {
+func (h *Host) ApplyLiveSessionLLMIdentity(ctx context.Context, id runtime.SessionID, identity runtime.LLMIdentity) error {
 	if err := h.begin(ctx, MethodApplyIdentity, id); err != nil {
 		return err
 	}
@@ -536,7 +536,7 @@ func (h *Host) DiscardLiveSession(ctx context.Context, id runtime.SessionID) err
 		return h.end(MethodDiscard, id, err)
 	}
 	s.live = false
-	s.liveIdentity = runtime.LlmIdentity{}
+	s.liveIdentity = runtime.LLMIdentity{}
 	s.liveVisibility = visibility.State{}
 	s.discards++
 	return h.end(MethodDiscard, id, nil)

@@ -15,8 +15,8 @@ import (
 
 const sid runtime.SessionID = "s1"
 
-func textSmall() runtime.LlmIdentity {
-	return runtime.LlmIdentity{Model: ModelTextSmall, Provider: runtime.ProviderGemini}
+func textSmall() runtime.LLMIdentity {
+	return runtime.LLMIdentity{Model: ModelTextSmall, Provider: runtime.ProviderGemini}
 }
 
 func newHost(t *testing.T) *Host {
@@ -52,8 +52,8 @@ func TestCatalog(t *testing.T) {
 	if _, ok := custom.Model(ModelRealtime); ok {
 		t.Fatal("WithCatalog kept the default catalog")
 	}
-	custom.AddSession(sid, runtime.LlmIdentity{Model: "x", Provider: "p"}, visibility.State{})
-	hs, err := custom.HydrateSessionLlmState(context.Background(), sid)
+	custom.AddSession(sid, runtime.LLMIdentity{Model: "x", Provider: "p"}, visibility.State{})
+	hs, err := custom.HydrateSessionLLMState(context.Background(), sid)
 	if err != nil || !hs.BaseToolNames.Equal(visibility.NewNameSet("a")) || hs.CapabilitySurfaceStatus != runtime.SurfaceResolved {
 		t.Fatalf("custom host hydrate: %+v, %v", hs, err)
 	}
@@ -69,20 +69,20 @@ func TestHydrate(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {
 		name       string
-		identity   runtime.LlmIdentity
+		identity   runtime.LLMIdentity
 		wantStatus runtime.CapabilitySurfaceStatus
 		wantSurf   bool
 	}{
 		{"catalog model", textSmall(), runtime.SurfaceResolved, true},
-		{"realtime model", runtime.LlmIdentity{Model: ModelRealtime, Provider: runtime.ProviderOpenAI}, runtime.SurfaceResolved, true},
-		{"model without a profile", runtime.LlmIdentity{Model: "legacy-1", Provider: "acme"}, runtime.SurfaceUnresolved, false},
+		{"realtime model", runtime.LLMIdentity{Model: ModelRealtime, Provider: runtime.ProviderOpenAI}, runtime.SurfaceResolved, true},
+		{"model without a profile", runtime.LLMIdentity{Model: "legacy-1", Provider: "acme"}, runtime.SurfaceUnresolved, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := New()
 			vis := visibility.State{ActiveFilter: visibility.Deny("shell"), ActiveRevision: 4}
 			h.AddSession(sid, tc.identity, vis)
-			got, err := h.HydrateSessionLlmState(ctx, sid)
+			got, err := h.HydrateSessionLLMState(ctx, sid)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,20 +96,20 @@ func TestHydrate(t *testing.T) {
 				t.Errorf("base tools %v", got.BaseToolNames)
 			}
 			got.BaseToolNames.Add("mutated")
-			again, _ := h.HydrateSessionLlmState(ctx, sid)
+			again, _ := h.HydrateSessionLLMState(ctx, sid)
 			if again.BaseToolNames.Has("mutated") {
 				t.Error("hydrate shares the base tool set")
 			}
 		})
 	}
-	if _, err := New().HydrateSessionLlmState(ctx, "missing"); !errors.Is(err, runtime.ErrNotReady) {
+	if _, err := New().HydrateSessionLLMState(ctx, "missing"); !errors.Is(err, runtime.ErrNotReady) {
 		t.Fatalf("missing session: %v", err)
 	}
 }
 
 func TestResolve(t *testing.T) {
 	ctx := context.Background()
-	current := runtime.LlmIdentity{
+	current := runtime.LLMIdentity{
 		Model: ModelTextSmall, Provider: runtime.ProviderGemini,
 		ProviderParams: json.RawMessage(`{"t":1}`),
 		AuthBinding:    &runtime.AuthBindingRef{RealmID: "r", BindingID: "b"},
@@ -138,7 +138,7 @@ func TestResolve(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			h := New()
-			got, err := h.ResolveTargetSessionLlmIdentity(ctx, tc.req, current)
+			got, err := h.ResolveTargetSessionLLMIdentity(ctx, tc.req, current)
 			if tc.wantErr != nil {
 				if !errors.Is(err, tc.wantErr) {
 					t.Fatalf("err = %v, want %v", err, tc.wantErr)
@@ -167,10 +167,10 @@ func TestResolve(t *testing.T) {
 func TestApplyPersistDiscard(t *testing.T) {
 	ctx := context.Background()
 	h := newHost(t)
-	target := runtime.LlmIdentity{Model: ModelRealtime, Provider: runtime.ProviderOpenAI}
+	target := runtime.LLMIdentity{Model: ModelRealtime, Provider: runtime.ProviderOpenAI}
 	next := visibility.State{ActiveRevision: 2}
 
-	if err := h.ApplyLiveSessionLlmIdentity(ctx, sid, target); err != nil {
+	if err := h.ApplyLiveSessionLLMIdentity(ctx, sid, target); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.ApplyLiveSessionToolVisibilityState(ctx, sid, &next); err != nil {
@@ -188,7 +188,7 @@ func TestApplyPersistDiscard(t *testing.T) {
 		t.Fatalf("after persist: %+v", v)
 	}
 	// Apply again without persisting, then discard: the durable state wins.
-	if err := h.ApplyLiveSessionLlmIdentity(ctx, sid, textSmall()); err != nil {
+	if err := h.ApplyLiveSessionLLMIdentity(ctx, sid, textSmall()); err != nil {
 		t.Fatal(err)
 	}
 	if err := h.ApplyLiveSessionToolVisibilityState(ctx, sid, nil); err != nil {
@@ -203,7 +203,7 @@ func TestApplyPersistDiscard(t *testing.T) {
 	if v, _ = h.Session(sid); v.Live || v.Discards != 1 {
 		t.Fatalf("after discard: %+v", v)
 	}
-	hs, err := h.HydrateSessionLlmState(ctx, sid)
+	hs, err := h.HydrateSessionLLMState(ctx, sid)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -233,13 +233,13 @@ func TestApplyPersistDiscard(t *testing.T) {
 func call(ctx context.Context, h *Host, m Method, id runtime.SessionID) error {
 	switch m {
 	case MethodHydrate:
-		_, err := h.HydrateSessionLlmState(ctx, id)
+		_, err := h.HydrateSessionLLMState(ctx, id)
 		return err
 	case MethodResolve:
-		_, err := h.ResolveTargetSessionLlmIdentity(ctx, runtime.ReconfigureRequest{Model: ModelTextLarge}, textSmall())
+		_, err := h.ResolveTargetSessionLLMIdentity(ctx, runtime.ReconfigureRequest{Model: ModelTextLarge}, textSmall())
 		return err
 	case MethodApplyIdentity:
-		return h.ApplyLiveSessionLlmIdentity(ctx, id, textSmall())
+		return h.ApplyLiveSessionLLMIdentity(ctx, id, textSmall())
 	case MethodApplyVisibility:
 		return h.ApplyLiveSessionToolVisibilityState(ctx, id, &visibility.State{})
 	case MethodPersist:
@@ -300,7 +300,7 @@ func TestFaultSkipTimesAndCustomError(t *testing.T) {
 			h := newHost(t)
 			h.InjectFault(MethodApplyIdentity, tc.fault)
 			for i, wantFail := range tc.want {
-				err := h.ApplyLiveSessionLlmIdentity(ctx, sid, textSmall())
+				err := h.ApplyLiveSessionLLMIdentity(ctx, sid, textSmall())
 				if (err != nil) != wantFail {
 					t.Fatalf("call %d: err = %v, want failure %v", i, err, wantFail)
 				}
@@ -352,7 +352,7 @@ func TestContextAndHook(t *testing.T) {
 	if v, _ := h.Session(sid); v.Persists != 0 {
 		t.Fatal("a failed persist counted")
 	}
-	if err := h.ApplyLiveSessionLlmIdentity(context.Background(), sid, textSmall()); err != nil {
+	if err := h.ApplyLiveSessionLLMIdentity(context.Background(), sid, textSmall()); err != nil {
 		t.Fatalf("hook must not affect other methods: %v", err)
 	}
 

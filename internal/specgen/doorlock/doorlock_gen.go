@@ -362,10 +362,10 @@ func (v *RelockMode) UnmarshalText(b []byte) error {
 }
 
 // UserId is an opaque identifier: compare it only with == and !=.
-type UserId string
+type UserID string
 
 // AdminId is an opaque identifier: compare it only with == and !=.
-type AdminId string
+type AdminID string
 
 // State is the machine's state, a plain value: copying it copies the machine.
 // Its JSON form uses the spec's field names.
@@ -375,9 +375,9 @@ type State struct {
 	LockoutCount   uint64             `json:"lockout_count"` // at most 10
 	LockoutUntil   Option[uint64]     `json:"lockout_until"`
 	UnlockedAt     Option[uint64]     `json:"unlocked_at"`
-	Holder         Option[UserId]     `json:"holder"`
+	Holder         Option[UserID]     `json:"holder"`
 	LastCredential Option[Credential] `json:"last_credential"`
-	EnrolledAdmin  Option[AdminId]    `json:"enrolled_admin"`
+	EnrolledAdmin  Option[AdminID]    `json:"enrolled_admin"`
 	Alarm          Alarm              `json:"alarm"`
 	Relock         RelockMode         `json:"relock"`
 	DoorOpen       bool               `json:"door_open"`
@@ -388,8 +388,8 @@ func Initial() State {
 	return State{
 		Alarm:          AlarmOff,
 		DoorOpen:       false,
-		EnrolledAdmin:  None[AdminId](),
-		Holder:         None[UserId](),
+		EnrolledAdmin:  None[AdminID](),
+		Holder:         None[UserID](),
 		LastCredential: None[Credential](),
 		LockoutCount:   0,
 		LockoutUntil:   None[uint64](),
@@ -410,7 +410,7 @@ type Input interface {
 
 // PresentCredential is the input PresentCredential.
 type PresentCredential struct {
-	User       UserId     `json:"user"`
+	User       UserID     `json:"user"`
 	Credential Credential `json:"credential"`
 	Valid      bool       `json:"valid"`
 	Now        uint64     `json:"now"`
@@ -491,7 +491,7 @@ func (in DoorSensor) MarshalJSON() ([]byte, error) {
 
 // EnrollAdmin is the input EnrollAdmin.
 type EnrollAdmin struct {
-	Admin AdminId `json:"admin"`
+	Admin AdminID `json:"admin"`
 }
 type enrollAdminArgs EnrollAdmin
 
@@ -511,7 +511,7 @@ func (in EnrollAdmin) MarshalJSON() ([]byte, error) {
 
 // AdminReset is the input AdminReset.
 type AdminReset struct {
-	Admin AdminId `json:"admin"`
+	Admin AdminID `json:"admin"`
 }
 type adminResetArgs AdminReset
 
@@ -531,7 +531,7 @@ func (in AdminReset) MarshalJSON() ([]byte, error) {
 
 // SetRelock is the input SetRelock.
 type SetRelock struct {
-	Admin AdminId    `json:"admin"`
+	Admin AdminID    `json:"admin"`
 	Mode  RelockMode `json:"mode"`
 }
 type setRelockArgs SetRelock
@@ -552,7 +552,7 @@ func (in SetRelock) MarshalJSON() ([]byte, error) {
 
 // Decommission is the input Decommission.
 type Decommission struct {
-	Admin AdminId `json:"admin"`
+	Admin AdminID `json:"admin"`
 }
 type decommissionArgs Decommission
 
@@ -663,7 +663,7 @@ func (k EffectKind) String() string {
 
 // Unlatched is the payload of the effect Unlatched.
 type Unlatched struct {
-	User       UserId     `json:"user"`
+	User       UserID     `json:"user"`
 	Credential Credential `json:"credential"`
 }
 
@@ -674,7 +674,7 @@ func (e Effect) AsUnlatched() (Unlatched, bool) {
 	}
 	return Unlatched{
 		Credential: Credential(e.u[0]),
-		User:       UserId(e.s[0]),
+		User:       UserID(e.s[0]),
 	}, true
 }
 
@@ -691,7 +691,7 @@ func (e Effect) AsLatched() (Latched, bool) {
 
 // CredentialRejected is the payload of the effect CredentialRejected.
 type CredentialRejected struct {
-	User         UserId `json:"user"`
+	User         UserID `json:"user"`
 	AttemptsLeft uint64 `json:"attempts_left"`
 }
 
@@ -702,7 +702,7 @@ func (e Effect) AsCredentialRejected() (CredentialRejected, bool) {
 	}
 	return CredentialRejected{
 		AttemptsLeft: e.u[0],
-		User:         UserId(e.s[0]),
+		User:         UserID(e.s[0]),
 	}, true
 }
 
@@ -749,7 +749,7 @@ func (e Effect) AsBeep() (Beep, bool) {
 type DoorChanged struct {
 	Open   bool           `json:"open"`
 	Alarm  Alarm          `json:"alarm"`
-	Holder Option[UserId] `json:"holder"`
+	Holder Option[UserID] `json:"holder"`
 }
 
 // AsDoorChanged returns the payload when the effect is a DoorChanged.
@@ -759,9 +759,9 @@ func (e Effect) AsDoorChanged() (DoorChanged, bool) {
 	}
 	return DoorChanged{
 		Alarm: Alarm(e.u[1]),
-		Holder: Option[UserId]{
+		Holder: Option[UserID]{
 			Present: e.u[2] != 0,
-			Value:   UserId(e.s[0]),
+			Value:   UserID(e.s[0]),
 		},
 		Open: e.u[0] != 0,
 	}, true
@@ -769,7 +769,7 @@ func (e Effect) AsDoorChanged() (DoorChanged, bool) {
 
 // AdminEnrolled is the payload of the effect AdminEnrolled.
 type AdminEnrolled struct {
-	Admin AdminId `json:"admin"`
+	Admin AdminID `json:"admin"`
 }
 
 // AsAdminEnrolled returns the payload when the effect is a AdminEnrolled.
@@ -777,12 +777,12 @@ func (e Effect) AsAdminEnrolled() (AdminEnrolled, bool) {
 	if e.Kind != EffectKindAdminEnrolled {
 		return AdminEnrolled{}, false
 	}
-	return AdminEnrolled{Admin: AdminId(e.s[0])}, true
+	return AdminEnrolled{Admin: AdminID(e.s[0])}, true
 }
 
 // ResetByAdmin is the payload of the effect ResetByAdmin.
 type ResetByAdmin struct {
-	Admin AdminId `json:"admin"`
+	Admin AdminID `json:"admin"`
 }
 
 // AsResetByAdmin returns the payload when the effect is a ResetByAdmin.
@@ -790,7 +790,7 @@ func (e Effect) AsResetByAdmin() (ResetByAdmin, bool) {
 	if e.Kind != EffectKindResetByAdmin {
 		return ResetByAdmin{}, false
 	}
-	return ResetByAdmin{Admin: AdminId(e.s[0])}, true
+	return ResetByAdmin{Admin: AdminID(e.s[0])}, true
 }
 
 // RelockChanged is the payload of the effect RelockChanged.
@@ -1128,7 +1128,7 @@ func (s *State) stepAdminReset(in AdminReset, fx *Effects) error {
 	// AdminClearLockout: The administrator ends a lockout early, with the door closed, and clears all counters and alarms.
 	if (1<<s.Phase)&4 != 0 {
 		switch {
-		case !(s.EnrolledAdmin == Some[AdminId](in.Admin)):
+		case !(s.EnrolledAdmin == Some[AdminID](in.Admin)):
 			if bestDepth < 0 {
 				best, bestDepth = 12, 0
 			}
@@ -1143,7 +1143,7 @@ func (s *State) stepAdminReset(in AdminReset, fx *Effects) error {
 	// AdminClearAlarm: On a latched lock the administrator silences the alarm and forgets past failures.
 	if (1<<s.Phase)&1 != 0 {
 		switch {
-		case !(s.EnrolledAdmin == Some[AdminId](in.Admin)):
+		case !(s.EnrolledAdmin == Some[AdminID](in.Admin)):
 			if bestDepth < 0 {
 				best, bestDepth = 14, 0
 			}
@@ -1171,7 +1171,7 @@ func (s *State) stepSetRelock(in SetRelock, fx *Effects) error {
 	// ChangeRelock: The administrator changes the auto-relock delay (or turns it off) from inside.
 	if (1<<s.Phase)&2 != 0 {
 		switch {
-		case !(s.EnrolledAdmin == Some[AdminId](in.Admin)):
+		case !(s.EnrolledAdmin == Some[AdminID](in.Admin)):
 			if bestDepth < 0 {
 				best, bestDepth = 17, 0
 			}
@@ -1195,7 +1195,7 @@ func (s *State) stepDecommission(in Decommission, fx *Effects) error {
 	// Retire: The administrator takes the lock out of service for good; it stays in whatever position the door is.
 	if (1<<s.Phase)&3 != 0 {
 		switch {
-		case !(s.EnrolledAdmin == Some[AdminId](in.Admin)):
+		case !(s.EnrolledAdmin == Some[AdminID](in.Admin)):
 			if bestDepth < 0 {
 				best, bestDepth = 19, 0
 			}
@@ -1223,13 +1223,13 @@ func (n *State) fireUnlockWithCredential(in PresentCredential, fx *Effects) erro
 		n.Phase, n.WrongCodes, n.LockoutCount, n.UnlockedAt, n.Holder, n.LastCredential, n.Alarm = old0, old1, old2, old3, old4, old5, old6
 		return &boundErrors[4]
 	}
-	n.Holder = Some[UserId](in.User)
+	n.Holder = Some[UserID](in.User)
 	n.LastCredential = Some[Credential](in.Credential)
 	n.UnlockedAt = Some[uint64](in.Now)
 	n.Alarm = AlarmOff
 	n.Phase = LockPhaseUnlocked
 	fx.n = 1
-	var e0_0 UserId = in.User
+	var e0_0 UserID = in.User
 	var e0_1 Credential = in.Credential
 	fx.list[0] = Effect{
 		Kind: EffectKindUnlatched,
@@ -1253,7 +1253,7 @@ func (n *State) fireRejectCredential(in PresentCredential, fx *Effects) error {
 		n.Alarm = AlarmChime
 	}
 	fx.n = 1
-	var e0_0 UserId = in.User
+	var e0_0 UserID = in.User
 	var e0_1 uint64 = sub(&ovf, 3, n.WrongCodes)
 	if ovf {
 		n.WrongCodes, n.Alarm = old0, old1
@@ -1329,7 +1329,7 @@ func (n *State) fireIgnoreDuringLockout(in PresentCredential, fx *Effects) error
 // fireLockByHand runs the updates and effects of transition LockByHand in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireLockByHand(in Lock, fx *Effects) error {
-	n.Holder = None[UserId]()
+	n.Holder = None[UserID]()
 	n.UnlockedAt = None[uint64]()
 	n.Phase = LockPhaseLocked
 	fx.n = 1
@@ -1340,7 +1340,7 @@ func (n *State) fireLockByHand(in Lock, fx *Effects) error {
 // fireAutoRelock runs the updates and effects of transition AutoRelock in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireAutoRelock(in Tick, fx *Effects) error {
-	n.Holder = None[UserId]()
+	n.Holder = None[UserID]()
 	n.UnlockedAt = None[uint64]()
 	n.Phase = LockPhaseLocked
 	fx.n = 1
@@ -1377,7 +1377,7 @@ func (n *State) fireDoorMoved(in DoorSensor, fx *Effects) error {
 	fx.n = 1
 	var e0_0 bool = n.DoorOpen
 	var e0_1 Alarm = n.Alarm
-	var e0_2 Option[UserId] = n.Holder
+	var e0_2 Option[UserID] = n.Holder
 	fx.list[0] = Effect{
 		Kind: EffectKindDoorChanged,
 		s:    [1]string{0: string(e0_2.Value)},
@@ -1393,9 +1393,9 @@ func (n *State) fireDoorMoved(in DoorSensor, fx *Effects) error {
 // fireEnrollFirstAdmin runs the updates and effects of transition EnrollFirstAdmin in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireEnrollFirstAdmin(in EnrollAdmin, fx *Effects) error {
-	n.EnrolledAdmin = Some[AdminId](in.Admin)
+	n.EnrolledAdmin = Some[AdminID](in.Admin)
 	fx.n = 1
-	var e0_0 AdminId = in.Admin
+	var e0_0 AdminID = in.Admin
 	fx.list[0] = Effect{
 		Kind: EffectKindAdminEnrolled,
 		s:    [1]string{0: string(e0_0)},
@@ -1421,7 +1421,7 @@ func (n *State) fireAdminClearLockout(in AdminReset, fx *Effects) error {
 	n.Alarm = AlarmOff
 	n.Phase = LockPhaseLocked
 	fx.n = 1
-	var e0_0 AdminId = in.Admin
+	var e0_0 AdminID = in.Admin
 	fx.list[0] = Effect{
 		Kind: EffectKindResetByAdmin,
 		s:    [1]string{0: string(e0_0)},
@@ -1445,7 +1445,7 @@ func (n *State) fireAdminClearAlarm(in AdminReset, fx *Effects) error {
 	}
 	n.Alarm = AlarmOff
 	fx.n = 1
-	var e0_0 AdminId = in.Admin
+	var e0_0 AdminID = in.Admin
 	fx.list[0] = Effect{
 		Kind: EffectKindResetByAdmin,
 		s:    [1]string{0: string(e0_0)},
@@ -1469,7 +1469,7 @@ func (n *State) fireChangeRelock(in SetRelock, fx *Effects) error {
 // fireRetire runs the updates and effects of transition Retire in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireRetire(in Decommission, fx *Effects) error {
-	n.Holder = None[UserId]()
+	n.Holder = None[UserID]()
 	n.UnlockedAt = None[uint64]()
 	n.Alarm = AlarmOff
 	n.Phase = LockPhaseRetired

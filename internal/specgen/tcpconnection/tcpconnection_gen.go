@@ -38,7 +38,7 @@ var ErrUnknownInput = errors.New("unknown input")
 // pointers to shared values: treat them as read-only.
 type GuardRejectedError struct {
 	Input      string
-	Phase      TcpPhase
+	Phase      TCPPhase
 	Transition string
 	Guard      string
 }
@@ -56,7 +56,7 @@ func (e *GuardRejectedError) Unwrap() error {
 // NoTransitionError says that no transition listens to the input in the phase.
 type NoTransitionError struct {
 	Input string
-	Phase TcpPhase
+	Phase TCPPhase
 }
 
 // Error describes the rejection.
@@ -184,51 +184,51 @@ func b2u(b bool) uint64 {
 }
 
 // TcpPhase is an enum of the TcpConnection spec.
-type TcpPhase uint8
+type TCPPhase uint8
 
 // The values of TcpPhase.
 const (
-	TcpPhaseClosed TcpPhase = iota
-	TcpPhaseListen
-	TcpPhaseSynSent
-	TcpPhaseSynReceived
-	TcpPhaseEstablished
-	TcpPhaseFinWait1
-	TcpPhaseFinWait2
-	TcpPhaseClosing
-	TcpPhaseCloseWait
-	TcpPhaseLastAck
-	TcpPhaseTimeWait
+	TCPPhaseClosed TCPPhase = iota
+	TCPPhaseListen
+	TCPPhaseSynSent
+	TCPPhaseSynReceived
+	TCPPhaseEstablished
+	TCPPhaseFinWait1
+	TCPPhaseFinWait2
+	TCPPhaseClosing
+	TCPPhaseCloseWait
+	TCPPhaseLastAck
+	TCPPhaseTimeWait
 )
 
-var tcpPhaseNames = [...]string{"Closed", "Listen", "SynSent", "SynReceived", "Established", "FinWait1", "FinWait2", "Closing", "CloseWait", "LastAck", "TimeWait"}
+var tCPPhaseNames = [...]string{"Closed", "Listen", "SynSent", "SynReceived", "Established", "FinWait1", "FinWait2", "Closing", "CloseWait", "LastAck", "TimeWait"}
 
 // TcpPhaseValues returns every value of TcpPhase, in declaration order.
-func TcpPhaseValues() []TcpPhase {
-	return []TcpPhase{TcpPhaseClosed, TcpPhaseListen, TcpPhaseSynSent, TcpPhaseSynReceived, TcpPhaseEstablished, TcpPhaseFinWait1, TcpPhaseFinWait2, TcpPhaseClosing, TcpPhaseCloseWait, TcpPhaseLastAck, TcpPhaseTimeWait}
+func TCPPhaseValues() []TCPPhase {
+	return []TCPPhase{TCPPhaseClosed, TCPPhaseListen, TCPPhaseSynSent, TCPPhaseSynReceived, TCPPhaseEstablished, TCPPhaseFinWait1, TCPPhaseFinWait2, TCPPhaseClosing, TCPPhaseCloseWait, TCPPhaseLastAck, TCPPhaseTimeWait}
 }
 
 // String returns the value's name.
-func (v TcpPhase) String() string {
-	if int(v) < len(tcpPhaseNames) {
-		return tcpPhaseNames[v]
+func (v TCPPhase) String() string {
+	if int(v) < len(tCPPhaseNames) {
+		return tCPPhaseNames[v]
 	}
 	return "TcpPhase(" + strconv.Itoa(int(v)) + ")"
 }
 
 // MarshalText writes the value's name.
-func (v TcpPhase) MarshalText() ([]byte, error) {
-	if int(v) >= len(tcpPhaseNames) {
+func (v TCPPhase) MarshalText() ([]byte, error) {
+	if int(v) >= len(tCPPhaseNames) {
 		return nil, fmt.Errorf("invalid TcpPhase %d", uint8(v))
 	}
-	return []byte(tcpPhaseNames[v]), nil
+	return []byte(tCPPhaseNames[v]), nil
 }
 
 // UnmarshalText reads a value's name.
-func (v *TcpPhase) UnmarshalText(b []byte) error {
-	for i, n := range tcpPhaseNames {
+func (v *TCPPhase) UnmarshalText(b []byte) error {
+	for i, n := range tCPPhaseNames {
 		if n == string(b) {
-			*v = TcpPhase(i)
+			*v = TCPPhase(i)
 			return nil
 		}
 	}
@@ -368,14 +368,14 @@ func (v *CloseReason) UnmarshalText(b []byte) error {
 }
 
 // ConnId is an opaque identifier: compare it only with == and !=.
-type ConnId string
+type ConnID string
 
 // State is the machine's state, a plain value: copying it copies the machine.
 // Its JSON form uses the spec's field names.
 type State struct {
-	Phase       TcpPhase            `json:"phase"`
-	Conn        Option[ConnId]      `json:"conn"`
-	LastConn    ConnId              `json:"last_conn"`
+	Phase       TCPPhase            `json:"phase"`
+	Conn        Option[ConnID]      `json:"conn"`
+	LastConn    ConnID              `json:"last_conn"`
 	OpenedBy    Option[OpenMode]    `json:"opened_by"`
 	ClosedBy    Option[CloseMode]   `json:"closed_by"`
 	CloseReason Option[CloseReason] `json:"close_reason"`
@@ -391,9 +391,9 @@ func Initial() State {
 	return State{
 		CloseReason: None[CloseReason](),
 		ClosedBy:    None[CloseMode](),
-		Conn:        None[ConnId](),
+		Conn:        None[ConnID](),
 		OpenedBy:    None[OpenMode](),
-		Phase:       TcpPhaseClosed,
+		Phase:       TCPPhaseClosed,
 		RcvNxt:      0,
 		Retransmits: 0,
 		Rto:         None[uint64](),
@@ -430,7 +430,7 @@ func (in PassiveOpen) MarshalJSON() ([]byte, error) {
 
 // ActiveOpen is the input ActiveOpen.
 type ActiveOpen struct {
-	Conn ConnId `json:"conn"`
+	Conn ConnID `json:"conn"`
 	Iss  uint64 `json:"iss"`
 }
 type activeOpenArgs ActiveOpen
@@ -507,7 +507,7 @@ func (in UserAbort) MarshalJSON() ([]byte, error) {
 
 // SegSyn is the input SegSyn.
 type SegSyn struct {
-	Conn     ConnId `json:"conn"`
+	Conn     ConnID `json:"conn"`
 	Seq      uint64 `json:"seq"`
 	LocalIss uint64 `json:"local_iss"`
 }
@@ -529,7 +529,7 @@ func (in SegSyn) MarshalJSON() ([]byte, error) {
 
 // SegSynAck is the input SegSynAck.
 type SegSynAck struct {
-	Conn ConnId `json:"conn"`
+	Conn ConnID `json:"conn"`
 	Seq  uint64 `json:"seq"`
 	Ack  uint64 `json:"ack"`
 }
@@ -551,7 +551,7 @@ func (in SegSynAck) MarshalJSON() ([]byte, error) {
 
 // SegAck is the input SegAck.
 type SegAck struct {
-	Conn ConnId `json:"conn"`
+	Conn ConnID `json:"conn"`
 	Ack  uint64 `json:"ack"`
 }
 type segAckArgs SegAck
@@ -572,7 +572,7 @@ func (in SegAck) MarshalJSON() ([]byte, error) {
 
 // SegData is the input SegData.
 type SegData struct {
-	Conn ConnId `json:"conn"`
+	Conn ConnID `json:"conn"`
 	Seq  uint64 `json:"seq"`
 	Len  uint64 `json:"len"`
 }
@@ -594,7 +594,7 @@ func (in SegData) MarshalJSON() ([]byte, error) {
 
 // SegFin is the input SegFin.
 type SegFin struct {
-	Conn ConnId `json:"conn"`
+	Conn ConnID `json:"conn"`
 	Seq  uint64 `json:"seq"`
 }
 type segFinArgs SegFin
@@ -615,7 +615,7 @@ func (in SegFin) MarshalJSON() ([]byte, error) {
 
 // SegRst is the input SegRst.
 type SegRst struct {
-	Conn ConnId `json:"conn"`
+	Conn ConnID `json:"conn"`
 }
 type segRstArgs SegRst
 
@@ -879,7 +879,7 @@ func (e Effect) AsSendFin() (SendFin, bool) {
 
 // SendRst is the payload of the effect SendRst.
 type SendRst struct {
-	Conn ConnId `json:"conn"`
+	Conn ConnID `json:"conn"`
 }
 
 // AsSendRst returns the payload when the effect is a SendRst.
@@ -887,7 +887,7 @@ func (e Effect) AsSendRst() (SendRst, bool) {
 	if e.Kind != EffectKindSendRst {
 		return SendRst{}, false
 	}
-	return SendRst{Conn: ConnId(e.s[0])}, true
+	return SendRst{Conn: ConnID(e.s[0])}, true
 }
 
 // Retransmitted is the payload of the effect Retransmitted.
@@ -911,7 +911,7 @@ func (e Effect) AsRetransmitted() (Retransmitted, bool) {
 
 // Connected is the payload of the effect Connected.
 type Connected struct {
-	Conn ConnId   `json:"conn"`
+	Conn ConnID   `json:"conn"`
 	Mode OpenMode `json:"mode"`
 }
 
@@ -921,7 +921,7 @@ func (e Effect) AsConnected() (Connected, bool) {
 		return Connected{}, false
 	}
 	return Connected{
-		Conn: ConnId(e.s[0]),
+		Conn: ConnID(e.s[0]),
 		Mode: OpenMode(e.u[0]),
 	}, true
 }
@@ -952,7 +952,7 @@ func (e Effect) AsPeerClosed() (PeerClosed, bool) {
 
 // ConnectionClosed is the payload of the effect ConnectionClosed.
 type ConnectionClosed struct {
-	Conn   ConnId      `json:"conn"`
+	Conn   ConnID      `json:"conn"`
 	Reason CloseReason `json:"reason"`
 }
 
@@ -962,7 +962,7 @@ func (e Effect) AsConnectionClosed() (ConnectionClosed, bool) {
 		return ConnectionClosed{}, false
 	}
 	return ConnectionClosed{
-		Conn:   ConnId(e.s[0]),
+		Conn:   ConnID(e.s[0]),
 		Reason: CloseReason(e.u[0]),
 	}, true
 }
@@ -1237,7 +1237,7 @@ func (s *State) stepSegSyn(in SegSyn, fx *Effects) error {
 	// SimultaneousOpen: Both ends sent a SYN at once; answer the peer's SYN with a SYN+ACK of our own SYN.
 	if (1<<s.Phase)&4 != 0 {
 		switch {
-		case !(s.Conn == Some[ConnId](in.Conn)):
+		case !(s.Conn == Some[ConnID](in.Conn)):
 			if bestDepth < 0 {
 				best, bestDepth = 2, 0
 			}
@@ -1257,7 +1257,7 @@ func (s *State) stepSegSynAck(in SegSynAck, fx *Effects) error {
 	// ConnectAccepted: The peer's SYN+ACK acknowledges our SYN; acknowledge it and the connection is up.
 	if (1<<s.Phase)&4 != 0 {
 		switch {
-		case !(s.Conn == Some[ConnId](in.Conn)):
+		case !(s.Conn == Some[ConnID](in.Conn)):
 			if bestDepth < 0 {
 				best, bestDepth = 3, 0
 			}
@@ -1272,7 +1272,7 @@ func (s *State) stepSegSynAck(in SegSynAck, fx *Effects) error {
 	// RejectBadSynAck: A SYN+ACK that acknowledges something we never sent is answered with a RST and otherwise ignored.
 	if (1<<s.Phase)&4 != 0 {
 		switch {
-		case !(s.Conn == Some[ConnId](in.Conn)):
+		case !(s.Conn == Some[ConnID](in.Conn)):
 			if bestDepth < 0 {
 				best, bestDepth = 5, 0
 			}
@@ -1296,7 +1296,7 @@ func (s *State) stepSegAck(in SegAck, fx *Effects) error {
 	// HandshakeAcked: The ACK of our SYN+ACK completes a passive (or simultaneous) open.
 	if (1<<s.Phase)&8 != 0 {
 		switch {
-		case !(s.Conn == Some[ConnId](in.Conn)):
+		case !(s.Conn == Some[ConnID](in.Conn)):
 			if bestDepth < 0 {
 				best, bestDepth = 7, 0
 			}
@@ -1311,7 +1311,7 @@ func (s *State) stepSegAck(in SegAck, fx *Effects) error {
 	// AckData: An ACK for new data advances snd_una and restarts the timer, or stops it when nothing is left outstanding.
 	if (1<<s.Phase)&272 != 0 {
 		switch {
-		case !(s.Conn == Some[ConnId](in.Conn)):
+		case !(s.Conn == Some[ConnID](in.Conn)):
 			if bestDepth < 0 {
 				best, bestDepth = 10, 0
 			}
@@ -1326,7 +1326,7 @@ func (s *State) stepSegAck(in SegAck, fx *Effects) error {
 	// AckFin: The peer acknowledges our FIN; we wait for its FIN.
 	if (1<<s.Phase)&32 != 0 {
 		switch {
-		case !(s.Conn == Some[ConnId](in.Conn)):
+		case !(s.Conn == Some[ConnID](in.Conn)):
 			if bestDepth < 0 {
 				best, bestDepth = 19, 0
 			}
@@ -1341,7 +1341,7 @@ func (s *State) stepSegAck(in SegAck, fx *Effects) error {
 	// AckFinWhileClosing: The ACK of our FIN completes a simultaneous close.
 	if (1<<s.Phase)&128 != 0 {
 		switch {
-		case !(s.Conn == Some[ConnId](in.Conn)):
+		case !(s.Conn == Some[ConnID](in.Conn)):
 			if bestDepth < 0 {
 				best, bestDepth = 23, 0
 			}
@@ -1356,7 +1356,7 @@ func (s *State) stepSegAck(in SegAck, fx *Effects) error {
 	// AckLastFin: The ACK of our FIN after a passive close ends the connection gracefully.
 	if (1<<s.Phase)&512 != 0 {
 		switch {
-		case !(s.Conn == Some[ConnId](in.Conn)):
+		case !(s.Conn == Some[ConnID](in.Conn)):
 			if bestDepth < 0 {
 				best, bestDepth = 29, 0
 			}
@@ -1380,7 +1380,7 @@ func (s *State) stepSegData(in SegData, fx *Effects) error {
 	// ReceiveData: An in-order data segment is delivered to the application and acknowledged.
 	if (1<<s.Phase)&112 != 0 {
 		switch {
-		case !(s.Conn == Some[ConnId](in.Conn)):
+		case !(s.Conn == Some[ConnID](in.Conn)):
 			if bestDepth < 0 {
 				best, bestDepth = 12, 0
 			}
@@ -1409,7 +1409,7 @@ func (s *State) stepSegFin(in SegFin, fx *Effects) error {
 	// PeerFin: The peer closes first; acknowledge its FIN and tell the application.
 	if (1<<s.Phase)&16 != 0 {
 		switch {
-		case !(s.Conn == Some[ConnId](in.Conn)):
+		case !(s.Conn == Some[ConnID](in.Conn)):
 			if bestDepth < 0 {
 				best, bestDepth = 16, 0
 			}
@@ -1424,7 +1424,7 @@ func (s *State) stepSegFin(in SegFin, fx *Effects) error {
 	// SimultaneousClose: The peer's FIN arrives before the ACK of ours; acknowledge it and wait for that ACK.
 	if (1<<s.Phase)&32 != 0 {
 		switch {
-		case !(s.Conn == Some[ConnId](in.Conn)):
+		case !(s.Conn == Some[ConnID](in.Conn)):
 			if bestDepth < 0 {
 				best, bestDepth = 21, 0
 			}
@@ -1439,7 +1439,7 @@ func (s *State) stepSegFin(in SegFin, fx *Effects) error {
 	// FinAfterAck: The peer's FIN after ours was acknowledged; acknowledge it and linger in TIME-WAIT.
 	if (1<<s.Phase)&64 != 0 {
 		switch {
-		case !(s.Conn == Some[ConnId](in.Conn)):
+		case !(s.Conn == Some[ConnID](in.Conn)):
 			if bestDepth < 0 {
 				best, bestDepth = 25, 0
 			}
@@ -1454,7 +1454,7 @@ func (s *State) stepSegFin(in SegFin, fx *Effects) error {
 	// ReAckFinInTimeWait: A retransmitted FIN in TIME-WAIT means our ACK was lost; acknowledge it again.
 	if (1<<s.Phase)&1024 != 0 {
 		switch {
-		case !(s.Conn == Some[ConnId](in.Conn)):
+		case !(s.Conn == Some[ConnID](in.Conn)):
 			if bestDepth < 0 {
 				best, bestDepth = 27, 0
 			}
@@ -1481,7 +1481,7 @@ func (s *State) stepSegRst(in SegRst, fx *Effects) error {
 	// ResetByPeer: A RST for this connection tears it down at once, in whatever phase.
 	{
 		switch {
-		case !(s.Conn == Some[ConnId](in.Conn)):
+		case !(s.Conn == Some[ConnID](in.Conn)):
 			if bestDepth < 0 {
 				best, bestDepth = 36, 0
 			}
@@ -1558,7 +1558,7 @@ func (s *State) stepTimeWaitTimer(in TimeWaitTimer, fx *Effects) error {
 // bound error it puts the state back as it was.
 func (n *State) fireStartListening(in PassiveOpen, fx *Effects) error {
 	n.CloseReason = None[CloseReason]()
-	n.Phase = TcpPhaseListen
+	n.Phase = TCPPhaseListen
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindListening}
 	return nil
@@ -1569,7 +1569,7 @@ func (n *State) fireStartListening(in PassiveOpen, fx *Effects) error {
 func (n *State) fireConnect(in ActiveOpen, fx *Effects) error {
 	old0, old1, old2, old3, old4, old5, old6, old7 := n.Phase, n.Conn, n.OpenedBy, n.CloseReason, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto
 	var ovf bool
-	n.Conn = Some[ConnId](in.Conn)
+	n.Conn = Some[ConnID](in.Conn)
 	n.OpenedBy = Some[OpenMode](OpenModeActive)
 	n.CloseReason = None[CloseReason]()
 	n.SndUna = in.Iss
@@ -1592,7 +1592,7 @@ func (n *State) fireConnect(in ActiveOpen, fx *Effects) error {
 		n.Phase, n.Conn, n.OpenedBy, n.CloseReason, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
 		return &boundErrors[4]
 	}
-	n.Phase = TcpPhaseSynSent
+	n.Phase = TCPPhaseSynSent
 	fx.n = 1
 	var e0_0 uint64 = n.SndUna
 	fx.list[0] = Effect{
@@ -1607,7 +1607,7 @@ func (n *State) fireConnect(in ActiveOpen, fx *Effects) error {
 func (n *State) fireAcceptSyn(in SegSyn, fx *Effects) error {
 	old0, old1, old2, old3, old4, old5, old6 := n.Phase, n.Conn, n.OpenedBy, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto
 	var ovf bool
-	n.Conn = Some[ConnId](in.Conn)
+	n.Conn = Some[ConnID](in.Conn)
 	n.OpenedBy = Some[OpenMode](OpenModePassive)
 	n.RcvNxt = add(&ovf, in.Seq, 1)
 	if ovf || n.RcvNxt > 65535 {
@@ -1629,7 +1629,7 @@ func (n *State) fireAcceptSyn(in SegSyn, fx *Effects) error {
 		n.Phase, n.Conn, n.OpenedBy, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto = old0, old1, old2, old3, old4, old5, old6
 		return &boundErrors[8]
 	}
-	n.Phase = TcpPhaseSynReceived
+	n.Phase = TCPPhaseSynReceived
 	fx.n = 1
 	var e0_0 uint64 = n.SndUna
 	var e0_1 uint64 = n.RcvNxt
@@ -1653,7 +1653,7 @@ func (n *State) fireSimultaneousOpen(in SegSyn, fx *Effects) error {
 		n.Phase, n.RcvNxt = old0, old1
 		return &boundErrors[9]
 	}
-	n.Phase = TcpPhaseSynReceived
+	n.Phase = TCPPhaseSynReceived
 	fx.n = 1
 	var e0_0 uint64 = n.SndUna
 	var e0_1 uint64 = n.RcvNxt
@@ -1692,14 +1692,14 @@ func (n *State) fireConnectAccepted(in SegSynAck, fx *Effects) error {
 		n.Phase, n.SndUna, n.RcvNxt, n.Retransmits, n.Rto = old0, old1, old2, old3, old4
 		return &boundErrors[13]
 	}
-	n.Phase = TcpPhaseEstablished
+	n.Phase = TCPPhaseEstablished
 	fx.n = 2
 	var e0_0 uint64 = n.RcvNxt
 	fx.list[0] = Effect{
 		Kind: EffectKindSendAck,
 		u:    [3]uint64{0: e0_0},
 	}
-	var e1_0 ConnId = in.Conn
+	var e1_0 ConnID = in.Conn
 	var e1_1 OpenMode = n.OpenedBy.Or(OpenModeActive)
 	fx.list[1] = Effect{
 		Kind: EffectKindConnected,
@@ -1713,7 +1713,7 @@ func (n *State) fireConnectAccepted(in SegSynAck, fx *Effects) error {
 // bound error it puts the state back as it was.
 func (n *State) fireRejectBadSynAck(in SegSynAck, fx *Effects) error {
 	fx.n = 1
-	var e0_0 ConnId = in.Conn
+	var e0_0 ConnID = in.Conn
 	fx.list[0] = Effect{
 		Kind: EffectKindSendRst,
 		s:    [1]string{0: string(e0_0)},
@@ -1740,9 +1740,9 @@ func (n *State) fireHandshakeAcked(in SegAck, fx *Effects) error {
 		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
 		return &boundErrors[16]
 	}
-	n.Phase = TcpPhaseEstablished
+	n.Phase = TCPPhaseEstablished
 	fx.n = 1
-	var e0_0 ConnId = in.Conn
+	var e0_0 ConnID = in.Conn
 	var e0_1 OpenMode = n.OpenedBy.Or(OpenModePassive)
 	fx.list[0] = Effect{
 		Kind: EffectKindConnected,
@@ -1856,7 +1856,7 @@ func (n *State) fireCloseActive(in UserClose, fx *Effects) error {
 		return &boundErrors[25]
 	}
 	n.ClosedBy = Some[CloseMode](CloseModeActive)
-	n.Phase = TcpPhaseFinWait1
+	n.Phase = TCPPhaseFinWait1
 	fx.n = 1
 	var e0_0 uint64 = sub(&ovf, n.SndNxt, 1)
 	if ovf {
@@ -1881,7 +1881,7 @@ func (n *State) firePeerFin(in SegFin, fx *Effects) error {
 		return &boundErrors[27]
 	}
 	n.ClosedBy = Some[CloseMode](CloseModePassive)
-	n.Phase = TcpPhaseCloseWait
+	n.Phase = TCPPhaseCloseWait
 	fx.n = 2
 	var e0_0 uint64 = n.RcvNxt
 	fx.list[0] = Effect{
@@ -1907,7 +1907,7 @@ func (n *State) fireClosePassive(in UserClose, fx *Effects) error {
 		n.Phase, n.SndNxt, n.Rto = old0, old1, old2
 		return &boundErrors[29]
 	}
-	n.Phase = TcpPhaseLastAck
+	n.Phase = TCPPhaseLastAck
 	fx.n = 1
 	var e0_0 uint64 = sub(&ovf, n.SndNxt, 1)
 	if ovf {
@@ -1940,7 +1940,7 @@ func (n *State) fireAckFin(in SegAck, fx *Effects) error {
 		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
 		return &boundErrors[33]
 	}
-	n.Phase = TcpPhaseFinWait2
+	n.Phase = TCPPhaseFinWait2
 	return nil
 }
 
@@ -1954,7 +1954,7 @@ func (n *State) fireSimultaneousClose(in SegFin, fx *Effects) error {
 		n.Phase, n.RcvNxt = old0, old1
 		return &boundErrors[34]
 	}
-	n.Phase = TcpPhaseClosing
+	n.Phase = TCPPhaseClosing
 	fx.n = 2
 	var e0_0 uint64 = n.RcvNxt
 	fx.list[0] = Effect{
@@ -1984,7 +1984,7 @@ func (n *State) fireAckFinWhileClosing(in SegAck, fx *Effects) error {
 		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
 		return &boundErrors[37]
 	}
-	n.Phase = TcpPhaseTimeWait
+	n.Phase = TCPPhaseTimeWait
 	return nil
 }
 
@@ -1998,7 +1998,7 @@ func (n *State) fireFinAfterAck(in SegFin, fx *Effects) error {
 		n.Phase, n.RcvNxt = old0, old1
 		return &boundErrors[38]
 	}
-	n.Phase = TcpPhaseTimeWait
+	n.Phase = TCPPhaseTimeWait
 	fx.n = 2
 	var e0_0 uint64 = n.RcvNxt
 	fx.list[0] = Effect{
@@ -2041,13 +2041,13 @@ func (n *State) fireAckLastFin(in SegAck, fx *Effects) error {
 		return &boundErrors[41]
 	}
 	n.LastConn = n.Conn.Or(n.LastConn)
-	n.Conn = None[ConnId]()
+	n.Conn = None[ConnID]()
 	n.OpenedBy = None[OpenMode]()
 	n.ClosedBy = None[CloseMode]()
 	n.CloseReason = Some[CloseReason](CloseReasonGraceful)
-	n.Phase = TcpPhaseClosed
+	n.Phase = TCPPhaseClosed
 	fx.n = 1
-	var e0_0 ConnId = n.LastConn
+	var e0_0 ConnID = n.LastConn
 	var e0_1 CloseReason = n.CloseReason.Or(CloseReasonGraceful)
 	fx.list[0] = Effect{
 		Kind: EffectKindConnectionClosed,
@@ -2061,13 +2061,13 @@ func (n *State) fireAckLastFin(in SegAck, fx *Effects) error {
 // bound error it puts the state back as it was.
 func (n *State) fireTimeWaitExpired(in TimeWaitTimer, fx *Effects) error {
 	n.LastConn = n.Conn.Or(n.LastConn)
-	n.Conn = None[ConnId]()
+	n.Conn = None[ConnID]()
 	n.OpenedBy = None[OpenMode]()
 	n.ClosedBy = None[CloseMode]()
 	n.CloseReason = Some[CloseReason](CloseReasonGraceful)
-	n.Phase = TcpPhaseClosed
+	n.Phase = TCPPhaseClosed
 	fx.n = 1
-	var e0_0 ConnId = n.LastConn
+	var e0_0 ConnID = n.LastConn
 	var e0_1 CloseReason = CloseReasonGraceful
 	fx.list[0] = Effect{
 		Kind: EffectKindConnectionClosed,
@@ -2081,7 +2081,7 @@ func (n *State) fireTimeWaitExpired(in TimeWaitTimer, fx *Effects) error {
 // bound error it puts the state back as it was.
 func (n *State) fireStopListening(in UserClose, fx *Effects) error {
 	n.CloseReason = Some[CloseReason](CloseReasonGraceful)
-	n.Phase = TcpPhaseClosed
+	n.Phase = TCPPhaseClosed
 	fx.n = 1
 	fx.list[0] = Effect{Kind: EffectKindListenerStopped}
 	return nil
@@ -2092,7 +2092,7 @@ func (n *State) fireStopListening(in UserClose, fx *Effects) error {
 func (n *State) fireCancelConnect(in UserClose, fx *Effects) error {
 	old0, old1, old2, old3, old4, old5, old6 := n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.CloseReason, n.Retransmits, n.Rto
 	n.LastConn = n.Conn.Or(n.LastConn)
-	n.Conn = None[ConnId]()
+	n.Conn = None[ConnID]()
 	n.OpenedBy = None[OpenMode]()
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
@@ -2105,9 +2105,9 @@ func (n *State) fireCancelConnect(in UserClose, fx *Effects) error {
 		return &boundErrors[43]
 	}
 	n.CloseReason = Some[CloseReason](CloseReasonAborted)
-	n.Phase = TcpPhaseClosed
+	n.Phase = TCPPhaseClosed
 	fx.n = 1
-	var e0_0 ConnId = n.LastConn
+	var e0_0 ConnID = n.LastConn
 	var e0_1 CloseReason = CloseReasonAborted
 	fx.list[0] = Effect{
 		Kind: EffectKindConnectionClosed,
@@ -2157,7 +2157,7 @@ func (n *State) fireRetransmitOldest(in RetransmitTimer, fx *Effects) error {
 func (n *State) fireGiveUp(in RetransmitTimer, fx *Effects) error {
 	old0, old1, old2, old3, old4, old5, old6, old7 := n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto
 	n.LastConn = n.Conn.Or(n.LastConn)
-	n.Conn = None[ConnId]()
+	n.Conn = None[ConnID]()
 	n.OpenedBy = None[OpenMode]()
 	n.ClosedBy = None[CloseMode]()
 	n.Rto = None[uint64]()
@@ -2171,14 +2171,14 @@ func (n *State) fireGiveUp(in RetransmitTimer, fx *Effects) error {
 		return &boundErrors[47]
 	}
 	n.CloseReason = Some[CloseReason](CloseReasonTimedOut)
-	n.Phase = TcpPhaseClosed
+	n.Phase = TCPPhaseClosed
 	fx.n = 2
-	var e0_0 ConnId = n.LastConn
+	var e0_0 ConnID = n.LastConn
 	fx.list[0] = Effect{
 		Kind: EffectKindSendRst,
 		s:    [1]string{0: string(e0_0)},
 	}
-	var e1_0 ConnId = n.LastConn
+	var e1_0 ConnID = n.LastConn
 	var e1_1 CloseReason = CloseReasonTimedOut
 	fx.list[1] = Effect{
 		Kind: EffectKindConnectionClosed,
@@ -2198,17 +2198,17 @@ func (n *State) fireStaleRetransmitTimer(in RetransmitTimer, fx *Effects) error 
 // bound error it puts the state back as it was.
 func (n *State) fireResetByPeer(in SegRst, fx *Effects) error {
 	old0, old1, old2, old3, old4, old5, old6, old7 := n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto
-	if n.Phase == TcpPhaseSynSent {
+	if n.Phase == TCPPhaseSynSent {
 		n.CloseReason = Some[CloseReason](CloseReasonRefused)
 	} else {
-		if n.Phase == TcpPhaseTimeWait {
+		if n.Phase == TCPPhaseTimeWait {
 			n.CloseReason = Some[CloseReason](CloseReasonGraceful)
 		} else {
 			n.CloseReason = Some[CloseReason](CloseReasonReset)
 		}
 	}
 	n.LastConn = n.Conn.Or(n.LastConn)
-	n.Conn = None[ConnId]()
+	n.Conn = None[ConnID]()
 	n.OpenedBy = None[OpenMode]()
 	n.ClosedBy = None[CloseMode]()
 	n.Rto = None[uint64]()
@@ -2221,9 +2221,9 @@ func (n *State) fireResetByPeer(in SegRst, fx *Effects) error {
 		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
 		return &boundErrors[49]
 	}
-	n.Phase = TcpPhaseClosed
+	n.Phase = TCPPhaseClosed
 	fx.n = 1
-	var e0_0 ConnId = n.LastConn
+	var e0_0 ConnID = n.LastConn
 	var e0_1 CloseReason = n.CloseReason.Or(CloseReasonReset)
 	fx.list[0] = Effect{
 		Kind: EffectKindConnectionClosed,
@@ -2238,7 +2238,7 @@ func (n *State) fireResetByPeer(in SegRst, fx *Effects) error {
 func (n *State) fireAbort(in UserAbort, fx *Effects) error {
 	old0, old1, old2, old3, old4, old5, old6, old7 := n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto
 	n.LastConn = n.Conn.Or(n.LastConn)
-	n.Conn = None[ConnId]()
+	n.Conn = None[ConnID]()
 	n.OpenedBy = None[OpenMode]()
 	n.ClosedBy = None[CloseMode]()
 	n.Rto = None[uint64]()
@@ -2252,14 +2252,14 @@ func (n *State) fireAbort(in UserAbort, fx *Effects) error {
 		return &boundErrors[51]
 	}
 	n.CloseReason = Some[CloseReason](CloseReasonAborted)
-	n.Phase = TcpPhaseClosed
+	n.Phase = TCPPhaseClosed
 	fx.n = 2
-	var e0_0 ConnId = n.LastConn
+	var e0_0 ConnID = n.LastConn
 	fx.list[0] = Effect{
 		Kind: EffectKindSendRst,
 		s:    [1]string{0: string(e0_0)},
 	}
-	var e1_0 ConnId = n.LastConn
+	var e1_0 ConnID = n.LastConn
 	var e1_1 CloseReason = CloseReasonAborted
 	fx.list[1] = Effect{
 		Kind: EffectKindConnectionClosed,
@@ -2274,7 +2274,7 @@ func (n *State) fireAbort(in UserAbort, fx *Effects) error {
 func (n *State) fireAbortQuietly(in UserAbort, fx *Effects) error {
 	old0, old1, old2, old3, old4, old5, old6, old7 := n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto
 	n.LastConn = n.Conn.Or(n.LastConn)
-	n.Conn = None[ConnId]()
+	n.Conn = None[ConnID]()
 	n.OpenedBy = None[OpenMode]()
 	n.ClosedBy = None[CloseMode]()
 	n.Rto = None[uint64]()
@@ -2288,9 +2288,9 @@ func (n *State) fireAbortQuietly(in UserAbort, fx *Effects) error {
 		return &boundErrors[53]
 	}
 	n.CloseReason = Some[CloseReason](CloseReasonAborted)
-	n.Phase = TcpPhaseClosed
+	n.Phase = TCPPhaseClosed
 	fx.n = 1
-	var e0_0 ConnId = n.LastConn
+	var e0_0 ConnID = n.LastConn
 	var e0_1 CloseReason = CloseReasonAborted
 	fx.list[0] = Effect{
 		Kind: EffectKindConnectionClosed,
@@ -2310,7 +2310,7 @@ var guardRejections = func() (t [37][11]GuardRejectedError) {
 			t[i][p] = GuardRejectedError{
 				Guard:      site[2],
 				Input:      site[0],
-				Phase:      TcpPhase(p),
+				Phase:      TCPPhase(p),
 				Transition: site[1],
 			}
 		}
@@ -2327,7 +2327,7 @@ var noTransitions = func() (t [13][11]NoTransitionError) {
 		for p := range 11 {
 			t[i][p] = NoTransitionError{
 				Input: name,
-				Phase: TcpPhase(p),
+				Phase: TCPPhase(p),
 			}
 		}
 	}
@@ -2345,7 +2345,7 @@ var invariantErrors = [13]InvariantError{{"conn_iff_connected"}, {"opened_iff_co
 func (s State) CheckInvariants() error {
 	var ovf bool
 	// conn_iff_connected
-	if !(!s.Conn.Present == (s.Phase == TcpPhaseClosed || s.Phase == TcpPhaseListen)) {
+	if !(!s.Conn.Present == (s.Phase == TCPPhaseClosed || s.Phase == TCPPhaseListen)) {
 		return &invariantErrors[0]
 	}
 	// opened_iff_connected
@@ -2353,23 +2353,23 @@ func (s State) CheckInvariants() error {
 		return &invariantErrors[1]
 	}
 	// conn_id_is_fresh
-	if !(s.Conn != Some[ConnId](s.LastConn)) {
+	if !(s.Conn != Some[ConnID](s.LastConn)) {
 		return &invariantErrors[2]
 	}
 	// closed_by_iff_closing
-	if !(!s.ClosedBy.Present == (s.Phase == TcpPhaseClosed || s.Phase == TcpPhaseListen || s.Phase == TcpPhaseSynSent || s.Phase == TcpPhaseSynReceived || s.Phase == TcpPhaseEstablished)) {
+	if !(!s.ClosedBy.Present == (s.Phase == TCPPhaseClosed || s.Phase == TCPPhaseListen || s.Phase == TCPPhaseSynSent || s.Phase == TCPPhaseSynReceived || s.Phase == TCPPhaseEstablished)) {
 		return &invariantErrors[3]
 	}
 	// active_close_phases
-	if !(!(s.Phase == TcpPhaseFinWait1 || s.Phase == TcpPhaseFinWait2 || s.Phase == TcpPhaseClosing || s.Phase == TcpPhaseTimeWait) || (s.ClosedBy == Some[CloseMode](CloseModeActive))) {
+	if !(!(s.Phase == TCPPhaseFinWait1 || s.Phase == TCPPhaseFinWait2 || s.Phase == TCPPhaseClosing || s.Phase == TCPPhaseTimeWait) || (s.ClosedBy == Some[CloseMode](CloseModeActive))) {
 		return &invariantErrors[4]
 	}
 	// passive_close_phases
-	if !(!(s.Phase == TcpPhaseCloseWait || s.Phase == TcpPhaseLastAck) || (s.ClosedBy == Some[CloseMode](CloseModePassive))) {
+	if !(!(s.Phase == TCPPhaseCloseWait || s.Phase == TCPPhaseLastAck) || (s.ClosedBy == Some[CloseMode](CloseModePassive))) {
 		return &invariantErrors[5]
 	}
 	// close_reason_only_when_closed
-	if !(!s.CloseReason.Present || (s.Phase == TcpPhaseClosed)) {
+	if !(!s.CloseReason.Present || (s.Phase == TCPPhaseClosed)) {
 		return &invariantErrors[6]
 	}
 	// send_window_ordered
@@ -2377,15 +2377,15 @@ func (s State) CheckInvariants() error {
 		return &invariantErrors[7]
 	}
 	// syn_outstanding_in_handshake
-	if !(!(s.Phase == TcpPhaseSynSent || s.Phase == TcpPhaseSynReceived) || (s.SndNxt == add(&ovf, s.SndUna, 1))) || ovf {
+	if !(!(s.Phase == TCPPhaseSynSent || s.Phase == TCPPhaseSynReceived) || (s.SndNxt == add(&ovf, s.SndUna, 1))) || ovf {
 		return &invariantErrors[8]
 	}
 	// timer_tracks_outstanding
-	if !((s.Phase == TcpPhaseClosed || s.Phase == TcpPhaseListen) || (s.Rto.Present == (s.SndUna < s.SndNxt))) {
+	if !((s.Phase == TCPPhaseClosed || s.Phase == TCPPhaseListen) || (s.Rto.Present == (s.SndUna < s.SndNxt))) {
 		return &invariantErrors[9]
 	}
 	// timer_idle_when_unconnected
-	if !(!(s.Phase == TcpPhaseClosed || s.Phase == TcpPhaseListen) || (!s.Rto.Present && (s.Retransmits == 0))) {
+	if !(!(s.Phase == TCPPhaseClosed || s.Phase == TCPPhaseListen) || (!s.Rto.Present && (s.Retransmits == 0))) {
 		return &invariantErrors[10]
 	}
 	// retries_only_while_timing
@@ -2404,8 +2404,8 @@ type TransitionInfo struct {
 	Name        string
 	Input       string
 	Doc         string
-	From        []TcpPhase // phases it is allowed in
-	To          TcpPhase   // target phase; meaningful unless Stay
+	From        []TCPPhase // phases it is allowed in
+	To          TCPPhase   // target phase; meaningful unless Stay
 	Stay        bool       // the phase does not change
 	Guards      []string   // guard names, in evaluation order
 	Unreachable string     // non-empty: expected never to fire, and why
@@ -2415,171 +2415,171 @@ type TransitionInfo struct {
 func Transitions() []TransitionInfo {
 	return []TransitionInfo{{
 		Doc:   "The application listens for incoming connections.",
-		From:  []TcpPhase{TcpPhaseClosed},
+		From:  []TCPPhase{TCPPhaseClosed},
 		Input: "PassiveOpen",
 		Name:  "StartListening",
-		To:    TcpPhaseListen,
+		To:    TCPPhaseListen,
 	}, {
 		Doc:    "The application opens a connection actively; the SYN consumes one sequence number.",
-		From:   []TcpPhase{TcpPhaseClosed},
+		From:   []TCPPhase{TCPPhaseClosed},
 		Guards: []string{"fresh_id"},
 		Input:  "ActiveOpen",
 		Name:   "Connect",
-		To:     TcpPhaseSynSent,
+		To:     TCPPhaseSynSent,
 	}, {
 		Doc:    "A listening endpoint answers a SYN for a fresh connection with a SYN+ACK.",
-		From:   []TcpPhase{TcpPhaseListen},
+		From:   []TCPPhase{TCPPhaseListen},
 		Guards: []string{"fresh_id"},
 		Input:  "SegSyn",
 		Name:   "AcceptSyn",
-		To:     TcpPhaseSynReceived,
+		To:     TCPPhaseSynReceived,
 	}, {
 		Doc:    "Both ends sent a SYN at once; answer the peer's SYN with a SYN+ACK of our own SYN.",
-		From:   []TcpPhase{TcpPhaseSynSent},
+		From:   []TCPPhase{TCPPhaseSynSent},
 		Guards: []string{"for_this_connection"},
 		Input:  "SegSyn",
 		Name:   "SimultaneousOpen",
-		To:     TcpPhaseSynReceived,
+		To:     TCPPhaseSynReceived,
 	}, {
 		Doc:    "The peer's SYN+ACK acknowledges our SYN; acknowledge it and the connection is up.",
-		From:   []TcpPhase{TcpPhaseSynSent},
+		From:   []TCPPhase{TCPPhaseSynSent},
 		Guards: []string{"for_this_connection", "acks_everything"},
 		Input:  "SegSynAck",
 		Name:   "ConnectAccepted",
-		To:     TcpPhaseEstablished,
+		To:     TCPPhaseEstablished,
 	}, {
 		Doc:    "A SYN+ACK that acknowledges something we never sent is answered with a RST and otherwise ignored.",
-		From:   []TcpPhase{TcpPhaseSynSent},
+		From:   []TCPPhase{TCPPhaseSynSent},
 		Guards: []string{"for_this_connection", "ack_unacceptable"},
 		Input:  "SegSynAck",
 		Name:   "RejectBadSynAck",
 		Stay:   true,
 	}, {
 		Doc:    "The ACK of our SYN+ACK completes a passive (or simultaneous) open.",
-		From:   []TcpPhase{TcpPhaseSynReceived},
+		From:   []TCPPhase{TCPPhaseSynReceived},
 		Guards: []string{"for_this_connection", "acks_everything"},
 		Input:  "SegAck",
 		Name:   "HandshakeAcked",
-		To:     TcpPhaseEstablished,
+		To:     TCPPhaseEstablished,
 	}, {
 		Doc:    "The application sends data; the retransmission timer is armed if it was idle.",
-		From:   []TcpPhase{TcpPhaseEstablished, TcpPhaseCloseWait},
+		From:   []TCPPhase{TCPPhaseEstablished, TCPPhaseCloseWait},
 		Guards: []string{"non_empty"},
 		Input:  "UserSend",
 		Name:   "QueueData",
 		Stay:   true,
 	}, {
 		Doc:    "An ACK for new data advances snd_una and restarts the timer, or stops it when nothing is left outstanding.",
-		From:   []TcpPhase{TcpPhaseEstablished, TcpPhaseCloseWait},
+		From:   []TCPPhase{TCPPhaseEstablished, TCPPhaseCloseWait},
 		Guards: []string{"for_this_connection", "ack_advances"},
 		Input:  "SegAck",
 		Name:   "AckData",
 		Stay:   true,
 	}, {
 		Doc:    "An in-order data segment is delivered to the application and acknowledged.",
-		From:   []TcpPhase{TcpPhaseEstablished, TcpPhaseFinWait1, TcpPhaseFinWait2},
+		From:   []TCPPhase{TCPPhaseEstablished, TCPPhaseFinWait1, TCPPhaseFinWait2},
 		Guards: []string{"for_this_connection", "in_order", "non_empty"},
 		Input:  "SegData",
 		Name:   "ReceiveData",
 		Stay:   true,
 	}, {
 		Doc:    "The application closes first; once all data is acknowledged our FIN goes out.",
-		From:   []TcpPhase{TcpPhaseEstablished},
+		From:   []TCPPhase{TCPPhaseEstablished},
 		Guards: []string{"drained"},
 		Input:  "UserClose",
 		Name:   "CloseActive",
-		To:     TcpPhaseFinWait1,
+		To:     TCPPhaseFinWait1,
 	}, {
 		Doc:    "The peer closes first; acknowledge its FIN and tell the application.",
-		From:   []TcpPhase{TcpPhaseEstablished},
+		From:   []TCPPhase{TCPPhaseEstablished},
 		Guards: []string{"for_this_connection", "in_order"},
 		Input:  "SegFin",
 		Name:   "PeerFin",
-		To:     TcpPhaseCloseWait,
+		To:     TCPPhaseCloseWait,
 	}, {
 		Doc:    "After the peer's FIN the application closes too; our FIN goes out once all data is acknowledged.",
-		From:   []TcpPhase{TcpPhaseCloseWait},
+		From:   []TCPPhase{TCPPhaseCloseWait},
 		Guards: []string{"drained"},
 		Input:  "UserClose",
 		Name:   "ClosePassive",
-		To:     TcpPhaseLastAck,
+		To:     TCPPhaseLastAck,
 	}, {
 		Doc:    "The peer acknowledges our FIN; we wait for its FIN.",
-		From:   []TcpPhase{TcpPhaseFinWait1},
+		From:   []TCPPhase{TCPPhaseFinWait1},
 		Guards: []string{"for_this_connection", "acks_everything"},
 		Input:  "SegAck",
 		Name:   "AckFin",
-		To:     TcpPhaseFinWait2,
+		To:     TCPPhaseFinWait2,
 	}, {
 		Doc:    "The peer's FIN arrives before the ACK of ours; acknowledge it and wait for that ACK.",
-		From:   []TcpPhase{TcpPhaseFinWait1},
+		From:   []TCPPhase{TCPPhaseFinWait1},
 		Guards: []string{"for_this_connection", "in_order"},
 		Input:  "SegFin",
 		Name:   "SimultaneousClose",
-		To:     TcpPhaseClosing,
+		To:     TCPPhaseClosing,
 	}, {
 		Doc:    "The ACK of our FIN completes a simultaneous close.",
-		From:   []TcpPhase{TcpPhaseClosing},
+		From:   []TCPPhase{TCPPhaseClosing},
 		Guards: []string{"for_this_connection", "acks_everything"},
 		Input:  "SegAck",
 		Name:   "AckFinWhileClosing",
-		To:     TcpPhaseTimeWait,
+		To:     TCPPhaseTimeWait,
 	}, {
 		Doc:    "The peer's FIN after ours was acknowledged; acknowledge it and linger in TIME-WAIT.",
-		From:   []TcpPhase{TcpPhaseFinWait2},
+		From:   []TCPPhase{TCPPhaseFinWait2},
 		Guards: []string{"for_this_connection", "in_order"},
 		Input:  "SegFin",
 		Name:   "FinAfterAck",
-		To:     TcpPhaseTimeWait,
+		To:     TCPPhaseTimeWait,
 	}, {
 		Doc:    "A retransmitted FIN in TIME-WAIT means our ACK was lost; acknowledge it again.",
-		From:   []TcpPhase{TcpPhaseTimeWait},
+		From:   []TCPPhase{TCPPhaseTimeWait},
 		Guards: []string{"for_this_connection", "retransmitted_fin"},
 		Input:  "SegFin",
 		Name:   "ReAckFinInTimeWait",
 		Stay:   true,
 	}, {
 		Doc:    "The ACK of our FIN after a passive close ends the connection gracefully.",
-		From:   []TcpPhase{TcpPhaseLastAck},
+		From:   []TCPPhase{TCPPhaseLastAck},
 		Guards: []string{"for_this_connection", "acks_everything"},
 		Input:  "SegAck",
 		Name:   "AckLastFin",
-		To:     TcpPhaseClosed,
+		To:     TCPPhaseClosed,
 	}, {
 		Doc:   "After twice the maximum segment lifetime in TIME-WAIT the connection is gone.",
-		From:  []TcpPhase{TcpPhaseTimeWait},
+		From:  []TCPPhase{TCPPhaseTimeWait},
 		Input: "TimeWaitTimer",
 		Name:  "TimeWaitExpired",
-		To:    TcpPhaseClosed,
+		To:    TCPPhaseClosed,
 	}, {
 		Doc:   "Closing a listening endpoint simply stops listening.",
-		From:  []TcpPhase{TcpPhaseListen},
+		From:  []TCPPhase{TCPPhaseListen},
 		Input: "UserClose",
 		Name:  "StopListening",
-		To:    TcpPhaseClosed,
+		To:    TCPPhaseClosed,
 	}, {
 		Doc:   "Closing before the peer answered our SYN abandons the attempt without a RST.",
-		From:  []TcpPhase{TcpPhaseSynSent},
+		From:  []TCPPhase{TCPPhaseSynSent},
 		Input: "UserClose",
 		Name:  "CancelConnect",
-		To:    TcpPhaseClosed,
+		To:    TCPPhaseClosed,
 	}, {
 		Doc:    "The retransmission timer fires below the retry limit; resend from snd_una and double the timeout.",
-		From:   []TcpPhase{TcpPhaseSynSent, TcpPhaseSynReceived, TcpPhaseEstablished, TcpPhaseFinWait1, TcpPhaseClosing, TcpPhaseCloseWait, TcpPhaseLastAck},
+		From:   []TCPPhase{TCPPhaseSynSent, TCPPhaseSynReceived, TCPPhaseEstablished, TCPPhaseFinWait1, TCPPhaseClosing, TCPPhaseCloseWait, TCPPhaseLastAck},
 		Guards: []string{"timer_armed", "retries_left"},
 		Input:  "RetransmitTimer",
 		Name:   "RetransmitOldest",
 		Stay:   true,
 	}, {
 		Doc:    "The retransmission timer fires with no retries left; the connection is dropped with a RST.",
-		From:   []TcpPhase{TcpPhaseSynSent, TcpPhaseSynReceived, TcpPhaseEstablished, TcpPhaseFinWait1, TcpPhaseClosing, TcpPhaseCloseWait, TcpPhaseLastAck},
+		From:   []TCPPhase{TCPPhaseSynSent, TCPPhaseSynReceived, TCPPhaseEstablished, TCPPhaseFinWait1, TCPPhaseClosing, TCPPhaseCloseWait, TCPPhaseLastAck},
 		Guards: []string{"timer_armed", "retries_exhausted"},
 		Input:  "RetransmitTimer",
 		Name:   "GiveUp",
-		To:     TcpPhaseClosed,
+		To:     TCPPhaseClosed,
 	}, {
 		Doc:         "A retransmission timer that fires after everything was acknowledged is ignored.",
-		From:        []TcpPhase{TcpPhaseFinWait2, TcpPhaseTimeWait},
+		From:        []TCPPhase{TCPPhaseFinWait2, TCPPhaseTimeWait},
 		Guards:      []string{"timer_armed"},
 		Input:       "RetransmitTimer",
 		Name:        "StaleRetransmitTimer",
@@ -2587,23 +2587,23 @@ func Transitions() []TransitionInfo {
 		Unreachable: "the timer is disarmed whenever nothing is outstanding (invariant timer_tracks_outstanding), and nothing is outstanding in FinWait2 and TimeWait",
 	}, {
 		Doc:    "A RST for this connection tears it down at once, in whatever phase.",
-		From:   []TcpPhase{TcpPhaseClosed, TcpPhaseListen, TcpPhaseSynSent, TcpPhaseSynReceived, TcpPhaseEstablished, TcpPhaseFinWait1, TcpPhaseFinWait2, TcpPhaseClosing, TcpPhaseCloseWait, TcpPhaseLastAck, TcpPhaseTimeWait},
+		From:   []TCPPhase{TCPPhaseClosed, TCPPhaseListen, TCPPhaseSynSent, TCPPhaseSynReceived, TCPPhaseEstablished, TCPPhaseFinWait1, TCPPhaseFinWait2, TCPPhaseClosing, TCPPhaseCloseWait, TCPPhaseLastAck, TCPPhaseTimeWait},
 		Guards: []string{"for_this_connection"},
 		Input:  "SegRst",
 		Name:   "ResetByPeer",
-		To:     TcpPhaseClosed,
+		To:     TCPPhaseClosed,
 	}, {
 		Doc:   "The application aborts a connection the peer may still use; the peer is told with a RST.",
-		From:  []TcpPhase{TcpPhaseSynReceived, TcpPhaseEstablished, TcpPhaseFinWait1, TcpPhaseFinWait2, TcpPhaseCloseWait},
+		From:  []TCPPhase{TCPPhaseSynReceived, TCPPhaseEstablished, TCPPhaseFinWait1, TCPPhaseFinWait2, TCPPhaseCloseWait},
 		Input: "UserAbort",
 		Name:  "Abort",
-		To:    TcpPhaseClosed,
+		To:    TCPPhaseClosed,
 	}, {
 		Doc:   "Aborting before the peer knows us, or after both FINs were sent, drops the connection without a RST.",
-		From:  []TcpPhase{TcpPhaseSynSent, TcpPhaseClosing, TcpPhaseLastAck, TcpPhaseTimeWait},
+		From:  []TCPPhase{TCPPhaseSynSent, TCPPhaseClosing, TCPPhaseLastAck, TCPPhaseTimeWait},
 		Input: "UserAbort",
 		Name:  "AbortQuietly",
-		To:    TcpPhaseClosed,
+		To:    TCPPhaseClosed,
 	}}
 }
 

@@ -273,7 +273,7 @@ func (v *Product) UnmarshalText(b []byte) error {
 }
 
 // TechnicianId is an opaque identifier: compare it only with == and !=.
-type TechnicianId string
+type TechnicianID string
 
 // State is the machine's state, a plain value: copying it copies the machine.
 // Its JSON form uses the spec's field names.
@@ -282,7 +282,7 @@ type State struct {
 	Credit     uint64               `json:"credit"` // at most 500
 	Selected   Option[Product]      `json:"selected"`
 	Stock      uint64               `json:"stock"` // at most 20
-	Technician Option[TechnicianId] `json:"technician"`
+	Technician Option[TechnicianID] `json:"technician"`
 	PaidOut    uint64               `json:"paid_out"` // at most 500
 }
 
@@ -294,7 +294,7 @@ func Initial() State {
 		Phase:      PhaseIdle,
 		Selected:   None[Product](),
 		Stock:      2,
-		Technician: None[TechnicianId](),
+		Technician: None[TechnicianID](),
 	}
 }
 
@@ -384,7 +384,7 @@ func (in Refund) MarshalJSON() ([]byte, error) {
 
 // Restock is the input Restock.
 type Restock struct {
-	Technician TechnicianId `json:"technician"`
+	Technician TechnicianID `json:"technician"`
 	Amount     uint64       `json:"amount"`
 }
 type restockArgs Restock
@@ -423,7 +423,7 @@ func (in Fault) MarshalJSON() ([]byte, error) {
 
 // Repair is the input Repair.
 type Repair struct {
-	Technician TechnicianId `json:"technician"`
+	Technician TechnicianID `json:"technician"`
 }
 type repairArgs Repair
 
@@ -623,7 +623,7 @@ func (e Effect) AsCreditRefunded() (CreditRefunded, bool) {
 
 // Restocked is the payload of the effect Restocked.
 type Restocked struct {
-	Technician TechnicianId `json:"technician"`
+	Technician TechnicianID `json:"technician"`
 	Stock      uint64       `json:"stock"`
 }
 
@@ -634,7 +634,7 @@ func (e Effect) AsRestocked() (Restocked, bool) {
 	}
 	return Restocked{
 		Stock:      e.u[0],
-		Technician: TechnicianId(e.s[0]),
+		Technician: TechnicianID(e.s[0]),
 	}, true
 }
 
@@ -653,7 +653,7 @@ func (e Effect) AsFaultReported() (FaultReported, bool) {
 
 // Repaired is the payload of the effect Repaired.
 type Repaired struct {
-	Technician TechnicianId `json:"technician"`
+	Technician TechnicianID `json:"technician"`
 }
 
 // AsRepaired returns the payload when the effect is a Repaired.
@@ -661,13 +661,13 @@ func (e Effect) AsRepaired() (Repaired, bool) {
 	if e.Kind != EffectKindRepaired {
 		return Repaired{}, false
 	}
-	return Repaired{Technician: TechnicianId(e.s[0])}, true
+	return Repaired{Technician: TechnicianID(e.s[0])}, true
 }
 
 // Retired is the payload of the effect Retired.
 type Retired struct {
 	Stock          uint64               `json:"stock"`
-	LastTechnician Option[TechnicianId] `json:"last_technician"`
+	LastTechnician Option[TechnicianID] `json:"last_technician"`
 }
 
 // AsRetired returns the payload when the effect is a Retired.
@@ -676,9 +676,9 @@ func (e Effect) AsRetired() (Retired, bool) {
 		return Retired{}, false
 	}
 	return Retired{
-		LastTechnician: Option[TechnicianId]{
+		LastTechnician: Option[TechnicianID]{
 			Present: e.u[1] != 0,
-			Value:   TechnicianId(e.s[0]),
+			Value:   TechnicianID(e.s[0]),
 		},
 		Stock: e.u[0],
 	}, true
@@ -1141,9 +1141,9 @@ func (n *State) fireRestock(in Restock, fx *Effects) error {
 		n.Stock, n.Technician = old0, old1
 		return &boundErrors[7]
 	}
-	n.Technician = Some[TechnicianId](in.Technician)
+	n.Technician = Some[TechnicianID](in.Technician)
 	fx.n = 1
-	var e0_0 TechnicianId = in.Technician
+	var e0_0 TechnicianID = in.Technician
 	var e0_1 uint64 = n.Stock
 	fx.list[0] = Effect{
 		Kind: EffectKindRestocked,
@@ -1181,10 +1181,10 @@ func (n *State) fireReportFault(in Fault, fx *Effects) error {
 // fireRepair runs the updates and effects of transition Repair in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireRepair(in Repair, fx *Effects) error {
-	n.Technician = Some[TechnicianId](in.Technician)
+	n.Technician = Some[TechnicianID](in.Technician)
 	n.Phase = PhaseIdle
 	fx.n = 1
-	var e0_0 TechnicianId = in.Technician
+	var e0_0 TechnicianID = in.Technician
 	fx.list[0] = Effect{
 		Kind: EffectKindRepaired,
 		s:    [1]string{0: string(e0_0)},
@@ -1198,7 +1198,7 @@ func (n *State) fireDecommission(in Decommission, fx *Effects) error {
 	n.Phase = PhaseDecommissioned
 	fx.n = 1
 	var e0_0 uint64 = n.Stock
-	var e0_1 Option[TechnicianId] = n.Technician
+	var e0_1 Option[TechnicianID] = n.Technician
 	fx.list[0] = Effect{
 		Kind: EffectKindRetired,
 		s:    [1]string{0: string(e0_1.Value)},
