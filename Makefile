@@ -28,11 +28,14 @@ vet:
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
 ## check: model-check spec/machine.yaml (profiles ci and ci_realtime) and the ci
-## profile of every example spec with dslgen check (about 40 s on 2 cores)
+## profile of every example spec with dslgen check, then simulate 5,000 random
+## behaviours of the deep profile and 2,000 of each example
 check:
 	$(GO) run ./cmd/dslgen check -quiet -spec $(SPEC) -profile ci
 	$(GO) run ./cmd/dslgen check -quiet -spec $(SPEC) -profile ci_realtime
 	@for f in $(EXAMPLES); do echo "$(GO) run ./cmd/dslgen check -quiet -spec $$f"; $(GO) run ./cmd/dslgen check -quiet -spec $$f || exit 1; done
+	$(GO) run ./cmd/dslgen simulate -quiet -spec $(SPEC) -profile deep -behaviours 5000
+	@for f in $(EXAMPLES); do echo "$(GO) run ./cmd/dslgen simulate -quiet -spec $$f -behaviours 2000"; $(GO) run ./cmd/dslgen simulate -quiet -spec $$f -behaviours 2000 || exit 1; done
 
 ## test: everything CI runs. RAPID_CHECKS is rapid's -rapid.checks (only
 ## proptest/ uses rapid): a fixed count, so the run time is bounded.

@@ -7,6 +7,7 @@
 //	dslgen validate -spec FILE
 //	dslgen generate -spec FILE -out DIR [-package NAME]
 //	dslgen check -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
+//	dslgen simulate -spec FILE [-profile NAME] [-depth N] [-behaviours N] [-time D] [-seed S] [-bounded]
 //	dslgen tla -spec FILE -out DIR
 //	dslgen graph -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
 //
@@ -33,6 +34,8 @@ commands:
   generate  -spec FILE -out DIR [-package NAME]  write the Go package for a spec
   check     -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
                                                 model-check a spec within a profile's bounds
+  simulate  -spec FILE [-profile NAME] [-depth N] [-behaviours N] [-time D] [-seed S] [-bounded]
+                                                random behaviours past the exhaustive bounds
   tla       -spec FILE -out DIR                 write the TLA+ module and one TLC config per profile
   graph     -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
                                                 draw the phase and enum-field state diagrams
@@ -52,6 +55,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdGenerate(rest, stdout, stderr)
 	case "check":
 		return cmdCheck(rest, stdout, stderr)
+	case "simulate":
+		return cmdSimulate(rest, stdout, stderr)
 	case "tla":
 		return cmdTLA(rest, stdout, stderr)
 	case "graph":
