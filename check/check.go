@@ -36,6 +36,8 @@ const (
 	KindUnreachable Kind = "unreachable"
 	// KindCoverage: some transitions are never enabled.
 	KindCoverage Kind = "coverage"
+	// KindLiveness: a fair behaviour violates a liveness property.
+	KindLiveness Kind = "liveness"
 )
 
 // Step is one state of a trace and the step that led to it.
@@ -63,8 +65,18 @@ type Violation struct {
 	// Trace leads from the initial state to the violation: to the bad state
 	// (KindInvariant), to the state where both transitions are enabled
 	// (KindNondeterminism), or through the firing of the transition
-	// (KindUnreachable). Empty for KindCoverage.
+	// (KindUnreachable), or into the cycle of a lasso (KindLiveness). Empty
+	// for KindCoverage.
 	Trace []Step
+	// Property names the violated liveness property (KindLiveness).
+	Property string
+	// LoopTo is the index in Trace where a lasso's cycle starts
+	// (KindLiveness).
+	LoopTo int
+	// Loop is the step that closes a lasso's cycle, back to Trace[LoopTo];
+	// nil when the behaviour stutters in the last state of Trace forever
+	// (KindLiveness).
+	Loop *Step
 }
 
 // Message describes the violation in one line.
@@ -79,6 +91,8 @@ func (v *Violation) Message() string {
 		return fmt.Sprintf("transition %s is marked unreachable but fires", v.Transitions[0])
 	case KindCoverage:
 		return fmt.Sprintf("coverage: %d transition(s) never enabled: %v", len(v.Transitions), v.Transitions)
+	case KindLiveness:
+		return fmt.Sprintf("liveness property %s is violated", v.Property)
 	}
 	return string(v.Kind)
 }

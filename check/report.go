@@ -47,6 +47,13 @@ func WriteTrace(w io.Writer, m *model.Machine, v *Violation) {
 	if v.Kind == KindNondeterminism {
 		fmt.Fprintf(w, "In state %d, input %s enables both %s and %s.\n", len(v.Trace), model.FormatInput(*v.Input), v.Transitions[0], v.Transitions[1])
 	}
+	if v.Kind == KindLiveness {
+		if v.Loop == nil {
+			fmt.Fprintf(w, "State %d: Stuttering\n", len(v.Trace)+1)
+		} else {
+			fmt.Fprintf(w, "Back to state %d: <%s: transition %s>\n", v.LoopTo+1, model.FormatInput(*v.Loop.Input), v.Loop.Transition.Name)
+		}
+	}
 }
 
 // jsonTrace is the JSON form of a violation.
@@ -56,10 +63,16 @@ type jsonTrace struct {
 	Kind        Kind       `json:"kind"`
 	Message     string     `json:"message"`
 	Invariant   string     `json:"invariant,omitempty"`
+	Property    string     `json:"property,omitempty"`
 	Transitions []string   `json:"transitions,omitempty"`
 	Input       *jsonInput `json:"input,omitempty"`
 	Steps       []jsonStep `json:"steps"`
 	Final       jsonFields `json:"final_state,omitempty"`
+	// Lasso, for a liveness violation: the step (1-based) where the cycle
+	// starts, and the step that closes it (null: the behaviour stutters in
+	// the last state forever).
+	LoopTo *int      `json:"loop_to,omitempty"`
+	Loop   *jsonStep `json:"loop,omitempty"`
 }
 
 // jsonInput has the shape generated packages decode with DecodeInput.
@@ -141,7 +154,7 @@ func toJSONInput(iv *model.InputValue) *jsonInput {
 // the first step is the initial state with every field.
 func WriteJSON(w io.Writer, m *model.Machine, p *model.Profile, v *Violation) error {
 	out := jsonTrace{Machine: m.Name, Profile: p.Name, Kind: v.Kind, Message: v.Message(),
-		Invariant: v.Invariant, Transitions: v.Transitions, Input: toJSONInput(v.Input), Steps: []jsonStep{}}
+		Invariant: v.Invariant, Property: v.Property, Transitions: v.Transitions, Input: toJSONInput(v.Input), Steps: []jsonStep{}}
 	var prev model.State
 	for i, st := range v.Trace {
 		js := jsonStep{Step: i + 1, Input: toJSONInput(st.Input), Changed: jsonFields{}}
@@ -159,6 +172,19 @@ func WriteJSON(w io.Writer, m *model.Machine, p *model.Profile, v *Violation) er
 	if prev != nil {
 		for j, f := range m.Fields {
 			out.Final = append(out.Final, jsonField{f.Name, jsonValue(f.Type, prev[j])})
+		}
+	}
+	if v.Kind == KindLiveness {
+		to := v.LoopTo + 1
+		out.LoopTo = &to
+		if v.Loop != nil {
+			js := jsonStep{Step: to, Input: toJSONInput(v.Loop.Input), Transition: v.Loop.Transition.Name, Changed: jsonFields{}}
+			for j, f := range m.Fields {
+				if prev[j] != v.Loop.State[j] {
+					js.Changed = append(js.Changed, jsonField{f.Name, jsonValue(f.Type, v.Loop.State[j])})
+				}
+			}
+			out.Loop = &js
 		}
 	}
 	enc := json.NewEncoder(w)

@@ -227,3 +227,40 @@ func TestExprPositions(t *testing.T) {
 		t.Fatalf("error %q does not name line 34, column 26", err)
 	}
 }
+
+// TestParseStateJSONRoundTrip: ParseStateJSON reads back what StateJSON
+// writes, for every state of a short walk, and refuses malformed states.
+func TestParseStateJSONRoundTrip(t *testing.T) {
+	m, err := Load("../spec/machine.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := m.Initial()
+	ivs, _ := m.InputValues(m.Profile("ci"))
+	for step := 0; step < 200; step++ {
+		b, err := m.StateJSON(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := m.ParseStateJSON(b)
+		if err != nil {
+			t.Fatalf("step %d: %v\n%s", step, err, b)
+		}
+		for i := range s {
+			if back[i] != s[i] {
+				t.Fatalf("step %d: field %s: %v, want %v", step, m.Fields[i].Name, back[i], s[i])
+			}
+		}
+		for k := 0; k < len(ivs); k++ {
+			if n, _, err := m.Step(s, ivs[(step*7+k)%len(ivs)]); err == nil {
+				s = n
+				break
+			}
+		}
+	}
+	for _, bad := range []string{`[]`, `{}`, `{"lifecycle_phase": "Nope"}`} {
+		if _, err := m.ParseStateJSON([]byte(bad)); !errors.Is(err, ErrBadJSON) {
+			t.Errorf("%s: err = %v, want ErrBadJSON", bad, err)
+		}
+	}
+}

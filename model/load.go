@@ -65,7 +65,7 @@ func (l *loader) load(src []byte) {
 		return
 	}
 	root := doc.Content[0]
-	top := l.mapping(root, "spec", []string{"machine", "doc", "package", "enums", "ids", "fields", "phase", "terminal", "inputs", "effects", "guards", "transitions", "invariants", "profiles"})
+	top := l.mapping(root, "spec", []string{"machine", "doc", "package", "enums", "ids", "fields", "phase", "terminal", "inputs", "effects", "guards", "transitions", "invariants", "fairness", "liveness", "profiles"})
 	if top == nil {
 		return
 	}
@@ -148,6 +148,7 @@ func (l *loader) load(src []byte) {
 			}
 		}
 	}
+	l.loadTemporal(top["fairness"], top["liveness"])
 	if n := top["profiles"]; n != nil {
 		l.loadProfiles(n.v)
 	}

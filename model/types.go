@@ -228,7 +228,11 @@ type Machine struct {
 	Effects     []*Effect
 	Transitions []*Transition
 	Invariants  []*Invariant
-	Profiles    []*Profile
+	// Fairness and Properties are the liveness section: the fairness
+	// declarations and the liveness properties, in source order.
+	Fairness   []*Fairness
+	Properties []*Property
+	Profiles   []*Profile
 	// Warnings holds non-fatal findings, such as a phase with no way in.
 	Warnings ErrorList
 }

@@ -24,6 +24,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	maxStates := fs.Uint64("max-states", 0, "stop after this many distinct states (0: no limit)")
 	maxMem := fs.Float64("max-mem", 16, "stop once the checker holds this many GiB (0: no limit)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
+	liveness := fs.Bool("liveness", true, "after the safety check, check the spec's liveness properties on the same state graph")
+	livenessMax := fs.Int("liveness-max-states", 5_000_000, "refuse the liveness check beyond this many states (0: no limit)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -89,7 +91,55 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "Error: the search stopped at the state or memory limit before exploring everything.")
 	}
 	fmt.Fprintln(stdout, res.Summary())
+	if code != 0 || !*liveness || len(m.Properties) == 0 {
+		return code
+	}
+	lres, err := check.CheckLiveness(m, res.Profile, check.LivenessOptions{MaxStates: *livenessMax})
+	if err != nil {
+		fmt.Fprintf(stderr, "dslgen check: liveness: %v\n", err)
+		return 2
+	}
+	if v := lres.Violation; v != nil {
+		code = 1
+		check.WriteTrace(stdout, m, v)
+		if *traceJSON != "" {
+			if err := writeFile(*traceJSON, func(w io.Writer) error { return check.WriteJSON(w, m, res.Profile, v) }); err != nil {
+				fmt.Fprintf(stderr, "dslgen check: %v\n", err)
+				return 2
+			}
+		}
+		if *emitTest != "" {
+			name := *pkg
+			if name == "" {
+				name = m.Package
+			}
+			opt := check.TestOptions{Package: name, Spec: *spec, SpecPath: relativeTo(*emitTest, *spec)}
+			if err := writeFile(*emitTest, func(w io.Writer) error { return check.WriteTest(w, m, res.Profile, v, opt) }); err != nil {
+				fmt.Fprintf(stderr, "dslgen check: %v\n", err)
+				return 2
+			}
+		}
+	}
+	fmt.Fprintln(stdout, lres.Summary())
 	return code
+}
+
+// relativeTo returns the path of target relative to the directory of file,
+// or target's absolute path when there is none.
+func relativeTo(file, target string) string {
+	absT, err := filepath.Abs(target)
+	if err != nil {
+		return target
+	}
+	absF, err := filepath.Abs(file)
+	if err != nil {
+		return absT
+	}
+	rel, err := filepath.Rel(filepath.Dir(absF), absT)
+	if err != nil {
+		return absT
+	}
+	return filepath.ToSlash(rel)
 }
 
 func writeFile(path string, write func(io.Writer) error) error {
