@@ -89,6 +89,14 @@ type generator struct {
 	// constraint and nextOf name each profile's CONSTRAINT and next-state relation.
 	constraint map[*model.Profile]string
 	nextOf     map[*model.Profile]string
+	// props names the liveness properties; fair the action of each
+	// fairness declaration; fairSpec the specification with fairness, and
+	// fairSpecOf / fairOf the same for a profile that leaves inputs out.
+	props      []string
+	fair       []string
+	fairSpec   string
+	fairSpecOf map[*model.Profile]string
+	fairOf     map[*model.Profile][]string
 	b          strings.Builder
 }
 
@@ -124,6 +132,12 @@ func (g *generator) check() error {
 	}
 	for _, inv := range g.m.Invariants {
 		exprs = append(exprs, inv.Expr)
+	}
+	for _, pr := range g.m.Properties {
+		if pr.From != nil {
+			exprs = append(exprs, pr.From)
+		}
+		exprs = append(exprs, pr.To)
 	}
 	for _, x := range exprs {
 		if n, big := bigLiteral(x); big {
@@ -244,6 +258,110 @@ func (g *generator) allocate() {
 		g.constraint[p] = g.names.name("Constraint_" + p.Name)
 		g.nextOf[p] = g.names.name("Next_" + p.Name)
 	}
+	if !g.temporal() {
+		return
+	}
+	g.props = make([]string, len(m.Properties))
+	for i, pr := range m.Properties {
+		g.props[i] = g.names.name(pr.Name)
+	}
+	g.fair = make([]string, len(m.Fairness))
+	for i, f := range m.Fairness {
+		g.fair[i] = g.names.name("Fair_" + f.Name)
+	}
+	g.fairSpec = g.names.name("FairSpec")
+	g.fairSpecOf = map[*model.Profile]string{}
+	g.fairOf = map[*model.Profile][]string{}
+	for _, p := range m.Profiles {
+		if g.firesAll(p) {
+			continue
+		}
+		g.fairSpecOf[p] = g.names.name("FairSpec_" + p.Name)
+		names := make([]string, len(m.Fairness))
+		for i, f := range m.Fairness {
+			names[i] = g.names.name("Fair_" + f.Name + "_" + p.Name)
+		}
+		g.fairOf[p] = names
+	}
+}
+
+// temporal reports whether the spec has liveness properties: then the
+// module defines the fairness and the properties, and every configuration
+// checks the properties under SPECIFICATION FairSpec.
+func (g *generator) temporal() bool { return len(g.m.Properties) > 0 }
+
+// fairDisjuncts returns the disjuncts of a fairness declaration's action,
+// over the transitions whose input fires.
+func (g *generator) fairDisjuncts(f *model.Fairness, fires func(*model.Input) bool) []string {
+	var out []string
+	for _, t := range f.Transitions {
+		if fires(t.Input) {
+			out = append(out, g.disjunct(t))
+		}
+	}
+	return out
+}
+
+// fairSpecLines writes a specification with fairness: Init, the next-state
+// relation, and WF_vars or SF_vars of each fairness action that has a
+// transition the profile fires.
+func (g *generator) fairSpecLines(name, next string, actions []string, fires func(*model.Input) bool) {
+	g.line("%s ==", name)
+	g.line(`    /\ Init /\ [][%s]_vars`, next)
+	for i, f := range g.m.Fairness {
+		if len(g.fairDisjuncts(f, fires)) == 0 {
+			continue
+		}
+		op := "WF"
+		if f.Kind == model.Strong {
+			op = "SF"
+		}
+		g.line(`    /\ %s_vars(%s)`, op, actions[i])
+	}
+	g.line("")
+}
+
+// fairActions writes one operator per fairness declaration (those with a
+// transition that fires).
+func (g *generator) fairActions(names []string, fires func(*model.Input) bool) {
+	for i, f := range g.m.Fairness {
+		ds := g.fairDisjuncts(f, fires)
+		if len(ds) == 0 {
+			continue
+		}
+		g.line(`\* %s fairness of %s.`, f.Kind, f.Name)
+		g.line("%s ==", names[i])
+		for _, d := range ds {
+			g.line(`    \/ %s`, d)
+		}
+		g.line("")
+	}
+}
+
+// liveness writes the fairness actions, FairSpec and the properties.
+func (g *generator) liveness() {
+	if !g.temporal() {
+		return
+	}
+	all := func(*model.Input) bool { return true }
+	g.line(`\* ---- liveness ----`)
+	g.line("")
+	g.fairActions(g.fair, all)
+	g.line(`\* Spec with the fairness of the spec's fairness section.`)
+	g.fairSpecLines(g.fairSpec, "Next", g.fair, all)
+	c := &scope{g: g, env: g.identity()}
+	for i, pr := range g.m.Properties {
+		if pr.Doc != "" {
+			g.comment("", pr.Doc)
+		}
+		g.line("%s ==", g.props[i])
+		if pr.From == nil {
+			g.line(`    []<>(%s)`, c.expr(pr.To).s)
+		} else {
+			g.line(`    (%s) ~> (%s)`, c.expr(pr.From).s, c.expr(pr.To).s)
+		}
+		g.line("")
+	}
 }
 
 func (g *generator) line(format string, args ...any) {
@@ -330,6 +448,7 @@ func (g *generator) module() string {
 	}
 	g.next()
 	g.invariants()
+	g.liveness()
 	g.profiles()
 	g.line("%s", strings.Repeat("=", 77))
 	return g.b.String()
@@ -791,6 +910,10 @@ func (g *generator) profiles() {
 		}
 		if !g.firesAll(p) {
 			g.nextRelation(g.nextOf[p], p.Fires)
+			if g.temporal() {
+				g.fairActions(g.fairOf[p], p.Fires)
+				g.fairSpecLines(g.fairSpecOf[p], g.nextOf[p], g.fairOf[p], p.Fires)
+			}
 		}
 	}
 }
@@ -933,10 +1056,16 @@ func (g *generator) config(p *model.Profile) (string, error) {
 			w("    %s = {%s}", d.name, strings.Join(out, ", "))
 		}
 	}
-	w("INIT Init")
-	if g.firesAll(p) {
+	switch {
+	case g.temporal() && g.firesAll(p):
+		w("SPECIFICATION %s", g.fairSpec)
+	case g.temporal():
+		w("SPECIFICATION %s", g.fairSpecOf[p])
+	case g.firesAll(p):
+		w("INIT Init")
 		w("NEXT Next")
-	} else {
+	default:
+		w("INIT Init")
 		w("NEXT %s", g.nextOf[p])
 	}
 	if len(g.boundedFields(p)) > 0 {
@@ -946,6 +1075,12 @@ func (g *generator) config(p *model.Profile) (string, error) {
 	w("    TypeOK")
 	for _, n := range g.invs {
 		w("    %s", n)
+	}
+	if g.temporal() {
+		w("PROPERTIES")
+		for _, n := range g.props {
+			w("    %s", n)
+		}
 	}
 	return b.String(), nil
 }
