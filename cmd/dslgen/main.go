@@ -8,6 +8,7 @@
 //	dslgen generate -spec FILE -out DIR [-package NAME]
 //	dslgen check -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
 //	dslgen simulate -spec FILE [-profile NAME] [-depth N] [-behaviours N] [-time D] [-seed S] [-bounded]
+//	dslgen validate-trace -spec FILE -trace RUN.jsonl [-profile NAME] [-max-hidden N]
 //	dslgen tla -spec FILE -out DIR
 //	dslgen graph -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
 //
@@ -36,6 +37,8 @@ commands:
                                                 model-check a spec within a profile's bounds
   simulate  -spec FILE [-profile NAME] [-depth N] [-behaviours N] [-time D] [-seed S] [-bounded]
                                                 random behaviours past the exhaustive bounds
+  validate-trace -spec FILE -trace RUN.jsonl [-profile NAME] [-max-hidden N]
+                                                check a recorded run (JSON lines) against the spec
   tla       -spec FILE -out DIR                 write the TLA+ module and one TLC config per profile
   graph     -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
                                                 draw the phase and enum-field state diagrams
@@ -57,6 +60,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdCheck(rest, stdout, stderr)
 	case "simulate":
 		return cmdSimulate(rest, stdout, stderr)
+	case "validate-trace":
+		return cmdValidateTrace(rest, stdout, stderr)
 	case "tla":
 		return cmdTLA(rest, stdout, stderr)
 	case "graph":

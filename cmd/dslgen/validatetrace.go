@@ -1,0 +1,74 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/meerkat-go/dslmachine/model"
+	"github.com/meerkat-go/dslmachine/tracecheck"
+)
+
+// cmdValidateTrace checks a recorded run against a spec (package
+// tracecheck): exit 0 when the spec allows it, 1 at the first step it does
+// not allow, 2 on a bad spec, recording or usage.
+func cmdValidateTrace(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("validate-trace", stderr)
+	spec := fs.String("spec", "", "spec file (YAML)")
+	trace := fs.String("trace", "", "recorded run: JSON lines (- for standard input)")
+	profile := fs.String("profile", "", "profile whose input domains an unrecorded input may take (default: ci if the spec has one)")
+	hidden := fs.Int("max-hidden", 0, "unrecorded steps that may precede each recorded one")
+	maxCands := fs.Int("max-candidates", 100000, "states a run may be in at once")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *spec == "" || *trace == "" || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "dslgen validate-trace: -spec and -trace are required and no arguments are taken")
+		return 2
+	}
+	m, ok := loadSpec(*spec, stderr)
+	if !ok {
+		return 2
+	}
+	var p *model.Profile
+	switch {
+	case *profile != "":
+		if p = m.Profile(*profile); p == nil {
+			fmt.Fprintf(stderr, "dslgen validate-trace: %s has no profile %q\n", *spec, *profile)
+			return 2
+		}
+	case m.Profile("ci") != nil:
+		p = m.Profile("ci")
+	}
+	var r io.Reader = os.Stdin
+	if *trace != "-" {
+		f, err := os.Open(*trace)
+		if err != nil {
+			fmt.Fprintf(stderr, "dslgen validate-trace: %v\n", err)
+			return 2
+		}
+		defer f.Close()
+		r = f
+	}
+	recs, err := tracecheck.Read(r)
+	if err != nil {
+		fmt.Fprintf(stderr, "dslgen validate-trace: %s: %v\n", *trace, err)
+		return 2
+	}
+	res, err := tracecheck.Validate(m, recs, tracecheck.Options{Profile: p, MaxHidden: *hidden, MaxCandidates: *maxCands})
+	if err != nil {
+		fmt.Fprintf(stderr, "dslgen validate-trace: %s: %v\n", *trace, err)
+		if errors.Is(err, tracecheck.ErrTooManyCandidates) {
+			return 1
+		}
+		return 2
+	}
+	if res.Failure != nil {
+		fmt.Fprintf(stdout, "%s:%d: %s\n", *trace, res.Failure.Line, res.Failure.Detail())
+		fmt.Fprintf(stdout, "validate-trace %s: not allowed; runs: %d, steps checked: %d\n", m.Name, res.Runs, res.Steps)
+		return 1
+	}
+	fmt.Fprintf(stdout, "validate-trace %s: ok; runs: %d, steps: %d\n", m.Name, res.Runs, res.Steps)
+	return 0
+}

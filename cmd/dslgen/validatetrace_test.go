@@ -1,0 +1,39 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestValidateTraceCLI: exit 0 for an allowed run, 1 with file:line and the
+// mismatch for a run the spec does not allow, 2 for a bad recording.
+func TestValidateTraceCLI(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	spec := "../../spec/examples/vending.yaml"
+	for _, c := range []struct {
+		body string
+		code int
+		want string
+	}{
+		{`{"input":"InsertCoin","args":{"value":25},"state":{"credit":25,"phase":"CollectingCoins"}}` + "\n" + `{"input":"Refund","state":{"credit":0}}` + "\n", 0, "validate-trace Vending: ok; runs: 1, steps: 2"},
+		{`{"input":"InsertCoin","args":{"value":25},"state":{"credit":25}}` + "\n" + `{"input":"Refund","state":{"credit":5}}` + "\n", 1, "run.jsonl:2: step 2 (Refund): the observed state is not one the spec allows after this step\n  credit: observed 5, the spec allows 0"},
+		{`{"input":"Refund"}` + "\n", 1, "run.jsonl:1: step 1 (Refund): the spec refuses the input: input Refund rejected in phase Idle"},
+		{`{"input":"Nope"}` + "\n", 2, "the spec has no input"},
+	} {
+		var out, errb bytes.Buffer
+		code := run([]string{"validate-trace", "-spec", spec, "-trace", write("run.jsonl", c.body)}, &out, &errb)
+		if code != c.code || !strings.Contains(out.String()+errb.String(), c.want) {
+			t.Errorf("exit %d (want %d), output lacks %q:\n%s%s", code, c.code, c.want, out.String(), errb.String())
+		}
+	}
+}

@@ -1,0 +1,219 @@
+package tracecheck
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/meerkat-go/dslmachine/model"
+)
+
+// walk records a run of n steps of the vending example with the
+// interpreter: every line has its input and the whole state after it.
+func walk(t *testing.T, m *model.Machine, n int) []string {
+	t.Helper()
+	ivs, err := m.InputValues(m.Profile("ci"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := m.Initial()
+	var lines []string
+	for step := 0; len(lines) < n && step < 100*n; step++ {
+		iv := ivs[(step*37+11)%len(ivs)]
+		next, _, err := m.Step(s, iv)
+		if err != nil {
+			continue
+		}
+		in, _ := m.InputJSON(iv)
+		st, _ := m.StateJSON(next)
+		var obj map[string]json.RawMessage
+		_ = json.Unmarshal(in, &obj)
+		obj["state"] = st
+		b, _ := json.Marshal(obj)
+		lines = append(lines, string(b))
+		s = next
+	}
+	if len(lines) < n {
+		t.Fatalf("walk: only %d steps", len(lines))
+	}
+	return lines
+}
+
+func validate(t *testing.T, m *model.Machine, lines []string, opt Options) *Result {
+	t.Helper()
+	recs, err := Read(strings.NewReader(strings.Join(lines, "\n") + "\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Validate(m, recs, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func vending(t *testing.T) *model.Machine {
+	m, err := model.Load("../spec/examples/vending.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestRecordedRunIsAllowed(t *testing.T) {
+	m := vending(t)
+	lines := walk(t, m, 40)
+	res := validate(t, m, lines, Options{Profile: m.Profile("ci")})
+	if res.Failure != nil || res.Steps != 40 || res.Runs != 1 {
+		t.Fatalf("%+v %v", res, res.Failure)
+	}
+}
+
+// TestReorderedRunIsRejected: after two consecutive steps are swapped, the
+// run fails at the first line whose recorded state is not the state the
+// interpreter computes from the line before (every line records the whole
+// state), with the spec's reason or the observed fields that differ.
+func TestReorderedRunIsRejected(t *testing.T) {
+	m := vending(t)
+	lines := walk(t, m, 40)
+	recs, err := Read(strings.NewReader(strings.Join(lines, "\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := &validator{m: m}
+	// firstBad replays a recording line by line from the recorded states.
+	firstBad := func(order []int) int {
+		prev := m.Initial()
+		for k, i := range order {
+			iv, err := v.input(recs[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			obs, _ := json.Marshal(recs[i].State)
+			want, err := m.ParseStateJSON(obs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _, err := m.Step(prev, iv)
+			if err != nil || key(got) != key(want) {
+				return k + 1
+			}
+			prev = want
+		}
+		return 0
+	}
+	rejected := 0
+	for i := 5; i+1 < len(lines) && rejected < 8; i++ {
+		order := make([]int, len(lines))
+		for k := range order {
+			order[k] = k
+		}
+		order[i], order[i+1] = i+1, i
+		bad := make([]string, len(lines))
+		for k, j := range order {
+			bad[k] = lines[j]
+		}
+		want := firstBad(order)
+		res := validate(t, m, bad, Options{Profile: m.Profile("ci")})
+		switch {
+		case want == 0 && res.Failure != nil:
+			t.Errorf("swap at %d: the interpreter allows it, Validate says %v", i+1, res.Failure)
+		case want != 0 && (res.Failure == nil || res.Failure.Step != want):
+			t.Errorf("swap at %d: want a failure at step %d, got %v", i+1, want, res.Failure)
+		case want != 0:
+			rejected++
+		}
+	}
+	if rejected == 0 {
+		t.Fatal("no swap was rejected")
+	}
+}
+
+// TestWrongObservation names the field, the observed value and the values
+// the spec allows.
+func TestWrongObservation(t *testing.T) {
+	m := vending(t)
+	lines := walk(t, m, 10)
+	var obj map[string]any
+	_ = json.Unmarshal([]byte(lines[3]), &obj)
+	obj["state"] = map[string]any{"credit": 999999}
+	b, _ := json.Marshal(obj)
+	lines[3] = string(b)
+	res := validate(t, m, lines, Options{Profile: m.Profile("ci")})
+	f := res.Failure
+	if f == nil || f.Step != 4 || len(f.Mismatches) != 1 || f.Mismatches[0].Field != "credit" || f.Mismatches[0].Observed != "999999" {
+		t.Fatalf("failure: %v", f)
+	}
+	if !strings.Contains(f.Error(), "credit: observed 999999, the spec allows ") {
+		t.Errorf("message: %s", f.Error())
+	}
+}
+
+// TestHiddenInputs: lines without input are bridged by any input value of
+// the profile; lines dropped altogether need MaxHidden.
+func TestHiddenInputs(t *testing.T) {
+	m := vending(t)
+	lines := walk(t, m, 30)
+	hidden := append([]string(nil), lines...)
+	for i := 2; i < len(hidden); i += 4 {
+		var obj map[string]json.RawMessage
+		_ = json.Unmarshal([]byte(hidden[i]), &obj)
+		delete(obj, "input")
+		delete(obj, "args")
+		b, _ := json.Marshal(obj)
+		hidden[i] = string(b)
+	}
+	if res := validate(t, m, hidden, Options{Profile: m.Profile("ci")}); res.Failure != nil {
+		t.Fatalf("unrecorded inputs: %v", res.Failure)
+	}
+	var dropped []string
+	for i, l := range lines {
+		if i%5 != 3 {
+			dropped = append(dropped, l)
+		}
+	}
+	if res := validate(t, m, dropped, Options{Profile: m.Profile("ci"), MaxHidden: 1}); res.Failure != nil {
+		t.Fatalf("dropped lines with MaxHidden 1: %v", res.Failure)
+	}
+	if res := validate(t, m, dropped, Options{Profile: m.Profile("ci")}); res.Failure == nil {
+		t.Fatalf("dropped lines without bridging were accepted")
+	}
+}
+
+func TestSessionsAreSeparateRuns(t *testing.T) {
+	m := vending(t)
+	a, b := walk(t, m, 6), walk(t, m, 6)
+	var lines []string
+	for i := range a {
+		for _, x := range []struct{ s, l string }{{"a", a[i]}, {"b", b[i]}} {
+			lines = append(lines, strings.Replace(x.l, "{", `{"session":"`+x.s+`",`, 1))
+		}
+	}
+	res := validate(t, m, lines, Options{Profile: m.Profile("ci")})
+	if res.Failure != nil || res.Runs != 2 || res.Steps != 12 {
+		t.Fatalf("%+v %v", res, res.Failure)
+	}
+}
+
+func TestBadRecordings(t *testing.T) {
+	m := vending(t)
+	for _, src := range []string{
+		`not json`,
+		`{"input": "NoSuchInput"}`,
+		`{"input": "InsertCoin", "args": {"value": "x"}}`,
+		`{"input": "InsertCoin", "args": {}}`,
+		`{"state": {"no_such_field": 1}}`,
+		`{"args": {"value": 1}}`,
+		`{"input": "InsertCoin", "args": {"value": 5}, "extra": 1}`,
+	} {
+		recs, err := Read(bytes.NewBufferString(src))
+		if err == nil {
+			_, err = Validate(m, recs, Options{Profile: m.Profile("ci")})
+		}
+		if !errors.Is(err, ErrBadRecording) {
+			t.Errorf("%s: err = %v, want ErrBadRecording", src, err)
+		}
+	}
+}
