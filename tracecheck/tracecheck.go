@@ -6,16 +6,16 @@
 //
 // A recording is JSON lines, one step a line:
 //
-//	{"session": "s1", "input": "RegisterSession", "args": {"session_id": "s1"}, "state": {"lifecycle_phase": "Idle"}}
+//		{"session": "s1", "input": "RegisterSession", "args": {"session_id": "s1"}, "state": {"lifecycle_phase": "Idle"}}
 //
-//   - session (optional) names the machine instance: the lines of each
-//     session form one run from the machine's initial state, in file order.
-//   - input and args give the input, in the JSON form of the generated
-//     package (DecodeInput); a line without input is a step whose input was
-//     not recorded: any input value of the profile's domains may have been
-//     it.
-//   - state (optional) holds any subset of the state's fields after the
-//     step, in the generated package's JSON form.
+//	  - session (optional) names the machine instance: the lines of each
+//	    session form one run from the machine's initial state, in file order.
+//	  - input and args give the input, in the JSON form of the generated
+//	    package (DecodeInput); a line without input is a step whose input was
+//	    not recorded: any input value of the profile's domains may have been
+//	    it.
+//	  - state (optional) holds any subset of the state's fields after the
+//	    step, in the generated package's JSON form.
 //
 // With MaxHidden > 0, up to that many unrecorded steps may precede every
 // line: a bounded search for hidden inputs bridges them.
