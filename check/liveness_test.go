@@ -2,6 +2,7 @@ package check
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -276,4 +277,37 @@ func mustRead(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// TestITF: a lasso in ITF lists the variables, every state with its index,
+// input and transition, values in the TLA+ encoding, and the loop index.
+func TestITF(t *testing.T) {
+	m := loadVariant(t, "  strong: [Grant]\n", "", "[Release, Request]", "[Release, Request, Grant]")
+	res, err := CheckLiveness(m, m.Profile("ci"), LivenessOptions{})
+	if err != nil || res.Violation == nil {
+		t.Fatalf("%v %v", err, res)
+	}
+	var b bytes.Buffer
+	if err := WriteITF(&b, m, m.Profile("ci"), res.Violation); err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Vars   []string         `json:"vars"`
+		States []map[string]any `json:"states"`
+		Loop   *int             `json:"loop"`
+	}
+	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, b.String())
+	}
+	if strings.Join(doc.Vars, ",") != "phase,grants" || len(doc.States) != 3 || doc.Loop == nil || *doc.Loop != 1 {
+		t.Fatalf("ITF:\n%s", b.String())
+	}
+	s1 := doc.States[1]
+	meta := s1["#meta"].(map[string]any)
+	if s1["phase"] != "Requested" || meta["transition"] != "Ask" || meta["index"] != 1.0 {
+		t.Errorf("state 1: %v", s1)
+	}
+	if g := s1["grants"].(map[string]any); g["#bigint"] != "0" {
+		t.Errorf("grants: %v", s1["grants"])
+	}
 }

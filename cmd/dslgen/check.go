@@ -18,6 +18,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	profile := fs.String("profile", "", "profile name (default: ci if the spec has one)")
 	workers := fs.Int("workers", 0, "parallel workers (default: the number of CPUs)")
 	traceJSON := fs.String("trace-json", "", "write a violation's trace as JSON to this file")
+	itf := fs.String("itf", "", "write a violation's trace in the Informal Trace Format (Apalache, Quint) to this file")
 	emitTest := fs.String("emit-test", "", "write a Go test replaying a violation's trace against the generated package to this file")
 	pkg := fs.String("package", "", "package name of the emitted test (default: the spec's package)")
 	interp := fs.Bool("interp", false, "step with the reference interpreter instead of compiled transitions (slow)")
@@ -72,6 +73,12 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 				return 2
 			}
 		}
+		if *itf != "" {
+			if err := writeFile(*itf, func(w io.Writer) error { return check.WriteITF(w, m, res.Profile, v) }); err != nil {
+				fmt.Fprintf(stderr, "dslgen check: %v\n", err)
+				return 2
+			}
+		}
 		if *emitTest != "" && len(v.Trace) == 0 {
 			fmt.Fprintf(stderr, "dslgen check: a %s finding has no trace; no test written to %s\n", v.Kind, *emitTest)
 		} else if *emitTest != "" {
@@ -104,6 +111,12 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		check.WriteTrace(stdout, m, v)
 		if *traceJSON != "" {
 			if err := writeFile(*traceJSON, func(w io.Writer) error { return check.WriteJSON(w, m, res.Profile, v) }); err != nil {
+				fmt.Fprintf(stderr, "dslgen check: %v\n", err)
+				return 2
+			}
+		}
+		if *itf != "" {
+			if err := writeFile(*itf, func(w io.Writer) error { return check.WriteITF(w, m, res.Profile, v) }); err != nil {
 				fmt.Fprintf(stderr, "dslgen check: %v\n", err)
 				return 2
 			}

@@ -27,6 +27,7 @@ func cmdSimulate(args []string, stdout, stderr io.Writer) int {
 	workers := fs.Int("workers", 0, "parallel workers (default: the number of CPUs)")
 	bounded := fs.Bool("bounded", false, "stay within the profile's bounds (default: counters grow past them)")
 	traceJSON := fs.String("trace-json", "", "write a violation's trace as JSON to this file")
+	itf := fs.String("itf", "", "write a violation's trace in the Informal Trace Format (Apalache, Quint) to this file")
 	emitTest := fs.String("emit-test", "", "write a Go test replaying a violation's trace against the generated package to this file")
 	pkg := fs.String("package", "", "package name of the emitted test (default: the spec's package)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
@@ -77,6 +78,12 @@ func cmdSimulate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "Found in behaviour %d of seed %d (shrunk to %d steps).\n", res.Behaviour, res.Seed, len(v.Trace)-1)
 		if *traceJSON != "" {
 			if err := writeFile(*traceJSON, func(w io.Writer) error { return check.WriteJSON(w, m, res.Profile, v) }); err != nil {
+				fmt.Fprintf(stderr, "dslgen simulate: %v\n", err)
+				return 2
+			}
+		}
+		if *itf != "" {
+			if err := writeFile(*itf, func(w io.Writer) error { return check.WriteITF(w, m, res.Profile, v) }); err != nil {
 				fmt.Fprintf(stderr, "dslgen simulate: %v\n", err)
 				return 2
 			}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -28,6 +29,12 @@ func TestSimulateExitCodes(t *testing.T) {
 		!strings.Contains(out, "State 42: <Up: transition Climb>") || strings.Contains(out, "State 43:") ||
 		!strings.Contains(out, "violation: invariant") {
 		t.Errorf("deepbug: exit %d\n%s%s", code, out, errs)
+	}
+	itf := filepath.Join(t.TempDir(), "trace.itf.json")
+	if code, out, _ := runSimulate("-spec", "../../simulate/testdata/deepbug.yaml", "-quiet", "-behaviours", "500", "-depth", "200", "-seed", "7", "-itf", itf); code != 1 {
+		t.Errorf("-itf: exit %d\n%s", code, out)
+	} else if b, err := os.ReadFile(itf); err != nil || !strings.Contains(string(b), `"format": "ITF"`) || strings.Count(string(b), `"#meta"`) != 43 {
+		t.Errorf("-itf wrote %d bytes (%v): 42 states and the header expected", len(b), err)
 	}
 	for _, args := range [][]string{
 		{},
