@@ -107,7 +107,7 @@ func (e *engine) unpackAction(a uint32) (input, tr int) {
 // profile cannot be checked (a usage error), not that a property failed.
 func Run(m *model.Machine, p *model.Profile, opt Options) (*Result, error) {
 	if p == nil {
-		p = &model.Profile{Name: "default", Bounds: map[int]uint64{}, TypeDomains: map[string][]model.Value{}, ParamDomains: map[string][]model.Value{}}
+		p = defaultProfile()
 	}
 	pr, err := newProgram(m, p, opt.Interp)
 	if err != nil {
@@ -344,23 +344,12 @@ func (w *worker) expand(seq uint32, buf []pendRef) []pendRef {
 	for _, pc := range pr.byPhase[phase] {
 		ic := &pr.inputs[pc.input]
 		w.env.s, w.env.a = w.cur, ic.args
-		var first *trans
-		nondet := false
-		for _, tr := range pc.cands {
-			if !tr.enabled(&w.env) {
-				continue
-			}
-			w.covered[tr.idx] = true
-			if first == nil {
-				first = tr
-				continue
-			}
-			if !nondet {
-				nondet = true
-				w.viols = append(w.viols, violRec{kind: vNondet, origin: uint64(seq)<<32 | uint64(e.action(pc.input, first.idx)), t1: first.idx, t2: tr.idx})
-			}
+		first, second := pickEnabled(&w.env, pc.cands, w.covered)
+		if second != nil {
+			w.viols = append(w.viols, violRec{kind: vNondet, origin: uint64(seq)<<32 | uint64(e.action(pc.input, first.idx)), t1: first.idx, t2: second.idx})
+			continue
 		}
-		if first == nil || nondet {
+		if first == nil {
 			continue
 		}
 		if first.t.Unreachable != "" {
