@@ -69,9 +69,10 @@ func (e *NoTransitionError) Unwrap() error {
 	return ErrRejected
 }
 
-// BoundError says that a transition would leave a bound (a field's max, 64-bit
-// overflow, or a subtraction below zero). Where is the field assigned, the
-// guard evaluated, "if" for a condition, or Effect.field.
+// BoundError says that a transition's updates or effects would leave a bound (a
+// field's max, 64-bit overflow, or a subtraction below zero). Where is the field
+// assigned, "if" for a condition, or Effect.field. A guard that leaves a bound
+// is false instead: it refuses its transition and never fails a step.
 type BoundError struct {
 	Transition string
 	Where      string
@@ -534,9 +535,7 @@ func (s *State) stepDeposit(in Deposit, fx *Effects) error {
 	if (1<<s.Phase)&1 != 0 {
 		switch {
 		case !(add(&ovf, s.Credit, in.Amount) <= 5) || ovf:
-			if ovf {
-				return &boundErrors[0]
-			}
+			ovf = false
 			if bestDepth < 0 {
 				best, bestDepth = 0, 0
 			}
@@ -562,9 +561,7 @@ func (s *State) stepSpend(in Spend, fx *Effects) error {
 				best, bestDepth = 1, 0
 			}
 		case !(sub(&ovf, s.Credit, in.Amount) >= 0) || ovf:
-			if ovf {
-				return &boundErrors[1]
-			}
+			ovf = false
 			if bestDepth < 1 {
 				best, bestDepth = 2, 1
 			}
@@ -597,9 +594,7 @@ func (s *State) stepClose(in Close, fx *Effects) error {
 	if (1<<s.Phase)&1 != 0 {
 		switch {
 		case !((s.Credit == 0) || ((s.Credit >= 2) && (sub(&ovf, s.Credit, 2) == 0 || sub(&ovf, s.Credit, 2) == sub(&ovf, s.Last, 1)))) || ovf:
-			if ovf {
-				return &boundErrors[2]
-			}
+			ovf = false
 			if bestDepth < 0 {
 				best, bestDepth = 4, 0
 			}
@@ -620,9 +615,7 @@ func (s *State) stepClose(in Close, fx *Effects) error {
 			}
 			return 0
 		}() == 0) || ovf:
-			if ovf {
-				return &boundErrors[3]
-			}
+			ovf = false
 			if bestDepth < 1 {
 				best, bestDepth = 6, 1
 			}
@@ -653,7 +646,7 @@ func (n *State) fireDeposit(in Deposit, fx *Effects) error {
 	n.Credit = add(&ovf, n.Credit, in.Amount)
 	if ovf || n.Credit > 5 {
 		n.Credit, n.Last = old0, old1
-		return &boundErrors[4]
+		return &boundErrors[0]
 	}
 	n.Last = in.Amount
 	return nil
@@ -667,7 +660,7 @@ func (n *State) fireSpend(in Spend, fx *Effects) error {
 	n.Credit = sub(&ovf, n.Credit, in.Amount)
 	if ovf || n.Credit > 5 {
 		n.Credit = old0
-		return &boundErrors[5]
+		return &boundErrors[1]
 	}
 	fx.n = 1
 	var e0_0 uint64 = in.Amount
@@ -690,7 +683,7 @@ func (n *State) fireOverspend(in Spend, fx *Effects) error {
 	n.Overspent = add(&ovf, n.Overspent, 1)
 	if ovf || n.Overspent > 100 {
 		n.Overspent = old0
-		return &boundErrors[6]
+		return &boundErrors[2]
 	}
 	fx.n = 1
 	var e0_0 uint64 = in.Amount
@@ -757,7 +750,7 @@ var noTransitions = func() (t [4][2]NoTransitionError) {
 }()
 
 // boundErrors holds one read-only error per place a bound can be exceeded.
-var boundErrors = [...]BoundError{{"Deposit", "fits"}, {"Spend", "enough"}, {"Close", "drained"}, {"CloseAnyway", "small"}, {"Deposit", "credit"}, {"Spend", "credit"}, {"Overspend", "overspent"}}
+var boundErrors = [...]BoundError{{"Deposit", "credit"}, {"Spend", "credit"}, {"Overspend", "overspent"}}
 
 // invariantErrors holds one read-only error per invariant.
 var invariantErrors = [1]InvariantError{{"credit_bounded"}}
