@@ -141,16 +141,25 @@ func (e *engine) run() *Result {
 	res := &Result{Machine: pr.m, Profile: pr.p, Words: lay.words, Bits: lay.bits(), Inputs: len(pr.inputs)}
 	defer func() { res.Elapsed = time.Since(start) }()
 
+	res.Covered = make([]bool, len(pr.trans))
 	init := make([]uint64, len(pr.m.Fields))
 	lay.slots(pr.m.Initial(), init)
+	inBounds := lay.inBounds(init)
 	if k := pr.invariant(init); k >= 0 {
+		// Like TLC, which checks the invariants of an initial state whether
+		// or not it satisfies the constraint; it is counted only if it does.
 		res.Violation = &Violation{Kind: KindInvariant, Invariant: pr.m.Invariants[k].Name,
 			Trace: []Step{{State: lay.state(init)}}}
+		if inBounds {
+			res.Distinct = 1
+		}
 		return res
 	}
-	if !lay.inBounds(init) {
-		// Like TLC: an initial state outside the constraint is not kept.
+	if !inBounds {
+		// Like TLC: an initial state outside the constraint is not kept, so
+		// nothing is explored (and nothing covered).
 		res.Complete = true
+		res.Violation = coverageViolation(res)
 		return res
 	}
 	w := make([]uint64, lay.words)
@@ -202,7 +211,6 @@ func (e *engine) run() *Result {
 	close(stop)
 	progressDone.Wait()
 
-	res.Covered = make([]bool, len(pr.trans))
 	for _, wk := range e.workers {
 		for i, c := range wk.covered {
 			res.Covered[i] = res.Covered[i] || c
@@ -222,17 +230,24 @@ func (e *engine) run() *Result {
 		return res
 	}
 	if res.Complete {
-		var missing []string
-		for i, t := range pr.m.Transitions {
-			if !res.Covered[i] && res.Expected(t) {
-				missing = append(missing, t.Name)
-			}
-		}
-		if len(missing) > 0 {
-			res.Violation = &Violation{Kind: KindCoverage, Transitions: missing}
-		}
+		res.Violation = coverageViolation(res)
 	}
 	return res
+}
+
+// coverageViolation returns the coverage finding of a complete run: the
+// expected transitions that were never enabled, or nil.
+func coverageViolation(res *Result) *Violation {
+	var missing []string
+	for i, t := range res.Machine.Transitions {
+		if !res.Covered[i] && res.Expected(t) {
+			missing = append(missing, t.Name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return &Violation{Kind: KindCoverage, Transitions: missing}
 }
 
 // expandLevel expands the frontier [levelStart, levelEnd) in parallel. It
