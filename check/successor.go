@@ -135,13 +135,24 @@ func (p *Program) Successor(s model.State, input int) (Successor, error) {
 	return Successor{Outcome: OutcomeFired, Transition: first.t, State: pr.lay.state(p.next), InBounds: pr.lay.inBounds(p.next)}, nil
 }
 
+// ReachOptions limits Program.Reachable.
+type ReachOptions struct {
+	// MaxStates makes Reachable fail once more states than this are
+	// reachable (0: no limit).
+	MaxStates int
+	// MaxDepth, when positive, visits only the states whose shortest path
+	// from the initial state has at most this many steps (every one of
+	// them: the ball of that radius, a prefix of the breadth-first order).
+	MaxDepth int
+}
+
 // Reachable calls visit with every state the search explores: the initial
 // state (when it satisfies the profile) and every successor that satisfies
 // the profile and is reachable through such states, each once, breadth
-// first. It stops at the first error visit returns, or after limit states
-// (0: no limit) with an error. The count equals Run's Distinct for a run
-// that finds no violation.
-func (p *Program) Reachable(limit int, visit func(model.State) error) error {
+// first, with its depth (the length of its shortest path). It stops at the
+// first error visit returns. Without limits the count equals Run's Distinct
+// for a run that finds no violation.
+func (p *Program) Reachable(opt ReachOptions, visit func(s model.State, depth int) error) error {
 	pr, lay := p.pr, p.pr.lay
 	init := make([]uint64, len(pr.m.Fields))
 	lay.slots(pr.m.Initial(), init)
@@ -164,12 +175,20 @@ func (p *Program) Reachable(limit int, visit func(model.State) error) error {
 		return fmt.Errorf("check: the initial state does not fit its layout")
 	}
 	seen := map[string]struct{}{k: {}}
-	queue := [][]uint64{init}
+	type item struct {
+		sl    []uint64
+		depth int
+	}
+	queue := []item{{init, 0}}
 	for len(queue) > 0 {
-		cur := queue[0]
+		it := queue[0]
 		queue = queue[1:]
-		if err := visit(lay.state(cur)); err != nil {
+		cur := it.sl
+		if err := visit(lay.state(cur), it.depth); err != nil {
 			return err
+		}
+		if opt.MaxDepth > 0 && it.depth >= opt.MaxDepth {
+			continue
 		}
 		for _, pc := range pr.byPhase[cur[pr.phase]] {
 			p.env.s, p.env.a = cur, pr.inputs[pc.input].args
@@ -191,11 +210,11 @@ func (p *Program) Reachable(limit int, visit func(model.State) error) error {
 			if _, dup := seen[k]; dup {
 				continue
 			}
-			if limit > 0 && len(seen) >= limit {
-				return fmt.Errorf("check: more than %d reachable states", limit)
+			if opt.MaxStates > 0 && len(seen) >= opt.MaxStates {
+				return fmt.Errorf("check: more than %d reachable states", opt.MaxStates)
 			}
 			seen[k] = struct{}{}
-			queue = append(queue, next)
+			queue = append(queue, item{next, it.depth + 1})
 		}
 	}
 	return nil
