@@ -107,7 +107,7 @@ func (e *engine) unpackAction(a uint32) (input, tr int) {
 // profile cannot be checked (a usage error), not that a property failed.
 func Run(m *model.Machine, p *model.Profile, opt Options) (*Result, error) {
 	if p == nil {
-		p = &model.Profile{Name: "default", Bounds: map[int]uint64{}, TypeDomains: map[string][]model.Value{}, ParamDomains: map[string][]model.Value{}}
+		p = defaultProfile()
 	}
 	pr, err := newProgram(m, p, opt.Interp)
 	if err != nil {
@@ -141,16 +141,25 @@ func (e *engine) run() *Result {
 	res := &Result{Machine: pr.m, Profile: pr.p, Words: lay.words, Bits: lay.bits(), Inputs: len(pr.inputs)}
 	defer func() { res.Elapsed = time.Since(start) }()
 
+	res.Covered = make([]bool, len(pr.trans))
 	init := make([]uint64, len(pr.m.Fields))
 	lay.slots(pr.m.Initial(), init)
+	inBounds := lay.inBounds(init)
 	if k := pr.invariant(init); k >= 0 {
+		// Like TLC, which checks the invariants of an initial state whether
+		// or not it satisfies the constraint; it is counted only if it does.
 		res.Violation = &Violation{Kind: KindInvariant, Invariant: pr.m.Invariants[k].Name,
 			Trace: []Step{{State: lay.state(init)}}}
+		if inBounds {
+			res.Distinct = 1
+		}
 		return res
 	}
-	if !lay.inBounds(init) {
-		// Like TLC: an initial state outside the constraint is not kept.
+	if !inBounds {
+		// Like TLC: an initial state outside the constraint is not kept, so
+		// nothing is explored (and nothing covered).
 		res.Complete = true
+		res.Violation = coverageViolation(res)
 		return res
 	}
 	w := make([]uint64, lay.words)
@@ -202,7 +211,6 @@ func (e *engine) run() *Result {
 	close(stop)
 	progressDone.Wait()
 
-	res.Covered = make([]bool, len(pr.trans))
 	for _, wk := range e.workers {
 		for i, c := range wk.covered {
 			res.Covered[i] = res.Covered[i] || c
@@ -222,17 +230,24 @@ func (e *engine) run() *Result {
 		return res
 	}
 	if res.Complete {
-		var missing []string
-		for i, t := range pr.m.Transitions {
-			if !res.Covered[i] && res.Expected(t) {
-				missing = append(missing, t.Name)
-			}
-		}
-		if len(missing) > 0 {
-			res.Violation = &Violation{Kind: KindCoverage, Transitions: missing}
-		}
+		res.Violation = coverageViolation(res)
 	}
 	return res
+}
+
+// coverageViolation returns the coverage finding of a complete run: the
+// expected transitions that were never enabled, or nil.
+func coverageViolation(res *Result) *Violation {
+	var missing []string
+	for i, t := range res.Machine.Transitions {
+		if !res.Covered[i] && res.Expected(t) {
+			missing = append(missing, t.Name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return &Violation{Kind: KindCoverage, Transitions: missing}
 }
 
 // expandLevel expands the frontier [levelStart, levelEnd) in parallel. It
@@ -344,23 +359,12 @@ func (w *worker) expand(seq uint32, buf []pendRef) []pendRef {
 	for _, pc := range pr.byPhase[phase] {
 		ic := &pr.inputs[pc.input]
 		w.env.s, w.env.a = w.cur, ic.args
-		var first *trans
-		nondet := false
-		for _, tr := range pc.cands {
-			if !tr.enabled(&w.env) {
-				continue
-			}
-			w.covered[tr.idx] = true
-			if first == nil {
-				first = tr
-				continue
-			}
-			if !nondet {
-				nondet = true
-				w.viols = append(w.viols, violRec{kind: vNondet, origin: uint64(seq)<<32 | uint64(e.action(pc.input, first.idx)), t1: first.idx, t2: tr.idx})
-			}
+		first, second := pickEnabled(&w.env, pc.cands, w.covered)
+		if second != nil {
+			w.viols = append(w.viols, violRec{kind: vNondet, origin: uint64(seq)<<32 | uint64(e.action(pc.input, first.idx)), t1: first.idx, t2: second.idx})
+			continue
 		}
-		if first == nil || nondet {
+		if first == nil {
 			continue
 		}
 		if first.t.Unreachable != "" {

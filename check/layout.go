@@ -363,3 +363,29 @@ func (l *layout) bits() int {
 	}
 	return n
 }
+
+// trySlots converts a model state to slots, or reports a value that has no
+// code in this layout (an identifier outside the profile's domains, or a
+// state of the wrong length).
+func (l *layout) trySlots(s model.State, dst []uint64) error {
+	if len(s) != len(l.m.Fields) || len(dst) != len(s) {
+		return fmt.Errorf("check: a state of %d fields, want %d", len(s), len(l.m.Fields))
+	}
+	for i, f := range l.m.Fields {
+		t, v := f.Type, s[i]
+		if t.Kind == model.KindOption {
+			if !v.Some {
+				dst[i] = 0
+				continue
+			}
+			t = t.Elem
+		}
+		if t.Kind == model.KindID {
+			if _, ok := l.ids[t.ID].index[v.S]; !ok {
+				return fmt.Errorf("check: field %s holds id %q, which is in no domain of the profile", f.Name, v.S)
+			}
+		}
+		dst[i] = l.code(f.Type, v)
+	}
+	return nil
+}

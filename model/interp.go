@@ -82,8 +82,9 @@ func (e *NoTransitionError) Error() string {
 }
 
 // BoundError says that a transition would overflow a bound: a field's max,
-// 64-bit overflow, or a subtraction below zero. Where is the field assigned,
-// the guard being evaluated, or Effect.field.
+// 64-bit overflow, or a subtraction below zero, in its updates or effects.
+// Where is the field assigned, "if" for an update condition, or
+// Effect.field. (A guard that raises a bound error is false instead.)
 type BoundError struct {
 	Transition, Where string
 }
@@ -233,6 +234,8 @@ func (m *Machine) PhaseName(s State) string {
 // Step applies an input to a state: the reference semantics of the DSL (see
 // docs/DSL.md). It returns the next state and the emitted effects, or an error
 // (*GuardRejectedError, *NoTransitionError or *BoundError) with s unchanged.
+// A guard whose evaluation raises a bound error is false: guards never fail
+// a step; only updates and effects can.
 func (m *Machine) Step(s State, in InputValue) (State, []EffectValue, error) {
 	if in.Input == nil || len(in.Args) != len(in.Input.Params) {
 		return s, nil, fmt.Errorf("model: malformed input value")
@@ -246,10 +249,7 @@ func (m *Machine) Step(s State, in InputValue) (State, []EffectValue, error) {
 			continue
 		}
 		candidates++
-		depth, err := m.enabledDepth(t, s, in.Args)
-		if err != nil {
-			return s, nil, err
-		}
+		depth := m.enabledDepth(t, s, in.Args)
 		if depth == len(t.Guards) {
 			return m.Fire(t, s, in.Args)
 		}
@@ -265,27 +265,29 @@ func (m *Machine) Step(s State, in InputValue) (State, []EffectValue, error) {
 }
 
 // enabledDepth returns how many of t's guards hold before the first that does
-// not (len(t.Guards) when all hold). The phase is not checked.
-func (m *Machine) enabledDepth(t *Transition, s State, args []Value) (int, error) {
+// not (len(t.Guards) when all hold). A guard whose evaluation raises a bound
+// error does not hold. The phase is not checked.
+func (m *Machine) enabledDepth(t *Transition, s State, args []Value) int {
 	for i, g := range t.Guards {
 		v, err := eval(g.Expr, s, args)
-		if err != nil {
-			return 0, &BoundError{Transition: t.Name, Where: g.Name}
-		}
-		if !v.Bool() {
-			return i, nil
+		if err != nil || !v.Bool() {
+			return i
 		}
 	}
-	return len(t.Guards), nil
+	return len(t.Guards)
 }
 
-// Enabled reports whether t's phase and guards hold in s for args.
+// Enabled reports whether t's phase and guards hold in s for args (a guard
+// that raises a bound error does not hold). The error reports arguments
+// that do not match t's input.
 func (m *Machine) Enabled(t *Transition, s State, args []Value) (bool, error) {
+	if len(args) != len(t.Input.Params) {
+		return false, fmt.Errorf("model: transition %s takes %d arguments, got %d", t.Name, len(t.Input.Params), len(args))
+	}
 	if !t.Allows(int(s[m.Phase.Index].N)) {
 		return false, nil
 	}
-	d, err := m.enabledDepth(t, s, args)
-	return d == len(t.Guards), err
+	return m.enabledDepth(t, s, args) == len(t.Guards), nil
 }
 
 // Fire runs t's updates, target phase and effects on a copy of s, without

@@ -68,9 +68,10 @@ func (e *NoTransitionError) Unwrap() error {
 	return ErrRejected
 }
 
-// BoundError says that a transition would leave a bound (a field's max, 64-bit
-// overflow, or a subtraction below zero). Where is the field assigned, the
-// guard evaluated, "if" for a condition, or Effect.field.
+// BoundError says that a transition's updates or effects would leave a bound (a
+// field's max, 64-bit overflow, or a subtraction below zero). Where is the field
+// assigned, "if" for a condition, or Effect.field. A guard that leaves a bound
+// is false instead: it refuses its transition and never fails a step.
 type BoundError struct {
 	Transition string
 	Where      string

@@ -286,9 +286,10 @@ func (g *generator) errorsAndOption() {
 	f.Comment("Unwrap makes the error match ErrRejected.")
 	f.Func().Params(jen.Id("e").Op("*").Id("NoTransitionError")).Id("Unwrap").Params().Error().Block(jen.Return(jen.Id("ErrRejected")))
 
-	f.Comment("BoundError says that a transition would leave a bound (a field's max, 64-bit")
-	f.Comment("overflow, or a subtraction below zero). Where is the field assigned, the")
-	f.Comment("guard evaluated, \"if\" for a condition, or Effect.field.")
+	f.Comment("BoundError says that a transition's updates or effects would leave a bound (a")
+	f.Comment("field's max, 64-bit overflow, or a subtraction below zero). Where is the field")
+	f.Comment("assigned, \"if\" for a condition, or Effect.field. A guard that leaves a bound")
+	f.Comment("is false instead: it refuses its transition and never fails a step.")
 	f.Type().Id("BoundError").Struct(jen.Id("Transition").String(), jen.Id("Where").String())
 	f.Comment("Error describes the bound.")
 	f.Func().Params(jen.Id("e").Op("*").Id("BoundError")).Id("Error").Params().String().Block(
@@ -824,9 +825,10 @@ func (g *generator) stepInput(in *model.Input) {
 							note = append(note, jen.Comment("a later transition always fires"))
 						}
 						if model.HasArithmetic(gd.Expr) {
+							// A guard that raises a bound error is false:
+							// clear the flag for the guards and candidates after it.
 							sw.Case(jen.Add(cond).Op("||").Id("ovf")).Block(append([]jen.Code{
-								jen.If(jen.Id("ovf")).Block(jen.Return(
-									jen.Op("&").Id("boundErrors").Index(jen.Lit(g.boundSite(t, gd.Name)))))}, note...)...)
+								jen.Id("ovf").Op("=").False()}, note...)...)
 						} else {
 							sw.Case(cond).Block(note...)
 						}

@@ -854,8 +854,10 @@ func (g *generator) invariants() {
 	g.line("")
 	c := &scope{g: g, env: g.identity()}
 	for i, inv := range g.m.Invariants {
+		// An invariant whose evaluation raises a bound error is violated,
+		// as in the interpreter: its definedness conditions come first.
 		g.line("%s ==", g.invs[i])
-		g.line("    %s", c.expr(inv.Expr).s)
+		g.line("    %s", conj(append(c.wd(inv.Expr), c.expr(inv.Expr))).s)
 		g.line("")
 	}
 }

@@ -619,6 +619,7 @@ effects:
 invariants:
   n_small: n <= 5
   o_small: unwrap_or(o, 0) <= 4
+  m_defined: m - 1 < 100 || m == 0
 profiles:
   ci:
     bounds: {m: 6, o: 3}
@@ -648,6 +649,8 @@ func TestEncodingDetails(t *testing.T) {
 		`        /\ flag' = IF cond THEN flag ELSE TRUE`,
 		// Subtraction below zero disables, in guards (under ||), updates and effects.
 		`    /\ arg_by <= m  \* defined: room`,
+		// An invariant that raises a bound error is violated.
+		`    1 <= m /\ (m - 1 < 100 \/ m = 0)`,
 		`    /\ m - arg_by > 0 \/ flag  \* room`,
 		`        /\ 1 <= m_1  \* no bound error in effect Dropped.left`,
 		// Options: max on the inner value; a parameter's own domain.

@@ -7,6 +7,7 @@ import (
 	"github.com/meerkat-go/dslmachine/internal/specgen/doorlock"
 	"github.com/meerkat-go/dslmachine/internal/specgen/tcpconnection"
 	"github.com/meerkat-go/dslmachine/internal/specgen/vending"
+	"github.com/meerkat-go/dslmachine/internal/specgen/wallet"
 )
 
 // Case is a spec and its generated package.
@@ -17,7 +18,8 @@ type Case struct {
 	Generated Generated
 }
 
-// Cases returns every spec of this repository with its generated package.
+// Cases returns every spec of this repository with its generated package
+// (the last, Wallet, is a regression spec under internal/conformance/testdata).
 func Cases() []Case {
 	return []Case{
 		{Name: "Meerkat", Spec: "spec/machine.yaml", Generated: Generated{
@@ -72,6 +74,20 @@ func Cases() []Case {
 			CheckInvariants: func(s any) error { return s.(vending.State).CheckInvariants() },
 			UnmarshalState: func(b []byte) (any, error) {
 				var s vending.State
+				err := json.Unmarshal(b, &s)
+				return s, err
+			},
+		}},
+		{Name: "Wallet", Spec: "internal/conformance/testdata/wallet.yaml", Generated: Generated{
+			Initial: func() any { return wallet.Initial() },
+			Step: func(s, in any) (any, any, error) {
+				n, fx, err := wallet.Step(s.(wallet.State), in.(wallet.Input))
+				return n, fx, err
+			},
+			DecodeInput:     func(b []byte) (any, error) { return wallet.DecodeInput(b) },
+			CheckInvariants: func(s any) error { return s.(wallet.State).CheckInvariants() },
+			UnmarshalState: func(b []byte) (any, error) {
+				var s wallet.State
 				err := json.Unmarshal(b, &s)
 				return s, err
 			},

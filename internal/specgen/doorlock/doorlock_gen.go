@@ -70,9 +70,10 @@ func (e *NoTransitionError) Unwrap() error {
 	return ErrRejected
 }
 
-// BoundError says that a transition would leave a bound (a field's max, 64-bit
-// overflow, or a subtraction below zero). Where is the field assigned, the
-// guard evaluated, "if" for a condition, or Effect.field.
+// BoundError says that a transition's updates or effects would leave a bound (a
+// field's max, 64-bit overflow, or a subtraction below zero). Where is the field
+// assigned, "if" for a condition, or Effect.field. A guard that leaves a bound
+// is false instead: it refuses its transition and never fails a step.
 type BoundError struct {
 	Transition string
 	Where      string
@@ -976,9 +977,7 @@ func (s *State) stepPresentCredential(in PresentCredential, fx *Effects) error {
 				best, bestDepth = 1, 0
 			}
 		case !(add(&ovf, s.WrongCodes, 1) < 3) || ovf:
-			if ovf {
-				return &boundErrors[0]
-			}
+			ovf = false
 			if bestDepth < 1 {
 				best, bestDepth = 2, 1
 			}
@@ -994,9 +993,7 @@ func (s *State) stepPresentCredential(in PresentCredential, fx *Effects) error {
 				best, bestDepth = 3, 0
 			}
 		case !(add(&ovf, s.WrongCodes, 1) >= 3) || ovf:
-			if ovf {
-				return &boundErrors[1]
-			}
+			ovf = false
 			if bestDepth < 1 {
 				best, bestDepth = 4, 1
 			}
@@ -1055,9 +1052,7 @@ func (s *State) stepTick(in Tick, fx *Effects) error {
 			}
 			return 30
 		}())) || ovf:
-			if ovf {
-				return &boundErrors[2]
-			}
+			ovf = false
 			if bestDepth < 2 {
 				best, bestDepth = 8, 2
 			}
@@ -1216,12 +1211,12 @@ func (n *State) fireUnlockWithCredential(in PresentCredential, fx *Effects) erro
 	n.WrongCodes = 0
 	if n.WrongCodes > 3 {
 		n.Phase, n.WrongCodes, n.LockoutCount, n.UnlockedAt, n.Holder, n.LastCredential, n.Alarm = old0, old1, old2, old3, old4, old5, old6
-		return &boundErrors[3]
+		return &boundErrors[0]
 	}
 	n.LockoutCount = 0
 	if n.LockoutCount > 10 {
 		n.Phase, n.WrongCodes, n.LockoutCount, n.UnlockedAt, n.Holder, n.LastCredential, n.Alarm = old0, old1, old2, old3, old4, old5, old6
-		return &boundErrors[4]
+		return &boundErrors[1]
 	}
 	n.Holder = Some[UserID](in.User)
 	n.LastCredential = Some[Credential](in.Credential)
@@ -1247,7 +1242,7 @@ func (n *State) fireRejectCredential(in PresentCredential, fx *Effects) error {
 	n.WrongCodes = add(&ovf, n.WrongCodes, 1)
 	if ovf || n.WrongCodes > 3 {
 		n.WrongCodes, n.Alarm = old0, old1
-		return &boundErrors[5]
+		return &boundErrors[2]
 	}
 	if (n.WrongCodes == 2) && (n.Alarm == AlarmOff) {
 		n.Alarm = AlarmChime
@@ -1257,7 +1252,7 @@ func (n *State) fireRejectCredential(in PresentCredential, fx *Effects) error {
 	var e0_1 uint64 = sub(&ovf, 3, n.WrongCodes)
 	if ovf {
 		n.WrongCodes, n.Alarm = old0, old1
-		return &boundErrors[6]
+		return &boundErrors[3]
 	}
 	fx.list[0] = Effect{
 		Kind: EffectKindCredentialRejected,
@@ -1275,7 +1270,7 @@ func (n *State) fireTripLockout(in PresentCredential, fx *Effects) error {
 	n.WrongCodes = add(&ovf, n.WrongCodes, 1)
 	if ovf || n.WrongCodes > 3 {
 		n.Phase, n.WrongCodes, n.LockoutCount, n.LockoutUntil, n.Alarm = old0, old1, old2, old3, old4
-		return &boundErrors[7]
+		return &boundErrors[4]
 	}
 	n.LockoutCount = func() uint64 {
 		if n.LockoutCount < 10 {
@@ -1285,7 +1280,7 @@ func (n *State) fireTripLockout(in PresentCredential, fx *Effects) error {
 	}()
 	if ovf || n.LockoutCount > 10 {
 		n.Phase, n.WrongCodes, n.LockoutCount, n.LockoutUntil, n.Alarm = old0, old1, old2, old3, old4
-		return &boundErrors[8]
+		return &boundErrors[5]
 	}
 	n.LockoutUntil = Some[uint64](add(&ovf, in.Now, func() uint64 {
 		if n.LockoutCount >= 3 {
@@ -1295,7 +1290,7 @@ func (n *State) fireTripLockout(in PresentCredential, fx *Effects) error {
 	}()))
 	if ovf {
 		n.Phase, n.WrongCodes, n.LockoutCount, n.LockoutUntil, n.Alarm = old0, old1, old2, old3, old4
-		return &boundErrors[9]
+		return &boundErrors[6]
 	}
 	if n.LockoutCount >= 3 {
 		n.Alarm = AlarmSiren
@@ -1356,7 +1351,7 @@ func (n *State) fireLockoutExpires(in Tick, fx *Effects) error {
 	n.WrongCodes = 0
 	if n.WrongCodes > 3 {
 		n.Phase, n.WrongCodes, n.LockoutUntil, n.Alarm = old0, old1, old2, old3
-		return &boundErrors[10]
+		return &boundErrors[7]
 	}
 	if n.Alarm == AlarmChime {
 		n.Alarm = AlarmOff
@@ -1410,12 +1405,12 @@ func (n *State) fireAdminClearLockout(in AdminReset, fx *Effects) error {
 	n.WrongCodes = 0
 	if n.WrongCodes > 3 {
 		n.Phase, n.WrongCodes, n.LockoutCount, n.LockoutUntil, n.Alarm = old0, old1, old2, old3, old4
-		return &boundErrors[11]
+		return &boundErrors[8]
 	}
 	n.LockoutCount = 0
 	if n.LockoutCount > 10 {
 		n.Phase, n.WrongCodes, n.LockoutCount, n.LockoutUntil, n.Alarm = old0, old1, old2, old3, old4
-		return &boundErrors[12]
+		return &boundErrors[9]
 	}
 	n.LockoutUntil = None[uint64]()
 	n.Alarm = AlarmOff
@@ -1436,12 +1431,12 @@ func (n *State) fireAdminClearAlarm(in AdminReset, fx *Effects) error {
 	n.WrongCodes = 0
 	if n.WrongCodes > 3 {
 		n.WrongCodes, n.LockoutCount, n.Alarm = old0, old1, old2
-		return &boundErrors[13]
+		return &boundErrors[10]
 	}
 	n.LockoutCount = 0
 	if n.LockoutCount > 10 {
 		n.WrongCodes, n.LockoutCount, n.Alarm = old0, old1, old2
-		return &boundErrors[14]
+		return &boundErrors[11]
 	}
 	n.Alarm = AlarmOff
 	fx.n = 1
@@ -1513,7 +1508,7 @@ var noTransitions = func() (t [8][4]NoTransitionError) {
 }()
 
 // boundErrors holds one read-only error per place a bound can be exceeded.
-var boundErrors = [...]BoundError{{"RejectCredential", "below_limit"}, {"TripLockout", "limit_reached"}, {"AutoRelock", "relock_due"}, {"UnlockWithCredential", "wrong_codes"}, {"UnlockWithCredential", "lockout_count"}, {"RejectCredential", "wrong_codes"}, {"RejectCredential", "CredentialRejected.attempts_left"}, {"TripLockout", "wrong_codes"}, {"TripLockout", "lockout_count"}, {"TripLockout", "lockout_until"}, {"LockoutExpires", "wrong_codes"}, {"AdminClearLockout", "wrong_codes"}, {"AdminClearLockout", "lockout_count"}, {"AdminClearAlarm", "wrong_codes"}, {"AdminClearAlarm", "lockout_count"}}
+var boundErrors = [...]BoundError{{"UnlockWithCredential", "wrong_codes"}, {"UnlockWithCredential", "lockout_count"}, {"RejectCredential", "wrong_codes"}, {"RejectCredential", "CredentialRejected.attempts_left"}, {"TripLockout", "wrong_codes"}, {"TripLockout", "lockout_count"}, {"TripLockout", "lockout_until"}, {"LockoutExpires", "wrong_codes"}, {"AdminClearLockout", "wrong_codes"}, {"AdminClearLockout", "lockout_count"}, {"AdminClearAlarm", "wrong_codes"}, {"AdminClearAlarm", "lockout_count"}}
 
 // invariantErrors holds one read-only error per invariant.
 var invariantErrors = [10]InvariantError{{"holder_iff_unlocked"}, {"unlock_time_iff_unlocked"}, {"credential_known_when_unlocked"}, {"deadline_iff_locked_out"}, {"limit_reached_iff_locked_out"}, {"wrong_codes_within_limit"}, {"lockout_is_counted"}, {"repeated_lockouts_sound_siren"}, {"unlocked_is_quiet"}, {"open_door_is_allowed_or_alarmed"}}

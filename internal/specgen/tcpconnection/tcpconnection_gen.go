@@ -69,9 +69,10 @@ func (e *NoTransitionError) Unwrap() error {
 	return ErrRejected
 }
 
-// BoundError says that a transition would leave a bound (a field's max, 64-bit
-// overflow, or a subtraction below zero). Where is the field assigned, the
-// guard evaluated, "if" for a condition, or Effect.field.
+// BoundError says that a transition's updates or effects would leave a bound (a
+// field's max, 64-bit overflow, or a subtraction below zero). Where is the field
+// assigned, "if" for a condition, or Effect.field. A guard that leaves a bound
+// is false instead: it refuses its transition and never fails a step.
 type BoundError struct {
 	Transition string
 	Where      string
@@ -1459,9 +1460,7 @@ func (s *State) stepSegFin(in SegFin, fx *Effects) error {
 				best, bestDepth = 27, 0
 			}
 		case !(add(&ovf, in.Seq, 1) == s.RcvNxt) || ovf:
-			if ovf {
-				return &boundErrors[0]
-			}
+			ovf = false
 			if bestDepth < 1 {
 				best, bestDepth = 28, 1
 			}
@@ -1575,22 +1574,22 @@ func (n *State) fireConnect(in ActiveOpen, fx *Effects) error {
 	n.SndUna = in.Iss
 	if n.SndUna > 65535 {
 		n.Phase, n.Conn, n.OpenedBy, n.CloseReason, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
-		return &boundErrors[1]
+		return &boundErrors[0]
 	}
 	n.SndNxt = add(&ovf, n.SndUna, 1)
 	if ovf || n.SndNxt > 65535 {
 		n.Phase, n.Conn, n.OpenedBy, n.CloseReason, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
-		return &boundErrors[2]
+		return &boundErrors[1]
 	}
 	n.RcvNxt = 0
 	if n.RcvNxt > 65535 {
 		n.Phase, n.Conn, n.OpenedBy, n.CloseReason, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
-		return &boundErrors[3]
+		return &boundErrors[2]
 	}
 	n.Rto = Some[uint64](1)
 	if n.Rto.Value > 64 {
 		n.Phase, n.Conn, n.OpenedBy, n.CloseReason, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
-		return &boundErrors[4]
+		return &boundErrors[3]
 	}
 	n.Phase = TCPPhaseSynSent
 	fx.n = 1
@@ -1612,22 +1611,22 @@ func (n *State) fireAcceptSyn(in SegSyn, fx *Effects) error {
 	n.RcvNxt = add(&ovf, in.Seq, 1)
 	if ovf || n.RcvNxt > 65535 {
 		n.Phase, n.Conn, n.OpenedBy, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto = old0, old1, old2, old3, old4, old5, old6
-		return &boundErrors[5]
+		return &boundErrors[4]
 	}
 	n.SndUna = in.LocalIss
 	if n.SndUna > 65535 {
 		n.Phase, n.Conn, n.OpenedBy, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto = old0, old1, old2, old3, old4, old5, old6
-		return &boundErrors[6]
+		return &boundErrors[5]
 	}
 	n.SndNxt = add(&ovf, n.SndUna, 1)
 	if ovf || n.SndNxt > 65535 {
 		n.Phase, n.Conn, n.OpenedBy, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto = old0, old1, old2, old3, old4, old5, old6
-		return &boundErrors[7]
+		return &boundErrors[6]
 	}
 	n.Rto = Some[uint64](1)
 	if n.Rto.Value > 64 {
 		n.Phase, n.Conn, n.OpenedBy, n.SndUna, n.SndNxt, n.RcvNxt, n.Rto = old0, old1, old2, old3, old4, old5, old6
-		return &boundErrors[8]
+		return &boundErrors[7]
 	}
 	n.Phase = TCPPhaseSynReceived
 	fx.n = 1
@@ -1651,7 +1650,7 @@ func (n *State) fireSimultaneousOpen(in SegSyn, fx *Effects) error {
 	n.RcvNxt = add(&ovf, in.Seq, 1)
 	if ovf || n.RcvNxt > 65535 {
 		n.Phase, n.RcvNxt = old0, old1
-		return &boundErrors[9]
+		return &boundErrors[8]
 	}
 	n.Phase = TCPPhaseSynReceived
 	fx.n = 1
@@ -1675,22 +1674,22 @@ func (n *State) fireConnectAccepted(in SegSynAck, fx *Effects) error {
 	n.SndUna = in.Ack
 	if n.SndUna > 65535 {
 		n.Phase, n.SndUna, n.RcvNxt, n.Retransmits, n.Rto = old0, old1, old2, old3, old4
-		return &boundErrors[10]
+		return &boundErrors[9]
 	}
 	n.RcvNxt = add(&ovf, in.Seq, 1)
 	if ovf || n.RcvNxt > 65535 {
 		n.Phase, n.SndUna, n.RcvNxt, n.Retransmits, n.Rto = old0, old1, old2, old3, old4
-		return &boundErrors[11]
+		return &boundErrors[10]
 	}
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
 		n.Phase, n.SndUna, n.RcvNxt, n.Retransmits, n.Rto = old0, old1, old2, old3, old4
-		return &boundErrors[12]
+		return &boundErrors[11]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
 		n.Phase, n.SndUna, n.RcvNxt, n.Retransmits, n.Rto = old0, old1, old2, old3, old4
-		return &boundErrors[13]
+		return &boundErrors[12]
 	}
 	n.Phase = TCPPhaseEstablished
 	fx.n = 2
@@ -1728,17 +1727,17 @@ func (n *State) fireHandshakeAcked(in SegAck, fx *Effects) error {
 	n.SndUna = in.Ack
 	if n.SndUna > 65535 {
 		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
-		return &boundErrors[14]
+		return &boundErrors[13]
 	}
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
 		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
-		return &boundErrors[15]
+		return &boundErrors[14]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
 		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
-		return &boundErrors[16]
+		return &boundErrors[15]
 	}
 	n.Phase = TCPPhaseEstablished
 	fx.n = 1
@@ -1760,20 +1759,20 @@ func (n *State) fireQueueData(in UserSend, fx *Effects) error {
 	n.SndNxt = add(&ovf, n.SndNxt, in.Len)
 	if ovf || n.SndNxt > 65535 {
 		n.SndNxt, n.Rto = old0, old1
-		return &boundErrors[17]
+		return &boundErrors[16]
 	}
 	if !n.Rto.Present {
 		n.Rto = Some[uint64](1)
 		if n.Rto.Value > 64 {
 			n.SndNxt, n.Rto = old0, old1
-			return &boundErrors[18]
+			return &boundErrors[17]
 		}
 	}
 	fx.n = 1
 	var e0_0 uint64 = sub(&ovf, n.SndNxt, in.Len)
 	if ovf {
 		n.SndNxt, n.Rto = old0, old1
-		return &boundErrors[19]
+		return &boundErrors[18]
 	}
 	var e0_1 uint64 = in.Len
 	fx.list[0] = Effect{
@@ -1793,24 +1792,24 @@ func (n *State) fireAckData(in SegAck, fx *Effects) error {
 	n.SndUna = in.Ack
 	if n.SndUna > 65535 {
 		n.SndUna, n.Retransmits, n.Rto = old0, old1, old2
-		return &boundErrors[20]
+		return &boundErrors[19]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
 		n.SndUna, n.Retransmits, n.Rto = old0, old1, old2
-		return &boundErrors[21]
+		return &boundErrors[20]
 	}
 	if n.SndUna == n.SndNxt {
 		n.Rto = None[uint64]()
 		if n.Rto.Value > 64 {
 			n.SndUna, n.Retransmits, n.Rto = old0, old1, old2
-			return &boundErrors[22]
+			return &boundErrors[21]
 		}
 	} else {
 		n.Rto = Some[uint64](1)
 		if n.Rto.Value > 64 {
 			n.SndUna, n.Retransmits, n.Rto = old0, old1, old2
-			return &boundErrors[22]
+			return &boundErrors[21]
 		}
 	}
 	return nil
@@ -1824,7 +1823,7 @@ func (n *State) fireReceiveData(in SegData, fx *Effects) error {
 	n.RcvNxt = add(&ovf, n.RcvNxt, in.Len)
 	if ovf || n.RcvNxt > 65535 {
 		n.RcvNxt = old0
-		return &boundErrors[23]
+		return &boundErrors[22]
 	}
 	fx.n = 2
 	var e0_0 uint64 = in.Len
@@ -1848,12 +1847,12 @@ func (n *State) fireCloseActive(in UserClose, fx *Effects) error {
 	n.SndNxt = add(&ovf, n.SndNxt, 1)
 	if ovf || n.SndNxt > 65535 {
 		n.Phase, n.ClosedBy, n.SndNxt, n.Rto = old0, old1, old2, old3
-		return &boundErrors[24]
+		return &boundErrors[23]
 	}
 	n.Rto = Some[uint64](1)
 	if n.Rto.Value > 64 {
 		n.Phase, n.ClosedBy, n.SndNxt, n.Rto = old0, old1, old2, old3
-		return &boundErrors[25]
+		return &boundErrors[24]
 	}
 	n.ClosedBy = Some[CloseMode](CloseModeActive)
 	n.Phase = TCPPhaseFinWait1
@@ -1861,7 +1860,7 @@ func (n *State) fireCloseActive(in UserClose, fx *Effects) error {
 	var e0_0 uint64 = sub(&ovf, n.SndNxt, 1)
 	if ovf {
 		n.Phase, n.ClosedBy, n.SndNxt, n.Rto = old0, old1, old2, old3
-		return &boundErrors[26]
+		return &boundErrors[25]
 	}
 	fx.list[0] = Effect{
 		Kind: EffectKindSendFin,
@@ -1878,7 +1877,7 @@ func (n *State) firePeerFin(in SegFin, fx *Effects) error {
 	n.RcvNxt = add(&ovf, n.RcvNxt, 1)
 	if ovf || n.RcvNxt > 65535 {
 		n.Phase, n.ClosedBy, n.RcvNxt = old0, old1, old2
-		return &boundErrors[27]
+		return &boundErrors[26]
 	}
 	n.ClosedBy = Some[CloseMode](CloseModePassive)
 	n.Phase = TCPPhaseCloseWait
@@ -1900,19 +1899,19 @@ func (n *State) fireClosePassive(in UserClose, fx *Effects) error {
 	n.SndNxt = add(&ovf, n.SndNxt, 1)
 	if ovf || n.SndNxt > 65535 {
 		n.Phase, n.SndNxt, n.Rto = old0, old1, old2
-		return &boundErrors[28]
+		return &boundErrors[27]
 	}
 	n.Rto = Some[uint64](1)
 	if n.Rto.Value > 64 {
 		n.Phase, n.SndNxt, n.Rto = old0, old1, old2
-		return &boundErrors[29]
+		return &boundErrors[28]
 	}
 	n.Phase = TCPPhaseLastAck
 	fx.n = 1
 	var e0_0 uint64 = sub(&ovf, n.SndNxt, 1)
 	if ovf {
 		n.Phase, n.SndNxt, n.Rto = old0, old1, old2
-		return &boundErrors[30]
+		return &boundErrors[29]
 	}
 	fx.list[0] = Effect{
 		Kind: EffectKindSendFin,
@@ -1928,17 +1927,17 @@ func (n *State) fireAckFin(in SegAck, fx *Effects) error {
 	n.SndUna = in.Ack
 	if n.SndUna > 65535 {
 		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
-		return &boundErrors[31]
+		return &boundErrors[30]
 	}
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
 		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
-		return &boundErrors[32]
+		return &boundErrors[31]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
 		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
-		return &boundErrors[33]
+		return &boundErrors[32]
 	}
 	n.Phase = TCPPhaseFinWait2
 	return nil
@@ -1952,7 +1951,7 @@ func (n *State) fireSimultaneousClose(in SegFin, fx *Effects) error {
 	n.RcvNxt = add(&ovf, n.RcvNxt, 1)
 	if ovf || n.RcvNxt > 65535 {
 		n.Phase, n.RcvNxt = old0, old1
-		return &boundErrors[34]
+		return &boundErrors[33]
 	}
 	n.Phase = TCPPhaseClosing
 	fx.n = 2
@@ -1972,17 +1971,17 @@ func (n *State) fireAckFinWhileClosing(in SegAck, fx *Effects) error {
 	n.SndUna = in.Ack
 	if n.SndUna > 65535 {
 		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
-		return &boundErrors[35]
+		return &boundErrors[34]
 	}
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
 		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
-		return &boundErrors[36]
+		return &boundErrors[35]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
 		n.Phase, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3
-		return &boundErrors[37]
+		return &boundErrors[36]
 	}
 	n.Phase = TCPPhaseTimeWait
 	return nil
@@ -1996,7 +1995,7 @@ func (n *State) fireFinAfterAck(in SegFin, fx *Effects) error {
 	n.RcvNxt = add(&ovf, n.RcvNxt, 1)
 	if ovf || n.RcvNxt > 65535 {
 		n.Phase, n.RcvNxt = old0, old1
-		return &boundErrors[38]
+		return &boundErrors[37]
 	}
 	n.Phase = TCPPhaseTimeWait
 	fx.n = 2
@@ -2028,17 +2027,17 @@ func (n *State) fireAckLastFin(in SegAck, fx *Effects) error {
 	n.SndUna = in.Ack
 	if n.SndUna > 65535 {
 		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7, old8
-		return &boundErrors[39]
+		return &boundErrors[38]
 	}
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
 		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7, old8
-		return &boundErrors[40]
+		return &boundErrors[39]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
 		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.SndUna, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7, old8
-		return &boundErrors[41]
+		return &boundErrors[40]
 	}
 	n.LastConn = n.Conn.Or(n.LastConn)
 	n.Conn = None[ConnID]()
@@ -2097,12 +2096,12 @@ func (n *State) fireCancelConnect(in UserClose, fx *Effects) error {
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
 		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6
-		return &boundErrors[42]
+		return &boundErrors[41]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
 		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6
-		return &boundErrors[43]
+		return &boundErrors[42]
 	}
 	n.CloseReason = Some[CloseReason](CloseReasonAborted)
 	n.Phase = TCPPhaseClosed
@@ -2125,7 +2124,7 @@ func (n *State) fireRetransmitOldest(in RetransmitTimer, fx *Effects) error {
 	n.Retransmits = add(&ovf, n.Retransmits, 1)
 	if ovf || n.Retransmits > 5 {
 		n.Retransmits, n.Rto = old0, old1
-		return &boundErrors[44]
+		return &boundErrors[43]
 	}
 	n.Rto = func() Option[uint64] {
 		if n.Rto.Or(1) >= 32 {
@@ -2135,7 +2134,7 @@ func (n *State) fireRetransmitOldest(in RetransmitTimer, fx *Effects) error {
 	}()
 	if ovf || n.Rto.Value > 64 {
 		n.Retransmits, n.Rto = old0, old1
-		return &boundErrors[45]
+		return &boundErrors[44]
 	}
 	fx.n = 1
 	var e0_0 uint64 = n.SndUna
@@ -2163,12 +2162,12 @@ func (n *State) fireGiveUp(in RetransmitTimer, fx *Effects) error {
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
 		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
-		return &boundErrors[46]
+		return &boundErrors[45]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
 		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
-		return &boundErrors[47]
+		return &boundErrors[46]
 	}
 	n.CloseReason = Some[CloseReason](CloseReasonTimedOut)
 	n.Phase = TCPPhaseClosed
@@ -2214,12 +2213,12 @@ func (n *State) fireResetByPeer(in SegRst, fx *Effects) error {
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
 		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
-		return &boundErrors[48]
+		return &boundErrors[47]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
 		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
-		return &boundErrors[49]
+		return &boundErrors[48]
 	}
 	n.Phase = TCPPhaseClosed
 	fx.n = 1
@@ -2244,12 +2243,12 @@ func (n *State) fireAbort(in UserAbort, fx *Effects) error {
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
 		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
-		return &boundErrors[50]
+		return &boundErrors[49]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
 		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
-		return &boundErrors[51]
+		return &boundErrors[50]
 	}
 	n.CloseReason = Some[CloseReason](CloseReasonAborted)
 	n.Phase = TCPPhaseClosed
@@ -2280,12 +2279,12 @@ func (n *State) fireAbortQuietly(in UserAbort, fx *Effects) error {
 	n.Rto = None[uint64]()
 	if n.Rto.Value > 64 {
 		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
-		return &boundErrors[52]
+		return &boundErrors[51]
 	}
 	n.Retransmits = 0
 	if n.Retransmits > 5 {
 		n.Phase, n.Conn, n.LastConn, n.OpenedBy, n.ClosedBy, n.CloseReason, n.Retransmits, n.Rto = old0, old1, old2, old3, old4, old5, old6, old7
-		return &boundErrors[53]
+		return &boundErrors[52]
 	}
 	n.CloseReason = Some[CloseReason](CloseReasonAborted)
 	n.Phase = TCPPhaseClosed
@@ -2335,7 +2334,7 @@ var noTransitions = func() (t [13][11]NoTransitionError) {
 }()
 
 // boundErrors holds one read-only error per place a bound can be exceeded.
-var boundErrors = [...]BoundError{{"ReAckFinInTimeWait", "retransmitted_fin"}, {"Connect", "snd_una"}, {"Connect", "snd_nxt"}, {"Connect", "rcv_nxt"}, {"Connect", "rto"}, {"AcceptSyn", "rcv_nxt"}, {"AcceptSyn", "snd_una"}, {"AcceptSyn", "snd_nxt"}, {"AcceptSyn", "rto"}, {"SimultaneousOpen", "rcv_nxt"}, {"ConnectAccepted", "snd_una"}, {"ConnectAccepted", "rcv_nxt"}, {"ConnectAccepted", "rto"}, {"ConnectAccepted", "retransmits"}, {"HandshakeAcked", "snd_una"}, {"HandshakeAcked", "rto"}, {"HandshakeAcked", "retransmits"}, {"QueueData", "snd_nxt"}, {"QueueData", "rto"}, {"QueueData", "SendData.seq"}, {"AckData", "snd_una"}, {"AckData", "retransmits"}, {"AckData", "rto"}, {"ReceiveData", "rcv_nxt"}, {"CloseActive", "snd_nxt"}, {"CloseActive", "rto"}, {"CloseActive", "SendFin.seq"}, {"PeerFin", "rcv_nxt"}, {"ClosePassive", "snd_nxt"}, {"ClosePassive", "rto"}, {"ClosePassive", "SendFin.seq"}, {"AckFin", "snd_una"}, {"AckFin", "rto"}, {"AckFin", "retransmits"}, {"SimultaneousClose", "rcv_nxt"}, {"AckFinWhileClosing", "snd_una"}, {"AckFinWhileClosing", "rto"}, {"AckFinWhileClosing", "retransmits"}, {"FinAfterAck", "rcv_nxt"}, {"AckLastFin", "snd_una"}, {"AckLastFin", "rto"}, {"AckLastFin", "retransmits"}, {"CancelConnect", "rto"}, {"CancelConnect", "retransmits"}, {"RetransmitOldest", "retransmits"}, {"RetransmitOldest", "rto"}, {"GiveUp", "rto"}, {"GiveUp", "retransmits"}, {"ResetByPeer", "rto"}, {"ResetByPeer", "retransmits"}, {"Abort", "rto"}, {"Abort", "retransmits"}, {"AbortQuietly", "rto"}, {"AbortQuietly", "retransmits"}}
+var boundErrors = [...]BoundError{{"Connect", "snd_una"}, {"Connect", "snd_nxt"}, {"Connect", "rcv_nxt"}, {"Connect", "rto"}, {"AcceptSyn", "rcv_nxt"}, {"AcceptSyn", "snd_una"}, {"AcceptSyn", "snd_nxt"}, {"AcceptSyn", "rto"}, {"SimultaneousOpen", "rcv_nxt"}, {"ConnectAccepted", "snd_una"}, {"ConnectAccepted", "rcv_nxt"}, {"ConnectAccepted", "rto"}, {"ConnectAccepted", "retransmits"}, {"HandshakeAcked", "snd_una"}, {"HandshakeAcked", "rto"}, {"HandshakeAcked", "retransmits"}, {"QueueData", "snd_nxt"}, {"QueueData", "rto"}, {"QueueData", "SendData.seq"}, {"AckData", "snd_una"}, {"AckData", "retransmits"}, {"AckData", "rto"}, {"ReceiveData", "rcv_nxt"}, {"CloseActive", "snd_nxt"}, {"CloseActive", "rto"}, {"CloseActive", "SendFin.seq"}, {"PeerFin", "rcv_nxt"}, {"ClosePassive", "snd_nxt"}, {"ClosePassive", "rto"}, {"ClosePassive", "SendFin.seq"}, {"AckFin", "snd_una"}, {"AckFin", "rto"}, {"AckFin", "retransmits"}, {"SimultaneousClose", "rcv_nxt"}, {"AckFinWhileClosing", "snd_una"}, {"AckFinWhileClosing", "rto"}, {"AckFinWhileClosing", "retransmits"}, {"FinAfterAck", "rcv_nxt"}, {"AckLastFin", "snd_una"}, {"AckLastFin", "rto"}, {"AckLastFin", "retransmits"}, {"CancelConnect", "rto"}, {"CancelConnect", "retransmits"}, {"RetransmitOldest", "retransmits"}, {"RetransmitOldest", "rto"}, {"GiveUp", "rto"}, {"GiveUp", "retransmits"}, {"ResetByPeer", "rto"}, {"ResetByPeer", "retransmits"}, {"Abort", "rto"}, {"Abort", "retransmits"}, {"AbortQuietly", "rto"}, {"AbortQuietly", "retransmits"}}
 
 // invariantErrors holds one read-only error per invariant.
 var invariantErrors = [13]InvariantError{{"conn_iff_connected"}, {"opened_iff_connected"}, {"conn_id_is_fresh"}, {"closed_by_iff_closing"}, {"active_close_phases"}, {"passive_close_phases"}, {"close_reason_only_when_closed"}, {"send_window_ordered"}, {"syn_outstanding_in_handshake"}, {"timer_tracks_outstanding"}, {"timer_idle_when_unconnected"}, {"retries_only_while_timing"}, {"rto_positive"}}

@@ -68,9 +68,10 @@ func (e *NoTransitionError) Unwrap() error {
 	return ErrRejected
 }
 
-// BoundError says that a transition would leave a bound (a field's max, 64-bit
-// overflow, or a subtraction below zero). Where is the field assigned, the
-// guard evaluated, "if" for a condition, or Effect.field.
+// BoundError says that a transition's updates or effects would leave a bound (a
+// field's max, 64-bit overflow, or a subtraction below zero). Where is the field
+// assigned, "if" for a condition, or Effect.field. A guard that leaves a bound
+// is false instead: it refuses its transition and never fails a step.
 type BoundError struct {
 	Transition string
 	Where      string
@@ -830,9 +831,7 @@ func (s *State) stepInsertCoin(in InsertCoin, fx *Effects) error {
 				best, bestDepth = 1, 1
 			}
 		case !(add(&ovf, s.Credit, in.Value) <= 500) || ovf:
-			if ovf {
-				return &boundErrors[0]
-			}
+			ovf = false
 			if bestDepth < 2 {
 				best, bestDepth = 2, 2
 			}
@@ -947,9 +946,7 @@ func (s *State) stepRestock(in Restock, fx *Effects) error {
 				best, bestDepth = 9, 0
 			}
 		case !(in.Amount <= sub(&ovf, 20, s.Stock)) || ovf:
-			if ovf {
-				return &boundErrors[1]
-			}
+			ovf = false
 			if bestDepth < 1 {
 				best, bestDepth = 10, 1
 			}
@@ -1009,7 +1006,7 @@ func (n *State) fireAcceptCoin(in InsertCoin, fx *Effects) error {
 	n.Credit = add(&ovf, n.Credit, in.Value)
 	if ovf || n.Credit > 500 {
 		n.Phase, n.Credit = old0, old1
-		return &boundErrors[2]
+		return &boundErrors[0]
 	}
 	n.Phase = PhaseCollectingCoins
 	fx.n = 1
@@ -1057,12 +1054,12 @@ func (n *State) fireVend(in Dispense, fx *Effects) error {
 	}())
 	if ovf || n.Credit > 500 {
 		n.Phase, n.Credit, n.Stock = old0, old1, old2
-		return &boundErrors[3]
+		return &boundErrors[1]
 	}
 	n.Stock = sub(&ovf, n.Stock, 1)
 	if ovf || n.Stock > 20 {
 		n.Phase, n.Credit, n.Stock = old0, old1, old2
-		return &boundErrors[4]
+		return &boundErrors[2]
 	}
 	n.Phase = PhaseDispensing
 	fx.n = 1
@@ -1113,12 +1110,12 @@ func (n *State) fireRefund(in Refund, fx *Effects) error {
 	n.PaidOut = n.Credit
 	if n.PaidOut > 500 {
 		n.Phase, n.Credit, n.Selected, n.PaidOut = old0, old1, old2, old3
-		return &boundErrors[5]
+		return &boundErrors[3]
 	}
 	n.Credit = 0
 	if n.Credit > 500 {
 		n.Phase, n.Credit, n.Selected, n.PaidOut = old0, old1, old2, old3
-		return &boundErrors[6]
+		return &boundErrors[4]
 	}
 	n.Selected = None[Product]()
 	n.Phase = PhaseIdle
@@ -1139,7 +1136,7 @@ func (n *State) fireRestock(in Restock, fx *Effects) error {
 	n.Stock = add(&ovf, n.Stock, in.Amount)
 	if ovf || n.Stock > 20 {
 		n.Stock, n.Technician = old0, old1
-		return &boundErrors[7]
+		return &boundErrors[5]
 	}
 	n.Technician = Some[TechnicianID](in.Technician)
 	fx.n = 1
@@ -1160,12 +1157,12 @@ func (n *State) fireReportFault(in Fault, fx *Effects) error {
 	n.PaidOut = n.Credit
 	if n.PaidOut > 500 {
 		n.Phase, n.Credit, n.Selected, n.PaidOut = old0, old1, old2, old3
-		return &boundErrors[8]
+		return &boundErrors[6]
 	}
 	n.Credit = 0
 	if n.Credit > 500 {
 		n.Phase, n.Credit, n.Selected, n.PaidOut = old0, old1, old2, old3
-		return &boundErrors[9]
+		return &boundErrors[7]
 	}
 	n.Selected = None[Product]()
 	n.Phase = PhaseOutOfService
@@ -1245,7 +1242,7 @@ var noTransitions = func() (t [8][5]NoTransitionError) {
 }()
 
 // boundErrors holds one read-only error per place a bound can be exceeded.
-var boundErrors = [...]BoundError{{"AcceptCoin", "credit_fits"}, {"Restock", "amount_fits"}, {"AcceptCoin", "credit"}, {"Vend", "credit"}, {"Vend", "stock"}, {"Refund", "paid_out"}, {"Refund", "credit"}, {"Restock", "stock"}, {"ReportFault", "paid_out"}, {"ReportFault", "credit"}}
+var boundErrors = [...]BoundError{{"AcceptCoin", "credit"}, {"Vend", "credit"}, {"Vend", "stock"}, {"Refund", "paid_out"}, {"Refund", "credit"}, {"Restock", "stock"}, {"ReportFault", "paid_out"}, {"ReportFault", "credit"}}
 
 // invariantErrors holds one read-only error per invariant.
 var invariantErrors = [5]InvariantError{{"credit_bounded"}, {"stock_bounded"}, {"no_credit_when_not_selling"}, {"collecting_has_purpose"}, {"dispensing_has_selection"}}

@@ -1,0 +1,3 @@
+package wallet
+
+//go:generate go run ../../../cmd/dslgen generate -spec ../../conformance/testdata/wallet.yaml -out . -package wallet
