@@ -51,42 +51,133 @@ type edge struct {
 	input int32 // input value index
 }
 
-// graph is the explicit state graph of a profile.
+// graph is the explicit state graph of a profile: states packed as the
+// checker packs them, edges in one array indexed by state (CSR).
 type graph struct {
 	m      *model.Machine
 	p      *model.Profile
+	pr     *program
 	inputs []model.InputValue
-	states []model.State
-	out    [][]edge
+	words  []uint64 // lay.words per state
+	n      int
+	edges  []edge
+	off    []int64 // edges of state v: edges[off[v]:off[v+1]]
 	// parent and via give the BFS tree: the shortest path to every state.
 	parent []int32
 	via    []edge
-	// enabled holds, per state, one bit per fairness declaration: its
-	// action has a step from the state to a different state that fails
-	// with no bound error, inside the profile's bounds or not.
-	enabled [][]uint64
-	nfair   int
+	// enabled holds, per state, nfairWords words with one bit per fairness
+	// declaration: its action has a step from the state to a different
+	// state that fails with no bound error, inside the profile's bounds or
+	// not.
+	enabled    []uint64
+	nfair      int
+	nfairWords int
 	// fairOf lists, per transition, the fairness declarations it belongs to.
 	fairOf [][]int
 }
 
-// stateKey encodes a state as a map key.
-func stateKey(s model.State, buf []byte) []byte {
-	buf = buf[:0]
-	for _, v := range s {
-		buf = binary.LittleEndian.AppendUint64(buf, v.N)
-		if v.Some {
-			buf = append(buf, 1)
-		} else {
-			buf = append(buf, 0)
-		}
-		buf = binary.AppendUvarint(buf, uint64(len(v.S)))
-		buf = append(buf, v.S...)
+// buildGraph explores the profile breadth-first with the checker's compiled
+// transitions, under the counting contract of docs/DSL.md: the states that
+// satisfy the profile and are reachable through such states. The machine
+// is assumed deterministic (the safety check proves it first); where two
+// transitions are enabled, the first in source order is taken, as Step does.
+func buildGraph(m *model.Machine, p *model.Profile, opt LivenessOptions) (*graph, error) {
+	pr, err := newProgram(m, p, false)
+	if err != nil {
+		return nil, err
 	}
-	return buf
+	lay := pr.lay
+	g := &graph{m: m, p: p, pr: pr, nfair: len(m.Fairness), fairOf: make([][]int, len(m.Transitions))}
+	for _, in := range pr.inputs {
+		g.inputs = append(g.inputs, in.iv)
+	}
+	for i, f := range m.Fairness {
+		for _, t := range f.Transitions {
+			g.fairOf[t.Index] = append(g.fairOf[t.Index], i)
+		}
+	}
+	g.nfairWords = (g.nfair + 63) / 64
+	W := lay.words
+	index := map[string]int32{}
+	wbuf := make([]uint64, W)
+	kbuf := make([]byte, 8*W)
+	keyOf := func(w []uint64) string {
+		for i, x := range w {
+			binary.LittleEndian.PutUint64(kbuf[8*i:], x)
+		}
+		return string(kbuf)
+	}
+	add := func(sl []uint64, parent int32, via edge) (int32, error) {
+		if !lay.encode(sl, wbuf) {
+			return 0, fmt.Errorf("check: a state does not fit the profile's layout")
+		}
+		k := keyOf(wbuf)
+		if id, ok := index[k]; ok {
+			return id, nil
+		}
+		if opt.MaxStates > 0 && g.n >= opt.MaxStates {
+			return 0, fmt.Errorf("%w: more than %d states", ErrLivenessTooLarge, opt.MaxStates)
+		}
+		id := int32(g.n)
+		g.n++
+		index[k] = id
+		g.words = append(g.words, wbuf...)
+		via.to = id
+		g.parent = append(g.parent, parent)
+		g.via = append(g.via, via)
+		for range g.nfairWords {
+			g.enabled = append(g.enabled, 0)
+		}
+		return id, nil
+	}
+	init := make([]uint64, len(m.Fields))
+	lay.slots(m.Initial(), init)
+	if !lay.inBounds(init) {
+		g.off = []int64{0}
+		return g, nil
+	}
+	if _, err := add(init, -1, edge{}); err != nil {
+		return nil, err
+	}
+	cur := make([]uint64, len(m.Fields))
+	next := make([]uint64, len(m.Fields))
+	var e env
+	for v := 0; v < g.n; v++ {
+		g.off = append(g.off, int64(len(g.edges)))
+		lay.decode(g.words[v*W:(v+1)*W], cur)
+		for _, pc := range pr.byPhase[cur[pr.phase]] {
+			e.s, e.a = cur, pr.inputs[pc.input].args
+			first, _ := pickEnabled(&e, pc.cands, nil)
+			if first == nil {
+				continue
+			}
+			copy(next, cur)
+			e.s = next
+			ok := first.fire(&e)
+			e.s = cur
+			if !ok || slicesEqual(next, cur) {
+				continue // a bound error, or a step that changes nothing
+			}
+			for _, f := range g.fairOf[first.idx] {
+				g.enabled[v*g.nfairWords+f/64] |= 1 << (f % 64)
+			}
+			if !lay.inBounds(next) {
+				continue
+			}
+			ed := edge{trans: int32(first.idx), input: int32(pc.input)}
+			to, err := add(next, int32(v), ed)
+			if err != nil {
+				return nil, err
+			}
+			ed.to = to
+			g.edges = append(g.edges, ed)
+		}
+	}
+	g.off = append(g.off, int64(len(g.edges)))
+	return g, nil
 }
 
-func statesEq(a, b model.State) bool {
+func slicesEqual(a, b []uint64) bool {
 	for i := range a {
 		if a[i] != b[i] {
 			return false
@@ -95,95 +186,19 @@ func statesEq(a, b model.State) bool {
 	return true
 }
 
-// buildGraph explores the profile breadth-first with the reference
-// interpreter, under the counting contract of docs/DSL.md: the states that
-// satisfy the profile and are reachable through such states. The machine
-// is assumed deterministic (the safety check proves it first); where two
-// transitions are enabled, the first in source order is taken, as Step does.
-func buildGraph(m *model.Machine, p *model.Profile, opt LivenessOptions) (*graph, error) {
-	ivs, err := m.InputValues(p)
-	if err != nil {
-		return nil, err
-	}
-	g := &graph{m: m, p: p, inputs: ivs, nfair: len(m.Fairness), fairOf: make([][]int, len(m.Transitions))}
-	for i, f := range m.Fairness {
-		for _, t := range f.Transitions {
-			g.fairOf[t.Index] = append(g.fairOf[t.Index], i)
-		}
-	}
-	words := (g.nfair + 63) / 64
-	cands := make([][]*model.Transition, len(ivs))
-	for i, iv := range ivs {
-		cands[i] = m.Candidates(iv.Input)
-	}
-	index := map[string]int32{}
-	var key []byte
-	add := func(s model.State, parent int32, via edge) int32 {
-		key = stateKey(s, key)
-		if id, ok := index[string(key)]; ok {
-			return id
-		}
-		id := int32(len(g.states))
-		index[string(key)] = id
-		g.states = append(g.states, s)
-		g.out = append(g.out, nil)
-		via.to = id
-		g.parent = append(g.parent, parent)
-		g.via = append(g.via, via)
-		g.enabled = append(g.enabled, make([]uint64, words))
-		return id
-	}
-	init := m.Initial()
-	if !p.InBounds(init) {
-		return g, nil
-	}
-	add(init, -1, edge{})
-	for cur := 0; cur < len(g.states); cur++ {
-		if opt.MaxStates > 0 && len(g.states) > opt.MaxStates {
-			return nil, fmt.Errorf("%w: more than %d states", ErrLivenessTooLarge, opt.MaxStates)
-		}
-		s := g.states[cur]
-		phase := int(s[m.Phase.Index].N)
-		for i, iv := range ivs {
-			var fire *model.Transition
-			for _, t := range cands[i] {
-				if !t.Allows(phase) {
-					continue
-				}
-				if ok, err := m.Enabled(t, s, iv.Args); err == nil && ok {
-					fire = t
-					break
-				}
-			}
-			if fire == nil {
-				continue
-			}
-			next, _, err := m.Fire(fire, s, iv.Args)
-			if err != nil || statesEq(next, s) {
-				continue // a bound error, or a step that changes nothing
-			}
-			for _, f := range g.fairOf[fire.Index] {
-				g.enabled[cur][f/64] |= 1 << (f % 64)
-			}
-			if !p.InBounds(next) {
-				continue
-			}
-			e := edge{trans: int32(fire.Index), input: int32(i)}
-			e.to = add(next, int32(cur), e)
-			g.out[cur] = append(g.out[cur], e)
-		}
-	}
-	return g, nil
+// state decodes state v.
+func (g *graph) state(v int32) model.State {
+	W := g.pr.lay.words
+	sl := make([]uint64, len(g.m.Fields))
+	g.pr.lay.decode(g.words[int(v)*W:(int(v)+1)*W], sl)
+	return g.pr.lay.state(sl)
 }
 
-func (g *graph) isEnabled(v int32, f int) bool { return g.enabled[v][f/64]&(1<<(f%64)) != 0 }
+// out returns the edges of state v.
+func (g *graph) out(v int32) []edge { return g.edges[g.off[v]:g.off[v+1]] }
 
-func (g *graph) edges() int {
-	n := 0
-	for _, o := range g.out {
-		n += len(o)
-	}
-	return n
+func (g *graph) isEnabled(v int32, f int) bool {
+	return g.enabled[int(v)*g.nfairWords+f/64]&(1<<(f%64)) != 0
 }
 
 // CheckLiveness checks every liveness property of the machine on the
@@ -205,7 +220,7 @@ func CheckLiveness(m *model.Machine, p *model.Profile, opt LivenessOptions) (*Li
 	if err != nil {
 		return nil, err
 	}
-	res.States, res.Edges = len(g.states), g.edges()
+	res.States, res.Edges = g.n, len(g.edges)
 	for _, prop := range m.Properties {
 		if v := g.check(prop); v != nil {
 			res.Violation = v
@@ -219,23 +234,23 @@ func CheckLiveness(m *model.Machine, p *model.Profile, opt LivenessOptions) (*Li
 // check looks for a fair behaviour that reaches a state where prop.From
 // holds and prop.To does not, and then never satisfies prop.To.
 func (g *graph) check(prop *model.Property) *Violation {
-	n := len(g.states)
+	n := g.n
 	if n == 0 {
 		return nil
 	}
 	notQ := make([]bool, n)
-	for v := range g.states {
-		notQ[v] = !model.Holds(prop.To, g.states[v])
+	for v := range n {
+		notQ[v] = !model.Holds(prop.To, g.state(int32(v)))
 	}
 	fair, sccOf, witness := g.fairSCCs(notQ)
 	// back: the ¬To states from which a path of ¬To states reaches a fair SCC.
 	back := make([]bool, n)
 	rev := make([][]int32, n)
-	for u := range g.out {
+	for u := range n {
 		if !notQ[u] {
 			continue
 		}
-		for _, e := range g.out[u] {
+		for _, e := range g.out(int32(u)) {
 			if notQ[e.to] {
 				rev[e.to] = append(rev[e.to], int32(u))
 			}
@@ -262,7 +277,7 @@ func (g *graph) check(prop *model.Property) *Violation {
 	// closest to the initial state.
 	bad := int32(-1)
 	for v := 0; v < n; v++ {
-		if back[v] && (prop.From == nil || model.Holds(prop.From, g.states[v])) {
+		if back[v] && (prop.From == nil || model.Holds(prop.From, g.state(int32(v)))) {
 			bad = int32(v)
 			break
 		}
@@ -286,7 +301,7 @@ func (g *graph) check(prop *model.Property) *Violation {
 		entry = toFair[len(toFair)-1].to
 	}
 	cycle := g.cycle(entry, sccOf, witness[sccOf[entry]])
-	trace := []Step{{State: g.states[0]}}
+	trace := []Step{{State: g.state(0)}}
 	for _, e := range path {
 		trace = append(trace, g.step(e))
 	}
@@ -304,7 +319,7 @@ func (g *graph) check(prop *model.Property) *Violation {
 
 func (g *graph) step(e edge) Step {
 	iv := g.inputs[e.input]
-	return Step{Input: &iv, Transition: g.m.Transitions[e.trans], State: g.states[e.to]}
+	return Step{Input: &iv, Transition: g.m.Transitions[e.trans], State: g.state(e.to)}
 }
 
 // bfs returns the shortest path from src through states that pass within
@@ -319,7 +334,7 @@ func (g *graph) bfs(src int32, within, goal func(int32) bool) []edge {
 	for len(queue) > 0 {
 		u := queue[0]
 		queue = queue[1:]
-		for _, e := range g.out[u] {
+		for _, e := range g.out(u) {
 			if !within(e.to) {
 				continue
 			}
@@ -362,7 +377,7 @@ type witnessOf struct {
 // taken inside it. It returns the states of fair components, the component
 // of every state, and per fair component one witness per declaration.
 func (g *graph) fairSCCs(alive []bool) (fair []bool, sccOf []int32, witness map[int32][]witnessOf) {
-	n := len(g.states)
+	n := g.n
 	fair = make([]bool, n)
 	sccOf = make([]int32, n)
 	for i := range sccOf {
@@ -379,10 +394,11 @@ func (g *graph) fairSCCs(alive []bool) (fair []bool, sccOf []int32, witness map[
 	}
 	pending = append(pending, all)
 	nextID := int32(0)
+	sc := newSCCScratch(n)
 	for len(pending) > 0 {
 		set := pending[len(pending)-1]
 		pending = pending[:len(pending)-1]
-		for _, comp := range g.tarjan(set, mask) {
+		for _, comp := range g.tarjan(set, mask, sc) {
 			id := nextID
 			nextID++
 			for _, v := range comp {
@@ -422,7 +438,7 @@ func (g *graph) judge(comp []int32, sccOf []int32, id int32) (ws []witnessOf, ok
 		w := witnessOf{from: -1, state: -1}
 		found := false
 		for _, u := range comp {
-			for _, e := range g.out[u] {
+			for _, e := range g.out(u) {
 				if sccOf[e.to] != id {
 					continue
 				}
@@ -467,18 +483,34 @@ func (g *graph) judge(comp []int32, sccOf []int32, id int32) (ws []witnessOf, ok
 	return ws, true, nil
 }
 
+// sccScratch is the per-state working memory of tarjan, allocated once per
+// graph and reset after each call.
+type sccScratch struct {
+	index, low []int32
+	onStack    []bool
+	inSet      []bool
+}
+
+func newSCCScratch(n int) *sccScratch {
+	sc := &sccScratch{index: make([]int32, n), low: make([]int32, n), onStack: make([]bool, n), inSet: make([]bool, n)}
+	for i := range sc.index {
+		sc.index[i] = -1
+	}
+	return sc
+}
+
 // tarjan returns the strongly connected components of the subgraph of the
 // states in set whose mask is true (iteratively, without recursion).
-func (g *graph) tarjan(set []int32, mask []bool) [][]int32 {
-	in := map[int32]bool{}
+func (g *graph) tarjan(set []int32, mask []bool, sc *sccScratch) [][]int32 {
 	for _, v := range set {
-		if mask[v] {
-			in[v] = true
-		}
+		sc.inSet[v] = mask[v]
 	}
-	index := map[int32]int32{}
-	low := map[int32]int32{}
-	onStack := map[int32]bool{}
+	defer func() {
+		for _, v := range set {
+			sc.inSet[v], sc.index[v], sc.onStack[v] = false, -1, false
+		}
+	}()
+	index, low, onStack, in := sc.index, sc.low, sc.onStack, sc.inSet
 	var stack []int32
 	var comps [][]int32
 	next := int32(0)
@@ -487,10 +519,7 @@ func (g *graph) tarjan(set []int32, mask []bool) [][]int32 {
 		i int
 	}
 	for _, root := range set {
-		if !in[root] {
-			continue
-		}
-		if _, seen := index[root]; seen {
+		if !in[root] || index[root] >= 0 {
 			continue
 		}
 		call := []frame{{v: root}}
@@ -501,13 +530,13 @@ func (g *graph) tarjan(set []int32, mask []bool) [][]int32 {
 		for len(call) > 0 {
 			fr := &call[len(call)-1]
 			v := fr.v
-			if fr.i < len(g.out[v]) {
-				w := g.out[v][fr.i].to
+			if out := g.out(v); fr.i < len(out) {
+				w := out[fr.i].to
 				fr.i++
 				if !in[w] {
 					continue
 				}
-				if _, seen := index[w]; !seen {
+				if index[w] < 0 {
 					index[w], low[w] = next, next
 					next++
 					stack = append(stack, w)
@@ -620,7 +649,7 @@ func LassoViolates(m *model.Machine, p *model.Profile, property string, states [
 	if prop == nil {
 		return false, fmt.Sprintf("the spec has no liveness property %s", property)
 	}
-	if loopTo < 0 || loopTo >= len(states) || !statesEq(states[loopTo], states[len(states)-1]) {
+	if loopTo < 0 || loopTo >= len(states) || !statesEqual(states[loopTo], states[len(states)-1]) {
 		return false, "the cycle does not close"
 	}
 	if p == nil {
@@ -654,7 +683,7 @@ func LassoViolates(m *model.Machine, p *model.Profile, property string, states [
 					continue
 				}
 				n, _, err := m.Fire(t, a, iv.Args)
-				if err == nil && !statesEq(n, a) && (b == nil || statesEq(n, b)) {
+				if err == nil && !statesEqual(n, a) && (b == nil || statesEqual(n, b)) {
 					return true
 				}
 			}
@@ -687,7 +716,7 @@ func LassoViolates(m *model.Machine, p *model.Profile, property string, states [
 	}
 	// Every step must be a step of the machine.
 	for i := 0; i+1 < len(states); i++ {
-		if statesEq(states[i], states[i+1]) {
+		if statesEqual(states[i], states[i+1]) {
 			continue
 		}
 		if !stepExists(m, ivs, states[i], states[i+1]) {
@@ -701,7 +730,7 @@ func LassoViolates(m *model.Machine, p *model.Profile, property string, states [
 func stepExists(m *model.Machine, ivs []model.InputValue, a, b model.State) bool {
 	for _, iv := range ivs {
 		n, _, err := m.Step(a, iv)
-		if err == nil && statesEq(n, b) {
+		if err == nil && statesEqual(n, b) {
 			return true
 		}
 	}
