@@ -1,8 +1,10 @@
 package model
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strconv"
@@ -55,14 +57,22 @@ var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 func (l *loader) pos(n *yaml.Node) Pos { return Pos{File: l.file, Line: n.Line, Column: n.Column} }
 
 func (l *loader) load(src []byte) {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		l.yamlError(err)
 		return
 	}
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		l.e.add(Pos{File: l.file, Line: 1, Column: 1}, "empty spec")
 		return
+	}
+	// A spec is one YAML document: a second one (after ---) would be ignored.
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		l.e.add(l.pos(&extra), "a spec is a single YAML document; remove the document that starts here (after ---)")
+	} else if !errors.Is(err, io.EOF) {
+		l.yamlError(err)
 	}
 	root := doc.Content[0]
 	top := l.mapping(root, "spec", []string{"machine", "doc", "package", "enums", "ids", "fields", "phase", "terminal", "inputs", "effects", "guards", "transitions", "invariants", "profiles"})
@@ -203,7 +213,8 @@ func (l *loader) mapping(n *yaml.Node, what string, keys []string) map[string]*p
 
 // pairs returns a mapping's entries in order, reporting duplicate keys.
 func (l *loader) pairs(n *yaml.Node, what string) []pair {
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+	if isNull(n) {
+		l.e.add(l.pos(n), "%s is empty (null): write {} for an empty mapping", what)
 		return nil
 	}
 	if n.Kind != yaml.MappingNode {
@@ -228,7 +239,16 @@ func (l *loader) pairs(n *yaml.Node, what string) []pair {
 	return out
 }
 
+// isNull reports whether a node is a YAML null: nothing, ~ or null.
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
 func (l *loader) seq(n *yaml.Node, what string) []*yaml.Node {
+	if isNull(n) {
+		l.e.add(l.pos(n), "%s is empty (null): write [] for an empty list", what)
+		return nil
+	}
 	if n.Kind != yaml.SequenceNode {
 		l.e.add(l.pos(n), "%s must be a list", what)
 		return nil
@@ -237,6 +257,10 @@ func (l *loader) seq(n *yaml.Node, what string) []*yaml.Node {
 }
 
 func (l *loader) str(n *yaml.Node, what string) string {
+	if isNull(n) {
+		l.e.add(l.pos(n), "%s is empty (null)", what)
+		return ""
+	}
 	if n.Kind != yaml.ScalarNode {
 		l.e.add(l.pos(n), "%s must be a string", what)
 		return ""
@@ -248,7 +272,7 @@ var identRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 
 func (l *loader) ident(n *yaml.Node, what string) string {
 	s := l.str(n, what)
-	if s == "" && n.Kind != yaml.ScalarNode {
+	if s == "" && (n.Kind != yaml.ScalarNode || isNull(n)) {
 		return ""
 	}
 	if !identRE.MatchString(s) {
@@ -873,6 +897,9 @@ func (l *loader) phaseWarnings() {
 		return
 	}
 	e := l.m.PhaseEnum()
+	if !l.m.Phase.Initial.Type().Equal(l.m.Phase.Type) || init.N >= uint64(len(e.Values)) {
+		return // a type error, reported at the initial value
+	}
 	into := make([]bool, len(e.Values))
 	into[init.N] = true
 	for _, t := range l.m.Transitions {
