@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/meerkat-go/dslmachine/emit/tla"
 	"github.com/meerkat-go/dslmachine/model"
 )
 
@@ -29,7 +30,7 @@ func main() {
 const usage = `usage: dslgen <command> [flags]
 
 commands:
-  validate  -spec FILE                          load and type-check a spec
+  validate  -spec FILE                          load and type-check a spec (and check that tla can render it)
   generate  -spec FILE -out DIR [-package NAME]  write the Go package for a spec
   check     -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
                                                 model-check a spec within a profile's bounds
@@ -95,6 +96,11 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	}
 	m, ok := loadSpec(*spec, stderr)
 	if !ok {
+		return 2
+	}
+	// A valid spec is one every command accepts: tla rejects a few more.
+	if err := tla.Check(m); err != nil {
+		fmt.Fprintln(stderr, err)
 		return 2
 	}
 	fmt.Fprintf(stdout, "%s: machine %s: %d fields, %d inputs, %d effects, %d transitions, %d invariants, %d profiles\n",

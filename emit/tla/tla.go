@@ -67,11 +67,21 @@ func Generate(m *model.Machine, opt Options) ([]File, error) {
 	for _, p := range m.Profiles {
 		cfg, err := g.config(p)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("%s: %w", p.Pos, err)
 		}
 		files = append(files, File{Name: ConfigFileName(m, p), Data: []byte(cfg)})
 	}
 	return files, nil
+}
+
+// Check reports what Generate would reject (integers above what TLC can
+// represent, an id parameter without a domain, an identifier TLA+ strings
+// cannot hold), as a file:line:col error; nil means Generate succeeds.
+// dslgen validate runs it, so that a spec it accepts is one every command
+// accepts.
+func Check(m *model.Machine) error {
+	_, err := Generate(m, Options{})
+	return err
 }
 
 // domain is a CONSTANT holding the finite domain of some input parameters.
