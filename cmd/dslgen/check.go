@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/meerkat-go/dslmachine/check"
+	"github.com/meerkat-go/dslmachine/internal/atomicfile"
 	"github.com/meerkat-go/dslmachine/model"
 )
 
@@ -98,13 +99,5 @@ func writeFile(path string, write func(io.Writer) error) error {
 			return err
 		}
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return atomicfile.Write(path, 0o644, write)
 }

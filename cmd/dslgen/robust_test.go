@@ -116,3 +116,78 @@ profiles:
 		t.Errorf("module header: %s", strings.SplitN(string(src), "\n", 2)[0])
 	}
 }
+
+// TestOutputsReplacedNotOverwritten: every file a command writes is written
+// to a temporary file and renamed into place, never truncated and rewritten
+// in place (a full disk would leave half a file: it truncated a user's
+// README). A hard link to the old file shows the difference: after a
+// rename it still holds the old content.
+func TestOutputsReplacedNotOverwritten(t *testing.T) {
+	const old = "old content\n"
+	type output struct {
+		name string
+		args func(dir string) []string
+		file string // relative to dir
+		seed string // the old content (for -embed it needs the markers)
+	}
+	embedDoc := "# T\n\n" + embedBegin + "\nstale\n" + embedEnd + "\n"
+	for _, o := range []output{
+		{"generate", func(dir string) []string {
+			return []string{"generate", "-spec", "../../spec/examples/tcp.yaml", "-out", dir}
+		}, "tcpconnection_gen.go", old},
+		{"tla", func(dir string) []string { return []string{"tla", "-spec", "../../spec/examples/tcp.yaml", "-out", dir} }, "TcpConnection.tla", old},
+		{"tla config", func(dir string) []string { return []string{"tla", "-spec", "../../spec/examples/tcp.yaml", "-out", dir} }, "TcpConnection_ci.cfg", old},
+		{"graph -out", func(dir string) []string {
+			return []string{"graph", "-spec", "../../spec/examples/tcp.yaml", "-out", filepath.Join(dir, "g.md")}
+		}, "g.md", old},
+		{"graph -embed", func(dir string) []string {
+			return []string{"graph", "-spec", "../../spec/examples/tcp.yaml", "-embed", filepath.Join(dir, "README.md")}
+		}, "README.md", embedDoc},
+		{"check -trace-json", func(dir string) []string {
+			return []string{"check", "-quiet", "-spec", "../../check/testdata/overlap.yaml", "-trace-json", filepath.Join(dir, "t.json")}
+		}, "t.json", old},
+		{"check -emit-test", func(dir string) []string {
+			return []string{"check", "-quiet", "-spec", "../../check/testdata/overlap.yaml", "-emit-test", filepath.Join(dir, "x_test.go")}
+		}, "x_test.go", old},
+	} {
+		t.Run(o.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, o.file)
+			if err := os.WriteFile(path, []byte(o.seed), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			link := filepath.Join(t.TempDir(), "link")
+			if err := os.Link(path, link); err != nil {
+				t.Skip(err)
+			}
+			code, out, errs := runCmd(t, o.args(dir)...)
+			if code != 0 && code != 1 {
+				t.Fatalf("exit %d\n%s%s", code, out, errs)
+			}
+			if got, _ := os.ReadFile(path); string(got) == o.seed {
+				t.Fatalf("%s not rewritten", o.file)
+			}
+			if got, _ := os.ReadFile(link); string(got) != o.seed {
+				t.Errorf("%s was rewritten in place, not replaced", o.file)
+			}
+			for _, e := range mustReadDir(t, dir) {
+				if strings.Contains(e, ".tmp") {
+					t.Errorf("temporary file %s left behind", e)
+				}
+			}
+		})
+	}
+}
+
+func mustReadDir(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	return names
+}

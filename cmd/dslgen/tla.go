@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/meerkat-go/dslmachine/emit/tla"
+	"github.com/meerkat-go/dslmachine/internal/atomicfile"
 )
 
 func cmdTLA(args []string, stdout, stderr io.Writer) int {
@@ -35,7 +36,7 @@ func cmdTLA(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, f := range files {
 		path := filepath.Join(*out, f.Name)
-		if err := os.WriteFile(path, f.Data, 0o644); err != nil {
+		if err := atomicfile.WriteFile(path, f.Data, 0o644); err != nil {
 			fmt.Fprintf(stderr, "dslgen tla: %v\n", err)
 			return 2
 		}
