@@ -135,8 +135,12 @@ func TestOutputsReplacedNotOverwritten(t *testing.T) {
 		{"generate", func(dir string) []string {
 			return []string{"generate", "-spec", "../../spec/examples/tcp.yaml", "-out", dir}
 		}, "tcpconnection_gen.go", old},
-		{"tla", func(dir string) []string { return []string{"tla", "-spec", "../../spec/examples/tcp.yaml", "-out", dir} }, "TcpConnection.tla", old},
-		{"tla config", func(dir string) []string { return []string{"tla", "-spec", "../../spec/examples/tcp.yaml", "-out", dir} }, "TcpConnection_ci.cfg", old},
+		{"tla", func(dir string) []string {
+			return []string{"tla", "-spec", "../../spec/examples/tcp.yaml", "-out", dir}
+		}, "TcpConnection.tla", old},
+		{"tla config", func(dir string) []string {
+			return []string{"tla", "-spec", "../../spec/examples/tcp.yaml", "-out", dir}
+		}, "TcpConnection_ci.cfg", old},
 		{"graph -out", func(dir string) []string {
 			return []string{"graph", "-spec", "../../spec/examples/tcp.yaml", "-out", filepath.Join(dir, "g.md")}
 		}, "g.md", old},
