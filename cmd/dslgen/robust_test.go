@@ -195,3 +195,27 @@ func mustReadDir(t *testing.T, dir string) []string {
 	}
 	return names
 }
+
+// TestInternalErrorExitThree: a panic inside a command is an internal error:
+// exit 3 (not 2, which is a bad spec or usage, and which an unrecovered Go
+// panic would also give), one line on stderr, and the stack only when
+// DSLGEN_STACK is set.
+func TestInternalErrorExitThree(t *testing.T) {
+	boom := func() int { panic("boom") }
+	var errb strings.Builder
+	if code := guard(&errb, false, boom); code != exitInternal || exitInternal != 3 {
+		t.Errorf("exit %d, want 3", code)
+	}
+	if got := errb.String(); !strings.HasPrefix(got, "dslgen: internal error: boom\n") || strings.Contains(got, "goroutine ") {
+		t.Errorf("stderr %q", got)
+	}
+	errb.Reset()
+	guard(&errb, true, boom)
+	if got := errb.String(); !strings.HasPrefix(got, "dslgen: internal error: boom\n") || !strings.Contains(got, "goroutine ") {
+		t.Errorf("with the stack requested, stderr %q", got)
+	}
+	errb.Reset()
+	if code := guard(&errb, false, func() int { return 1 }); code != 1 || errb.Len() != 0 {
+		t.Errorf("no panic: exit %d, stderr %q", code, errb.String())
+	}
+}
