@@ -109,6 +109,9 @@ func Run(m *model.Machine, p *model.Profile, opt Options) (*Result, error) {
 	if p == nil {
 		p = &model.Profile{Name: "default", Bounds: map[int]uint64{}, TypeDomains: map[string][]model.Value{}, ParamDomains: map[string][]model.Value{}}
 	}
+	if err := checkInputLimits(m, p, opt); err != nil {
+		return nil, err // before newProgram materializes the input values
+	}
 	pr, err := newProgram(m, p, opt.Interp)
 	if err != nil {
 		return nil, err

@@ -23,7 +23,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	pkg := fs.String("package", "", "package name of the emitted test (default: the spec's package)")
 	interp := fs.Bool("interp", false, "step with the reference interpreter instead of compiled transitions (slow)")
 	maxStates := fs.Uint64("max-states", 0, "stop after this many distinct states (0: no limit)")
-	maxMem := fs.Float64("max-mem", 16, "stop once the checker holds this many GiB (0: no limit)")
+	maxMem := fs.Float64("max-mem", float64(check.DefaultMaxMemory())/(1<<30),
+		"stop once the checker holds this many GiB (0: no limit; default: the least of 16, 3/4 of the cgroup's memory limit and 3/4 of the physical memory)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	if err := fs.Parse(args); err != nil {
 		return 2

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -217,5 +218,44 @@ func TestInternalErrorExitThree(t *testing.T) {
 	errb.Reset()
 	if code := guard(&errb, false, func() int { return 1 }); code != 1 || errb.Len() != 0 {
 		t.Errorf("no panic: exit %d, stderr %q", code, errb.String())
+	}
+}
+
+// TestCheckRefusesHugeInputDomains: three uint parameters of 2,000 values
+// each (8e9 input values) used to be materialized until the OOM killer
+// ended the process with no output; now it is a quick usage error naming the
+// profile.
+func TestCheckRefusesHugeInputDomains(t *testing.T) {
+	var vals []string
+	for i := range 2000 {
+		vals = append(vals, strconv.Itoa(i))
+	}
+	d := "[" + strings.Join(vals, ", ") + "]"
+	spec := writeSpec(t, `
+machine: Wide
+enums:
+  Phase: [A]
+fields:
+  phase: {type: Phase, initial: A}
+  v: {type: uint, initial: 0}
+phase: phase
+inputs:
+  Set: {a: uint, b: uint, c: uint}
+transitions:
+  - name: Set
+    on: Set
+    from: [A]
+    do:
+      - v := arg.a
+profiles:
+  ci:
+    domains:
+      Set.a: `+d+`
+      Set.b: `+d+`
+      Set.c: `+d+`
+`)
+	code, out, errs := runCmd(t, "check", "-quiet", "-spec", spec)
+	if code != 2 || !strings.Contains(errs, "8000000000 input values") || !positioned.MatchString(strings.TrimPrefix(errs, "dslgen check: ")) {
+		t.Errorf("exit %d, want 2 with the count and the profile's position\n%s%s", code, out, errs)
 	}
 }
