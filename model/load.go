@@ -75,6 +75,9 @@ func (l *loader) load(src []byte) {
 		l.yamlError(err)
 	}
 	root := doc.Content[0]
+	if l.aliases(root) {
+		return
+	}
 	top := l.mapping(root, "spec", []string{"machine", "doc", "package", "enums", "ids", "fields", "phase", "terminal", "inputs", "effects", "guards", "transitions", "invariants", "profiles"})
 	if top == nil {
 		return
@@ -162,6 +165,27 @@ func (l *loader) load(src []byte) {
 		l.loadProfiles(n.v)
 	}
 	l.phaseWarnings()
+}
+
+// aliases reports every YAML alias (*name) and merge key (<<) in a tree:
+// the DSL has no use for them, and the loader would misread them. It
+// returns whether it found any.
+func (l *loader) aliases(n *yaml.Node) bool {
+	found := false
+	switch {
+	case n.Kind == yaml.AliasNode:
+		l.e.add(l.pos(n), "YAML aliases (*%s) are not supported: write the value out", n.Value)
+		return true
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!merge":
+		l.e.add(l.pos(n), "YAML merge keys (<<) are not supported: write the entries out")
+		return true
+	}
+	for _, c := range n.Content {
+		if l.aliases(c) {
+			found = true
+		}
+	}
+	return found
 }
 
 func (l *loader) yamlError(err error) {
