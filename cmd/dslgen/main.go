@@ -10,6 +10,11 @@
 //	dslgen tla -spec FILE -out DIR
 //	dslgen graph -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
 //
+// Every file dslgen writes (generate, tla, graph -out and -embed, check
+// -trace-json and -emit-test) is written to a temporary file in the same
+// directory, flushed, and renamed into place: an error, a full disk or a
+// crash leaves the old file as it was, never half a file.
+//
 // Exit codes: 0 success, 1 a violation found by check (or a search stopped at
 // a limit), 2 a bad spec or usage, 3 an internal error (a bug in dslgen: it
 // prints "dslgen: internal error: ...", and the stack when the environment
