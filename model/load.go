@@ -601,7 +601,9 @@ func (l *loader) loadTransitions(n *yaml.Node) {
 		}
 		if on := spec["on"]; on == nil {
 			l.e.add(l.pos(item), "transition %s has no input (on:)", t.Name)
-		} else if t.Input = l.m.Input(on.v.Value); t.Input == nil {
+		} else if name := l.str(on.v, "on"); name == "" {
+			// reported by str
+		} else if t.Input = l.m.Input(name); t.Input == nil {
 			l.e.add(l.pos(on.v), "transition %s is on unknown input %s", t.Name, on.v.Value)
 		}
 		if l.m.Phase != nil {
@@ -690,15 +692,18 @@ func (l *loader) loadGuards(t *Transition, n *yaml.Node, sc *scope) {
 	for _, g := range l.seq(n, "guards") {
 		var name string
 		var exprNode *yaml.Node
-		switch g.Kind {
-		case yaml.ScalarNode:
+		switch {
+		case isNull(g):
+			l.e.add(l.pos(g), "a guard is empty (null): write a library guard name or an inline name: expression")
+			continue
+		case g.Kind == yaml.ScalarNode:
 			name = g.Value
 			exprNode = l.guards[name]
 			if exprNode == nil {
 				l.e.add(l.pos(g), "unknown guard %s (not in the guards library; write name: expr for an inline guard)", name)
 				continue
 			}
-		case yaml.MappingNode:
+		case g.Kind == yaml.MappingNode:
 			if len(g.Content) != 2 {
 				l.e.add(l.pos(g), "an inline guard is one name: expression pair")
 				continue
@@ -741,10 +746,13 @@ func (l *loader) loadGuards(t *Transition, n *yaml.Node, sc *scope) {
 func (l *loader) loadEmit(n *yaml.Node, sc *scope) *Emit {
 	var name string
 	var args *yaml.Node
-	switch n.Kind {
-	case yaml.ScalarNode:
+	switch {
+	case isNull(n):
+		l.e.add(l.pos(n), "an emit is empty (null): write EffectName or EffectName: {field: expr, ...}")
+		return nil
+	case n.Kind == yaml.ScalarNode:
 		name = n.Value
-	case yaml.MappingNode:
+	case n.Kind == yaml.MappingNode:
 		if len(n.Content) != 2 {
 			l.e.add(l.pos(n), "an emit is EffectName or EffectName: {field: expr, ...}")
 			return nil
