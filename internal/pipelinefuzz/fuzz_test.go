@@ -214,7 +214,7 @@ func FuzzCheck(f *testing.F) {
 			p = m.Profiles[0]
 		}
 		within(t, "check.Run", func() error {
-			res, err := check.Run(m, p, check.Options{Workers: 1, MaxStates: 200, MaxMemory: 64 << 20})
+			res, err := check.Run(m, p, check.Options{Workers: 1, MaxStates: 200, MaxMemory: 8 << 20})
 			if err == nil && res == nil {
 				return errors.New("no result and no error")
 			}
