@@ -1,6 +1,7 @@
 package pipelinefuzz
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"go/parser"
@@ -8,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
 	"testing"
 	"time"
 
@@ -218,6 +220,108 @@ func FuzzCheck(f *testing.F) {
 			if err == nil && res == nil {
 				return errors.New("no result and no error")
 			}
+			if err == nil {
+				_ = res.Summary()
+			}
+			return nil
+		})
+	})
+}
+
+// seedFiles returns the seed specs (see seed).
+func seedFiles(f *testing.F) [][]byte {
+	f.Helper()
+	var out [][]byte
+	for _, pattern := range []string{"../../spec/*.yaml", "../../spec/examples/*.yaml", "../../model/testdata/*.yaml", "../../check/testdata/*.yaml"} {
+		files, err := filepath.Glob(pattern)
+		if err != nil {
+			f.Fatal(err)
+		}
+		for _, file := range files {
+			src, err := os.ReadFile(file)
+			if err != nil {
+				f.Fatal(err)
+			}
+			if len(src) <= maxSeed {
+				out = append(out, src)
+			}
+		}
+	}
+	return out
+}
+
+// edit replaces, in a spec, the value on line (modulo the number of lines)
+// with text: what follows the first ": " or "- ", or else the whole line.
+// Mutating one value of a valid spec keeps the YAML mostly intact, so the
+// checks behind the loader's syntax errors are reached far more often than
+// with arbitrary bytes.
+func edit(src []byte, line uint16, text string) []byte {
+	lines := bytes.Split(src, []byte("\n"))
+	i := int(line) % len(lines)
+	text = strings.NewReplacer("\n", " ", "\r", " ").Replace(text)
+	l := lines[i]
+	if k := bytes.Index(l, []byte(": ")); k >= 0 {
+		lines[i] = append(append([]byte{}, l[:k+2]...), text...)
+	} else if k := bytes.Index(l, []byte("- ")); k >= 0 {
+		lines[i] = append(append([]byte{}, l[:k+2]...), text...)
+	} else {
+		lines[i] = []byte(text)
+	}
+	return bytes.Join(lines, []byte("\n"))
+}
+
+// FuzzEdit takes a seed spec with one value replaced (see edit) through the
+// whole pipeline: load, gocode (its output must parse), tla (it must agree
+// with tla.Check), graph and check, each under the deadline.
+func FuzzEdit(f *testing.F) {
+	seeds := seedFiles(f)
+	if len(seeds) < 5 {
+		f.Fatalf("only %d seed specs", len(seeds))
+	}
+	for i := range seeds {
+		f.Add(uint8(i), uint16(0), "")
+		f.Add(uint8(i), uint16(5), "[A, B]")
+		f.Add(uint8(i), uint16(9), "{type: uint, initial: 0}")
+	}
+	f.Fuzz(func(t *testing.T, which uint8, line uint16, text string) {
+		src := edit(seeds[int(which)%len(seeds)], line, text)
+		var m *model.Machine
+		within(t, "model.Parse", func() error {
+			m = load(t, src)
+			return nil
+		})
+		if m == nil {
+			return
+		}
+		within(t, "gocode.Generate", func() error {
+			out, err := gocode.Generate(m, gocode.Options{Source: "fuzz.yaml"})
+			if err != nil {
+				return nil
+			}
+			if _, err := parser.ParseFile(token.NewFileSet(), gocode.FileName(m), out, parser.AllErrors); err != nil {
+				return fmt.Errorf("generated Go does not parse: %w", err)
+			}
+			return nil
+		})
+		within(t, "tla.Generate", func() error {
+			_, err := tla.Generate(m, tla.Options{Source: "fuzz.yaml"})
+			if (err == nil) != (tla.Check(m) == nil) {
+				return fmt.Errorf("tla.Generate error %v, but tla.Check disagrees", err)
+			}
+			return nil
+		})
+		within(t, "graph", func() error {
+			ds := graph.Diagrams(m)
+			_ = graph.Mermaid(m, ds, graph.Options{})
+			_ = graph.Dot(m, ds, graph.Options{})
+			return nil
+		})
+		var p *model.Profile
+		if len(m.Profiles) > 0 {
+			p = m.Profiles[0]
+		}
+		within(t, "check.Run", func() error {
+			res, err := check.Run(m, p, check.Options{Workers: 1, MaxStates: 200, MaxMemory: 8 << 20})
 			if err == nil {
 				_ = res.Summary()
 			}
