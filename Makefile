@@ -8,7 +8,7 @@ FUZZ_TARGETS := \
 	./model:FuzzParseSpec ./model:FuzzParseExpr ./model:FuzzParseStmt \
 	./internal/pipelinefuzz:FuzzLoad ./internal/pipelinefuzz:FuzzGoCode \
 	./internal/pipelinefuzz:FuzzTLA ./internal/pipelinefuzz:FuzzGraph \
-	./internal/pipelinefuzz:FuzzCheck
+	./internal/pipelinefuzz:FuzzCheck ./internal/pipelinefuzz:FuzzEdit
 # rapid checks per property in proptest/: PROPTEST_CHECKS in `make test` (CI,
 # well under 3 minutes), PROPTEST_LONG_CHECKS in `make proptest-long`.
 PROPTEST_CHECKS ?= 500
