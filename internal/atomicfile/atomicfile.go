@@ -44,13 +44,66 @@ func osOps() ops {
 	return ops{sync: (*os.File).Sync, rename: os.Rename}
 }
 
-func (o ops) write(path string, perm fs.FileMode, write func(io.Writer) error) (err error) {
+func (o ops) write(path string, perm fs.FileMode, write func(io.Writer) error) error {
+	tmp, dest, err := o.stage(path, perm, write)
+	if err != nil {
+		return err
+	}
+	return o.commit(tmp, dest)
+}
+
+// File is one file of a WriteFiles batch.
+type File struct {
+	Path string
+	Data []byte
+	Perm fs.FileMode // for a new file; an existing one keeps its own
+}
+
+// WriteFiles writes several files as WriteFile does, in two phases: every
+// temporary file is written and flushed before any is renamed, so a failure
+// while writing (a full disk) leaves every destination untouched. A failure
+// of a rename itself (rare: the data is already on disk) can leave the
+// files renamed before it replaced.
+func WriteFiles(files []File) error { return osOps().writeFiles(files) }
+
+func (o ops) writeFiles(files []File) error {
+	type staged struct{ tmp, dest string }
+	var done []staged
+	for _, f := range files {
+		data := f.Data
+		tmp, dest, err := o.stage(f.Path, f.Perm, func(w io.Writer) error {
+			_, err := w.Write(data)
+			return err
+		})
+		if err != nil {
+			for _, s := range done {
+				os.Remove(s.tmp)
+			}
+			return err
+		}
+		done = append(done, staged{tmp, dest})
+	}
+	for i, s := range done {
+		if err := o.commit(s.tmp, s.dest); err != nil {
+			for _, r := range done[i+1:] {
+				os.Remove(r.tmp)
+			}
+			return err
+		}
+	}
+	return nil
+}
+
+// stage writes and flushes the temporary file for path (through a symbolic
+// link to its target); it returns the temporary file and the destination.
+// On error nothing is left behind.
+func (o ops) stage(path string, perm fs.FileMode, write func(io.Writer) error) (tmp, dest string, err error) {
 	if target, lerr := filepath.EvalSymlinks(path); lerr == nil {
 		path = target
 	}
 	if fi, serr := os.Stat(path); serr == nil {
 		if !fi.Mode().IsRegular() {
-			return fmt.Errorf("write %s: not a regular file", path)
+			return "", "", fmt.Errorf("write %s: not a regular file", path)
 		}
 		perm = fi.Mode().Perm()
 	}
@@ -60,33 +113,40 @@ func (o ops) write(path string, perm fs.FileMode, write func(io.Writer) error) (
 	}
 	f, err := os.CreateTemp(dir, "."+base+".tmp*")
 	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return "", "", fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp := f.Name()
+	name := f.Name()
 	defer func() {
 		if err != nil {
 			f.Close()
-			os.Remove(tmp)
+			os.Remove(name)
 		}
 	}()
 	if err := write(f); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return "", "", fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := f.Chmod(perm); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return "", "", fmt.Errorf("write %s: %w", path, err)
 	}
 	if err := o.sync(f); err != nil {
-		return fmt.Errorf("write %s: sync: %w", path, err)
+		return "", "", fmt.Errorf("write %s: sync: %w", path, err)
 	}
 	if err := f.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+		return "", "", fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := o.rename(tmp, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	return name, path, nil
+}
+
+// commit renames a staged temporary file over its destination; on error the
+// temporary file is removed.
+func (o ops) commit(tmp, dest string) error {
+	if err := o.rename(tmp, dest); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", dest, err)
 	}
 	// Make the rename durable; a directory that cannot be synced (some file
 	// systems refuse) does not undo a write that has already happened.
-	if d, derr := os.Open(dir); derr == nil {
+	if d, err := os.Open(filepath.Dir(dest)); err == nil {
 		_ = d.Sync()
 		d.Close()
 	}

@@ -172,3 +172,42 @@ func TestNotRegular(t *testing.T) {
 		t.Errorf("directory replaced: %v", err)
 	}
 }
+
+// TestWriteFilesAllOrNothingBeforeRename: WriteFiles writes and flushes
+// every temporary file before renaming any, so a failure while writing (a
+// full disk) leaves every destination as it was.
+func TestWriteFilesAllOrNothingBeforeRename(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "M.tla"), filepath.Join(dir, "M_ci.cfg")
+	for _, p := range []string{a, b} {
+		if err := os.WriteFile(p, []byte("old"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	calls := 0
+	o := ops{sync: func(f *os.File) error {
+		calls++
+		if calls == 2 {
+			return errDiskFull
+		}
+		return f.Sync()
+	}, rename: os.Rename}
+	err := o.writeFiles([]File{{a, []byte("new module"), 0o644}, {b, []byte("new cfg"), 0o644}})
+	if !errors.Is(err, errDiskFull) {
+		t.Fatalf("error %v", err)
+	}
+	for _, p := range []string{a, b} {
+		if got, _ := os.ReadFile(p); string(got) != "old" {
+			t.Errorf("%s holds %q after a failed batch, want old", p, got)
+		}
+	}
+	if names := entries(t, dir); len(names) != 2 {
+		t.Errorf("directory holds %v", names)
+	}
+	if err := WriteFiles([]File{{a, []byte("new module"), 0o644}, {b, []byte("new cfg"), 0o644}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(b); string(got) != "new cfg" {
+		t.Errorf("%s holds %q", b, got)
+	}
+}
