@@ -2,7 +2,8 @@
 // disk, never leaves a half-written file: the data goes to a temporary file in
 // the destination's directory, which is flushed to disk (fsync) and then
 // renamed over the destination. On any error the destination is untouched and
-// the temporary file is removed.
+// the temporary file is removed. Writing needs permission to create files in
+// the destination's directory, not only to write the destination.
 package atomicfile
 
 import (
