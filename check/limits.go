@@ -140,7 +140,7 @@ func checkInputLimits(m *model.Machine, p *model.Profile, opt Options) error {
 	}
 	nTrans := uint64(max(len(m.Transitions), 1))
 	if satMul(count, nTrans) >= math.MaxUint32 {
-		return fmt.Errorf("%s fires %s input values%s, more than the checker can number with %d transitions (%d); shrink the profile's domains: %w",
+		return fmt.Errorf("%s fires %s input values%s, more than the checker can number with %d transition(s) (%d); shrink the profile's domains: %w",
 			where, countString(count), largest, nTrans, uint64(math.MaxUint32)/nTrans, ErrTooManyInputs)
 	}
 	if opt.MaxMemory > 0 && mem > opt.MaxMemory/2 {
