@@ -3,6 +3,12 @@ GO ?= go
 SPEC ?= spec/machine.yaml
 EXAMPLES := $(wildcard spec/examples/*.yaml)
 FUZZTIME ?= 5s
+# Fuzz targets as package:target; `make fuzz` runs each for FUZZTIME.
+FUZZ_TARGETS := \
+	./model:FuzzParseSpec ./model:FuzzParseExpr ./model:FuzzParseStmt \
+	./internal/pipelinefuzz:FuzzLoad ./internal/pipelinefuzz:FuzzGoCode \
+	./internal/pipelinefuzz:FuzzTLA ./internal/pipelinefuzz:FuzzGraph \
+	./internal/pipelinefuzz:FuzzCheck ./internal/pipelinefuzz:FuzzEdit
 # rapid checks per property in proptest/: PROPTEST_CHECKS in `make test` (CI,
 # well under 3 minutes), PROPTEST_LONG_CHECKS in `make proptest-long`.
 PROPTEST_CHECKS ?= 500
@@ -44,7 +50,7 @@ test: vet verify check
 	$(GO) test -race -count=1 ./runtime/... ./examples/...
 	$(GO) test -race -count=1 ./proptest -run '^TestRuntimeConcurrentCallsSerializable$$' -rapid.checks=200
 	$(MAKE) -C bench test
-	$(MAKE) fuzz FUZZTIME=3s
+	$(MAKE) fuzz FUZZTIME=8s
 
 ## proptest-long: the property tests with PROPTEST_LONG_CHECKS checks each, and the
 ## runtime ones again under the race detector, for local soaking
@@ -52,11 +58,15 @@ proptest-long:
 	$(GO) test -count=1 ./proptest -rapid.checks=$(PROPTEST_LONG_CHECKS) -timeout 60m
 	$(GO) test -race -count=1 ./proptest -run '^TestRuntime' -rapid.checks=$(PROPTEST_LONG_CHECKS) -timeout 60m
 
-## fuzz: run each fuzz target for FUZZTIME
+## fuzz: run each fuzz target (FUZZ_TARGETS) for FUZZTIME, e.g. make fuzz FUZZTIME=5m.
+## A crash is written to PKG/testdata/fuzz/TARGET/; commit it with the fix,
+## and go test replays it from then on.
 fuzz:
-	$(GO) test ./model -run '^$$' -fuzz '^FuzzParseSpec$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./model -run '^$$' -fuzz '^FuzzParseExpr$$' -fuzztime $(FUZZTIME)
-	$(GO) test ./model -run '^$$' -fuzz '^FuzzParseStmt$$' -fuzztime $(FUZZTIME)
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; target=$${t##*:}; \
+		echo "$(GO) test $$pkg -run '^$$' -fuzz '^$$target\$$' -fuzztime $(FUZZTIME)"; \
+		$(GO) test $$pkg -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) || exit 1; \
+	done
 
 ## bench: the generated machine against looplab/fsm and qmuntal/stateless (ratio table), then gen/'s own benchmarks
 bench:

@@ -109,6 +109,9 @@ func Run(m *model.Machine, p *model.Profile, opt Options) (*Result, error) {
 	if p == nil {
 		p = defaultProfile()
 	}
+	if err := checkInputLimits(m, p, opt); err != nil {
+		return nil, err // before newProgram materializes the input values
+	}
 	pr, err := newProgram(m, p, opt.Interp)
 	if err != nil {
 		return nil, err
@@ -266,10 +269,12 @@ func (e *engine) expandLevel() *violRec {
 	e.minViolChunk.Store(math.MaxInt64)
 	e.queued.Store(int64(n))
 	var wg sync.WaitGroup
+	var pb panicBox
 	for _, wk := range e.workers {
 		wg.Add(1)
 		go func(wk *worker) {
 			defer wg.Done()
+			defer pb.catch()
 			for {
 				c := e.nextChunk.Add(1) - 1
 				if c >= int64(nChunks) || c > e.minViolChunk.Load() {
@@ -301,6 +306,7 @@ func (e *engine) expandLevel() *violRec {
 		}(wk)
 	}
 	wg.Wait()
+	pb.rethrow()
 	var best *violRec
 	var bestOrigin uint64
 	for _, wk := range e.workers {
@@ -333,17 +339,20 @@ func (e *engine) finalizeLevel() {
 		}
 	}
 	var wg sync.WaitGroup
+	var pb panicBox
 	per := (nShards + len(e.workers) - 1) / len(e.workers)
 	for k := 0; k < nShards; k += per {
 		wg.Add(1)
 		go func(lo, hi int) {
 			defer wg.Done()
+			defer pb.catch()
 			for i := lo; i < hi; i++ {
 				e.shards[i].settle(e.st.w)
 			}
 		}(k, min(k+per, nShards))
 	}
 	wg.Wait()
+	pb.rethrow()
 }
 
 // expand generates every successor of the state with sequence number seq.

@@ -1,8 +1,10 @@
 package model
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"regexp"
 	"strconv"
@@ -55,8 +57,9 @@ var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
 func (l *loader) pos(n *yaml.Node) Pos { return Pos{File: l.file, Line: n.Line, Column: n.Column} }
 
 func (l *loader) load(src []byte) {
+	dec := yaml.NewDecoder(bytes.NewReader(src))
 	var doc yaml.Node
-	if err := yaml.Unmarshal(src, &doc); err != nil {
+	if err := dec.Decode(&doc); err != nil && !errors.Is(err, io.EOF) {
 		l.yamlError(err)
 		return
 	}
@@ -64,7 +67,17 @@ func (l *loader) load(src []byte) {
 		l.e.add(Pos{File: l.file, Line: 1, Column: 1}, "empty spec")
 		return
 	}
+	// A spec is one YAML document: a second one (after ---) would be ignored.
+	var extra yaml.Node
+	if err := dec.Decode(&extra); err == nil {
+		l.e.add(l.pos(&extra), "a spec is a single YAML document; remove the document that starts here (after ---)")
+	} else if !errors.Is(err, io.EOF) {
+		l.yamlError(err)
+	}
 	root := doc.Content[0]
+	if l.aliases(root) {
+		return
+	}
 	top := l.mapping(root, "spec", []string{"machine", "doc", "package", "enums", "ids", "fields", "phase", "terminal", "inputs", "effects", "guards", "transitions", "invariants", "fairness", "liveness", "profiles"})
 	if top == nil {
 		return
@@ -155,6 +168,27 @@ func (l *loader) load(src []byte) {
 	l.phaseWarnings()
 }
 
+// aliases reports every YAML alias (*name) and merge key (<<) in a tree:
+// the DSL has no use for them, and the loader would misread them. It
+// returns whether it found any.
+func (l *loader) aliases(n *yaml.Node) bool {
+	found := false
+	switch {
+	case n.Kind == yaml.AliasNode:
+		l.e.add(l.pos(n), "YAML aliases (*%s) are not supported: write the value out", n.Value)
+		return true
+	case n.Kind == yaml.ScalarNode && n.Tag == "!!merge":
+		l.e.add(l.pos(n), "YAML merge keys (<<) are not supported: write the entries out")
+		return true
+	}
+	for _, c := range n.Content {
+		if l.aliases(c) {
+			found = true
+		}
+	}
+	return found
+}
+
 func (l *loader) yamlError(err error) {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
@@ -204,7 +238,8 @@ func (l *loader) mapping(n *yaml.Node, what string, keys []string) map[string]*p
 
 // pairs returns a mapping's entries in order, reporting duplicate keys.
 func (l *loader) pairs(n *yaml.Node, what string) []pair {
-	if n.Kind == yaml.ScalarNode && n.Tag == "!!null" {
+	if isNull(n) {
+		l.e.add(l.pos(n), "%s is empty (null): write {} for an empty mapping", what)
 		return nil
 	}
 	if n.Kind != yaml.MappingNode {
@@ -229,7 +264,16 @@ func (l *loader) pairs(n *yaml.Node, what string) []pair {
 	return out
 }
 
+// isNull reports whether a node is a YAML null: nothing, ~ or null.
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.Tag == "!!null"
+}
+
 func (l *loader) seq(n *yaml.Node, what string) []*yaml.Node {
+	if isNull(n) {
+		l.e.add(l.pos(n), "%s is empty (null): write [] for an empty list", what)
+		return nil
+	}
 	if n.Kind != yaml.SequenceNode {
 		l.e.add(l.pos(n), "%s must be a list", what)
 		return nil
@@ -238,6 +282,10 @@ func (l *loader) seq(n *yaml.Node, what string) []*yaml.Node {
 }
 
 func (l *loader) str(n *yaml.Node, what string) string {
+	if isNull(n) {
+		l.e.add(l.pos(n), "%s is empty (null)", what)
+		return ""
+	}
 	if n.Kind != yaml.ScalarNode {
 		l.e.add(l.pos(n), "%s must be a string", what)
 		return ""
@@ -249,7 +297,7 @@ var identRE = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
 
 func (l *loader) ident(n *yaml.Node, what string) string {
 	s := l.str(n, what)
-	if s == "" && n.Kind != yaml.ScalarNode {
+	if s == "" && (n.Kind != yaml.ScalarNode || isNull(n)) {
 		return ""
 	}
 	if !identRE.MatchString(s) {
@@ -554,7 +602,9 @@ func (l *loader) loadTransitions(n *yaml.Node) {
 		}
 		if on := spec["on"]; on == nil {
 			l.e.add(l.pos(item), "transition %s has no input (on:)", t.Name)
-		} else if t.Input = l.m.Input(on.v.Value); t.Input == nil {
+		} else if name := l.str(on.v, "on"); name == "" {
+			// reported by str
+		} else if t.Input = l.m.Input(name); t.Input == nil {
 			l.e.add(l.pos(on.v), "transition %s is on unknown input %s", t.Name, on.v.Value)
 		}
 		if l.m.Phase != nil {
@@ -643,15 +693,18 @@ func (l *loader) loadGuards(t *Transition, n *yaml.Node, sc *scope) {
 	for _, g := range l.seq(n, "guards") {
 		var name string
 		var exprNode *yaml.Node
-		switch g.Kind {
-		case yaml.ScalarNode:
+		switch {
+		case isNull(g):
+			l.e.add(l.pos(g), "a guard is empty (null): write a library guard name or an inline name: expression")
+			continue
+		case g.Kind == yaml.ScalarNode:
 			name = g.Value
 			exprNode = l.guards[name]
 			if exprNode == nil {
 				l.e.add(l.pos(g), "unknown guard %s (not in the guards library; write name: expr for an inline guard)", name)
 				continue
 			}
-		case yaml.MappingNode:
+		case g.Kind == yaml.MappingNode:
 			if len(g.Content) != 2 {
 				l.e.add(l.pos(g), "an inline guard is one name: expression pair")
 				continue
@@ -694,10 +747,13 @@ func (l *loader) loadGuards(t *Transition, n *yaml.Node, sc *scope) {
 func (l *loader) loadEmit(n *yaml.Node, sc *scope) *Emit {
 	var name string
 	var args *yaml.Node
-	switch n.Kind {
-	case yaml.ScalarNode:
+	switch {
+	case isNull(n):
+		l.e.add(l.pos(n), "an emit is empty (null): write EffectName or EffectName: {field: expr, ...}")
+		return nil
+	case n.Kind == yaml.ScalarNode:
 		name = n.Value
-	case yaml.MappingNode:
+	case n.Kind == yaml.MappingNode:
 		if len(n.Content) != 2 {
 			l.e.add(l.pos(n), "an emit is EffectName or EffectName: {field: expr, ...}")
 			return nil
@@ -874,6 +930,9 @@ func (l *loader) phaseWarnings() {
 		return
 	}
 	e := l.m.PhaseEnum()
+	if !l.m.Phase.Initial.Type().Equal(l.m.Phase.Type) || init.N >= uint64(len(e.Values)) {
+		return // a type error, reported at the initial value
+	}
 	into := make([]bool, len(e.Values))
 	into[init.N] = true
 	for _, t := range l.m.Transitions {

@@ -35,6 +35,10 @@ import (
 // duration bounds the run.
 var ErrNoBudget = errors.New("simulate: no budget: set Behaviours or Duration")
 
+// MaxInputValues is the largest number of input values a simulated profile
+// may fire: every state of every behaviour tries them all.
+const MaxInputValues = 1 << 20
+
 // Options configures a run.
 type Options struct {
 	// Depth is the number of steps of each behaviour (default 100). A
@@ -171,6 +175,13 @@ func Run(ctx context.Context, m *model.Machine, p *model.Profile, opt Options) (
 	}
 	if opt.Workers <= 0 {
 		opt.Workers = runtime.GOMAXPROCS(0)
+	}
+	n, err := check.InputCount(m, p)
+	if err != nil {
+		return nil, fmt.Errorf("simulate: profile %s: %w", p.Name, err)
+	}
+	if n > MaxInputValues {
+		return nil, fmt.Errorf("simulate: profile %s fires %d input values, more than %d: %w", p.Name, n, MaxInputValues, check.ErrTooManyInputs)
 	}
 	ivs, err := m.InputValues(p)
 	if err != nil {

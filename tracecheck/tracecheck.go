@@ -31,6 +31,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/meerkat-go/dslmachine/check"
 	"github.com/meerkat-go/dslmachine/model"
 )
 
@@ -75,6 +76,9 @@ func Read(r io.Reader) ([]Record, error) {
 	}
 	return out, nil
 }
+
+// maxInputValues bounds the input values an unrecorded step may take.
+const maxInputValues = 1 << 20
 
 // Options configures Validate.
 type Options struct {
@@ -152,6 +156,13 @@ type Result struct {
 func Validate(m *model.Machine, recs []Record, opt Options) (*Result, error) {
 	if opt.MaxCandidates <= 0 {
 		opt.MaxCandidates = 100000
+	}
+	n, err := check.InputCount(m, opt.Profile)
+	if err != nil {
+		return nil, fmt.Errorf("tracecheck: %w", err)
+	}
+	if n > maxInputValues {
+		return nil, fmt.Errorf("tracecheck: the profile fires %d input values, more than %d: %w", n, maxInputValues, check.ErrTooManyInputs)
 	}
 	ivs, err := m.InputValues(opt.Profile)
 	if err != nil {

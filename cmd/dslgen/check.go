@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/meerkat-go/dslmachine/check"
+	"github.com/meerkat-go/dslmachine/internal/atomicfile"
 	"github.com/meerkat-go/dslmachine/model"
 )
 
@@ -23,7 +24,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	pkg := fs.String("package", "", "package name of the emitted test (default: the spec's package)")
 	interp := fs.Bool("interp", false, "step with the reference interpreter instead of compiled transitions (slow)")
 	maxStates := fs.Uint64("max-states", 0, "stop after this many distinct states (0: no limit)")
-	maxMem := fs.Float64("max-mem", 16, "stop once the checker holds this many GiB (0: no limit)")
+	maxMem := fs.Float64("max-mem", float64(check.DefaultMaxMemory())/(1<<30),
+		"stop once the checker holds this many GiB (0: no limit; default: the least of 16, 3/4 of the cgroup's memory limit and 3/4 of the physical memory)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	liveness := fs.Bool("liveness", true, "after the safety check, check the spec's liveness properties on the same state graph")
 	livenessMax := fs.Int("liveness-max-states", 5_000_000, "refuse the liveness check beyond this many states (0: no limit)")
@@ -161,13 +163,5 @@ func writeFile(path string, write func(io.Writer) error) error {
 			return err
 		}
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return err
-	}
-	if err := write(f); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return atomicfile.Write(path, 0o644, write)
 }

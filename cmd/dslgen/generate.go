@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/meerkat-go/dslmachine/emit/gocode"
+	"github.com/meerkat-go/dslmachine/internal/atomicfile"
 )
 
 func cmdGenerate(args []string, stdout, stderr io.Writer) int {
@@ -35,7 +36,7 @@ func cmdGenerate(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	path := filepath.Join(*out, gocode.FileName(m))
-	if err := os.WriteFile(path, src, 0o644); err != nil {
+	if err := atomicfile.WriteFile(path, src, 0o644); err != nil {
 		fmt.Fprintf(stderr, "dslgen generate: %v\n", err)
 		return 2
 	}

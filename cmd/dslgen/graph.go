@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/meerkat-go/dslmachine/emit/graph"
+	"github.com/meerkat-go/dslmachine/internal/atomicfile"
 )
 
 // Markers of the region that `dslgen graph -embed FILE` replaces.
@@ -74,7 +75,7 @@ func cmdGraph(args []string, stdout, stderr io.Writer) int {
 		_, _ = stdout.Write(data)
 		return 0
 	}
-	if err := os.WriteFile(*out, data, 0o644); err != nil {
+	if err := atomicfile.WriteFile(*out, data, 0o644); err != nil {
 		fmt.Fprintf(stderr, "dslgen graph: %v\n", err)
 		return 2
 	}
@@ -103,5 +104,5 @@ func embedSections(path, sections string) error {
 	if bytes.Equal(b.Bytes(), old) {
 		return nil
 	}
-	return os.WriteFile(path, b.Bytes(), 0o644)
+	return atomicfile.WriteFile(path, b.Bytes(), 0o644) // keeps the file's mode
 }

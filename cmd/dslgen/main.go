@@ -12,7 +12,15 @@
 //	dslgen tla -spec FILE -out DIR
 //	dslgen graph -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
 //
-// Exit codes: 0 success, 1 a violation found by check, 2 a bad spec or usage.
+// Every file dslgen writes (generate, tla, graph -out and -embed, check
+// -trace-json and -emit-test) is written to a temporary file in the same
+// directory, flushed, and renamed into place: an error, a full disk or a
+// crash leaves the old file as it was, never half a file.
+//
+// Exit codes: 0 success, 1 a violation found by check (or a search stopped at
+// a limit), 2 a bad spec or usage, 3 an internal error (a bug in dslgen: it
+// prints "dslgen: internal error: ...", and the stack when the environment
+// variable DSLGEN_STACK is set to anything but empty or 0).
 package main
 
 import (
@@ -20,18 +28,48 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 
+	"github.com/meerkat-go/dslmachine/emit/tla"
 	"github.com/meerkat-go/dslmachine/model"
 )
 
 func main() {
-	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+	stack := os.Getenv("DSLGEN_STACK")
+	os.Exit(guard(os.Stderr, stack != "" && stack != "0", func() int {
+		return run(os.Args[1:], os.Stdout, os.Stderr)
+	}))
+}
+
+// Exit codes.
+const (
+	exitOK        = 0 // success
+	exitViolation = 1 // check found a violation or stopped at a limit
+	exitUsage     = 2 // a bad spec or usage
+	exitInternal  = 3 // an internal error: a bug in dslgen
+)
+
+// guard runs a command and turns a panic into an internal error: a line on
+// stderr (with the stack when stack is true) and exitInternal.
+func guard(stderr io.Writer, stack bool, cmd func() int) (code int) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(stderr, "dslgen: internal error: %v\n", r)
+			if stack {
+				stderr.Write(debug.Stack())
+			} else {
+				fmt.Fprintln(stderr, "dslgen: please report it with the spec; set DSLGEN_STACK=1 for the stack trace")
+			}
+			code = exitInternal
+		}
+	}()
+	return cmd()
 }
 
 const usage = `usage: dslgen <command> [flags]
 
 commands:
-  validate  -spec FILE                          load and type-check a spec
+  validate  -spec FILE                          load and type-check a spec (and check that tla can render it)
   generate  -spec FILE -out DIR [-package NAME]  write the Go package for a spec
   check     -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
                                                 model-check a spec within a profile's bounds
@@ -42,6 +80,9 @@ commands:
   tla       -spec FILE -out DIR                 write the TLA+ module and one TLC config per profile
   graph     -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
                                                 draw the phase and enum-field state diagrams
+
+exit codes: 0 ok, 1 check found a violation or stopped at a limit, 2 bad spec
+or usage, 3 internal error (a dslgen bug; DSLGEN_STACK=1 prints the stack).
 `
 
 // run executes one dslgen command and returns the process exit code.
@@ -105,6 +146,11 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	}
 	m, ok := loadSpec(*spec, stderr)
 	if !ok {
+		return 2
+	}
+	// A valid spec is one every command accepts: tla rejects a few more.
+	if err := tla.Check(m); err != nil {
+		fmt.Fprintln(stderr, err)
 		return 2
 	}
 	fmt.Fprintf(stdout, "%s: machine %s: %d fields, %d inputs, %d effects, %d transitions, %d invariants, %d profiles\n",

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/meerkat-go/dslmachine/emit/tla"
+	"github.com/meerkat-go/dslmachine/internal/atomicfile"
 )
 
 func cmdTLA(args []string, stdout, stderr io.Writer) int {
@@ -33,13 +34,18 @@ func cmdTLA(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "dslgen tla: %v\n", err)
 		return 2
 	}
-	for _, f := range files {
-		path := filepath.Join(*out, f.Name)
-		if err := os.WriteFile(path, f.Data, 0o644); err != nil {
-			fmt.Fprintf(stderr, "dslgen tla: %v\n", err)
-			return 2
-		}
-		fmt.Fprintf(stdout, "wrote %s\n", path)
+	// Every file is rendered already; write them all or none (see
+	// atomicfile.WriteFiles).
+	batch := make([]atomicfile.File, len(files))
+	for i, f := range files {
+		batch[i] = atomicfile.File{Path: filepath.Join(*out, f.Name), Data: f.Data, Perm: 0o644}
+	}
+	if err := atomicfile.WriteFiles(batch); err != nil {
+		fmt.Fprintf(stderr, "dslgen tla: %v\n", err)
+		return 2
+	}
+	for _, f := range batch {
+		fmt.Fprintf(stdout, "wrote %s\n", f.Path)
 	}
 	return 0
 }

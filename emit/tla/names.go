@@ -33,12 +33,29 @@ type namer struct {
 func newNamer() *namer { return &namer{used: map[string]bool{}} }
 
 func (n *namer) taken(s string) bool {
-	return reserved[s] || n.used[s] || strings.HasPrefix(s, "WF_") || strings.HasPrefix(s, "SF_")
+	return reserved[s] || n.used[s] || fairnessPrefix(s)
 }
 
-// name reserves and returns want, or want with underscores appended.
+// fairnessPrefix reports whether s starts like the TLA+ fairness operators
+// WF_ and SF_, which the lexer reads as one token: no identifier may.
+func fairnessPrefix(s string) bool {
+	return strings.HasPrefix(s, "WF_") || strings.HasPrefix(s, "SF_")
+}
+
+// legal returns want, or, when want starts with a fairness prefix, want with
+// "X_" in front (so that appending underscores can make it free).
+func legal(want string) string {
+	if fairnessPrefix(want) {
+		return "X_" + want
+	}
+	return want
+}
+
+// name reserves and returns want, or want with underscores appended (after
+// legal). This terminates: the candidates are distinct, none starts with a
+// fairness prefix, and only finitely many names are reserved or used.
 func (n *namer) name(want string) string {
-	s := want
+	s := legal(want)
 	for n.taken(s) {
 		s += "_"
 	}
