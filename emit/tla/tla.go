@@ -374,11 +374,14 @@ func (g *generator) liveness() {
 		if pr.Doc != "" {
 			g.comment("", pr.Doc)
 		}
+		// A predicate whose evaluation raises a bound error is false, as
+		// model.Holds has it: its definedness conditions come first.
+		pred := func(x model.Expr) string { return conj(append(c.wd(x), c.expr(x))).s }
 		g.line("%s ==", g.props[i])
 		if pr.From == nil {
-			g.line(`    []<>(%s)`, c.expr(pr.To).s)
+			g.line(`    []<>(%s)`, pred(pr.To))
 		} else {
-			g.line(`    (%s) ~> (%s)`, c.expr(pr.From).s, c.expr(pr.To).s)
+			g.line(`    (%s) ~> (%s)`, pred(pr.From), pred(pr.To))
 		}
 		g.line("")
 	}

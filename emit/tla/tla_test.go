@@ -239,7 +239,7 @@ func TestConfigs(t *testing.T) {
 			}
 			for _, p := range gen.m.Profiles {
 				cfg := gen.cfgs[p.Name]
-				var assigned, invs []string
+				var assigned, invs, props []string
 				var next, constraint string
 				section := ""
 				for _, line := range strings.Split(cfg, "\n") {
@@ -258,7 +258,15 @@ func TestConfigs(t *testing.T) {
 							if f[1] != "Init" {
 								t.Errorf("%s: INIT %s", p.Name, f[1])
 							}
-						case "CONSTANTS", "INVARIANTS":
+						case "SPECIFICATION":
+							// A spec with liveness: FairSpec names the next-state relation.
+							m := regexp.MustCompile(`\[\]\[(\w+)\]_vars`).FindStringSubmatch(strings.Join(defs[f[1]], "\n"))
+							if m == nil {
+								t.Errorf("%s: SPECIFICATION %s has no [][Next]_vars", p.Name, f[1])
+							} else {
+								next = m[1]
+							}
+						case "CONSTANTS", "INVARIANTS", "PROPERTIES":
 						default:
 							t.Errorf("%s: unexpected cfg line %q", p.Name, line)
 						}
@@ -273,6 +281,8 @@ func TestConfigs(t *testing.T) {
 						assigned = append(assigned, k)
 					case "INVARIANTS":
 						invs = append(invs, strings.TrimSpace(line))
+					case "PROPERTIES":
+						props = append(props, strings.TrimSpace(line))
 					}
 				}
 				if !slices.Equal(assigned, declared) {
@@ -283,6 +293,9 @@ func TestConfigs(t *testing.T) {
 				}
 				if defs[next] == nil {
 					t.Errorf("%s: NEXT %q is not defined in the module", p.Name, next)
+				}
+				if !slices.Equal(props, gen.g.props) {
+					t.Errorf("%s: PROPERTIES %v, want %v", p.Name, props, gen.g.props)
 				}
 				fires := 0
 				for _, tr := range gen.m.Transitions {
