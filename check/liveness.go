@@ -212,8 +212,9 @@ func CheckLiveness(m *model.Machine, p *model.Profile, opt LivenessOptions) (*Li
 	if p == nil {
 		p = &model.Profile{Name: "default"}
 	}
-	res := &LivenessResult{Machine: m, Profile: p, Properties: len(m.Properties)}
-	if len(m.Properties) == 0 {
+	props := m.Liveness(p)
+	res := &LivenessResult{Machine: m, Profile: p, Properties: len(props)}
+	if len(props) == 0 {
 		return res, nil
 	}
 	g, err := buildGraph(m, p, opt)
@@ -221,7 +222,7 @@ func CheckLiveness(m *model.Machine, p *model.Profile, opt LivenessOptions) (*Li
 		return nil, err
 	}
 	res.States, res.Edges = g.n, len(g.edges)
-	for _, prop := range m.Properties {
+	for _, prop := range props {
 		if v := g.check(prop); v != nil {
 			res.Violation = v
 			break

@@ -311,3 +311,25 @@ func TestITF(t *testing.T) {
 		t.Errorf("grants: %v", s1["grants"])
 	}
 }
+
+// TestProfileSelectsProperties: a profile's liveness list limits the
+// properties checked; an empty list checks none.
+func TestProfileSelectsProperties(t *testing.T) {
+	m := loadVariant(t, "  strong: [Grant]\n", "", "profiles:\n  ci: {}", "profiles:\n  ci: {}\n  idle_only:\n    liveness: [back_to_idle]\n  no_props:\n    liveness: []")
+	for _, c := range []struct {
+		profile string
+		props   int
+		fails   bool
+	}{{"ci", 2, true}, {"idle_only", 1, false}, {"no_props", 0, false}} {
+		res, err := CheckLiveness(m, m.Profile(c.profile), LivenessOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Properties != c.props || (res.Violation != nil) != c.fails {
+			t.Errorf("%s: %s", c.profile, res.Summary())
+		}
+	}
+	if _, err := model.Parse("x.yaml", []byte(strings.Replace(mustRead(t, "testdata/liveness.yaml"), "  ci: {}", "  ci: {liveness: [nope]}", 1))); err == nil || !strings.Contains(err.Error(), "unknown liveness property nope in profile ci") {
+		t.Errorf("unknown property: %v", err)
+	}
+}

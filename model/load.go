@@ -805,12 +805,15 @@ func (l *loader) loadProfiles(n *yaml.Node) {
 	for _, p := range l.pairs(n, "profiles") {
 		name := l.ident(p.k, "profile name")
 		pr := &Profile{Name: name, Bounds: map[int]uint64{}, TypeDomains: map[string][]Value{}, ParamDomains: map[string][]Value{}, Exclude: map[int]bool{}, Pos: l.pos(p.k)}
-		spec := l.mapping(p.v, "profile "+name, []string{"doc", "bounds", "domains", "inputs", "exclude"})
+		spec := l.mapping(p.v, "profile "+name, []string{"doc", "bounds", "domains", "inputs", "exclude", "liveness"})
 		if spec == nil {
 			continue
 		}
 		if d := spec["doc"]; d != nil {
 			pr.Doc = l.str(d.v, "doc")
+		}
+		if lv := spec["liveness"]; lv != nil {
+			pr.Properties = l.profileProperties(lv.v, name)
 		}
 		if b := spec["bounds"]; b != nil {
 			for _, bp := range l.pairs(b.v, "bounds") {

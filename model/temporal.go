@@ -205,3 +205,28 @@ func Holds(x Expr, s State) bool {
 	v, err := eval(x, s, nil)
 	return err == nil && v.Bool()
 }
+
+// profileProperties reads a profile's liveness list: the properties it
+// checks (an empty list: none).
+func (l *loader) profileProperties(n *yaml.Node, profile string) []*Property {
+	out := []*Property{}
+	for _, item := range l.seq(n, "liveness of profile "+profile) {
+		name := l.str(item, "liveness property")
+		prop := l.m.Property(name)
+		if prop == nil {
+			l.e.add(l.pos(item), "unknown liveness property %s in profile %s", name, profile)
+			continue
+		}
+		out = append(out, prop)
+	}
+	return out
+}
+
+// Liveness returns the liveness properties a profile checks: those its
+// liveness list names, or every property of the machine when it has none.
+func (m *Machine) Liveness(p *Profile) []*Property {
+	if p != nil && p.Properties != nil {
+		return p.Properties
+	}
+	return m.Properties
+}

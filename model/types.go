@@ -202,7 +202,10 @@ type Profile struct {
 	Inputs map[int]bool
 	// Exclude lists inputs never fired (by index).
 	Exclude map[int]bool
-	Pos     Pos
+	// Properties, when non-nil, lists the only liveness properties the
+	// profile checks (empty: none); nil checks every one.
+	Properties []*Property
+	Pos        Pos
 }
 
 // Fires reports whether the profile fires an input.

@@ -100,7 +100,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, "Error: the search stopped at the state or memory limit before exploring everything.")
 	}
 	fmt.Fprintln(stdout, res.Summary())
-	if code != 0 || !*liveness || len(m.Properties) == 0 {
+	if code != 0 || !*liveness || len(m.Liveness(res.Profile)) == 0 {
 		return code
 	}
 	lres, err := check.CheckLiveness(m, res.Profile, check.LivenessOptions{MaxStates: *livenessMax})

@@ -41,6 +41,9 @@ profiles:
   ci: {}
   no_release:
     exclude: [Release]
+    liveness: [granted]
+  safety_only:
+    liveness: []
 `
 	m, err := model.Parse("grant.yaml", []byte(src))
 	if err != nil {
@@ -63,7 +66,13 @@ profiles:
 	if strings.Contains(g.module, "Fair_Done_no_release ==") {
 		t.Errorf("no_release defines the fairness of Done, which it never fires")
 	}
-	for name, spec := range map[string]string{"ci": "FairSpec", "no_release": "FairSpec_no_release"} {
+	if !strings.Contains(g.cfgs["no_release"], "PROPERTIES\n    granted\n") || strings.Contains(g.cfgs["no_release"], "idle_again") {
+		t.Errorf("no_release checks only granted:\n%s", g.cfgs["no_release"])
+	}
+	if strings.Contains(g.cfgs["safety_only"], "PROPERTIES") {
+		t.Errorf("safety_only checks no property:\n%s", g.cfgs["safety_only"])
+	}
+	for name, spec := range map[string]string{"ci": "FairSpec"} {
 		cfg := g.cfgs[name]
 		for _, want := range []string{"SPECIFICATION " + spec + "\n", "PROPERTIES\n    granted\n    idle_again\n"} {
 			if !strings.Contains(cfg, want) {

@@ -305,6 +305,16 @@ func (g *generator) allocate() {
 	}
 }
 
+// propIndex returns the index of a liveness property.
+func (g *generator) propIndex(pr *model.Property) int {
+	for i, x := range g.m.Properties {
+		if x == pr {
+			return i
+		}
+	}
+	return -1
+}
+
 // temporal reports whether the spec has liveness properties: then the
 // module defines the fairness and the properties, and every configuration
 // checks the properties under SPECIFICATION FairSpec.
@@ -1101,10 +1111,10 @@ func (g *generator) config(p *model.Profile) (string, error) {
 	for _, n := range g.invs {
 		w("    %s", n)
 	}
-	if g.temporal() {
+	if g.temporal() && len(g.m.Liveness(p)) > 0 {
 		w("PROPERTIES")
-		for _, n := range g.props {
-			w("    %s", n)
+		for _, pr := range g.m.Liveness(p) {
+			w("    %s", g.props[g.propIndex(pr)])
 		}
 	}
 	return b.String(), nil

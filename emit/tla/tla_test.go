@@ -294,8 +294,12 @@ func TestConfigs(t *testing.T) {
 				if defs[next] == nil {
 					t.Errorf("%s: NEXT %q is not defined in the module", p.Name, next)
 				}
-				if !slices.Equal(props, gen.g.props) {
-					t.Errorf("%s: PROPERTIES %v, want %v", p.Name, props, gen.g.props)
+				var wantProps []string
+				for _, pr := range gen.m.Liveness(p) {
+					wantProps = append(wantProps, gen.g.props[gen.g.propIndex(pr)])
+				}
+				if !slices.Equal(props, wantProps) {
+					t.Errorf("%s: PROPERTIES %v, want %v", p.Name, props, wantProps)
 				}
 				fires := 0
 				for _, tr := range gen.m.Transitions {
