@@ -259,3 +259,28 @@ profiles:
 		t.Errorf("exit %d, want 2 with the count and the profile's position\n%s%s", code, out, errs)
 	}
 }
+
+// TestGraphEmbedKeepsMode: -embed replaces the Markdown file through a
+// temporary file but keeps the file's permissions.
+func TestGraphEmbedKeepsMode(t *testing.T) {
+	doc := filepath.Join(t.TempDir(), "README.md")
+	if err := os.WriteFile(doc, []byte("# T\n\n"+embedBegin+"\nstale\n"+embedEnd+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(doc, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCmd(t, "graph", "-spec", "../../spec/examples/tcp.yaml", "-embed", doc); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	fi, err := os.Stat(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o640 {
+		t.Errorf("mode %v after -embed, want 0640", fi.Mode().Perm())
+	}
+	if got, _ := os.ReadFile(doc); strings.Contains(string(got), "stale") {
+		t.Error("README not rewritten")
+	}
+}
