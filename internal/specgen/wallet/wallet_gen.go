@@ -827,6 +827,53 @@ var noTransitions = func() (t [5][2]NoTransitionError) {
 // boundErrors holds one read-only error per place a bound can be exceeded.
 var boundErrors = [...]BoundError{{"Deposit", "credit"}, {"Spend", "credit"}, {"Overspend", "overspent"}, {"Tip", "last"}, {"Tip", "Tipped.before"}}
 
+// enabledTransitions lists, in spec order, the transitions on in that are allowed
+// in s's phase and whose guards all hold (a guard that leaves a bound is false).
+// Step fires the first; two or more are a nondeterminism, which dslgen check
+// reports. The tests that dslgen check -emit-test writes call it.
+func enabledTransitions(s State, in Input) []string {
+	var out []string
+	var ovf bool
+	switch in := in.(type) {
+	case Deposit:
+		ovf = false
+		if (1<<s.Phase)&1 != 0 && (add(&ovf, s.Credit, in.Amount) <= 5) && !ovf {
+			out = append(out, "Deposit")
+		}
+	case Spend:
+		ovf = false
+		if (1<<s.Phase)&1 != 0 && (in.Amount > 0) && (sub(&ovf, s.Credit, in.Amount) >= 0) && !ovf {
+			out = append(out, "Spend")
+		}
+		if (1<<s.Phase)&1 != 0 && (in.Amount > s.Credit) {
+			out = append(out, "Overspend")
+		}
+	case Close:
+		ovf = false
+		if (1<<s.Phase)&1 != 0 && ((s.Credit == 0) || ((s.Credit >= 2) && (sub(&ovf, s.Credit, 2) == 0 || sub(&ovf, s.Credit, 2) == sub(&ovf, s.Last, 1)))) && !ovf {
+			out = append(out, "Close")
+		}
+		ovf = false
+		if (1<<s.Phase)&1 != 0 && (s.Credit == 1) && (func() uint64 {
+			if s.Last > 3 {
+				return sub(&ovf, s.Last, 10)
+			}
+			return 0
+		}() == 0) && !ovf {
+			out = append(out, "CloseAnyway")
+		}
+	case Reopen:
+		if (1<<s.Phase)&2 != 0 {
+			out = append(out, "Reopen")
+		}
+	case Tip:
+		if (1<<s.Phase)&2 != 0 {
+			out = append(out, "Tip")
+		}
+	}
+	return out
+}
+
 // invariantErrors holds one read-only error per invariant.
 var invariantErrors = [1]InvariantError{{"credit_bounded"}}
 
