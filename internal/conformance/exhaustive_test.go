@@ -83,6 +83,9 @@ func TestExhaustiveSuccessors(t *testing.T) {
 	}
 	for _, r := range exhaustiveRuns {
 		t.Run(r.spec+"/"+r.profile, func(t *testing.T) {
+			if testing.Short() && r.spec == "Meerkat" {
+				t.Skip("-short: the Meerkat runs take most of the time")
+			}
 			t.Parallel() // at most GOMAXPROCS at once; the Meerkat runs take most of the time
 			c := cases[r.spec]
 			m := loadCase(t, c)
