@@ -35,11 +35,13 @@ type TestOptions struct {
 //     then reports the invariant. Once the spec is fixed so that a step of
 //     the trace is rejected, or the invariant holds, the test passes: the
 //     counterexample has become a regression test.
-//   - an unreachable transition that fires, or two transitions enabled at
-//     once: the steps (and the final input) are accepted, and the test fails
-//     with the finding; it passes once a step of the trace is rejected. The
-//     generated package does not say which transition fired, so these
-//     tests cannot tell a fixed nondeterminism from the old one.
+//   - two transitions enabled at once: after the steps, the package's
+//     enabledTransitions (unexported, generated for these tests) must not
+//     list both transitions for the final input; the test passes once the
+//     fix makes them exclusive there (or a step of the trace is rejected).
+//   - an unreachable transition that fires: after the steps but the last,
+//     the transition must not be enabled for the last input; the test passes
+//     once it is not (or an earlier step is rejected).
 func WriteTest(w io.Writer, m *model.Machine, p *model.Profile, v *Violation, opt TestOptions) error {
 	if len(v.Trace) == 0 {
 		return fmt.Errorf("emit test: a %s finding has no trace to replay", v.Kind)
@@ -57,18 +59,38 @@ func WriteTest(w io.Writer, m *model.Machine, p *model.Profile, v *Violation, op
 	b.WriteString("import (\n\t\"errors\"\n\t\"testing\"\n)\n\n")
 	steps := v.Trace[1:]
 	final := ""
-	if v.Kind == KindNondeterminism {
+	switch v.Kind {
+	case KindNondeterminism:
 		final = goInput(v.Input)
+	case KindUnreachable:
+		// The last step fires the transition: replay up to it, then ask
+		// whether the transition is enabled for its input.
+		last := steps[len(steps)-1]
+		final = goInput(last.Input)
+		steps = steps[:len(steps)-1]
 	}
 	fmt.Fprintf(&b, "// %s replays the counterexample that dslgen check found with profile\n", name)
 	fmt.Fprintf(&b, "// %s: %s.\n", p.Name, v.Message())
-	b.WriteString("// It fails while the spec still allows that trace, and passes once a step\n// of it is rejected.\n")
+	switch v.Kind {
+	case KindInvariant:
+		b.WriteString("// It fails while the spec still allows that trace, and passes once a step\n// of it is rejected or the invariant holds at its end.\n")
+	case KindNondeterminism:
+		b.WriteString("// It fails while both transitions are enabled at the end of the trace, and\n// passes once at most one is (or a step of the trace is rejected).\n")
+	case KindUnreachable:
+		b.WriteString("// It fails while the transition is enabled at the end of the trace, and\n// passes once it is not (or a step of the trace is rejected).\n")
+	}
 	fmt.Fprintf(&b, "func %s(t *testing.T) {\n", name)
-	b.WriteString("\ttrace := []Input{\n")
+	if len(steps) == 0 {
+		b.WriteString("\tvar trace []Input\n")
+	} else {
+		b.WriteString("\ttrace := []Input{\n")
+	}
 	for _, st := range steps {
 		fmt.Fprintf(&b, "\t\t%s, // %s\n", goInput(st.Input), st.Transition.Name)
 	}
-	b.WriteString("\t}\n")
+	if len(steps) > 0 {
+		b.WriteString("\t}\n")
+	}
 	b.WriteString("\ts := Initial()\n")
 	b.WriteString("\tfor i, in := range trace {\n")
 	b.WriteString("\t\tnext, _, err := Step(s, in)\n")
@@ -83,9 +105,14 @@ func WriteTest(w io.Writer, m *model.Machine, p *model.Profile, v *Violation, op
 		fmt.Fprintf(&b, "\tif err := s.CheckInvariants(); errors.As(err, &ie) && ie.Invariant == %q {\n", v.Invariant)
 		fmt.Fprintf(&b, "\t\tt.Fatalf(\"after %%d steps: %%v\", len(trace), err)\n\t}\n")
 	case KindUnreachable:
-		fmt.Fprintf(&b, "\tt.Fatalf(\"after %%d steps: %s\", len(trace))\n", escapePct(v.Message()))
+		fmt.Fprintf(&b, "\tfor _, name := range enabledTransitions(s, %s) {\n", final)
+		fmt.Fprintf(&b, "\t\tif name == %q {\n", v.Transitions[0])
+		fmt.Fprintf(&b, "\t\t\tt.Fatalf(\"after %%d steps: %s\", len(trace))\n\t\t}\n\t}\n", escapePct(v.Message()))
 	case KindNondeterminism:
-		fmt.Fprintf(&b, "\tif _, _, err := Step(s, %s); err == nil {\n", final)
+		fmt.Fprintf(&b, "\tboth := 0\n")
+		fmt.Fprintf(&b, "\tfor _, name := range enabledTransitions(s, %s) {\n", final)
+		fmt.Fprintf(&b, "\t\tif name == %q || name == %q {\n\t\t\tboth++\n\t\t}\n\t}\n", v.Transitions[0], v.Transitions[1])
+		fmt.Fprintf(&b, "\tif both == 2 {\n")
 		fmt.Fprintf(&b, "\t\tt.Fatalf(\"after %%d steps: %s\", len(trace))\n\t}\n", escapePct(v.Message()))
 	}
 	b.WriteString("}\n")

@@ -23,6 +23,7 @@ const (
 	OutcomeNondeterministic
 )
 
+// String names the outcome.
 func (o Outcome) String() string {
 	switch o {
 	case OutcomeRejected:

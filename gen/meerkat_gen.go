@@ -6542,6 +6542,390 @@ var noTransitions = func() (t [73][7]NoTransitionError) {
 // boundErrors holds one read-only error per place a bound can be exceeded.
 var boundErrors = [...]BoundError{{"PrimitiveAppliedImmediate", "boundary_count"}, {"BoundaryContinue", "boundary_count"}, {"BoundaryComplete", "boundary_count"}, {"ExtractionValidationFailedRetry", "extraction_attempts"}, {"ExtractionValidationFailedExhausted", "extraction_attempts"}, {"ExtractionFailedTerminal", "extraction_attempts"}, {"BeginRealtimeBinding", "realtime_next_authority_epoch"}, {"ReplaceRealtimeBinding", "realtime_next_authority_epoch"}, {"DetachRealtimeBinding", "realtime_next_authority_epoch"}, {"RequireRealtimeReattach", "realtime_next_authority_epoch"}, {"RequireRealtimeReattachForAuthority", "realtime_next_authority_epoch"}, {"ScheduleRealtimeReconnectRetry", "realtime_reconnect_attempt_count"}, {"MarkLiveTopologyDetached", "realtime_next_authority_epoch"}, {"FailLiveTopologyAfterDetach", "realtime_next_authority_epoch"}, {"StageVisibilityFilter", "next_staged_visibility_revision"}}
 
+// enabledTransitions lists, in spec order, the transitions on in that are allowed
+// in s's phase and whose guards all hold (a guard that leaves a bound is false).
+// Step fires the first; two or more are a nondeterminism, which dslgen check
+// reports. The tests that dslgen check -emit-test writes call it.
+func enabledTransitions(s State, in Input) []string {
+	var out []string
+	switch in := in.(type) {
+	case Initialize:
+		if (1<<s.LifecyclePhase)&1 != 0 {
+			out = append(out, "Initialize")
+		}
+	case RegisterSession:
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			out = append(out, "RegisterSession")
+		}
+	case UnregisterSession:
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID == Some[SessionId](in.SessionID)) {
+			out = append(out, "UnregisterSession")
+		}
+	case PrepareBindings:
+		if (1<<s.LifecyclePhase)&2 != 0 {
+			out = append(out, "PrepareBindingsIdle")
+		}
+		if (1<<s.LifecyclePhase)&61 != 0 {
+			out = append(out, "PrepareBindings")
+		}
+	case EnsureSessionWithExecutor:
+		if (1<<s.LifecyclePhase)&2 != 0 {
+			out = append(out, "EnsureSessionWithExecutorIdle")
+		}
+		if (1<<s.LifecyclePhase)&12 != 0 {
+			out = append(out, "EnsureSessionWithExecutorLive")
+		}
+		if (1<<s.LifecyclePhase)&48 != 0 {
+			out = append(out, "EnsureSessionWithExecutorInactive")
+		}
+	case Prepare:
+		if (1<<s.LifecyclePhase)&2 != 0 && (s.SessionID.Present) {
+			out = append(out, "PrepareIdle")
+		}
+		if (1<<s.LifecyclePhase)&4 != 0 && (s.SessionID.Present) {
+			out = append(out, "PrepareAttached")
+		}
+	case DrainQueuedRun:
+		if (1<<s.LifecyclePhase)&16 != 0 {
+			out = append(out, "DrainQueuedRunRetired")
+		}
+	case Commit:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunId](in.RunID)) {
+			out = append(out, "CommitRunningToIdle")
+		}
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunId](in.RunID)) {
+			out = append(out, "CommitRunningToAttached")
+		}
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunId](in.RunID)) {
+			out = append(out, "CommitRunningToRetired")
+		}
+	case Fail:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunId](in.RunID)) && (((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))) {
+			out = append(out, "FailRunningToIdle")
+		}
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunId](in.RunID)) && (((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))) {
+			out = append(out, "FailRunningToAttached")
+		}
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunId](in.RunID)) && (((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))) {
+			out = append(out, "FailRunningToRetired")
+		}
+	case CancelRun:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunId](in.RunID)) && ((s.TurnPhase == TurnPhaseCancelled) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled))) {
+			out = append(out, "CancelRunningToIdle")
+		}
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunId](in.RunID)) && ((s.TurnPhase == TurnPhaseCancelled) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled))) {
+			out = append(out, "CancelRunningToAttached")
+		}
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunId](in.RunID)) && ((s.TurnPhase == TurnPhaseCancelled) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled))) {
+			out = append(out, "CancelRunningToRetired")
+		}
+	case RollbackRun:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunId](in.RunID)) {
+			out = append(out, "RollbackRunRunningToIdle")
+		}
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunId](in.RunID)) {
+			out = append(out, "RollbackRunRunningToAttached")
+		}
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunId](in.RunID)) {
+			out = append(out, "RollbackRunRunningToRetired")
+		}
+	case ServiceTurnCommitted:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunId](in.RunID)) && ((s.TurnPhase == TurnPhaseCompleted) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted))) {
+			out = append(out, "ServiceTurnCommittedRunningToIdle")
+		}
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunId](in.RunID)) && ((s.TurnPhase == TurnPhaseCompleted) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted))) {
+			out = append(out, "ServiceTurnCommittedRunningToAttached")
+		}
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunId](in.RunID)) && ((s.TurnPhase == TurnPhaseCompleted) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted))) {
+			out = append(out, "ServiceTurnCommittedRunningToRetired")
+		}
+	case Retire:
+		if (1<<s.LifecyclePhase)&14 != 0 {
+			out = append(out, "RetireRequestedFromIdle")
+		}
+		if (1<<s.LifecyclePhase)&16 != 0 {
+			out = append(out, "RetireAlreadyRetired")
+		}
+	case Reset:
+		if (1<<s.LifecyclePhase)&23 != 0 {
+			out = append(out, "Reset")
+		}
+	case StopRuntimeExecutor:
+		if (1<<s.LifecyclePhase)&19 != 0 {
+			out = append(out, "StopRuntimeExecutorNoExecutor")
+		}
+		if (1<<s.LifecyclePhase)&12 != 0 {
+			out = append(out, "StopRuntimeExecutorLive")
+		}
+	case RuntimeExecutorExited:
+		if (1<<s.LifecyclePhase)&28 != 0 {
+			out = append(out, "RuntimeExecutorExitedClearingRun")
+		}
+		if (1<<s.LifecyclePhase)&2 != 0 {
+			out = append(out, "RuntimeExecutorExitedFromIdle")
+		}
+		if (1<<s.LifecyclePhase)&32 != 0 {
+			out = append(out, "RuntimeExecutorExitedFromStopped")
+		}
+	case Destroy:
+		if (1<<s.LifecyclePhase)&1 != 0 && (s.ActiveRuntimeID.Present) {
+			out = append(out, "DestroyInitializing")
+		}
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			out = append(out, "Destroy")
+		}
+	case Recover:
+		if (1<<s.LifecyclePhase)&55 != 0 {
+			out = append(out, "Recover")
+		}
+	case Recycle:
+		if (1<<s.LifecyclePhase)&18 != 0 && (s.SessionID.Present) {
+			out = append(out, "RecycleFromIdleOrRetired")
+		}
+		if (1<<s.LifecyclePhase)&4 != 0 && (s.SessionID.Present) {
+			out = append(out, "RecycleFromAttached")
+		}
+	case CancelAfterBoundary:
+		if (1<<s.LifecyclePhase)&12 != 0 {
+			out = append(out, "CancelAfterBoundary")
+		}
+	case InterruptCurrentRun:
+		if (1<<s.LifecyclePhase)&12 != 0 {
+			out = append(out, "InterruptCurrentRun")
+		}
+	case ReconfigureSessionLlmIdentity:
+		if (1<<s.LifecyclePhase)&12 != 0 && (s.SessionID.Present) && (s.ActiveRuntimeID.Present) {
+			out = append(out, "ReconfigureSessionLlmIdentity")
+		}
+	case StartConversationRun:
+		if (1<<s.LifecyclePhase)&5 != 0 && (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) && ((in.PrimitiveKind == TurnPrimitiveKindConversationTurn) && (in.AdmittedContentShape == ContentShapeConversation || in.AdmittedContentShape == ContentShapeConversationAndContext || in.AdmittedContentShape == ContentShapeContext || in.AdmittedContentShape == ContentShapeEmpty)) {
+			out = append(out, "StartConversationRunEntering")
+		}
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) && ((in.PrimitiveKind == TurnPrimitiveKindConversationTurn) && (in.AdmittedContentShape == ContentShapeConversation || in.AdmittedContentShape == ContentShapeConversationAndContext || in.AdmittedContentShape == ContentShapeContext || in.AdmittedContentShape == ContentShapeEmpty)) {
+			out = append(out, "StartConversationRunRunning")
+		}
+	case StartImmediateAppend:
+		if (1<<s.LifecyclePhase)&5 != 0 && (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
+			out = append(out, "StartImmediateAppendEntering")
+		}
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
+			out = append(out, "StartImmediateAppendRunning")
+		}
+	case StartImmediateContext:
+		if (1<<s.LifecyclePhase)&5 != 0 && (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
+			out = append(out, "StartImmediateContextEntering")
+		}
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
+			out = append(out, "StartImmediateContextRunning")
+		}
+	case PrimitiveApplied:
+		if (1<<s.LifecyclePhase)&8 != 0 && ((s.TurnPhase == TurnPhaseApplyingPrimitive) && (s.PrimitiveKind == Some[TurnPrimitiveKind](TurnPrimitiveKindConversationTurn))) {
+			out = append(out, "PrimitiveAppliedConversation")
+		}
+		if (1<<s.LifecyclePhase)&8 != 0 && ((s.TurnPhase == TurnPhaseApplyingPrimitive) && (s.PrimitiveKind == Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateAppend) || s.PrimitiveKind == Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateContextAppend))) {
+			out = append(out, "PrimitiveAppliedImmediate")
+		}
+	case LlmReturnedToolCalls:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLlm) && (in.ToolCount > 0) {
+			out = append(out, "LlmReturnedToolCallsPositive")
+		}
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLlm) && (in.ToolCount == 0) {
+			out = append(out, "LlmReturnedToolCallsZero")
+		}
+	case LlmReturnedTerminal:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLlm) {
+			out = append(out, "LlmReturnedTerminal")
+		}
+	case RegisterPendingOps:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLlm || s.TurnPhase == TurnPhaseWaitingForOps) {
+			out = append(out, "RegisterPendingOps")
+		}
+	case ToolCallsResolved:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseWaitingForOps) && (s.BarrierSatisfied == false) {
+			out = append(out, "ToolCallsResolvedToCalling")
+		}
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseWaitingForOps) && (s.BarrierSatisfied == true) {
+			out = append(out, "ToolCallsResolvedToBoundary")
+		}
+	case OpsBarrierSatisfied:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseWaitingForOps) && (in.OperationIDs == s.BarrierOperationIDs) {
+			out = append(out, "OpsBarrierSatisfied")
+		}
+	case BoundaryContinue:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseDrainingBoundary) {
+			out = append(out, "BoundaryContinue")
+		}
+	case BoundaryComplete:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseDrainingBoundary) {
+			out = append(out, "BoundaryComplete")
+		}
+	case EnterExtraction:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseDrainingBoundary) {
+			out = append(out, "EnterExtraction")
+		}
+	case ExtractionStart:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseExtracting) {
+			out = append(out, "ExtractionStart")
+		}
+	case ExtractionValidationPassed:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseExtracting) {
+			out = append(out, "ExtractionValidationPassed")
+		}
+	case ExtractionValidationFailed:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseExtracting) && (s.ExtractionAttempts < s.MaxExtractionRetries) {
+			out = append(out, "ExtractionValidationFailedRetry")
+		}
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseExtracting) && (s.ExtractionAttempts >= s.MaxExtractionRetries) {
+			out = append(out, "ExtractionValidationFailedExhausted")
+		}
+	case ExtractionFailed:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseExtracting || s.TurnPhase == TurnPhaseCallingLlm || s.TurnPhase == TurnPhaseDrainingBoundary) {
+			out = append(out, "ExtractionFailedTerminal")
+		}
+	case RecoverableFailure:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLlm || s.TurnPhase == TurnPhaseWaitingForOps || s.TurnPhase == TurnPhaseDrainingBoundary || s.TurnPhase == TurnPhaseExtracting) && (in.RetryAttempt > 0) {
+			out = append(out, "RecoverableFailure")
+		}
+	case RetryRequested:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseErrorRecovery) && (in.RetryAttempt == s.LLMRetryAttempt) {
+			out = append(out, "RetryRequested")
+		}
+	case FatalFailure:
+		if (1<<s.LifecyclePhase)&8 != 0 && (!(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)) && (in.TerminalCauseKind != TurnTerminalCauseKindUnknown) {
+			out = append(out, "FatalFailure")
+		}
+	case TurnLimitReached:
+		if (1<<s.LifecyclePhase)&8 != 0 && (!(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)) {
+			out = append(out, "TurnLimitReached")
+		}
+	case BudgetExhausted:
+		if (1<<s.LifecyclePhase)&8 != 0 && (!(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)) {
+			out = append(out, "BudgetExhausted")
+		}
+	case TimeBudgetExceeded:
+		if (1<<s.LifecyclePhase)&8 != 0 && (!(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)) {
+			out = append(out, "TimeBudgetExceeded")
+		}
+	case CancelNow:
+		if (1<<s.LifecyclePhase)&8 != 0 && (!(s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)) {
+			out = append(out, "CancelNow")
+		}
+	case RequestCancelAfterBoundary:
+		if (1<<s.LifecyclePhase)&8 != 0 && (!(s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)) {
+			out = append(out, "RequestCancelAfterBoundary")
+		}
+	case CancellationObserved:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCancelling) {
+			out = append(out, "CancellationObserved")
+		}
+	case AcknowledgeTerminal:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
+			out = append(out, "AcknowledgeTerminal")
+		}
+	case RunCompleted:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.CurrentRunID == Some[RunId](in.RunID)) {
+			out = append(out, "RunCompleted")
+		}
+	case RunFailed:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.CurrentRunID == Some[RunId](in.RunID)) && (in.TerminalCauseKind != TurnTerminalCauseKindUnknown) {
+			out = append(out, "RunFailed")
+		}
+	case RunCancelled:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.CurrentRunID == Some[RunId](in.RunID)) {
+			out = append(out, "RunCancelled")
+		}
+	case ForceCancelNoRun:
+		if (1<<s.LifecyclePhase)&8 != 0 && (!s.CurrentRunID.Present) && (s.TurnPhase == TurnPhaseReady) {
+			out = append(out, "ForceCancelNoRun")
+		}
+	case ProjectRealtimeIntent:
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) {
+			out = append(out, "ProjectRealtimeIntent")
+		}
+	case BeginRealtimeBinding:
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.LiveTopologyPhase == LiveTopologyPhaseIdle) {
+			out = append(out, "BeginRealtimeBinding")
+		}
+	case ReplaceRealtimeBinding:
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.LiveTopologyPhase == LiveTopologyPhaseIdle) {
+			out = append(out, "ReplaceRealtimeBinding")
+		}
+	case DetachRealtimeBinding:
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) {
+			out = append(out, "DetachRealtimeBinding")
+		}
+	case RequireRealtimeReattach:
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) {
+			out = append(out, "RequireRealtimeReattach")
+		}
+	case RequireRealtimeReattachForAuthority:
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch)) {
+			out = append(out, "RequireRealtimeReattachForAuthority")
+		}
+	case PublishRealtimeSignal:
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch)) && (s.LiveTopologyPhase == LiveTopologyPhaseIdle) && (in.NextBindingState == RealtimeBindingStateBindingNotReady || in.NextBindingState == RealtimeBindingStateBindingReady || in.NextBindingState == RealtimeBindingStateReplacementPending) {
+			out = append(out, "PublishRealtimeSignal")
+		}
+	case BeginRealtimeReconnectCycle:
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.RealtimeReattachRequired == true) && (s.RealtimeReconnectCycleState == RealtimeReconnectCycleStateIdle) {
+			out = append(out, "BeginRealtimeReconnectCycle")
+		}
+	case ScheduleRealtimeReconnectRetry:
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.RealtimeReconnectCycleState == RealtimeReconnectCycleStateReconnecting) {
+			out = append(out, "ScheduleRealtimeReconnectRetry")
+		}
+	case ExhaustRealtimeReconnectCycle:
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.RealtimeReconnectCycleState == RealtimeReconnectCycleStateReconnecting) {
+			out = append(out, "ExhaustRealtimeReconnectCycle")
+		}
+	case ClearRealtimeReconnectProgress:
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) {
+			out = append(out, "ClearRealtimeReconnectProgress")
+		}
+	case BeginLiveTopologyReconfigure:
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch)) && (s.LiveTopologyPhase == LiveTopologyPhaseIdle) {
+			out = append(out, "BeginLiveTopologyReconfigure")
+		}
+	case MarkLiveTopologyDetached:
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.LiveTopologyPhase == LiveTopologyPhaseReconfiguring) && (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseDrainingBoundary || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
+			out = append(out, "MarkLiveTopologyDetached")
+		}
+	case ApplyLiveTopologyIdentity:
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.LiveTopologyPhase == LiveTopologyPhaseDetached) {
+			out = append(out, "ApplyLiveTopologyIdentity")
+		}
+	case ApplyLiveTopologyVisibility:
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.LiveTopologyPhase == LiveTopologyPhaseHostIdentityApplied) {
+			out = append(out, "ApplyLiveTopologyVisibility")
+		}
+	case CompleteLiveTopology:
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.LiveTopologyPhase == LiveTopologyPhaseHostVisibilityApplied) {
+			out = append(out, "CompleteLiveTopology")
+		}
+	case AbortLiveTopologyBeforeDetach:
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.LiveTopologyPhase == LiveTopologyPhaseReconfiguring) {
+			out = append(out, "AbortLiveTopologyBeforeDetach")
+		}
+	case FailLiveTopologyAfterDetach:
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.LiveTopologyPhase == LiveTopologyPhaseDetached || s.LiveTopologyPhase == LiveTopologyPhaseHostIdentityApplied || s.LiveTopologyPhase == LiveTopologyPhaseHostVisibilityApplied) {
+			out = append(out, "FailLiveTopologyAfterDetach")
+		}
+	case StageVisibilityFilter:
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			out = append(out, "StageVisibilityFilter")
+		}
+	case CommitVisibilityFilter:
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			out = append(out, "CommitVisibilityFilter")
+		}
+	case SyncVisibilityRevisions:
+		if (1<<s.LifecyclePhase)&62 != 0 && ((in.ActiveRevision > s.NextStagedVisibilityRevision) || (in.StagedRevision > s.NextStagedVisibilityRevision)) {
+			out = append(out, "SyncVisibilityRevisions")
+		}
+	}
+	return out
+}
+
 // invariantErrors holds one read-only error per invariant.
 var invariantErrors = [7]InvariantError{{"fence_requires_bound_runtime"}, {"running_has_current_run"}, {"current_run_only_while_running_or_retired"}, {"realtime_binding_epoch_consistency"}, {"authority_epoch_below_next"}, {"topology_past_detach_implies_unbound"}, {"reattach_required_implies_unbound"}}
 

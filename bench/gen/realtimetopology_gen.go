@@ -1543,6 +1543,81 @@ var noTransitions = func() (t [17][2]NoTransitionError) {
 // boundErrors holds one read-only error per place a bound can be exceeded.
 var boundErrors = [...]BoundError{{"BeginRealtimeBinding", "realtime_next_authority_epoch"}, {"ReplaceRealtimeBinding", "realtime_next_authority_epoch"}, {"DetachRealtimeBinding", "realtime_next_authority_epoch"}, {"RequireRealtimeReattach", "realtime_next_authority_epoch"}, {"MarkLiveTopologyDetached", "realtime_next_authority_epoch"}, {"FailLiveTopologyAfterDetach", "realtime_next_authority_epoch"}}
 
+// enabledTransitions lists, in spec order, the transitions on in that are allowed
+// in s's phase and whose guards all hold (a guard that leaves a bound is false).
+// Step fires the first; two or more are a nondeterminism, which dslgen check
+// reports. The tests that dslgen check -emit-test writes call it.
+func enabledTransitions(s State, in Input) []string {
+	var out []string
+	switch in := in.(type) {
+	case BeginRealtimeBinding:
+		if s.LiveTopologyPhase == LiveTopologyPhaseIdle {
+			out = append(out, "BeginRealtimeBinding")
+		}
+	case ReplaceRealtimeBinding:
+		if s.LiveTopologyPhase == LiveTopologyPhaseIdle {
+			out = append(out, "ReplaceRealtimeBinding")
+		}
+	case DetachRealtimeBinding:
+		out = append(out, "DetachRealtimeBinding")
+	case RequireRealtimeReattach:
+		out = append(out, "RequireRealtimeReattach")
+	case PublishRealtimeSignal:
+		if (s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch)) && (s.LiveTopologyPhase == LiveTopologyPhaseIdle) && (in.NextBindingState == RealtimeBindingStateBindingNotReady || in.NextBindingState == RealtimeBindingStateBindingReady || in.NextBindingState == RealtimeBindingStateReplacementPending) {
+			out = append(out, "PublishRealtimeSignal")
+		}
+	case BeginLiveTopologyReconfigure:
+		if (s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch)) && (s.LiveTopologyPhase == LiveTopologyPhaseIdle) {
+			out = append(out, "BeginLiveTopologyReconfigure")
+		}
+	case MarkLiveTopologyDetached:
+		if (s.LiveTopologyPhase == LiveTopologyPhaseReconfiguring) && (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseDrainingBoundary || s.TurnPhase == TurnPhaseCompleted) {
+			out = append(out, "MarkLiveTopologyDetached")
+		}
+	case ApplyLiveTopologyIdentity:
+		if s.LiveTopologyPhase == LiveTopologyPhaseDetached {
+			out = append(out, "ApplyLiveTopologyIdentity")
+		}
+	case ApplyLiveTopologyVisibility:
+		if s.LiveTopologyPhase == LiveTopologyPhaseHostIdentityApplied {
+			out = append(out, "ApplyLiveTopologyVisibility")
+		}
+	case CompleteLiveTopology:
+		if s.LiveTopologyPhase == LiveTopologyPhaseHostVisibilityApplied {
+			out = append(out, "CompleteLiveTopology")
+		}
+	case AbortLiveTopologyBeforeDetach:
+		if s.LiveTopologyPhase == LiveTopologyPhaseReconfiguring {
+			out = append(out, "AbortLiveTopologyBeforeDetach")
+		}
+	case FailLiveTopologyAfterDetach:
+		if s.LiveTopologyPhase == LiveTopologyPhaseDetached || s.LiveTopologyPhase == LiveTopologyPhaseHostIdentityApplied || s.LiveTopologyPhase == LiveTopologyPhaseHostVisibilityApplied {
+			out = append(out, "FailLiveTopologyAfterDetach")
+		}
+	case StartConversationRun:
+		if s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted {
+			out = append(out, "StartConversationRun")
+		}
+	case LlmReturnedTerminal:
+		if (1<<s.LifecyclePhase)&2 != 0 && (s.TurnPhase == TurnPhaseCallingLlm) {
+			out = append(out, "LlmReturnedTerminal")
+		}
+	case BoundaryContinue:
+		if (1<<s.LifecyclePhase)&2 != 0 && (s.TurnPhase == TurnPhaseDrainingBoundary) {
+			out = append(out, "BoundaryContinue")
+		}
+	case BoundaryComplete:
+		if (1<<s.LifecyclePhase)&2 != 0 && (s.TurnPhase == TurnPhaseDrainingBoundary) {
+			out = append(out, "BoundaryComplete")
+		}
+	case ServiceTurnCommitted:
+		if (1<<s.LifecyclePhase)&2 != 0 && (s.TurnPhase == TurnPhaseCompleted) {
+			out = append(out, "ServiceTurnCommitted")
+		}
+	}
+	return out
+}
+
 // invariantErrors holds one read-only error per invariant.
 var invariantErrors = [2]InvariantError{{"realtime_binding_epoch_consistency"}, {"epoch_below_next"}}
 

@@ -64,6 +64,7 @@ func Generate(m *model.Machine, opt Options) ([]byte, error) {
 	g.inputs()
 	g.effects()
 	g.step()
+	g.enabledTransitions()
 	g.invariants()
 	g.metadata()
 	var buf bytes.Buffer

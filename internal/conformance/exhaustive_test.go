@@ -1,11 +1,14 @@
 package conformance
 
 import (
+	"errors"
 	"maps"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/meerkat-go/dslmachine/check"
+	"github.com/meerkat-go/dslmachine/internal/specgen/wallet"
 	"github.com/meerkat-go/dslmachine/model"
 )
 
@@ -80,6 +83,10 @@ func TestExhaustiveSuccessors(t *testing.T) {
 	}
 	for _, r := range exhaustiveRuns {
 		t.Run(r.spec+"/"+r.profile, func(t *testing.T) {
+			if testing.Short() && r.spec == "Meerkat" {
+				t.Skip("-short: the Meerkat runs take most of the time")
+			}
+			t.Parallel() // at most GOMAXPROCS at once; the Meerkat runs take most of the time
 			c := cases[r.spec]
 			m := loadCase(t, c)
 			base := m.Profile(r.profile)
@@ -100,6 +107,98 @@ func TestExhaustiveSuccessors(t *testing.T) {
 			if st.Accepted == 0 || st.Rejected == 0 {
 				t.Errorf("the profile must exercise accepted and rejected inputs")
 			}
+		})
+	}
+}
+
+// TestExhaustiveDetectsDifferences plants one wrong answer in the generated
+// Step of the Wallet case and asserts that Exhaustive reports it: a refused
+// input that is accepted, an accepted input that is refused, a wrong
+// successor, and lost effects.
+func TestExhaustiveDetectsDifferences(t *testing.T) {
+	var c Case
+	for _, x := range Cases() {
+		if x.Name == "Wallet" {
+			c = x
+		}
+	}
+	m := loadCase(t, c)
+	p := m.Profile("ci")
+	if _, err := Exhaustive(m, p, c.Generated, ExhaustiveOptions{}); err != nil {
+		t.Fatalf("the unchanged package must agree: %v", err)
+	}
+	errPlanted := errors.New("planted")
+	plants := map[string]struct {
+		// plant changes the answer of the generated Step; it reports false
+		// when it left this answer alone.
+		plant func(s, in, next, fx any, err error) (any, any, error, bool)
+		want  string
+	}{
+		"a refused input accepted": {
+			plant: func(s, in, next, fx any, err error) (any, any, error, bool) {
+				if err == nil {
+					return next, fx, err, false
+				}
+				return s, wallet.Effects{}, nil, true
+			},
+			want: "errors differ",
+		},
+		"an accepted input refused": {
+			plant: func(s, in, next, fx any, err error) (any, any, error, bool) {
+				if err != nil {
+					return next, fx, err, false
+				}
+				return s, wallet.Effects{}, errPlanted, true
+			},
+			want: "errors differ",
+		},
+		"a wrong successor": {
+			plant: func(s, in, next, fx any, err error) (any, any, error, bool) {
+				if err != nil || s == next {
+					return next, fx, err, false
+				}
+				return s, fx, nil, true
+			},
+			want: "successors differ",
+		},
+		"lost effects": {
+			plant: func(s, in, next, fx any, err error) (any, any, error, bool) {
+				if err != nil || fx.(wallet.Effects).Len() == 0 {
+					return next, fx, err, false
+				}
+				return next, wallet.Effects{}, nil, true
+			},
+			want: "effects differ",
+		},
+	}
+	for name, pl := range plants {
+		t.Run(name, func(t *testing.T) {
+			// Plant the difference in the 50th answer it applies to, deep in
+			// the enumeration.
+			n := 0
+			step := func(s, in any) (any, any, error) {
+				next, fx, err := c.Generated.Step(s, in)
+				if n > 50 {
+					return next, fx, err
+				}
+				if n == 50 {
+					n++
+					if next, fx, err, ok := pl.plant(s, in, next, fx, err); ok {
+						return next, fx, err
+					}
+					n--
+					return next, fx, err
+				}
+				if _, _, _, ok := pl.plant(s, in, next, fx, err); ok {
+					n++
+				}
+				return next, fx, err
+			}
+			_, err := Exhaustive(m, p, c.Generated, ExhaustiveOptions{Step: step})
+			if err == nil || !strings.Contains(err.Error(), pl.want) {
+				t.Fatalf("Exhaustive returned %v, want an error with %q", err, pl.want)
+			}
+			t.Log(err)
 		})
 	}
 }

@@ -1244,6 +1244,68 @@ var noTransitions = func() (t [8][5]NoTransitionError) {
 // boundErrors holds one read-only error per place a bound can be exceeded.
 var boundErrors = [...]BoundError{{"AcceptCoin", "credit"}, {"Vend", "credit"}, {"Vend", "stock"}, {"Refund", "paid_out"}, {"Refund", "credit"}, {"Restock", "stock"}, {"ReportFault", "paid_out"}, {"ReportFault", "credit"}}
 
+// enabledTransitions lists, in spec order, the transitions on in that are allowed
+// in s's phase and whose guards all hold (a guard that leaves a bound is false).
+// Step fires the first; two or more are a nondeterminism, which dslgen check
+// reports. The tests that dslgen check -emit-test writes call it.
+func enabledTransitions(s State, in Input) []string {
+	var out []string
+	var ovf bool
+	switch in := in.(type) {
+	case InsertCoin:
+		ovf = false
+		if (1<<s.Phase)&3 != 0 && (s.Stock > 0) && (in.Value == 5 || in.Value == 10 || in.Value == 25 || in.Value == 50 || in.Value == 100) && (add(&ovf, s.Credit, in.Value) <= 500) && !ovf {
+			out = append(out, "AcceptCoin")
+		}
+	case Select:
+		if (1<<s.Phase)&3 != 0 && (s.Stock > 0) {
+			out = append(out, "SelectProduct")
+		}
+	case Dispense:
+		if (1<<s.Phase)&2 != 0 && (s.Selected.Present) && (s.Credit >= func() uint64 {
+			if s.Selected == Some[Product](ProductCola) {
+				return 150
+			}
+			return func() uint64 {
+				if s.Selected == Some[Product](ProductChips) {
+					return 75
+				}
+				return 100
+			}()
+		}()) && (s.Stock > 0) {
+			out = append(out, "Vend")
+		}
+		if (1<<s.Phase)&4 != 0 && (s.Credit > 0) {
+			out = append(out, "FinishVendWithCredit")
+		}
+		if (1<<s.Phase)&4 != 0 && (s.Credit == 0) {
+			out = append(out, "FinishVend")
+		}
+	case Refund:
+		if (1<<s.Phase)&2 != 0 {
+			out = append(out, "Refund")
+		}
+	case Restock:
+		ovf = false
+		if (1<<s.Phase)&9 != 0 && (in.Amount > 0) && (in.Amount <= sub(&ovf, 20, s.Stock)) && !ovf {
+			out = append(out, "Restock")
+		}
+	case Fault:
+		if (1<<s.Phase)&15 != 0 {
+			out = append(out, "ReportFault")
+		}
+	case Repair:
+		if (1<<s.Phase)&8 != 0 {
+			out = append(out, "Repair")
+		}
+	case Decommission:
+		if (1<<s.Phase)&9 != 0 && (s.Technician.Present) {
+			out = append(out, "Decommission")
+		}
+	}
+	return out
+}
+
 // invariantErrors holds one read-only error per invariant.
 var invariantErrors = [5]InvariantError{{"credit_bounded"}, {"stock_bounded"}, {"no_credit_when_not_selling"}, {"collecting_has_purpose"}, {"dispensing_has_selection"}}
 

@@ -330,6 +330,26 @@ func (in Reopen) MarshalJSON() ([]byte, error) {
 	})
 }
 
+// Tip is the input Tip.
+type Tip struct {
+	Amount uint64 `json:"amount"`
+}
+type tipArgs Tip
+
+// InputName returns the input's name in the spec.
+func (Tip) InputName() string {
+	return "Tip"
+}
+func (Tip) isInput() {}
+
+// MarshalJSON writes {"input": name, "args": {...}}.
+func (in Tip) MarshalJSON() ([]byte, error) {
+	return json.Marshal(inputEnvelope{
+		Args:  tipArgs(in),
+		Input: "Tip",
+	})
+}
+
 type inputEnvelope struct {
 	Input string `json:"input"`
 	Args  any    `json:"args"`
@@ -362,6 +382,10 @@ func DecodeInput(data []byte) (Input, error) {
 		var a reopenArgs
 		err := decodeArgs(env.Args, &a)
 		return Reopen(a), err
+	case "Tip":
+		var a tipArgs
+		err := decodeArgs(env.Args, &a)
+		return Tip(a), err
 	}
 	return nil, fmt.Errorf("decode input: unknown input %q", env.Input)
 }
@@ -384,9 +408,10 @@ type EffectKind uint8
 const (
 	EffectKindSpent EffectKind = iota + 1
 	EffectKindRefused
+	EffectKindTipped
 )
 
-var effectKindNames = [...]string{"", "Spent", "Refused"}
+var effectKindNames = [...]string{"", "Spent", "Refused", "Tipped"}
 
 // String returns the effect's name.
 func (k EffectKind) String() string {
@@ -426,6 +451,19 @@ func (e Effect) AsRefused() (Refused, bool) {
 	return Refused{Amount: e.u[0]}, true
 }
 
+// Tipped is the payload of the effect Tipped.
+type Tipped struct {
+	Before uint64 `json:"before"`
+}
+
+// AsTipped returns the payload when the effect is a Tipped.
+func (e Effect) AsTipped() (Tipped, bool) {
+	if e.Kind != EffectKindTipped {
+		return Tipped{}, false
+	}
+	return Tipped{Before: e.u[0]}, true
+}
+
 // Effect is one emitted effect: a compact tagged union. Read it with Kind and
 // the As<Effect> accessors, or Payload.
 type Effect struct {
@@ -442,6 +480,9 @@ func (e Effect) Payload() any {
 		return p
 	case EffectKindRefused:
 		p, _ := e.AsRefused()
+		return p
+	case EffectKindTipped:
+		p, _ := e.AsTipped()
 		return p
 	}
 	return nil
@@ -523,6 +564,8 @@ func (s *State) apply(in Input, fx *Effects) error {
 		return s.stepClose(in, fx)
 	case Reopen:
 		return s.stepReopen(in, fx)
+	case Tip:
+		return s.stepTip(in, fx)
 	}
 	return ErrUnknownInput
 }
@@ -638,6 +681,15 @@ func (s *State) stepReopen(in Reopen, fx *Effects) error {
 	return &noTransitions[3][s.Phase]
 }
 
+// stepTip handles the input Tip: it tries its transitions in spec order.
+func (s *State) stepTip(in Tip, fx *Effects) error {
+	// Tip: Bound errors where they do fail the step: the update overflows for a huge tip, and the effect subtracts below zero when last stays 0.
+	if (1<<s.Phase)&2 != 0 {
+		return s.fireTip(in, fx)
+	}
+	return &noTransitions[4][s.Phase]
+}
+
 // fireDeposit runs the updates and effects of transition Deposit in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireDeposit(in Deposit, fx *Effects) error {
@@ -715,6 +767,29 @@ func (n *State) fireReopen(in Reopen, fx *Effects) error {
 	return nil
 }
 
+// fireTip runs the updates and effects of transition Tip in place; on a
+// bound error it puts the state back as it was.
+func (n *State) fireTip(in Tip, fx *Effects) error {
+	old0 := n.Last
+	var ovf bool
+	n.Last = add(&ovf, n.Last, in.Amount)
+	if ovf {
+		n.Last = old0
+		return &boundErrors[3]
+	}
+	fx.n = 1
+	var e0_0 uint64 = sub(&ovf, n.Last, 1)
+	if ovf {
+		n.Last = old0
+		return &boundErrors[4]
+	}
+	fx.list[0] = Effect{
+		Kind: EffectKindTipped,
+		u:    [2]uint64{0: e0_0},
+	}
+	return nil
+}
+
 // guardSites lists (input, transition, guard) for every guard of every transition.
 var guardSites = [7][3]string{{"Deposit", "Deposit", "fits"}, {"Spend", "Spend", "positive"}, {"Spend", "Spend", "enough"}, {"Spend", "Overspend", "too_much"}, {"Close", "Close", "drained"}, {"Close", "CloseAnyway", "one_left"}, {"Close", "CloseAnyway", "small"}}
 
@@ -734,10 +809,10 @@ var guardRejections = func() (t [7][2]GuardRejectedError) {
 }()
 
 // inputNames lists the inputs in spec order.
-var inputNames = [4]string{"Deposit", "Spend", "Close", "Reopen"}
+var inputNames = [5]string{"Deposit", "Spend", "Close", "Reopen", "Tip"}
 
 // noTransitions holds one read-only error per input and phase.
-var noTransitions = func() (t [4][2]NoTransitionError) {
+var noTransitions = func() (t [5][2]NoTransitionError) {
 	for i, name := range inputNames {
 		for p := range 2 {
 			t[i][p] = NoTransitionError{
@@ -750,7 +825,54 @@ var noTransitions = func() (t [4][2]NoTransitionError) {
 }()
 
 // boundErrors holds one read-only error per place a bound can be exceeded.
-var boundErrors = [...]BoundError{{"Deposit", "credit"}, {"Spend", "credit"}, {"Overspend", "overspent"}}
+var boundErrors = [...]BoundError{{"Deposit", "credit"}, {"Spend", "credit"}, {"Overspend", "overspent"}, {"Tip", "last"}, {"Tip", "Tipped.before"}}
+
+// enabledTransitions lists, in spec order, the transitions on in that are allowed
+// in s's phase and whose guards all hold (a guard that leaves a bound is false).
+// Step fires the first; two or more are a nondeterminism, which dslgen check
+// reports. The tests that dslgen check -emit-test writes call it.
+func enabledTransitions(s State, in Input) []string {
+	var out []string
+	var ovf bool
+	switch in := in.(type) {
+	case Deposit:
+		ovf = false
+		if (1<<s.Phase)&1 != 0 && (add(&ovf, s.Credit, in.Amount) <= 5) && !ovf {
+			out = append(out, "Deposit")
+		}
+	case Spend:
+		ovf = false
+		if (1<<s.Phase)&1 != 0 && (in.Amount > 0) && (sub(&ovf, s.Credit, in.Amount) >= 0) && !ovf {
+			out = append(out, "Spend")
+		}
+		if (1<<s.Phase)&1 != 0 && (in.Amount > s.Credit) {
+			out = append(out, "Overspend")
+		}
+	case Close:
+		ovf = false
+		if (1<<s.Phase)&1 != 0 && ((s.Credit == 0) || ((s.Credit >= 2) && (sub(&ovf, s.Credit, 2) == 0 || sub(&ovf, s.Credit, 2) == sub(&ovf, s.Last, 1)))) && !ovf {
+			out = append(out, "Close")
+		}
+		ovf = false
+		if (1<<s.Phase)&1 != 0 && (s.Credit == 1) && (func() uint64 {
+			if s.Last > 3 {
+				return sub(&ovf, s.Last, 10)
+			}
+			return 0
+		}() == 0) && !ovf {
+			out = append(out, "CloseAnyway")
+		}
+	case Reopen:
+		if (1<<s.Phase)&2 != 0 {
+			out = append(out, "Reopen")
+		}
+	case Tip:
+		if (1<<s.Phase)&2 != 0 {
+			out = append(out, "Tip")
+		}
+	}
+	return out
+}
 
 // invariantErrors holds one read-only error per invariant.
 var invariantErrors = [1]InvariantError{{"credit_bounded"}}
@@ -819,6 +941,12 @@ func Transitions() []TransitionInfo {
 		Input: "Reopen",
 		Name:  "Reopen",
 		To:    PhaseOpen,
+	}, {
+		Doc:   "Bound errors where they do fail the step: the update overflows for a huge tip, and the effect subtracts below zero when last stays 0.",
+		From:  []Phase{PhaseClosed},
+		Input: "Tip",
+		Name:  "Tip",
+		Stay:  true,
 	}}
 }
 
@@ -834,5 +962,5 @@ func InvariantNames() []string {
 
 // InputNames returns the input names, in spec order.
 func InputNames() []string {
-	return []string{"Deposit", "Spend", "Close", "Reopen"}
+	return []string{"Deposit", "Spend", "Close", "Reopen", "Tip"}
 }

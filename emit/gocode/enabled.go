@@ -1,0 +1,101 @@
+package gocode
+
+import (
+	"github.com/dave/jennifer/jen"
+
+	"github.com/meerkat-go/dslmachine/model"
+)
+
+// enabledTransitions emits the unexported enabledTransitions(State, Input),
+// which evaluates the guards of every candidate of an input, not just up to
+// the first that fires as Step does. The package's API does not change: the
+// tests that `dslgen check -emit-test` writes into the package call it to
+// tell which transitions are enabled.
+func (g *generator) enabledTransitions() {
+	f := g.f
+	needOvf, usesArgs := false, false
+	for _, t := range g.m.Transitions {
+		for _, gd := range t.Guards {
+			needOvf = needOvf || model.HasArithmetic(gd.Expr)
+			usesArgs = usesArgs || readsArgs(gd.Expr)
+		}
+	}
+	f.Comment("enabledTransitions lists, in spec order, the transitions on in that are allowed")
+	f.Comment("in s's phase and whose guards all hold (a guard that leaves a bound is false).")
+	f.Comment("Step fires the first; two or more are a nondeterminism, which dslgen check")
+	f.Comment("reports. The tests that dslgen check -emit-test writes call it.")
+	f.Func().Id("enabledTransitions").Params(jen.Id("s").Id("State"), jen.Id("in").Id("Input")).Index().String().BlockFunc(func(b *jen.Group) {
+		b.Var().Id("out").Index().String()
+		if needOvf {
+			b.Var().Id("ovf").Bool()
+		}
+		subject := jen.Id("in").Assert(jen.Type())
+		if usesArgs {
+			subject = jen.Id("in").Op(":=").Id("in").Assert(jen.Type())
+		}
+		b.Switch(subject).BlockFunc(func(sw *jen.Group) {
+			for _, in := range g.m.Inputs {
+				cands := g.m.Candidates(in)
+				if len(cands) == 0 {
+					continue
+				}
+				sw.Case(jen.Id(in.Name)).BlockFunc(func(cb *jen.Group) {
+					for _, t := range cands {
+						var conds []jen.Code
+						if pc := g.phaseCheck(t); pc != nil {
+							conds = append(conds, pc)
+						}
+						arith := false
+						for _, gd := range t.Guards {
+							conds = append(conds, jen.Parens(g.expr(gd.Expr, "s", "in")))
+							arith = arith || model.HasArithmetic(gd.Expr)
+						}
+						if arith {
+							cb.Id("ovf").Op("=").False()
+							conds = append(conds, jen.Op("!").Id("ovf"))
+						}
+						add := jen.Id("out").Op("=").Append(jen.Id("out"), jen.Lit(t.Name))
+						if len(conds) == 0 {
+							cb.Add(add)
+							continue
+						}
+						parts := []jen.Code{conds[0]}
+						for _, c := range conds[1:] {
+							parts = append(parts, jen.Op("&&"), c)
+						}
+						cb.If(jen.Add(parts...)).Block(add)
+					}
+				})
+			}
+		})
+		b.Return(jen.Id("out"))
+	})
+}
+
+// readsArgs reports whether an expression reads an input parameter.
+func readsArgs(x model.Expr) bool {
+	switch x := x.(type) {
+	case *model.ArgRef:
+		return true
+	case *model.Binary:
+		return readsArgs(x.X) || readsArgs(x.Y)
+	case *model.Not:
+		return readsArgs(x.X)
+	case *model.SomeExpr:
+		return readsArgs(x.X)
+	case *model.UnwrapOr:
+		return readsArgs(x.X) || readsArgs(x.Default)
+	case *model.Cond:
+		return readsArgs(x.Cond) || readsArgs(x.Then) || readsArgs(x.Else)
+	case *model.InList:
+		if readsArgs(x.X) {
+			return true
+		}
+		for _, e := range x.List {
+			if readsArgs(e) {
+				return true
+			}
+		}
+	}
+	return false
+}
