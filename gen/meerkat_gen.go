@@ -6558,7 +6558,7 @@ func enabledTransitions(s State, in Input) []string {
 			out = append(out, "RegisterSession")
 		}
 	case UnregisterSession:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID == Some[SessionId](in.SessionID)) {
+		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID == Some[SessionID](in.SessionID)) {
 			out = append(out, "UnregisterSession")
 		}
 	case PrepareBindings:
@@ -6590,53 +6590,53 @@ func enabledTransitions(s State, in Input) []string {
 			out = append(out, "DrainQueuedRunRetired")
 		}
 	case Commit:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunId](in.RunID)) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunID](in.RunID)) {
 			out = append(out, "CommitRunningToIdle")
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunId](in.RunID)) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunID](in.RunID)) {
 			out = append(out, "CommitRunningToAttached")
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunId](in.RunID)) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunID](in.RunID)) {
 			out = append(out, "CommitRunningToRetired")
 		}
 	case Fail:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunId](in.RunID)) && (((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunID](in.RunID)) && (((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))) {
 			out = append(out, "FailRunningToIdle")
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunId](in.RunID)) && (((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunID](in.RunID)) && (((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))) {
 			out = append(out, "FailRunningToAttached")
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunId](in.RunID)) && (((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunID](in.RunID)) && (((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))) {
 			out = append(out, "FailRunningToRetired")
 		}
 	case CancelRun:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunId](in.RunID)) && ((s.TurnPhase == TurnPhaseCancelled) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled))) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunID](in.RunID)) && ((s.TurnPhase == TurnPhaseCancelled) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled))) {
 			out = append(out, "CancelRunningToIdle")
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunId](in.RunID)) && ((s.TurnPhase == TurnPhaseCancelled) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled))) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunID](in.RunID)) && ((s.TurnPhase == TurnPhaseCancelled) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled))) {
 			out = append(out, "CancelRunningToAttached")
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunId](in.RunID)) && ((s.TurnPhase == TurnPhaseCancelled) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled))) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunID](in.RunID)) && ((s.TurnPhase == TurnPhaseCancelled) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled))) {
 			out = append(out, "CancelRunningToRetired")
 		}
 	case RollbackRun:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunId](in.RunID)) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunID](in.RunID)) {
 			out = append(out, "RollbackRunRunningToIdle")
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunId](in.RunID)) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunID](in.RunID)) {
 			out = append(out, "RollbackRunRunningToAttached")
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunId](in.RunID)) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunID](in.RunID)) {
 			out = append(out, "RollbackRunRunningToRetired")
 		}
 	case ServiceTurnCommitted:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunId](in.RunID)) && ((s.TurnPhase == TurnPhaseCompleted) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted))) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunID](in.RunID)) && ((s.TurnPhase == TurnPhaseCompleted) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted))) {
 			out = append(out, "ServiceTurnCommittedRunningToIdle")
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunId](in.RunID)) && ((s.TurnPhase == TurnPhaseCompleted) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted))) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunID](in.RunID)) && ((s.TurnPhase == TurnPhaseCompleted) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted))) {
 			out = append(out, "ServiceTurnCommittedRunningToAttached")
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunId](in.RunID)) && ((s.TurnPhase == TurnPhaseCompleted) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted))) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunID](in.RunID)) && ((s.TurnPhase == TurnPhaseCompleted) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted))) {
 			out = append(out, "ServiceTurnCommittedRunningToRetired")
 		}
 	case Retire:
@@ -6693,7 +6693,7 @@ func enabledTransitions(s State, in Input) []string {
 		if (1<<s.LifecyclePhase)&12 != 0 {
 			out = append(out, "InterruptCurrentRun")
 		}
-	case ReconfigureSessionLlmIdentity:
+	case ReconfigureSessionLLMIdentity:
 		if (1<<s.LifecyclePhase)&12 != 0 && (s.SessionID.Present) && (s.ActiveRuntimeID.Present) {
 			out = append(out, "ReconfigureSessionLlmIdentity")
 		}
@@ -6725,19 +6725,19 @@ func enabledTransitions(s State, in Input) []string {
 		if (1<<s.LifecyclePhase)&8 != 0 && ((s.TurnPhase == TurnPhaseApplyingPrimitive) && (s.PrimitiveKind == Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateAppend) || s.PrimitiveKind == Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateContextAppend))) {
 			out = append(out, "PrimitiveAppliedImmediate")
 		}
-	case LlmReturnedToolCalls:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLlm) && (in.ToolCount > 0) {
+	case LLMReturnedToolCalls:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLLM) && (in.ToolCount > 0) {
 			out = append(out, "LlmReturnedToolCallsPositive")
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLlm) && (in.ToolCount == 0) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLLM) && (in.ToolCount == 0) {
 			out = append(out, "LlmReturnedToolCallsZero")
 		}
-	case LlmReturnedTerminal:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLlm) {
+	case LLMReturnedTerminal:
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLLM) {
 			out = append(out, "LlmReturnedTerminal")
 		}
 	case RegisterPendingOps:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLlm || s.TurnPhase == TurnPhaseWaitingForOps) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLLM || s.TurnPhase == TurnPhaseWaitingForOps) {
 			out = append(out, "RegisterPendingOps")
 		}
 	case ToolCallsResolved:
@@ -6779,11 +6779,11 @@ func enabledTransitions(s State, in Input) []string {
 			out = append(out, "ExtractionValidationFailedExhausted")
 		}
 	case ExtractionFailed:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseExtracting || s.TurnPhase == TurnPhaseCallingLlm || s.TurnPhase == TurnPhaseDrainingBoundary) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseExtracting || s.TurnPhase == TurnPhaseCallingLLM || s.TurnPhase == TurnPhaseDrainingBoundary) {
 			out = append(out, "ExtractionFailedTerminal")
 		}
 	case RecoverableFailure:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLlm || s.TurnPhase == TurnPhaseWaitingForOps || s.TurnPhase == TurnPhaseDrainingBoundary || s.TurnPhase == TurnPhaseExtracting) && (in.RetryAttempt > 0) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLLM || s.TurnPhase == TurnPhaseWaitingForOps || s.TurnPhase == TurnPhaseDrainingBoundary || s.TurnPhase == TurnPhaseExtracting) && (in.RetryAttempt > 0) {
 			out = append(out, "RecoverableFailure")
 		}
 	case RetryRequested:
@@ -6823,15 +6823,15 @@ func enabledTransitions(s State, in Input) []string {
 			out = append(out, "AcknowledgeTerminal")
 		}
 	case RunCompleted:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.CurrentRunID == Some[RunId](in.RunID)) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.CurrentRunID == Some[RunID](in.RunID)) {
 			out = append(out, "RunCompleted")
 		}
 	case RunFailed:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.CurrentRunID == Some[RunId](in.RunID)) && (in.TerminalCauseKind != TurnTerminalCauseKindUnknown) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.CurrentRunID == Some[RunID](in.RunID)) && (in.TerminalCauseKind != TurnTerminalCauseKindUnknown) {
 			out = append(out, "RunFailed")
 		}
 	case RunCancelled:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.CurrentRunID == Some[RunId](in.RunID)) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.CurrentRunID == Some[RunID](in.RunID)) {
 			out = append(out, "RunCancelled")
 		}
 	case ForceCancelNoRun:

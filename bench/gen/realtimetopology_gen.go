@@ -1598,8 +1598,8 @@ func enabledTransitions(s State, in Input) []string {
 		if s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted {
 			out = append(out, "StartConversationRun")
 		}
-	case LlmReturnedTerminal:
-		if (1<<s.LifecyclePhase)&2 != 0 && (s.TurnPhase == TurnPhaseCallingLlm) {
+	case LLMReturnedTerminal:
+		if (1<<s.LifecyclePhase)&2 != 0 && (s.TurnPhase == TurnPhaseCallingLLM) {
 			out = append(out, "LlmReturnedTerminal")
 		}
 	case BoundaryContinue:

@@ -39,7 +39,7 @@ func (g *generator) enabledTransitions() {
 				if len(cands) == 0 {
 					continue
 				}
-				sw.Case(jen.Id(in.Name)).BlockFunc(func(cb *jen.Group) {
+				sw.Case(jen.Id(TypeName(in.Name))).BlockFunc(func(cb *jen.Group) {
 					for _, t := range cands {
 						var conds []jen.Code
 						if pc := g.phaseCheck(t); pc != nil {

@@ -1559,18 +1559,18 @@ func enabledTransitions(s State, in Input) []string {
 			out = append(out, "EnrollFirstAdmin")
 		}
 	case AdminReset:
-		if (1<<s.Phase)&4 != 0 && (s.EnrolledAdmin == Some[AdminId](in.Admin)) && (!(s.DoorOpen)) {
+		if (1<<s.Phase)&4 != 0 && (s.EnrolledAdmin == Some[AdminID](in.Admin)) && (!(s.DoorOpen)) {
 			out = append(out, "AdminClearLockout")
 		}
-		if (1<<s.Phase)&1 != 0 && (s.EnrolledAdmin == Some[AdminId](in.Admin)) && (!(s.DoorOpen)) && (((s.Alarm != AlarmOff) || (s.WrongCodes > 0)) || (s.LockoutCount > 0)) {
+		if (1<<s.Phase)&1 != 0 && (s.EnrolledAdmin == Some[AdminID](in.Admin)) && (!(s.DoorOpen)) && (((s.Alarm != AlarmOff) || (s.WrongCodes > 0)) || (s.LockoutCount > 0)) {
 			out = append(out, "AdminClearAlarm")
 		}
 	case SetRelock:
-		if (1<<s.Phase)&2 != 0 && (s.EnrolledAdmin == Some[AdminId](in.Admin)) && (in.Mode != s.Relock) {
+		if (1<<s.Phase)&2 != 0 && (s.EnrolledAdmin == Some[AdminID](in.Admin)) && (in.Mode != s.Relock) {
 			out = append(out, "ChangeRelock")
 		}
 	case Decommission:
-		if (1<<s.Phase)&3 != 0 && (s.EnrolledAdmin == Some[AdminId](in.Admin)) {
+		if (1<<s.Phase)&3 != 0 && (s.EnrolledAdmin == Some[AdminID](in.Admin)) {
 			out = append(out, "Retire")
 		}
 	}

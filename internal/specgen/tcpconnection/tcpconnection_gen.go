@@ -2380,52 +2380,52 @@ func enabledTransitions(s State, in Input) []string {
 		if (1<<s.Phase)&2 != 0 && (in.Conn != s.LastConn) {
 			out = append(out, "AcceptSyn")
 		}
-		if (1<<s.Phase)&4 != 0 && (s.Conn == Some[ConnId](in.Conn)) {
+		if (1<<s.Phase)&4 != 0 && (s.Conn == Some[ConnID](in.Conn)) {
 			out = append(out, "SimultaneousOpen")
 		}
 	case SegSynAck:
-		if (1<<s.Phase)&4 != 0 && (s.Conn == Some[ConnId](in.Conn)) && (in.Ack == s.SndNxt) {
+		if (1<<s.Phase)&4 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Ack == s.SndNxt) {
 			out = append(out, "ConnectAccepted")
 		}
-		if (1<<s.Phase)&4 != 0 && (s.Conn == Some[ConnId](in.Conn)) && (in.Ack != s.SndNxt) {
+		if (1<<s.Phase)&4 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Ack != s.SndNxt) {
 			out = append(out, "RejectBadSynAck")
 		}
 	case SegAck:
-		if (1<<s.Phase)&8 != 0 && (s.Conn == Some[ConnId](in.Conn)) && (in.Ack == s.SndNxt) {
+		if (1<<s.Phase)&8 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Ack == s.SndNxt) {
 			out = append(out, "HandshakeAcked")
 		}
-		if (1<<s.Phase)&272 != 0 && (s.Conn == Some[ConnId](in.Conn)) && ((s.SndUna < in.Ack) && (in.Ack <= s.SndNxt)) {
+		if (1<<s.Phase)&272 != 0 && (s.Conn == Some[ConnID](in.Conn)) && ((s.SndUna < in.Ack) && (in.Ack <= s.SndNxt)) {
 			out = append(out, "AckData")
 		}
-		if (1<<s.Phase)&32 != 0 && (s.Conn == Some[ConnId](in.Conn)) && (in.Ack == s.SndNxt) {
+		if (1<<s.Phase)&32 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Ack == s.SndNxt) {
 			out = append(out, "AckFin")
 		}
-		if (1<<s.Phase)&128 != 0 && (s.Conn == Some[ConnId](in.Conn)) && (in.Ack == s.SndNxt) {
+		if (1<<s.Phase)&128 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Ack == s.SndNxt) {
 			out = append(out, "AckFinWhileClosing")
 		}
-		if (1<<s.Phase)&512 != 0 && (s.Conn == Some[ConnId](in.Conn)) && (in.Ack == s.SndNxt) {
+		if (1<<s.Phase)&512 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Ack == s.SndNxt) {
 			out = append(out, "AckLastFin")
 		}
 	case SegData:
-		if (1<<s.Phase)&112 != 0 && (s.Conn == Some[ConnId](in.Conn)) && (in.Seq == s.RcvNxt) && (in.Len > 0) {
+		if (1<<s.Phase)&112 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Seq == s.RcvNxt) && (in.Len > 0) {
 			out = append(out, "ReceiveData")
 		}
 	case SegFin:
-		if (1<<s.Phase)&16 != 0 && (s.Conn == Some[ConnId](in.Conn)) && (in.Seq == s.RcvNxt) {
+		if (1<<s.Phase)&16 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Seq == s.RcvNxt) {
 			out = append(out, "PeerFin")
 		}
-		if (1<<s.Phase)&32 != 0 && (s.Conn == Some[ConnId](in.Conn)) && (in.Seq == s.RcvNxt) {
+		if (1<<s.Phase)&32 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Seq == s.RcvNxt) {
 			out = append(out, "SimultaneousClose")
 		}
-		if (1<<s.Phase)&64 != 0 && (s.Conn == Some[ConnId](in.Conn)) && (in.Seq == s.RcvNxt) {
+		if (1<<s.Phase)&64 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Seq == s.RcvNxt) {
 			out = append(out, "FinAfterAck")
 		}
 		ovf = false
-		if (1<<s.Phase)&1024 != 0 && (s.Conn == Some[ConnId](in.Conn)) && (add(&ovf, in.Seq, 1) == s.RcvNxt) && !ovf {
+		if (1<<s.Phase)&1024 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (add(&ovf, in.Seq, 1) == s.RcvNxt) && !ovf {
 			out = append(out, "ReAckFinInTimeWait")
 		}
 	case SegRst:
-		if s.Conn == Some[ConnId](in.Conn) {
+		if s.Conn == Some[ConnID](in.Conn) {
 			out = append(out, "ResetByPeer")
 		}
 	case RetransmitTimer:
