@@ -116,6 +116,9 @@ type generator struct {
 	// restore, while a fire function is generated, puts back the fields it
 	// wrote before a bound error is returned.
 	restore jen.Code
+	// useGuardRejections and useNoTransitions record whether Step returns
+	// errors from the guardRejections and noTransitions tables.
+	useGuardRejections, useNoTransitions bool
 }
 
 func (g *generator) phaseType() string  { return TypeName(g.m.PhaseEnum().Name) }
@@ -731,34 +734,39 @@ func (g *generator) step() {
 		g.fire(t)
 	}
 
-	// Error tables, built once from constant data.
-	siteLits := make([]jen.Code, len(g.sites))
-	for i, s := range g.sites {
-		siteLits[i] = jen.Values(jen.Lit(s[0]), jen.Lit(s[1]), jen.Lit(s[2]))
+	// Error tables, built once from constant data, and only those Step uses:
+	// a zero-length table filled in a loop crashes the Go compiler.
+	if g.useGuardRejections {
+		siteLits := make([]jen.Code, len(g.sites))
+		for i, s := range g.sites {
+			siteLits[i] = jen.Values(jen.Lit(s[0]), jen.Lit(s[1]), jen.Lit(s[2]))
+		}
+		f.Comment("guardSites lists (input, transition, guard) for every guard of every transition.")
+		f.Var().Id("guardSites").Op("=").Index(jen.Lit(len(g.sites))).Index(jen.Lit(3)).String().Values(siteLits...)
+		f.Comment("guardRejections holds one read-only error per guard site and phase.")
+		f.Var().Id("guardRejections").Op("=").Func().Params().Params(jen.Id("t").Index(jen.Lit(len(g.sites))).Index(jen.Lit(nPhases)).Id("GuardRejectedError")).Block(
+			jen.For(jen.List(jen.Id("i"), jen.Id("site")).Op(":=").Range().Id("guardSites")).Block(
+				jen.For(jen.Id("p").Op(":=").Range().Lit(nPhases)).Block(
+					jen.Id("t").Index(jen.Id("i")).Index(jen.Id("p")).Op("=").Id("GuardRejectedError").Values(jen.Dict{
+						jen.Id("Input"): jen.Id("site").Index(jen.Lit(0)), jen.Id("Phase"): jen.Id(pt).Parens(jen.Id("p")),
+						jen.Id("Transition"): jen.Id("site").Index(jen.Lit(1)), jen.Id("Guard"): jen.Id("site").Index(jen.Lit(2))}))),
+			jen.Return()).Call()
 	}
-	f.Comment("guardSites lists (input, transition, guard) for every guard of every transition.")
-	f.Var().Id("guardSites").Op("=").Index(jen.Lit(len(g.sites))).Index(jen.Lit(3)).String().Values(siteLits...)
-	f.Comment("guardRejections holds one read-only error per guard site and phase.")
-	f.Var().Id("guardRejections").Op("=").Func().Params().Params(jen.Id("t").Index(jen.Lit(len(g.sites))).Index(jen.Lit(nPhases)).Id("GuardRejectedError")).Block(
-		jen.For(jen.List(jen.Id("i"), jen.Id("site")).Op(":=").Range().Id("guardSites")).Block(
-			jen.For(jen.Id("p").Op(":=").Range().Lit(nPhases)).Block(
-				jen.Id("t").Index(jen.Id("i")).Index(jen.Id("p")).Op("=").Id("GuardRejectedError").Values(jen.Dict{
-					jen.Id("Input"): jen.Id("site").Index(jen.Lit(0)), jen.Id("Phase"): jen.Id(pt).Parens(jen.Id("p")),
-					jen.Id("Transition"): jen.Id("site").Index(jen.Lit(1)), jen.Id("Guard"): jen.Id("site").Index(jen.Lit(2))}))),
-		jen.Return()).Call()
-	inLits := make([]jen.Code, len(g.m.Inputs))
-	for i, in := range g.m.Inputs {
-		inLits[i] = jen.Lit(in.Name)
+	if g.useNoTransitions {
+		inLits := make([]jen.Code, len(g.m.Inputs))
+		for i, in := range g.m.Inputs {
+			inLits[i] = jen.Lit(in.Name)
+		}
+		f.Comment("inputNames lists the inputs in spec order.")
+		f.Var().Id("inputNames").Op("=").Index(jen.Lit(len(g.m.Inputs))).String().Values(inLits...)
+		f.Comment("noTransitions holds one read-only error per input and phase.")
+		f.Var().Id("noTransitions").Op("=").Func().Params().Params(jen.Id("t").Index(jen.Lit(len(g.m.Inputs))).Index(jen.Lit(nPhases)).Id("NoTransitionError")).Block(
+			jen.For(jen.List(jen.Id("i"), jen.Id("name")).Op(":=").Range().Id("inputNames")).Block(
+				jen.For(jen.Id("p").Op(":=").Range().Lit(nPhases)).Block(
+					jen.Id("t").Index(jen.Id("i")).Index(jen.Id("p")).Op("=").Id("NoTransitionError").Values(jen.Dict{
+						jen.Id("Input"): jen.Id("name"), jen.Id("Phase"): jen.Id(pt).Parens(jen.Id("p"))}))),
+			jen.Return()).Call()
 	}
-	f.Comment("inputNames lists the inputs in spec order.")
-	f.Var().Id("inputNames").Op("=").Index(jen.Lit(len(g.m.Inputs))).String().Values(inLits...)
-	f.Comment("noTransitions holds one read-only error per input and phase.")
-	f.Var().Id("noTransitions").Op("=").Func().Params().Params(jen.Id("t").Index(jen.Lit(len(g.m.Inputs))).Index(jen.Lit(nPhases)).Id("NoTransitionError")).Block(
-		jen.For(jen.List(jen.Id("i"), jen.Id("name")).Op(":=").Range().Id("inputNames")).Block(
-			jen.For(jen.Id("p").Op(":=").Range().Lit(nPhases)).Block(
-				jen.Id("t").Index(jen.Id("i")).Index(jen.Id("p")).Op("=").Id("NoTransitionError").Values(jen.Dict{
-					jen.Id("Input"): jen.Id("name"), jen.Id("Phase"): jen.Id(pt).Parens(jen.Id("p"))}))),
-		jen.Return()).Call()
 	boundLits := make([]jen.Code, len(g.bounds))
 	for i, b := range g.bounds {
 		boundLits[i] = jen.Values(jen.Lit(b[0]), jen.Lit(b[1]))
@@ -838,7 +846,9 @@ func (g *generator) stepInput(in *model.Input) {
 		if total {
 			return
 		}
+		g.useNoTransitions = true
 		if trackBest {
+			g.useGuardRejections = true
 			b.If(jen.Id("best").Op(">=").Lit(0)).Block(jen.Return(
 				jen.Op("&").Id("guardRejections").Index(jen.Id("best")).Index(jen.Id("s").Dot(g.phaseField()))))
 		}
