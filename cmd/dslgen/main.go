@@ -19,6 +19,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/meerkat-go/dslmachine/emit/gocode"
 	"github.com/meerkat-go/dslmachine/model"
 )
 
@@ -69,6 +70,11 @@ func loadSpec(path string, stderr io.Writer) (*model.Machine, bool) {
 	m, err := model.Load(path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
+		return nil, false
+	}
+	// Names the Go generator cannot use are spec errors for every command.
+	if errs := gocode.Check(m); len(errs) > 0 {
+		fmt.Fprintln(stderr, errs)
 		return nil, false
 	}
 	for _, w := range m.Warnings {

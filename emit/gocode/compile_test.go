@@ -12,7 +12,7 @@ import (
 	"github.com/meerkat-go/dslmachine/model"
 )
 
-// buildSpecs generates each spec (package name -> YAML) into its own package
+// buildSpecs generates each spec (directory -> YAML) into its own directory
 // of one temporary module and runs the real toolchain on all of them at once:
 // go build, then go vet. It fails the test with the tools' output. extra maps
 // a package name to more files (name -> source) for that package, such as
@@ -43,7 +43,7 @@ func buildSpecs(t *testing.T, specs map[string]string, extra map[string]map[stri
 		if err != nil {
 			t.Fatalf("spec %s: %v", pkg, err)
 		}
-		src, err := Generate(m, Options{Package: pkg, Source: pkg + ".yaml"})
+		src, err := Generate(m, Options{Source: pkg + ".yaml"})
 		if err != nil {
 			t.Fatalf("spec %s: %v", pkg, err)
 		}
@@ -112,6 +112,75 @@ transitions:
 `,
 		"notransitions": `
 machine: Empty
+enums:
+  Phase: [A]
+fields:
+  phase: {type: Phase, initial: A}
+phase: phase
+inputs:
+  Go: {}
+transitions: []
+`,
+	}, nil)
+}
+
+// TestBuildOddNames builds specs whose names are Go keywords, predeclared
+// identifiers, import names and names of generated helpers before Go casing:
+// Check accepts them, so the generated code must compile.
+func TestBuildOddNames(t *testing.T) {
+	buildSpecs(t, map[string]string{
+		"oddnames": `
+machine: Odd
+enums:
+  phase: [struct, chan, map]
+  uint8: [string, int, nil]
+  noTransitions: [x]
+  guard_sites: [z]
+  sub: [y]
+ids: [string, error, any]
+fields:
+  type: {type: phase, initial: struct}
+  func: {type: uint8, initial: uint8.string}
+  range: {type: option<string>, initial: none}
+  len: {type: uint, max: 3, initial: 0}
+  iota: {type: bool, initial: false}
+  fmt: {type: option<error>, initial: none}
+phase: type
+inputs:
+  fmt: {json: bool, iter: string}
+  json: {type: uint8}
+  iter: {}
+  add: {range: any}
+  b2u: {bytes: bool}
+  go: {}
+  nil: {}
+effects:
+  errors: {string: string, len: uint}
+  strconv: {}
+  bytes: {any: any}
+transitions:
+  - name: func
+    on: fmt
+    from: [struct]
+    to: chan
+    guards:
+      - type: arg.json
+    do: ["range := some(arg.iter)", "len := len + 1"]
+    emit:
+      - errors: {string: arg.iter, len: len}
+  - {name: range, on: json, from: [chan], to: map, emit: [strconv]}
+  - {name: go, on: iter, from: [map], to: struct}
+  - name: nil
+    on: add
+    from: [struct]
+    to: struct
+    emit:
+      - bytes: {any: arg.range}
+  - {name: select, on: b2u, from: [map], to: struct}
+`,
+		"main2": `
+machine: main2
+package: init
 enums:
   Phase: [A]
 fields:

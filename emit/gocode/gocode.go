@@ -3,9 +3,9 @@ package gocode
 import (
 	"bytes"
 	"fmt"
+	"go/format"
 	"math"
 	"path/filepath"
-	"sort"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
@@ -31,8 +31,13 @@ func Generate(m *model.Machine, opt Options) ([]byte, error) {
 	if g.pkg == "" {
 		g.pkg = m.Package
 	}
-	if err := g.checkNames(); err != nil {
-		return nil, err
+	if errs := Check(m); len(errs) > 0 {
+		return nil, fmt.Errorf("gocode: %s: %w", m.Name, errs)
+	}
+	if opt.Package != "" {
+		if err := checkPackage(opt.Package); err != nil {
+			return nil, fmt.Errorf("gocode: -package: %w", err)
+		}
 	}
 	g.layoutEffects()
 	f := jen.NewFile(g.pkg)
@@ -58,7 +63,7 @@ func Generate(m *model.Machine, opt Options) ([]byte, error) {
 	}
 	for _, id := range m.IDs {
 		f.Commentf("%s is an opaque identifier: compare it only with == and !=.", id.Name)
-		f.Type().Id(TypeName(id.Name)).String()
+		f.Type().Id(idType(id)).String()
 	}
 	g.state()
 	g.inputs()
@@ -66,11 +71,17 @@ func Generate(m *model.Machine, opt Options) ([]byte, error) {
 	g.step()
 	g.invariants()
 	g.metadata()
+	// Render without jen's formatting, whose errors hold the whole source.
+	f.NoFormat = true
 	var buf bytes.Buffer
 	if err := f.Render(&buf); err != nil {
 		return nil, fmt.Errorf("gocode: render %s: %w", m.Name, err)
 	}
-	return buf.Bytes(), nil
+	out, err := format.Source(buf.Bytes())
+	if err != nil {
+		return nil, fmt.Errorf("gocode: format %s: %w", m.Name, err)
+	}
+	return out, nil
 }
 
 // wrap breaks text into lines of at most width bytes, at spaces.
@@ -121,70 +132,8 @@ type generator struct {
 	useGuardRejections, useNoTransitions bool
 }
 
-func (g *generator) phaseType() string  { return TypeName(g.m.PhaseEnum().Name) }
-func (g *generator) phaseField() string { return GoName(g.m.Phase.Name) }
-
-func enumConst(e *model.Enum, i int) string { return TypeName(e.Name) + TypeName(e.Values[i]) }
-
-// checkNames reports Go identifier clashes.
-func (g *generator) checkNames() error {
-	fixed := []string{"State", "Initial", "Step", "Input", "Effect", "Effects", "EffectKind", "Option", "Some", "None",
-		"DecodeInput", "Transitions", "GuardNames", "InvariantNames", "InputNames", "TransitionInfo",
-		"GuardRejectedError", "NoTransitionError", "BoundError", "InvariantError", "ErrRejected", "ErrBound", "ErrInvariant", "ErrUnknownInput"}
-	seen := map[string]string{}
-	var clashes []string
-	add := func(name, what string) {
-		if first, ok := seen[name]; ok {
-			clashes = append(clashes, fmt.Sprintf("%s and %s both become the Go identifier %s", first, what, name))
-			return
-		}
-		seen[name] = what
-	}
-	for _, n := range fixed {
-		add(n, "the generated "+n)
-	}
-	for _, e := range g.m.Enums {
-		add(TypeName(e.Name), "enum "+e.Name)
-		add(TypeName(e.Name)+"Values", "the value list of enum "+e.Name)
-		for i := range e.Values {
-			add(enumConst(e, i), fmt.Sprintf("value %s of enum %s", e.Values[i], e.Name))
-		}
-	}
-	for _, id := range g.m.IDs {
-		add(TypeName(id.Name), "id type "+id.Name)
-	}
-	for _, in := range g.m.Inputs {
-		add(TypeName(in.Name), "input "+in.Name)
-		fields := map[string]string{}
-		for _, p := range in.Params {
-			gn := GoName(p.Name)
-			if first, ok := fields[gn]; ok {
-				clashes = append(clashes, fmt.Sprintf("parameters %s and %s of input %s both become %s", first, p.Name, in.Name, gn))
-			}
-			fields[gn] = p.Name
-		}
-	}
-	for _, e := range g.m.Effects {
-		add(TypeName(e.Name), "effect "+e.Name)
-		add("EffectKind"+TypeName(e.Name), "the kind of effect "+e.Name)
-	}
-	fields := map[string]string{}
-	for _, f := range g.m.Fields {
-		gn := GoName(f.Name)
-		if first, ok := fields[gn]; ok {
-			clashes = append(clashes, fmt.Sprintf("fields %s and %s both become %s", first, f.Name, gn))
-		}
-		if gn == "CheckInvariants" || gn == "Apply" {
-			clashes = append(clashes, fmt.Sprintf("field %s clashes with the method State.%s", f.Name, gn))
-		}
-		fields[gn] = f.Name
-	}
-	if len(clashes) > 0 {
-		sort.Strings(clashes)
-		return fmt.Errorf("gocode: %s: name clash: %s", g.m.Name, strings.Join(clashes, "; "))
-	}
-	return nil
-}
+func (g *generator) phaseType() string  { return enumType(g.m.PhaseEnum()) }
+func (g *generator) phaseField() string { return fieldName(g.m.Phase) }
 
 // layoutEffects assigns every effect field to payload slots.
 func (g *generator) layoutEffects() {
@@ -243,9 +192,9 @@ func goType(t *model.Type) jen.Code {
 	case model.KindUint:
 		return jen.Uint64()
 	case model.KindEnum:
-		return jen.Id(TypeName(t.Enum.Name))
+		return jen.Id(enumType(t.Enum))
 	case model.KindID:
-		return jen.Id(TypeName(t.ID.Name))
+		return jen.Id(idType(t.ID))
 	case model.KindOption:
 		return jen.Id("Option").Types(goType(t.Elem))
 	}
@@ -353,14 +302,14 @@ func (g *generator) errorsAndOption() {
 
 func (g *generator) enum(e *model.Enum) {
 	f := g.f
-	names := unexported(TypeName(e.Name)) + "Names"
+	names := enumNamesVar(e)
 	f.Commentf("%s is an enum of the %s spec.", e.Name, g.m.Name)
-	f.Type().Id(TypeName(e.Name)).Uint8()
+	f.Type().Id(enumType(e)).Uint8()
 	f.Commentf("The values of %s.", e.Name)
 	f.Const().DefsFunc(func(gr *jen.Group) {
 		for i := range e.Values {
 			if i == 0 {
-				gr.Id(enumConst(e, i)).Id(TypeName(e.Name)).Op("=").Iota()
+				gr.Id(enumConst(e, i)).Id(enumType(e)).Op("=").Iota()
 			} else {
 				gr.Id(enumConst(e, i))
 			}
@@ -374,21 +323,21 @@ func (g *generator) enum(e *model.Enum) {
 	}
 	f.Var().Id(names).Op("=").Index(jen.Op("...")).String().Values(lits...)
 	f.Commentf("%sValues returns every value of %s, in declaration order.", e.Name, e.Name)
-	f.Func().Id(TypeName(e.Name) + "Values").Params().Index().Id(TypeName(e.Name)).Block(jen.Return(jen.Index().Id(TypeName(e.Name)).Values(vals...)))
+	f.Func().Id(enumValuesFunc(e)).Params().Index().Id(enumType(e)).Block(jen.Return(jen.Index().Id(enumType(e)).Values(vals...)))
 	f.Comment("String returns the value's name.")
-	f.Func().Params(jen.Id("v").Id(TypeName(e.Name))).Id("String").Params().String().Block(
+	f.Func().Params(jen.Id("v").Id(enumType(e))).Id("String").Params().String().Block(
 		jen.If(jen.Int().Parens(jen.Id("v")).Op("<").Len(jen.Id(names))).Block(jen.Return(jen.Id(names).Index(jen.Id("v")))),
 		jen.Return(jen.Lit(e.Name+"(").Op("+").Qual("strconv", "Itoa").Call(jen.Int().Parens(jen.Id("v"))).Op("+").Lit(")")))
 	f.Comment("MarshalText writes the value's name.")
-	f.Func().Params(jen.Id("v").Id(TypeName(e.Name))).Id("MarshalText").Params().Params(jen.Index().Byte(), jen.Error()).Block(
+	f.Func().Params(jen.Id("v").Id(enumType(e))).Id("MarshalText").Params().Params(jen.Index().Byte(), jen.Error()).Block(
 		jen.If(jen.Int().Parens(jen.Id("v")).Op(">=").Len(jen.Id(names))).Block(
 			jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit("invalid "+e.Name+" %d"), jen.Uint8().Parens(jen.Id("v"))))),
 		jen.Return(jen.Index().Byte().Parens(jen.Id(names).Index(jen.Id("v"))), jen.Nil()))
 	f.Comment("UnmarshalText reads a value's name.")
-	f.Func().Params(jen.Id("v").Op("*").Id(TypeName(e.Name))).Id("UnmarshalText").Params(jen.Id("b").Index().Byte()).Error().Block(
+	f.Func().Params(jen.Id("v").Op("*").Id(enumType(e))).Id("UnmarshalText").Params(jen.Id("b").Index().Byte()).Error().Block(
 		jen.For(jen.List(jen.Id("i"), jen.Id("n")).Op(":=").Range().Id(names)).Block(
 			jen.If(jen.Id("n").Op("==").String().Parens(jen.Id("b"))).Block(
-				jen.Op("*").Id("v").Op("=").Id(TypeName(e.Name)).Parens(jen.Id("i")), jen.Return(jen.Nil()))),
+				jen.Op("*").Id("v").Op("=").Id(enumType(e)).Parens(jen.Id("i")), jen.Return(jen.Nil()))),
 		jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("unknown "+e.Name+" %q"), jen.Id("b"))))
 }
 
@@ -398,7 +347,7 @@ func (g *generator) state() {
 	f.Comment("Its JSON form uses the spec's field names.")
 	f.Type().Id("State").StructFunc(func(gr *jen.Group) {
 		for _, fd := range g.m.Fields {
-			st := gr.Id(GoName(fd.Name)).Add(goType(fd.Type)).Tag(map[string]string{"json": fd.Name})
+			st := gr.Id(fieldName(fd)).Add(goType(fd.Type)).Tag(map[string]string{"json": fd.Name})
 			if fd.Max != nil {
 				st.Commentf("at most %d", *fd.Max)
 			}
@@ -408,7 +357,7 @@ func (g *generator) state() {
 	f.Func().Id("Initial").Params().Id("State").Block(jen.Return(jen.Id("State").Values(jen.DictFunc(func(d jen.Dict) {
 		for _, fd := range g.m.Fields {
 			if fd.Initial != nil {
-				d[jen.Id(GoName(fd.Name))] = g.expr(fd.Initial, "", "")
+				d[jen.Id(fieldName(fd))] = g.expr(fd.Initial, "", "")
 			}
 		}
 	}))))
@@ -424,19 +373,19 @@ func (g *generator) inputs() {
 		jen.Id("isInput").Params(),
 	)
 	for _, in := range g.m.Inputs {
-		argsType := unexported(TypeName(in.Name)) + "Args"
+		argsType := inputArgsType(in)
 		f.Commentf("%s is the input %s.", in.Name, in.Name)
-		f.Type().Id(TypeName(in.Name)).StructFunc(func(gr *jen.Group) {
+		f.Type().Id(inputType(in)).StructFunc(func(gr *jen.Group) {
 			for _, p := range in.Params {
-				gr.Id(GoName(p.Name)).Add(goType(p.Type)).Tag(map[string]string{"json": p.Name})
+				gr.Id(paramName(p)).Add(goType(p.Type)).Tag(map[string]string{"json": p.Name})
 			}
 		})
-		f.Type().Id(argsType).Id(TypeName(in.Name))
+		f.Type().Id(argsType).Id(inputType(in))
 		f.Comment("InputName returns the input's name in the spec.")
-		f.Func().Params(jen.Id(TypeName(in.Name))).Id("InputName").Params().String().Block(jen.Return(jen.Lit(in.Name)))
-		f.Func().Params(jen.Id(TypeName(in.Name))).Id("isInput").Params().Block()
+		f.Func().Params(jen.Id(inputType(in))).Id("InputName").Params().String().Block(jen.Return(jen.Lit(in.Name)))
+		f.Func().Params(jen.Id(inputType(in))).Id("isInput").Params().Block()
 		f.Comment("MarshalJSON writes {\"input\": name, \"args\": {...}}.")
-		f.Func().Params(jen.Id("in").Id(TypeName(in.Name))).Id("MarshalJSON").Params().Params(jen.Index().Byte(), jen.Error()).Block(
+		f.Func().Params(jen.Id("in").Id(inputType(in))).Id("MarshalJSON").Params().Params(jen.Index().Byte(), jen.Error()).Block(
 			jen.Return(jen.Qual("encoding/json", "Marshal").Call(jen.Id("inputEnvelope").Values(jen.Dict{
 				jen.Id("Input"): jen.Lit(in.Name), jen.Id("Args"): jen.Id(argsType).Parens(jen.Id("in"))}))))
 	}
@@ -454,9 +403,9 @@ func (g *generator) inputs() {
 		gr.Switch(jen.Id("env").Dot("Input")).BlockFunc(func(sw *jen.Group) {
 			for _, in := range g.m.Inputs {
 				sw.Case(jen.Lit(in.Name)).Block(
-					jen.Var().Id("a").Id(unexported(TypeName(in.Name))+"Args"),
+					jen.Var().Id("a").Id(inputArgsType(in)),
 					jen.Err().Op(":=").Id("decodeArgs").Call(jen.Id("env").Dot("Args"), jen.Op("&").Id("a")),
-					jen.Return(jen.Id(TypeName(in.Name)).Parens(jen.Id("a")), jen.Err()))
+					jen.Return(jen.Id(inputType(in)).Parens(jen.Id("a")), jen.Err()))
 			}
 		})
 		gr.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit("decode input: unknown input %q"), jen.Id("env").Dot("Input")))
@@ -479,9 +428,9 @@ func (g *generator) effects() {
 	f.Const().DefsFunc(func(gr *jen.Group) {
 		for i, e := range g.m.Effects {
 			if i == 0 {
-				gr.Id("EffectKind" + TypeName(e.Name)).Id("EffectKind").Op("=").Iota().Op("+").Lit(1)
+				gr.Id(effectKindConst(e)).Id("EffectKind").Op("=").Iota().Op("+").Lit(1)
 			} else {
-				gr.Id("EffectKind" + TypeName(e.Name))
+				gr.Id(effectKindConst(e))
 			}
 		}
 	})
@@ -497,17 +446,17 @@ func (g *generator) effects() {
 
 	for ei, e := range g.m.Effects {
 		f.Commentf("%s is the payload of the effect %s.", e.Name, e.Name)
-		f.Type().Id(TypeName(e.Name)).StructFunc(func(gr *jen.Group) {
+		f.Type().Id(effectType(e)).StructFunc(func(gr *jen.Group) {
 			for _, p := range e.Fields {
-				gr.Id(GoName(p.Name)).Add(goType(p.Type)).Tag(map[string]string{"json": p.Name})
+				gr.Id(paramName(p)).Add(goType(p.Type)).Tag(map[string]string{"json": p.Name})
 			}
 		})
 		f.Commentf("As%s returns the payload when the effect is a %s.", e.Name, e.Name)
-		f.Func().Params(jen.Id("e").Id("Effect")).Id("As"+TypeName(e.Name)).Params().Params(jen.Id(TypeName(e.Name)), jen.Bool()).Block(
-			jen.If(jen.Id("e").Dot("Kind").Op("!=").Id("EffectKind"+TypeName(e.Name))).Block(jen.Return(jen.Id(TypeName(e.Name)).Values(), jen.False())),
-			jen.Return(jen.Id(TypeName(e.Name)).Values(jen.DictFunc(func(d jen.Dict) {
+		f.Func().Params(jen.Id("e").Id("Effect")).Id(effectAsMethod(e)).Params().Params(jen.Id(effectType(e)), jen.Bool()).Block(
+			jen.If(jen.Id("e").Dot("Kind").Op("!=").Id(effectKindConst(e))).Block(jen.Return(jen.Id(effectType(e)).Values(), jen.False())),
+			jen.Return(jen.Id(effectType(e)).Values(jen.DictFunc(func(d jen.Dict) {
 				for fi, p := range e.Fields {
-					d[jen.Id(GoName(p.Name))] = g.slotRead(p.Type, g.slots[ei][fi])
+					d[jen.Id(paramName(p))] = g.slotRead(p.Type, g.slots[ei][fi])
 				}
 			})), jen.True()))
 	}
@@ -522,8 +471,8 @@ func (g *generator) effects() {
 	f.Func().Params(jen.Id("e").Id("Effect")).Id("Payload").Params().Any().Block(
 		jen.Switch(jen.Id("e").Dot("Kind")).BlockFunc(func(sw *jen.Group) {
 			for _, e := range g.m.Effects {
-				sw.Case(jen.Id("EffectKind"+TypeName(e.Name))).Block(
-					jen.List(jen.Id("p"), jen.Id("_")).Op(":=").Id("e").Dot("As"+TypeName(e.Name)).Call(),
+				sw.Case(jen.Id(effectKindConst(e))).Block(
+					jen.List(jen.Id("p"), jen.Id("_")).Op(":=").Id("e").Dot(effectAsMethod(e)).Call(),
 					jen.Return(jen.Id("p")))
 			}
 		}),
@@ -566,9 +515,9 @@ func (g *generator) slotRead(t *model.Type, sl slot) jen.Code {
 	case model.KindUint:
 		v = jen.Id("e").Dot("u").Index(jen.Lit(sl.u))
 	case model.KindEnum:
-		v = jen.Id(TypeName(inner.Enum.Name)).Parens(jen.Id("e").Dot("u").Index(jen.Lit(sl.u)))
+		v = jen.Id(enumType(inner.Enum)).Parens(jen.Id("e").Dot("u").Index(jen.Lit(sl.u)))
 	case model.KindID:
-		v = jen.Id(TypeName(inner.ID.Name)).Parens(jen.Id("e").Dot("s").Index(jen.Lit(sl.s)))
+		v = jen.Id(idType(inner.ID)).Parens(jen.Id("e").Dot("s").Index(jen.Lit(sl.s)))
 	}
 	if t.Kind != model.KindOption {
 		return v
@@ -613,9 +562,9 @@ func (g *generator) expr(x model.Expr, st, in string) jen.Code {
 	case *model.UnwrapOr:
 		return jen.Add(g.expr(x.X, st, in)).Dot("Or").Call(g.expr(x.Default, st, in))
 	case *model.FieldRef:
-		return jen.Id(st).Dot(GoName(x.Field.Name))
+		return jen.Id(st).Dot(fieldName(x.Field))
 	case *model.ArgRef:
-		return jen.Id(in).Dot(GoName(x.Param.Name))
+		return jen.Id(in).Dot(paramName(x.Param))
 	case *model.EnumLit:
 		return jen.Id(enumConst(x.Enum, x.Value))
 	case *model.Not:
@@ -722,7 +671,7 @@ func (g *generator) step() {
 	f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("apply").Params(jen.Id("in").Id("Input"), jen.Id("fx").Op("*").Id("Effects")).Error().Block(
 		jen.Switch(jen.Id("in").Op(":=").Id("in").Assert(jen.Type())).BlockFunc(func(sw *jen.Group) {
 			for _, in := range g.m.Inputs {
-				sw.Case(jen.Id(TypeName(in.Name))).Block(jen.Return(jen.Id("s").Dot("step"+TypeName(in.Name)).Call(jen.Id("in"), jen.Id("fx"))))
+				sw.Case(jen.Id(inputType(in))).Block(jen.Return(jen.Id("s").Dot(stepMethod(in)).Call(jen.Id("in"), jen.Id("fx"))))
 			}
 		}),
 		jen.Return(jen.Id("ErrUnknownInput")))
@@ -800,7 +749,7 @@ func (g *generator) stepInput(in *model.Input) {
 		}
 	}
 	g.f.Commentf("step%s handles the input %s: it tries its transitions in spec order.", in.Name, in.Name)
-	g.f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("step"+TypeName(in.Name)).Params(jen.Id("in").Id(TypeName(in.Name)), jen.Id("fx").Op("*").Id("Effects")).Error().BlockFunc(func(b *jen.Group) {
+	g.f.Func().Params(jen.Id("s").Op("*").Id("State")).Id(stepMethod(in)).Params(jen.Id("in").Id(inputType(in)), jen.Id("fx").Op("*").Id("Effects")).Error().BlockFunc(func(b *jen.Group) {
 		if needOvf {
 			b.Var().Id("ovf").Bool()
 		}
@@ -810,7 +759,7 @@ func (g *generator) stepInput(in *model.Input) {
 		for _, t := range cands {
 			var body []jen.Code
 			if len(t.Guards) == 0 {
-				body = []jen.Code{jen.Return(jen.Id("s").Dot("fire"+t.Name).Call(jen.Id("in"), jen.Id("fx")))}
+				body = []jen.Code{jen.Return(jen.Id("s").Dot(fireMethod(t)).Call(jen.Id("in"), jen.Id("fx")))}
 			} else {
 				body = []jen.Code{jen.Switch().BlockFunc(func(sw *jen.Group) {
 					for gi, gd := range t.Guards {
@@ -831,7 +780,7 @@ func (g *generator) stepInput(in *model.Input) {
 							sw.Case(cond).Block(note...)
 						}
 					}
-					sw.Default().Block(jen.Return(jen.Id("s").Dot("fire"+t.Name).Call(jen.Id("in"), jen.Id("fx"))))
+					sw.Default().Block(jen.Return(jen.Id("s").Dot(fireMethod(t)).Call(jen.Id("in"), jen.Id("fx"))))
 				})}
 			}
 			b.Commentf("%s: %s", t.Name, oneLine(t.Doc))
@@ -913,14 +862,14 @@ func (g *generator) fire(t *model.Transition) {
 	failing, needOvf := canFail(t)
 	g.f.Commentf("fire%s runs the updates and effects of transition %s in place; on a", t.Name, t.Name)
 	g.f.Comment("bound error it puts the state back as it was.")
-	g.f.Func().Params(jen.Id("n").Op("*").Id("State")).Id("fire"+t.Name).Params(jen.Id("in").Id(TypeName(t.Input.Name)), jen.Id("fx").Op("*").Id("Effects")).Error().BlockFunc(func(b *jen.Group) {
+	g.f.Func().Params(jen.Id("n").Op("*").Id("State")).Id(fireMethod(t)).Params(jen.Id("in").Id(inputType(t.Input)), jen.Id("fx").Op("*").Id("Effects")).Error().BlockFunc(func(b *jen.Group) {
 		g.restore = nil
 		if w := g.m.WrittenFields(t); failing && len(w) > 0 {
 			// An undo record of the written fields (cheaper than copying the state).
 			var olds, fields []jen.Code
 			for i, fi := range w {
 				olds = append(olds, jen.Id(fmt.Sprintf("old%d", i)))
-				fields = append(fields, jen.Id("n").Dot(GoName(g.m.Fields[fi].Name)))
+				fields = append(fields, jen.Id("n").Dot(fieldName(g.m.Fields[fi])))
 			}
 			b.List(olds...).Op(":=").List(fields...)
 			g.restore = jen.List(fields...).Op("=").List(olds...)
@@ -948,7 +897,7 @@ func (g *generator) fire(t *model.Transition) {
 func (g *generator) stmt(b *jen.Group, t *model.Transition, st model.Stmt) {
 	switch st := st.(type) {
 	case *model.Assign:
-		target := jen.Id("n").Dot(GoName(st.Field.Name))
+		target := jen.Id("n").Dot(fieldName(st.Field))
 		b.Add(target).Op("=").Add(g.expr(st.Value, "n", "in"))
 		var cond []jen.Code
 		if model.HasArithmetic(st.Value) {
@@ -959,9 +908,9 @@ func (g *generator) stmt(b *jen.Group, t *model.Transition, st model.Stmt) {
 				cond = append(cond, jen.Op("||"))
 			}
 			if st.Field.Type.Kind == model.KindOption {
-				cond = append(cond, jen.Id("n").Dot(GoName(st.Field.Name)).Dot("Value").Op(">").Add(uintLit(*st.Field.Max)))
+				cond = append(cond, jen.Id("n").Dot(fieldName(st.Field)).Dot("Value").Op(">").Add(uintLit(*st.Field.Max)))
 			} else {
-				cond = append(cond, jen.Id("n").Dot(GoName(st.Field.Name)).Op(">").Add(uintLit(*st.Field.Max)))
+				cond = append(cond, jen.Id("n").Dot(fieldName(st.Field)).Op(">").Add(uintLit(*st.Field.Max)))
 			}
 		}
 		if len(cond) > 0 {
@@ -1018,7 +967,7 @@ func (g *generator) emit(b *jen.Group, t *model.Transition, i int, em *model.Emi
 			s[sl.s] = jen.String().Parens(val)
 		}
 	}
-	vals := jen.Dict{jen.Id("Kind"): jen.Id("EffectKind" + TypeName(em.Effect.Name))}
+	vals := jen.Dict{jen.Id("Kind"): jen.Id(effectKindConst(em.Effect))}
 	if len(u) > 0 {
 		d := jen.Dict{}
 		for k, c := range u {
