@@ -1,6 +1,7 @@
 package gocode
 
 import (
+	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -65,10 +66,35 @@ func buildSpecs(t *testing.T, specs map[string]string, extra map[string]map[stri
 	}
 	run("build", "./...")
 	run("vet", "./...")
+	if sc := staticcheck(t); sc != "" {
+		cmd := exec.Command(sc, "./...")
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOWORK=off", "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("staticcheck: %v\n%s", err, out)
+		}
+	}
 	if len(extra) > 0 {
 		return run("test", "-count=1", "./...")
 	}
 	return ""
+}
+
+// staticcheck returns the path of a staticcheck binary: $STATICCHECK, or one
+// built from this module's tool dependency; "" (with a log line) when there is
+// neither.
+func staticcheck(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("STATICCHECK"); p != "" {
+		return p
+	}
+	bin := filepath.Join(t.TempDir(), "staticcheck")
+	cmd := exec.Command("go", "build", "-o", bin, "honnef.co/go/tools/cmd/staticcheck")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Logf("staticcheck not run: it is not a tool of this module (%v: %s)", err, bytes.TrimSpace(out))
+		return ""
+	}
+	return bin
 }
 
 // phases returns n phase names P0..P<n-1>.
@@ -189,6 +215,64 @@ phase: phase
 inputs:
   Go: {}
 transitions: []
+`,
+	}, nil)
+}
+
+// TestBuildLintClean builds a spec full of expressions that are legal DSL
+// but that vet or staticcheck flag when written naively in Go: no-op
+// updates, repeated operands of || and &&, double negation, comparisons
+// that are always true or false, and comparisons of unsigned values with 0
+// and with the largest uint64.
+func TestBuildLintClean(t *testing.T) {
+	buildSpecs(t, map[string]string{
+		"lint": `
+machine: Lint
+enums:
+  Phase: [A, B]
+  E: [X, Y, Z]
+fields:
+  phase: {type: Phase, initial: A}
+  a: {type: bool, initial: false}
+  b: {type: bool, initial: false}
+  n: {type: uint, max: 5, initial: 0}
+  o: {type: option<uint>, initial: none}
+  e: {type: E, initial: X}
+phase: phase
+inputs:
+  Go: {k: E, m: uint}
+transitions:
+  - name: T1
+    on: Go
+    from: [A]
+    to: B
+    guards:
+      - g1: "!(!a)"
+      - g2: a || a
+      - g3: a && a && b
+      - g4: e != E.X || e != E.Y
+      - g5: e == E.X && e == E.Y
+      - g6: e in [E.X, E.X] || e == E.X
+      - g7: o == none
+      - g8: "!(o != none)"
+      - g9: n >= 0 || n < 0
+      - g10: 0 <= n && arg.m >= 0
+      - g11: n == n && a == a && arg.k == arg.k
+      - g12: n + 1 >= 0
+      - g13: n <= 18446744073709551615 || n > 18446744073709551615
+      - g14: "!(!(n + 1 > 2))"
+      - g15: (a || b) || (b || a)
+    do:
+      - a := a
+      - n := n
+      - e := e
+      - if a then b := b else o := o
+      - if n - 1 >= 0 then a := b
+  - {name: T2, on: Go, from: [B], to: A, guards: [{h: "e != arg.k || e != arg.k"}]}
+invariants:
+  i1: "!(!a) || a || true"
+  i2: n <= 18446744073709551615
+  i3: n - 0 >= 0
 `,
 	}, nil)
 }
