@@ -3359,7 +3359,7 @@ func (s *State) stepPrepare(in Prepare, fx *Effects) error {
 	// PrepareIdle: Starts a run from Idle, remembering Idle as the phase to return to.
 	if (1<<s.LifecyclePhase)&2 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 3, 0
 			}
@@ -3370,7 +3370,7 @@ func (s *State) stepPrepare(in Prepare, fx *Effects) error {
 	// PrepareAttached: Starts a run from Attached, remembering Attached as the phase to return to.
 	if (1<<s.LifecyclePhase)&4 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 4, 0
 			}
@@ -3461,7 +3461,7 @@ func (s *State) stepFail(in Fail, fx *Effects) error {
 			if bestDepth < 1 {
 				best, bestDepth = 12, 1
 			}
-		case !(((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))):
+		case !((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))):
 			if bestDepth < 2 {
 				best, bestDepth = 13, 2
 			}
@@ -3480,7 +3480,7 @@ func (s *State) stepFail(in Fail, fx *Effects) error {
 			if bestDepth < 1 {
 				best, bestDepth = 15, 1
 			}
-		case !(((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))):
+		case !((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))):
 			if bestDepth < 2 {
 				best, bestDepth = 16, 2
 			}
@@ -3499,7 +3499,7 @@ func (s *State) stepFail(in Fail, fx *Effects) error {
 			if bestDepth < 1 {
 				best, bestDepth = 18, 1
 			}
-		case !(((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))):
+		case !((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))):
 			if bestDepth < 2 {
 				best, bestDepth = 19, 2
 			}
@@ -3757,7 +3757,7 @@ func (s *State) stepDestroy(in Destroy, fx *Effects) error {
 	// DestroyInitializing: Destroys a session that never booted, but only once a runtime is bound.
 	if (1<<s.LifecyclePhase)&1 != 0 {
 		switch {
-		case !(s.ActiveRuntimeID.Present):
+		case !s.ActiveRuntimeID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 44, 0
 			}
@@ -3790,7 +3790,7 @@ func (s *State) stepRecycle(in Recycle, fx *Effects) error {
 	// RecycleFromIdleOrRetired: Recycles a registered idle or retired session into Idle, dropping fence and run.
 	if (1<<s.LifecyclePhase)&18 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 45, 0
 			}
@@ -3801,7 +3801,7 @@ func (s *State) stepRecycle(in Recycle, fx *Effects) error {
 	// RecycleFromAttached: Recycles a registered attached session in place, dropping fence and run.
 	if (1<<s.LifecyclePhase)&4 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 46, 0
 			}
@@ -3839,11 +3839,11 @@ func (s *State) stepReconfigureSessionLLMIdentity(in ReconfigureSessionLLMIdenti
 	// ReconfigureSessionLlmIdentity: Permission check for a non-live LLM identity reconfigure; changes nothing.
 	if (1<<s.LifecyclePhase)&12 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 1, 0
 			}
-		case !(s.ActiveRuntimeID.Present):
+		case !s.ActiveRuntimeID.Present:
 			if bestDepth < 1 {
 				best, bestDepth = 2, 1
 			}
@@ -4344,7 +4344,7 @@ func (s *State) stepFatalFailure(in FatalFailure, fx *Effects) error {
 	// FatalFailure: A fatal failure with a known cause fails the turn.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(!(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)):
+		case (s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled):
 			if bestDepth < 0 {
 				best, bestDepth = 83, 0
 			}
@@ -4368,7 +4368,7 @@ func (s *State) stepTurnLimitReached(in TurnLimitReached, fx *Effects) error {
 	// TurnLimitReached: The turn limit was reached; the turn fails.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(!(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)):
+		case (s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled):
 			if bestDepth < 0 {
 				best, bestDepth = 85, 0
 			}
@@ -4388,7 +4388,7 @@ func (s *State) stepBudgetExhausted(in BudgetExhausted, fx *Effects) error {
 	// BudgetExhausted: The budget is exhausted; the turn fails with outcome BudgetExhausted.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(!(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)):
+		case (s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled):
 			if bestDepth < 0 {
 				best, bestDepth = 86, 0
 			}
@@ -4408,7 +4408,7 @@ func (s *State) stepTimeBudgetExceeded(in TimeBudgetExceeded, fx *Effects) error
 	// TimeBudgetExceeded: The time budget is exceeded; the turn fails with outcome TimeBudgetExceeded.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(!(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)):
+		case (s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled):
 			if bestDepth < 0 {
 				best, bestDepth = 87, 0
 			}
@@ -4428,7 +4428,7 @@ func (s *State) stepCancelNow(in CancelNow, fx *Effects) error {
 	// CancelNow: Cancels an in-flight turn immediately.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(!(s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)):
+		case (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled):
 			if bestDepth < 0 {
 				best, bestDepth = 88, 0
 			}
@@ -4448,7 +4448,7 @@ func (s *State) stepRequestCancelAfterBoundary(in RequestCancelAfterBoundary, fx
 	// RequestCancelAfterBoundary: Records the intent to cancel an in-flight turn at its next boundary (nothing reads the flag).
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(!(s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)):
+		case (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled):
 			if bestDepth < 0 {
 				best, bestDepth = 89, 0
 			}
@@ -4572,7 +4572,7 @@ func (s *State) stepForceCancelNoRun(in ForceCancelNoRun, fx *Effects) error {
 	// ForceCancelNoRun: Cancels a ready turn that has no bound run.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(!s.CurrentRunID.Present):
+		case s.CurrentRunID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 96, 0
 			}
@@ -4596,7 +4596,7 @@ func (s *State) stepProjectRealtimeIntent(in ProjectRealtimeIntent, fx *Effects)
 	// ProjectRealtimeIntent: Records whether the session durably wants a realtime channel.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 98, 0
 			}
@@ -4616,7 +4616,7 @@ func (s *State) stepBeginRealtimeBinding(in BeginRealtimeBinding, fx *Effects) e
 	// BeginRealtimeBinding: Mints a fresh authority epoch for a new, not yet ready binding.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 99, 0
 			}
@@ -4640,7 +4640,7 @@ func (s *State) stepReplaceRealtimeBinding(in ReplaceRealtimeBinding, fx *Effect
 	// ReplaceRealtimeBinding: Mints a fresh authority epoch for a replacement binding.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 101, 0
 			}
@@ -4664,7 +4664,7 @@ func (s *State) stepDetachRealtimeBinding(in DetachRealtimeBinding, fx *Effects)
 	// DetachRealtimeBinding: Drops the binding and burns an epoch; the intent bit survives (no topology guard).
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 103, 0
 			}
@@ -4684,7 +4684,7 @@ func (s *State) stepRequireRealtimeReattach(in RequireRealtimeReattach, fx *Effe
 	// RequireRealtimeReattach: Drops the binding because it was forcibly lost, marking reattach as required.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 104, 0
 			}
@@ -4704,7 +4704,7 @@ func (s *State) stepRequireRealtimeReattachForAuthority(in RequireRealtimeReatta
 	// RequireRealtimeReattachForAuthority: Like RequireRealtimeReattach, but only for the holder of the current authority epoch.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 105, 0
 			}
@@ -4756,7 +4756,7 @@ func (s *State) stepBeginRealtimeReconnectCycle(in BeginRealtimeReconnectCycle, 
 	// BeginRealtimeReconnectCycle: Starts a reconnect cycle for a binding that requires reattach, at attempt 1.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 110, 0
 			}
@@ -4784,7 +4784,7 @@ func (s *State) stepScheduleRealtimeReconnectRetry(in ScheduleRealtimeReconnectR
 	// ScheduleRealtimeReconnectRetry: Schedules the next reconnect attempt of a running cycle.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 113, 0
 			}
@@ -4808,7 +4808,7 @@ func (s *State) stepExhaustRealtimeReconnectCycle(in ExhaustRealtimeReconnectCyc
 	// ExhaustRealtimeReconnectCycle: Gives up the running reconnect cycle.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 115, 0
 			}
@@ -4832,7 +4832,7 @@ func (s *State) stepClearRealtimeReconnectProgress(in ClearRealtimeReconnectProg
 	// ClearRealtimeReconnectProgress: Resets the reconnect cycle to Idle whatever its state.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 117, 0
 			}
@@ -4852,7 +4852,7 @@ func (s *State) stepBeginLiveTopologyReconfigure(in BeginLiveTopologyReconfigure
 	// BeginLiveTopologyReconfigure: The holder of the current authority epoch starts a live reconfigure; the token stays valid.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 118, 0
 			}
@@ -4880,7 +4880,7 @@ func (s *State) stepMarkLiveTopologyDetached(in MarkLiveTopologyDetached, fx *Ef
 	// MarkLiveTopologyDetached: At a safe turn boundary, detaches the realtime binding and burns an epoch.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 121, 0
 			}
@@ -4908,7 +4908,7 @@ func (s *State) stepApplyLiveTopologyIdentity(in ApplyLiveTopologyIdentity, fx *
 	// ApplyLiveTopologyIdentity: The host applied the new LLM identity to the detached session.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 124, 0
 			}
@@ -4932,7 +4932,7 @@ func (s *State) stepApplyLiveTopologyVisibility(in ApplyLiveTopologyVisibility, 
 	// ApplyLiveTopologyVisibility: The host applied and persisted the new tool visibility.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 126, 0
 			}
@@ -4956,7 +4956,7 @@ func (s *State) stepCompleteLiveTopology(in CompleteLiveTopology, fx *Effects) e
 	// CompleteLiveTopology: Completes the live reconfigure; the session stays detached until it attaches again.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 128, 0
 			}
@@ -4980,7 +4980,7 @@ func (s *State) stepAbortLiveTopologyBeforeDetach(in AbortLiveTopologyBeforeDeta
 	// AbortLiveTopologyBeforeDetach: Abandons a reconfigure before detach; the prior binding and token remain valid.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 130, 0
 			}
@@ -5004,7 +5004,7 @@ func (s *State) stepFailLiveTopologyAfterDetach(in FailLiveTopologyAfterDetach, 
 	// FailLiveTopologyAfterDetach: Fails a reconfigure past detach, requiring a realtime reattach and burning an epoch.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 132, 0
 			}
@@ -6556,7 +6556,7 @@ func (s State) CheckInvariants() error {
 		return &invariantErrors[1]
 	}
 	// current_run_only_while_running_or_retired
-	if !(!s.CurrentRunID.Present || (s.LifecyclePhase == LifecyclePhaseRunning || s.LifecyclePhase == LifecyclePhaseRetired)) {
+	if !(!s.CurrentRunID.Present || (s.LifecyclePhase == LifecyclePhaseRunning) || (s.LifecyclePhase == LifecyclePhaseRetired)) {
 		return &invariantErrors[2]
 	}
 	// realtime_binding_epoch_consistency

@@ -537,16 +537,6 @@ func uintLit(v uint64) jen.Code {
 	return jen.Lit(v)
 }
 
-func stmtArith(s model.Stmt) bool {
-	switch s := s.(type) {
-	case *model.Assign:
-		return model.HasArithmetic(s.Value)
-	case *model.IfStmt:
-		return model.HasArithmetic(s.Cond) || stmtArith(s.Then) || (s.Else != nil && stmtArith(s.Else))
-	}
-	return false
-}
-
 // expr renders a checked expression; st is the state variable and in the
 // input variable ("" where there are none).
 func (g *generator) expr(x model.Expr, st, in string) jen.Code {
@@ -568,7 +558,7 @@ func (g *generator) expr(x model.Expr, st, in string) jen.Code {
 	case *model.EnumLit:
 		return jen.Id(enumConst(x.Enum, x.Value))
 	case *model.Not:
-		return jen.Op("!").Parens(g.expr(x.X, st, in))
+		return g.not(x.X, st, in)
 	case *model.InList:
 		parts := make([]jen.Code, 0, 2*len(x.List))
 		for i, e := range x.List {
@@ -585,19 +575,14 @@ func (g *generator) expr(x model.Expr, st, in string) jen.Code {
 			jen.Return(g.expr(x.Else, st, in))).Call()
 	case *model.Binary:
 		// Comparing with none only needs the presence bit.
-		if x.Op == "==" || x.Op == "!=" {
-			other, isNone := x.X, false
-			if _, ok := x.Y.(*model.NoneLit); ok {
-				isNone = true
-			} else if _, ok := x.X.(*model.NoneLit); ok {
-				other, isNone = x.Y, true
+		if other, eq, ok := noneCompare(x); ok {
+			if eq {
+				return jen.Op("!").Add(g.expr(other, st, in)).Dot("Present")
 			}
-			if isNone {
-				if x.Op == "==" {
-					return jen.Op("!").Add(g.expr(other, st, in)).Dot("Present")
-				}
-				return jen.Add(g.expr(other, st, in)).Dot("Present")
-			}
+			return jen.Add(g.expr(other, st, in)).Dot("Present")
+		}
+		if x.Op == "||" || x.Op == "&&" {
+			return g.chain(x, st, in)
 		}
 		a, b := g.expr(x.X, st, in), g.expr(x.Y, st, in)
 		switch x.Op {
@@ -606,9 +591,194 @@ func (g *generator) expr(x model.Expr, st, in string) jen.Code {
 		case "-":
 			return jen.Id("sub").Call(jen.Op("&").Id("ovf"), a, b)
 		}
+		if v, ok := constComparison(x, a, b); ok {
+			return jen.Lit(v)
+		}
 		return jen.Parens(jen.Add(a).Op(x.Op).Add(b))
 	}
 	panic(fmt.Sprintf("gocode: unknown expression %T", x))
+}
+
+// noneCompare reports whether x compares an option with none, returning the
+// other operand and whether the operator is ==.
+func noneCompare(x *model.Binary) (other model.Expr, eq, ok bool) {
+	if x.Op != "==" && x.Op != "!=" {
+		return nil, false, false
+	}
+	if _, isNone := x.Y.(*model.NoneLit); isNone {
+		return x.X, x.Op == "==", true
+	}
+	if _, isNone := x.X.(*model.NoneLit); isNone {
+		return x.Y, x.Op == "==", true
+	}
+	return nil, false, false
+}
+
+// not renders !x without a double negation (which staticcheck flags): the
+// operand of a negated negation, the presence test of a negated comparison
+// with none, the opposite literal.
+func (g *generator) not(x model.Expr, st, in string) jen.Code {
+	switch x := x.(type) {
+	case *model.Not:
+		return g.expr(x.X, st, in)
+	case *model.BoolLit:
+		return jen.Lit(!x.Value)
+	case *model.Binary:
+		if other, eq, ok := noneCompare(x); ok {
+			if eq {
+				return jen.Add(g.expr(other, st, in)).Dot("Present")
+			}
+			return jen.Op("!").Add(g.expr(other, st, in)).Dot("Present")
+		}
+	}
+	return jen.Op("!").Parens(g.expr(x, st, in))
+}
+
+// goString renders generated code as text, to compare operands.
+func goString(c jen.Code) string { return fmt.Sprintf("%#v", c) }
+
+// constComparison folds a comparison whose outcome does not depend on its
+// operands, which vet and staticcheck flag: identical operands, and an
+// unsigned value against 0 or the largest uint64. Operands with arithmetic
+// are calls (add, sub), which can raise a bound error, and are not folded.
+func constComparison(x *model.Binary, a, b jen.Code) (value, ok bool) {
+	if model.HasArithmetic(x.X) || model.HasArithmetic(x.Y) {
+		return false, false
+	}
+	if goString(a) == goString(b) {
+		switch x.Op {
+		case "==", "<=", ">=":
+			return true, true
+		case "!=", "<", ">":
+			return false, true
+		}
+	}
+	if x.X.Type().Kind != model.KindUint {
+		return false, false
+	}
+	lit := func(e model.Expr) (uint64, bool) {
+		l, ok := e.(*model.IntLit)
+		if !ok {
+			return 0, false
+		}
+		return l.Value, true
+	}
+	op := x.Op
+	v, isLit := lit(x.Y)
+	if !isLit {
+		if v, isLit = lit(x.X); !isLit {
+			return false, false
+		}
+		// c op y is y op' c.
+		op = map[string]string{"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}[op]
+	}
+	switch {
+	case v == 0 && op == ">=", v == math.MaxUint64 && op == "<=":
+		return true, true
+	case v == 0 && op == "<", v == math.MaxUint64 && op == ">":
+		return false, true
+	}
+	return false, false
+}
+
+// chain renders a chain of || or && (with the in lists of an || chain
+// spread into it) so that vet's bools check accepts it: a repeated operand
+// is dropped (operands have no side effect but a bound error, which the
+// first occurrence raises), and comparisons that vet calls suspect (x != a
+// || x != b, x == a && x == b) are written !(x == a) and !(x != a).
+func (g *generator) chain(x *model.Binary, st, in string) jen.Code {
+	type atom struct {
+		code  jen.Code
+		key   string
+		xKey  string // the non-constant operand of a comparison with a constant
+		y     jen.Code
+		other jen.Code
+		cmp   string
+	}
+	var atoms []atom
+	seen := map[string]bool{}
+	isConst := func(e model.Expr) bool {
+		switch e.(type) {
+		case *model.EnumLit, *model.IntLit, *model.BoolLit:
+			return true
+		}
+		return false
+	}
+	push := func(a atom) {
+		a.key = goString(a.code)
+		if !seen[a.key] {
+			seen[a.key] = true
+			atoms = append(atoms, a)
+		}
+	}
+	compare := func(op string, l, r model.Expr) atom {
+		if _, _, ok := noneCompare(&model.Binary{Op: op, X: l, Y: r}); ok {
+			return atom{code: g.expr(&model.Binary{Op: op, X: l, Y: r}, st, in)}
+		}
+		a, b := g.expr(l, st, in), g.expr(r, st, in)
+		if v, ok := constComparison(&model.Binary{Op: op, X: l, Y: r}, a, b); ok {
+			return atom{code: jen.Lit(v)}
+		}
+		at := atom{code: jen.Parens(jen.Add(a).Op(op).Add(b)), cmp: op}
+		if model.HasArithmetic(l) || model.HasArithmetic(r) {
+			return at
+		}
+		switch {
+		case isConst(r) && !isConst(l):
+			at.xKey, at.other, at.y = goString(a), a, b
+		case isConst(l) && !isConst(r):
+			at.xKey, at.other, at.y = goString(b), b, a
+		}
+		return at
+	}
+	var flatten func(e model.Expr)
+	flatten = func(e model.Expr) {
+		switch e := e.(type) {
+		case *model.Binary:
+			if e.Op == x.Op {
+				flatten(e.X)
+				flatten(e.Y)
+				return
+			}
+			if e.Op == "==" || e.Op == "!=" {
+				push(compare(e.Op, e.X, e.Y))
+				return
+			}
+		case *model.InList:
+			if x.Op == "||" {
+				for _, item := range e.List {
+					push(compare("==", e.X, item))
+				}
+				return
+			}
+		}
+		push(atom{code: g.expr(e, st, in)})
+	}
+	flatten(x)
+	// vet's suspect comparisons: two or more of x != c in ||, of x == c in &&.
+	suspect := map[string]string{"||": "!=", "&&": "=="}[x.Op]
+	opposite := map[string]string{"!=": "==", "==": "!="}[suspect]
+	count := map[string]int{}
+	for _, a := range atoms {
+		if a.cmp == suspect && a.xKey != "" {
+			count[a.xKey]++
+		}
+	}
+	var parts []jen.Code
+	for i, a := range atoms {
+		if i > 0 {
+			parts = append(parts, jen.Op(x.Op))
+		}
+		if a.cmp == suspect && a.xKey != "" && count[a.xKey] > 1 {
+			parts = append(parts, jen.Op("!").Parens(jen.Add(a.other).Op(opposite).Add(a.y)))
+			continue
+		}
+		parts = append(parts, a.code)
+	}
+	if len(atoms) == 1 {
+		return atoms[0].code
+	}
+	return jen.Parens(jen.Add(parts...))
 }
 
 // ---- step ----
@@ -763,7 +933,7 @@ func (g *generator) stepInput(in *model.Input) {
 			} else {
 				body = []jen.Code{jen.Switch().BlockFunc(func(sw *jen.Group) {
 					for gi, gd := range t.Guards {
-						cond := jen.Op("!").Parens(g.expr(gd.Expr, "s", "in"))
+						cond := g.not(gd.Expr, "s", "in")
 						site := g.siteIndex[[2]int{t.Index, gi}]
 						var note []jen.Code
 						if trackBest {
@@ -898,7 +1068,10 @@ func (g *generator) stmt(b *jen.Group, t *model.Transition, st model.Stmt) {
 	switch st := st.(type) {
 	case *model.Assign:
 		target := jen.Id("n").Dot(fieldName(st.Field))
-		b.Add(target).Op("=").Add(g.expr(st.Value, "n", "in"))
+		// x := x is a no-op; in Go it is a self-assignment, which vet flags.
+		if ref, ok := st.Value.(*model.FieldRef); !ok || ref.Field != st.Field {
+			b.Add(target).Op("=").Add(g.expr(st.Value, "n", "in"))
+		}
 		var cond []jen.Code
 		if model.HasArithmetic(st.Value) {
 			cond = append(cond, jen.Id("ovf"))
@@ -1006,7 +1179,7 @@ func (g *generator) invariants() {
 			b.Var().Id("ovf").Bool()
 		}
 		for i, inv := range g.m.Invariants {
-			cond := jen.Op("!").Parens(g.expr(inv.Expr, "s", ""))
+			cond := g.not(inv.Expr, "s", "")
 			if model.HasArithmetic(inv.Expr) {
 				cond = jen.Add(cond).Op("||").Id("ovf")
 			}

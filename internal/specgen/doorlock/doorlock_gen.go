@@ -971,7 +971,7 @@ func (s *State) stepPresentCredential(in PresentCredential, fx *Effects) error {
 	// RejectCredential: A wrong credential below the limit is counted; the second one in a row chimes.
 	if (1<<s.Phase)&1 != 0 {
 		switch {
-		case !(!(in.Valid)):
+		case in.Valid:
 			if bestDepth < 0 {
 				best, bestDepth = 1, 0
 			}
@@ -989,7 +989,7 @@ func (s *State) stepPresentCredential(in PresentCredential, fx *Effects) error {
 	// TripLockout: The third wrong credential in a row locks the keypad out; from the third lockout on, longer and with the siren.
 	if (1<<s.Phase)&1 != 0 {
 		switch {
-		case !(!(in.Valid)):
+		case in.Valid:
 			if bestDepth < 0 {
 				best, bestDepth = 3, 0
 			}
@@ -1020,7 +1020,7 @@ func (s *State) stepLock(in Lock, fx *Effects) error {
 	// LockByHand: The inside button latches an unlocked lock once the door is closed.
 	if (1<<s.Phase)&2 != 0 {
 		switch {
-		case !(!(s.DoorOpen)):
+		case s.DoorOpen:
 			if bestDepth < 0 {
 				best, bestDepth = 5, 0
 			}
@@ -1041,7 +1041,7 @@ func (s *State) stepTick(in Tick, fx *Effects) error {
 	// AutoRelock: A closed door relatches by itself 5 s (Quick) or 30 s (Slow) after it was unlocked.
 	if (1<<s.Phase)&2 != 0 {
 		switch {
-		case !(!(s.DoorOpen)):
+		case s.DoorOpen:
 			if bestDepth < 0 {
 				best, bestDepth = 6, 0
 			}
@@ -1108,7 +1108,7 @@ func (s *State) stepEnrollAdmin(in EnrollAdmin, fx *Effects) error {
 	// EnrollFirstAdmin: While the lock is unlocked from inside, the first administrator can be enrolled (once).
 	if (1<<s.Phase)&2 != 0 {
 		switch {
-		case !(!s.EnrolledAdmin.Present):
+		case s.EnrolledAdmin.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 11, 0
 			}
@@ -1132,7 +1132,7 @@ func (s *State) stepAdminReset(in AdminReset, fx *Effects) error {
 			if bestDepth < 0 {
 				best, bestDepth = 12, 0
 			}
-		case !(!(s.DoorOpen)):
+		case s.DoorOpen:
 			if bestDepth < 1 {
 				best, bestDepth = 13, 1
 			}
@@ -1147,11 +1147,11 @@ func (s *State) stepAdminReset(in AdminReset, fx *Effects) error {
 			if bestDepth < 0 {
 				best, bestDepth = 14, 0
 			}
-		case !(!(s.DoorOpen)):
+		case s.DoorOpen:
 			if bestDepth < 1 {
 				best, bestDepth = 15, 1
 			}
-		case !(((s.Alarm != AlarmOff) || (s.WrongCodes > 0)) || (s.LockoutCount > 0)):
+		case !((s.Alarm != AlarmOff) || (s.WrongCodes > 0) || (s.LockoutCount > 0)):
 			if bestDepth < 2 {
 				best, bestDepth = 16, 2
 			}
@@ -1550,7 +1550,7 @@ func (s State) CheckInvariants() error {
 		return &invariantErrors[6]
 	}
 	// repeated_lockouts_sound_siren
-	if !(((s.Phase != LockPhaseLockedOut) || (s.LockoutCount < 3)) || (s.Alarm == AlarmSiren)) {
+	if !((s.Phase != LockPhaseLockedOut) || (s.LockoutCount < 3) || (s.Alarm == AlarmSiren)) {
 		return &invariantErrors[7]
 	}
 	// unlocked_is_quiet
@@ -1558,7 +1558,7 @@ func (s State) CheckInvariants() error {
 		return &invariantErrors[8]
 	}
 	// open_door_is_allowed_or_alarmed
-	if !((!(s.DoorOpen) || (s.Phase == LockPhaseUnlocked || s.Phase == LockPhaseRetired)) || (s.Alarm == AlarmSiren)) {
+	if !(!(s.DoorOpen) || (s.Phase == LockPhaseUnlocked) || (s.Phase == LockPhaseRetired) || (s.Alarm == AlarmSiren)) {
 		return &invariantErrors[9]
 	}
 	return nil

@@ -1501,7 +1501,7 @@ func (s *State) stepRetransmitTimer(in RetransmitTimer, fx *Effects) error {
 	// RetransmitOldest: The retransmission timer fires below the retry limit; resend from snd_una and double the timeout.
 	if (1<<s.Phase)&956 != 0 {
 		switch {
-		case !(s.Rto.Present):
+		case !s.Rto.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 31, 0
 			}
@@ -1516,7 +1516,7 @@ func (s *State) stepRetransmitTimer(in RetransmitTimer, fx *Effects) error {
 	// GiveUp: The retransmission timer fires with no retries left; the connection is dropped with a RST.
 	if (1<<s.Phase)&956 != 0 {
 		switch {
-		case !(s.Rto.Present):
+		case !s.Rto.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 33, 0
 			}
@@ -1531,7 +1531,7 @@ func (s *State) stepRetransmitTimer(in RetransmitTimer, fx *Effects) error {
 	// StaleRetransmitTimer: A retransmission timer that fires after everything was acknowledged is ignored.
 	if (1<<s.Phase)&1088 != 0 {
 		switch {
-		case !(s.Rto.Present):
+		case !s.Rto.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 35, 0
 			}
@@ -2381,7 +2381,7 @@ func (s State) CheckInvariants() error {
 		return &invariantErrors[8]
 	}
 	// timer_tracks_outstanding
-	if !((s.Phase == TCPPhaseClosed || s.Phase == TCPPhaseListen) || (s.Rto.Present == (s.SndUna < s.SndNxt))) {
+	if !((s.Phase == TCPPhaseClosed) || (s.Phase == TCPPhaseListen) || (s.Rto.Present == (s.SndUna < s.SndNxt))) {
 		return &invariantErrors[9]
 	}
 	// timer_idle_when_unconnected

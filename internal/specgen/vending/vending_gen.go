@@ -872,7 +872,7 @@ func (s *State) stepDispense(in Dispense, fx *Effects) error {
 	// Vend: With a product selected and enough credit, the price is charged and one item leaves the stock.
 	if (1<<s.Phase)&2 != 0 {
 		switch {
-		case !(s.Selected.Present):
+		case !s.Selected.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 4, 0
 			}
@@ -987,7 +987,7 @@ func (s *State) stepDecommission(in Decommission, fx *Effects) error {
 	// Decommission: A machine that has been serviced at least once is retired for good.
 	if (1<<s.Phase)&9 != 0 {
 		switch {
-		case !(s.Technician.Present):
+		case !s.Technician.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 11, 0
 			}
@@ -1266,7 +1266,7 @@ func (s State) CheckInvariants() error {
 		return &invariantErrors[2]
 	}
 	// collecting_has_purpose
-	if !(((s.Phase != PhaseCollectingCoins) || (s.Credit > 0)) || s.Selected.Present) {
+	if !((s.Phase != PhaseCollectingCoins) || (s.Credit > 0) || s.Selected.Present) {
 		return &invariantErrors[3]
 	}
 	// dispensing_has_selection
