@@ -36,6 +36,13 @@ var ErrInvariant = errors.New("invariant violated")
 // ErrUnknownInput is returned by Step for a nil input.
 var ErrUnknownInput = errors.New("unknown input")
 
+// ErrInvalidState matches an *InvalidStateError: a State the machine cannot be in.
+var ErrInvalidState = errors.New("invalid state")
+
+// ErrInvalidInput matches an *InvalidInputError: an input holding a value its
+// parameter's type does not allow.
+var ErrInvalidInput = errors.New("invalid input")
+
 // GuardRejectedError says that no transition fired because a guard refused.
 // Transition and Guard name the candidate that got furthest. Step returns
 // pointers to shared values: treat them as read-only.
@@ -103,6 +110,47 @@ func (e *InvariantError) Error() string {
 // Unwrap makes the error match ErrInvariant.
 func (e *InvariantError) Unwrap() error {
 	return ErrInvariant
+}
+
+// InvalidStateError says that a State is not one the machine can be in: Field
+// (a spec field name) holds a value its type does not allow (an enum value out
+// of range, a uint above its max, a none Option holding a value), or, when Field
+// is empty, the invariant Invariant does not hold. It matches ErrInvalidState,
+// and ErrInvariant too when Invariant is set.
+type InvalidStateError struct {
+	Field     string
+	Invariant string
+}
+
+// Error names the field or the invariant.
+func (e *InvalidStateError) Error() string {
+	if e.Field != "" {
+		return "invalid state: field " + e.Field + " out of range"
+	}
+	return "invalid state: invariant " + e.Invariant + " violated"
+}
+
+// Is matches ErrInvalidState, and ErrInvariant for a violated invariant.
+func (e *InvalidStateError) Is(target error) bool {
+	return target == ErrInvalidState || e.Invariant != "" && target == ErrInvariant
+}
+
+// InvalidInputError says that the parameter Param of the input Input holds a
+// value its type does not allow (an enum value out of range, a none Option
+// holding a value). Step returns it without trying a transition.
+type InvalidInputError struct {
+	Input string
+	Param string
+}
+
+// Error names the input and the parameter.
+func (e *InvalidInputError) Error() string {
+	return "input " + e.Input + ": parameter " + e.Param + " out of range"
+}
+
+// Unwrap makes the error match ErrInvalidInput.
+func (e *InvalidInputError) Unwrap() error {
+	return ErrInvalidInput
 }
 
 // Option is an optional value: none, or some(Value). A none Option is the zero
@@ -917,6 +965,104 @@ func Initial() State {
 		TerminalOutcome:                None[TurnTerminalOutcome](),
 		TurnPhase:                      TurnPhaseReady,
 	}
+}
+
+// invalidFields holds one read-only error per field whose type limits its values.
+var invalidFields = [18]InvalidStateError{{Field: "lifecycle_phase"}, {Field: "session_id"}, {Field: "active_runtime_id"}, {Field: "active_fence_token"}, {Field: "current_run_id"}, {Field: "pre_run_phase"}, {Field: "registration_phase"}, {Field: "turn_phase"}, {Field: "primitive_kind"}, {Field: "terminal_outcome"}, {Field: "terminal_cause_kind"}, {Field: "barrier_operation_ids"}, {Field: "realtime_binding_state"}, {Field: "realtime_binding_authority_epoch"}, {Field: "realtime_reconnect_cycle_state"}, {Field: "realtime_reconnect_next_retry_at_ms"}, {Field: "realtime_reconnect_deadline_at_ms"}, {Field: "live_topology_phase"}}
+
+// checkTypes returns an *InvalidStateError for the first field (in spec order)
+// holding a value its type does not allow, or nil. It does not allocate.
+func (s *State) checkTypes() error {
+	if s.LifecyclePhase >= 7 {
+		return &invalidFields[0]
+	}
+	if !s.SessionID.Present && s.SessionID.Value != "" {
+		return &invalidFields[1]
+	}
+	if !s.ActiveRuntimeID.Present && s.ActiveRuntimeID.Value != "" {
+		return &invalidFields[2]
+	}
+	if !s.ActiveFenceToken.Present && s.ActiveFenceToken.Value != 0 {
+		return &invalidFields[3]
+	}
+	if !s.CurrentRunID.Present && s.CurrentRunID.Value != "" {
+		return &invalidFields[4]
+	}
+	if s.PreRunPhase.Value >= 3 || (!s.PreRunPhase.Present && s.PreRunPhase.Value != 0) {
+		return &invalidFields[5]
+	}
+	if s.RegistrationPhase >= 2 {
+		return &invalidFields[6]
+	}
+	if s.TurnPhase >= 11 {
+		return &invalidFields[7]
+	}
+	if s.PrimitiveKind.Value >= 4 || (!s.PrimitiveKind.Present && s.PrimitiveKind.Value != 0) {
+		return &invalidFields[8]
+	}
+	if s.TerminalOutcome.Value >= 7 || (!s.TerminalOutcome.Present && s.TerminalOutcome.Value != 0) {
+		return &invalidFields[9]
+	}
+	if s.TerminalCauseKind.Value >= 12 || (!s.TerminalCauseKind.Present && s.TerminalCauseKind.Value != 0) {
+		return &invalidFields[10]
+	}
+	if !s.BarrierOperationIDs.Present && s.BarrierOperationIDs.Value != "" {
+		return &invalidFields[11]
+	}
+	if s.RealtimeBindingState >= 4 {
+		return &invalidFields[12]
+	}
+	if !s.RealtimeBindingAuthorityEpoch.Present && s.RealtimeBindingAuthorityEpoch.Value != 0 {
+		return &invalidFields[13]
+	}
+	if s.RealtimeReconnectCycleState >= 3 {
+		return &invalidFields[14]
+	}
+	if !s.RealtimeReconnectNextRetryAtMs.Present && s.RealtimeReconnectNextRetryAtMs.Value != 0 {
+		return &invalidFields[15]
+	}
+	if !s.RealtimeReconnectDeadlineAtMs.Present && s.RealtimeReconnectDeadlineAtMs.Value != 0 {
+		return &invalidFields[16]
+	}
+	if s.LiveTopologyPhase >= 5 {
+		return &invalidFields[17]
+	}
+	return nil
+}
+
+// Validate returns an *InvalidStateError (matching ErrInvalidState) if s is not
+// a state of the machine as far as its types and invariants tell: a field
+// holding a value its type does not allow (an enum value out of range, a uint
+// above its max, a none Option holding a value), or a violated invariant.
+func (s State) Validate() error {
+	if err := s.checkTypes(); err != nil {
+		return err
+	}
+	if err := s.CheckInvariants(); err != nil {
+		var ie *InvariantError
+		errors.As(err, &ie)
+		return &InvalidStateError{Invariant: ie.Invariant}
+	}
+	return nil
+}
+
+type stateJSON State
+
+// UnmarshalJSON reads a state from its JSON form, an object keyed by the spec's
+// field names (a missing field is its type's zero value). Unknown keys, and a
+// state that Validate rejects, are errors.
+func (s *State) UnmarshalJSON(b []byte) error {
+	var v stateJSON
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&v); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	if err := State(v).Validate(); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	*s = State(v)
+	return nil
 }
 
 // Input is one of the machine's inputs. The set is closed: only the types of
@@ -3134,6 +3280,9 @@ func (s *State) Apply(in Input) (Effects, error) {
 
 // apply runs Step in place; on error the state is unchanged.
 func (s *State) apply(in Input, fx *Effects) error {
+	if err := s.checkTypes(); err != nil {
+		return err
+	}
 	switch in := in.(type) {
 	case Initialize:
 		return s.stepInitialize(in, fx)
@@ -3180,6 +3329,12 @@ func (s *State) apply(in Input, fx *Effects) error {
 	case ReconfigureSessionLLMIdentity:
 		return s.stepReconfigureSessionLLMIdentity(in, fx)
 	case StartConversationRun:
+		if in.PrimitiveKind >= 4 {
+			return &invalidParams[0]
+		}
+		if in.AdmittedContentShape >= 6 {
+			return &invalidParams[1]
+		}
 		return s.stepStartConversationRun(in, fx)
 	case StartImmediateAppend:
 		return s.stepStartImmediateAppend(in, fx)
@@ -3192,10 +3347,16 @@ func (s *State) apply(in Input, fx *Effects) error {
 	case LLMReturnedTerminal:
 		return s.stepLLMReturnedTerminal(in, fx)
 	case RegisterPendingOps:
+		if !in.BarrierOperationIDs.Present && in.BarrierOperationIDs.Value != "" {
+			return &invalidParams[2]
+		}
 		return s.stepRegisterPendingOps(in, fx)
 	case ToolCallsResolved:
 		return s.stepToolCallsResolved(in, fx)
 	case OpsBarrierSatisfied:
+		if !in.OperationIDs.Present && in.OperationIDs.Value != "" {
+			return &invalidParams[3]
+		}
 		return s.stepOpsBarrierSatisfied(in, fx)
 	case BoundaryContinue:
 		return s.stepBoundaryContinue(in, fx)
@@ -3216,6 +3377,9 @@ func (s *State) apply(in Input, fx *Effects) error {
 	case RetryRequested:
 		return s.stepRetryRequested(in, fx)
 	case FatalFailure:
+		if in.TerminalCauseKind >= 12 {
+			return &invalidParams[4]
+		}
 		return s.stepFatalFailure(in, fx)
 	case TurnLimitReached:
 		return s.stepTurnLimitReached(in, fx)
@@ -3230,10 +3394,19 @@ func (s *State) apply(in Input, fx *Effects) error {
 	case CancellationObserved:
 		return s.stepCancellationObserved(in, fx)
 	case AcknowledgeTerminal:
+		if in.Outcome >= 7 {
+			return &invalidParams[5]
+		}
 		return s.stepAcknowledgeTerminal(in, fx)
 	case RunCompleted:
 		return s.stepRunCompleted(in, fx)
 	case RunFailed:
+		if in.TerminalOutcome >= 7 {
+			return &invalidParams[6]
+		}
+		if in.TerminalCauseKind >= 12 {
+			return &invalidParams[7]
+		}
 		return s.stepRunFailed(in, fx)
 	case RunCancelled:
 		return s.stepRunCancelled(in, fx)
@@ -3252,10 +3425,22 @@ func (s *State) apply(in Input, fx *Effects) error {
 	case RequireRealtimeReattachForAuthority:
 		return s.stepRequireRealtimeReattachForAuthority(in, fx)
 	case PublishRealtimeSignal:
+		if in.NextBindingState >= 4 {
+			return &invalidParams[8]
+		}
 		return s.stepPublishRealtimeSignal(in, fx)
 	case BeginRealtimeReconnectCycle:
+		if !in.NextRetryAtMs.Present && in.NextRetryAtMs.Value != 0 {
+			return &invalidParams[9]
+		}
+		if !in.DeadlineAtMs.Present && in.DeadlineAtMs.Value != 0 {
+			return &invalidParams[10]
+		}
 		return s.stepBeginRealtimeReconnectCycle(in, fx)
 	case ScheduleRealtimeReconnectRetry:
+		if !in.NextRetryAtMs.Present && in.NextRetryAtMs.Value != 0 {
+			return &invalidParams[11]
+		}
 		return s.stepScheduleRealtimeReconnectRetry(in, fx)
 	case ExhaustRealtimeReconnectCycle:
 		return s.stepExhaustRealtimeReconnectCycle(in, fx)
@@ -6537,6 +6722,9 @@ var noTransitions = func() (t [73][7]NoTransitionError) {
 	}
 	return
 }()
+
+// invalidParams holds one read-only error per input parameter whose type limits its values.
+var invalidParams = [12]InvalidInputError{{"StartConversationRun", "primitive_kind"}, {"StartConversationRun", "admitted_content_shape"}, {"RegisterPendingOps", "barrier_operation_ids"}, {"OpsBarrierSatisfied", "operation_ids"}, {"FatalFailure", "terminal_cause_kind"}, {"AcknowledgeTerminal", "outcome"}, {"RunFailed", "terminal_outcome"}, {"RunFailed", "terminal_cause_kind"}, {"PublishRealtimeSignal", "next_binding_state"}, {"BeginRealtimeReconnectCycle", "next_retry_at_ms"}, {"BeginRealtimeReconnectCycle", "deadline_at_ms"}, {"ScheduleRealtimeReconnectRetry", "next_retry_at_ms"}}
 
 // boundErrors holds one read-only error per place a bound can be exceeded.
 var boundErrors = [...]BoundError{{"PrimitiveAppliedImmediate", "boundary_count"}, {"BoundaryContinue", "boundary_count"}, {"BoundaryComplete", "boundary_count"}, {"ExtractionValidationFailedRetry", "extraction_attempts"}, {"ExtractionValidationFailedExhausted", "extraction_attempts"}, {"ExtractionFailedTerminal", "extraction_attempts"}, {"BeginRealtimeBinding", "realtime_next_authority_epoch"}, {"ReplaceRealtimeBinding", "realtime_next_authority_epoch"}, {"DetachRealtimeBinding", "realtime_next_authority_epoch"}, {"RequireRealtimeReattach", "realtime_next_authority_epoch"}, {"RequireRealtimeReattachForAuthority", "realtime_next_authority_epoch"}, {"ScheduleRealtimeReconnectRetry", "realtime_reconnect_attempt_count"}, {"MarkLiveTopologyDetached", "realtime_next_authority_epoch"}, {"FailLiveTopologyAfterDetach", "realtime_next_authority_epoch"}, {"StageVisibilityFilter", "next_staged_visibility_revision"}}

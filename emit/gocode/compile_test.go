@@ -276,3 +276,141 @@ invariants:
 `,
 	}, nil)
 }
+
+// TestGeneratedValidation runs tests in a generated package: Step and Apply
+// return errors, never panic, for a State or an input holding a value its
+// type does not allow, without allocating; Validate and State's JSON
+// decoding reject such states and states that violate an invariant.
+func TestGeneratedValidation(t *testing.T) {
+	out := buildSpecs(t, map[string]string{"valid": `
+machine: Valid
+enums:
+  Phase: [A, B]
+  E: [X, Y, Z]
+ids: [Who]
+fields:
+  phase: {type: Phase, initial: A}
+  n: {type: uint, max: 5, initial: 0}
+  o: {type: option<uint>, max: 7, initial: none}
+  e: {type: option<E>, initial: none}
+  w: {type: option<Who>, initial: none}
+phase: phase
+inputs:
+  Go: {k: E, m: option<E>, who: Who}
+transitions:
+  - {name: T1, on: Go, from: [A], to: B, guards: [{small: n < 5}], do: ["n := n + 1", "e := some(arg.k)"]}
+  - {name: T2, on: Go, from: [B], to: A}
+invariants:
+  n_small: n <= 4
+`}, map[string]map[string]string{"valid": {"valid_test.go": `package valid
+
+import (
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func stepErr(t *testing.T, s State, in Input) error {
+	t.Helper()
+	_, _, err := Step(s, in)
+	s2 := s
+	if _, err2 := s2.Apply(in); (err == nil) != (err2 == nil) || s2 != s && err2 != nil {
+		t.Errorf("Apply and Step disagree: %v, %v", err, err2)
+	}
+	return err
+}
+
+func TestInvalidStates(t *testing.T) {
+	for name, c := range map[string]struct {
+		mutate func(*State)
+		field  string
+	}{
+		"phase":       {func(s *State) { s.Phase = Phase(200) }, "phase"},
+		"n above max": {func(s *State) { s.N = 6 }, "n"},
+		"option max":  {func(s *State) { s.O = Some[uint64](8) }, "o"},
+		"option enum": {func(s *State) { s.E = Some(E(3)) }, "e"},
+		"none value":  {func(s *State) { s.O = Option[uint64]{Value: 1} }, "o"},
+		"none id":     {func(s *State) { s.W = Option[Who]{Value: "x"} }, "w"},
+	} {
+		s := Initial()
+		c.mutate(&s)
+		for _, err := range []error{stepErr(t, s, Go{}), s.Validate()} {
+			var ie *InvalidStateError
+			if !errors.Is(err, ErrInvalidState) || !errors.As(err, &ie) || ie.Field != c.field {
+				t.Errorf("%s: error %v, want an *InvalidStateError for field %s", name, err, c.field)
+			}
+		}
+		b, err := json.Marshal(s)
+		if err != nil || strings.HasPrefix(name, "none") {
+			continue // an out-of-range enum has no JSON form; a none Option is null
+		}
+		var back State
+		if err := json.Unmarshal(b, &back); !errors.Is(err, ErrInvalidState) {
+			t.Errorf("%s: decoding %s: %v, want ErrInvalidState", name, b, err)
+		}
+	}
+	if n := testing.AllocsPerRun(100, func() {
+		s := Initial()
+		s.Phase = 9
+		_, _, _ = Step(s, Go{})
+	}); n != 0 {
+		t.Errorf("Step of an invalid state allocates %v times", n)
+	}
+}
+
+func TestInvalidInputs(t *testing.T) {
+	for name, c := range map[string]struct {
+		in    Go
+		param string
+	}{
+		"enum":        {Go{K: E(3)}, "k"},
+		"option enum": {Go{M: Some(E(200))}, "m"},
+		"none value":  {Go{M: Option[E]{Value: 1}}, "m"},
+	} {
+		err := stepErr(t, Initial(), c.in)
+		var ie *InvalidInputError
+		if !errors.Is(err, ErrInvalidInput) || !errors.As(err, &ie) || ie.Param != c.param || ie.Input != "Go" {
+			t.Errorf("%s: error %v, want an *InvalidInputError for parameter %s", name, err, c.param)
+		}
+		if errors.Is(err, ErrRejected) {
+			t.Errorf("%s: an invalid input is not a rejection", name)
+		}
+	}
+	if _, _, err := Step(Initial(), Go{K: EZ, M: Some(EY)}); err != nil {
+		t.Errorf("valid input: %v", err)
+	}
+}
+
+func TestStateJSON(t *testing.T) {
+	b, err := json.Marshal(Initial())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var s State
+	if err := json.Unmarshal(b, &s); err != nil || s != Initial() {
+		t.Fatalf("round trip: %v, %+v", err, s)
+	}
+	for doc, want := range map[string]error{
+		` + "`" + `{"phase": "A", "n": 5}` + "`" + `:     ErrInvariant,
+		` + "`" + `{"phase": "A", "n": 6}` + "`" + `:     ErrInvalidState,
+		` + "`" + `{"phase": "C"}` + "`" + `:             nil,
+		` + "`" + `{"phase": "A", "bogus": 1}` + "`" + `: nil,
+		` + "`" + `{"phase": "A", "o": 9}` + "`" + `:     ErrInvalidState,
+	} {
+		var s State
+		err := json.Unmarshal([]byte(doc), &s)
+		if err == nil || want != nil && !errors.Is(err, want) {
+			t.Errorf("decoding %s: %v, want an error matching %v", doc, err, want)
+		}
+		if want == ErrInvariant && !errors.Is(err, ErrInvalidState) {
+			t.Errorf("decoding %s: %v does not match ErrInvalidState", doc, err)
+		}
+	}
+	if err := Initial().Validate(); err != nil {
+		t.Errorf("Validate(Initial()) = %v", err)
+	}
+}
+`}})
+	t.Log(out)
+}

@@ -130,6 +130,8 @@ type generator struct {
 	// useGuardRejections and useNoTransitions record whether Step returns
 	// errors from the guardRejections and noTransitions tables.
 	useGuardRejections, useNoTransitions bool
+	// invalidParams lists (input, parameter) for every parameter checked by apply.
+	invalidParams [][2]string
 }
 
 func (g *generator) phaseType() string  { return enumType(g.m.PhaseEnum()) }
@@ -212,6 +214,11 @@ func (g *generator) errorsAndOption() {
 	f.Var().Id("ErrInvariant").Op("=").Qual("errors", "New").Call(jen.Lit("invariant violated"))
 	f.Comment("ErrUnknownInput is returned by Step for a nil input.")
 	f.Var().Id("ErrUnknownInput").Op("=").Qual("errors", "New").Call(jen.Lit("unknown input"))
+	f.Comment("ErrInvalidState matches an *InvalidStateError: a State the machine cannot be in.")
+	f.Var().Id("ErrInvalidState").Op("=").Qual("errors", "New").Call(jen.Lit("invalid state"))
+	f.Comment("ErrInvalidInput matches an *InvalidInputError: an input holding a value its")
+	f.Comment("parameter's type does not allow.")
+	f.Var().Id("ErrInvalidInput").Op("=").Qual("errors", "New").Call(jen.Lit("invalid input"))
 
 	pt := g.phaseType()
 	f.Comment("GuardRejectedError says that no transition fired because a guard refused.")
@@ -252,6 +259,30 @@ func (g *generator) errorsAndOption() {
 		jen.Return(jen.Qual("fmt", "Sprintf").Call(jen.Lit("invariant %s violated"), jen.Id("e").Dot("Invariant"))))
 	f.Comment("Unwrap makes the error match ErrInvariant.")
 	f.Func().Params(jen.Id("e").Op("*").Id("InvariantError")).Id("Unwrap").Params().Error().Block(jen.Return(jen.Id("ErrInvariant")))
+
+	f.Comment("InvalidStateError says that a State is not one the machine can be in: Field")
+	f.Comment("(a spec field name) holds a value its type does not allow (an enum value out")
+	f.Comment("of range, a uint above its max, a none Option holding a value), or, when Field")
+	f.Comment("is empty, the invariant Invariant does not hold. It matches ErrInvalidState,")
+	f.Comment("and ErrInvariant too when Invariant is set.")
+	f.Type().Id("InvalidStateError").Struct(jen.Id("Field").String(), jen.Id("Invariant").String())
+	f.Comment("Error names the field or the invariant.")
+	f.Func().Params(jen.Id("e").Op("*").Id("InvalidStateError")).Id("Error").Params().String().Block(
+		jen.If(jen.Id("e").Dot("Field").Op("!=").Lit("")).Block(
+			jen.Return(jen.Lit("invalid state: field ").Op("+").Id("e").Dot("Field").Op("+").Lit(" out of range"))),
+		jen.Return(jen.Lit("invalid state: invariant ").Op("+").Id("e").Dot("Invariant").Op("+").Lit(" violated")))
+	f.Comment("Is matches ErrInvalidState, and ErrInvariant for a violated invariant.")
+	f.Func().Params(jen.Id("e").Op("*").Id("InvalidStateError")).Id("Is").Params(jen.Id("target").Error()).Bool().Block(
+		jen.Return(jen.Id("target").Op("==").Id("ErrInvalidState").Op("||").Id("e").Dot("Invariant").Op("!=").Lit("").Op("&&").Id("target").Op("==").Id("ErrInvariant")))
+	f.Comment("InvalidInputError says that the parameter Param of the input Input holds a")
+	f.Comment("value its type does not allow (an enum value out of range, a none Option")
+	f.Comment("holding a value). Step returns it without trying a transition.")
+	f.Type().Id("InvalidInputError").Struct(jen.Id("Input").String(), jen.Id("Param").String())
+	f.Comment("Error names the input and the parameter.")
+	f.Func().Params(jen.Id("e").Op("*").Id("InvalidInputError")).Id("Error").Params().String().Block(
+		jen.Return(jen.Lit("input ").Op("+").Id("e").Dot("Input").Op("+").Lit(": parameter ").Op("+").Id("e").Dot("Param").Op("+").Lit(" out of range")))
+	f.Comment("Unwrap makes the error match ErrInvalidInput.")
+	f.Func().Params(jen.Id("e").Op("*").Id("InvalidInputError")).Id("Unwrap").Params().Error().Block(jen.Return(jen.Id("ErrInvalidInput")))
 
 	T := jen.Id("T")
 	f.Comment("Option is an optional value: none, or some(Value). A none Option is the zero")
@@ -361,6 +392,83 @@ func (g *generator) state() {
 			}
 		}
 	}))))
+
+	var checks []jen.Code
+	var lits []jen.Code
+	for _, fd := range g.m.Fields {
+		if bad := invalidValue(fd.Type, fd.Max, jen.Id("s").Dot(fieldName(fd))); bad != nil {
+			checks = append(checks, jen.If(bad).Block(jen.Return(jen.Op("&").Id("invalidFields").Index(jen.Lit(len(lits))))))
+			lits = append(lits, jen.Values(jen.Dict{jen.Id("Field"): jen.Lit(fd.Name)}))
+		}
+	}
+	if len(lits) > 0 {
+		f.Comment("invalidFields holds one read-only error per field whose type limits its values.")
+		f.Var().Id("invalidFields").Op("=").Index(jen.Lit(len(lits))).Id("InvalidStateError").Values(lits...)
+	}
+	f.Comment("checkTypes returns an *InvalidStateError for the first field (in spec order)")
+	f.Comment("holding a value its type does not allow, or nil. It does not allocate.")
+	f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("checkTypes").Params().Error().Block(append(checks, jen.Return(jen.Nil()))...)
+	f.Comment("Validate returns an *InvalidStateError (matching ErrInvalidState) if s is not")
+	f.Comment("a state of the machine as far as its types and invariants tell: a field")
+	f.Comment("holding a value its type does not allow (an enum value out of range, a uint")
+	f.Comment("above its max, a none Option holding a value), or a violated invariant.")
+	f.Func().Params(jen.Id("s").Id("State")).Id("Validate").Params().Error().Block(
+		jen.If(jen.Err().Op(":=").Id("s").Dot("checkTypes").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		jen.If(jen.Err().Op(":=").Id("s").Dot("CheckInvariants").Call(), jen.Err().Op("!=").Nil()).Block(
+			jen.Var().Id("ie").Op("*").Id("InvariantError"),
+			jen.Qual("errors", "As").Call(jen.Err(), jen.Op("&").Id("ie")),
+			jen.Return(jen.Op("&").Id("InvalidStateError").Values(jen.Dict{jen.Id("Invariant"): jen.Id("ie").Dot("Invariant")}))),
+		jen.Return(jen.Nil()))
+	f.Type().Id("stateJSON").Id("State")
+	f.Comment("UnmarshalJSON reads a state from its JSON form, an object keyed by the spec's")
+	f.Comment("field names (a missing field is its type's zero value). Unknown keys, and a")
+	f.Comment("state that Validate rejects, are errors.")
+	f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("UnmarshalJSON").Params(jen.Id("b").Index().Byte()).Error().Block(
+		jen.Var().Id("v").Id("stateJSON"),
+		jen.Id("d").Op(":=").Qual("encoding/json", "NewDecoder").Call(jen.Qual("bytes", "NewReader").Call(jen.Id("b"))),
+		jen.Id("d").Dot("DisallowUnknownFields").Call(),
+		jen.If(jen.Err().Op(":=").Id("d").Dot("Decode").Call(jen.Op("&").Id("v")), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("decode state: %w"), jen.Err()))),
+		jen.If(jen.Err().Op(":=").Id("State").Parens(jen.Id("v")).Dot("Validate").Call(), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("decode state: %w"), jen.Err()))),
+		jen.Op("*").Id("s").Op("=").Id("State").Parens(jen.Id("v")),
+		jen.Return(jen.Nil()))
+}
+
+// invalidValue renders the condition under which v, of type t with an
+// optional max, holds a value the type does not allow, or nil when every Go
+// value is allowed: an enum value out of range, a uint above max, a none
+// Option holding a value (a none Option is the zero value).
+func invalidValue(t *model.Type, max *uint64, v *jen.Statement) jen.Code {
+	inner := func(t *model.Type, v *jen.Statement) jen.Code {
+		switch t.Kind {
+		case model.KindEnum:
+			return jen.Add(v).Op(">=").Lit(len(t.Enum.Values))
+		case model.KindUint:
+			if max != nil && *max != math.MaxUint64 {
+				return jen.Add(v).Op(">").Add(uintLit(*max))
+			}
+		}
+		return nil
+	}
+	if t.Kind != model.KindOption {
+		return inner(t, v)
+	}
+	val := jen.Add(v).Dot("Value")
+	var zero jen.Code
+	switch t.Elem.Kind {
+	case model.KindBool:
+		zero = val
+	case model.KindID:
+		zero = jen.Add(val).Op("!=").Lit("")
+	default:
+		zero = jen.Add(val).Op("!=").Lit(0)
+	}
+	none := jen.Op("!").Add(v).Dot("Present").Op("&&").Add(zero)
+	if in := inner(t.Elem, jen.Add(v).Dot("Value")); in != nil {
+		return jen.Add(in).Op("||").Parens(none)
+	}
+	return none
 }
 
 func (g *generator) inputs() {
@@ -839,9 +947,18 @@ func (g *generator) step() {
 		jen.Return(jen.Id("fx"), jen.Nil()))
 	f.Comment("apply runs Step in place; on error the state is unchanged.")
 	f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("apply").Params(jen.Id("in").Id("Input"), jen.Id("fx").Op("*").Id("Effects")).Error().Block(
+		jen.If(jen.Err().Op(":=").Id("s").Dot("checkTypes").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 		jen.Switch(jen.Id("in").Op(":=").Id("in").Assert(jen.Type())).BlockFunc(func(sw *jen.Group) {
 			for _, in := range g.m.Inputs {
-				sw.Case(jen.Id(inputType(in))).Block(jen.Return(jen.Id("s").Dot(stepMethod(in)).Call(jen.Id("in"), jen.Id("fx"))))
+				var body []jen.Code
+				for _, p := range in.Params {
+					if bad := invalidValue(p.Type, nil, jen.Id("in").Dot(paramName(p))); bad != nil {
+						body = append(body, jen.If(bad).Block(jen.Return(jen.Op("&").Id("invalidParams").Index(jen.Lit(len(g.invalidParams))))))
+						g.invalidParams = append(g.invalidParams, [2]string{in.Name, p.Name})
+					}
+				}
+				body = append(body, jen.Return(jen.Id("s").Dot(stepMethod(in)).Call(jen.Id("in"), jen.Id("fx"))))
+				sw.Case(jen.Id(inputType(in))).Block(body...)
 			}
 		}),
 		jen.Return(jen.Id("ErrUnknownInput")))
@@ -889,6 +1006,14 @@ func (g *generator) step() {
 	boundLits := make([]jen.Code, len(g.bounds))
 	for i, b := range g.bounds {
 		boundLits[i] = jen.Values(jen.Lit(b[0]), jen.Lit(b[1]))
+	}
+	if len(g.invalidParams) > 0 {
+		lits := make([]jen.Code, len(g.invalidParams))
+		for i, p := range g.invalidParams {
+			lits[i] = jen.Values(jen.Lit(p[0]), jen.Lit(p[1]))
+		}
+		f.Comment("invalidParams holds one read-only error per input parameter whose type limits its values.")
+		f.Var().Id("invalidParams").Op("=").Index(jen.Lit(len(lits))).Id("InvalidInputError").Values(lits...)
 	}
 	f.Comment("boundErrors holds one read-only error per place a bound can be exceeded.")
 	f.Var().Id("boundErrors").Op("=").Index(jen.Op("...")).Id("BoundError").Values(boundLits...)

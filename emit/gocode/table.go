@@ -17,7 +17,7 @@ import (
 
 // Fixed names of the generated package block.
 var (
-	// generatedTypes are the package-level identifiers every generated package
+	// generatedPackageNames are the package-level identifiers every generated package
 	// declares, exported and unexported.
 	generatedPackageNames = []string{
 		"ErrRejected", "ErrBound", "ErrInvariant", "ErrUnknownInput", "ErrInvalidState", "ErrInvalidInput",
@@ -26,8 +26,7 @@ var (
 		"EffectKind", "Effect", "Effects", "Step", "Transitions", "TransitionInfo",
 		"GuardNames", "InvariantNames", "InputNames",
 		"add", "sub", "b2u", "inputEnvelope", "decodeArgs", "effectKindNames", "guardSites", "guardRejections",
-		"inputNames", "noTransitions", "boundErrors", "invariantErrors", "invalidFields", "invalidInvariants",
-		"invalidParams", "stateJSON",
+		"inputNames", "noTransitions", "boundErrors", "invariantErrors", "invalidFields", "invalidParams", "stateJSON",
 	}
 	// importNames are the names of the packages generated code imports.
 	importNames = []string{"bytes", "errors", "fmt", "iter", "json", "strconv"}
@@ -39,7 +38,7 @@ var (
 	// fire<Transition>, which are unexported and derived from spec names).
 	stateMethods = []string{"Apply", "CheckInvariants", "UnmarshalJSON", "Validate", "apply", "checkTypes"}
 	// inputMethods are the methods of every input struct.
-	inputMethods = []string{"InputName", "MarshalJSON", "isInput", "checkArgs"}
+	inputMethods = []string{"InputName", "MarshalJSON", "isInput"}
 	// enumMethods are the methods of every enum type.
 	enumMethods = []string{"MarshalText", "String", "UnmarshalText"}
 	// effectMembers are the fields and methods of Effect (besides As<Effect>).
