@@ -39,8 +39,8 @@ var ErrUnknownInput = errors.New("unknown input")
 // ErrInvalidState matches an *InvalidStateError: a State the machine cannot be in.
 var ErrInvalidState = errors.New("invalid state")
 
-// ErrInvalidInput matches an *InvalidInputError: an input holding a value its
-// parameter's type does not allow.
+// ErrInvalidInput matches an *InvalidInputError: an input holding an enum
+// value out of range.
 var ErrInvalidInput = errors.New("invalid input")
 
 // GuardRejectedError says that no transition fired because a guard refused.
@@ -135,9 +135,8 @@ func (e *InvalidStateError) Is(target error) bool {
 	return target == ErrInvalidState || e.Invariant != "" && target == ErrInvariant
 }
 
-// InvalidInputError says that the parameter Param of the input Input holds a
-// value its type does not allow (an enum value out of range, a none Option
-// holding a value). Step returns it without trying a transition.
+// InvalidInputError says that the parameter Param of the input Input holds an
+// enum value out of range. Step returns it without trying a transition.
 type InvalidInputError struct {
 	Input string
 	Param string
@@ -1023,6 +1022,43 @@ func (s *State) checkTypes() error {
 	}
 	if !s.RealtimeReconnectDeadlineAtMs.Present && s.RealtimeReconnectDeadlineAtMs.Value != 0 {
 		return &invalidFields[16]
+	}
+	if s.LiveTopologyPhase >= 5 {
+		return &invalidFields[17]
+	}
+	return nil
+}
+
+// checkEnums returns an *InvalidStateError for the first enum field (in spec
+// order) holding a value out of range, or nil: the check of Step, which must
+// not index a table with such a value. It does not allocate.
+func (s *State) checkEnums() error {
+	if s.LifecyclePhase >= 7 {
+		return &invalidFields[0]
+	}
+	if s.PreRunPhase.Value >= 3 {
+		return &invalidFields[5]
+	}
+	if s.RegistrationPhase >= 2 {
+		return &invalidFields[6]
+	}
+	if s.TurnPhase >= 11 {
+		return &invalidFields[7]
+	}
+	if s.PrimitiveKind.Value >= 4 {
+		return &invalidFields[8]
+	}
+	if s.TerminalOutcome.Value >= 7 {
+		return &invalidFields[9]
+	}
+	if s.TerminalCauseKind.Value >= 12 {
+		return &invalidFields[10]
+	}
+	if s.RealtimeBindingState >= 4 {
+		return &invalidFields[12]
+	}
+	if s.RealtimeReconnectCycleState >= 3 {
+		return &invalidFields[14]
 	}
 	if s.LiveTopologyPhase >= 5 {
 		return &invalidFields[17]
@@ -3280,7 +3316,7 @@ func (s *State) Apply(in Input) (Effects, error) {
 
 // apply runs Step in place; on error the state is unchanged.
 func (s *State) apply(in Input, fx *Effects) error {
-	if err := s.checkTypes(); err != nil {
+	if err := s.checkEnums(); err != nil {
 		return err
 	}
 	switch in := in.(type) {
@@ -3347,16 +3383,10 @@ func (s *State) apply(in Input, fx *Effects) error {
 	case LLMReturnedTerminal:
 		return s.stepLLMReturnedTerminal(in, fx)
 	case RegisterPendingOps:
-		if !in.BarrierOperationIDs.Present && in.BarrierOperationIDs.Value != "" {
-			return &invalidParams[2]
-		}
 		return s.stepRegisterPendingOps(in, fx)
 	case ToolCallsResolved:
 		return s.stepToolCallsResolved(in, fx)
 	case OpsBarrierSatisfied:
-		if !in.OperationIDs.Present && in.OperationIDs.Value != "" {
-			return &invalidParams[3]
-		}
 		return s.stepOpsBarrierSatisfied(in, fx)
 	case BoundaryContinue:
 		return s.stepBoundaryContinue(in, fx)
@@ -3378,7 +3408,7 @@ func (s *State) apply(in Input, fx *Effects) error {
 		return s.stepRetryRequested(in, fx)
 	case FatalFailure:
 		if in.TerminalCauseKind >= 12 {
-			return &invalidParams[4]
+			return &invalidParams[2]
 		}
 		return s.stepFatalFailure(in, fx)
 	case TurnLimitReached:
@@ -3395,17 +3425,17 @@ func (s *State) apply(in Input, fx *Effects) error {
 		return s.stepCancellationObserved(in, fx)
 	case AcknowledgeTerminal:
 		if in.Outcome >= 7 {
-			return &invalidParams[5]
+			return &invalidParams[3]
 		}
 		return s.stepAcknowledgeTerminal(in, fx)
 	case RunCompleted:
 		return s.stepRunCompleted(in, fx)
 	case RunFailed:
 		if in.TerminalOutcome >= 7 {
-			return &invalidParams[6]
+			return &invalidParams[4]
 		}
 		if in.TerminalCauseKind >= 12 {
-			return &invalidParams[7]
+			return &invalidParams[5]
 		}
 		return s.stepRunFailed(in, fx)
 	case RunCancelled:
@@ -3426,21 +3456,12 @@ func (s *State) apply(in Input, fx *Effects) error {
 		return s.stepRequireRealtimeReattachForAuthority(in, fx)
 	case PublishRealtimeSignal:
 		if in.NextBindingState >= 4 {
-			return &invalidParams[8]
+			return &invalidParams[6]
 		}
 		return s.stepPublishRealtimeSignal(in, fx)
 	case BeginRealtimeReconnectCycle:
-		if !in.NextRetryAtMs.Present && in.NextRetryAtMs.Value != 0 {
-			return &invalidParams[9]
-		}
-		if !in.DeadlineAtMs.Present && in.DeadlineAtMs.Value != 0 {
-			return &invalidParams[10]
-		}
 		return s.stepBeginRealtimeReconnectCycle(in, fx)
 	case ScheduleRealtimeReconnectRetry:
-		if !in.NextRetryAtMs.Present && in.NextRetryAtMs.Value != 0 {
-			return &invalidParams[11]
-		}
 		return s.stepScheduleRealtimeReconnectRetry(in, fx)
 	case ExhaustRealtimeReconnectCycle:
 		return s.stepExhaustRealtimeReconnectCycle(in, fx)
@@ -6724,7 +6745,7 @@ var noTransitions = func() (t [73][7]NoTransitionError) {
 }()
 
 // invalidParams holds one read-only error per input parameter whose type limits its values.
-var invalidParams = [12]InvalidInputError{{"StartConversationRun", "primitive_kind"}, {"StartConversationRun", "admitted_content_shape"}, {"RegisterPendingOps", "barrier_operation_ids"}, {"OpsBarrierSatisfied", "operation_ids"}, {"FatalFailure", "terminal_cause_kind"}, {"AcknowledgeTerminal", "outcome"}, {"RunFailed", "terminal_outcome"}, {"RunFailed", "terminal_cause_kind"}, {"PublishRealtimeSignal", "next_binding_state"}, {"BeginRealtimeReconnectCycle", "next_retry_at_ms"}, {"BeginRealtimeReconnectCycle", "deadline_at_ms"}, {"ScheduleRealtimeReconnectRetry", "next_retry_at_ms"}}
+var invalidParams = [7]InvalidInputError{{"StartConversationRun", "primitive_kind"}, {"StartConversationRun", "admitted_content_shape"}, {"FatalFailure", "terminal_cause_kind"}, {"AcknowledgeTerminal", "outcome"}, {"RunFailed", "terminal_outcome"}, {"RunFailed", "terminal_cause_kind"}, {"PublishRealtimeSignal", "next_binding_state"}}
 
 // boundErrors holds one read-only error per place a bound can be exceeded.
 var boundErrors = [...]BoundError{{"PrimitiveAppliedImmediate", "boundary_count"}, {"BoundaryContinue", "boundary_count"}, {"BoundaryComplete", "boundary_count"}, {"ExtractionValidationFailedRetry", "extraction_attempts"}, {"ExtractionValidationFailedExhausted", "extraction_attempts"}, {"ExtractionFailedTerminal", "extraction_attempts"}, {"BeginRealtimeBinding", "realtime_next_authority_epoch"}, {"ReplaceRealtimeBinding", "realtime_next_authority_epoch"}, {"DetachRealtimeBinding", "realtime_next_authority_epoch"}, {"RequireRealtimeReattach", "realtime_next_authority_epoch"}, {"RequireRealtimeReattachForAuthority", "realtime_next_authority_epoch"}, {"ScheduleRealtimeReconnectRetry", "realtime_reconnect_attempt_count"}, {"MarkLiveTopologyDetached", "realtime_next_authority_epoch"}, {"FailLiveTopologyAfterDetach", "realtime_next_authority_epoch"}, {"StageVisibilityFilter", "next_staged_visibility_revision"}}

@@ -35,8 +35,8 @@ var ErrUnknownInput = errors.New("unknown input")
 // ErrInvalidState matches an *InvalidStateError: a State the machine cannot be in.
 var ErrInvalidState = errors.New("invalid state")
 
-// ErrInvalidInput matches an *InvalidInputError: an input holding a value its
-// parameter's type does not allow.
+// ErrInvalidInput matches an *InvalidInputError: an input holding an enum
+// value out of range.
 var ErrInvalidInput = errors.New("invalid input")
 
 // GuardRejectedError says that no transition fired because a guard refused.
@@ -131,9 +131,8 @@ func (e *InvalidStateError) Is(target error) bool {
 	return target == ErrInvalidState || e.Invariant != "" && target == ErrInvariant
 }
 
-// InvalidInputError says that the parameter Param of the input Input holds a
-// value its type does not allow (an enum value out of range, a none Option
-// holding a value). Step returns it without trying a transition.
+// InvalidInputError says that the parameter Param of the input Input holds an
+// enum value out of range. Step returns it without trying a transition.
 type InvalidInputError struct {
 	Input string
 	Param string
@@ -451,6 +450,25 @@ func (s *State) checkTypes() error {
 	}
 	if !s.RealtimeBindingAuthorityEpoch.Present && s.RealtimeBindingAuthorityEpoch.Value != 0 {
 		return &invalidFields[3]
+	}
+	if s.LiveTopologyPhase >= 5 {
+		return &invalidFields[4]
+	}
+	return nil
+}
+
+// checkEnums returns an *InvalidStateError for the first enum field (in spec
+// order) holding a value out of range, or nil: the check of Step, which must
+// not index a table with such a value. It does not allocate.
+func (s *State) checkEnums() error {
+	if s.LifecyclePhase >= 2 {
+		return &invalidFields[0]
+	}
+	if s.TurnPhase >= 4 {
+		return &invalidFields[1]
+	}
+	if s.RealtimeBindingState >= 4 {
+		return &invalidFields[2]
 	}
 	if s.LiveTopologyPhase >= 5 {
 		return &invalidFields[4]
@@ -1042,7 +1060,7 @@ func (s *State) Apply(in Input) (Effects, error) {
 
 // apply runs Step in place; on error the state is unchanged.
 func (s *State) apply(in Input, fx *Effects) error {
-	if err := s.checkTypes(); err != nil {
+	if err := s.checkEnums(); err != nil {
 		return err
 	}
 	switch in := in.(type) {

@@ -216,8 +216,8 @@ func (g *generator) errorsAndOption() {
 	f.Var().Id("ErrUnknownInput").Op("=").Qual("errors", "New").Call(jen.Lit("unknown input"))
 	f.Comment("ErrInvalidState matches an *InvalidStateError: a State the machine cannot be in.")
 	f.Var().Id("ErrInvalidState").Op("=").Qual("errors", "New").Call(jen.Lit("invalid state"))
-	f.Comment("ErrInvalidInput matches an *InvalidInputError: an input holding a value its")
-	f.Comment("parameter's type does not allow.")
+	f.Comment("ErrInvalidInput matches an *InvalidInputError: an input holding an enum")
+	f.Comment("value out of range.")
 	f.Var().Id("ErrInvalidInput").Op("=").Qual("errors", "New").Call(jen.Lit("invalid input"))
 
 	pt := g.phaseType()
@@ -274,9 +274,8 @@ func (g *generator) errorsAndOption() {
 	f.Comment("Is matches ErrInvalidState, and ErrInvariant for a violated invariant.")
 	f.Func().Params(jen.Id("e").Op("*").Id("InvalidStateError")).Id("Is").Params(jen.Id("target").Error()).Bool().Block(
 		jen.Return(jen.Id("target").Op("==").Id("ErrInvalidState").Op("||").Id("e").Dot("Invariant").Op("!=").Lit("").Op("&&").Id("target").Op("==").Id("ErrInvariant")))
-	f.Comment("InvalidInputError says that the parameter Param of the input Input holds a")
-	f.Comment("value its type does not allow (an enum value out of range, a none Option")
-	f.Comment("holding a value). Step returns it without trying a transition.")
+	f.Comment("InvalidInputError says that the parameter Param of the input Input holds an")
+	f.Comment("enum value out of range. Step returns it without trying a transition.")
 	f.Type().Id("InvalidInputError").Struct(jen.Id("Input").String(), jen.Id("Param").String())
 	f.Comment("Error names the input and the parameter.")
 	f.Func().Params(jen.Id("e").Op("*").Id("InvalidInputError")).Id("Error").Params().String().Block(
@@ -393,11 +392,16 @@ func (g *generator) state() {
 		}
 	}))))
 
-	var checks []jen.Code
+	var checks, enumChecks []jen.Code
 	var lits []jen.Code
 	for _, fd := range g.m.Fields {
-		if bad := invalidValue(fd.Type, fd.Max, jen.Id("s").Dot(fieldName(fd))); bad != nil {
-			checks = append(checks, jen.If(bad).Block(jen.Return(jen.Op("&").Id("invalidFields").Index(jen.Lit(len(lits))))))
+		v := jen.Id("s").Dot(fieldName(fd))
+		if bad := invalidValue(fd.Type, fd.Max, v, true); bad != nil {
+			ret := jen.Return(jen.Op("&").Id("invalidFields").Index(jen.Lit(len(lits))))
+			checks = append(checks, jen.If(bad).Block(ret))
+			if bad := invalidValue(fd.Type, fd.Max, jen.Id("s").Dot(fieldName(fd)), false); bad != nil {
+				enumChecks = append(enumChecks, jen.If(bad).Block(ret))
+			}
 			lits = append(lits, jen.Values(jen.Dict{jen.Id("Field"): jen.Lit(fd.Name)}))
 		}
 	}
@@ -408,6 +412,10 @@ func (g *generator) state() {
 	f.Comment("checkTypes returns an *InvalidStateError for the first field (in spec order)")
 	f.Comment("holding a value its type does not allow, or nil. It does not allocate.")
 	f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("checkTypes").Params().Error().Block(append(checks, jen.Return(jen.Nil()))...)
+	f.Comment("checkEnums returns an *InvalidStateError for the first enum field (in spec")
+	f.Comment("order) holding a value out of range, or nil: the check of Step, which must")
+	f.Comment("not index a table with such a value. It does not allocate.")
+	f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("checkEnums").Params().Error().Block(append(enumChecks, jen.Return(jen.Nil()))...)
 	f.Comment("Validate returns an *InvalidStateError (matching ErrInvalidState) if s is not")
 	f.Comment("a state of the machine as far as its types and invariants tell: a field")
 	f.Comment("holding a value its type does not allow (an enum value out of range, a uint")
@@ -437,15 +445,17 @@ func (g *generator) state() {
 
 // invalidValue renders the condition under which v, of type t with an
 // optional max, holds a value the type does not allow, or nil when every Go
-// value is allowed: an enum value out of range, a uint above max, a none
-// Option holding a value (a none Option is the zero value).
-func invalidValue(t *model.Type, max *uint64, v *jen.Statement) jen.Code {
+// value is allowed: an enum value out of range, and when full is set a uint
+// above max and a none Option holding a value (a none Option is the zero
+// value). Without full, the value of an option of an enum is checked
+// whether present or not.
+func invalidValue(t *model.Type, max *uint64, v *jen.Statement, full bool) jen.Code {
 	inner := func(t *model.Type, v *jen.Statement) jen.Code {
 		switch t.Kind {
 		case model.KindEnum:
 			return jen.Add(v).Op(">=").Lit(len(t.Enum.Values))
 		case model.KindUint:
-			if max != nil && *max != math.MaxUint64 {
+			if full && max != nil && *max != math.MaxUint64 {
 				return jen.Add(v).Op(">").Add(uintLit(*max))
 			}
 		}
@@ -453,6 +463,9 @@ func invalidValue(t *model.Type, max *uint64, v *jen.Statement) jen.Code {
 	}
 	if t.Kind != model.KindOption {
 		return inner(t, v)
+	}
+	if !full {
+		return inner(t.Elem, jen.Add(v).Dot("Value"))
 	}
 	val := jen.Add(v).Dot("Value")
 	var zero jen.Code
@@ -947,12 +960,12 @@ func (g *generator) step() {
 		jen.Return(jen.Id("fx"), jen.Nil()))
 	f.Comment("apply runs Step in place; on error the state is unchanged.")
 	f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("apply").Params(jen.Id("in").Id("Input"), jen.Id("fx").Op("*").Id("Effects")).Error().Block(
-		jen.If(jen.Err().Op(":=").Id("s").Dot("checkTypes").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		jen.If(jen.Err().Op(":=").Id("s").Dot("checkEnums").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
 		jen.Switch(jen.Id("in").Op(":=").Id("in").Assert(jen.Type())).BlockFunc(func(sw *jen.Group) {
 			for _, in := range g.m.Inputs {
 				var body []jen.Code
 				for _, p := range in.Params {
-					if bad := invalidValue(p.Type, nil, jen.Id("in").Dot(paramName(p))); bad != nil {
+					if bad := invalidValue(p.Type, nil, jen.Id("in").Dot(paramName(p)), false); bad != nil {
 						body = append(body, jen.If(bad).Block(jen.Return(jen.Op("&").Id("invalidParams").Index(jen.Lit(len(g.invalidParams))))))
 						g.invalidParams = append(g.invalidParams, [2]string{in.Name, p.Name})
 					}

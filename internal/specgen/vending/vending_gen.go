@@ -35,8 +35,8 @@ var ErrUnknownInput = errors.New("unknown input")
 // ErrInvalidState matches an *InvalidStateError: a State the machine cannot be in.
 var ErrInvalidState = errors.New("invalid state")
 
-// ErrInvalidInput matches an *InvalidInputError: an input holding a value its
-// parameter's type does not allow.
+// ErrInvalidInput matches an *InvalidInputError: an input holding an enum
+// value out of range.
 var ErrInvalidInput = errors.New("invalid input")
 
 // GuardRejectedError says that no transition fired because a guard refused.
@@ -131,9 +131,8 @@ func (e *InvalidStateError) Is(target error) bool {
 	return target == ErrInvalidState || e.Invariant != "" && target == ErrInvariant
 }
 
-// InvalidInputError says that the parameter Param of the input Input holds a
-// value its type does not allow (an enum value out of range, a none Option
-// holding a value). Step returns it without trying a transition.
+// InvalidInputError says that the parameter Param of the input Input holds an
+// enum value out of range. Step returns it without trying a transition.
 type InvalidInputError struct {
 	Input string
 	Param string
@@ -369,6 +368,19 @@ func (s *State) checkTypes() error {
 	}
 	if s.PaidOut > 500 {
 		return &invalidFields[5]
+	}
+	return nil
+}
+
+// checkEnums returns an *InvalidStateError for the first enum field (in spec
+// order) holding a value out of range, or nil: the check of Step, which must
+// not index a table with such a value. It does not allocate.
+func (s *State) checkEnums() error {
+	if s.Phase >= 5 {
+		return &invalidFields[0]
+	}
+	if s.Selected.Value >= 3 {
+		return &invalidFields[2]
 	}
 	return nil
 }
@@ -903,7 +915,7 @@ func (s *State) Apply(in Input) (Effects, error) {
 
 // apply runs Step in place; on error the state is unchanged.
 func (s *State) apply(in Input, fx *Effects) error {
-	if err := s.checkTypes(); err != nil {
+	if err := s.checkEnums(); err != nil {
 		return err
 	}
 	switch in := in.(type) {
