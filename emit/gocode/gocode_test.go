@@ -9,6 +9,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -308,5 +309,27 @@ func TestNamingTableCoversGeneratedCode(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDocsListReservedNames checks that docs/DSL.md lists, in its section on
+// the names a spec cannot use, every identifier of the naming table.
+func TestDocsListReservedNames(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/DSL.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "\n## Names a spec cannot use\n")
+	if !ok {
+		t.Fatal("docs/DSL.md has no section \"Names a spec cannot use\"")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	section = strings.Join(strings.Fields(section), " ")
+	for scope, list := range ReservedNames() {
+		for _, id := range list {
+			if !strings.Contains(section, "`"+id+"`") {
+				t.Errorf("docs/DSL.md does not list the reserved %s name `%s`", scope, id)
+			}
+		}
 	}
 }
