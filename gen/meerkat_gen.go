@@ -1029,10 +1029,11 @@ func (s *State) checkTypes() error {
 	return nil
 }
 
-// checkEnums returns an *InvalidStateError for the first enum field (in spec
+// badEnum returns an *InvalidStateError for the first enum field (in spec
 // order) holding a value out of range, or nil: the check of Step, which must
-// not index a table with such a value. It does not allocate.
-func (s *State) checkEnums() error {
+// not index a table with such a value. It does not allocate; apply inlines
+// its fast path.
+func (s *State) badEnum() error {
 	if s.LifecyclePhase >= 7 {
 		return &invalidFields[0]
 	}
@@ -3316,8 +3317,9 @@ func (s *State) Apply(in Input) (Effects, error) {
 
 // apply runs Step in place; on error the state is unchanged.
 func (s *State) apply(in Input, fx *Effects) error {
-	if err := s.checkEnums(); err != nil {
-		return err
+	// Enum values out of range (the slow path finds which).
+	if s.LifecyclePhase >= 7 || s.PreRunPhase.Value >= 3 || s.RegistrationPhase >= 2 || s.TurnPhase >= 11 || s.PrimitiveKind.Value >= 4 || s.TerminalOutcome.Value >= 7 || s.TerminalCauseKind.Value >= 12 || s.RealtimeBindingState >= 4 || s.RealtimeReconnectCycleState >= 3 || s.LiveTopologyPhase >= 5 {
+		return s.badEnum()
 	}
 	switch in := in.(type) {
 	case Initialize:

@@ -130,6 +130,9 @@ type generator struct {
 	// useGuardRejections and useNoTransitions record whether Step returns
 	// errors from the guardRejections and noTransitions tables.
 	useGuardRejections, useNoTransitions bool
+	// enumBad is the condition under which a State field holds an enum value
+	// out of range.
+	enumBad []jen.Code
 	// invalidParams lists (input, parameter) for every parameter checked by apply.
 	invalidParams [][2]string
 }
@@ -392,7 +395,7 @@ func (g *generator) state() {
 		}
 	}))))
 
-	var checks, enumChecks []jen.Code
+	var checks, enumChecks, enumBad []jen.Code
 	var lits []jen.Code
 	for _, fd := range g.m.Fields {
 		v := jen.Id("s").Dot(fieldName(fd))
@@ -401,6 +404,10 @@ func (g *generator) state() {
 			checks = append(checks, jen.If(bad).Block(ret))
 			if bad := invalidValue(fd.Type, fd.Max, jen.Id("s").Dot(fieldName(fd)), false); bad != nil {
 				enumChecks = append(enumChecks, jen.If(bad).Block(ret))
+				if len(enumBad) > 0 {
+					enumBad = append(enumBad, jen.Op("||"))
+				}
+				enumBad = append(enumBad, bad)
 			}
 			lits = append(lits, jen.Values(jen.Dict{jen.Id("Field"): jen.Lit(fd.Name)}))
 		}
@@ -412,10 +419,12 @@ func (g *generator) state() {
 	f.Comment("checkTypes returns an *InvalidStateError for the first field (in spec order)")
 	f.Comment("holding a value its type does not allow, or nil. It does not allocate.")
 	f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("checkTypes").Params().Error().Block(append(checks, jen.Return(jen.Nil()))...)
-	f.Comment("checkEnums returns an *InvalidStateError for the first enum field (in spec")
+	g.enumBad = enumBad
+	f.Comment("badEnum returns an *InvalidStateError for the first enum field (in spec")
 	f.Comment("order) holding a value out of range, or nil: the check of Step, which must")
-	f.Comment("not index a table with such a value. It does not allocate.")
-	f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("checkEnums").Params().Error().Block(append(enumChecks, jen.Return(jen.Nil()))...)
+	f.Comment("not index a table with such a value. It does not allocate; apply inlines")
+	f.Comment("its fast path.")
+	f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("badEnum").Params().Error().Block(append(enumChecks, jen.Return(jen.Nil()))...)
 	f.Comment("Validate returns an *InvalidStateError (matching ErrInvalidState) if s is not")
 	f.Comment("a state of the machine as far as its types and invariants tell: a field")
 	f.Comment("holding a value its type does not allow (an enum value out of range, a uint")
@@ -960,7 +969,8 @@ func (g *generator) step() {
 		jen.Return(jen.Id("fx"), jen.Nil()))
 	f.Comment("apply runs Step in place; on error the state is unchanged.")
 	f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("apply").Params(jen.Id("in").Id("Input"), jen.Id("fx").Op("*").Id("Effects")).Error().Block(
-		jen.If(jen.Err().Op(":=").Id("s").Dot("checkEnums").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+		jen.Comment("Enum values out of range (the slow path finds which)."),
+		jen.If(jen.Add(g.enumBad...)).Block(jen.Return(jen.Id("s").Dot("badEnum").Call())),
 		jen.Switch(jen.Id("in").Op(":=").Id("in").Assert(jen.Type())).BlockFunc(func(sw *jen.Group) {
 			for _, in := range g.m.Inputs {
 				var body []jen.Code

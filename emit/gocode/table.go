@@ -36,7 +36,7 @@ var (
 	}
 	// stateMethods are the methods of State (besides step<Input> and
 	// fire<Transition>, which are unexported and derived from spec names).
-	stateMethods = []string{"Apply", "CheckInvariants", "UnmarshalJSON", "Validate", "apply", "checkEnums", "checkTypes"}
+	stateMethods = []string{"Apply", "CheckInvariants", "UnmarshalJSON", "Validate", "apply", "badEnum", "checkTypes"}
 	// inputMethods are the methods of every input struct.
 	inputMethods = []string{"InputName", "MarshalJSON", "isInput"}
 	// enumMethods are the methods of every enum type.

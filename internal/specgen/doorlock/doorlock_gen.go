@@ -486,10 +486,11 @@ func (s *State) checkTypes() error {
 	return nil
 }
 
-// checkEnums returns an *InvalidStateError for the first enum field (in spec
+// badEnum returns an *InvalidStateError for the first enum field (in spec
 // order) holding a value out of range, or nil: the check of Step, which must
-// not index a table with such a value. It does not allocate.
-func (s *State) checkEnums() error {
+// not index a table with such a value. It does not allocate; apply inlines
+// its fast path.
+func (s *State) badEnum() error {
 	if s.Phase >= 4 {
 		return &invalidFields[0]
 	}
@@ -1072,8 +1073,9 @@ func (s *State) Apply(in Input) (Effects, error) {
 
 // apply runs Step in place; on error the state is unchanged.
 func (s *State) apply(in Input, fx *Effects) error {
-	if err := s.checkEnums(); err != nil {
-		return err
+	// Enum values out of range (the slow path finds which).
+	if s.Phase >= 4 || s.LastCredential.Value >= 3 || s.Alarm >= 3 || s.Relock >= 3 {
+		return s.badEnum()
 	}
 	switch in := in.(type) {
 	case PresentCredential:

@@ -372,10 +372,11 @@ func (s *State) checkTypes() error {
 	return nil
 }
 
-// checkEnums returns an *InvalidStateError for the first enum field (in spec
+// badEnum returns an *InvalidStateError for the first enum field (in spec
 // order) holding a value out of range, or nil: the check of Step, which must
-// not index a table with such a value. It does not allocate.
-func (s *State) checkEnums() error {
+// not index a table with such a value. It does not allocate; apply inlines
+// its fast path.
+func (s *State) badEnum() error {
 	if s.Phase >= 5 {
 		return &invalidFields[0]
 	}
@@ -915,8 +916,9 @@ func (s *State) Apply(in Input) (Effects, error) {
 
 // apply runs Step in place; on error the state is unchanged.
 func (s *State) apply(in Input, fx *Effects) error {
-	if err := s.checkEnums(); err != nil {
-		return err
+	// Enum values out of range (the slow path finds which).
+	if s.Phase >= 5 || s.Selected.Value >= 3 {
+		return s.badEnum()
 	}
 	switch in := in.(type) {
 	case InsertCoin:
