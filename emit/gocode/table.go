@@ -144,7 +144,11 @@ func names(m *model.Machine) nameTable {
 func Check(m *model.Machine) model.ErrorList {
 	var errs model.ErrorList
 	if err := checkPackage(m.Package); err != nil {
-		errs = append(errs, &model.Error{Pos: m.PackagePos, Msg: err.Error()})
+		msg := err.Error()
+		if m.PackagePos == m.NamePos {
+			msg += " (the machine name in lower case: add a package key)"
+		}
+		errs = append(errs, &model.Error{Pos: m.PackagePos, Msg: msg})
 	}
 	nt := names(m)
 	for scope, list := range nt {
