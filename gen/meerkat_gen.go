@@ -1085,15 +1085,24 @@ func (s State) Validate() error {
 
 type stateJSON State
 
-// UnmarshalJSON reads a state from its JSON form, an object keyed by the spec's
-// field names (a missing field is its type's zero value). Unknown keys, and a
-// state that Validate rejects, are errors.
+// UnmarshalJSON reads a state from its JSON form, an object with every field
+// by its spec name. A missing or unknown key, and a state that Validate
+// rejects, are errors.
 func (s *State) UnmarshalJSON(b []byte) error {
 	var v stateJSON
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
 	if err := d.Decode(&v); err != nil {
 		return fmt.Errorf("decode state: %w", err)
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	for _, k := range [...]string{"lifecycle_phase", "session_id", "active_runtime_id", "active_fence_token", "current_run_id", "pre_run_phase", "registration_phase", "turn_phase", "primitive_kind", "cancel_after_boundary", "boundary_count", "terminal_outcome", "terminal_cause_kind", "barrier_satisfied", "barrier_operation_ids", "extraction_attempts", "max_extraction_retries", "llm_retry_attempt", "realtime_intent_present", "realtime_binding_state", "realtime_binding_authority_epoch", "realtime_reattach_required", "realtime_next_authority_epoch", "realtime_reconnect_cycle_state", "realtime_reconnect_attempt_count", "realtime_reconnect_next_retry_at_ms", "realtime_reconnect_deadline_at_ms", "live_topology_phase", "next_staged_visibility_revision", "active_visibility_revision", "staged_visibility_revision"} {
+		if _, ok := keys[k]; !ok {
+			return fmt.Errorf("decode state: field %s is missing", k)
+		}
 	}
 	if err := State(v).Validate(); err != nil {
 		return fmt.Errorf("decode state: %w", err)

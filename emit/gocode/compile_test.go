@@ -397,12 +397,14 @@ func TestStateJSON(t *testing.T) {
 	if err := json.Unmarshal(b, &s); err != nil || s != Initial() {
 		t.Fatalf("round trip: %v, %+v", err, s)
 	}
+	const rest = ` + "`" + `, "o": null, "e": null, "w": null}` + "`" + `
 	for doc, want := range map[string]error{
-		` + "`" + `{"phase": "A", "n": 5}` + "`" + `:     ErrInvariant,
-		` + "`" + `{"phase": "A", "n": 6}` + "`" + `:     ErrInvalidState,
-		` + "`" + `{"phase": "C"}` + "`" + `:             nil,
-		` + "`" + `{"phase": "A", "bogus": 1}` + "`" + `: nil,
-		` + "`" + `{"phase": "A", "o": 9}` + "`" + `:     ErrInvalidState,
+		` + "`" + `{"phase": "A", "n": 5` + "`" + ` + rest:              ErrInvariant,
+		` + "`" + `{"phase": "A", "n": 6` + "`" + ` + rest:              ErrInvalidState,
+		` + "`" + `{"phase": "C", "n": 0` + "`" + ` + rest:              nil,
+		` + "`" + `{"phase": "A", "n": 0, "bogus": 1` + "`" + ` + rest:  nil,
+		` + "`" + `{"phase": "A", "n": 0, "o": 9, "e": null, "w": null}` + "`" + `: ErrInvalidState,
+		` + "`" + `{"phase": "A", "n": 0}` + "`" + `:                     nil,
 	} {
 		var s State
 		err := json.Unmarshal([]byte(doc), &s)

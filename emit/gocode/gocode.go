@@ -437,15 +437,25 @@ func (g *generator) state() {
 			jen.Return(jen.Op("&").Id("InvalidStateError").Values(jen.Dict{jen.Id("Invariant"): jen.Id("ie").Dot("Invariant")}))),
 		jen.Return(jen.Nil()))
 	f.Type().Id("stateJSON").Id("State")
-	f.Comment("UnmarshalJSON reads a state from its JSON form, an object keyed by the spec's")
-	f.Comment("field names (a missing field is its type's zero value). Unknown keys, and a")
-	f.Comment("state that Validate rejects, are errors.")
+	f.Comment("UnmarshalJSON reads a state from its JSON form, an object with every field")
+	f.Comment("by its spec name. A missing or unknown key, and a state that Validate")
+	f.Comment("rejects, are errors.")
 	f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("UnmarshalJSON").Params(jen.Id("b").Index().Byte()).Error().Block(
 		jen.Var().Id("v").Id("stateJSON"),
 		jen.Id("d").Op(":=").Qual("encoding/json", "NewDecoder").Call(jen.Qual("bytes", "NewReader").Call(jen.Id("b"))),
 		jen.Id("d").Dot("DisallowUnknownFields").Call(),
 		jen.If(jen.Err().Op(":=").Id("d").Dot("Decode").Call(jen.Op("&").Id("v")), jen.Err().Op("!=").Nil()).Block(
 			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("decode state: %w"), jen.Err()))),
+		jen.Var().Id("keys").Map(jen.String()).Qual("encoding/json", "RawMessage"),
+		jen.If(jen.Err().Op(":=").Qual("encoding/json", "Unmarshal").Call(jen.Id("b"), jen.Op("&").Id("keys")), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("decode state: %w"), jen.Err()))),
+		jen.For(jen.List(jen.Id("_"), jen.Id("k")).Op(":=").Range().Index(jen.Op("...")).String().ValuesFunc(func(gr *jen.Group) {
+			for _, fd := range g.m.Fields {
+				gr.Lit(fd.Name)
+			}
+		})).Block(
+			jen.If(jen.List(jen.Id("_"), jen.Id("ok")).Op(":=").Id("keys").Index(jen.Id("k")), jen.Op("!").Id("ok")).Block(
+				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("decode state: field %s is missing"), jen.Id("k"))))),
 		jen.If(jen.Err().Op(":=").Id("State").Parens(jen.Id("v")).Dot("Validate").Call(), jen.Err().Op("!=").Nil()).Block(
 			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("decode state: %w"), jen.Err()))),
 		jen.Op("*").Id("s").Op("=").Id("State").Parens(jen.Id("v")),

@@ -524,15 +524,24 @@ func (s State) Validate() error {
 
 type stateJSON State
 
-// UnmarshalJSON reads a state from its JSON form, an object keyed by the spec's
-// field names (a missing field is its type's zero value). Unknown keys, and a
-// state that Validate rejects, are errors.
+// UnmarshalJSON reads a state from its JSON form, an object with every field
+// by its spec name. A missing or unknown key, and a state that Validate
+// rejects, are errors.
 func (s *State) UnmarshalJSON(b []byte) error {
 	var v stateJSON
 	d := json.NewDecoder(bytes.NewReader(b))
 	d.DisallowUnknownFields()
 	if err := d.Decode(&v); err != nil {
 		return fmt.Errorf("decode state: %w", err)
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	for _, k := range [...]string{"phase", "wrong_codes", "lockout_count", "lockout_until", "unlocked_at", "holder", "last_credential", "enrolled_admin", "alarm", "relock", "door_open"} {
+		if _, ok := keys[k]; !ok {
+			return fmt.Errorf("decode state: field %s is missing", k)
+		}
 	}
 	if err := State(v).Validate(); err != nil {
 		return fmt.Errorf("decode state: %w", err)
