@@ -136,6 +136,16 @@ inputs:
 transitions:
   - {name: Move, on: Go, from: [A], to: B}
 `,
+		"noinputs": `
+machine: Idle
+enums:
+  Phase: [A]
+fields:
+  phase: {type: Phase, initial: A}
+phase: phase
+inputs: {}
+transitions: []
+`,
 		"notransitions": `
 machine: Empty
 enums:
