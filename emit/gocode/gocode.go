@@ -977,11 +977,17 @@ func (g *generator) step() {
 		jen.If(jen.Err().Op(":=").Id("s").Dot("apply").Call(jen.Id("in"), jen.Op("&").Id("fx")), jen.Err().Op("!=").Nil()).Block(
 			jen.Return(jen.Id("Effects").Values(), jen.Err())),
 		jen.Return(jen.Id("fx"), jen.Nil()))
+	// Without inputs the type switch has no case, and a variable it declared
+	// would be unused.
+	sw := jen.Id("in").Op(":=").Id("in").Assert(jen.Type())
+	if len(g.m.Inputs) == 0 {
+		sw = jen.Id("in").Assert(jen.Type())
+	}
 	f.Comment("apply runs Step in place; on error the state is unchanged.")
 	f.Func().Params(jen.Id("s").Op("*").Id("State")).Id("apply").Params(jen.Id("in").Id("Input"), jen.Id("fx").Op("*").Id("Effects")).Error().Block(
 		jen.Comment("Enum values out of range (the slow path finds which)."),
 		jen.If(jen.Add(g.enumBad...)).Block(jen.Return(jen.Id("s").Dot("badEnum").Call())),
-		jen.Switch(jen.Id("in").Op(":=").Id("in").Assert(jen.Type())).BlockFunc(func(sw *jen.Group) {
+		jen.Switch(sw).BlockFunc(func(sw *jen.Group) {
 			for _, in := range g.m.Inputs {
 				var body []jen.Code
 				for _, p := range in.Params {
