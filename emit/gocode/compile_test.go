@@ -432,3 +432,46 @@ func TestStateJSON(t *testing.T) {
 `}})
 	t.Log(out)
 }
+
+// TestBuildEdgeSpecs builds specs at the edges of the types: an enum of 255
+// values (the most a uint8 enum holds) as the phase and inside options, and
+// expressions of every form in guards, updates, effects and invariants.
+func TestBuildEdgeSpecs(t *testing.T) {
+	buildSpecs(t, map[string]string{"edge": fmt.Sprintf(`
+machine: Edge
+enums:
+  Phase: [%s]
+  Mode: [On, Off]
+ids: [Who]
+fields:
+  phase: {type: Phase, initial: P0}
+  last: {type: option<Phase>, initial: none}
+  n: {type: uint, max: 9, initial: 0}
+  o: {type: option<uint>, initial: none}
+  who: {type: option<Who>, initial: none}
+  mode: {type: Mode, initial: Mode.On}
+phase: phase
+inputs:
+  Go: {p: Phase, q: option<Phase>, w: Who, k: uint}
+effects:
+  Seen: {p: option<Phase>, w: option<Who>, k: uint, b: bool, m: Mode}
+transitions:
+  - name: T
+    on: Go
+    from: [P0, P254]
+    to: P254
+    guards:
+      - a: "o in [none, some(1)] || !(mode in [Mode.On])"
+      - b: (if n > 1 then n else 2) <= unwrap_or(o, 3) + arg.k
+      - c: last != some(arg.p) && arg.q != none
+    do:
+      - last := some(arg.p)
+      - o := if o == none then some(arg.k) else none
+      - if n < 9 then n := n + 1 else n := 0
+      - who := some(arg.w)
+    emit:
+      - Seen: {p: last, w: who, k: n - 0, b: n == 1, m: mode}
+invariants:
+  bounded: n <= 9 && (last == none || last != some(Phase.P1))
+`, phases(255))}, nil)
+}
