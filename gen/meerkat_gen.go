@@ -36,6 +36,13 @@ var ErrInvariant = errors.New("invariant violated")
 // ErrUnknownInput is returned by Step for a nil input.
 var ErrUnknownInput = errors.New("unknown input")
 
+// ErrInvalidState matches an *InvalidStateError: a State the machine cannot be in.
+var ErrInvalidState = errors.New("invalid state")
+
+// ErrInvalidInput matches an *InvalidInputError: an input holding an enum
+// value out of range.
+var ErrInvalidInput = errors.New("invalid input")
+
 // GuardRejectedError says that no transition fired because a guard refused.
 // Transition and Guard name the candidate that got furthest. Step returns
 // pointers to shared values: treat them as read-only.
@@ -104,6 +111,46 @@ func (e *InvariantError) Error() string {
 // Unwrap makes the error match ErrInvariant.
 func (e *InvariantError) Unwrap() error {
 	return ErrInvariant
+}
+
+// InvalidStateError says that a State is not one the machine can be in: Field
+// (a spec field name) holds a value its type does not allow (an enum value out
+// of range, a uint above its max, a none Option holding a value), or, when Field
+// is empty, the invariant Invariant does not hold. It matches ErrInvalidState,
+// and ErrInvariant too when Invariant is set.
+type InvalidStateError struct {
+	Field     string
+	Invariant string
+}
+
+// Error names the field or the invariant.
+func (e *InvalidStateError) Error() string {
+	if e.Field != "" {
+		return "invalid state: field " + e.Field + " out of range"
+	}
+	return "invalid state: invariant " + e.Invariant + " violated"
+}
+
+// Is matches ErrInvalidState, and ErrInvariant for a violated invariant.
+func (e *InvalidStateError) Is(target error) bool {
+	return target == ErrInvalidState || e.Invariant != "" && target == ErrInvariant
+}
+
+// InvalidInputError says that the parameter Param of the input Input holds an
+// enum value out of range. Step returns it without trying a transition.
+type InvalidInputError struct {
+	Input string
+	Param string
+}
+
+// Error names the input and the parameter.
+func (e *InvalidInputError) Error() string {
+	return "input " + e.Input + ": parameter " + e.Param + " out of range"
+}
+
+// Unwrap makes the error match ErrInvalidInput.
+func (e *InvalidInputError) Unwrap() error {
+	return ErrInvalidInput
 }
 
 // Option is an optional value: none, or some(Value). A none Option is the zero
@@ -918,6 +965,151 @@ func Initial() State {
 		TerminalOutcome:                None[TurnTerminalOutcome](),
 		TurnPhase:                      TurnPhaseReady,
 	}
+}
+
+// invalidFields holds one read-only error per field whose type limits its values.
+var invalidFields = [18]InvalidStateError{{Field: "lifecycle_phase"}, {Field: "session_id"}, {Field: "active_runtime_id"}, {Field: "active_fence_token"}, {Field: "current_run_id"}, {Field: "pre_run_phase"}, {Field: "registration_phase"}, {Field: "turn_phase"}, {Field: "primitive_kind"}, {Field: "terminal_outcome"}, {Field: "terminal_cause_kind"}, {Field: "barrier_operation_ids"}, {Field: "realtime_binding_state"}, {Field: "realtime_binding_authority_epoch"}, {Field: "realtime_reconnect_cycle_state"}, {Field: "realtime_reconnect_next_retry_at_ms"}, {Field: "realtime_reconnect_deadline_at_ms"}, {Field: "live_topology_phase"}}
+
+// checkTypes returns an *InvalidStateError for the first field (in spec order)
+// holding a value its type does not allow, or nil. It does not allocate.
+func (s *State) checkTypes() error {
+	if s.LifecyclePhase >= 7 {
+		return &invalidFields[0]
+	}
+	if !s.SessionID.Present && s.SessionID.Value != "" {
+		return &invalidFields[1]
+	}
+	if !s.ActiveRuntimeID.Present && s.ActiveRuntimeID.Value != "" {
+		return &invalidFields[2]
+	}
+	if !s.ActiveFenceToken.Present && s.ActiveFenceToken.Value != 0 {
+		return &invalidFields[3]
+	}
+	if !s.CurrentRunID.Present && s.CurrentRunID.Value != "" {
+		return &invalidFields[4]
+	}
+	if s.PreRunPhase.Value >= 3 || (!s.PreRunPhase.Present && s.PreRunPhase.Value != 0) {
+		return &invalidFields[5]
+	}
+	if s.RegistrationPhase >= 2 {
+		return &invalidFields[6]
+	}
+	if s.TurnPhase >= 11 {
+		return &invalidFields[7]
+	}
+	if s.PrimitiveKind.Value >= 4 || (!s.PrimitiveKind.Present && s.PrimitiveKind.Value != 0) {
+		return &invalidFields[8]
+	}
+	if s.TerminalOutcome.Value >= 7 || (!s.TerminalOutcome.Present && s.TerminalOutcome.Value != 0) {
+		return &invalidFields[9]
+	}
+	if s.TerminalCauseKind.Value >= 12 || (!s.TerminalCauseKind.Present && s.TerminalCauseKind.Value != 0) {
+		return &invalidFields[10]
+	}
+	if !s.BarrierOperationIDs.Present && s.BarrierOperationIDs.Value != "" {
+		return &invalidFields[11]
+	}
+	if s.RealtimeBindingState >= 4 {
+		return &invalidFields[12]
+	}
+	if !s.RealtimeBindingAuthorityEpoch.Present && s.RealtimeBindingAuthorityEpoch.Value != 0 {
+		return &invalidFields[13]
+	}
+	if s.RealtimeReconnectCycleState >= 3 {
+		return &invalidFields[14]
+	}
+	if !s.RealtimeReconnectNextRetryAtMs.Present && s.RealtimeReconnectNextRetryAtMs.Value != 0 {
+		return &invalidFields[15]
+	}
+	if !s.RealtimeReconnectDeadlineAtMs.Present && s.RealtimeReconnectDeadlineAtMs.Value != 0 {
+		return &invalidFields[16]
+	}
+	if s.LiveTopologyPhase >= 5 {
+		return &invalidFields[17]
+	}
+	return nil
+}
+
+// badEnum returns an *InvalidStateError for the first enum field (in spec
+// order) holding a value out of range, or nil: the check of Step, which must
+// not index a table with such a value. It does not allocate; apply inlines
+// its fast path.
+func (s *State) badEnum() error {
+	if s.LifecyclePhase >= 7 {
+		return &invalidFields[0]
+	}
+	if s.PreRunPhase.Value >= 3 {
+		return &invalidFields[5]
+	}
+	if s.RegistrationPhase >= 2 {
+		return &invalidFields[6]
+	}
+	if s.TurnPhase >= 11 {
+		return &invalidFields[7]
+	}
+	if s.PrimitiveKind.Value >= 4 {
+		return &invalidFields[8]
+	}
+	if s.TerminalOutcome.Value >= 7 {
+		return &invalidFields[9]
+	}
+	if s.TerminalCauseKind.Value >= 12 {
+		return &invalidFields[10]
+	}
+	if s.RealtimeBindingState >= 4 {
+		return &invalidFields[12]
+	}
+	if s.RealtimeReconnectCycleState >= 3 {
+		return &invalidFields[14]
+	}
+	if s.LiveTopologyPhase >= 5 {
+		return &invalidFields[17]
+	}
+	return nil
+}
+
+// Validate returns an *InvalidStateError (matching ErrInvalidState) if s is not
+// a state of the machine as far as its types and invariants tell: a field
+// holding a value its type does not allow (an enum value out of range, a uint
+// above its max, a none Option holding a value), or a violated invariant.
+func (s State) Validate() error {
+	if err := s.checkTypes(); err != nil {
+		return err
+	}
+	if err := s.CheckInvariants(); err != nil {
+		var ie *InvariantError
+		errors.As(err, &ie)
+		return &InvalidStateError{Invariant: ie.Invariant}
+	}
+	return nil
+}
+
+type stateJSON State
+
+// UnmarshalJSON reads a state from its JSON form, an object with every field
+// by its spec name. A missing or unknown key, and a state that Validate
+// rejects, are errors.
+func (s *State) UnmarshalJSON(b []byte) error {
+	var v stateJSON
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&v); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	for _, k := range [...]string{"lifecycle_phase", "session_id", "active_runtime_id", "active_fence_token", "current_run_id", "pre_run_phase", "registration_phase", "turn_phase", "primitive_kind", "cancel_after_boundary", "boundary_count", "terminal_outcome", "terminal_cause_kind", "barrier_satisfied", "barrier_operation_ids", "extraction_attempts", "max_extraction_retries", "llm_retry_attempt", "realtime_intent_present", "realtime_binding_state", "realtime_binding_authority_epoch", "realtime_reattach_required", "realtime_next_authority_epoch", "realtime_reconnect_cycle_state", "realtime_reconnect_attempt_count", "realtime_reconnect_next_retry_at_ms", "realtime_reconnect_deadline_at_ms", "live_topology_phase", "next_staged_visibility_revision", "active_visibility_revision", "staged_visibility_revision"} {
+		if _, ok := keys[k]; !ok {
+			return fmt.Errorf("decode state: field %s is missing", k)
+		}
+	}
+	if err := State(v).Validate(); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	*s = State(v)
+	return nil
 }
 
 // Input is one of the machine's inputs. The set is closed: only the types of
@@ -3135,6 +3327,10 @@ func (s *State) Apply(in Input) (Effects, error) {
 
 // apply runs Step in place; on error the state is unchanged.
 func (s *State) apply(in Input, fx *Effects) error {
+	// Enum values out of range (the slow path finds which).
+	if s.LifecyclePhase >= 7 || s.PreRunPhase.Value >= 3 || s.RegistrationPhase >= 2 || s.TurnPhase >= 11 || s.PrimitiveKind.Value >= 4 || s.TerminalOutcome.Value >= 7 || s.TerminalCauseKind.Value >= 12 || s.RealtimeBindingState >= 4 || s.RealtimeReconnectCycleState >= 3 || s.LiveTopologyPhase >= 5 {
+		return s.badEnum()
+	}
 	switch in := in.(type) {
 	case Initialize:
 		return s.stepInitialize(in, fx)
@@ -3181,6 +3377,12 @@ func (s *State) apply(in Input, fx *Effects) error {
 	case ReconfigureSessionLLMIdentity:
 		return s.stepReconfigureSessionLLMIdentity(in, fx)
 	case StartConversationRun:
+		if in.PrimitiveKind >= 4 {
+			return &invalidParams[0]
+		}
+		if in.AdmittedContentShape >= 6 {
+			return &invalidParams[1]
+		}
 		return s.stepStartConversationRun(in, fx)
 	case StartImmediateAppend:
 		return s.stepStartImmediateAppend(in, fx)
@@ -3217,6 +3419,9 @@ func (s *State) apply(in Input, fx *Effects) error {
 	case RetryRequested:
 		return s.stepRetryRequested(in, fx)
 	case FatalFailure:
+		if in.TerminalCauseKind >= 12 {
+			return &invalidParams[2]
+		}
 		return s.stepFatalFailure(in, fx)
 	case TurnLimitReached:
 		return s.stepTurnLimitReached(in, fx)
@@ -3231,10 +3436,19 @@ func (s *State) apply(in Input, fx *Effects) error {
 	case CancellationObserved:
 		return s.stepCancellationObserved(in, fx)
 	case AcknowledgeTerminal:
+		if in.Outcome >= 7 {
+			return &invalidParams[3]
+		}
 		return s.stepAcknowledgeTerminal(in, fx)
 	case RunCompleted:
 		return s.stepRunCompleted(in, fx)
 	case RunFailed:
+		if in.TerminalOutcome >= 7 {
+			return &invalidParams[4]
+		}
+		if in.TerminalCauseKind >= 12 {
+			return &invalidParams[5]
+		}
 		return s.stepRunFailed(in, fx)
 	case RunCancelled:
 		return s.stepRunCancelled(in, fx)
@@ -3253,6 +3467,9 @@ func (s *State) apply(in Input, fx *Effects) error {
 	case RequireRealtimeReattachForAuthority:
 		return s.stepRequireRealtimeReattachForAuthority(in, fx)
 	case PublishRealtimeSignal:
+		if in.NextBindingState >= 4 {
+			return &invalidParams[6]
+		}
 		return s.stepPublishRealtimeSignal(in, fx)
 	case BeginRealtimeReconnectCycle:
 		return s.stepBeginRealtimeReconnectCycle(in, fx)
@@ -3360,7 +3577,7 @@ func (s *State) stepPrepare(in Prepare, fx *Effects) error {
 	// PrepareIdle: Starts a run from Idle, remembering Idle as the phase to return to.
 	if (1<<s.LifecyclePhase)&2 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 3, 0
 			}
@@ -3371,7 +3588,7 @@ func (s *State) stepPrepare(in Prepare, fx *Effects) error {
 	// PrepareAttached: Starts a run from Attached, remembering Attached as the phase to return to.
 	if (1<<s.LifecyclePhase)&4 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 4, 0
 			}
@@ -3462,7 +3679,7 @@ func (s *State) stepFail(in Fail, fx *Effects) error {
 			if bestDepth < 1 {
 				best, bestDepth = 12, 1
 			}
-		case !(((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))):
+		case !((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))):
 			if bestDepth < 2 {
 				best, bestDepth = 13, 2
 			}
@@ -3481,7 +3698,7 @@ func (s *State) stepFail(in Fail, fx *Effects) error {
 			if bestDepth < 1 {
 				best, bestDepth = 15, 1
 			}
-		case !(((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))):
+		case !((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))):
 			if bestDepth < 2 {
 				best, bestDepth = 16, 2
 			}
@@ -3500,7 +3717,7 @@ func (s *State) stepFail(in Fail, fx *Effects) error {
 			if bestDepth < 1 {
 				best, bestDepth = 18, 1
 			}
-		case !(((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))):
+		case !((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))):
 			if bestDepth < 2 {
 				best, bestDepth = 19, 2
 			}
@@ -3758,7 +3975,7 @@ func (s *State) stepDestroy(in Destroy, fx *Effects) error {
 	// DestroyInitializing: Destroys a session that never booted, but only once a runtime is bound.
 	if (1<<s.LifecyclePhase)&1 != 0 {
 		switch {
-		case !(s.ActiveRuntimeID.Present):
+		case !s.ActiveRuntimeID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 44, 0
 			}
@@ -3791,7 +4008,7 @@ func (s *State) stepRecycle(in Recycle, fx *Effects) error {
 	// RecycleFromIdleOrRetired: Recycles a registered idle or retired session into Idle, dropping fence and run.
 	if (1<<s.LifecyclePhase)&18 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 45, 0
 			}
@@ -3802,7 +4019,7 @@ func (s *State) stepRecycle(in Recycle, fx *Effects) error {
 	// RecycleFromAttached: Recycles a registered attached session in place, dropping fence and run.
 	if (1<<s.LifecyclePhase)&4 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 46, 0
 			}
@@ -3840,11 +4057,11 @@ func (s *State) stepReconfigureSessionLLMIdentity(in ReconfigureSessionLLMIdenti
 	// ReconfigureSessionLlmIdentity: Permission check for a non-live LLM identity reconfigure; changes nothing.
 	if (1<<s.LifecyclePhase)&12 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 1, 0
 			}
-		case !(s.ActiveRuntimeID.Present):
+		case !s.ActiveRuntimeID.Present:
 			if bestDepth < 1 {
 				best, bestDepth = 2, 1
 			}
@@ -4345,7 +4562,7 @@ func (s *State) stepFatalFailure(in FatalFailure, fx *Effects) error {
 	// FatalFailure: A fatal failure with a known cause fails the turn.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(!(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)):
+		case (s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled):
 			if bestDepth < 0 {
 				best, bestDepth = 83, 0
 			}
@@ -4369,7 +4586,7 @@ func (s *State) stepTurnLimitReached(in TurnLimitReached, fx *Effects) error {
 	// TurnLimitReached: The turn limit was reached; the turn fails.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(!(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)):
+		case (s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled):
 			if bestDepth < 0 {
 				best, bestDepth = 85, 0
 			}
@@ -4389,7 +4606,7 @@ func (s *State) stepBudgetExhausted(in BudgetExhausted, fx *Effects) error {
 	// BudgetExhausted: The budget is exhausted; the turn fails with outcome BudgetExhausted.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(!(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)):
+		case (s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled):
 			if bestDepth < 0 {
 				best, bestDepth = 86, 0
 			}
@@ -4409,7 +4626,7 @@ func (s *State) stepTimeBudgetExceeded(in TimeBudgetExceeded, fx *Effects) error
 	// TimeBudgetExceeded: The time budget is exceeded; the turn fails with outcome TimeBudgetExceeded.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(!(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)):
+		case (s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled):
 			if bestDepth < 0 {
 				best, bestDepth = 87, 0
 			}
@@ -4429,7 +4646,7 @@ func (s *State) stepCancelNow(in CancelNow, fx *Effects) error {
 	// CancelNow: Cancels an in-flight turn immediately.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(!(s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)):
+		case (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled):
 			if bestDepth < 0 {
 				best, bestDepth = 88, 0
 			}
@@ -4449,7 +4666,7 @@ func (s *State) stepRequestCancelAfterBoundary(in RequestCancelAfterBoundary, fx
 	// RequestCancelAfterBoundary: Records the intent to cancel an in-flight turn at its next boundary (nothing reads the flag).
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(!(s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)):
+		case (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled):
 			if bestDepth < 0 {
 				best, bestDepth = 89, 0
 			}
@@ -4573,7 +4790,7 @@ func (s *State) stepForceCancelNoRun(in ForceCancelNoRun, fx *Effects) error {
 	// ForceCancelNoRun: Cancels a ready turn that has no bound run.
 	if (1<<s.LifecyclePhase)&8 != 0 {
 		switch {
-		case !(!s.CurrentRunID.Present):
+		case s.CurrentRunID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 96, 0
 			}
@@ -4597,7 +4814,7 @@ func (s *State) stepProjectRealtimeIntent(in ProjectRealtimeIntent, fx *Effects)
 	// ProjectRealtimeIntent: Records whether the session durably wants a realtime channel.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 98, 0
 			}
@@ -4617,7 +4834,7 @@ func (s *State) stepBeginRealtimeBinding(in BeginRealtimeBinding, fx *Effects) e
 	// BeginRealtimeBinding: Mints a fresh authority epoch for a new, not yet ready binding.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 99, 0
 			}
@@ -4641,7 +4858,7 @@ func (s *State) stepReplaceRealtimeBinding(in ReplaceRealtimeBinding, fx *Effect
 	// ReplaceRealtimeBinding: Mints a fresh authority epoch for a replacement binding.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 101, 0
 			}
@@ -4665,7 +4882,7 @@ func (s *State) stepDetachRealtimeBinding(in DetachRealtimeBinding, fx *Effects)
 	// DetachRealtimeBinding: Drops the binding and burns an epoch; the intent bit survives (no topology guard).
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 103, 0
 			}
@@ -4685,7 +4902,7 @@ func (s *State) stepRequireRealtimeReattach(in RequireRealtimeReattach, fx *Effe
 	// RequireRealtimeReattach: Drops the binding because it was forcibly lost, marking reattach as required.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 104, 0
 			}
@@ -4705,7 +4922,7 @@ func (s *State) stepRequireRealtimeReattachForAuthority(in RequireRealtimeReatta
 	// RequireRealtimeReattachForAuthority: Like RequireRealtimeReattach, but only for the holder of the current authority epoch.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 105, 0
 			}
@@ -4757,7 +4974,7 @@ func (s *State) stepBeginRealtimeReconnectCycle(in BeginRealtimeReconnectCycle, 
 	// BeginRealtimeReconnectCycle: Starts a reconnect cycle for a binding that requires reattach, at attempt 1.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 110, 0
 			}
@@ -4785,7 +5002,7 @@ func (s *State) stepScheduleRealtimeReconnectRetry(in ScheduleRealtimeReconnectR
 	// ScheduleRealtimeReconnectRetry: Schedules the next reconnect attempt of a running cycle.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 113, 0
 			}
@@ -4809,7 +5026,7 @@ func (s *State) stepExhaustRealtimeReconnectCycle(in ExhaustRealtimeReconnectCyc
 	// ExhaustRealtimeReconnectCycle: Gives up the running reconnect cycle.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 115, 0
 			}
@@ -4833,7 +5050,7 @@ func (s *State) stepClearRealtimeReconnectProgress(in ClearRealtimeReconnectProg
 	// ClearRealtimeReconnectProgress: Resets the reconnect cycle to Idle whatever its state.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 117, 0
 			}
@@ -4853,7 +5070,7 @@ func (s *State) stepBeginLiveTopologyReconfigure(in BeginLiveTopologyReconfigure
 	// BeginLiveTopologyReconfigure: The holder of the current authority epoch starts a live reconfigure; the token stays valid.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 118, 0
 			}
@@ -4881,7 +5098,7 @@ func (s *State) stepMarkLiveTopologyDetached(in MarkLiveTopologyDetached, fx *Ef
 	// MarkLiveTopologyDetached: At a safe turn boundary, detaches the realtime binding and burns an epoch.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 121, 0
 			}
@@ -4909,7 +5126,7 @@ func (s *State) stepApplyLiveTopologyIdentity(in ApplyLiveTopologyIdentity, fx *
 	// ApplyLiveTopologyIdentity: The host applied the new LLM identity to the detached session.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 124, 0
 			}
@@ -4933,7 +5150,7 @@ func (s *State) stepApplyLiveTopologyVisibility(in ApplyLiveTopologyVisibility, 
 	// ApplyLiveTopologyVisibility: The host applied and persisted the new tool visibility.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 126, 0
 			}
@@ -4957,7 +5174,7 @@ func (s *State) stepCompleteLiveTopology(in CompleteLiveTopology, fx *Effects) e
 	// CompleteLiveTopology: Completes the live reconfigure; the session stays detached until it attaches again.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 128, 0
 			}
@@ -4981,7 +5198,7 @@ func (s *State) stepAbortLiveTopologyBeforeDetach(in AbortLiveTopologyBeforeDeta
 	// AbortLiveTopologyBeforeDetach: Abandons a reconfigure before detach; the prior binding and token remain valid.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 130, 0
 			}
@@ -5005,7 +5222,7 @@ func (s *State) stepFailLiveTopologyAfterDetach(in FailLiveTopologyAfterDetach, 
 	// FailLiveTopologyAfterDetach: Fails a reconfigure past detach, requiring a realtime reattach and burning an epoch.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
-		case !(s.SessionID.Present):
+		case !s.SessionID.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 132, 0
 			}
@@ -6539,6 +6756,9 @@ var noTransitions = func() (t [73][7]NoTransitionError) {
 	return
 }()
 
+// invalidParams holds one read-only error per input parameter whose type limits its values.
+var invalidParams = [7]InvalidInputError{{"StartConversationRun", "primitive_kind"}, {"StartConversationRun", "admitted_content_shape"}, {"FatalFailure", "terminal_cause_kind"}, {"AcknowledgeTerminal", "outcome"}, {"RunFailed", "terminal_outcome"}, {"RunFailed", "terminal_cause_kind"}, {"PublishRealtimeSignal", "next_binding_state"}}
+
 // boundErrors holds one read-only error per place a bound can be exceeded.
 var boundErrors = [...]BoundError{{"PrimitiveAppliedImmediate", "boundary_count"}, {"BoundaryContinue", "boundary_count"}, {"BoundaryComplete", "boundary_count"}, {"ExtractionValidationFailedRetry", "extraction_attempts"}, {"ExtractionValidationFailedExhausted", "extraction_attempts"}, {"ExtractionFailedTerminal", "extraction_attempts"}, {"BeginRealtimeBinding", "realtime_next_authority_epoch"}, {"ReplaceRealtimeBinding", "realtime_next_authority_epoch"}, {"DetachRealtimeBinding", "realtime_next_authority_epoch"}, {"RequireRealtimeReattach", "realtime_next_authority_epoch"}, {"RequireRealtimeReattachForAuthority", "realtime_next_authority_epoch"}, {"ScheduleRealtimeReconnectRetry", "realtime_reconnect_attempt_count"}, {"MarkLiveTopologyDetached", "realtime_next_authority_epoch"}, {"FailLiveTopologyAfterDetach", "realtime_next_authority_epoch"}, {"StageVisibilityFilter", "next_staged_visibility_revision"}}
 
@@ -6600,13 +6820,13 @@ func enabledTransitions(s State, in Input) []string {
 			out = append(out, "CommitRunningToRetired")
 		}
 	case Fail:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunID](in.RunID)) && (((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunID](in.RunID)) && ((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))) {
 			out = append(out, "FailRunningToIdle")
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunID](in.RunID)) && (((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunID](in.RunID)) && ((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))) {
 			out = append(out, "FailRunningToAttached")
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunID](in.RunID)) && (((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present) && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))) {
+		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunID](in.RunID)) && ((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))) {
 			out = append(out, "FailRunningToRetired")
 		}
 	case CancelRun:
@@ -6941,7 +7161,7 @@ func (s State) CheckInvariants() error {
 		return &invariantErrors[1]
 	}
 	// current_run_only_while_running_or_retired
-	if !(!s.CurrentRunID.Present || (s.LifecyclePhase == LifecyclePhaseRunning || s.LifecyclePhase == LifecyclePhaseRetired)) {
+	if !(!s.CurrentRunID.Present || (s.LifecyclePhase == LifecyclePhaseRunning) || (s.LifecyclePhase == LifecyclePhaseRetired)) {
 		return &invariantErrors[2]
 	}
 	// realtime_binding_epoch_consistency

@@ -233,12 +233,16 @@ func (m *Machine) PhaseName(s State) string {
 
 // Step applies an input to a state: the reference semantics of the DSL (see
 // docs/DSL.md). It returns the next state and the emitted effects, or an error
-// (*GuardRejectedError, *NoTransitionError or *BoundError) with s unchanged.
+// (*GuardRejectedError, *NoTransitionError or *BoundError; *InvalidStateError
+// or *InvalidInputError for an enum value out of range) with s unchanged.
 // A guard whose evaluation raises a bound error is false: guards never fail
 // a step; only updates and effects can.
 func (m *Machine) Step(s State, in InputValue) (State, []EffectValue, error) {
 	if in.Input == nil || len(in.Args) != len(in.Input.Params) {
 		return s, nil, fmt.Errorf("model: malformed input value")
+	}
+	if err := m.checkStep(s, in); err != nil {
+		return s, nil, err
 	}
 	phase := int(s[m.Phase.Index].N)
 	bestDepth := -1

@@ -91,15 +91,18 @@ func (l *loader) load(src []byte) {
 	}
 	if n := top["machine"]; n != nil {
 		l.m.Name = l.ident(n.v, "machine name")
+		l.m.NamePos = l.pos(n.v)
 	}
 	if n := top["doc"]; n != nil {
 		l.m.Doc = l.str(n.v, "doc")
 	}
 	if n := top["package"]; n != nil {
 		l.m.Package = l.ident(n.v, "package name")
+		l.m.PackagePos = l.pos(n.v)
 	}
 	if l.m.Package == "" {
 		l.m.Package = strings.ToLower(l.m.Name)
+		l.m.PackagePos = l.m.NamePos
 	}
 	if n := top["enums"]; n != nil {
 		l.loadEnums(n.v)

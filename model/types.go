@@ -218,10 +218,14 @@ func (p *Profile) Fires(in *Input) bool {
 
 // Machine is a loaded, validated and type-checked spec.
 type Machine struct {
-	Name        string
-	Doc         string
-	Package     string
-	File        string
+	Name    string
+	Doc     string
+	Package string
+	File    string
+	// NamePos and PackagePos are the positions of the machine name and of
+	// the package name (the machine name's when the spec has no package key).
+	NamePos     Pos
+	PackagePos  Pos
 	Enums       []*Enum
 	IDs         []*IDType
 	Fields      []*Field

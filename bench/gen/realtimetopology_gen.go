@@ -32,6 +32,13 @@ var ErrInvariant = errors.New("invariant violated")
 // ErrUnknownInput is returned by Step for a nil input.
 var ErrUnknownInput = errors.New("unknown input")
 
+// ErrInvalidState matches an *InvalidStateError: a State the machine cannot be in.
+var ErrInvalidState = errors.New("invalid state")
+
+// ErrInvalidInput matches an *InvalidInputError: an input holding an enum
+// value out of range.
+var ErrInvalidInput = errors.New("invalid input")
+
 // GuardRejectedError says that no transition fired because a guard refused.
 // Transition and Guard name the candidate that got furthest. Step returns
 // pointers to shared values: treat them as read-only.
@@ -100,6 +107,46 @@ func (e *InvariantError) Error() string {
 // Unwrap makes the error match ErrInvariant.
 func (e *InvariantError) Unwrap() error {
 	return ErrInvariant
+}
+
+// InvalidStateError says that a State is not one the machine can be in: Field
+// (a spec field name) holds a value its type does not allow (an enum value out
+// of range, a uint above its max, a none Option holding a value), or, when Field
+// is empty, the invariant Invariant does not hold. It matches ErrInvalidState,
+// and ErrInvariant too when Invariant is set.
+type InvalidStateError struct {
+	Field     string
+	Invariant string
+}
+
+// Error names the field or the invariant.
+func (e *InvalidStateError) Error() string {
+	if e.Field != "" {
+		return "invalid state: field " + e.Field + " out of range"
+	}
+	return "invalid state: invariant " + e.Invariant + " violated"
+}
+
+// Is matches ErrInvalidState, and ErrInvariant for a violated invariant.
+func (e *InvalidStateError) Is(target error) bool {
+	return target == ErrInvalidState || e.Invariant != "" && target == ErrInvariant
+}
+
+// InvalidInputError says that the parameter Param of the input Input holds an
+// enum value out of range. Step returns it without trying a transition.
+type InvalidInputError struct {
+	Input string
+	Param string
+}
+
+// Error names the input and the parameter.
+func (e *InvalidInputError) Error() string {
+	return "input " + e.Input + ": parameter " + e.Param + " out of range"
+}
+
+// Unwrap makes the error match ErrInvalidInput.
+func (e *InvalidInputError) Unwrap() error {
+	return ErrInvalidInput
 }
 
 // Option is an optional value: none, or some(Value). A none Option is the zero
@@ -385,6 +432,94 @@ func Initial() State {
 		RealtimeReattachRequired:      false,
 		TurnPhase:                     TurnPhaseReady,
 	}
+}
+
+// invalidFields holds one read-only error per field whose type limits its values.
+var invalidFields = [5]InvalidStateError{{Field: "lifecycle_phase"}, {Field: "turn_phase"}, {Field: "realtime_binding_state"}, {Field: "realtime_binding_authority_epoch"}, {Field: "live_topology_phase"}}
+
+// checkTypes returns an *InvalidStateError for the first field (in spec order)
+// holding a value its type does not allow, or nil. It does not allocate.
+func (s *State) checkTypes() error {
+	if s.LifecyclePhase >= 2 {
+		return &invalidFields[0]
+	}
+	if s.TurnPhase >= 4 {
+		return &invalidFields[1]
+	}
+	if s.RealtimeBindingState >= 4 {
+		return &invalidFields[2]
+	}
+	if !s.RealtimeBindingAuthorityEpoch.Present && s.RealtimeBindingAuthorityEpoch.Value != 0 {
+		return &invalidFields[3]
+	}
+	if s.LiveTopologyPhase >= 5 {
+		return &invalidFields[4]
+	}
+	return nil
+}
+
+// badEnum returns an *InvalidStateError for the first enum field (in spec
+// order) holding a value out of range, or nil: the check of Step, which must
+// not index a table with such a value. It does not allocate; apply inlines
+// its fast path.
+func (s *State) badEnum() error {
+	if s.LifecyclePhase >= 2 {
+		return &invalidFields[0]
+	}
+	if s.TurnPhase >= 4 {
+		return &invalidFields[1]
+	}
+	if s.RealtimeBindingState >= 4 {
+		return &invalidFields[2]
+	}
+	if s.LiveTopologyPhase >= 5 {
+		return &invalidFields[4]
+	}
+	return nil
+}
+
+// Validate returns an *InvalidStateError (matching ErrInvalidState) if s is not
+// a state of the machine as far as its types and invariants tell: a field
+// holding a value its type does not allow (an enum value out of range, a uint
+// above its max, a none Option holding a value), or a violated invariant.
+func (s State) Validate() error {
+	if err := s.checkTypes(); err != nil {
+		return err
+	}
+	if err := s.CheckInvariants(); err != nil {
+		var ie *InvariantError
+		errors.As(err, &ie)
+		return &InvalidStateError{Invariant: ie.Invariant}
+	}
+	return nil
+}
+
+type stateJSON State
+
+// UnmarshalJSON reads a state from its JSON form, an object with every field
+// by its spec name. A missing or unknown key, and a state that Validate
+// rejects, are errors.
+func (s *State) UnmarshalJSON(b []byte) error {
+	var v stateJSON
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&v); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	for _, k := range [...]string{"lifecycle_phase", "turn_phase", "realtime_binding_state", "realtime_binding_authority_epoch", "realtime_reattach_required", "realtime_next_authority_epoch", "live_topology_phase"} {
+		if _, ok := keys[k]; !ok {
+			return fmt.Errorf("decode state: field %s is missing", k)
+		}
+	}
+	if err := State(v).Validate(); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	*s = State(v)
+	return nil
 }
 
 // Input is one of the machine's inputs. The set is closed: only the types of
@@ -936,6 +1071,10 @@ func (s *State) Apply(in Input) (Effects, error) {
 
 // apply runs Step in place; on error the state is unchanged.
 func (s *State) apply(in Input, fx *Effects) error {
+	// Enum values out of range (the slow path finds which).
+	if s.LifecyclePhase >= 2 || s.TurnPhase >= 4 || s.RealtimeBindingState >= 4 || s.LiveTopologyPhase >= 5 {
+		return s.badEnum()
+	}
 	switch in := in.(type) {
 	case BeginRealtimeBinding:
 		return s.stepBeginRealtimeBinding(in, fx)
@@ -946,6 +1085,9 @@ func (s *State) apply(in Input, fx *Effects) error {
 	case RequireRealtimeReattach:
 		return s.stepRequireRealtimeReattach(in, fx)
 	case PublishRealtimeSignal:
+		if in.NextBindingState >= 4 {
+			return &invalidParams[0]
+		}
 		return s.stepPublishRealtimeSignal(in, fx)
 	case BeginLiveTopologyReconfigure:
 		return s.stepBeginLiveTopologyReconfigure(in, fx)
@@ -1539,6 +1681,9 @@ var noTransitions = func() (t [17][2]NoTransitionError) {
 	}
 	return
 }()
+
+// invalidParams holds one read-only error per input parameter whose type limits its values.
+var invalidParams = [1]InvalidInputError{{"PublishRealtimeSignal", "next_binding_state"}}
 
 // boundErrors holds one read-only error per place a bound can be exceeded.
 var boundErrors = [...]BoundError{{"BeginRealtimeBinding", "realtime_next_authority_epoch"}, {"ReplaceRealtimeBinding", "realtime_next_authority_epoch"}, {"DetachRealtimeBinding", "realtime_next_authority_epoch"}, {"RequireRealtimeReattach", "realtime_next_authority_epoch"}, {"MarkLiveTopologyDetached", "realtime_next_authority_epoch"}, {"FailLiveTopologyAfterDetach", "realtime_next_authority_epoch"}}

@@ -30,6 +30,7 @@ import (
 	"os"
 	"runtime/debug"
 
+	"github.com/meerkat-go/dslmachine/emit/gocode"
 	"github.com/meerkat-go/dslmachine/emit/tla"
 	"github.com/meerkat-go/dslmachine/model"
 )
@@ -120,6 +121,11 @@ func loadSpec(path string, stderr io.Writer) (*model.Machine, bool) {
 	m, err := model.Load(path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
+		return nil, false
+	}
+	// Names the Go generator cannot use are spec errors for every command.
+	if errs := gocode.Check(m); len(errs) > 0 {
+		fmt.Fprintln(stderr, errs)
 		return nil, false
 	}
 	for _, w := range m.Warnings {

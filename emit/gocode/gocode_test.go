@@ -2,12 +2,14 @@ package gocode
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"go/ast"
 	"go/importer"
 	"go/parser"
 	"go/token"
 	"go/types"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -83,33 +85,83 @@ func TestPackageOption(t *testing.T) {
 	}
 }
 
-func TestNameClash(t *testing.T) {
-	spec := `
+// TestCheckNames checks that every spec name the generator cannot use is an
+// error at the name's position, naming the other name of a clash.
+func TestCheckNames(t *testing.T) {
+	const head = `
 machine: Clash
 enums:
   Phase: [A, B]
 fields:
   phase: {type: Phase, initial: A}
-  a_b: {type: bool, initial: false}
-  aB: {type: bool, initial: false}
 phase: phase
-inputs:
-  PhaseA: {}
-  State: {}
-transitions:
-  - {name: T, on: PhaseA, from: [A], to: B}
 `
-	m, err := model.Parse("clash.yaml", []byte(spec))
+	for _, c := range []struct {
+		name, spec string
+		want       []string // file:line:col: message fragments
+	}{
+		{"case", head + "inputs:\n  Push: {}\n  push: {}\ntransitions: []\n",
+			[]string{`x.yaml:10:3: input "push" becomes the Go identifier Push, which clashes with input "Push" (at x.yaml:9:3)`}},
+		{"param method", head + "inputs:\n  Go: {input_name: bool}\ntransitions: []\n",
+			[]string{`x.yaml:9:8: parameter "input_name" of input "Go" becomes the Go member Go.InputName, which clashes with the generated method Go.InputName`}},
+		{"param json", head + "inputs:\n  Go: {marshal_json: bool}\ntransitions: []\n",
+			[]string{`x.yaml:9:8: parameter "marshal_json" of input "Go" becomes the Go member Go.MarshalJSON`}},
+		{"fields", "\nmachine: Clash\nenums:\n  Phase: [A, B]\nfields:\n  phase: {type: Phase, initial: A}\n  a_b: {type: bool, initial: false}\n  aB: {type: bool, initial: false}\n  validate: {type: bool, initial: false}\n  apply: {type: bool, initial: false}\nphase: phase\ninputs: {}\ntransitions: []\n",
+			[]string{`x.yaml:8:3: field "aB" becomes the Go member State.AB, which clashes with field "a_b" (at x.yaml:7:3)`,
+				`x.yaml:9:3: field "validate" becomes the Go member State.Validate, which clashes with the generated method State.Validate`,
+				`x.yaml:10:3: field "apply" becomes the Go member State.Apply`}},
+		{"generated", head + "inputs:\n  State: {}\n  Step: {}\n  Transitions: {}\n  ErrBound: {}\neffects:\n  Effect: {}\n  Effects: {}\n  Initial: {}\ntransitions: []\n",
+			[]string{`x.yaml:9:3: input "State" becomes the Go identifier State, which clashes with the generated identifier State`,
+				`x.yaml:10:3: input "Step"`, `x.yaml:11:3: input "Transitions"`, `x.yaml:12:3: input "ErrBound"`,
+				`x.yaml:14:3: effect "Effect"`, `x.yaml:15:3: effect "Effects"`, `x.yaml:16:3: effect "Initial"`}},
+		{"enums", "\nmachine: Clash\nenums:\n  Phase: [A, Values]\n  Option: [X]\n  EffectKind: [Y]\n  inputNames: [Z]\nfields:\n  phase: {type: Phase, initial: A}\nphase: phase\ninputs:\n  PhaseA: {}\ntransitions: []\n",
+			[]string{`x.yaml:4:14: value "Values" of enum "Phase" becomes the Go identifier PhaseValues, which clashes with enum "Phase" (its function PhaseValues) (at x.yaml:4:3)`,
+				`x.yaml:5:3: enum "Option" becomes the Go identifier Option, which clashes with the generated identifier Option`,
+				`x.yaml:6:3: enum "EffectKind"`, `x.yaml:7:3: enum "inputNames" becomes the Go identifier InputNames`,
+				`x.yaml:12:3: input "PhaseA" becomes the Go identifier PhaseA, which clashes with value "A" of enum "Phase" (at x.yaml:4:11)`}},
+		{"effect", head + "inputs:\n  Go: {}\neffects:\n  PhaseB: {}\ntransitions: []\n",
+			[]string{`x.yaml:11:3: effect "PhaseB" becomes the Go identifier PhaseB, which clashes with value "B" of enum "Phase" (at x.yaml:4:14)`}},
+		{"main", "\nmachine: main\nenums:\n  Phase: [A]\nfields:\n  phase: {type: Phase, initial: A}\nphase: phase\ninputs: {}\ntransitions: []\n",
+			[]string{`x.yaml:2:10: invalid package name "main": the generated package is a library without a main function`}},
+		{"package keyword", "\nmachine: M\npackage: func\nenums:\n  Phase: [A]\nfields:\n  phase: {type: Phase, initial: A}\nphase: phase\ninputs: {}\ntransitions: []\n",
+			[]string{`x.yaml:3:10: invalid package name "func": a Go keyword`}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m, err := model.Parse("x.yaml", []byte(c.spec))
+			if err != nil {
+				t.Fatal(err)
+			}
+			errs := Check(m)
+			if len(errs) == 0 {
+				t.Fatal("Check accepts the spec")
+			}
+			for _, want := range c.want {
+				if !strings.Contains(errs.Error(), want) {
+					t.Errorf("errors\n%v\ndo not contain\n%s", errs, want)
+				}
+			}
+			if _, err := Generate(m, Options{}); err == nil {
+				t.Error("Generate accepts the spec")
+			}
+		})
+	}
+}
+
+// TestGeneratePackageOption checks that an unusable -package is an error
+// that names it, without the generated source.
+func TestGeneratePackageOption(t *testing.T) {
+	m, err := model.Load("../../spec/examples/doorlock.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = Generate(m, Options{})
-	if err == nil {
-		t.Fatal("want a name clash error")
-	}
-	for _, want := range []string{"value A of enum Phase and input PhaseA both become the Go identifier PhaseA", "the generated State and input State", "fields a_b and aB both become AB"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("error %q does not mention %q", err, want)
+	for _, pkg := range []string{"9bad", "func", "my-pkg", `x; import "os"`, "main", "_"} {
+		_, err := Generate(m, Options{Package: pkg})
+		if err == nil {
+			t.Errorf("-package %q accepted", pkg)
+			continue
+		}
+		if !errors.Is(err, ErrPackageName) || strings.Contains(err.Error(), "func Step") || strings.Count(err.Error(), "\n") > 0 {
+			t.Errorf("-package %q: error %q", pkg, err)
 		}
 	}
 }
@@ -173,6 +225,111 @@ invariants:
 		conf := types.Config{Importer: importer.ForCompiler(fset, "source", nil)}
 		if _, err := conf.Check("big", fset, []*ast.File{f}, nil); err != nil {
 			t.Fatalf("%d phases: generated code does not type-check: %v", n, err)
+		}
+	}
+}
+
+// TestNamingTableCoversGeneratedCode checks, for every spec, that each
+// identifier the generated code declares in the package block, and each
+// field and method of State, Effect, the inputs, the effects and the enums,
+// is in the naming table Check uses: a generator change that adds a name
+// must add it to the table.
+func TestNamingTableCoversGeneratedCode(t *testing.T) {
+	for _, file := range specs(t) {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			m, err := model.Load(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			src, err := Generate(m, Options{Source: file})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := parser.ParseFile(token.NewFileSet(), "gen.go", src, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			table := map[string]bool{}
+			for scope, list := range names(m) {
+				for _, n := range list {
+					table[scope+n.id] = true
+				}
+			}
+			checked := map[string]bool{"State": true, "Effect": true}
+			for _, in := range m.Inputs {
+				checked[inputType(in)] = true
+			}
+			for _, e := range m.Effects {
+				checked[effectType(e)] = true
+			}
+			for _, e := range m.Enums {
+				checked[enumType(e)] = true
+			}
+			want := func(scope, id string) {
+				if scope != "" && !checked[strings.TrimSuffix(scope, ".")] {
+					return
+				}
+				if !table[scope+id] {
+					t.Errorf("generated %s%s is not in the naming table", scope, id)
+				}
+			}
+			for _, d := range f.Decls {
+				switch d := d.(type) {
+				case *ast.FuncDecl:
+					if d.Recv == nil {
+						want("", d.Name.Name)
+						continue
+					}
+					typ := d.Recv.List[0].Type
+					if s, ok := typ.(*ast.StarExpr); ok {
+						typ = s.X
+					}
+					if ix, ok := typ.(*ast.IndexExpr); ok {
+						typ = ix.X
+					}
+					want(typ.(*ast.Ident).Name+".", d.Name.Name)
+				case *ast.GenDecl:
+					for _, sp := range d.Specs {
+						switch sp := sp.(type) {
+						case *ast.ValueSpec:
+							for _, n := range sp.Names {
+								want("", n.Name)
+							}
+						case *ast.TypeSpec:
+							want("", sp.Name.Name)
+							if st, ok := sp.Type.(*ast.StructType); ok {
+								for _, fl := range st.Fields.List {
+									for _, n := range fl.Names {
+										want(sp.Name.Name+".", n.Name)
+									}
+								}
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestDocsListReservedNames checks that docs/DSL.md lists, in its section on
+// the names a spec cannot use, every identifier of the naming table.
+func TestDocsListReservedNames(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/DSL.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, ok := strings.Cut(string(doc), "\n## Names a spec cannot use\n")
+	if !ok {
+		t.Fatal("docs/DSL.md has no section \"Names a spec cannot use\"")
+	}
+	section, _, _ = strings.Cut(section, "\n## ")
+	section = strings.Join(strings.Fields(section), " ")
+	for scope, list := range ReservedNames() {
+		for _, id := range list {
+			if !strings.Contains(section, "`"+id+"`") {
+				t.Errorf("docs/DSL.md does not list the reserved %s name `%s`", scope, id)
+			}
 		}
 	}
 }

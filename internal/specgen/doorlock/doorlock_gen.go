@@ -34,6 +34,13 @@ var ErrInvariant = errors.New("invariant violated")
 // ErrUnknownInput is returned by Step for a nil input.
 var ErrUnknownInput = errors.New("unknown input")
 
+// ErrInvalidState matches an *InvalidStateError: a State the machine cannot be in.
+var ErrInvalidState = errors.New("invalid state")
+
+// ErrInvalidInput matches an *InvalidInputError: an input holding an enum
+// value out of range.
+var ErrInvalidInput = errors.New("invalid input")
+
 // GuardRejectedError says that no transition fired because a guard refused.
 // Transition and Guard name the candidate that got furthest. Step returns
 // pointers to shared values: treat them as read-only.
@@ -102,6 +109,46 @@ func (e *InvariantError) Error() string {
 // Unwrap makes the error match ErrInvariant.
 func (e *InvariantError) Unwrap() error {
 	return ErrInvariant
+}
+
+// InvalidStateError says that a State is not one the machine can be in: Field
+// (a spec field name) holds a value its type does not allow (an enum value out
+// of range, a uint above its max, a none Option holding a value), or, when Field
+// is empty, the invariant Invariant does not hold. It matches ErrInvalidState,
+// and ErrInvariant too when Invariant is set.
+type InvalidStateError struct {
+	Field     string
+	Invariant string
+}
+
+// Error names the field or the invariant.
+func (e *InvalidStateError) Error() string {
+	if e.Field != "" {
+		return "invalid state: field " + e.Field + " out of range"
+	}
+	return "invalid state: invariant " + e.Invariant + " violated"
+}
+
+// Is matches ErrInvalidState, and ErrInvariant for a violated invariant.
+func (e *InvalidStateError) Is(target error) bool {
+	return target == ErrInvalidState || e.Invariant != "" && target == ErrInvariant
+}
+
+// InvalidInputError says that the parameter Param of the input Input holds an
+// enum value out of range. Step returns it without trying a transition.
+type InvalidInputError struct {
+	Input string
+	Param string
+}
+
+// Error names the input and the parameter.
+func (e *InvalidInputError) Error() string {
+	return "input " + e.Input + ": parameter " + e.Param + " out of range"
+}
+
+// Unwrap makes the error match ErrInvalidInput.
+func (e *InvalidInputError) Unwrap() error {
+	return ErrInvalidInput
 }
 
 // Option is an optional value: none, or some(Value). A none Option is the zero
@@ -399,6 +446,109 @@ func Initial() State {
 		UnlockedAt:     None[uint64](),
 		WrongCodes:     0,
 	}
+}
+
+// invalidFields holds one read-only error per field whose type limits its values.
+var invalidFields = [10]InvalidStateError{{Field: "phase"}, {Field: "wrong_codes"}, {Field: "lockout_count"}, {Field: "lockout_until"}, {Field: "unlocked_at"}, {Field: "holder"}, {Field: "last_credential"}, {Field: "enrolled_admin"}, {Field: "alarm"}, {Field: "relock"}}
+
+// checkTypes returns an *InvalidStateError for the first field (in spec order)
+// holding a value its type does not allow, or nil. It does not allocate.
+func (s *State) checkTypes() error {
+	if s.Phase >= 4 {
+		return &invalidFields[0]
+	}
+	if s.WrongCodes > 3 {
+		return &invalidFields[1]
+	}
+	if s.LockoutCount > 10 {
+		return &invalidFields[2]
+	}
+	if !s.LockoutUntil.Present && s.LockoutUntil.Value != 0 {
+		return &invalidFields[3]
+	}
+	if !s.UnlockedAt.Present && s.UnlockedAt.Value != 0 {
+		return &invalidFields[4]
+	}
+	if !s.Holder.Present && s.Holder.Value != "" {
+		return &invalidFields[5]
+	}
+	if s.LastCredential.Value >= 3 || (!s.LastCredential.Present && s.LastCredential.Value != 0) {
+		return &invalidFields[6]
+	}
+	if !s.EnrolledAdmin.Present && s.EnrolledAdmin.Value != "" {
+		return &invalidFields[7]
+	}
+	if s.Alarm >= 3 {
+		return &invalidFields[8]
+	}
+	if s.Relock >= 3 {
+		return &invalidFields[9]
+	}
+	return nil
+}
+
+// badEnum returns an *InvalidStateError for the first enum field (in spec
+// order) holding a value out of range, or nil: the check of Step, which must
+// not index a table with such a value. It does not allocate; apply inlines
+// its fast path.
+func (s *State) badEnum() error {
+	if s.Phase >= 4 {
+		return &invalidFields[0]
+	}
+	if s.LastCredential.Value >= 3 {
+		return &invalidFields[6]
+	}
+	if s.Alarm >= 3 {
+		return &invalidFields[8]
+	}
+	if s.Relock >= 3 {
+		return &invalidFields[9]
+	}
+	return nil
+}
+
+// Validate returns an *InvalidStateError (matching ErrInvalidState) if s is not
+// a state of the machine as far as its types and invariants tell: a field
+// holding a value its type does not allow (an enum value out of range, a uint
+// above its max, a none Option holding a value), or a violated invariant.
+func (s State) Validate() error {
+	if err := s.checkTypes(); err != nil {
+		return err
+	}
+	if err := s.CheckInvariants(); err != nil {
+		var ie *InvariantError
+		errors.As(err, &ie)
+		return &InvalidStateError{Invariant: ie.Invariant}
+	}
+	return nil
+}
+
+type stateJSON State
+
+// UnmarshalJSON reads a state from its JSON form, an object with every field
+// by its spec name. A missing or unknown key, and a state that Validate
+// rejects, are errors.
+func (s *State) UnmarshalJSON(b []byte) error {
+	var v stateJSON
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&v); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	for _, k := range [...]string{"phase", "wrong_codes", "lockout_count", "lockout_until", "unlocked_at", "holder", "last_credential", "enrolled_admin", "alarm", "relock", "door_open"} {
+		if _, ok := keys[k]; !ok {
+			return fmt.Errorf("decode state: field %s is missing", k)
+		}
+	}
+	if err := State(v).Validate(); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	*s = State(v)
+	return nil
 }
 
 // Input is one of the machine's inputs. The set is closed: only the types of
@@ -933,8 +1083,15 @@ func (s *State) Apply(in Input) (Effects, error) {
 
 // apply runs Step in place; on error the state is unchanged.
 func (s *State) apply(in Input, fx *Effects) error {
+	// Enum values out of range (the slow path finds which).
+	if s.Phase >= 4 || s.LastCredential.Value >= 3 || s.Alarm >= 3 || s.Relock >= 3 {
+		return s.badEnum()
+	}
 	switch in := in.(type) {
 	case PresentCredential:
+		if in.Credential >= 3 {
+			return &invalidParams[0]
+		}
 		return s.stepPresentCredential(in, fx)
 	case Lock:
 		return s.stepLock(in, fx)
@@ -947,6 +1104,9 @@ func (s *State) apply(in Input, fx *Effects) error {
 	case AdminReset:
 		return s.stepAdminReset(in, fx)
 	case SetRelock:
+		if in.Mode >= 3 {
+			return &invalidParams[1]
+		}
 		return s.stepSetRelock(in, fx)
 	case Decommission:
 		return s.stepDecommission(in, fx)
@@ -972,7 +1132,7 @@ func (s *State) stepPresentCredential(in PresentCredential, fx *Effects) error {
 	// RejectCredential: A wrong credential below the limit is counted; the second one in a row chimes.
 	if (1<<s.Phase)&1 != 0 {
 		switch {
-		case !(!(in.Valid)):
+		case in.Valid:
 			if bestDepth < 0 {
 				best, bestDepth = 1, 0
 			}
@@ -988,7 +1148,7 @@ func (s *State) stepPresentCredential(in PresentCredential, fx *Effects) error {
 	// TripLockout: The third wrong credential in a row locks the keypad out; from the third lockout on, longer and with the siren.
 	if (1<<s.Phase)&1 != 0 {
 		switch {
-		case !(!(in.Valid)):
+		case in.Valid:
 			if bestDepth < 0 {
 				best, bestDepth = 3, 0
 			}
@@ -1017,7 +1177,7 @@ func (s *State) stepLock(in Lock, fx *Effects) error {
 	// LockByHand: The inside button latches an unlocked lock once the door is closed.
 	if (1<<s.Phase)&2 != 0 {
 		switch {
-		case !(!(s.DoorOpen)):
+		case s.DoorOpen:
 			if bestDepth < 0 {
 				best, bestDepth = 5, 0
 			}
@@ -1038,7 +1198,7 @@ func (s *State) stepTick(in Tick, fx *Effects) error {
 	// AutoRelock: A closed door relatches by itself 5 s (Quick) or 30 s (Slow) after it was unlocked.
 	if (1<<s.Phase)&2 != 0 {
 		switch {
-		case !(!(s.DoorOpen)):
+		case s.DoorOpen:
 			if bestDepth < 0 {
 				best, bestDepth = 6, 0
 			}
@@ -1103,7 +1263,7 @@ func (s *State) stepEnrollAdmin(in EnrollAdmin, fx *Effects) error {
 	// EnrollFirstAdmin: While the lock is unlocked from inside, the first administrator can be enrolled (once).
 	if (1<<s.Phase)&2 != 0 {
 		switch {
-		case !(!s.EnrolledAdmin.Present):
+		case s.EnrolledAdmin.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 11, 0
 			}
@@ -1127,7 +1287,7 @@ func (s *State) stepAdminReset(in AdminReset, fx *Effects) error {
 			if bestDepth < 0 {
 				best, bestDepth = 12, 0
 			}
-		case !(!(s.DoorOpen)):
+		case s.DoorOpen:
 			if bestDepth < 1 {
 				best, bestDepth = 13, 1
 			}
@@ -1142,11 +1302,11 @@ func (s *State) stepAdminReset(in AdminReset, fx *Effects) error {
 			if bestDepth < 0 {
 				best, bestDepth = 14, 0
 			}
-		case !(!(s.DoorOpen)):
+		case s.DoorOpen:
 			if bestDepth < 1 {
 				best, bestDepth = 15, 1
 			}
-		case !(((s.Alarm != AlarmOff) || (s.WrongCodes > 0)) || (s.LockoutCount > 0)):
+		case !((s.Alarm != AlarmOff) || (s.WrongCodes > 0) || (s.LockoutCount > 0)):
 			if bestDepth < 2 {
 				best, bestDepth = 16, 2
 			}
@@ -1507,6 +1667,9 @@ var noTransitions = func() (t [8][4]NoTransitionError) {
 	return
 }()
 
+// invalidParams holds one read-only error per input parameter whose type limits its values.
+var invalidParams = [2]InvalidInputError{{"PresentCredential", "credential"}, {"SetRelock", "mode"}}
+
 // boundErrors holds one read-only error per place a bound can be exceeded.
 var boundErrors = [...]BoundError{{"UnlockWithCredential", "wrong_codes"}, {"UnlockWithCredential", "lockout_count"}, {"RejectCredential", "wrong_codes"}, {"RejectCredential", "CredentialRejected.attempts_left"}, {"TripLockout", "wrong_codes"}, {"TripLockout", "lockout_count"}, {"TripLockout", "lockout_until"}, {"LockoutExpires", "wrong_codes"}, {"AdminClearLockout", "wrong_codes"}, {"AdminClearLockout", "lockout_count"}, {"AdminClearAlarm", "wrong_codes"}, {"AdminClearAlarm", "lockout_count"}}
 
@@ -1562,7 +1725,7 @@ func enabledTransitions(s State, in Input) []string {
 		if (1<<s.Phase)&4 != 0 && (s.EnrolledAdmin == Some[AdminID](in.Admin)) && (!(s.DoorOpen)) {
 			out = append(out, "AdminClearLockout")
 		}
-		if (1<<s.Phase)&1 != 0 && (s.EnrolledAdmin == Some[AdminID](in.Admin)) && (!(s.DoorOpen)) && (((s.Alarm != AlarmOff) || (s.WrongCodes > 0)) || (s.LockoutCount > 0)) {
+		if (1<<s.Phase)&1 != 0 && (s.EnrolledAdmin == Some[AdminID](in.Admin)) && (!(s.DoorOpen)) && ((s.Alarm != AlarmOff) || (s.WrongCodes > 0) || (s.LockoutCount > 0)) {
 			out = append(out, "AdminClearAlarm")
 		}
 	case SetRelock:
@@ -1612,7 +1775,7 @@ func (s State) CheckInvariants() error {
 		return &invariantErrors[6]
 	}
 	// repeated_lockouts_sound_siren
-	if !(((s.Phase != LockPhaseLockedOut) || (s.LockoutCount < 3)) || (s.Alarm == AlarmSiren)) {
+	if !((s.Phase != LockPhaseLockedOut) || (s.LockoutCount < 3) || (s.Alarm == AlarmSiren)) {
 		return &invariantErrors[7]
 	}
 	// unlocked_is_quiet
@@ -1620,7 +1783,7 @@ func (s State) CheckInvariants() error {
 		return &invariantErrors[8]
 	}
 	// open_door_is_allowed_or_alarmed
-	if !((!(s.DoorOpen) || (s.Phase == LockPhaseUnlocked || s.Phase == LockPhaseRetired)) || (s.Alarm == AlarmSiren)) {
+	if !(!(s.DoorOpen) || (s.Phase == LockPhaseUnlocked) || (s.Phase == LockPhaseRetired) || (s.Alarm == AlarmSiren)) {
 		return &invariantErrors[9]
 	}
 	return nil

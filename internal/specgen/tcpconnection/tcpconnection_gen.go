@@ -33,6 +33,13 @@ var ErrInvariant = errors.New("invariant violated")
 // ErrUnknownInput is returned by Step for a nil input.
 var ErrUnknownInput = errors.New("unknown input")
 
+// ErrInvalidState matches an *InvalidStateError: a State the machine cannot be in.
+var ErrInvalidState = errors.New("invalid state")
+
+// ErrInvalidInput matches an *InvalidInputError: an input holding an enum
+// value out of range.
+var ErrInvalidInput = errors.New("invalid input")
+
 // GuardRejectedError says that no transition fired because a guard refused.
 // Transition and Guard name the candidate that got furthest. Step returns
 // pointers to shared values: treat them as read-only.
@@ -101,6 +108,46 @@ func (e *InvariantError) Error() string {
 // Unwrap makes the error match ErrInvariant.
 func (e *InvariantError) Unwrap() error {
 	return ErrInvariant
+}
+
+// InvalidStateError says that a State is not one the machine can be in: Field
+// (a spec field name) holds a value its type does not allow (an enum value out
+// of range, a uint above its max, a none Option holding a value), or, when Field
+// is empty, the invariant Invariant does not hold. It matches ErrInvalidState,
+// and ErrInvariant too when Invariant is set.
+type InvalidStateError struct {
+	Field     string
+	Invariant string
+}
+
+// Error names the field or the invariant.
+func (e *InvalidStateError) Error() string {
+	if e.Field != "" {
+		return "invalid state: field " + e.Field + " out of range"
+	}
+	return "invalid state: invariant " + e.Invariant + " violated"
+}
+
+// Is matches ErrInvalidState, and ErrInvariant for a violated invariant.
+func (e *InvalidStateError) Is(target error) bool {
+	return target == ErrInvalidState || e.Invariant != "" && target == ErrInvariant
+}
+
+// InvalidInputError says that the parameter Param of the input Input holds an
+// enum value out of range. Step returns it without trying a transition.
+type InvalidInputError struct {
+	Input string
+	Param string
+}
+
+// Error names the input and the parameter.
+func (e *InvalidInputError) Error() string {
+	return "input " + e.Input + ": parameter " + e.Param + " out of range"
+}
+
+// Unwrap makes the error match ErrInvalidInput.
+func (e *InvalidInputError) Unwrap() error {
+	return ErrInvalidInput
 }
 
 // Option is an optional value: none, or some(Value). A none Option is the zero
@@ -401,6 +448,109 @@ func Initial() State {
 		SndNxt:      0,
 		SndUna:      0,
 	}
+}
+
+// invalidFields holds one read-only error per field whose type limits its values.
+var invalidFields = [10]InvalidStateError{{Field: "phase"}, {Field: "conn"}, {Field: "opened_by"}, {Field: "closed_by"}, {Field: "close_reason"}, {Field: "snd_una"}, {Field: "snd_nxt"}, {Field: "rcv_nxt"}, {Field: "retransmits"}, {Field: "rto"}}
+
+// checkTypes returns an *InvalidStateError for the first field (in spec order)
+// holding a value its type does not allow, or nil. It does not allocate.
+func (s *State) checkTypes() error {
+	if s.Phase >= 11 {
+		return &invalidFields[0]
+	}
+	if !s.Conn.Present && s.Conn.Value != "" {
+		return &invalidFields[1]
+	}
+	if s.OpenedBy.Value >= 2 || (!s.OpenedBy.Present && s.OpenedBy.Value != 0) {
+		return &invalidFields[2]
+	}
+	if s.ClosedBy.Value >= 2 || (!s.ClosedBy.Present && s.ClosedBy.Value != 0) {
+		return &invalidFields[3]
+	}
+	if s.CloseReason.Value >= 5 || (!s.CloseReason.Present && s.CloseReason.Value != 0) {
+		return &invalidFields[4]
+	}
+	if s.SndUna > 65535 {
+		return &invalidFields[5]
+	}
+	if s.SndNxt > 65535 {
+		return &invalidFields[6]
+	}
+	if s.RcvNxt > 65535 {
+		return &invalidFields[7]
+	}
+	if s.Retransmits > 5 {
+		return &invalidFields[8]
+	}
+	if s.Rto.Value > 64 || (!s.Rto.Present && s.Rto.Value != 0) {
+		return &invalidFields[9]
+	}
+	return nil
+}
+
+// badEnum returns an *InvalidStateError for the first enum field (in spec
+// order) holding a value out of range, or nil: the check of Step, which must
+// not index a table with such a value. It does not allocate; apply inlines
+// its fast path.
+func (s *State) badEnum() error {
+	if s.Phase >= 11 {
+		return &invalidFields[0]
+	}
+	if s.OpenedBy.Value >= 2 {
+		return &invalidFields[2]
+	}
+	if s.ClosedBy.Value >= 2 {
+		return &invalidFields[3]
+	}
+	if s.CloseReason.Value >= 5 {
+		return &invalidFields[4]
+	}
+	return nil
+}
+
+// Validate returns an *InvalidStateError (matching ErrInvalidState) if s is not
+// a state of the machine as far as its types and invariants tell: a field
+// holding a value its type does not allow (an enum value out of range, a uint
+// above its max, a none Option holding a value), or a violated invariant.
+func (s State) Validate() error {
+	if err := s.checkTypes(); err != nil {
+		return err
+	}
+	if err := s.CheckInvariants(); err != nil {
+		var ie *InvariantError
+		errors.As(err, &ie)
+		return &InvalidStateError{Invariant: ie.Invariant}
+	}
+	return nil
+}
+
+type stateJSON State
+
+// UnmarshalJSON reads a state from its JSON form, an object with every field
+// by its spec name. A missing or unknown key, and a state that Validate
+// rejects, are errors.
+func (s *State) UnmarshalJSON(b []byte) error {
+	var v stateJSON
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&v); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	for _, k := range [...]string{"phase", "conn", "last_conn", "opened_by", "closed_by", "close_reason", "snd_una", "snd_nxt", "rcv_nxt", "retransmits", "rto"} {
+		if _, ok := keys[k]; !ok {
+			return fmt.Errorf("decode state: field %s is missing", k)
+		}
+	}
+	if err := State(v).Validate(); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	*s = State(v)
+	return nil
 }
 
 // Input is one of the machine's inputs. The set is closed: only the types of
@@ -1089,6 +1239,10 @@ func (s *State) Apply(in Input) (Effects, error) {
 
 // apply runs Step in place; on error the state is unchanged.
 func (s *State) apply(in Input, fx *Effects) error {
+	// Enum values out of range (the slow path finds which).
+	if s.Phase >= 11 || s.OpenedBy.Value >= 2 || s.ClosedBy.Value >= 2 || s.CloseReason.Value >= 5 {
+		return s.badEnum()
+	}
 	switch in := in.(type) {
 	case PassiveOpen:
 		return s.stepPassiveOpen(in, fx)
@@ -1500,7 +1654,7 @@ func (s *State) stepRetransmitTimer(in RetransmitTimer, fx *Effects) error {
 	// RetransmitOldest: The retransmission timer fires below the retry limit; resend from snd_una and double the timeout.
 	if (1<<s.Phase)&956 != 0 {
 		switch {
-		case !(s.Rto.Present):
+		case !s.Rto.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 31, 0
 			}
@@ -1515,7 +1669,7 @@ func (s *State) stepRetransmitTimer(in RetransmitTimer, fx *Effects) error {
 	// GiveUp: The retransmission timer fires with no retries left; the connection is dropped with a RST.
 	if (1<<s.Phase)&956 != 0 {
 		switch {
-		case !(s.Rto.Present):
+		case !s.Rto.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 33, 0
 			}
@@ -1530,7 +1684,7 @@ func (s *State) stepRetransmitTimer(in RetransmitTimer, fx *Effects) error {
 	// StaleRetransmitTimer: A retransmission timer that fires after everything was acknowledged is ignored.
 	if (1<<s.Phase)&1088 != 0 {
 		switch {
-		case !(s.Rto.Present):
+		case !s.Rto.Present:
 			if bestDepth < 0 {
 				best, bestDepth = 35, 0
 			}
@@ -2490,7 +2644,7 @@ func (s State) CheckInvariants() error {
 		return &invariantErrors[8]
 	}
 	// timer_tracks_outstanding
-	if !((s.Phase == TCPPhaseClosed || s.Phase == TCPPhaseListen) || (s.Rto.Present == (s.SndUna < s.SndNxt))) {
+	if !((s.Phase == TCPPhaseClosed) || (s.Phase == TCPPhaseListen) || (s.Rto.Present == (s.SndUna < s.SndNxt))) {
 		return &invariantErrors[9]
 	}
 	// timer_idle_when_unconnected

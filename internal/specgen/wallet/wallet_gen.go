@@ -33,6 +33,13 @@ var ErrInvariant = errors.New("invariant violated")
 // ErrUnknownInput is returned by Step for a nil input.
 var ErrUnknownInput = errors.New("unknown input")
 
+// ErrInvalidState matches an *InvalidStateError: a State the machine cannot be in.
+var ErrInvalidState = errors.New("invalid state")
+
+// ErrInvalidInput matches an *InvalidInputError: an input holding an enum
+// value out of range.
+var ErrInvalidInput = errors.New("invalid input")
+
 // GuardRejectedError says that no transition fired because a guard refused.
 // Transition and Guard name the candidate that got furthest. Step returns
 // pointers to shared values: treat them as read-only.
@@ -101,6 +108,46 @@ func (e *InvariantError) Error() string {
 // Unwrap makes the error match ErrInvariant.
 func (e *InvariantError) Unwrap() error {
 	return ErrInvariant
+}
+
+// InvalidStateError says that a State is not one the machine can be in: Field
+// (a spec field name) holds a value its type does not allow (an enum value out
+// of range, a uint above its max, a none Option holding a value), or, when Field
+// is empty, the invariant Invariant does not hold. It matches ErrInvalidState,
+// and ErrInvariant too when Invariant is set.
+type InvalidStateError struct {
+	Field     string
+	Invariant string
+}
+
+// Error names the field or the invariant.
+func (e *InvalidStateError) Error() string {
+	if e.Field != "" {
+		return "invalid state: field " + e.Field + " out of range"
+	}
+	return "invalid state: invariant " + e.Invariant + " violated"
+}
+
+// Is matches ErrInvalidState, and ErrInvariant for a violated invariant.
+func (e *InvalidStateError) Is(target error) bool {
+	return target == ErrInvalidState || e.Invariant != "" && target == ErrInvariant
+}
+
+// InvalidInputError says that the parameter Param of the input Input holds an
+// enum value out of range. Step returns it without trying a transition.
+type InvalidInputError struct {
+	Input string
+	Param string
+}
+
+// Error names the input and the parameter.
+func (e *InvalidInputError) Error() string {
+	return "input " + e.Input + ": parameter " + e.Param + " out of range"
+}
+
+// Unwrap makes the error match ErrInvalidInput.
+func (e *InvalidInputError) Unwrap() error {
+	return ErrInvalidInput
 }
 
 // Option is an optional value: none, or some(Value). A none Option is the zero
@@ -244,6 +291,79 @@ func Initial() State {
 		Overspent: 0,
 		Phase:     PhaseOpen,
 	}
+}
+
+// invalidFields holds one read-only error per field whose type limits its values.
+var invalidFields = [3]InvalidStateError{{Field: "phase"}, {Field: "credit"}, {Field: "overspent"}}
+
+// checkTypes returns an *InvalidStateError for the first field (in spec order)
+// holding a value its type does not allow, or nil. It does not allocate.
+func (s *State) checkTypes() error {
+	if s.Phase >= 2 {
+		return &invalidFields[0]
+	}
+	if s.Credit > 5 {
+		return &invalidFields[1]
+	}
+	if s.Overspent > 100 {
+		return &invalidFields[2]
+	}
+	return nil
+}
+
+// badEnum returns an *InvalidStateError for the first enum field (in spec
+// order) holding a value out of range, or nil: the check of Step, which must
+// not index a table with such a value. It does not allocate; apply inlines
+// its fast path.
+func (s *State) badEnum() error {
+	if s.Phase >= 2 {
+		return &invalidFields[0]
+	}
+	return nil
+}
+
+// Validate returns an *InvalidStateError (matching ErrInvalidState) if s is not
+// a state of the machine as far as its types and invariants tell: a field
+// holding a value its type does not allow (an enum value out of range, a uint
+// above its max, a none Option holding a value), or a violated invariant.
+func (s State) Validate() error {
+	if err := s.checkTypes(); err != nil {
+		return err
+	}
+	if err := s.CheckInvariants(); err != nil {
+		var ie *InvariantError
+		errors.As(err, &ie)
+		return &InvalidStateError{Invariant: ie.Invariant}
+	}
+	return nil
+}
+
+type stateJSON State
+
+// UnmarshalJSON reads a state from its JSON form, an object with every field
+// by its spec name. A missing or unknown key, and a state that Validate
+// rejects, are errors.
+func (s *State) UnmarshalJSON(b []byte) error {
+	var v stateJSON
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&v); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(b, &keys); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	for _, k := range [...]string{"phase", "credit", "overspent", "last"} {
+		if _, ok := keys[k]; !ok {
+			return fmt.Errorf("decode state: field %s is missing", k)
+		}
+	}
+	if err := State(v).Validate(); err != nil {
+		return fmt.Errorf("decode state: %w", err)
+	}
+	*s = State(v)
+	return nil
 }
 
 // Input is one of the machine's inputs. The set is closed: only the types of
@@ -555,6 +675,10 @@ func (s *State) Apply(in Input) (Effects, error) {
 
 // apply runs Step in place; on error the state is unchanged.
 func (s *State) apply(in Input, fx *Effects) error {
+	// Enum values out of range (the slow path finds which).
+	if s.Phase >= 2 {
+		return s.badEnum()
+	}
 	switch in := in.(type) {
 	case Deposit:
 		return s.stepDeposit(in, fx)
