@@ -36,7 +36,7 @@ type TestOptions struct {
 //     the trace is rejected, or the invariant holds, the test passes: the
 //     counterexample has become a regression test.
 //   - two transitions enabled at once: after the steps, the package's
-//     enabledTransitions (unexported, generated for these tests) must not
+//     EnabledTransitions (generated for these tests) must not
 //     list both transitions for the final input; the test passes once the
 //     fix makes them exclusive there (or a step of the trace is rejected).
 //   - an unreachable transition that fires: after the steps but the last,
@@ -105,12 +105,12 @@ func WriteTest(w io.Writer, m *model.Machine, p *model.Profile, v *Violation, op
 		fmt.Fprintf(&b, "\tif err := s.CheckInvariants(); errors.As(err, &ie) && ie.Invariant == %q {\n", v.Invariant)
 		fmt.Fprintf(&b, "\t\tt.Fatalf(\"after %%d steps: %%v\", len(trace), err)\n\t}\n")
 	case KindUnreachable:
-		fmt.Fprintf(&b, "\tfor _, name := range enabledTransitions(s, %s) {\n", final)
+		fmt.Fprintf(&b, "\tfor _, name := range EnabledTransitions(s, %s) {\n", final)
 		fmt.Fprintf(&b, "\t\tif name == %q {\n", v.Transitions[0])
 		fmt.Fprintf(&b, "\t\t\tt.Fatalf(\"after %%d steps: %s\", len(trace))\n\t\t}\n\t}\n", escapePct(v.Message()))
 	case KindNondeterminism:
 		fmt.Fprintf(&b, "\tboth := 0\n")
-		fmt.Fprintf(&b, "\tfor _, name := range enabledTransitions(s, %s) {\n", final)
+		fmt.Fprintf(&b, "\tfor _, name := range EnabledTransitions(s, %s) {\n", final)
 		fmt.Fprintf(&b, "\t\tif name == %q || name == %q {\n\t\t\tboth++\n\t\t}\n\t}\n", v.Transitions[0], v.Transitions[1])
 		fmt.Fprintf(&b, "\tif both == 2 {\n")
 		fmt.Fprintf(&b, "\t\tt.Fatalf(\"after %%d steps: %s\", len(trace))\n\t}\n", escapePct(v.Message()))

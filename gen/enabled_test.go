@@ -9,7 +9,7 @@ import (
 	"github.com/meerkat-go/dslmachine/model"
 )
 
-// TestEnabledTransitions compares enabledTransitions with the interpreter in
+// TestEnabledTransitions compares EnabledTransitions with the interpreter in
 // every state within 4 steps of the initial state under the ci profile
 // (which fires every input), for every input value.
 func TestEnabledTransitions(t *testing.T) {
@@ -24,7 +24,7 @@ func TestEnabledTransitions(t *testing.T) {
 			return s, err
 		},
 		DecodeInput: func(b []byte) (any, error) { return DecodeInput(b) },
-		Enabled:     func(s, in any) []string { return enabledTransitions(s.(State), in.(Input)) },
+		Enabled:     func(s, in any) []string { return EnabledTransitions(s.(State), in.(Input)) },
 	}
 	n, err := enabledcheck.Compare(m, m.Profile("ci"), check.ReachOptions{MaxDepth: 4}, pkg)
 	if err != nil {

@@ -6762,11 +6762,12 @@ var invalidParams = [7]InvalidInputError{{"StartConversationRun", "primitive_kin
 // boundErrors holds one read-only error per place a bound can be exceeded.
 var boundErrors = [...]BoundError{{"PrimitiveAppliedImmediate", "boundary_count"}, {"BoundaryContinue", "boundary_count"}, {"BoundaryComplete", "boundary_count"}, {"ExtractionValidationFailedRetry", "extraction_attempts"}, {"ExtractionValidationFailedExhausted", "extraction_attempts"}, {"ExtractionFailedTerminal", "extraction_attempts"}, {"BeginRealtimeBinding", "realtime_next_authority_epoch"}, {"ReplaceRealtimeBinding", "realtime_next_authority_epoch"}, {"DetachRealtimeBinding", "realtime_next_authority_epoch"}, {"RequireRealtimeReattach", "realtime_next_authority_epoch"}, {"RequireRealtimeReattachForAuthority", "realtime_next_authority_epoch"}, {"ScheduleRealtimeReconnectRetry", "realtime_reconnect_attempt_count"}, {"MarkLiveTopologyDetached", "realtime_next_authority_epoch"}, {"FailLiveTopologyAfterDetach", "realtime_next_authority_epoch"}, {"StageVisibilityFilter", "next_staged_visibility_revision"}}
 
-// enabledTransitions lists, in spec order, the transitions on in that are allowed
+// EnabledTransitions lists, in spec order, the transitions on in that are allowed
 // in s's phase and whose guards all hold (a guard that leaves a bound is false).
 // Step fires the first; two or more are a nondeterminism, which dslgen check
-// reports. The tests that dslgen check -emit-test writes call it.
-func enabledTransitions(s State, in Input) []string {
+// reports. The tests that dslgen check -emit-test writes call it. It allocates;
+// it is for tests and diagnostics, not the step path.
+func EnabledTransitions(s State, in Input) []string {
 	var out []string
 	switch in := in.(type) {
 	case Initialize:
@@ -6778,8 +6779,10 @@ func enabledTransitions(s State, in Input) []string {
 			out = append(out, "RegisterSession")
 		}
 	case UnregisterSession:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID == Some[SessionID](in.SessionID)) {
-			out = append(out, "UnregisterSession")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if s.SessionID == Some[SessionID](in.SessionID) {
+				out = append(out, "UnregisterSession")
+			}
 		}
 	case PrepareBindings:
 		if (1<<s.LifecyclePhase)&2 != 0 {
@@ -6799,65 +6802,147 @@ func enabledTransitions(s State, in Input) []string {
 			out = append(out, "EnsureSessionWithExecutorInactive")
 		}
 	case Prepare:
-		if (1<<s.LifecyclePhase)&2 != 0 && (s.SessionID.Present) {
-			out = append(out, "PrepareIdle")
+		if (1<<s.LifecyclePhase)&2 != 0 {
+			if s.SessionID.Present {
+				out = append(out, "PrepareIdle")
+			}
 		}
-		if (1<<s.LifecyclePhase)&4 != 0 && (s.SessionID.Present) {
-			out = append(out, "PrepareAttached")
+		if (1<<s.LifecyclePhase)&4 != 0 {
+			if s.SessionID.Present {
+				out = append(out, "PrepareAttached")
+			}
 		}
 	case DrainQueuedRun:
 		if (1<<s.LifecyclePhase)&16 != 0 {
 			out = append(out, "DrainQueuedRunRetired")
 		}
 	case Commit:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunID](in.RunID)) {
-			out = append(out, "CommitRunningToIdle")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle) {
+				if s.CurrentRunID == Some[RunID](in.RunID) {
+					out = append(out, "CommitRunningToIdle")
+				}
+			}
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunID](in.RunID)) {
-			out = append(out, "CommitRunningToAttached")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached) {
+				if s.CurrentRunID == Some[RunID](in.RunID) {
+					out = append(out, "CommitRunningToAttached")
+				}
+			}
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunID](in.RunID)) {
-			out = append(out, "CommitRunningToRetired")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired) {
+				if s.CurrentRunID == Some[RunID](in.RunID) {
+					out = append(out, "CommitRunningToRetired")
+				}
+			}
 		}
 	case Fail:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunID](in.RunID)) && ((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))) {
-			out = append(out, "FailRunningToIdle")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle) {
+				if s.CurrentRunID == Some[RunID](in.RunID) {
+					if (s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown)) {
+						out = append(out, "FailRunningToIdle")
+					}
+				}
+			}
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunID](in.RunID)) && ((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))) {
-			out = append(out, "FailRunningToAttached")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached) {
+				if s.CurrentRunID == Some[RunID](in.RunID) {
+					if (s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown)) {
+						out = append(out, "FailRunningToAttached")
+					}
+				}
+			}
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunID](in.RunID)) && ((s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown))) {
-			out = append(out, "FailRunningToRetired")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired) {
+				if s.CurrentRunID == Some[RunID](in.RunID) {
+					if (s.TurnPhase == TurnPhaseFailed) && s.TerminalCauseKind.Present && (s.TerminalCauseKind != Some[TurnTerminalCauseKind](TurnTerminalCauseKindUnknown)) {
+						out = append(out, "FailRunningToRetired")
+					}
+				}
+			}
 		}
 	case CancelRun:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunID](in.RunID)) && ((s.TurnPhase == TurnPhaseCancelled) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled))) {
-			out = append(out, "CancelRunningToIdle")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle) {
+				if s.CurrentRunID == Some[RunID](in.RunID) {
+					if (s.TurnPhase == TurnPhaseCancelled) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled)) {
+						out = append(out, "CancelRunningToIdle")
+					}
+				}
+			}
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunID](in.RunID)) && ((s.TurnPhase == TurnPhaseCancelled) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled))) {
-			out = append(out, "CancelRunningToAttached")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached) {
+				if s.CurrentRunID == Some[RunID](in.RunID) {
+					if (s.TurnPhase == TurnPhaseCancelled) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled)) {
+						out = append(out, "CancelRunningToAttached")
+					}
+				}
+			}
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunID](in.RunID)) && ((s.TurnPhase == TurnPhaseCancelled) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled))) {
-			out = append(out, "CancelRunningToRetired")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired) {
+				if s.CurrentRunID == Some[RunID](in.RunID) {
+					if (s.TurnPhase == TurnPhaseCancelled) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCancelled)) {
+						out = append(out, "CancelRunningToRetired")
+					}
+				}
+			}
 		}
 	case RollbackRun:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunID](in.RunID)) {
-			out = append(out, "RollbackRunRunningToIdle")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle) {
+				if s.CurrentRunID == Some[RunID](in.RunID) {
+					out = append(out, "RollbackRunRunningToIdle")
+				}
+			}
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunID](in.RunID)) {
-			out = append(out, "RollbackRunRunningToAttached")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached) {
+				if s.CurrentRunID == Some[RunID](in.RunID) {
+					out = append(out, "RollbackRunRunningToAttached")
+				}
+			}
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunID](in.RunID)) {
-			out = append(out, "RollbackRunRunningToRetired")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired) {
+				if s.CurrentRunID == Some[RunID](in.RunID) {
+					out = append(out, "RollbackRunRunningToRetired")
+				}
+			}
 		}
 	case ServiceTurnCommitted:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle)) && (s.CurrentRunID == Some[RunID](in.RunID)) && ((s.TurnPhase == TurnPhaseCompleted) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted))) {
-			out = append(out, "ServiceTurnCommittedRunningToIdle")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle) {
+				if s.CurrentRunID == Some[RunID](in.RunID) {
+					if (s.TurnPhase == TurnPhaseCompleted) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted)) {
+						out = append(out, "ServiceTurnCommittedRunningToIdle")
+					}
+				}
+			}
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached)) && (s.CurrentRunID == Some[RunID](in.RunID)) && ((s.TurnPhase == TurnPhaseCompleted) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted))) {
-			out = append(out, "ServiceTurnCommittedRunningToAttached")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseAttached) {
+				if s.CurrentRunID == Some[RunID](in.RunID) {
+					if (s.TurnPhase == TurnPhaseCompleted) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted)) {
+						out = append(out, "ServiceTurnCommittedRunningToAttached")
+					}
+				}
+			}
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired)) && (s.CurrentRunID == Some[RunID](in.RunID)) && ((s.TurnPhase == TurnPhaseCompleted) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted))) {
-			out = append(out, "ServiceTurnCommittedRunningToRetired")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseRetired) {
+				if s.CurrentRunID == Some[RunID](in.RunID) {
+					if (s.TurnPhase == TurnPhaseCompleted) && (s.TerminalOutcome == Some[TurnTerminalOutcome](TurnTerminalOutcomeCompleted)) {
+						out = append(out, "ServiceTurnCommittedRunningToRetired")
+					}
+				}
+			}
 		}
 	case Retire:
 		if (1<<s.LifecyclePhase)&14 != 0 {
@@ -6888,8 +6973,10 @@ func enabledTransitions(s State, in Input) []string {
 			out = append(out, "RuntimeExecutorExitedFromStopped")
 		}
 	case Destroy:
-		if (1<<s.LifecyclePhase)&1 != 0 && (s.ActiveRuntimeID.Present) {
-			out = append(out, "DestroyInitializing")
+		if (1<<s.LifecyclePhase)&1 != 0 {
+			if s.ActiveRuntimeID.Present {
+				out = append(out, "DestroyInitializing")
+			}
 		}
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			out = append(out, "Destroy")
@@ -6899,11 +6986,15 @@ func enabledTransitions(s State, in Input) []string {
 			out = append(out, "Recover")
 		}
 	case Recycle:
-		if (1<<s.LifecyclePhase)&18 != 0 && (s.SessionID.Present) {
-			out = append(out, "RecycleFromIdleOrRetired")
+		if (1<<s.LifecyclePhase)&18 != 0 {
+			if s.SessionID.Present {
+				out = append(out, "RecycleFromIdleOrRetired")
+			}
 		}
-		if (1<<s.LifecyclePhase)&4 != 0 && (s.SessionID.Present) {
-			out = append(out, "RecycleFromAttached")
+		if (1<<s.LifecyclePhase)&4 != 0 {
+			if s.SessionID.Present {
+				out = append(out, "RecycleFromAttached")
+			}
 		}
 	case CancelAfterBoundary:
 		if (1<<s.LifecyclePhase)&12 != 0 {
@@ -6914,221 +7005,399 @@ func enabledTransitions(s State, in Input) []string {
 			out = append(out, "InterruptCurrentRun")
 		}
 	case ReconfigureSessionLLMIdentity:
-		if (1<<s.LifecyclePhase)&12 != 0 && (s.SessionID.Present) && (s.ActiveRuntimeID.Present) {
-			out = append(out, "ReconfigureSessionLlmIdentity")
+		if (1<<s.LifecyclePhase)&12 != 0 {
+			if s.SessionID.Present {
+				if s.ActiveRuntimeID.Present {
+					out = append(out, "ReconfigureSessionLlmIdentity")
+				}
+			}
 		}
 	case StartConversationRun:
-		if (1<<s.LifecyclePhase)&5 != 0 && (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) && ((in.PrimitiveKind == TurnPrimitiveKindConversationTurn) && (in.AdmittedContentShape == ContentShapeConversation || in.AdmittedContentShape == ContentShapeConversationAndContext || in.AdmittedContentShape == ContentShapeContext || in.AdmittedContentShape == ContentShapeEmpty)) {
-			out = append(out, "StartConversationRunEntering")
+		if (1<<s.LifecyclePhase)&5 != 0 {
+			if s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled {
+				if (in.PrimitiveKind == TurnPrimitiveKindConversationTurn) && (in.AdmittedContentShape == ContentShapeConversation || in.AdmittedContentShape == ContentShapeConversationAndContext || in.AdmittedContentShape == ContentShapeContext || in.AdmittedContentShape == ContentShapeEmpty) {
+					out = append(out, "StartConversationRunEntering")
+				}
+			}
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) && ((in.PrimitiveKind == TurnPrimitiveKindConversationTurn) && (in.AdmittedContentShape == ContentShapeConversation || in.AdmittedContentShape == ContentShapeConversationAndContext || in.AdmittedContentShape == ContentShapeContext || in.AdmittedContentShape == ContentShapeEmpty)) {
-			out = append(out, "StartConversationRunRunning")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled {
+				if (in.PrimitiveKind == TurnPrimitiveKindConversationTurn) && (in.AdmittedContentShape == ContentShapeConversation || in.AdmittedContentShape == ContentShapeConversationAndContext || in.AdmittedContentShape == ContentShapeContext || in.AdmittedContentShape == ContentShapeEmpty) {
+					out = append(out, "StartConversationRunRunning")
+				}
+			}
 		}
 	case StartImmediateAppend:
-		if (1<<s.LifecyclePhase)&5 != 0 && (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
-			out = append(out, "StartImmediateAppendEntering")
+		if (1<<s.LifecyclePhase)&5 != 0 {
+			if s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled {
+				out = append(out, "StartImmediateAppendEntering")
+			}
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
-			out = append(out, "StartImmediateAppendRunning")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled {
+				out = append(out, "StartImmediateAppendRunning")
+			}
 		}
 	case StartImmediateContext:
-		if (1<<s.LifecyclePhase)&5 != 0 && (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
-			out = append(out, "StartImmediateContextEntering")
+		if (1<<s.LifecyclePhase)&5 != 0 {
+			if s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled {
+				out = append(out, "StartImmediateContextEntering")
+			}
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
-			out = append(out, "StartImmediateContextRunning")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled {
+				out = append(out, "StartImmediateContextRunning")
+			}
 		}
 	case PrimitiveApplied:
-		if (1<<s.LifecyclePhase)&8 != 0 && ((s.TurnPhase == TurnPhaseApplyingPrimitive) && (s.PrimitiveKind == Some[TurnPrimitiveKind](TurnPrimitiveKindConversationTurn))) {
-			out = append(out, "PrimitiveAppliedConversation")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if (s.TurnPhase == TurnPhaseApplyingPrimitive) && (s.PrimitiveKind == Some[TurnPrimitiveKind](TurnPrimitiveKindConversationTurn)) {
+				out = append(out, "PrimitiveAppliedConversation")
+			}
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && ((s.TurnPhase == TurnPhaseApplyingPrimitive) && (s.PrimitiveKind == Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateAppend) || s.PrimitiveKind == Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateContextAppend))) {
-			out = append(out, "PrimitiveAppliedImmediate")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if (s.TurnPhase == TurnPhaseApplyingPrimitive) && (s.PrimitiveKind == Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateAppend) || s.PrimitiveKind == Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateContextAppend)) {
+				out = append(out, "PrimitiveAppliedImmediate")
+			}
 		}
 	case LLMReturnedToolCalls:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLLM) && (in.ToolCount > 0) {
-			out = append(out, "LlmReturnedToolCallsPositive")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseCallingLLM {
+				if in.ToolCount > 0 {
+					out = append(out, "LlmReturnedToolCallsPositive")
+				}
+			}
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLLM) && (in.ToolCount == 0) {
-			out = append(out, "LlmReturnedToolCallsZero")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseCallingLLM {
+				if in.ToolCount == 0 {
+					out = append(out, "LlmReturnedToolCallsZero")
+				}
+			}
 		}
 	case LLMReturnedTerminal:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLLM) {
-			out = append(out, "LlmReturnedTerminal")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseCallingLLM {
+				out = append(out, "LlmReturnedTerminal")
+			}
 		}
 	case RegisterPendingOps:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLLM || s.TurnPhase == TurnPhaseWaitingForOps) {
-			out = append(out, "RegisterPendingOps")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseCallingLLM || s.TurnPhase == TurnPhaseWaitingForOps {
+				out = append(out, "RegisterPendingOps")
+			}
 		}
 	case ToolCallsResolved:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseWaitingForOps) && (s.BarrierSatisfied == false) {
-			out = append(out, "ToolCallsResolvedToCalling")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseWaitingForOps {
+				if s.BarrierSatisfied == false {
+					out = append(out, "ToolCallsResolvedToCalling")
+				}
+			}
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseWaitingForOps) && (s.BarrierSatisfied == true) {
-			out = append(out, "ToolCallsResolvedToBoundary")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseWaitingForOps {
+				if s.BarrierSatisfied == true {
+					out = append(out, "ToolCallsResolvedToBoundary")
+				}
+			}
 		}
 	case OpsBarrierSatisfied:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseWaitingForOps) && (in.OperationIDs == s.BarrierOperationIDs) {
-			out = append(out, "OpsBarrierSatisfied")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseWaitingForOps {
+				if in.OperationIDs == s.BarrierOperationIDs {
+					out = append(out, "OpsBarrierSatisfied")
+				}
+			}
 		}
 	case BoundaryContinue:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseDrainingBoundary) {
-			out = append(out, "BoundaryContinue")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseDrainingBoundary {
+				out = append(out, "BoundaryContinue")
+			}
 		}
 	case BoundaryComplete:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseDrainingBoundary) {
-			out = append(out, "BoundaryComplete")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseDrainingBoundary {
+				out = append(out, "BoundaryComplete")
+			}
 		}
 	case EnterExtraction:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseDrainingBoundary) {
-			out = append(out, "EnterExtraction")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseDrainingBoundary {
+				out = append(out, "EnterExtraction")
+			}
 		}
 	case ExtractionStart:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseExtracting) {
-			out = append(out, "ExtractionStart")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseExtracting {
+				out = append(out, "ExtractionStart")
+			}
 		}
 	case ExtractionValidationPassed:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseExtracting) {
-			out = append(out, "ExtractionValidationPassed")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseExtracting {
+				out = append(out, "ExtractionValidationPassed")
+			}
 		}
 	case ExtractionValidationFailed:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseExtracting) && (s.ExtractionAttempts < s.MaxExtractionRetries) {
-			out = append(out, "ExtractionValidationFailedRetry")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseExtracting {
+				if s.ExtractionAttempts < s.MaxExtractionRetries {
+					out = append(out, "ExtractionValidationFailedRetry")
+				}
+			}
 		}
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseExtracting) && (s.ExtractionAttempts >= s.MaxExtractionRetries) {
-			out = append(out, "ExtractionValidationFailedExhausted")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseExtracting {
+				if s.ExtractionAttempts >= s.MaxExtractionRetries {
+					out = append(out, "ExtractionValidationFailedExhausted")
+				}
+			}
 		}
 	case ExtractionFailed:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseExtracting || s.TurnPhase == TurnPhaseCallingLLM || s.TurnPhase == TurnPhaseDrainingBoundary) {
-			out = append(out, "ExtractionFailedTerminal")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseExtracting || s.TurnPhase == TurnPhaseCallingLLM || s.TurnPhase == TurnPhaseDrainingBoundary {
+				out = append(out, "ExtractionFailedTerminal")
+			}
 		}
 	case RecoverableFailure:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCallingLLM || s.TurnPhase == TurnPhaseWaitingForOps || s.TurnPhase == TurnPhaseDrainingBoundary || s.TurnPhase == TurnPhaseExtracting) && (in.RetryAttempt > 0) {
-			out = append(out, "RecoverableFailure")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseCallingLLM || s.TurnPhase == TurnPhaseWaitingForOps || s.TurnPhase == TurnPhaseDrainingBoundary || s.TurnPhase == TurnPhaseExtracting {
+				if in.RetryAttempt > 0 {
+					out = append(out, "RecoverableFailure")
+				}
+			}
 		}
 	case RetryRequested:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseErrorRecovery) && (in.RetryAttempt == s.LLMRetryAttempt) {
-			out = append(out, "RetryRequested")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseErrorRecovery {
+				if in.RetryAttempt == s.LLMRetryAttempt {
+					out = append(out, "RetryRequested")
+				}
+			}
 		}
 	case FatalFailure:
-		if (1<<s.LifecyclePhase)&8 != 0 && (!(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)) && (in.TerminalCauseKind != TurnTerminalCauseKindUnknown) {
-			out = append(out, "FatalFailure")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if !(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
+				if in.TerminalCauseKind != TurnTerminalCauseKindUnknown {
+					out = append(out, "FatalFailure")
+				}
+			}
 		}
 	case TurnLimitReached:
-		if (1<<s.LifecyclePhase)&8 != 0 && (!(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)) {
-			out = append(out, "TurnLimitReached")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if !(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
+				out = append(out, "TurnLimitReached")
+			}
 		}
 	case BudgetExhausted:
-		if (1<<s.LifecyclePhase)&8 != 0 && (!(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)) {
-			out = append(out, "BudgetExhausted")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if !(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
+				out = append(out, "BudgetExhausted")
+			}
 		}
 	case TimeBudgetExceeded:
-		if (1<<s.LifecyclePhase)&8 != 0 && (!(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)) {
-			out = append(out, "TimeBudgetExceeded")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if !(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
+				out = append(out, "TimeBudgetExceeded")
+			}
 		}
 	case CancelNow:
-		if (1<<s.LifecyclePhase)&8 != 0 && (!(s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)) {
-			out = append(out, "CancelNow")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if !(s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
+				out = append(out, "CancelNow")
+			}
 		}
 	case RequestCancelAfterBoundary:
-		if (1<<s.LifecyclePhase)&8 != 0 && (!(s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled)) {
-			out = append(out, "RequestCancelAfterBoundary")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if !(s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
+				out = append(out, "RequestCancelAfterBoundary")
+			}
 		}
 	case CancellationObserved:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCancelling) {
-			out = append(out, "CancellationObserved")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseCancelling {
+				out = append(out, "CancellationObserved")
+			}
 		}
 	case AcknowledgeTerminal:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
-			out = append(out, "AcknowledgeTerminal")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled {
+				out = append(out, "AcknowledgeTerminal")
+			}
 		}
 	case RunCompleted:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.CurrentRunID == Some[RunID](in.RunID)) {
-			out = append(out, "RunCompleted")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.CurrentRunID == Some[RunID](in.RunID) {
+				out = append(out, "RunCompleted")
+			}
 		}
 	case RunFailed:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.CurrentRunID == Some[RunID](in.RunID)) && (in.TerminalCauseKind != TurnTerminalCauseKindUnknown) {
-			out = append(out, "RunFailed")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.CurrentRunID == Some[RunID](in.RunID) {
+				if in.TerminalCauseKind != TurnTerminalCauseKindUnknown {
+					out = append(out, "RunFailed")
+				}
+			}
 		}
 	case RunCancelled:
-		if (1<<s.LifecyclePhase)&8 != 0 && (s.CurrentRunID == Some[RunID](in.RunID)) {
-			out = append(out, "RunCancelled")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if s.CurrentRunID == Some[RunID](in.RunID) {
+				out = append(out, "RunCancelled")
+			}
 		}
 	case ForceCancelNoRun:
-		if (1<<s.LifecyclePhase)&8 != 0 && (!s.CurrentRunID.Present) && (s.TurnPhase == TurnPhaseReady) {
-			out = append(out, "ForceCancelNoRun")
+		if (1<<s.LifecyclePhase)&8 != 0 {
+			if !s.CurrentRunID.Present {
+				if s.TurnPhase == TurnPhaseReady {
+					out = append(out, "ForceCancelNoRun")
+				}
+			}
 		}
 	case ProjectRealtimeIntent:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) {
-			out = append(out, "ProjectRealtimeIntent")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if s.SessionID.Present {
+				out = append(out, "ProjectRealtimeIntent")
+			}
 		}
 	case BeginRealtimeBinding:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.LiveTopologyPhase == LiveTopologyPhaseIdle) {
-			out = append(out, "BeginRealtimeBinding")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if s.SessionID.Present {
+				if s.LiveTopologyPhase == LiveTopologyPhaseIdle {
+					out = append(out, "BeginRealtimeBinding")
+				}
+			}
 		}
 	case ReplaceRealtimeBinding:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.LiveTopologyPhase == LiveTopologyPhaseIdle) {
-			out = append(out, "ReplaceRealtimeBinding")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if s.SessionID.Present {
+				if s.LiveTopologyPhase == LiveTopologyPhaseIdle {
+					out = append(out, "ReplaceRealtimeBinding")
+				}
+			}
 		}
 	case DetachRealtimeBinding:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) {
-			out = append(out, "DetachRealtimeBinding")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if s.SessionID.Present {
+				out = append(out, "DetachRealtimeBinding")
+			}
 		}
 	case RequireRealtimeReattach:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) {
-			out = append(out, "RequireRealtimeReattach")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if s.SessionID.Present {
+				out = append(out, "RequireRealtimeReattach")
+			}
 		}
 	case RequireRealtimeReattachForAuthority:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch)) {
-			out = append(out, "RequireRealtimeReattachForAuthority")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if s.SessionID.Present {
+				if s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch) {
+					out = append(out, "RequireRealtimeReattachForAuthority")
+				}
+			}
 		}
 	case PublishRealtimeSignal:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch)) && (s.LiveTopologyPhase == LiveTopologyPhaseIdle) && (in.NextBindingState == RealtimeBindingStateBindingNotReady || in.NextBindingState == RealtimeBindingStateBindingReady || in.NextBindingState == RealtimeBindingStateReplacementPending) {
-			out = append(out, "PublishRealtimeSignal")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch) {
+				if s.LiveTopologyPhase == LiveTopologyPhaseIdle {
+					if in.NextBindingState == RealtimeBindingStateBindingNotReady || in.NextBindingState == RealtimeBindingStateBindingReady || in.NextBindingState == RealtimeBindingStateReplacementPending {
+						out = append(out, "PublishRealtimeSignal")
+					}
+				}
+			}
 		}
 	case BeginRealtimeReconnectCycle:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.RealtimeReattachRequired == true) && (s.RealtimeReconnectCycleState == RealtimeReconnectCycleStateIdle) {
-			out = append(out, "BeginRealtimeReconnectCycle")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if s.SessionID.Present {
+				if s.RealtimeReattachRequired == true {
+					if s.RealtimeReconnectCycleState == RealtimeReconnectCycleStateIdle {
+						out = append(out, "BeginRealtimeReconnectCycle")
+					}
+				}
+			}
 		}
 	case ScheduleRealtimeReconnectRetry:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.RealtimeReconnectCycleState == RealtimeReconnectCycleStateReconnecting) {
-			out = append(out, "ScheduleRealtimeReconnectRetry")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if s.SessionID.Present {
+				if s.RealtimeReconnectCycleState == RealtimeReconnectCycleStateReconnecting {
+					out = append(out, "ScheduleRealtimeReconnectRetry")
+				}
+			}
 		}
 	case ExhaustRealtimeReconnectCycle:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.RealtimeReconnectCycleState == RealtimeReconnectCycleStateReconnecting) {
-			out = append(out, "ExhaustRealtimeReconnectCycle")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if s.SessionID.Present {
+				if s.RealtimeReconnectCycleState == RealtimeReconnectCycleStateReconnecting {
+					out = append(out, "ExhaustRealtimeReconnectCycle")
+				}
+			}
 		}
 	case ClearRealtimeReconnectProgress:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) {
-			out = append(out, "ClearRealtimeReconnectProgress")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if s.SessionID.Present {
+				out = append(out, "ClearRealtimeReconnectProgress")
+			}
 		}
 	case BeginLiveTopologyReconfigure:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch)) && (s.LiveTopologyPhase == LiveTopologyPhaseIdle) {
-			out = append(out, "BeginLiveTopologyReconfigure")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if s.SessionID.Present {
+				if s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch) {
+					if s.LiveTopologyPhase == LiveTopologyPhaseIdle {
+						out = append(out, "BeginLiveTopologyReconfigure")
+					}
+				}
+			}
 		}
 	case MarkLiveTopologyDetached:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.LiveTopologyPhase == LiveTopologyPhaseReconfiguring) && (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseDrainingBoundary || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
-			out = append(out, "MarkLiveTopologyDetached")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if s.SessionID.Present {
+				if s.LiveTopologyPhase == LiveTopologyPhaseReconfiguring {
+					if s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseDrainingBoundary || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled {
+						out = append(out, "MarkLiveTopologyDetached")
+					}
+				}
+			}
 		}
 	case ApplyLiveTopologyIdentity:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.LiveTopologyPhase == LiveTopologyPhaseDetached) {
-			out = append(out, "ApplyLiveTopologyIdentity")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if s.SessionID.Present {
+				if s.LiveTopologyPhase == LiveTopologyPhaseDetached {
+					out = append(out, "ApplyLiveTopologyIdentity")
+				}
+			}
 		}
 	case ApplyLiveTopologyVisibility:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.LiveTopologyPhase == LiveTopologyPhaseHostIdentityApplied) {
-			out = append(out, "ApplyLiveTopologyVisibility")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if s.SessionID.Present {
+				if s.LiveTopologyPhase == LiveTopologyPhaseHostIdentityApplied {
+					out = append(out, "ApplyLiveTopologyVisibility")
+				}
+			}
 		}
 	case CompleteLiveTopology:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.LiveTopologyPhase == LiveTopologyPhaseHostVisibilityApplied) {
-			out = append(out, "CompleteLiveTopology")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if s.SessionID.Present {
+				if s.LiveTopologyPhase == LiveTopologyPhaseHostVisibilityApplied {
+					out = append(out, "CompleteLiveTopology")
+				}
+			}
 		}
 	case AbortLiveTopologyBeforeDetach:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.LiveTopologyPhase == LiveTopologyPhaseReconfiguring) {
-			out = append(out, "AbortLiveTopologyBeforeDetach")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if s.SessionID.Present {
+				if s.LiveTopologyPhase == LiveTopologyPhaseReconfiguring {
+					out = append(out, "AbortLiveTopologyBeforeDetach")
+				}
+			}
 		}
 	case FailLiveTopologyAfterDetach:
-		if (1<<s.LifecyclePhase)&62 != 0 && (s.SessionID.Present) && (s.LiveTopologyPhase == LiveTopologyPhaseDetached || s.LiveTopologyPhase == LiveTopologyPhaseHostIdentityApplied || s.LiveTopologyPhase == LiveTopologyPhaseHostVisibilityApplied) {
-			out = append(out, "FailLiveTopologyAfterDetach")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if s.SessionID.Present {
+				if s.LiveTopologyPhase == LiveTopologyPhaseDetached || s.LiveTopologyPhase == LiveTopologyPhaseHostIdentityApplied || s.LiveTopologyPhase == LiveTopologyPhaseHostVisibilityApplied {
+					out = append(out, "FailLiveTopologyAfterDetach")
+				}
+			}
 		}
 	case StageVisibilityFilter:
 		if (1<<s.LifecyclePhase)&62 != 0 {
@@ -7139,8 +7408,10 @@ func enabledTransitions(s State, in Input) []string {
 			out = append(out, "CommitVisibilityFilter")
 		}
 	case SyncVisibilityRevisions:
-		if (1<<s.LifecyclePhase)&62 != 0 && ((in.ActiveRevision > s.NextStagedVisibilityRevision) || (in.StagedRevision > s.NextStagedVisibilityRevision)) {
-			out = append(out, "SyncVisibilityRevisions")
+		if (1<<s.LifecyclePhase)&62 != 0 {
+			if (in.ActiveRevision > s.NextStagedVisibilityRevision) || (in.StagedRevision > s.NextStagedVisibilityRevision) {
+				out = append(out, "SyncVisibilityRevisions")
+			}
 		}
 	}
 	return out

@@ -1688,11 +1688,12 @@ var invalidParams = [1]InvalidInputError{{"PublishRealtimeSignal", "next_binding
 // boundErrors holds one read-only error per place a bound can be exceeded.
 var boundErrors = [...]BoundError{{"BeginRealtimeBinding", "realtime_next_authority_epoch"}, {"ReplaceRealtimeBinding", "realtime_next_authority_epoch"}, {"DetachRealtimeBinding", "realtime_next_authority_epoch"}, {"RequireRealtimeReattach", "realtime_next_authority_epoch"}, {"MarkLiveTopologyDetached", "realtime_next_authority_epoch"}, {"FailLiveTopologyAfterDetach", "realtime_next_authority_epoch"}}
 
-// enabledTransitions lists, in spec order, the transitions on in that are allowed
+// EnabledTransitions lists, in spec order, the transitions on in that are allowed
 // in s's phase and whose guards all hold (a guard that leaves a bound is false).
 // Step fires the first; two or more are a nondeterminism, which dslgen check
-// reports. The tests that dslgen check -emit-test writes call it.
-func enabledTransitions(s State, in Input) []string {
+// reports. The tests that dslgen check -emit-test writes call it. It allocates;
+// it is for tests and diagnostics, not the step path.
+func EnabledTransitions(s State, in Input) []string {
 	var out []string
 	switch in := in.(type) {
 	case BeginRealtimeBinding:
@@ -1708,16 +1709,24 @@ func enabledTransitions(s State, in Input) []string {
 	case RequireRealtimeReattach:
 		out = append(out, "RequireRealtimeReattach")
 	case PublishRealtimeSignal:
-		if (s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch)) && (s.LiveTopologyPhase == LiveTopologyPhaseIdle) && (in.NextBindingState == RealtimeBindingStateBindingNotReady || in.NextBindingState == RealtimeBindingStateBindingReady || in.NextBindingState == RealtimeBindingStateReplacementPending) {
-			out = append(out, "PublishRealtimeSignal")
+		if s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch) {
+			if s.LiveTopologyPhase == LiveTopologyPhaseIdle {
+				if in.NextBindingState == RealtimeBindingStateBindingNotReady || in.NextBindingState == RealtimeBindingStateBindingReady || in.NextBindingState == RealtimeBindingStateReplacementPending {
+					out = append(out, "PublishRealtimeSignal")
+				}
+			}
 		}
 	case BeginLiveTopologyReconfigure:
-		if (s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch)) && (s.LiveTopologyPhase == LiveTopologyPhaseIdle) {
-			out = append(out, "BeginLiveTopologyReconfigure")
+		if s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch) {
+			if s.LiveTopologyPhase == LiveTopologyPhaseIdle {
+				out = append(out, "BeginLiveTopologyReconfigure")
+			}
 		}
 	case MarkLiveTopologyDetached:
-		if (s.LiveTopologyPhase == LiveTopologyPhaseReconfiguring) && (s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseDrainingBoundary || s.TurnPhase == TurnPhaseCompleted) {
-			out = append(out, "MarkLiveTopologyDetached")
+		if s.LiveTopologyPhase == LiveTopologyPhaseReconfiguring {
+			if s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseDrainingBoundary || s.TurnPhase == TurnPhaseCompleted {
+				out = append(out, "MarkLiveTopologyDetached")
+			}
 		}
 	case ApplyLiveTopologyIdentity:
 		if s.LiveTopologyPhase == LiveTopologyPhaseDetached {
@@ -1744,20 +1753,28 @@ func enabledTransitions(s State, in Input) []string {
 			out = append(out, "StartConversationRun")
 		}
 	case LLMReturnedTerminal:
-		if (1<<s.LifecyclePhase)&2 != 0 && (s.TurnPhase == TurnPhaseCallingLLM) {
-			out = append(out, "LlmReturnedTerminal")
+		if (1<<s.LifecyclePhase)&2 != 0 {
+			if s.TurnPhase == TurnPhaseCallingLLM {
+				out = append(out, "LlmReturnedTerminal")
+			}
 		}
 	case BoundaryContinue:
-		if (1<<s.LifecyclePhase)&2 != 0 && (s.TurnPhase == TurnPhaseDrainingBoundary) {
-			out = append(out, "BoundaryContinue")
+		if (1<<s.LifecyclePhase)&2 != 0 {
+			if s.TurnPhase == TurnPhaseDrainingBoundary {
+				out = append(out, "BoundaryContinue")
+			}
 		}
 	case BoundaryComplete:
-		if (1<<s.LifecyclePhase)&2 != 0 && (s.TurnPhase == TurnPhaseDrainingBoundary) {
-			out = append(out, "BoundaryComplete")
+		if (1<<s.LifecyclePhase)&2 != 0 {
+			if s.TurnPhase == TurnPhaseDrainingBoundary {
+				out = append(out, "BoundaryComplete")
+			}
 		}
 	case ServiceTurnCommitted:
-		if (1<<s.LifecyclePhase)&2 != 0 && (s.TurnPhase == TurnPhaseCompleted) {
-			out = append(out, "ServiceTurnCommitted")
+		if (1<<s.LifecyclePhase)&2 != 0 {
+			if s.TurnPhase == TurnPhaseCompleted {
+				out = append(out, "ServiceTurnCommitted")
+			}
 		}
 	}
 	return out

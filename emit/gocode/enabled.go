@@ -6,11 +6,10 @@ import (
 	"github.com/meerkat-go/dslmachine/model"
 )
 
-// enabledTransitions emits the unexported enabledTransitions(State, Input),
+// enabledTransitions emits EnabledTransitions(State, Input),
 // which evaluates the guards of every candidate of an input, not just up to
-// the first that fires as Step does. The package's API does not change: the
-// tests that `dslgen check -emit-test` writes into the package call it to
-// tell which transitions are enabled.
+// the first that fires as Step does. The tests that `dslgen check -emit-test`
+// writes into the package call it to tell which transitions are enabled.
 func (g *generator) enabledTransitions() {
 	f := g.f
 	needOvf, usesArgs := false, false
@@ -20,11 +19,12 @@ func (g *generator) enabledTransitions() {
 			usesArgs = usesArgs || readsArgs(gd.Expr)
 		}
 	}
-	f.Comment("enabledTransitions lists, in spec order, the transitions on in that are allowed")
+	f.Comment("EnabledTransitions lists, in spec order, the transitions on in that are allowed")
 	f.Comment("in s's phase and whose guards all hold (a guard that leaves a bound is false).")
 	f.Comment("Step fires the first; two or more are a nondeterminism, which dslgen check")
-	f.Comment("reports. The tests that dslgen check -emit-test writes call it.")
-	f.Func().Id("enabledTransitions").Params(jen.Id("s").Id("State"), jen.Id("in").Id("Input")).Index().String().BlockFunc(func(b *jen.Group) {
+	f.Comment("reports. The tests that dslgen check -emit-test writes call it. It allocates;")
+	f.Comment("it is for tests and diagnostics, not the step path.")
+	f.Func().Id("EnabledTransitions").Params(jen.Id("s").Id("State"), jen.Id("in").Id("Input")).Index().String().BlockFunc(func(b *jen.Group) {
 		b.Var().Id("out").Index().String()
 		if needOvf {
 			b.Var().Id("ovf").Bool()
@@ -41,29 +41,26 @@ func (g *generator) enabledTransitions() {
 				}
 				sw.Case(jen.Id(TypeName(in.Name))).BlockFunc(func(cb *jen.Group) {
 					for _, t := range cands {
+						// One if per condition, nested: no && chain, so
+						// repeated guards are not vet's "redundant and".
 						var conds []jen.Code
 						if pc := g.phaseCheck(t); pc != nil {
 							conds = append(conds, pc)
 						}
 						arith := false
 						for _, gd := range t.Guards {
-							conds = append(conds, jen.Parens(g.expr(gd.Expr, "s", "in")))
+							conds = append(conds, g.expr(gd.Expr, "s", "in"))
 							arith = arith || model.HasArithmetic(gd.Expr)
 						}
 						if arith {
 							cb.Id("ovf").Op("=").False()
 							conds = append(conds, jen.Op("!").Id("ovf"))
 						}
-						add := jen.Id("out").Op("=").Append(jen.Id("out"), jen.Lit(t.Name))
-						if len(conds) == 0 {
-							cb.Add(add)
-							continue
+						var body jen.Code = jen.Id("out").Op("=").Append(jen.Id("out"), jen.Lit(t.Name))
+						for i := len(conds) - 1; i >= 0; i-- {
+							body = jen.If(conds[i]).Block(body)
 						}
-						parts := []jen.Code{conds[0]}
-						for _, c := range conds[1:] {
-							parts = append(parts, jen.Op("&&"), c)
-						}
-						cb.If(jen.Add(parts...)).Block(add)
+						cb.Add(body)
 					}
 				})
 			}

@@ -24,7 +24,7 @@ var (
 		"GuardRejectedError", "NoTransitionError", "BoundError", "InvariantError", "InvalidStateError", "InvalidInputError",
 		"Option", "Some", "None", "State", "Initial", "Input", "DecodeInput",
 		"EffectKind", "Effect", "Effects", "Step", "Transitions", "TransitionInfo",
-		"GuardNames", "InvariantNames", "InputNames",
+		"GuardNames", "InvariantNames", "InputNames", "EnabledTransitions",
 		"add", "sub", "b2u", "inputEnvelope", "decodeArgs", "effectKindNames", "guardSites", "guardRejections",
 		"inputNames", "noTransitions", "boundErrors", "invariantErrors", "invalidFields", "invalidParams", "stateJSON",
 	}

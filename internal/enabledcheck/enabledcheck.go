@@ -1,5 +1,5 @@
 // Package enabledcheck compares a generated package's unexported
-// enabledTransitions (which the tests written by `dslgen check -emit-test`
+// EnabledTransitions (which the tests written by `dslgen check -emit-test`
 // call) with the interpreter, for the generated packages' own tests: they
 // cannot use internal/conformance, which imports them.
 package enabledcheck
@@ -18,7 +18,7 @@ type Package struct {
 	State func([]byte) (any, error)
 	// DecodeInput is the package's DecodeInput.
 	DecodeInput func([]byte) (any, error)
-	// Enabled calls enabledTransitions.
+	// Enabled calls EnabledTransitions.
 	Enabled func(state, input any) []string
 }
 
@@ -66,7 +66,7 @@ func Compare(m *model.Machine, p *model.Profile, reach check.ReachOptions, pkg P
 				}
 			}
 			if got := pkg.Enabled(gs, gins[i]); !slices.Equal(got, want) {
-				return fmt.Errorf("in state %s, input %s: enabledTransitions %v, interpreter %v", raw, model.FormatInput(iv), got, want)
+				return fmt.Errorf("in state %s, input %s: EnabledTransitions %v, interpreter %v", raw, model.FormatInput(iv), got, want)
 			}
 		}
 		return nil

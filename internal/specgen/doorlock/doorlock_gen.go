@@ -1673,68 +1673,115 @@ var invalidParams = [2]InvalidInputError{{"PresentCredential", "credential"}, {"
 // boundErrors holds one read-only error per place a bound can be exceeded.
 var boundErrors = [...]BoundError{{"UnlockWithCredential", "wrong_codes"}, {"UnlockWithCredential", "lockout_count"}, {"RejectCredential", "wrong_codes"}, {"RejectCredential", "CredentialRejected.attempts_left"}, {"TripLockout", "wrong_codes"}, {"TripLockout", "lockout_count"}, {"TripLockout", "lockout_until"}, {"LockoutExpires", "wrong_codes"}, {"AdminClearLockout", "wrong_codes"}, {"AdminClearLockout", "lockout_count"}, {"AdminClearAlarm", "wrong_codes"}, {"AdminClearAlarm", "lockout_count"}}
 
-// enabledTransitions lists, in spec order, the transitions on in that are allowed
+// EnabledTransitions lists, in spec order, the transitions on in that are allowed
 // in s's phase and whose guards all hold (a guard that leaves a bound is false).
 // Step fires the first; two or more are a nondeterminism, which dslgen check
-// reports. The tests that dslgen check -emit-test writes call it.
-func enabledTransitions(s State, in Input) []string {
+// reports. The tests that dslgen check -emit-test writes call it. It allocates;
+// it is for tests and diagnostics, not the step path.
+func EnabledTransitions(s State, in Input) []string {
 	var out []string
 	var ovf bool
 	switch in := in.(type) {
 	case PresentCredential:
-		if (1<<s.Phase)&1 != 0 && (in.Valid) {
-			out = append(out, "UnlockWithCredential")
+		if (1<<s.Phase)&1 != 0 {
+			if in.Valid {
+				out = append(out, "UnlockWithCredential")
+			}
 		}
 		ovf = false
-		if (1<<s.Phase)&1 != 0 && (!(in.Valid)) && (add(&ovf, s.WrongCodes, 1) < 3) && !ovf {
-			out = append(out, "RejectCredential")
+		if (1<<s.Phase)&1 != 0 {
+			if !(in.Valid) {
+				if add(&ovf, s.WrongCodes, 1) < 3 {
+					if !ovf {
+						out = append(out, "RejectCredential")
+					}
+				}
+			}
 		}
 		ovf = false
-		if (1<<s.Phase)&1 != 0 && (!(in.Valid)) && (add(&ovf, s.WrongCodes, 1) >= 3) && !ovf {
-			out = append(out, "TripLockout")
+		if (1<<s.Phase)&1 != 0 {
+			if !(in.Valid) {
+				if add(&ovf, s.WrongCodes, 1) >= 3 {
+					if !ovf {
+						out = append(out, "TripLockout")
+					}
+				}
+			}
 		}
 		if (1<<s.Phase)&4 != 0 {
 			out = append(out, "IgnoreDuringLockout")
 		}
 	case Lock:
-		if (1<<s.Phase)&2 != 0 && (!(s.DoorOpen)) {
-			out = append(out, "LockByHand")
+		if (1<<s.Phase)&2 != 0 {
+			if !(s.DoorOpen) {
+				out = append(out, "LockByHand")
+			}
 		}
 	case Tick:
 		ovf = false
-		if (1<<s.Phase)&2 != 0 && (!(s.DoorOpen)) && (s.Relock != RelockModeOff) && (in.Now >= add(&ovf, s.UnlockedAt.Or(0), func() uint64 {
-			if s.Relock == RelockModeQuick {
-				return 5
+		if (1<<s.Phase)&2 != 0 {
+			if !(s.DoorOpen) {
+				if s.Relock != RelockModeOff {
+					if in.Now >= add(&ovf, s.UnlockedAt.Or(0), func() uint64 {
+						if s.Relock == RelockModeQuick {
+							return 5
+						}
+						return 30
+					}()) {
+						if !ovf {
+							out = append(out, "AutoRelock")
+						}
+					}
+				}
 			}
-			return 30
-		}())) && !ovf {
-			out = append(out, "AutoRelock")
 		}
-		if (1<<s.Phase)&4 != 0 && (s.LockoutUntil.Present && (in.Now >= s.LockoutUntil.Or(0))) {
-			out = append(out, "LockoutExpires")
+		if (1<<s.Phase)&4 != 0 {
+			if s.LockoutUntil.Present && (in.Now >= s.LockoutUntil.Or(0)) {
+				out = append(out, "LockoutExpires")
+			}
 		}
 	case DoorSensor:
-		if (1<<s.Phase)&7 != 0 && (in.Open != s.DoorOpen) {
-			out = append(out, "DoorMoved")
+		if (1<<s.Phase)&7 != 0 {
+			if in.Open != s.DoorOpen {
+				out = append(out, "DoorMoved")
+			}
 		}
 	case EnrollAdmin:
-		if (1<<s.Phase)&2 != 0 && (!s.EnrolledAdmin.Present) {
-			out = append(out, "EnrollFirstAdmin")
+		if (1<<s.Phase)&2 != 0 {
+			if !s.EnrolledAdmin.Present {
+				out = append(out, "EnrollFirstAdmin")
+			}
 		}
 	case AdminReset:
-		if (1<<s.Phase)&4 != 0 && (s.EnrolledAdmin == Some[AdminID](in.Admin)) && (!(s.DoorOpen)) {
-			out = append(out, "AdminClearLockout")
+		if (1<<s.Phase)&4 != 0 {
+			if s.EnrolledAdmin == Some[AdminID](in.Admin) {
+				if !(s.DoorOpen) {
+					out = append(out, "AdminClearLockout")
+				}
+			}
 		}
-		if (1<<s.Phase)&1 != 0 && (s.EnrolledAdmin == Some[AdminID](in.Admin)) && (!(s.DoorOpen)) && ((s.Alarm != AlarmOff) || (s.WrongCodes > 0) || (s.LockoutCount > 0)) {
-			out = append(out, "AdminClearAlarm")
+		if (1<<s.Phase)&1 != 0 {
+			if s.EnrolledAdmin == Some[AdminID](in.Admin) {
+				if !(s.DoorOpen) {
+					if (s.Alarm != AlarmOff) || (s.WrongCodes > 0) || (s.LockoutCount > 0) {
+						out = append(out, "AdminClearAlarm")
+					}
+				}
+			}
 		}
 	case SetRelock:
-		if (1<<s.Phase)&2 != 0 && (s.EnrolledAdmin == Some[AdminID](in.Admin)) && (in.Mode != s.Relock) {
-			out = append(out, "ChangeRelock")
+		if (1<<s.Phase)&2 != 0 {
+			if s.EnrolledAdmin == Some[AdminID](in.Admin) {
+				if in.Mode != s.Relock {
+					out = append(out, "ChangeRelock")
+				}
+			}
 		}
 	case Decommission:
-		if (1<<s.Phase)&3 != 0 && (s.EnrolledAdmin == Some[AdminID](in.Admin)) {
-			out = append(out, "Retire")
+		if (1<<s.Phase)&3 != 0 {
+			if s.EnrolledAdmin == Some[AdminID](in.Admin) {
+				out = append(out, "Retire")
+			}
 		}
 	}
 	return out

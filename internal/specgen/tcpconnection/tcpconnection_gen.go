@@ -2490,11 +2490,12 @@ var noTransitions = func() (t [13][11]NoTransitionError) {
 // boundErrors holds one read-only error per place a bound can be exceeded.
 var boundErrors = [...]BoundError{{"Connect", "snd_una"}, {"Connect", "snd_nxt"}, {"Connect", "rcv_nxt"}, {"Connect", "rto"}, {"AcceptSyn", "rcv_nxt"}, {"AcceptSyn", "snd_una"}, {"AcceptSyn", "snd_nxt"}, {"AcceptSyn", "rto"}, {"SimultaneousOpen", "rcv_nxt"}, {"ConnectAccepted", "snd_una"}, {"ConnectAccepted", "rcv_nxt"}, {"ConnectAccepted", "rto"}, {"ConnectAccepted", "retransmits"}, {"HandshakeAcked", "snd_una"}, {"HandshakeAcked", "rto"}, {"HandshakeAcked", "retransmits"}, {"QueueData", "snd_nxt"}, {"QueueData", "rto"}, {"QueueData", "SendData.seq"}, {"AckData", "snd_una"}, {"AckData", "retransmits"}, {"AckData", "rto"}, {"ReceiveData", "rcv_nxt"}, {"CloseActive", "snd_nxt"}, {"CloseActive", "rto"}, {"CloseActive", "SendFin.seq"}, {"PeerFin", "rcv_nxt"}, {"ClosePassive", "snd_nxt"}, {"ClosePassive", "rto"}, {"ClosePassive", "SendFin.seq"}, {"AckFin", "snd_una"}, {"AckFin", "rto"}, {"AckFin", "retransmits"}, {"SimultaneousClose", "rcv_nxt"}, {"AckFinWhileClosing", "snd_una"}, {"AckFinWhileClosing", "rto"}, {"AckFinWhileClosing", "retransmits"}, {"FinAfterAck", "rcv_nxt"}, {"AckLastFin", "snd_una"}, {"AckLastFin", "rto"}, {"AckLastFin", "retransmits"}, {"CancelConnect", "rto"}, {"CancelConnect", "retransmits"}, {"RetransmitOldest", "retransmits"}, {"RetransmitOldest", "rto"}, {"GiveUp", "rto"}, {"GiveUp", "retransmits"}, {"ResetByPeer", "rto"}, {"ResetByPeer", "retransmits"}, {"Abort", "rto"}, {"Abort", "retransmits"}, {"AbortQuietly", "rto"}, {"AbortQuietly", "retransmits"}}
 
-// enabledTransitions lists, in spec order, the transitions on in that are allowed
+// EnabledTransitions lists, in spec order, the transitions on in that are allowed
 // in s's phase and whose guards all hold (a guard that leaves a bound is false).
 // Step fires the first; two or more are a nondeterminism, which dslgen check
-// reports. The tests that dslgen check -emit-test writes call it.
-func enabledTransitions(s State, in Input) []string {
+// reports. The tests that dslgen check -emit-test writes call it. It allocates;
+// it is for tests and diagnostics, not the step path.
+func EnabledTransitions(s State, in Input) []string {
 	var out []string
 	var ovf bool
 	switch in := in.(type) {
@@ -2503,19 +2504,27 @@ func enabledTransitions(s State, in Input) []string {
 			out = append(out, "StartListening")
 		}
 	case ActiveOpen:
-		if (1<<s.Phase)&1 != 0 && (in.Conn != s.LastConn) {
-			out = append(out, "Connect")
+		if (1<<s.Phase)&1 != 0 {
+			if in.Conn != s.LastConn {
+				out = append(out, "Connect")
+			}
 		}
 	case UserSend:
-		if (1<<s.Phase)&272 != 0 && (in.Len > 0) {
-			out = append(out, "QueueData")
+		if (1<<s.Phase)&272 != 0 {
+			if in.Len > 0 {
+				out = append(out, "QueueData")
+			}
 		}
 	case UserClose:
-		if (1<<s.Phase)&16 != 0 && (s.SndUna == s.SndNxt) {
-			out = append(out, "CloseActive")
+		if (1<<s.Phase)&16 != 0 {
+			if s.SndUna == s.SndNxt {
+				out = append(out, "CloseActive")
+			}
 		}
-		if (1<<s.Phase)&256 != 0 && (s.SndUna == s.SndNxt) {
-			out = append(out, "ClosePassive")
+		if (1<<s.Phase)&256 != 0 {
+			if s.SndUna == s.SndNxt {
+				out = append(out, "ClosePassive")
+			}
 		}
 		if (1<<s.Phase)&2 != 0 {
 			out = append(out, "StopListening")
@@ -2531,66 +2540,132 @@ func enabledTransitions(s State, in Input) []string {
 			out = append(out, "AbortQuietly")
 		}
 	case SegSyn:
-		if (1<<s.Phase)&2 != 0 && (in.Conn != s.LastConn) {
-			out = append(out, "AcceptSyn")
+		if (1<<s.Phase)&2 != 0 {
+			if in.Conn != s.LastConn {
+				out = append(out, "AcceptSyn")
+			}
 		}
-		if (1<<s.Phase)&4 != 0 && (s.Conn == Some[ConnID](in.Conn)) {
-			out = append(out, "SimultaneousOpen")
+		if (1<<s.Phase)&4 != 0 {
+			if s.Conn == Some[ConnID](in.Conn) {
+				out = append(out, "SimultaneousOpen")
+			}
 		}
 	case SegSynAck:
-		if (1<<s.Phase)&4 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Ack == s.SndNxt) {
-			out = append(out, "ConnectAccepted")
+		if (1<<s.Phase)&4 != 0 {
+			if s.Conn == Some[ConnID](in.Conn) {
+				if in.Ack == s.SndNxt {
+					out = append(out, "ConnectAccepted")
+				}
+			}
 		}
-		if (1<<s.Phase)&4 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Ack != s.SndNxt) {
-			out = append(out, "RejectBadSynAck")
+		if (1<<s.Phase)&4 != 0 {
+			if s.Conn == Some[ConnID](in.Conn) {
+				if in.Ack != s.SndNxt {
+					out = append(out, "RejectBadSynAck")
+				}
+			}
 		}
 	case SegAck:
-		if (1<<s.Phase)&8 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Ack == s.SndNxt) {
-			out = append(out, "HandshakeAcked")
+		if (1<<s.Phase)&8 != 0 {
+			if s.Conn == Some[ConnID](in.Conn) {
+				if in.Ack == s.SndNxt {
+					out = append(out, "HandshakeAcked")
+				}
+			}
 		}
-		if (1<<s.Phase)&272 != 0 && (s.Conn == Some[ConnID](in.Conn)) && ((s.SndUna < in.Ack) && (in.Ack <= s.SndNxt)) {
-			out = append(out, "AckData")
+		if (1<<s.Phase)&272 != 0 {
+			if s.Conn == Some[ConnID](in.Conn) {
+				if (s.SndUna < in.Ack) && (in.Ack <= s.SndNxt) {
+					out = append(out, "AckData")
+				}
+			}
 		}
-		if (1<<s.Phase)&32 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Ack == s.SndNxt) {
-			out = append(out, "AckFin")
+		if (1<<s.Phase)&32 != 0 {
+			if s.Conn == Some[ConnID](in.Conn) {
+				if in.Ack == s.SndNxt {
+					out = append(out, "AckFin")
+				}
+			}
 		}
-		if (1<<s.Phase)&128 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Ack == s.SndNxt) {
-			out = append(out, "AckFinWhileClosing")
+		if (1<<s.Phase)&128 != 0 {
+			if s.Conn == Some[ConnID](in.Conn) {
+				if in.Ack == s.SndNxt {
+					out = append(out, "AckFinWhileClosing")
+				}
+			}
 		}
-		if (1<<s.Phase)&512 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Ack == s.SndNxt) {
-			out = append(out, "AckLastFin")
+		if (1<<s.Phase)&512 != 0 {
+			if s.Conn == Some[ConnID](in.Conn) {
+				if in.Ack == s.SndNxt {
+					out = append(out, "AckLastFin")
+				}
+			}
 		}
 	case SegData:
-		if (1<<s.Phase)&112 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Seq == s.RcvNxt) && (in.Len > 0) {
-			out = append(out, "ReceiveData")
+		if (1<<s.Phase)&112 != 0 {
+			if s.Conn == Some[ConnID](in.Conn) {
+				if in.Seq == s.RcvNxt {
+					if in.Len > 0 {
+						out = append(out, "ReceiveData")
+					}
+				}
+			}
 		}
 	case SegFin:
-		if (1<<s.Phase)&16 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Seq == s.RcvNxt) {
-			out = append(out, "PeerFin")
+		if (1<<s.Phase)&16 != 0 {
+			if s.Conn == Some[ConnID](in.Conn) {
+				if in.Seq == s.RcvNxt {
+					out = append(out, "PeerFin")
+				}
+			}
 		}
-		if (1<<s.Phase)&32 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Seq == s.RcvNxt) {
-			out = append(out, "SimultaneousClose")
+		if (1<<s.Phase)&32 != 0 {
+			if s.Conn == Some[ConnID](in.Conn) {
+				if in.Seq == s.RcvNxt {
+					out = append(out, "SimultaneousClose")
+				}
+			}
 		}
-		if (1<<s.Phase)&64 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (in.Seq == s.RcvNxt) {
-			out = append(out, "FinAfterAck")
+		if (1<<s.Phase)&64 != 0 {
+			if s.Conn == Some[ConnID](in.Conn) {
+				if in.Seq == s.RcvNxt {
+					out = append(out, "FinAfterAck")
+				}
+			}
 		}
 		ovf = false
-		if (1<<s.Phase)&1024 != 0 && (s.Conn == Some[ConnID](in.Conn)) && (add(&ovf, in.Seq, 1) == s.RcvNxt) && !ovf {
-			out = append(out, "ReAckFinInTimeWait")
+		if (1<<s.Phase)&1024 != 0 {
+			if s.Conn == Some[ConnID](in.Conn) {
+				if add(&ovf, in.Seq, 1) == s.RcvNxt {
+					if !ovf {
+						out = append(out, "ReAckFinInTimeWait")
+					}
+				}
+			}
 		}
 	case SegRst:
 		if s.Conn == Some[ConnID](in.Conn) {
 			out = append(out, "ResetByPeer")
 		}
 	case RetransmitTimer:
-		if (1<<s.Phase)&956 != 0 && (s.Rto.Present) && (s.Retransmits < 5) {
-			out = append(out, "RetransmitOldest")
+		if (1<<s.Phase)&956 != 0 {
+			if s.Rto.Present {
+				if s.Retransmits < 5 {
+					out = append(out, "RetransmitOldest")
+				}
+			}
 		}
-		if (1<<s.Phase)&956 != 0 && (s.Rto.Present) && (s.Retransmits >= 5) {
-			out = append(out, "GiveUp")
+		if (1<<s.Phase)&956 != 0 {
+			if s.Rto.Present {
+				if s.Retransmits >= 5 {
+					out = append(out, "GiveUp")
+				}
+			}
 		}
-		if (1<<s.Phase)&1088 != 0 && (s.Rto.Present) {
-			out = append(out, "StaleRetransmitTimer")
+		if (1<<s.Phase)&1088 != 0 {
+			if s.Rto.Present {
+				out = append(out, "StaleRetransmitTimer")
+			}
 		}
 	case TimeWaitTimer:
 		if (1<<s.Phase)&1024 != 0 {

@@ -1386,42 +1386,63 @@ var invalidParams = [1]InvalidInputError{{"Select", "product"}}
 // boundErrors holds one read-only error per place a bound can be exceeded.
 var boundErrors = [...]BoundError{{"AcceptCoin", "credit"}, {"Vend", "credit"}, {"Vend", "stock"}, {"Refund", "paid_out"}, {"Refund", "credit"}, {"Restock", "stock"}, {"ReportFault", "paid_out"}, {"ReportFault", "credit"}}
 
-// enabledTransitions lists, in spec order, the transitions on in that are allowed
+// EnabledTransitions lists, in spec order, the transitions on in that are allowed
 // in s's phase and whose guards all hold (a guard that leaves a bound is false).
 // Step fires the first; two or more are a nondeterminism, which dslgen check
-// reports. The tests that dslgen check -emit-test writes call it.
-func enabledTransitions(s State, in Input) []string {
+// reports. The tests that dslgen check -emit-test writes call it. It allocates;
+// it is for tests and diagnostics, not the step path.
+func EnabledTransitions(s State, in Input) []string {
 	var out []string
 	var ovf bool
 	switch in := in.(type) {
 	case InsertCoin:
 		ovf = false
-		if (1<<s.Phase)&3 != 0 && (s.Stock > 0) && (in.Value == 5 || in.Value == 10 || in.Value == 25 || in.Value == 50 || in.Value == 100) && (add(&ovf, s.Credit, in.Value) <= 500) && !ovf {
-			out = append(out, "AcceptCoin")
+		if (1<<s.Phase)&3 != 0 {
+			if s.Stock > 0 {
+				if in.Value == 5 || in.Value == 10 || in.Value == 25 || in.Value == 50 || in.Value == 100 {
+					if add(&ovf, s.Credit, in.Value) <= 500 {
+						if !ovf {
+							out = append(out, "AcceptCoin")
+						}
+					}
+				}
+			}
 		}
 	case Select:
-		if (1<<s.Phase)&3 != 0 && (s.Stock > 0) {
-			out = append(out, "SelectProduct")
+		if (1<<s.Phase)&3 != 0 {
+			if s.Stock > 0 {
+				out = append(out, "SelectProduct")
+			}
 		}
 	case Dispense:
-		if (1<<s.Phase)&2 != 0 && (s.Selected.Present) && (s.Credit >= func() uint64 {
-			if s.Selected == Some[Product](ProductCola) {
-				return 150
-			}
-			return func() uint64 {
-				if s.Selected == Some[Product](ProductChips) {
-					return 75
+		if (1<<s.Phase)&2 != 0 {
+			if s.Selected.Present {
+				if s.Credit >= func() uint64 {
+					if s.Selected == Some[Product](ProductCola) {
+						return 150
+					}
+					return func() uint64 {
+						if s.Selected == Some[Product](ProductChips) {
+							return 75
+						}
+						return 100
+					}()
+				}() {
+					if s.Stock > 0 {
+						out = append(out, "Vend")
+					}
 				}
-				return 100
-			}()
-		}()) && (s.Stock > 0) {
-			out = append(out, "Vend")
+			}
 		}
-		if (1<<s.Phase)&4 != 0 && (s.Credit > 0) {
-			out = append(out, "FinishVendWithCredit")
+		if (1<<s.Phase)&4 != 0 {
+			if s.Credit > 0 {
+				out = append(out, "FinishVendWithCredit")
+			}
 		}
-		if (1<<s.Phase)&4 != 0 && (s.Credit == 0) {
-			out = append(out, "FinishVend")
+		if (1<<s.Phase)&4 != 0 {
+			if s.Credit == 0 {
+				out = append(out, "FinishVend")
+			}
 		}
 	case Refund:
 		if (1<<s.Phase)&2 != 0 {
@@ -1429,8 +1450,14 @@ func enabledTransitions(s State, in Input) []string {
 		}
 	case Restock:
 		ovf = false
-		if (1<<s.Phase)&9 != 0 && (in.Amount > 0) && (in.Amount <= sub(&ovf, 20, s.Stock)) && !ovf {
-			out = append(out, "Restock")
+		if (1<<s.Phase)&9 != 0 {
+			if in.Amount > 0 {
+				if in.Amount <= sub(&ovf, 20, s.Stock) {
+					if !ovf {
+						out = append(out, "Restock")
+					}
+				}
+			}
 		}
 	case Fault:
 		if (1<<s.Phase)&15 != 0 {
@@ -1441,8 +1468,10 @@ func enabledTransitions(s State, in Input) []string {
 			out = append(out, "Repair")
 		}
 	case Decommission:
-		if (1<<s.Phase)&9 != 0 && (s.Technician.Present) {
-			out = append(out, "Decommission")
+		if (1<<s.Phase)&9 != 0 {
+			if s.Technician.Present {
+				out = append(out, "Decommission")
+			}
 		}
 	}
 	return out

@@ -9,7 +9,7 @@ import (
 	"github.com/meerkat-go/dslmachine/model"
 )
 
-// TestEnabledTransitions compares enabledTransitions with the interpreter in
+// TestEnabledTransitions compares EnabledTransitions with the interpreter in
 // every reachable state of the ci profile, for every input value, and checks
 // that the comparison can fail.
 func TestEnabledTransitions(t *testing.T) {
@@ -24,7 +24,7 @@ func TestEnabledTransitions(t *testing.T) {
 			return s, err
 		},
 		DecodeInput: func(b []byte) (any, error) { return DecodeInput(b) },
-		Enabled:     func(s, in any) []string { return enabledTransitions(s.(State), in.(Input)) },
+		Enabled:     func(s, in any) []string { return EnabledTransitions(s.(State), in.(Input)) },
 	}
 	n, err := enabledcheck.Compare(m, m.Profile("ci"), check.ReachOptions{}, pkg)
 	if err != nil {
@@ -36,7 +36,7 @@ func TestEnabledTransitions(t *testing.T) {
 	// A planted difference: Overspend never enabled.
 	broken := pkg
 	broken.Enabled = func(s, in any) []string {
-		out := enabledTransitions(s.(State), in.(Input))
+		out := EnabledTransitions(s.(State), in.(Input))
 		if len(out) > 0 && out[0] == "Overspend" {
 			return out[1:]
 		}

@@ -951,40 +951,63 @@ var noTransitions = func() (t [5][2]NoTransitionError) {
 // boundErrors holds one read-only error per place a bound can be exceeded.
 var boundErrors = [...]BoundError{{"Deposit", "credit"}, {"Spend", "credit"}, {"Overspend", "overspent"}, {"Tip", "last"}, {"Tip", "Tipped.before"}}
 
-// enabledTransitions lists, in spec order, the transitions on in that are allowed
+// EnabledTransitions lists, in spec order, the transitions on in that are allowed
 // in s's phase and whose guards all hold (a guard that leaves a bound is false).
 // Step fires the first; two or more are a nondeterminism, which dslgen check
-// reports. The tests that dslgen check -emit-test writes call it.
-func enabledTransitions(s State, in Input) []string {
+// reports. The tests that dslgen check -emit-test writes call it. It allocates;
+// it is for tests and diagnostics, not the step path.
+func EnabledTransitions(s State, in Input) []string {
 	var out []string
 	var ovf bool
 	switch in := in.(type) {
 	case Deposit:
 		ovf = false
-		if (1<<s.Phase)&1 != 0 && (add(&ovf, s.Credit, in.Amount) <= 5) && !ovf {
-			out = append(out, "Deposit")
+		if (1<<s.Phase)&1 != 0 {
+			if add(&ovf, s.Credit, in.Amount) <= 5 {
+				if !ovf {
+					out = append(out, "Deposit")
+				}
+			}
 		}
 	case Spend:
 		ovf = false
-		if (1<<s.Phase)&1 != 0 && (in.Amount > 0) && (sub(&ovf, s.Credit, in.Amount) >= 0) && !ovf {
-			out = append(out, "Spend")
+		if (1<<s.Phase)&1 != 0 {
+			if in.Amount > 0 {
+				if sub(&ovf, s.Credit, in.Amount) >= 0 {
+					if !ovf {
+						out = append(out, "Spend")
+					}
+				}
+			}
 		}
-		if (1<<s.Phase)&1 != 0 && (in.Amount > s.Credit) {
-			out = append(out, "Overspend")
+		if (1<<s.Phase)&1 != 0 {
+			if in.Amount > s.Credit {
+				out = append(out, "Overspend")
+			}
 		}
 	case Close:
 		ovf = false
-		if (1<<s.Phase)&1 != 0 && ((s.Credit == 0) || ((s.Credit >= 2) && (sub(&ovf, s.Credit, 2) == 0 || sub(&ovf, s.Credit, 2) == sub(&ovf, s.Last, 1)))) && !ovf {
-			out = append(out, "Close")
+		if (1<<s.Phase)&1 != 0 {
+			if (s.Credit == 0) || ((s.Credit >= 2) && (sub(&ovf, s.Credit, 2) == 0 || sub(&ovf, s.Credit, 2) == sub(&ovf, s.Last, 1))) {
+				if !ovf {
+					out = append(out, "Close")
+				}
+			}
 		}
 		ovf = false
-		if (1<<s.Phase)&1 != 0 && (s.Credit == 1) && (func() uint64 {
-			if s.Last > 3 {
-				return sub(&ovf, s.Last, 10)
+		if (1<<s.Phase)&1 != 0 {
+			if s.Credit == 1 {
+				if func() uint64 {
+					if s.Last > 3 {
+						return sub(&ovf, s.Last, 10)
+					}
+					return 0
+				}() == 0 {
+					if !ovf {
+						out = append(out, "CloseAnyway")
+					}
+				}
 			}
-			return 0
-		}() == 0) && !ovf {
-			out = append(out, "CloseAnyway")
 		}
 	case Reopen:
 		if (1<<s.Phase)&2 != 0 {
