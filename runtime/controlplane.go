@@ -66,7 +66,9 @@ type StepEvent struct {
 // WithObserver installs fn, which is called for every input that a
 // session's machine accepts, in commit order for that session. It runs
 // synchronously with the session locked: it must be quick and must not call
-// back into the ControlPlane. Use it for tracing, metrics or audit logs.
+// back into the ControlPlane. Use it for tracing, metrics or audit logs. A
+// panic in fn is re-raised to the caller of the operation after the
+// session has been unlocked and restored (see the package documentation).
 func WithObserver(fn func(StepEvent)) Option {
 	return func(cp *ControlPlane) { cp.observer = fn }
 }

@@ -127,11 +127,6 @@ func (cp *ControlPlane) AttachExecutor(id SessionID, cfg ExecutorConfig) (*Execu
 		return nil, Internalf("attach executor to session %s: %w", id, err)
 	}
 	s.commitLocked(next)
-	if s.observe != nil {
-		for _, e := range steps {
-			s.observe(e)
-		}
-	}
 	e := &Executor{
 		cp:       cp,
 		s:        s,
@@ -140,6 +135,11 @@ func (cp *ControlPlane) AttachExecutor(id SessionID, cfg ExecutorConfig) (*Execu
 		done:     make(chan struct{}),
 	}
 	s.exec = e
+	if s.observe != nil {
+		for _, ev := range steps {
+			s.observe(ev)
+		}
+	}
 	return e, nil
 }
 

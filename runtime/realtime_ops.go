@@ -7,7 +7,7 @@ import (
 )
 
 // attachmentStatusOf projects the machine's realtime fields onto an
-// attachment status (machine-facts §3): reattach required first, then the
+// attachment status: reattach required first, then the
 // binding state, an Unbound binding counting as IntentPresentUnbound when
 // the intent bit is set.
 func attachmentStatusOf(st gen.State) AttachmentStatus {
