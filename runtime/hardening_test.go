@@ -364,19 +364,24 @@ func TestRemovedSessionFlowDoesNotActOnItsSuccessor(t *testing.T) {
 }
 
 func TestConcurrentCapabilityTransportMintsOneAuthority(t *testing.T) {
-	for trial := 0; trial < 300; trial++ {
+	// The race window is small; a spin barrier starts the callers together
+	// and many trials give it a chance.
+	const callers = 4
+	for trial := 0; trial < 100; trial++ {
 		f := newFixture(t, fixtureOpts{})
 		f.warmCache()
 		var (
-			wg     sync.WaitGroup
-			minted atomic.Int32
-			start  = make(chan struct{})
+			wg      sync.WaitGroup
+			minted  atomic.Int32
+			arrived atomic.Int32
 		)
-		for range 2 {
+		for range callers {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				<-start
+				arrived.Add(1)
+				for arrived.Load() < callers { //nolint:revive // spin: start together
+				}
 				a, err := f.cp.ApplyCapabilityDrivenRealtimeTransport(context.Background(), f.id)
 				if err != nil {
 					t.Error(err)
@@ -386,7 +391,6 @@ func TestConcurrentCapabilityTransportMintsOneAuthority(t *testing.T) {
 				}
 			}()
 		}
-		close(start)
 		wg.Wait()
 		if n := minted.Load(); n != 1 {
 			t.Fatalf("trial %d: %d authorities minted for one unbound session", trial, n)
