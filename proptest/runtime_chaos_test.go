@@ -102,6 +102,8 @@ type chaosHarness struct {
 	// armed counts down the observer's steps; it panics at the one that
 	// brings it to zero.
 	armed atomic.Int64
+	// minted counts the authorities the capability-driven transport minted.
+	minted atomic.Int32
 
 	mu    sync.Mutex
 	stale []string // host calls made for another generation than the current
@@ -289,6 +291,17 @@ func (f flowCall) String() string {
 	return b.String()
 }
 
+// hostBroke reports whether the call's chaos includes a host failure or a
+// change of the session under the flow (not just a cancellation).
+func (f flowCall) hostBroke() bool {
+	for _, k := range f.faults {
+		if k != chaosNone && k != chaosCancel {
+			return true
+		}
+	}
+	return false
+}
+
 // drawFlow draws a flow call; serial calls may also draw the chaos that
 // changes the session under the flow and observer panics.
 func drawFlow(t *rapid.T, serial bool) flowCall {
@@ -349,7 +362,10 @@ func (h *chaosHarness) runFlow(f flowCall) (err error, problem string) {
 			}
 			_, err = h.cp.ReconfigureLiveTopology(ctx, *a, req)
 		case flowTransport:
-			_, err = h.cp.ApplyCapabilityDrivenRealtimeTransport(ctx, id)
+			var a *runtime.Authority
+			if a, err = h.cp.ApplyCapabilityDrivenRealtimeTransport(ctx, id); a != nil {
+				h.minted.Add(1)
+			}
 		case flowEligibility:
 			_, err = h.cp.RealtimeBootstrapEligibility(ctx, id)
 		case flowCancelAfterBoundary:
@@ -383,6 +399,12 @@ func (h *chaosHarness) runFlow(f flowCall) (err error, problem string) {
 	}
 	if runtime.KindOf(err) == runtime.KindCanceled && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
 		return err, fmt.Sprintf("%v: cancellation %q does not match the context's error", f, err)
+	}
+	if (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) && runtime.KindOf(err) != runtime.KindCanceled {
+		return err, fmt.Sprintf("%v: a context error comes back as %v: %q", f, runtime.KindOf(err), err)
+	}
+	if errors.Is(err, runtime.ErrFailedAfterDetach) && !f.hostBroke() {
+		return err, fmt.Sprintf("%v: failed past detach although only the caller gave up: %q", f, err)
 	}
 	if f.ctx == ctxNil && !errors.Is(err, runtime.ErrNilContext) {
 		return err, fmt.Sprintf("%v: nil context gave %q", f, err)
@@ -497,6 +519,11 @@ func (cm *chaosMachine) actions() map[string]func(*rapid.T) {
 				calls[i] = drawFlow(t, false)
 				calls[i].sess = 0
 			}
+			live := false
+			for _, f := range calls {
+				live = live || f.flow == flowLive
+			}
+			h.minted.Store(0)
 			problems := make([]string, len(calls))
 			errs := make([]error, len(calls))
 			var wg sync.WaitGroup
@@ -512,6 +539,9 @@ func (cm *chaosMachine) actions() map[string]func(*rapid.T) {
 			}
 			for i, f := range calls {
 				cm.log = append(cm.log, fmt.Sprintf("  || %v -> %v", f, errs[i]))
+			}
+			if n := h.minted.Load(); n > 1 && !live {
+				t.Fatalf("concurrent capability-driven transports minted %d authorities\nafter:\n%s", n, strings.Join(cm.log, "\n"))
 			}
 			for _, p := range problems {
 				if p != "" {

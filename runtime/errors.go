@@ -182,16 +182,6 @@ func rollbackFailed(original, rollback error) error {
 	return &InternalError{Msg: rb.Error(), Err: rb}
 }
 
-// internalWith returns an *InternalError with the message "<msg>: <cause>".
-// The cause is wrapped unless it belongs to another category, whose
-// sentinel the result must not match; then only its text is kept.
-func internalWith(msg string, cause error) error {
-	if k := KindOf(cause); k == KindOther || k == KindInternal {
-		return &InternalError{Msg: msg + ": " + cause.Error(), Err: cause}
-	}
-	return &InternalError{Msg: msg + ": " + cause.Error()}
-}
-
 // NotReady returns a *NotReadyError for the phase.
 func NotReady(state gen.LifecyclePhase) error { return &NotReadyError{State: state} }
 

@@ -20,6 +20,11 @@ var (
 	// support: the new identity is in effect, but no realtime binding can
 	// be minted for it.
 	ErrCompletedDetached = errors.New("live topology reconfigure completed detached")
+	// ErrFailedAfterDetach is wrapped by the internal error returned when a
+	// live topology reconfigure failed past its point of no return: the
+	// binding is gone, a reattach is required and the session's LLM state
+	// is unresolved.
+	ErrFailedAfterDetach = errors.New("live topology reconfigure failed after detach")
 )
 
 // ReconfigureLiveTopology switches a session with a live realtime binding
@@ -62,7 +67,7 @@ var (
 // past detach: the live session is discarded, the visibility state reset,
 // the cached LLM state marked unresolved, and FailLiveTopologyAfterDetach
 // applied (the topology is Idle and a reattach is required). The result is
-// an *InternalError wrapping the cause.
+// an *InternalError wrapping ErrFailedAfterDetach and the cause.
 //
 // If the session is removed while the flow runs, the flow stops at its next
 // step, makes no further host call and returns a *NotReadyError wrapping
@@ -234,5 +239,9 @@ func (cp *ControlPlane) failPastDetach(ctx context.Context, s *session, hc hostC
 	cp.discardUnresolved(ctx, hc, s)
 	_ = s.replaceVisibility(visibility.State{})
 	_, _ = s.apply(gen.FailLiveTopologyAfterDetach{})
-	return Authority{}, internalWith(fmt.Sprintf("live topology reconfigure of session %s failed after detach", s.id), original)
+	msg := fmt.Sprintf("live topology reconfigure of session %s failed after detach: %v", s.id, original)
+	if k := KindOf(original); k == KindOther || k == KindInternal {
+		return Authority{}, &InternalError{Msg: msg, Err: fmt.Errorf("%w: %w", ErrFailedAfterDetach, original)}
+	}
+	return Authority{}, &InternalError{Msg: msg, Err: ErrFailedAfterDetach}
 }
