@@ -519,6 +519,10 @@ func (cm *chaosMachine) actions() map[string]func(*rapid.T) {
 				calls[i] = drawFlow(t, false)
 				calls[i].sess = 0
 			}
+			if rapid.Bool().Draw(t, "unbind first") {
+				err := h.cp.DetachLive(chaosID(0))
+				cm.log = append(cm.log, fmt.Sprintf("detach live c0 -> %v", err))
+			}
 			live := false
 			for _, f := range calls {
 				live = live || f.flow == flowLive
@@ -527,13 +531,16 @@ func (cm *chaosMachine) actions() map[string]func(*rapid.T) {
 			problems := make([]string, len(calls))
 			errs := make([]error, len(calls))
 			var wg sync.WaitGroup
+			start := make(chan struct{})
 			for i, f := range calls {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
+					<-start
 					errs[i], problems[i] = h.runFlow(f)
 				}()
 			}
+			close(start)
 			if !within(wg.Wait) {
 				t.Fatalf("concurrent flows %v wedged", calls)
 			}
