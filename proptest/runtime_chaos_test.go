@@ -36,12 +36,13 @@ const chaosSessions = 2
 // chaosBoundary is how long a live reconfigure waits for a safe boundary.
 const chaosBoundary = 5 * time.Millisecond
 
-// chaosCleanup bounds the host calls past the point of no return.
-const chaosCleanup = 20 * time.Millisecond
+// chaosCleanup bounds the host calls past the point of no return: a host
+// call that blocks there waits this long.
+const chaosCleanup = 40 * time.Millisecond
 
-// chaosPlainTimeout is the deadline of a "plain" caller context: it bounds
-// host calls that block until their context ends.
-const chaosPlainTimeout = 30 * time.Millisecond
+// chaosGiveUp is how long a caller waits for a blocked host call before it
+// gives up (cancels its context).
+const chaosGiveUp = time.Millisecond
 
 // chaosWedge is how long the checks wait for something that must happen at
 // once before they call the session wedged.
@@ -147,6 +148,10 @@ func (h *chaosHarness) chaos(ctx context.Context, call string, k chaosKind, plan
 	case chaosPanic:
 		panic(hostPanic{call})
 	case chaosBlock:
+		// The caller gives up soon; past the point of no return the flow
+		// no longer listens to it, and the call waits for the cleanup
+		// timeout instead.
+		time.AfterFunc(chaosGiveUp, plan.cancel)
 		<-ctx.Done()
 		return fmt.Errorf("chaos: %s blocked: %w", call, ctx.Err())
 	case chaosCancel:
@@ -250,7 +255,7 @@ var flowNames = [...]string{"ReconfigureSessionLLMIdentity", "ReconfigureLiveTop
 type ctxKind uint8
 
 const (
-	ctxPlain     ctxKind = iota // a short deadline that only a blocked host call reaches
+	ctxPlain     ctxKind = iota // cancelled only by the chaos
 	ctxNil                      // nil
 	ctxCancelled                // cancelled before the call
 	ctxShort                    // a deadline of a few hundred microseconds
@@ -336,7 +341,7 @@ func drawFlow(t *rapid.T, serial bool) flowCall {
 
 // runFlow performs the call and checks its error and panic.
 func (h *chaosHarness) runFlow(f flowCall) (err error, problem string) {
-	base, cancel := context.WithTimeout(context.Background(), chaosPlainTimeout)
+	base, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	plan := &chaosPlan{faults: f.faults, cancel: cancel, sess: f.sess}
 	ctx := context.WithValue(base, chaosPlanKey{}, plan)
