@@ -511,7 +511,13 @@ func (cm *chaosMachine) check(t *rapid.T) {
 
 // do runs one serial flow call.
 func (cm *chaosMachine) do(t *rapid.T, f flowCall) {
-	err, problem := cm.h.runFlow(f)
+	var (
+		err     error
+		problem string
+	)
+	if !within(func() { err, problem = cm.h.runFlow(f) }) {
+		t.Fatalf("%v wedged\nafter:\n%s", f, strings.Join(cm.log, "\n"))
+	}
 	cm.log = append(cm.log, fmt.Sprintf("%v -> %v", f, err))
 	if problem != "" {
 		t.Fatalf("%s\nafter:\n%s", problem, strings.Join(cm.log, "\n"))
