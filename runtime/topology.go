@@ -187,6 +187,10 @@ func (cp *ControlPlane) ReconfigureLiveTopology(ctx context.Context, auth Author
 	return Authority{}, Validationf("target model '%s' has no realtime capability; %w", cmd.targetIdentity.Model, ErrCompletedDetached)
 }
 
+// safeBoundaryGuard is the guard of MarkLiveTopologyDetached that waits for
+// the turn to reach a safe boundary.
+const safeBoundaryGuard = "turn_at_safe_boundary"
+
 // applyPastDetach applies one of the inputs that follow the detach. The
 // flow's own steps make them acceptable unless the session changed under
 // the flow (it was unregistered, destroyed or removed); a refusal is
@@ -204,16 +208,27 @@ func (s *session) applyPastDetach(in gen.Input) error {
 }
 
 // waitDetached applies MarkLiveTopologyDetached as soon as the machine
-// accepts it. It sleeps on the session's state changes between attempts,
-// and gives up at the boundary deadline or when ctx ends.
+// accepts it. It sleeps on the session's state changes between attempts
+// while the only refusal is the turn's safe-boundary guard, and gives up at
+// the boundary deadline, when ctx ends, or at once when the machine refuses
+// for another reason (the session changed under the flow, e.g. it was
+// unregistered).
 func (cp *ControlPlane) waitDetached(ctx context.Context, s *session) error {
 	timer := time.NewTimer(cp.boundaryDeadline)
 	defer timer.Stop()
+	var refused error
 	lastErr, waitErr := s.waitUntil(ctx, timer.C, func() error {
 		_, err := s.stepLocked(gen.MarkLiveTopologyDetached{})
+		var gr *gen.GuardRejectedError
+		if err != nil && (!errors.As(err, &gr) || gr.Guard != safeBoundaryGuard) {
+			refused = err
+			return nil
+		}
 		return err
 	})
 	switch {
+	case refused != nil:
+		return Internalf("live topology reconfigure of session %s cannot detach: the session changed under the flow: %w", s.id, refused)
 	case waitErr == nil:
 		return nil
 	case errors.Is(waitErr, errWaitDeadline):
