@@ -376,7 +376,7 @@ func TestConcurrentCapabilityTransportMintsOneAuthority(t *testing.T) {
 	// The race window is small; a spin barrier starts the callers together
 	// and many trials give it a chance.
 	const callers = 4
-	for trial := 0; trial < 100; trial++ {
+	for trial := 0; trial < 40; trial++ {
 		f := newFixture(t, fixtureOpts{})
 		f.warmCache()
 		var (
