@@ -80,7 +80,10 @@
 // new session's host-calling flows wait for the removed session's flow to
 // end, so their host calls never interleave with its last one. Every host
 // call carries the SessionRef (id and generation) of the session it is
-// made for in its context (SessionRefFromContext).
+// made for in its context (SessionRefFromContext). The fence is checked
+// before and after every host call, so a host call that was already under
+// way when the session was removed still completes; a host that must refuse
+// it can compare its SessionRef with the generation it knows.
 //
 // # Panics
 //
