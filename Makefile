@@ -48,7 +48,7 @@ check:
 test: vet verify check
 	RAPID_CHECKS=$(PROPTEST_CHECKS) $(GO) test -count=1 ./...
 	$(GO) test -race -count=1 ./runtime/... ./examples/...
-	$(GO) test -race -count=1 ./proptest -run '^TestRuntimeConcurrentCallsSerializable$$' -rapid.checks=200
+	$(GO) test -race -count=1 ./proptest -run '^(TestRuntimeConcurrentCallsSerializable|TestRuntimeChaos)$$' -rapid.checks=200
 	$(MAKE) -C bench test
 	$(MAKE) fuzz FUZZTIME=8s
 

@@ -2076,12 +2076,11 @@ CompleteLiveTopology ==
                    staged_visibility_revision>>
 
 \* Abandons a reconfigure before detach; the prior binding and token remain
-\* valid.
+\* valid. Allowed unregistered.
 \* Transition AbortLiveTopologyBeforeDetach: on AbortLiveTopologyBeforeDetach,
 \* from [Idle, Attached, Running, Retired, Stopped], to stay.
 AbortLiveTopologyBeforeDetach ==
     /\ lifecycle_phase \in {"Idle", "Attached", "Running", "Retired", "Stopped"}
-    /\ session_id # None  \* session_registered
     /\ live_topology_phase = "Reconfiguring"  \* topology_reconfiguring
     /\ live_topology_phase' = "Idle"
     /\ UNCHANGED <<lifecycle_phase, session_id, active_runtime_id, active_fence_token,
@@ -2097,12 +2096,11 @@ AbortLiveTopologyBeforeDetach ==
                    staged_visibility_revision>>
 
 \* Fails a reconfigure past detach, requiring a realtime reattach and burning
-\* an epoch.
+\* an epoch. Allowed unregistered.
 \* Transition FailLiveTopologyAfterDetach: on FailLiveTopologyAfterDetach, from
 \* [Idle, Attached, Running, Retired, Stopped], to stay.
 FailLiveTopologyAfterDetach ==
     /\ lifecycle_phase \in {"Idle", "Attached", "Running", "Retired", "Stopped"}
-    /\ session_id # None  \* session_registered
     /\ live_topology_phase \in {"Detached", "HostIdentityApplied", "HostVisibilityApplied"}  \* topology_past_detach
     /\ realtime_binding_state' = "Unbound"
     /\ realtime_binding_authority_epoch' = None

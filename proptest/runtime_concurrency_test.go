@@ -232,7 +232,7 @@ func runConcurrent(t *rapid.T) searchResult {
 // (documented in runtime_model_test.go), not whole calls: the flows are
 // multi-step by design (upstream's too). For example a DetachLive that lands
 // between a live reconfigure's Begin and its detach is accepted (the machine
-// does not block it during a reconfigure, machine-facts §4) and the
+// does not block it during a reconfigure) and the
 // reconfigure then completes and mints a new binding, which no serial order
 // of the two whole calls produces.
 //

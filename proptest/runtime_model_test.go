@@ -12,8 +12,8 @@ import (
 
 // This file is the reference model of the runtime tests: a small, value-typed
 // description of what the control plane and the reference host should hold
-// after every call, written from machine-facts §3, §5 and §8 and the runtime
-// package documentation rather than from the runtime's code.
+// after every call, written from the machine spec (spec/machine.yaml) and the
+// runtime package documentation rather than from the runtime's code.
 //
 // The model keeps, per session, the generated machine state (it is advanced
 // with gen.Step, which proptest/machine_test.go already checks against the
@@ -357,7 +357,7 @@ func attachmentBound(st gen.State) bool {
 }
 
 // channelState is the channel state the runtime reports for a machine state
-// (machine-facts §3): an exhausted reconnect cycle is Error; otherwise the
+// (see runtime.ProjectChannelStatus): an exhausted reconnect cycle is Error; otherwise the
 // attachment status decides.
 func channelState(st gen.State) runtime.ChannelState {
 	if st.RealtimeReconnectCycleState == gen.RealtimeReconnectCycleStateExhausted {
@@ -830,8 +830,8 @@ func (m *refModel) stepPublish(i int, p *proc) {
 	}
 }
 
-// prepare is the first half of the reconfigure preparation (machine-facts
-// §8.1 A, steps 2-4): the phase check, the host's hydration and caching it.
+// prepare is the first half of the reconfigure preparation (as documented
+// on runtime.ReconfigureSessionLLMIdentity): the phase check, the host's hydration and caching it.
 func (m *refModel) prepare(i int, p *proc) string {
 	s := &m.Sess[i]
 	if !s.Exists {
@@ -894,7 +894,7 @@ func (m *refModel) discardUnresolved(i int, p *proc) {
 	m.setCached(i, nil, "", false)
 }
 
-// stepReconfigure is ReconfigureSessionLLMIdentity (machine-facts §8.1) in
+// stepReconfigure is ReconfigureSessionLLMIdentity in
 // two steps under the mutation gate: prepare (which caches the hydrated
 // state), then the rest (whose only effect others can see is the final cache
 // write).
@@ -980,8 +980,8 @@ const (
 	liveAttach          // attach the new binding
 )
 
-// stepLive is ReconfigureLiveTopology (machine-facts §8.2 and the runtime's
-// documentation), one atomic section per step.
+// stepLive is ReconfigureLiveTopology (as the runtime's
+// documentation describes it), one atomic section per step.
 func (m *refModel) stepLive(i int, p *proc) {
 	s := &m.Sess[i]
 	switch p.PC {
@@ -1093,8 +1093,7 @@ func (m *refModel) stepLive(i int, p *proc) {
 	}
 }
 
-// stepTransport is ApplyCapabilityDrivenRealtimeTransport (machine-facts
-// §8.3): read the cache; hydrate under the gate if it is not resolved; read
+// stepTransport is ApplyCapabilityDrivenRealtimeTransport: read the cache; hydrate under the gate if it is not resolved; read
 // the attachment status; attach or detach.
 func (m *refModel) stepTransport(i int, p *proc) {
 	s := &m.Sess[i]
@@ -1144,7 +1143,7 @@ func (m *refModel) stepTransport(i int, p *proc) {
 	}
 }
 
-// stepEligibility is RealtimeBootstrapEligibility (machine-facts §8.4): read
+// stepEligibility is RealtimeBootstrapEligibility: read
 // the cache; hydrate under the gate unless identity and surface are cached
 // and resolved; fail closed unless the model supports realtime.
 func (m *refModel) stepEligibility(i int, p *proc) {

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -35,6 +36,12 @@ type ControlPlane struct {
 
 	mu       sync.RWMutex
 	sessions map[SessionID]*session
+	// generation is the last session generation handed out.
+	generation uint64
+	// heldGates are the mutation gates of removed sessions whose flows
+	// still held them at removal; a session created again under the same
+	// id takes the gate over.
+	heldGates map[SessionID]chan struct{}
 }
 
 // Option configures a ControlPlane.
@@ -59,7 +66,9 @@ type StepEvent struct {
 // WithObserver installs fn, which is called for every input that a
 // session's machine accepts, in commit order for that session. It runs
 // synchronously with the session locked: it must be quick and must not call
-// back into the ControlPlane. Use it for tracing, metrics or audit logs.
+// back into the ControlPlane. Use it for tracing, metrics or audit logs. A
+// panic in fn is re-raised to the caller of the operation after the
+// session has been unlocked and restored (see the package documentation).
 func WithObserver(fn func(StepEvent)) Option {
 	return func(cp *ControlPlane) { cp.observer = fn }
 }
@@ -91,6 +100,7 @@ func New(opts ...Option) *ControlPlane {
 		boundaryDeadline: DefaultBoundaryDeadline,
 		cleanupTimeout:   DefaultCleanupTimeout,
 		sessions:         make(map[SessionID]*session),
+		heldGates:        make(map[SessionID]chan struct{}),
 	}
 	for _, o := range opts {
 		o(cp)
@@ -106,10 +116,19 @@ func (cp *ControlPlane) SetHost(h Host) { cp.host.set(h) }
 // getHost returns the installed host or the not-configured error.
 func (cp *ControlPlane) getHost() (Host, error) { return cp.host.get() }
 
-// cleanupContext returns a context for cleanup host calls: it keeps ctx's
-// values but not its cancellation, and is bounded by the cleanup timeout.
+// cleanupContext returns a context for the host calls a flow makes past its
+// point of no return (completion and cleanup): it keeps ctx's values but
+// not its cancellation, and is bounded by the cleanup timeout.
 func (cp *ControlPlane) cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(context.WithoutCancel(ctx), cp.cleanupTimeout)
+}
+
+// checkContext refuses a nil context with a *ValidationError.
+func checkContext(ctx context.Context, op string) error {
+	if ctx == nil {
+		return Validationf("%s: %w", op, ErrNilContext)
+	}
+	return nil
 }
 
 // lookup returns the session, or a not-ready error naming StateDestroyed.
@@ -126,32 +145,57 @@ func (cp *ControlPlane) lookup(id SessionID) (*session, error) {
 // CreateSession creates a session: its machine is booted into Idle and has
 // recorded the session id (RegisterSession), every other field at its
 // initial value; its LLM state is unresolved and its visibility state is
-// the default. Creating an existing session is a *ValidationError.
+// the default. It gets a generation greater than that of every session
+// created before (see Snapshot.Generation). Creating an existing session is
+// a *ValidationError.
+//
+// A session created under the id of a removed one is a new session: no
+// flow still running on the removed one acts on it. Such a flow makes no
+// further machine step and no further host call once it sees the removal
+// (it fails with a *NotReadyError wrapping ErrSessionRemoved), and the new
+// session's host-calling flows wait until it has ended, so that they never
+// interleave with its last host call.
 func (cp *ControlPlane) CreateSession(id SessionID) error {
 	if id == "" {
 		return Validationf("create session: empty session id")
 	}
-	s, err := newSession(id)
-	if err != nil {
-		return err
-	}
-	s.observe = cp.observer
 	cp.mu.Lock()
 	defer cp.mu.Unlock()
 	if _, ok := cp.sessions[id]; ok {
 		return Validationf("create session: session %s already exists", id)
 	}
+	gate := cp.heldGates[id]
+	delete(cp.heldGates, id)
+	s, err := newSession(id, cp.generation+1, gate)
+	if err != nil {
+		return err
+	}
+	cp.generation++
+	s.observe = cp.observer
 	cp.sessions[id] = s
 	return nil
 }
 
 // RemoveSession forgets a session. Its executor attachment is closed and
 // every waiter on it is woken; later operations on it fail as not ready in
-// StateDestroyed. Removing an unknown session is a not-ready error.
+// StateDestroyed, wrapping ErrSessionRemoved, and flows still running on it
+// are fenced (see CreateSession). Removing an unknown session is a
+// not-ready error.
 func (cp *ControlPlane) RemoveSession(id SessionID) error {
 	cp.mu.Lock()
 	s, ok := cp.sessions[id]
 	delete(cp.sessions, id)
+	if ok {
+		// Forget the gates that their stale flows have released since.
+		for gid, g := range cp.heldGates {
+			if len(g) == 0 {
+				delete(cp.heldGates, gid)
+			}
+		}
+		if len(s.gate) != 0 {
+			cp.heldGates[id] = s.gate
+		}
+	}
 	cp.mu.Unlock()
 	if !ok {
 		return errGone()
@@ -208,6 +252,10 @@ type Snapshot struct {
 	// Version counts the committed state changes; it grows by at least one
 	// with every change.
 	Version uint64
+	// Generation tells this session apart from other sessions created
+	// under the same id: every CreateSession hands out a greater one. Host
+	// calls carry it in their context (see SessionRefFromContext).
+	Generation uint64
 	// Identity is the cached LLM identity; nil when unresolved.
 	Identity *LLMIdentity
 	// Surface is the cached capability surface; nil when unknown.
@@ -235,6 +283,7 @@ func (cp *ControlPlane) Snapshot(id SessionID) (Snapshot, error) {
 		SessionID:        id,
 		State:            s.state,
 		Version:          s.version,
+		Generation:       s.generation,
 		Surface:          cloneSurface(s.surface),
 		SurfaceStatus:    s.status,
 		Visibility:       s.visibility.Clone(),
@@ -249,10 +298,18 @@ func (cp *ControlPlane) Snapshot(id SessionID) (Snapshot, error) {
 
 // WaitFor blocks until pred holds for the session's machine state and
 // returns that state. It is woken by the session's state changes (it does
-// not poll) and gives up when ctx ends, returning ctx's error, or when the
-// session is removed. pred runs with the session locked and must not call
-// back into the control plane.
+// not poll) and gives up when ctx ends, returning a *CanceledError wrapping
+// ctx's error, or when the session is removed. pred runs with the session
+// locked and must not call back into the control plane; if it panics, the
+// session is unlocked and the panic propagates to the caller. A nil ctx or
+// pred is a *ValidationError.
 func (cp *ControlPlane) WaitFor(ctx context.Context, id SessionID, pred func(gen.State) bool) (gen.State, error) {
+	if err := checkContext(ctx, "wait for session "+string(id)); err != nil {
+		return gen.State{}, err
+	}
+	if pred == nil {
+		return gen.State{}, Validationf("wait for session %s: nil predicate", id)
+	}
 	s, err := cp.lookup(id)
 	if err != nil {
 		return gen.State{}, err
@@ -266,5 +323,8 @@ func (cp *ControlPlane) WaitFor(ctx context.Context, id SessionID, pred func(gen
 		}
 		return errNo
 	})
+	if waitErr != nil && !errors.Is(waitErr, ErrNotReady) {
+		waitErr = canceled(fmt.Sprintf("wait for session %s", id), waitErr)
+	}
 	return st, waitErr
 }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+
+	"github.com/meerkat-go/dslmachine/gen"
 )
 
 func TestErrorCategories(t *testing.T) {
@@ -17,7 +19,7 @@ func TestErrorCategories(t *testing.T) {
 		msg        string
 		wantsCause bool
 	}{
-		{"not ready", NotReady("Idle"), ErrNotReady, KindNotReady, "runtime not ready in state Idle", false},
+		{"not ready", NotReady(gen.LifecyclePhaseIdle), ErrNotReady, KindNotReady, "runtime not ready in state Idle", false},
 		{"destroyed", &NotReadyError{State: StateDestroyed}, ErrNotReady, KindNotReady, "runtime not ready in state Destroyed", false},
 		{"validation", Validationf("model %q unknown", "m"), ErrValidation, KindValidation, `validation failed: model "m" unknown`, false},
 		{"validation wraps", Validationf("guard: %w", cause), ErrValidation, KindValidation, "validation failed: guard: boom", true},
@@ -26,11 +28,12 @@ func TestErrorCategories(t *testing.T) {
 		{"internal literal", &InternalError{Msg: "m", Err: cause}, ErrInternal, KindInternal, "m", true},
 		{"internal cause only", &InternalError{Err: cause}, ErrInternal, KindInternal, "boom", true},
 		{"host not configured", (&hostSlot{}).getErr(), ErrInternal, KindInternal, "session llm reconfigure host is not configured", false},
-		{"rollback", &RollbackError{Original: cause, Rollback: errors.New("again")}, ErrInternal, KindInternal,
+		{"rollback", rollbackFailed(cause, errors.New("again")), ErrInternal, KindInternal,
 			"failed to rollback live llm reconfiguration after error (boom): again", true},
-		{"wrapped by fmt", fmt.Errorf("outer: %w", NotReady("Running")), ErrNotReady, KindNotReady, "outer: runtime not ready in state Running", false},
+		{"canceled", canceled("wait", context.Canceled), ErrCanceled, KindCanceled, "wait: context canceled", false},
+		{"wrapped by fmt", fmt.Errorf("outer: %w", NotReady(gen.LifecyclePhaseRunning)), ErrNotReady, KindNotReady, "outer: runtime not ready in state Running", false},
 	}
-	all := []error{ErrNotReady, ErrValidation, ErrInternal}
+	all := []error{ErrNotReady, ErrValidation, ErrInternal, ErrCanceled}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			if got := tc.err.Error(); got != tc.msg {
@@ -53,7 +56,7 @@ func TestErrorCategories(t *testing.T) {
 
 func TestErrorsAs(t *testing.T) {
 	var nr *NotReadyError
-	if err := fmt.Errorf("x: %w", NotReady("Retired")); !errors.As(err, &nr) || nr.State != "Retired" {
+	if err := fmt.Errorf("x: %w", NotReady(gen.LifecyclePhaseRetired)); !errors.As(err, &nr) || nr.State != gen.LifecyclePhaseRetired {
 		t.Fatalf("As NotReadyError: %v", nr)
 	}
 	var ve *ValidationError
@@ -66,12 +69,14 @@ func TestErrorsAs(t *testing.T) {
 		t.Fatalf("As InternalError: %+v", ie)
 	}
 	var re *RollbackError
-	err := fmt.Errorf("flow: %w", &RollbackError{Original: Validationf("orig"), Rollback: NotReady("Idle")})
-	if !errors.As(err, &re) {
-		t.Fatal("As RollbackError failed")
+	plain := errors.New("plain")
+	err := fmt.Errorf("flow: %w", rollbackFailed(Validationf("orig"), fmt.Errorf("x: %w", plain)))
+	if !errors.As(err, &re) || !errors.As(err, &ie) {
+		t.Fatal("As RollbackError or InternalError failed")
 	}
-	// The outermost category wins in KindOf, although the causes match too.
-	if KindOf(err) != KindInternal || !errors.Is(err, ErrValidation) || !errors.Is(err, ErrNotReady) {
+	// A failed rollback is internal only: causes of another category are
+	// not reached, causes of none are.
+	if KindOf(err) != KindInternal || errors.Is(err, ErrValidation) || !errors.Is(err, plain) {
 		t.Fatalf("rollback classification: kind %v", KindOf(err))
 	}
 }
@@ -86,7 +91,7 @@ func TestKindOf(t *testing.T) {
 		{context.Canceled, KindOther},
 		{Internalf("wrap: %w", Validationf("inner")), KindInternal},
 		{Validationf("wrap: %w", &InternalError{Msg: "inner"}), KindValidation},
-		{errors.Join(errors.New("a"), NotReady("Idle")), KindNotReady},
+		{errors.Join(errors.New("a"), NotReady(gen.LifecyclePhaseIdle)), KindNotReady},
 		{errors.Join(errors.New("a"), errors.New("b")), KindOther},
 		{fmt.Errorf("%w and %w", errors.New("a"), Validationf("v")), KindValidation},
 		{Internalf("%w and %w", errors.New("a"), Validationf("v")), KindInternal},
@@ -96,7 +101,7 @@ func TestKindOf(t *testing.T) {
 			t.Errorf("%d: KindOf(%v) = %v, want %v", i, tc.err, got, tc.want)
 		}
 	}
-	for k, s := range map[Kind]string{KindOther: "other", KindNotReady: "not ready", KindValidation: "validation", KindInternal: "internal"} {
+	for k, s := range map[Kind]string{KindOther: "other", KindNotReady: "not ready", KindValidation: "validation", KindInternal: "internal", KindCanceled: "canceled"} {
 		if k.String() != s {
 			t.Errorf("Kind(%d).String() = %q, want %q", k, k.String(), s)
 		}

@@ -3,6 +3,7 @@ package runtime
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/meerkat-go/dslmachine/gen"
@@ -116,7 +117,7 @@ func (cp *ControlPlane) AttachExecutor(id SessionID, cfg ExecutorConfig) (*Execu
 		var fx gen.Effects
 		if next, fx, err = gen.Step(next, in); err != nil {
 			if errors.Is(err, gen.ErrRejected) {
-				return nil, NotReady(s.state.LifecyclePhase.String())
+				return nil, NotReady(s.state.LifecyclePhase)
 			}
 			return nil, Internalf("attach executor to session %s: %w", id, err)
 		}
@@ -126,11 +127,6 @@ func (cp *ControlPlane) AttachExecutor(id SessionID, cfg ExecutorConfig) (*Execu
 		return nil, Internalf("attach executor to session %s: %w", id, err)
 	}
 	s.commitLocked(next)
-	if s.observe != nil {
-		for _, e := range steps {
-			s.observe(e)
-		}
-	}
 	e := &Executor{
 		cp:       cp,
 		s:        s,
@@ -139,6 +135,11 @@ func (cp *ControlPlane) AttachExecutor(id SessionID, cfg ExecutorConfig) (*Execu
 		done:     make(chan struct{}),
 	}
 	s.exec = e
+	if s.observe != nil {
+		for _, ev := range steps {
+			s.observe(ev)
+		}
+	}
 	return e, nil
 }
 
@@ -226,13 +227,23 @@ func (e *Executor) CheckpointCancelAfterBoundary(run gen.RunID) (bool, error) {
 	return true, nil
 }
 
+// clearExecutor forgets exec if it is still the session's attachment.
+func (s *session) clearExecutor(exec *Executor) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.exec == exec {
+		s.exec = nil
+	}
+}
+
 // CancelAfterBoundary asks the session's executor to cancel its run at the
 // next turn boundary (upstream cancel_after_boundary_inner):
 //
 //  1. It applies CancelAfterBoundary; a refusal (the session is neither
 //     Attached nor Running) is a *NotReadyError naming the phase.
 //  2. If the executor has a live boundary handle, it calls it; a failure
-//     is an *InternalError.
+//     is an *InternalError (wrapping ErrHostPanic if the handle panicked),
+//     or a *CanceledError if ctx ended.
 //  3. It sends the effect on the executor's effect channel without
 //     blocking: no executor is a *NotReadyError naming the phase, a full
 //     channel is an *InternalError, and a closed executor is cleared from
@@ -241,6 +252,9 @@ func (e *Executor) CheckpointCancelAfterBoundary(run gen.RunID) (bool, error) {
 // The CancelAfterBoundary transition records nothing in the state, so a
 // dispatch failure leaves nothing to undo.
 func (cp *ControlPlane) CancelAfterBoundary(ctx context.Context, id SessionID) error {
+	if err := checkContext(ctx, "cancel after boundary"); err != nil {
+		return err
+	}
 	s, err := cp.lookup(id)
 	if err != nil {
 		return err
@@ -248,17 +262,22 @@ func (cp *ControlPlane) CancelAfterBoundary(ctx context.Context, id SessionID) e
 	return cp.cancelAfterBoundary(ctx, s)
 }
 
-func (cp *ControlPlane) cancelAfterBoundary(ctx context.Context, s *session) error {
+// cancelStep applies CancelAfterBoundary and returns its effects, the
+// phase and the executor attachment.
+func (s *session) cancelStep() (gen.Effects, gen.LifecyclePhase, *Executor, error) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	fx, err := s.stepLocked(gen.CancelAfterBoundary{Reason: BoundaryCancelReason})
-	phase := s.state.LifecyclePhase
-	exec := s.exec
-	s.mu.Unlock()
+	return fx, s.state.LifecyclePhase, s.exec, err
+}
+
+func (cp *ControlPlane) cancelAfterBoundary(ctx context.Context, s *session) error {
+	fx, phase, exec, err := s.cancelStep()
 	if err != nil {
 		if errors.Is(err, ErrNotReady) {
 			return err
 		}
-		return NotReady(phase.String())
+		return NotReady(phase)
 	}
 	effect := RuntimeEffect{Kind: gen.RuntimeEffectKindCancelAfterBoundary, Reason: BoundaryCancelReason}
 	for e := range fx.All() {
@@ -267,20 +286,19 @@ func (cp *ControlPlane) cancelAfterBoundary(ctx context.Context, s *session) err
 		}
 	}
 	if exec.live() && exec.boundary != nil {
-		if err := exec.boundary.CancelAfterBoundary(ctx, effect.Reason); err != nil {
-			return Internalf("session %s: failed to apply live boundary cancel: %w", s.id, err)
+		err := protect("boundary handle CancelAfterBoundary", func() error {
+			return exec.boundary.CancelAfterBoundary(ctx, effect.Reason)
+		})
+		if err != nil {
+			return classifyHostError(ctx, fmt.Sprintf("session %s: failed to apply live boundary cancel", s.id), err)
 		}
 	}
 	if exec == nil {
-		return NotReady(phase.String())
+		return NotReady(phase)
 	}
 	if !exec.live() {
-		s.mu.Lock()
-		if s.exec == exec {
-			s.exec = nil
-		}
-		s.mu.Unlock()
-		return NotReady(gen.LifecyclePhaseIdle.String())
+		s.clearExecutor(exec)
+		return NotReady(gen.LifecyclePhaseIdle)
 	}
 	select {
 	case exec.effects <- effect:

@@ -58,7 +58,7 @@ func TestReconnectProgressOf(t *testing.T) {
 }
 
 func TestReplaceVisibilityTolerance(t *testing.T) {
-	s, err := newSession("s")
+	s, err := newSession("s", 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,9 +84,13 @@ func TestReplaceVisibilityTolerance(t *testing.T) {
 	if err := s.replaceVisibilityLocked(bad); err == nil {
 		t.Fatal("invalid witnesses accepted")
 	}
-	// In a phase without the transition the refusal is not tolerated.
+	// In a phase without the transition the refusal is tolerated only
+	// when the counter covers the revisions.
 	s.state.LifecyclePhase = gen.LifecyclePhaseDestroyed
-	if err := s.replaceVisibilityLocked(stateWithRevisions(0, 0)); err == nil {
-		t.Fatal("refusal in Destroyed tolerated")
+	if err := s.replaceVisibilityLocked(stateWithRevisions(1, 2)); err != nil {
+		t.Fatalf("covered refusal in Destroyed: %v", err)
+	}
+	if err := s.replaceVisibilityLocked(stateWithRevisions(4, 4)); err == nil {
+		t.Fatal("uncovered refusal in Destroyed tolerated")
 	}
 }

@@ -18,7 +18,7 @@ type Authority struct {
 }
 
 // AttachmentStatus is the projection of a session's realtime binding state
-// (machine-facts §3).
+// (the Attachment* constants).
 type AttachmentStatus uint8
 
 const (
@@ -207,7 +207,7 @@ type ReconnectProgress struct {
 }
 
 // ProjectChannelStatus maps an attachment status and the reconnect progress
-// to the client-facing channel status (machine-facts §3):
+// to the client-facing channel status:
 //
 //   - an exhausted cycle is Error with ReasonReconnectExhausted, whatever
 //     the attachment status;

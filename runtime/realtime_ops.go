@@ -7,7 +7,7 @@ import (
 )
 
 // attachmentStatusOf projects the machine's realtime fields onto an
-// attachment status (machine-facts §3): reattach required first, then the
+// attachment status: reattach required first, then the
 // binding state, an Unbound binding counting as IntentPresentUnbound when
 // the intent bit is set.
 func attachmentStatusOf(st gen.State) AttachmentStatus {
@@ -129,13 +129,25 @@ func (cp *ControlPlane) bind(id SessionID, what string, in gen.Input) (Authority
 	if err != nil {
 		return Authority{}, err
 	}
+	return cp.bindSession(s, what, in)
+}
+
+// bindSession is bind on a session already looked up.
+func (cp *ControlPlane) bindSession(s *session, what string, in gen.Input) (Authority, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.bindLocked(what, in)
+}
+
+// bindLocked checks the attach preconditions and applies in. s.mu must be
+// held.
+func (s *session) bindLocked(what string, in gen.Input) (Authority, error) {
+	id := s.id
 	if s.removed {
 		return Authority{}, errGone()
 	}
 	if !s.exec.live() {
-		return Authority{}, NotReady(gen.LifecyclePhaseIdle.String())
+		return Authority{}, NotReady(gen.LifecyclePhaseIdle)
 	}
 	if s.surface != nil && !s.surface.Realtime {
 		model := ""

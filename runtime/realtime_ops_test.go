@@ -16,7 +16,7 @@ func TestAttachLivePreconditions(t *testing.T) {
 		f := newFixture(t, fixtureOpts{noExecutor: true})
 		_, err := f.cp.AttachLive(sid)
 		var nr *runtime.NotReadyError
-		if !errors.As(err, &nr) || nr.State != "Idle" {
+		if !errors.As(err, &nr) || nr.State != gen.LifecyclePhaseIdle {
 			t.Fatalf("err %v", err)
 		}
 	})
@@ -221,7 +221,7 @@ func TestCancelAfterBoundary(t *testing.T) {
 		f := newFixture(t, fixtureOpts{noExecutor: true})
 		err := f.cp.CancelAfterBoundary(context.Background(), sid)
 		var nr *runtime.NotReadyError
-		if !errors.As(err, &nr) || nr.State != "Idle" {
+		if !errors.As(err, &nr) || nr.State != gen.LifecyclePhaseIdle {
 			t.Fatalf("err %v", err)
 		}
 	})
@@ -232,7 +232,7 @@ func TestCancelAfterBoundary(t *testing.T) {
 		}
 		err := f.cp.CancelAfterBoundary(context.Background(), sid)
 		var nr *runtime.NotReadyError
-		if !errors.As(err, &nr) || nr.State != "Attached" {
+		if !errors.As(err, &nr) || nr.State != gen.LifecyclePhaseAttached {
 			t.Fatalf("err %v", err)
 		}
 	})

@@ -112,7 +112,7 @@ func TestReconfigurePreconditions(t *testing.T) {
 		f := newFixture(t, fixtureOpts{noExecutor: true})
 		_, err := f.cp.ReconfigureSessionLLMIdentity(context.Background(), sid, runtime.ReconfigureRequest{Model: memhost.ModelTextSmall})
 		var nr *runtime.NotReadyError
-		if !errors.As(err, &nr) || nr.State != "Idle" {
+		if !errors.As(err, &nr) || nr.State != gen.LifecyclePhaseIdle {
 			t.Fatalf("err %v", err)
 		}
 		if len(f.host.Calls()) != 0 {

@@ -16,10 +16,16 @@ import (
 // executor attachment and the mutation gate.
 type session struct {
 	id SessionID
+	// generation numbers the incarnations of an id: CreateSession gives
+	// every session a generation greater than any before it.
+	generation uint64
 
-	// gate serializes the LLM reconfigure flows of this session (upstream
+	// gate serializes the host-calling flows of this session id (upstream
 	// mutation_gate). It is a one-slot semaphore so that acquiring it can
-	// honour a context. It is never taken while mu is held.
+	// honour a context. It is never taken while mu is held. A session
+	// created again under the id of a removed one shares the removed
+	// one's gate while a flow of the removed one still holds it, so the
+	// successor's host calls never interleave with a stale flow's.
 	gate chan struct{}
 
 	mu      sync.Mutex
@@ -40,7 +46,7 @@ type session struct {
 
 // newSession builds a session whose machine has booted into Idle and has
 // recorded its session id, as the upstream runtime builds its entries.
-func newSession(id SessionID) (*session, error) {
+func newSession(id SessionID, generation uint64, gate chan struct{}) (*session, error) {
 	st := gen.Initial()
 	for _, in := range []gen.Input{gen.Initialize{}, gen.RegisterSession{SessionID: id}} {
 		next, _, err := gen.Step(st, in)
@@ -49,30 +55,49 @@ func newSession(id SessionID) (*session, error) {
 		}
 		st = next
 	}
+	if gate == nil {
+		gate = make(chan struct{}, 1)
+	}
 	return &session{
-		id:      id,
-		gate:    make(chan struct{}, 1),
-		state:   st,
-		changed: make(chan struct{}),
+		id:         id,
+		generation: generation,
+		gate:       gate,
+		state:      st,
+		changed:    make(chan struct{}),
 	}, nil
 }
 
-// lockGate acquires the session's mutation gate, or fails with an internal
-// error wrapping ctx's error. The returned function releases it.
+// lockGate acquires the session's mutation gate, or fails with a
+// *CanceledError when ctx ends first, or a not-ready error when the session
+// was removed. The returned function releases it.
 func (s *session) lockGate(ctx context.Context) (func(), error) {
 	if err := ctx.Err(); err != nil {
-		return nil, Internalf("waiting for the mutation gate of session %s: %w", s.id, err)
+		return nil, canceled(fmt.Sprintf("waiting for the mutation gate of session %s", s.id), err)
 	}
 	select {
 	case s.gate <- struct{}{}:
-		return func() { <-s.gate }, nil
 	case <-ctx.Done():
-		return nil, Internalf("waiting for the mutation gate of session %s: %w", s.id, ctx.Err())
+		return nil, canceled(fmt.Sprintf("waiting for the mutation gate of session %s", s.id), ctx.Err())
 	}
+	if s.isRemoved() {
+		<-s.gate
+		return nil, errGone()
+	}
+	return func() { <-s.gate }, nil
 }
 
-// errGone is the error for an operation on a removed session.
-func errGone() error { return NotReady(StateDestroyed) }
+// canceled returns the *CanceledError for op.
+func canceled(op string, err error) error { return &CanceledError{Op: op, Err: err} }
+
+// isRemoved reports whether the session was removed.
+func (s *session) isRemoved() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.removed
+}
+
+// errGone is the error for an operation on a missing or removed session.
+func errGone() error { return &NotReadyError{State: StateDestroyed, Err: ErrSessionRemoved} }
 
 // stepLocked applies in to the machine and commits the result. It returns
 // the generated machine's error unchanged when the input is refused, an
@@ -145,7 +170,7 @@ func (s *session) requireAttachedOrRunning() error {
 		return err
 	}
 	if p != gen.LifecyclePhaseAttached && p != gen.LifecyclePhaseRunning {
-		return NotReady(p.String())
+		return NotReady(p)
 	}
 	return nil
 }
@@ -218,19 +243,19 @@ func (s *session) replaceVisibility(v visibility.State) error {
 }
 
 // replaceVisibilityLocked validates v, fires SyncVisibilityRevisions with
-// its revisions and installs it. A guard rejection is tolerated when the
-// machine's revision counter already covers both revisions. s.mu must be
-// held.
+// its revisions and installs it. A refusal by the machine (a guard
+// rejection, or no transition in the current phase, e.g. Destroyed) is
+// tolerated when the machine's revision counter already covers both
+// revisions: the counter then needs no raising. s.mu must be held.
 func (s *session) replaceVisibilityLocked(v visibility.State) error {
 	if err := v.Validate(); err != nil {
 		return err
 	}
 	_, err := s.stepLocked(gen.SyncVisibilityRevisions{ActiveRevision: v.ActiveRevision, StagedRevision: v.StagedRevision})
 	if err != nil {
-		var gr *gen.GuardRejectedError
 		covered := s.state.NextStagedVisibilityRevision >= v.ActiveRevision &&
 			s.state.NextStagedVisibilityRevision >= v.StagedRevision
-		if !errors.As(err, &gr) || !covered {
+		if !errors.Is(err, gen.ErrRejected) || !covered {
 			return fmt.Errorf("sync visibility revisions: %w", err)
 		}
 	}
@@ -239,18 +264,16 @@ func (s *session) replaceVisibilityLocked(v visibility.State) error {
 }
 
 // waitUntil blocks until try succeeds, ctx ends or deadline fires (a nil
-// deadline never fires). try
-// runs with s.mu held; when it fails, waitUntil sleeps until the session's
-// state changes (there is no polling). It returns try's last error together
-// with the reason the wait ended: nil when try succeeded, ctx.Err(), or
-// errWaitDeadline.
+// deadline never fires). try runs with s.mu held (released even if try
+// panics); when it fails, waitUntil sleeps until the session's state
+// changes (there is no polling). It returns try's last error together with
+// the reason the wait ended: nil when try succeeded, ctx.Err(), errGone()
+// or errWaitDeadline.
 func (s *session) waitUntil(ctx context.Context, deadline <-chan time.Time, try func() error) (lastErr, waitErr error) {
 	for {
-		s.mu.Lock()
-		lastErr = try()
-		changed := s.changed
-		removed := s.removed
-		s.mu.Unlock()
+		var changed <-chan struct{}
+		var removed bool
+		lastErr, changed, removed = s.tryLocked(try)
 		if lastErr == nil {
 			return nil, nil
 		}
@@ -265,6 +288,17 @@ func (s *session) waitUntil(ctx context.Context, deadline <-chan time.Time, try 
 			return lastErr, errWaitDeadline
 		}
 	}
+}
+
+// tryLocked runs try with s.mu held and returns its error, the channel that
+// the next state change closes, and whether the session was removed.
+func (s *session) tryLocked(try func() error) (error, <-chan struct{}, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.removed {
+		return errGone(), s.changed, true
+	}
+	return try(), s.changed, false
 }
 
 // errWaitDeadline reports that waitUntil's deadline passed.

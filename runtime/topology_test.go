@@ -248,11 +248,12 @@ func TestLiveTopologyHostFailures(t *testing.T) {
 	}
 }
 
-func TestLiveTopologyHostRemovedPastDetach(t *testing.T) {
+func TestLiveTopologyKeepsItsHostWhenUninstalled(t *testing.T) {
 	f := newFixture(t, fixtureOpts{})
 	drainEffects(t, f.exec)
 	old := f.attach()
-	// Uninstall the host once the flow has prepared, before detach.
+	// Uninstall the host once the flow has prepared, before detach: the
+	// flow finishes on the host it started with.
 	f.host.SetHook(func(_ context.Context, m memhost.Method, _ runtime.SessionID) error {
 		if m == memhost.MethodResolve {
 			f.cp.SetHost(nil)
@@ -260,8 +261,10 @@ func TestLiveTopologyHostRemovedPastDetach(t *testing.T) {
 		return nil
 	})
 	_, err := f.cp.ReconfigureLiveTopology(context.Background(), old, runtime.ReconfigureRequest{Model: memhost.ModelTextLarge})
-	expectKind(t, err, runtime.KindInternal, runtime.ErrHostNotConfigured)
-	checkFailedPastDetach(t, f, old, true) // no host, so nothing discarded
+	expectKind(t, err, runtime.KindValidation, runtime.ErrCompletedDetached)
+	if hv := f.hostView(); hv.DurableIdentity.Model != memhost.ModelTextLarge {
+		t.Fatalf("host %+v", hv)
+	}
 }
 
 func TestLiveTopologyNoHost(t *testing.T) {
@@ -347,7 +350,7 @@ func TestLiveTopologyContextCancelledWhileWaiting(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(20*time.Millisecond, cancel)
 	_, err := f.cp.ReconfigureLiveTopology(ctx, old, runtime.ReconfigureRequest{})
-	expectKind(t, err, runtime.KindInternal, context.Canceled)
+	expectKind(t, err, runtime.KindCanceled, context.Canceled)
 	if errors.Is(err, runtime.ErrBoundaryTimeout) {
 		t.Fatal("a cancellation is not a timeout")
 	}
@@ -361,7 +364,7 @@ func TestLiveTopologyCancelDispatchFailures(t *testing.T) {
 		f.exec.Close()
 		_, err := f.cp.ReconfigureLiveTopology(context.Background(), old, runtime.ReconfigureRequest{})
 		var nr *runtime.NotReadyError
-		if !errors.As(err, &nr) || nr.State != "Idle" {
+		if !errors.As(err, &nr) || nr.State != gen.LifecyclePhaseIdle {
 			t.Fatalf("err %v", err)
 		}
 		if f.snapshot().State.LiveTopologyPhase != gen.LiveTopologyPhaseIdle {
@@ -401,7 +404,7 @@ func TestLiveTopologySessionNotAttached(t *testing.T) {
 	}
 	_, err := f.cp.ReconfigureLiveTopology(context.Background(), old, runtime.ReconfigureRequest{})
 	var nr *runtime.NotReadyError
-	if !errors.As(err, &nr) || nr.State != "Stopped" {
+	if !errors.As(err, &nr) || nr.State != gen.LifecyclePhaseStopped {
 		t.Fatalf("err %v", err)
 	}
 	if f.snapshot().State.LiveTopologyPhase != gen.LiveTopologyPhaseIdle {

@@ -95,7 +95,7 @@ func TestCapabilityDrivenRealtimeTransportErrors(t *testing.T) {
 		f := newFixture(t, fixtureOpts{noExecutor: true})
 		_, err := f.cp.ApplyCapabilityDrivenRealtimeTransport(context.Background(), sid)
 		var nr *runtime.NotReadyError
-		if !errors.As(err, &nr) || nr.State != "Idle" {
+		if !errors.As(err, &nr) || nr.State != gen.LifecyclePhaseIdle {
 			t.Fatalf("err %v", err)
 		}
 	})
@@ -144,14 +144,12 @@ func TestRealtimeBootstrapEligibility(t *testing.T) {
 		_, err := f.cp.RealtimeBootstrapEligibility(context.Background(), sid)
 		expectKind(t, err, runtime.KindValidation, runtime.ErrHostNotConfigured)
 	})
-	t.Run("hydrate error is returned unchanged", func(t *testing.T) {
+	t.Run("untyped hydrate error is internal", func(t *testing.T) {
 		f := newFixture(t, fixtureOpts{})
 		custom := errors.New("store offline")
 		f.host.InjectFault(memhost.MethodHydrate, memhost.Fault{Err: custom})
 		_, err := f.cp.RealtimeBootstrapEligibility(context.Background(), sid)
-		if err != custom {
-			t.Fatalf("err %v", err)
-		}
+		expectKind(t, err, runtime.KindInternal, custom)
 	})
 	t.Run("missing session", func(t *testing.T) {
 		f := newFixture(t, fixtureOpts{})
