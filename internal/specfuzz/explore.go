@@ -1,0 +1,137 @@
+package specfuzz
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/meerkat-go/dslmachine/check"
+	"github.com/meerkat-go/dslmachine/model"
+)
+
+// maxStates bounds both the checker and the reference exploration.
+const maxStates = 3000
+
+// reference is what a plain breadth-first exploration of a profile finds,
+// following the counting contract of docs/DSL.md with the interpreter's
+// Enabled and Fire (a guard that raises a bound error counts as false).
+type reference struct {
+	distinct int
+	covered  []bool
+	kinds    map[check.Kind]bool
+	limited  bool
+}
+
+func explore(m *model.Machine, p *model.Profile) (*reference, error) {
+	inputs, err := m.InputValues(p)
+	if err != nil {
+		return nil, err
+	}
+	ref := &reference{covered: make([]bool, len(m.Transitions)), kinds: map[check.Kind]bool{}}
+	init := m.Initial()
+	if m.CheckInvariants(init) != nil {
+		ref.kinds[check.KindInvariant] = true
+	}
+	if !p.InBounds(init) {
+		return ref, nil
+	}
+	seen := map[string]bool{fmt.Sprint(init): true}
+	queue := []model.State{init}
+	for len(queue) > 0 {
+		s := queue[0]
+		queue = queue[1:]
+		phase := int(s[m.Phase.Index].N)
+		for _, iv := range inputs {
+			var enabled []*model.Transition
+			for _, t := range m.Transitions {
+				if t.Input != iv.Input || !t.Allows(phase) {
+					continue
+				}
+				if ok, err := m.Enabled(t, s, iv.Args); err == nil && ok {
+					enabled = append(enabled, t)
+					ref.covered[t.Index] = true
+					if t.Unreachable != "" {
+						ref.kinds[check.KindUnreachable] = true
+					}
+				}
+			}
+			if len(enabled) > 1 {
+				ref.kinds[check.KindNondeterminism] = true
+			}
+			for _, t := range enabled {
+				next, _, err := m.Fire(t, s, iv.Args)
+				if err != nil {
+					continue
+				}
+				if m.CheckInvariants(next) != nil {
+					ref.kinds[check.KindInvariant] = true
+				}
+				k := fmt.Sprint(next)
+				if !p.InBounds(next) || seen[k] {
+					continue
+				}
+				seen[k] = true
+				if len(seen) > maxStates {
+					ref.limited = true
+					return ref, nil
+				}
+				queue = append(queue, next)
+			}
+		}
+	}
+	ref.distinct = len(seen)
+	return ref, nil
+}
+
+// checkAgainstReference runs the checker on the spec's ci profile (or its
+// first) and compares its verdict with the reference exploration. It
+// returns a description of the first disagreement, or "".
+func checkAgainstReference(m *model.Machine, r *Record) string {
+	if len(m.Profiles) == 0 {
+		return ""
+	}
+	p := m.Profile("ci")
+	if p == nil {
+		p = m.Profiles[0]
+	}
+	ref, refErr := explore(m, p)
+	res, err := check.Run(m, p, check.Options{Workers: 1, MaxStates: maxStates})
+	switch {
+	case err != nil && refErr != nil:
+		return ""
+	case err != nil:
+		return fmt.Sprintf("check.Run fails on profile %s: %v", p.Name, err)
+	case refErr != nil:
+		return fmt.Sprintf("check.Run accepts profile %s, but InputValues fails: %v", p.Name, refErr)
+	}
+	r.Stats = res.Summary()
+	if res.Limited || ref.limited || !res.Complete && res.Violation == nil {
+		return ""
+	}
+	if v := res.Violation; v != nil && v.Kind != check.KindCoverage {
+		if !ref.kinds[v.Kind] {
+			return fmt.Sprintf("check reports %q, but the reference exploration finds no %s violation", v.Message(), v.Kind)
+		}
+		return ""
+	}
+	if len(ref.kinds) > 0 {
+		var ks []string
+		for k := range ref.kinds {
+			ks = append(ks, string(k))
+		}
+		sort.Strings(ks)
+		return fmt.Sprintf("check finds no violation (%s), but the reference exploration finds: %s", res.Summary(), strings.Join(ks, ", "))
+	}
+	if res.Distinct != uint64(ref.distinct) {
+		return fmt.Sprintf("check finds %d distinct states, the reference exploration %d", res.Distinct, ref.distinct)
+	}
+	covered := res.Covered
+	if covered == nil {
+		covered = make([]bool, len(m.Transitions))
+	}
+	if !slices.Equal(covered, ref.covered) {
+		return fmt.Sprintf("check coverage %v differs from the reference exploration's %v", covered, ref.covered)
+	}
+	return ""
+}

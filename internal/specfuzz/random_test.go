@@ -1,0 +1,60 @@
+package specfuzz
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+	"time"
+)
+
+// TestRandomSpecs runs SPECFUZZ_N random specs through the whole pipeline
+// and fails on every distinct failure, with a shrunk spec for each.
+func TestRandomSpecs(t *testing.T) {
+	n := envInt(t, "SPECFUZZ_N", defaultSpecs)
+	seed := envInt(t, "SPECFUZZ_SEED", 1)
+	start := time.Now()
+	gen := SpecGen()
+	specs := make([]*Spec, n)
+	cases := make([]Case, n)
+	for i := range n {
+		specs[i] = gen.Example(seed*1_000_003 + i)
+		cases[i] = Case{Name: fmt.Sprintf("s%05d", i), YAML: specs[i].YAML(), Sanitized: specs[i].Sanitized()}
+	}
+	rn := newRunner(t)
+	out, err := rn.Run(cases)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := Summarize(out)
+	t.Logf("seed %d, %v:\n%s", seed, time.Since(start).Round(time.Millisecond), sum)
+	if sum.Failed == 0 {
+		return
+	}
+	sigs := make([]string, 0, len(sum.BySignature))
+	for sig := range sum.BySignature {
+		sigs = append(sigs, sig)
+	}
+	sort.Strings(sigs)
+	byName := map[string]int{}
+	for i, c := range cases {
+		byName[c.Name] = i
+	}
+	budget := envInt(t, "SPECFUZZ_SHRINK", 6)
+	save := os.Getenv("SPECFUZZ_SAVE")
+	for k, sig := range sigs {
+		i := byName[sum.BySignature[sig][0]]
+		if k >= budget {
+			t.Errorf("%s\nspec %s (not shrunk):\n%s", sig, cases[i].Name, cases[i].YAML)
+			continue
+		}
+		min, f := Shrink(rn, specs[i], sig, time.Minute)
+		t.Errorf("%s\nshrunk spec (from %s): %s\n%s", sig, cases[i].Name, f, min)
+		if save != "" {
+			if err := os.WriteFile(filepath.Join(save, fmt.Sprintf("seed%d_%s.yaml", seed, cases[i].Name)), min, 0o644); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}

@@ -1,0 +1,78 @@
+package specfuzz
+
+// How to run:
+//
+//	go test ./internal/specfuzz                      # SPECFUZZ_N random specs (default below), regressions, self-tests
+//	SPECFUZZ_N=2000 go test ./internal/specfuzz -run TestRandomSpecs -timeout 2h   # or: make soak-specs SPECS=2000
+//	SPECFUZZ_SEED=7 ...                              # another sequence of specs
+//	SPECFUZZ_SAVE=DIR ...                            # write each shrunk failure to DIR/NAME.yaml
+//
+// TestRandomSpecs fails when any spec fails any stage; it prints a summary,
+// every distinct failure signature, and a shrunk spec for each (up to
+// SPECFUZZ_SHRINK of them, default 6). TestRegressions runs every spec in
+// testdata/regress through the same pipeline.
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// defaultSpecs is the number of random specs in a plain `go test` run,
+// sized for about a minute on two cores.
+const defaultSpecs = 60
+
+func TestMain(m *testing.M) {
+	if f := os.Getenv("SPECFUZZ_WORKER_JOBS"); f != "" {
+		os.Exit(workerMain(f))
+	}
+	os.Exit(m.Run())
+}
+
+// workerMain is the worker process: the test binary re-executed.
+func workerMain(jobsFile string) int {
+	data, err := os.ReadFile(jobsFile)
+	if err != nil {
+		os.Stderr.WriteString(err.Error())
+		return 2
+	}
+	var jobs []Job
+	if err := json.Unmarshal(data, &jobs); err != nil {
+		os.Stderr.WriteString(err.Error())
+		return 2
+	}
+	if err := Work(jobs, os.Stdout); err != nil {
+		os.Stderr.WriteString(err.Error())
+		return 2
+	}
+	return 0
+}
+
+func envInt(t *testing.T, name string, def int) int {
+	v := os.Getenv(name)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		t.Fatalf("%s=%q: %v", name, v, err)
+	}
+	return n
+}
+
+// staticcheckPath returns the staticcheck binary when the module declares
+// it as a tool (go tool staticcheck), else "".
+func staticcheckPath() string {
+	out, err := exec.Command("go", "tool", "-n", "staticcheck").Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func newRunner(t *testing.T) *Runner {
+	return &Runner{Dir: t.TempDir(), Worker: []string{os.Args[0]}, Staticcheck: staticcheckPath()}
+}
