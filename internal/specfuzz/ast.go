@@ -182,7 +182,9 @@ type Domain struct {
 }
 
 // Expr is an expression node.
-type Expr interface{ render(s *Spec, b *strings.Builder, top bool) }
+type Expr interface {
+	render(s *Spec, b *strings.Builder, top bool)
+}
 
 // Lit is a literal written as is: 3, true, none.
 type Lit struct{ Text string }
@@ -315,7 +317,9 @@ func (x *UnwrapOr) render(s *Spec, b *strings.Builder, _ bool) {
 }
 
 // Stmt is an update statement.
-type Stmt interface{ renderStmt(s *Spec, b *strings.Builder) }
+type Stmt interface {
+	renderStmt(s *Spec, b *strings.Builder)
+}
 
 // Assign is field := expr.
 type Assign struct {

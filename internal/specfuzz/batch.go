@@ -28,6 +28,8 @@ type BuildOptions struct {
 	// Corrupt, when set, may rewrite a generated file before it is built
 	// (for the self-test).
 	Corrupt func(name string, src []byte) []byte
+	// Log, when set, receives progress lines.
+	Log func(format string, args ...any)
 }
 
 // BuildAll writes every generated package of recs into one scratch module,
@@ -81,7 +83,11 @@ func BuildAll(recs []*Record, opt BuildOptions) (map[string][]Failure, error) {
 		if st.args[0] == "" || len(ok) == 0 {
 			continue
 		}
+		t0 := time.Now()
 		out, err := goCmd(opt.Dir, append(st.args, pkgArgs(ok)...)...)
+		if opt.Log != nil {
+			opt.Log("%s of %d packages: %v", st.stage, len(ok), time.Since(t0).Round(time.Millisecond))
+		}
 		if err == nil {
 			continue
 		}
@@ -101,7 +107,11 @@ func BuildAll(recs []*Record, opt BuildOptions) (map[string][]Failure, error) {
 			ok = next // vet and the driver only make sense on what builds
 		}
 	}
+	t0 := time.Now()
 	res, err := runDriver(opt.Dir, ok, byName, fails)
+	if opt.Log != nil {
+		opt.Log("driver over %d packages: %v", len(ok), time.Since(t0).Round(time.Millisecond))
+	}
 	if err != nil {
 		return nil, err
 	}

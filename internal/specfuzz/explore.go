@@ -2,6 +2,7 @@ package specfuzz
 
 import (
 	"fmt"
+	"runtime/debug"
 	"slices"
 	"sort"
 	"strings"
@@ -97,6 +98,15 @@ func checkAgainstReference(m *model.Machine, r *Record) string {
 	}
 	ref, refErr := explore(m, p)
 	res, err := check.Run(m, p, check.Options{Workers: 1, MaxStates: maxStates})
+	if err == nil {
+		// dslgen check prints the summary line of every run.
+		defer func() {
+			if p := recover(); p != nil {
+				r.fail(StageCheck, "Result.Summary panics: %v at %s", p, panicSite(debug.Stack()))
+			}
+		}()
+		r.Stats = res.Summary()
+	}
 	switch {
 	case err != nil && refErr != nil:
 		return ""
@@ -105,7 +115,6 @@ func checkAgainstReference(m *model.Machine, r *Record) string {
 	case refErr != nil:
 		return fmt.Sprintf("check.Run accepts profile %s, but InputValues fails: %v", p.Name, refErr)
 	}
-	r.Stats = res.Summary()
 	if res.Limited || ref.limited || !res.Complete && res.Violation == nil {
 		return ""
 	}
@@ -121,7 +130,7 @@ func checkAgainstReference(m *model.Machine, r *Record) string {
 			ks = append(ks, string(k))
 		}
 		sort.Strings(ks)
-		return fmt.Sprintf("check finds no violation (%s), but the reference exploration finds: %s", res.Summary(), strings.Join(ks, ", "))
+		return fmt.Sprintf("check finds no violation, but the reference exploration finds: %s", strings.Join(ks, ", "))
 	}
 	if res.Distinct != uint64(ref.distinct) {
 		return fmt.Sprintf("check finds %d distinct states, the reference exploration %d", res.Distinct, ref.distinct)

@@ -23,6 +23,7 @@ func TestRandomSpecs(t *testing.T) {
 		cases[i] = Case{Name: fmt.Sprintf("s%05d", i), YAML: specs[i].YAML(), Sanitized: specs[i].Sanitized()}
 	}
 	rn := newRunner(t)
+	rn.Log = t.Logf
 	out, err := rn.Run(cases)
 	if err != nil {
 		t.Fatal(err)

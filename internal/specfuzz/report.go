@@ -9,8 +9,8 @@ import (
 // Summary counts how far the specs of a run got.
 type Summary struct {
 	Specs, Rejected, Loaded, Generated, Built, VetClean, Conforming, Checked int
-	Vectors                                                                 int
-	Failed                                                                  int
+	Vectors                                                                  int
+	Failed                                                                   int
 	// BySignature maps a failure signature to the names of the specs that
 	// hit it, in run order.
 	BySignature map[string][]string

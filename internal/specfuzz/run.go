@@ -49,6 +49,14 @@ type Runner struct {
 	Corrupt func(name string, src []byte) []byte
 	// NoBuild skips the Go stages (build, vet, conformance).
 	NoBuild bool
+	// Log, when set, receives progress lines.
+	Log func(format string, args ...any)
+}
+
+func (rn *Runner) logf(format string, args ...any) {
+	if rn.Log != nil {
+		rn.Log(format, args...)
+	}
 }
 
 const workerTimeout = 20 * time.Minute
@@ -77,13 +85,15 @@ func (rn *Runner) Run(cases []Case) ([]*Outcome, error) {
 		}
 		jobs = append(jobs, j)
 	}
+	t0 := time.Now()
 	recs, err := rn.work(jobs)
 	if err != nil {
 		return nil, err
 	}
+	rn.logf("in-process stages of %d specs: %v", len(jobs), time.Since(t0).Round(time.Millisecond))
 	fails := map[string][]Failure{}
 	if !rn.NoBuild {
-		fails, err = BuildAll(recs, BuildOptions{Dir: filepath.Join(rn.Dir, "build"), Staticcheck: rn.Staticcheck, Corrupt: rn.Corrupt})
+		fails, err = BuildAll(recs, BuildOptions{Dir: filepath.Join(rn.Dir, "build"), Staticcheck: rn.Staticcheck, Corrupt: rn.Corrupt, Log: rn.Log})
 		if err != nil {
 			return nil, err
 		}
@@ -182,6 +192,31 @@ func (f Failure) Signature() string {
 	if strings.HasPrefix(msg, "panic:") {
 		msg = stackRE.ReplaceAllString(msg, "")
 	}
+	for _, cut := range []string{"redundant and:", "redundant or:", " while formatting source"} {
+		if i := strings.Index(msg, cut); i >= 0 {
+			msg = msg[:i+len(cut)]
+		}
+	}
+	msg = machineRE.ReplaceAllString(msg, "$1 M:")
+	msg = quotedRE.ReplaceAllString(msg, "Q")
+	msg = selectorRE.ReplaceAllString(msg, "X.X")
+	count := map[string]int{}
+	for _, w := range wordRE.FindAllString(msg, -1) {
+		count[w]++
+	}
+	msg = wordRE.ReplaceAllStringFunc(msg, func(w string) string {
+		if count[w] > 1 && len(w) > 3 && w != "enum" && w != "value" && w != "both" && w != "become" {
+			return "X"
+		}
+		return w
+	})
 	msg = digitsRE.ReplaceAllString(msg, "N")
 	return f.Stage + ": " + strings.TrimSpace(msg)
 }
+
+var (
+	machineRE  = regexp.MustCompile(`(gocode:|gocode: render) [A-Za-z0-9_]+:`)
+	quotedRE   = regexp.MustCompile(`'[^']*'|"[^"]*"`)
+	selectorRE = regexp.MustCompile(`\b\w+\.\w+\b`)
+	wordRE     = regexp.MustCompile(`\b[A-Za-z_][A-Za-z0-9_]*\b`)
+)

@@ -17,18 +17,18 @@ import (
 
 // The pipeline stages, as failures name them.
 const (
-	StageLoad        = "load"          // loader rejection not positioned, or a crash
+	StageLoad        = "load"           // loader rejection not positioned, or a crash
 	StageSanitized   = "load-sanitized" // the spec with safe names is rejected
-	StageGenerate    = "generate"      // gocode.Generate fails or panics
-	StageVectors     = "interpreter"   // the interpreter panics on a random walk
-	StageCheck       = "check"         // check.Run panics, hangs, or disagrees with the reference exploration
-	StageTLA         = "tla"           // the TLA+ emitter panics or hangs
-	StageGraph       = "graph"         // the diagram renderers panic or hang
-	StageBuild       = "build"         // go build of the generated package
-	StageVet         = "vet"           // go vet
-	StageStaticcheck = "staticcheck"   // staticcheck, when the module has it as a tool
-	StageConform     = "conformance"   // generated Step differs from the interpreter
-	StageWorker      = "worker"        // the worker process died on the spec
+	StageGenerate    = "generate"       // gocode.Generate fails or panics
+	StageVectors     = "interpreter"    // the interpreter panics on a random walk
+	StageCheck       = "check"          // check.Run panics, hangs, or disagrees with the reference exploration
+	StageTLA         = "tla"            // the TLA+ emitter panics or hangs
+	StageGraph       = "graph"          // the diagram renderers panic or hang
+	StageBuild       = "build"          // go build of the generated package
+	StageVet         = "vet"            // go vet
+	StageStaticcheck = "staticcheck"    // staticcheck, when the module has it as a tool
+	StageConform     = "conformance"    // generated Step differs from the interpreter
+	StageWorker      = "worker"         // the worker process died on the spec
 )
 
 // Job is one spec for the worker: its YAML file and, optionally, the same
@@ -131,7 +131,21 @@ func RunJob(j Job) *Record {
 }
 
 func (r *Record) fail(st, format string, args ...any) {
-	r.Failures = append(r.Failures, Failure{Stage: st, Msg: fmt.Sprintf(format, args...)})
+	r.Failures = append(r.Failures, Failure{Stage: st, Msg: clip(fmt.Sprintf(format, args...))})
+}
+
+// clip keeps the first lines of a long message.
+func clip(msg string) string {
+	lines := strings.SplitN(msg, "\n", 5)
+	if len(lines) == 5 {
+		lines[4] = "..."
+	}
+	for i, l := range lines {
+		if len(l) > 600 {
+			lines[i] = l[:600] + "..."
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // stage runs f with a timeout, turning a panic into a failure. It returns
