@@ -6,6 +6,15 @@ func (s *Spec) mutations() []mutation {
 	var out []mutation
 	add := func(m mutation) { out = append(out, m) }
 	// Whole sections.
+	if len(s.Transitions) > 0 {
+		add(setTo(&s.Transitions, nil))
+	}
+	for _, e := range s.Enums {
+		if len(e.Values) > 2 {
+			add(setTo(&e.Values, e.Values[:1]))
+			add(setTo(&e.Values, e.Values[:len(e.Values)/2]))
+		}
+	}
 	if len(s.Transitions) > 1 {
 		add(setTo(&s.Transitions, s.Transitions[:len(s.Transitions)/2]))
 		add(setTo(&s.Transitions, s.Transitions[len(s.Transitions)/2:]))
@@ -17,6 +26,15 @@ func (s *Spec) mutations() []mutation {
 	}
 	if len(s.Profiles) > 0 {
 		add(setTo(&s.Profiles, nil))
+	}
+	if len(s.Effects) > 0 {
+		add(setTo(&s.Effects, nil))
+	}
+	if len(s.Guards) > 0 {
+		add(setTo(&s.Guards, nil))
+	}
+	if len(s.Fields) > 1 {
+		add(setTo(&s.Fields, []*Field{s.Phase}))
 	}
 	// Single declarations.
 	for i := range s.Transitions {

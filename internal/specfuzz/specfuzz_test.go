@@ -8,9 +8,10 @@ package specfuzz
 //	SPECFUZZ_SAVE=DIR ...                            # write each shrunk failure to DIR/NAME.yaml
 //
 // TestRandomSpecs fails when any spec fails any stage; it prints a summary,
-// every distinct failure signature, and a shrunk spec for each (up to
-// SPECFUZZ_SHRINK of them, default 6). TestRegressions runs every spec in
-// testdata/regress through the same pipeline.
+// every distinct failure signature, and a shrunk spec for the first
+// SPECFUZZ_SHRINK of them (default 2, SPECFUZZ_SHRINK_SECONDS each, default
+// 20). TestRegressions runs every spec in testdata/regress through the same
+// pipeline; TestPipelineCatches* show that each stage can fail.
 
 import (
 	"encoding/json"

@@ -181,20 +181,22 @@ func panicSite(stack []byte) string {
 	lines := strings.Split(string(stack), "\n")
 	for i := 0; i+1 < len(lines); i++ {
 		fn := lines[i]
-		if strings.Contains(fn, "dslmachine/") && !strings.Contains(fn, "specfuzz") && !strings.HasPrefix(fn, "\t") {
-			loc := strings.TrimSpace(lines[i+1])
-			if j := strings.Index(loc, "dslmachine/"); j >= 0 {
-				loc = loc[j+len("dslmachine/"):]
-			}
-			if k := strings.LastIndex(loc, " +0x"); k >= 0 {
-				loc = loc[:k]
-			}
-			name := fn
-			if k := strings.LastIndex(name, "("); k > 0 {
-				name = name[:k]
-			}
-			return name + " (" + loc + ")"
+		if !strings.Contains(fn, "dslmachine/") || strings.Contains(fn, "specfuzz") || strings.HasPrefix(fn, "\t") {
+			continue
 		}
+		loc := strings.TrimSpace(lines[i+1])
+		if k := strings.LastIndex(loc, " +0x"); k >= 0 {
+			loc = loc[:k]
+		}
+		// Keep the package directory and the file: check/check.go:136.
+		if parts := strings.Split(loc, "/"); len(parts) >= 2 {
+			loc = strings.Join(parts[len(parts)-2:], "/")
+		}
+		name := fn[strings.Index(fn, "dslmachine/")+len("dslmachine/"):]
+		if k := strings.LastIndex(name, "("); k > 0 {
+			name = name[:k]
+		}
+		return name + " (" + loc + ")"
 	}
 	return "unknown site"
 }
