@@ -144,3 +144,44 @@ func checkAgainstReference(m *model.Machine, r *Record) string {
 	}
 	return ""
 }
+
+// contractStep is the successor of s for in under the counting contract
+// (docs/DSL.md, "What a profile explores"): the enabled transitions (a
+// guard that raises a bound error counts as false) and, when exactly one is
+// enabled, its successor (ok false when it fails with a bound error).
+func contractStep(m *model.Machine, s model.State, in model.InputValue) (enabled []*model.Transition, next model.State, ok bool) {
+	phase := int(s[m.Phase.Index].N)
+	for _, t := range m.Transitions {
+		if t.Input != in.Input || !t.Allows(phase) {
+			continue
+		}
+		if en, err := m.Enabled(t, s, in.Args); err == nil && en {
+			enabled = append(enabled, t)
+		}
+	}
+	if len(enabled) != 1 {
+		return enabled, nil, false
+	}
+	next, _, err := m.Fire(enabled[0], s, in.Args)
+	return enabled, next, err == nil
+}
+
+// stepMatchesContract compares Step with the counting contract on one
+// step: Step succeeds exactly when the contract has a successor, and then
+// reaches the same state. A nondeterministic step is not compared.
+func stepMatchesContract(m *model.Machine, s model.State, in model.InputValue) string {
+	enabled, cnext, cok := contractStep(m, s, in)
+	if len(enabled) > 1 {
+		return ""
+	}
+	next, _, err := m.Step(s, in)
+	switch {
+	case err == nil && !cok:
+		return fmt.Sprintf("Step accepts, but the counting contract has no successor: input %s", model.FormatInput(in))
+	case err != nil && cok:
+		return fmt.Sprintf("Step fails, but under the counting contract a transition fires: input %s: Step: %v; contract: %s fires", model.FormatInput(in), err, enabled[0].Name)
+	case err == nil && fmt.Sprint(next) != fmt.Sprint(cnext):
+		return fmt.Sprintf("Step and the counting contract reach different states: input %s", model.FormatInput(in))
+	}
+	return ""
+}

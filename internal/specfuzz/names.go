@@ -16,7 +16,8 @@ const (
 		Transitions GuardNames InvariantNames InputNames TransitionInfo GuardRejectedError
 		NoTransitionError BoundError InvariantError ErrRejected ErrBound ErrInvariant
 		ErrUnknownInput Apply CheckInvariants Get Or Len At All Payload String MarshalText
-		UnmarshalText MarshalJSON UnmarshalJSON InputName Error Unwrap Values Kind Validate`
+		UnmarshalText MarshalJSON UnmarshalJSON InputName Error Unwrap Values Kind Validate
+		input_name check_invariants marshal_json is_input guard_names`
 	// goHelpers are the generated package's unexported names and locals.
 	goHelpers = `add sub b2u guardSites guardRejections inputNames noTransitions boundErrors
 		invariantErrors inputEnvelope decodeArgs effectKindNames apply isInput list

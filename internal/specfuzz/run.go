@@ -181,6 +181,9 @@ var (
 // the same bug (positions, numbers, states) left out.
 func (f Failure) Signature() string {
 	msg, _, _ := strings.Cut(f.Msg, "\n")
+	if f.Stage == StageVectors {
+		msg, _, _ = strings.Cut(msg, ": input")
+	}
 	if f.Stage == StageConform {
 		for _, cut := range []string{"; at state", ": interpreter", ": state", ": generated"} {
 			if i := strings.Index(msg, cut); i >= 0 {

@@ -17,6 +17,7 @@ import (
 	"encoding/json"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -65,13 +66,18 @@ func envInt(t *testing.T, name string, def int) int {
 }
 
 // staticcheckPath returns the staticcheck binary when the module declares
-// it as a tool (go tool staticcheck), else "".
+// it as a tool (go tool staticcheck), in its own go.mod or in a tools/go.mod
+// beside it, else "".
 func staticcheckPath() string {
-	out, err := exec.Command("go", "tool", "-n", "staticcheck").Output()
-	if err != nil {
-		return ""
+	for _, args := range [][]string{
+		{"tool", "-n", "staticcheck"},
+		{"tool", "-modfile=" + filepath.Join("..", "..", "tools", "go.mod"), "-n", "staticcheck"},
+	} {
+		if out, err := exec.Command("go", args...).Output(); err == nil {
+			return strings.TrimSpace(string(out))
+		}
 	}
-	return strings.TrimSpace(string(out))
+	return ""
 }
 
 func newRunner(t *testing.T) *Runner {

@@ -30,13 +30,21 @@ const (
 )
 
 // vectors returns the interpreter's initial state and test vectors from
-// random walks (preferring accepted inputs) and from random states.
-func vectors(m *model.Machine, seed string) (json.RawMessage, []Vector) {
+// random walks (preferring accepted inputs) and from random states, and
+// the first step on which Step disagrees with the counting contract.
+func vectors(m *model.Machine, seed string) (json.RawMessage, []Vector, string) {
 	h := fnv.New64a()
 	h.Write([]byte(seed))
 	r := rand.New(rand.NewPCG(h.Sum64(), 1))
 	init, _ := m.StateJSON(m.Initial())
 	var out []Vector
+	disagree := ""
+	check := func(s model.State, in model.InputValue) {
+		if msg := stepMatchesContract(m, s, in); msg != "" && disagree == "" {
+			st, _ := m.StateJSON(s)
+			disagree = msg + " (in state " + string(st) + ")"
+		}
+	}
 	for w := 0; w < walks; w++ {
 		s := m.Initial()
 		for i := 0; i < walkSteps; i++ {
@@ -47,6 +55,7 @@ func vectors(m *model.Machine, seed string) (json.RawMessage, []Vector) {
 				}
 				in = randomInput(r, m, s)
 			}
+			check(s, in)
 			v, next := vector(m, s, in)
 			out = append(out, v)
 			s = next
@@ -54,10 +63,12 @@ func vectors(m *model.Machine, seed string) (json.RawMessage, []Vector) {
 	}
 	for i := 0; i < randomStates; i++ {
 		s := randomState(r, m)
-		v, _ := vector(m, s, randomInput(r, m, s))
+		in := randomInput(r, m, s)
+		check(s, in)
+		v, _ := vector(m, s, in)
 		out = append(out, v)
 	}
-	return init, out
+	return init, out, disagree
 }
 
 func vector(m *model.Machine, s model.State, in model.InputValue) (Vector, model.State) {

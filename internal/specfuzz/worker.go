@@ -109,7 +109,13 @@ func RunJob(j Job) *Record {
 	} else {
 		r.Source, r.Package, r.GoFile = src, m.Package, gocode.FileName(m)
 	}
-	if !stage(r, StageVectors, checkTimeout, func() { r.Initial, r.Vectors = vectors(m, j.Name) }) {
+	if !stage(r, StageVectors, checkTimeout, func() {
+		var disagree string
+		r.Initial, r.Vectors, disagree = vectors(m, j.Name)
+		if disagree != "" {
+			r.fail(StageVectors, "%s", disagree)
+		}
+	}) {
 		return r
 	}
 	if !stage(r, StageCheck, checkTimeout, func() {
