@@ -11,8 +11,8 @@ func (s *Spec) mutations() []mutation {
 	}
 	for _, e := range s.Enums {
 		if len(e.Values) > 2 {
-			add(setTo(&e.Values, e.Values[:1]))
-			add(setTo(&e.Values, e.Values[:len(e.Values)/2]))
+			add(s.keepValues(e, 1))
+			add(s.keepValues(e, len(e.Values)/2))
 		}
 	}
 	if len(s.Transitions) > 1 {
@@ -115,7 +115,7 @@ func (s *Spec) mutations() []mutation {
 	// Enum values: drop the last one.
 	for _, e := range s.Enums {
 		if len(e.Values) > 1 {
-			add(setTo(&e.Values, e.Values[:len(e.Values)-1]))
+			add(s.keepValues(e, len(e.Values)-1))
 		}
 	}
 	// Profiles' parts.
@@ -257,4 +257,48 @@ func children(x Expr) []Expr {
 		out = append(out, *p)
 	}
 	return out
+}
+
+// keepValues keeps the first n values of e; references to the others then
+// name the first value.
+func (s *Spec) keepValues(e *Enum, n int) mutation {
+	var refs []*int
+	for _, p := range s.exprSlots() {
+		if l, ok := (*p).(*EnumLit); ok && l.E == e {
+			refs = append(refs, &l.V)
+		}
+	}
+	if s.Phase.Type.Enum == e {
+		for _, t := range s.Transitions {
+			for i := range t.From {
+				refs = append(refs, &t.From[i])
+			}
+			if t.To >= 0 {
+				refs = append(refs, &t.To)
+			}
+		}
+		for i := range s.Terminal {
+			refs = append(refs, &s.Terminal[i])
+		}
+	}
+	var oldVals []string
+	old := make([]int, len(refs))
+	return mutation{
+		do: func() {
+			oldVals = e.Values
+			e.Values = e.Values[:n]
+			for i, r := range refs {
+				old[i] = *r
+				if *r >= n {
+					*r = 0
+				}
+			}
+		},
+		undo: func() {
+			e.Values = oldVals
+			for i, r := range refs {
+				*r = old[i]
+			}
+		},
+	}
 }
