@@ -19,6 +19,9 @@ func TestRandomSpecs(t *testing.T) {
 	seed := envInt(t, "SPECFUZZ_SEED", 1)
 	start := time.Now()
 	gen := SpecGen()
+	if os.Getenv("SPECFUZZ_PLAIN") != "" {
+		gen = PlainSpecGen()
+	}
 	specs := make([]*Spec, n)
 	cases := make([]Case, n)
 	for i := range n {

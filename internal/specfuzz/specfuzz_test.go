@@ -6,6 +6,7 @@ package specfuzz
 //	SPECFUZZ_N=2000 go test ./internal/specfuzz -run TestRandomSpecs -timeout 2h   # or: make soak-specs SPECS=2000
 //	SPECFUZZ_SEED=7 ...                              # another sequence of specs
 //	SPECFUZZ_SAVE=DIR ...                            # write each shrunk failure to DIR/NAME.yaml
+//	SPECFUZZ_PLAIN=1 ...                             # plain names only: look past the name bugs
 //
 // TestRandomSpecs fails when any spec fails any stage; it prints a summary,
 // every distinct failure signature, and a shrunk spec for the first
