@@ -62,6 +62,7 @@ type Type struct {
 	Elem *Type
 }
 
+// String renders the type as a spec writes it.
 func (t *Type) String() string {
 	switch t.Kind {
 	case Bool:

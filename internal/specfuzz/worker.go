@@ -45,6 +45,7 @@ type Failure struct {
 	Msg   string
 }
 
+// String renders the failure as stage: message.
 func (f Failure) String() string { return f.Stage + ": " + f.Msg }
 
 // Record is what the worker finds for one spec.
