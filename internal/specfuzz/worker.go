@@ -126,7 +126,12 @@ func RunJob(j Job) *Record {
 	}) {
 		return r
 	}
-	if !stage(r, StageTLA, emitTimeout, func() { _, _ = tla.Generate(m, tla.Options{Source: j.File}) }) {
+	if !stage(r, StageTLA, emitTimeout, func() {
+		// Integers above 2^31-1 are a documented limit of the encoding.
+		if _, err := tla.Generate(m, tla.Options{Source: j.File}); err != nil && !strings.Contains(err.Error(), "above 2^31-1") {
+			r.fail(StageTLA, "tla.Generate fails on a spec that validates: %v", err)
+		}
+	}) {
 		return r
 	}
 	stage(r, StageGraph, emitTimeout, func() {
