@@ -118,6 +118,7 @@ func checkAgainstReference(m *model.Machine, r *Record) string {
 	if res.Limited || ref.limited || !res.Complete && res.Violation == nil {
 		return ""
 	}
+	r.Compared = true
 	if v := res.Violation; v != nil && v.Kind != check.KindCoverage {
 		if !ref.kinds[v.Kind] {
 			return fmt.Sprintf("check reports %q, but the reference exploration finds no %s violation", v.Message(), v.Kind)

@@ -9,8 +9,11 @@ import (
 // Summary counts how far the specs of a run got.
 type Summary struct {
 	Specs, Rejected, Loaded, Generated, Built, VetClean, Conforming, Checked int
-	Vectors                                                                  int
-	Failed                                                                   int
+	Vectors, Failed                                                          int
+	// Accepted, RejectedIn and Bound count the compared vectors by the
+	// interpreter's outcome; Compared counts checker runs compared with the
+	// reference exploration.
+	Accepted, RejectedIn, Bound, Compared int
 	// BySignature maps a failure signature to the names of the specs that
 	// hit it, in run order.
 	BySignature map[string][]string
@@ -41,6 +44,9 @@ func Summarize(out []*Outcome) *Summary {
 		if r.Stats != "" {
 			s.Checked++
 		}
+		if r.Compared {
+			s.Compared++
+		}
 		if r.Source == nil {
 			continue
 		}
@@ -55,6 +61,16 @@ func Summarize(out []*Outcome) *Summary {
 		if !failed[StageConform] {
 			s.Conforming++
 			s.Vectors += len(r.Vectors)
+			for _, v := range r.Vectors {
+				switch v.ErrKind {
+				case "":
+					s.Accepted++
+				case "bound":
+					s.Bound++
+				default:
+					s.RejectedIn++
+				}
+			}
 		}
 	}
 	return s
@@ -63,8 +79,8 @@ func Summarize(out []*Outcome) *Summary {
 // String renders the counts and every distinct failure.
 func (s *Summary) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "specs: %d, rejected by the loader (names): %d, loaded: %d, Go generated: %d, built: %d, vet-clean: %d, conforming: %d (%d vectors), checked: %d, with failures: %d\n",
-		s.Specs, s.Rejected, s.Loaded, s.Generated, s.Built, s.VetClean, s.Conforming, s.Vectors, s.Checked, s.Failed)
+	fmt.Fprintf(&b, "specs: %d, rejected by the loader (names): %d, loaded: %d, Go generated: %d, built: %d, vet-clean: %d, conforming: %d (%d vectors: %d accepted, %d rejected, %d bound errors), checked: %d (%d compared with the reference exploration), with failures: %d\n",
+		s.Specs, s.Rejected, s.Loaded, s.Generated, s.Built, s.VetClean, s.Conforming, s.Vectors, s.Accepted, s.RejectedIn, s.Bound, s.Checked, s.Compared, s.Failed)
 	sigs := make([]string, 0, len(s.BySignature))
 	for sig := range s.BySignature {
 		sigs = append(sigs, sig)

@@ -61,6 +61,9 @@ type Record struct {
 	Initial json.RawMessage // the interpreter's initial state
 	Vectors []Vector
 	Stats   string // the checker's summary line
+	// Compared is set when the checker's verdict was compared with the
+	// reference exploration (it finished within its limits).
+	Compared bool
 	// Timeout is set when the worker gave up on the spec (it then stops).
 	Timeout bool
 }
