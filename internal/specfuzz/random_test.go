@@ -53,7 +53,7 @@ func TestRandomSpecs(t *testing.T) {
 	for i, c := range cases {
 		byName[c.Name] = i
 	}
-	budget := envInt(t, "SPECFUZZ_SHRINK", 2)
+	budget := envInt(t, "SPECFUZZ_SHRINK", 1)
 	shrinkTime := time.Duration(envInt(t, "SPECFUZZ_SHRINK_SECONDS", 20)) * time.Second
 	save := os.Getenv("SPECFUZZ_SAVE")
 	for k, sig := range sigs {

@@ -10,7 +10,7 @@ package specfuzz
 //
 // TestRandomSpecs fails when any spec fails any stage; it prints a summary,
 // every distinct failure signature, and a shrunk spec for the first
-// SPECFUZZ_SHRINK of them (default 2, SPECFUZZ_SHRINK_SECONDS each, default
+// SPECFUZZ_SHRINK of them (default 1, SPECFUZZ_SHRINK_SECONDS each, default
 // 20). TestRegressions runs every spec in testdata/regress through the same
 // pipeline; TestPipelineCatches* show that each stage can fail.
 
