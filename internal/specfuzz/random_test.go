@@ -73,3 +73,35 @@ func TestRandomSpecs(t *testing.T) {
 		}
 	}
 }
+
+// TestOneSpec reruns spec number SPECFUZZ_ONE of seed SPECFUZZ_SEED (as
+// numbered by TestRandomSpecs: s00042 is 42) and shrinks each of its
+// failures (SPECFUZZ_SHRINK_SECONDS each), printing, and with SPECFUZZ_SAVE
+// saving, the shrunk specs. Without SPECFUZZ_ONE it is skipped.
+func TestOneSpec(t *testing.T) {
+	if os.Getenv("SPECFUZZ_ONE") == "" {
+		t.Skip("SPECFUZZ_ONE is not set")
+	}
+	i := envInt(t, "SPECFUZZ_ONE", 0)
+	seed := envInt(t, "SPECFUZZ_SEED", 1)
+	gen := SpecGen()
+	if os.Getenv("SPECFUZZ_PLAIN") != "" {
+		gen = PlainSpecGen()
+	}
+	s := gen.Example(seed*1_000_003 + i)
+	rn := newRunner(t)
+	out, err := rn.Run([]Case{{Name: fmt.Sprintf("s%05d", i), YAML: s.YAML(), Sanitized: s.Sanitized()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	shrinkTime := time.Duration(envInt(t, "SPECFUZZ_SHRINK_SECONDS", 60)) * time.Second
+	for k, f := range out[0].Failures {
+		min, mf := Shrink(rn, gen.Example(seed*1_000_003+i), f.Signature(), shrinkTime)
+		t.Errorf("%s\nshrunk spec: %s\n%s", f.Signature(), mf, min)
+		if dir := os.Getenv("SPECFUZZ_SAVE"); dir != "" {
+			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed%d_s%05d_%d.yaml", seed, i, k)), min, 0o644); err != nil {
+				t.Error(err)
+			}
+		}
+	}
+}
