@@ -119,6 +119,12 @@ func checkAgainstReference(m *model.Machine, r *Record) string {
 		return ""
 	}
 	r.Compared = true
+	return compareVerdicts(m, res, ref)
+}
+
+// compareVerdicts compares a finished checker run with the reference
+// exploration of the same profile.
+func compareVerdicts(m *model.Machine, res *check.Result, ref *reference) string {
 	if v := res.Violation; v != nil && v.Kind != check.KindCoverage {
 		if !ref.kinds[v.Kind] {
 			return fmt.Sprintf("check reports %q, but the reference exploration finds no %s violation", v.Message(), v.Kind)

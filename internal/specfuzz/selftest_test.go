@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/meerkat-go/dslmachine/check"
 	"github.com/meerkat-go/dslmachine/model"
 )
 
@@ -148,5 +149,46 @@ func TestReferenceAgreesOnExamples(t *testing.T) {
 			t.Errorf("%s: the checker did not run", f)
 		}
 		t.Logf("%s: %s", filepath.Base(f), r.Stats)
+	}
+}
+
+// TestCheckComparisonCatchesDifferences doctors a real checker result in
+// the ways a buggy checker could differ from the reference exploration,
+// and checks that each difference is reported.
+func TestCheckComparisonCatchesDifferences(t *testing.T) {
+	m, err := model.Parse("turnstile.yaml", []byte(turnstile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := m.Profile("ci")
+	ref, err := explore(m, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fresh := func() *check.Result {
+		res, err := check.Run(m, p, check.Options{Workers: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return res
+	}
+	if msg := compareVerdicts(m, fresh(), ref); msg != "" {
+		t.Fatalf("an honest checker run differs from the reference: %s", msg)
+	}
+	doctor := map[string]func(*check.Result){
+		"distinct states": func(r *check.Result) { r.Distinct++ },
+		"coverage":        func(r *check.Result) { r.Covered[0] = !r.Covered[0] },
+		"invariant": func(r *check.Result) {
+			r.Violation = &check.Violation{Kind: check.KindInvariant, Invariant: "coins_bounded"}
+		},
+	}
+	for name, f := range doctor {
+		res := fresh()
+		f(res)
+		if msg := compareVerdicts(m, res, ref); msg == "" {
+			t.Errorf("a checker result with a wrong %s was not reported", name)
+		} else {
+			t.Logf("%s: %s", name, msg)
+		}
 	}
 }
