@@ -14,7 +14,7 @@ FUZZ_TARGETS := \
 PROPTEST_CHECKS ?= 500
 PROPTEST_LONG_CHECKS ?= 5000
 
-.PHONY: all generate verify check test vet fuzz bench tlc proptest-long
+.PHONY: all generate verify check test vet fuzz bench tlc proptest-long soak-specs
 
 all: verify test
 
@@ -57,6 +57,17 @@ test: vet verify check
 proptest-long:
 	$(GO) test -count=1 ./proptest -rapid.checks=$(PROPTEST_LONG_CHECKS) -timeout 60m
 	$(GO) test -race -count=1 ./proptest -run '^TestRuntime' -rapid.checks=$(PROPTEST_LONG_CHECKS) -timeout 60m
+
+## soak-specs: run SPECS random specs through the whole pipeline (internal/specfuzz),
+## shrinking up to SHRINK distinct failures; SEED picks another sequence, and
+## SAVE=DIR writes each shrunk spec to DIR (for testdata/regress)
+SPECS ?= 2000
+SEED ?= 1
+SHRINK ?= 20
+SAVE ?=
+soak-specs:
+	SPECFUZZ_N=$(SPECS) SPECFUZZ_SEED=$(SEED) SPECFUZZ_SHRINK=$(SHRINK) SPECFUZZ_SHRINK_SECONDS=90 SPECFUZZ_SAVE=$(SAVE) \
+		$(GO) test -count=1 ./internal/specfuzz -run '^TestRandomSpecs$$' -timeout 6h -v
 
 ## fuzz: run each fuzz target (FUZZ_TARGETS) for FUZZTIME, e.g. make fuzz FUZZTIME=5m.
 ## A crash is written to PKG/testdata/fuzz/TARGET/; commit it with the fix,
