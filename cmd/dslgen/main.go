@@ -30,9 +30,8 @@ import (
 	"os"
 	"runtime/debug"
 
-	"github.com/meerkat-go/dslmachine/emit/gocode"
-	"github.com/meerkat-go/dslmachine/emit/tla"
 	"github.com/meerkat-go/dslmachine/model"
+	"github.com/meerkat-go/dslmachine/validate"
 )
 
 func main() {
@@ -116,16 +115,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 	return 2
 }
 
-// loadSpec loads a spec, printing warnings and errors; ok is false on errors.
+// loadSpec loads and validates a spec (package validate), printing warnings
+// and errors; ok is false on errors.
 func loadSpec(path string, stderr io.Writer) (*model.Machine, bool) {
-	m, err := model.Load(path)
+	m, err := validate.Load(path)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
-		return nil, false
-	}
-	// Names the Go generator cannot use are spec errors for every command.
-	if errs := gocode.Check(m); len(errs) > 0 {
-		fmt.Fprintln(stderr, errs)
 		return nil, false
 	}
 	for _, w := range m.Warnings {
@@ -152,11 +147,6 @@ func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	}
 	m, ok := loadSpec(*spec, stderr)
 	if !ok {
-		return 2
-	}
-	// A valid spec is one every command accepts: tla rejects a few more.
-	if err := tla.Check(m); err != nil {
-		fmt.Fprintln(stderr, err)
 		return 2
 	}
 	fmt.Fprintf(stdout, "%s: machine %s: %d fields, %d inputs, %d effects, %d transitions, %d invariants, %d profiles\n",
