@@ -377,6 +377,7 @@ func (g *generator) enum(e *model.Enum) {
 }
 
 func (g *generator) state() {
+	initial := g.m.Initial()
 	f := g.f
 	f.Comment("State is the machine's state, a plain value: copying it copies the machine.")
 	f.Comment("Its JSON form uses the spec's field names.")
@@ -392,7 +393,10 @@ func (g *generator) state() {
 	f.Func().Id("Initial").Params().Id("State").Block(jen.Return(jen.Id("State").Values(jen.DictFunc(func(d jen.Dict) {
 		for _, fd := range g.m.Fields {
 			if fd.Initial != nil {
-				d[jen.Id(fieldName(fd))] = g.expr(fd.Initial, "", "")
+				// The initial value is a constant: render its value, so that
+				// an initial expression with arithmetic (1 + 2) needs no
+				// overflow check in Initial.
+				d[jen.Id(fieldName(fd))] = valueLit(fd.Type, initial[fd.Index])
 			}
 		}
 	}))))
@@ -1422,4 +1426,24 @@ func (g *generator) metadata() {
 	}
 	names("InvariantNames", "InvariantNames returns the invariant names, in spec order.", invs)
 	names("InputNames", "InputNames returns the input names, in spec order.", ins)
+}
+
+// valueLit renders a value of a DSL type as a Go expression.
+func valueLit(t *model.Type, v model.Value) jen.Code {
+	switch t.Kind {
+	case model.KindBool:
+		return jen.Lit(v.Bool())
+	case model.KindUint:
+		return uintLit(v.N)
+	case model.KindEnum:
+		return jen.Id(enumConst(t.Enum, int(v.N)))
+	case model.KindID:
+		return jen.Id(idType(t.ID)).Parens(jen.Lit(v.S))
+	case model.KindOption:
+		if !v.Some {
+			return jen.Id("None").Types(goType(t.Elem)).Call()
+		}
+		return jen.Id("Some").Types(goType(t.Elem)).Call(valueLit(t.Elem, v.Unwrap()))
+	}
+	panic(fmt.Sprintf("gocode: value of type %v", t))
 }

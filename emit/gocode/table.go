@@ -169,6 +169,12 @@ func Check(m *model.Machine) model.ErrorList {
 			})
 			first := group[0]
 			for _, n := range group[1:] {
+				if !n.spec {
+					// Two generated names clash only when two spec names
+					// already became one type (Push and push), which is
+					// reported at the spec name.
+					continue
+				}
 				where := "the Go identifier " + id
 				if scope != "" {
 					where = "the Go member " + scope + id

@@ -23,7 +23,10 @@ import (
 	"os"
 )
 
-type vec struct{ State, Input json.RawMessage }
+type vec struct {
+	State, Input json.RawMessage
+	Invalid      bool
+}
 
 type res struct {
 	Next, Effects json.RawMessage
@@ -77,7 +80,15 @@ func one[S, I, F any](v vec, decode func([]byte) (I, error), step func(S, I) (S,
 	}()
 	var s S
 	if err := json.Unmarshal(v.State, &s); err != nil {
+		if v.Invalid {
+			r.Kind = "invalid"
+			return r
+		}
 		r.Panic = "decode state: " + err.Error()
+		return r
+	}
+	if v.Invalid {
+		r.Panic = "decoding accepted a state the interpreter's ValidateState refuses"
 		return r
 	}
 	in, err := decode(v.Input)
@@ -230,6 +241,8 @@ func compare(r *Record, got driverOut) string {
 		switch {
 		case g.Panic != "":
 			msg = "generated code fails: " + g.Panic
+		case v.Invalid && g.Kind == "invalid":
+			continue // both refuse the state
 		case g.Err != v.Err:
 			msg = fmt.Sprintf("error differs: interpreter %q (%s), generated %q (%s)", v.Err, v.ErrKind, g.Err, g.Kind)
 		case g.Kind != v.ErrKind:

@@ -19,6 +19,10 @@ type Vector struct {
 	Effects json.RawMessage // the effects ([] on error)
 	// Invariant is the text of CheckInvariants on State ("" when it holds).
 	Invariant string
+	// Invalid is set when the interpreter's ValidateState refuses State
+	// (an invariant fails, say): the generated State's JSON decoding must
+	// refuse it too, and nothing is stepped.
+	Invalid bool
 }
 
 // Vector counts per spec.
@@ -78,6 +82,7 @@ func vector(m *model.Machine, s model.State, in model.InputValue) (Vector, model
 	if err := m.CheckInvariants(s); err != nil {
 		v.Invariant = err.Error()
 	}
+	v.Invalid = m.ValidateState(s) != nil
 	next, fx, err := m.Step(s, in)
 	if err != nil {
 		v.Err, v.ErrKind = err.Error(), errKind(err)

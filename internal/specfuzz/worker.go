@@ -13,6 +13,7 @@ import (
 	"github.com/meerkat-go/dslmachine/emit/graph"
 	"github.com/meerkat-go/dslmachine/emit/tla"
 	"github.com/meerkat-go/dslmachine/model"
+	"github.com/meerkat-go/dslmachine/validate"
 )
 
 // The pipeline stages, as failures name them.
@@ -83,7 +84,7 @@ func RunJob(j Job) *Record {
 	r := &Record{Name: j.Name}
 	var m *model.Machine
 	var loadErr error
-	if !stage(r, StageLoad, checkTimeout, func() { m, loadErr = model.Load(j.File) }) {
+	if !stage(r, StageLoad, checkTimeout, func() { m, loadErr = validate.Load(j.File) }) {
 		return r
 	}
 	if loadErr != nil {
@@ -95,7 +96,7 @@ func RunJob(j Job) *Record {
 		}
 		if j.Sanitized != "" {
 			var err error
-			stage(r, StageSanitized, checkTimeout, func() { _, err = model.Load(j.Sanitized) })
+			stage(r, StageSanitized, checkTimeout, func() { _, err = validate.Load(j.Sanitized) })
 			if err != nil {
 				r.fail(StageSanitized, "the spec with safe names is rejected (a generator or loader bug): %v", err)
 			}
