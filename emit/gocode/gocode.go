@@ -706,10 +706,18 @@ func (g *generator) expr(x model.Expr, st, in string) jen.Code {
 	case *model.Not:
 		return g.not(x.X, st, in)
 	case *model.InList:
+		// A repeated element is dropped (vet's "redundant or"): the first
+		// occurrence has already compared it, and raised any bound error.
 		parts := make([]jen.Code, 0, 2*len(x.List))
-		for i, e := range x.List {
+		seen := map[string]bool{}
+		for _, e := range x.List {
 			c := jen.Add(g.expr(x.X, st, in)).Op("==").Add(g.expr(e, st, in))
-			if i > 0 {
+			key := fmt.Sprintf("%#v", c)
+			if seen[key] {
+				continue
+			}
+			seen[key] = true
+			if len(parts) > 0 {
 				parts = append(parts, jen.Op("||"))
 			}
 			parts = append(parts, c)

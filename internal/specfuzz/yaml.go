@@ -158,6 +158,10 @@ func (s *Spec) transition(b *strings.Builder, t *Transition) {
 
 func (s *Spec) profile(b *strings.Builder, p *Profile) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	if p.Doc == "" && len(p.Bounds) == 0 && len(p.Domains) == 0 && p.Inputs == nil && len(p.Exclude) == 0 {
+		w("  %s: {}\n", p.Name) // an empty profile; a null one is an error
+		return
+	}
 	w("  %s:\n", p.Name)
 	if p.Doc != "" {
 		w("    doc: %s\n", q(p.Doc))
