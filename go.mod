@@ -1,6 +1,8 @@
 module github.com/meerkat-go/dslmachine
 
-go 1.26.8
+go 1.23
+
+toolchain go1.26.8
 
 require (
 	github.com/dave/jennifer v1.7.1
