@@ -9,6 +9,7 @@
 //	dslgen check -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
 //	dslgen tla -spec FILE -out DIR
 //	dslgen graph -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
+//	dslgen version
 //
 // Exit codes: 0 success, 1 a violation found by check, 2 a bad spec or usage.
 package main
@@ -36,6 +37,7 @@ commands:
   tla       -spec FILE -out DIR                 write the TLA+ module and one TLC config per profile
   graph     -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
                                                 draw the phase and enum-field state diagrams
+  version                                       print dslgen's version (also -version, --version)
 `
 
 // run executes one dslgen command and returns the process exit code.
@@ -56,6 +58,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdTLA(rest, stdout, stderr)
 	case "graph":
 		return cmdGraph(rest, stdout, stderr)
+	case "version", "-version", "--version":
+		return cmdVersion(rest, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
