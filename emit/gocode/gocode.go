@@ -585,16 +585,6 @@ func uintLit(v uint64) jen.Code {
 	return jen.Lit(v)
 }
 
-func stmtArith(s model.Stmt) bool {
-	switch s := s.(type) {
-	case *model.Assign:
-		return model.HasArithmetic(s.Value)
-	case *model.IfStmt:
-		return model.HasArithmetic(s.Cond) || stmtArith(s.Then) || (s.Else != nil && stmtArith(s.Else))
-	}
-	return false
-}
-
 // expr renders a checked expression; st is the state variable and in the
 // input variable ("" where there are none).
 func (g *generator) expr(x model.Expr, st, in string) jen.Code {
