@@ -65,13 +65,13 @@ func (l *loader) load(src []byte) {
 		return
 	}
 	root := doc.Content[0]
-	top := l.mapping(root, "spec", []string{"machine", "doc", "package", "enums", "ids", "fields", "phase", "terminal", "inputs", "effects", "guards", "transitions", "invariants", "profiles"})
+	top := l.mapping(root, "spec", specKeys().Keys)
 	if top == nil {
 		return
 	}
 	l.enumsBy, l.enumMap, l.idMap, l.types = map[string][]*Enum{}, map[string]*Enum{}, map[string]*IDType{}, map[string]Pos{}
 	l.fields, l.guards, l.effects = map[string]*Field{}, map[string]*yaml.Node{}, map[string]*Effect{}
-	for _, key := range []string{"machine", "fields", "phase", "inputs", "transitions"} {
+	for _, key := range specKeys().Required {
 		if top[key] == nil {
 			l.e.add(l.pos(root), "missing required key %q", key)
 		}
@@ -409,7 +409,7 @@ func (l *loader) loadFields(n *yaml.Node) {
 			l.e.add(l.pos(p.k), "field %s has the same name as a value of enum %s", name, es[0].Name)
 		}
 		f := &Field{Name: name, Index: len(l.m.Fields), Pos: l.pos(p.k)}
-		spec := l.mapping(p.v, "field "+name, []string{"type", "initial", "max", "doc"})
+		spec := l.mapping(p.v, "field "+name, fieldKeys().Keys)
 		if spec == nil {
 			continue
 		}
@@ -528,7 +528,7 @@ func (l *loader) loadEffects(n *yaml.Node) {
 func (l *loader) loadTransitions(n *yaml.Node) {
 	names := map[string]Pos{}
 	for _, item := range l.seq(n, "transitions") {
-		spec := l.mapping(item, "transition", []string{"name", "doc", "on", "from", "to", "guards", "do", "emit", "unreachable"})
+		spec := l.mapping(item, "transition", transitionKeys().Keys)
 		if spec == nil {
 			continue
 		}
@@ -748,7 +748,7 @@ func (l *loader) loadProfiles(n *yaml.Node) {
 	for _, p := range l.pairs(n, "profiles") {
 		name := l.ident(p.k, "profile name")
 		pr := &Profile{Name: name, Bounds: map[int]uint64{}, TypeDomains: map[string][]Value{}, ParamDomains: map[string][]Value{}, Exclude: map[int]bool{}, Pos: l.pos(p.k)}
-		spec := l.mapping(p.v, "profile "+name, []string{"doc", "bounds", "domains", "inputs", "exclude"})
+		spec := l.mapping(p.v, "profile "+name, profileKeys().Keys)
 		if spec == nil {
 			continue
 		}

@@ -37,11 +37,9 @@ transitions:
     from: [On]
     to: Off
 `
-	scratchGenerate = `package light
-
-//go:generate go tool dslgen generate -spec light.yaml -out . -package light
-`
-	scratchMain = `package main
+	// One line: go generate runs any line of a .go file that starts with the directive.
+	scratchGenerate = "package light\n\n//go:generate go tool dslgen generate -spec light.yaml -out . -package light\n"
+	scratchMain     = `package main
 
 import (
 	"errors"
