@@ -24,6 +24,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	maxStates := fs.Uint64("max-states", 0, "stop after this many distinct states (0: no limit)")
 	maxMem := fs.Float64("max-mem", 16, "stop once the checker holds this many GiB (0: no limit)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
+	jsonOut := fs.Bool("json", false, "print one JSON object per diagnostic (file, line, column, severity, message), then {\"summary\": {...}}, on stdout instead of text")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -31,7 +32,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "dslgen check: -spec is required and no arguments are taken")
 		return 2
 	}
-	m, ok := loadSpec(*spec, stderr)
+	load := loadSpec
+	if *jsonOut {
+		load = func(path string, stderr io.Writer) (*model.Machine, bool) { return loadSpecJSON(path, stdout, stderr) }
+	}
+	m, ok := load(*spec, stderr)
 	if !ok {
 		return 2
 	}
@@ -58,7 +63,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	code := 0
 	if v := res.Violation; v != nil {
 		code = 1
-		check.WriteTrace(stdout, m, v)
+		if !*jsonOut {
+			check.WriteTrace(stdout, m, v)
+		}
 		if len(v.Trace) > 0 {
 			if err := check.Replay(m, v.Trace); err != nil && v.Kind != check.KindUnreachable {
 				fmt.Fprintf(stderr, "dslgen check: internal error: the reference interpreter disagrees with the trace: %v\n", err)
@@ -86,7 +93,20 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		}
 	} else if res.Limited {
 		code = 1
-		fmt.Fprintln(stdout, "Error: the search stopped at the state or memory limit before exploring everything.")
+		if !*jsonOut {
+			fmt.Fprintln(stdout, "Error: the search stopped at the state or memory limit before exploring everything.")
+		}
+	}
+	if *jsonOut {
+		err := writeJSONLines(stdout, violationDiagnostics(*spec, m, res)...)
+		if err == nil {
+			err = writeJSONLines(stdout, map[string]checkSummary{"summary": summarize(res)})
+		}
+		if err != nil {
+			fmt.Fprintf(stderr, "dslgen check: %v\n", err)
+			return 2
+		}
+		return code
 	}
 	fmt.Fprintln(stdout, res.Summary())
 	return code

@@ -4,9 +4,9 @@
 //
 // Usage:
 //
-//	dslgen validate -spec FILE
+//	dslgen validate -spec FILE [-json]
 //	dslgen generate -spec FILE -out DIR [-package NAME]
-//	dslgen check -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
+//	dslgen check -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE] [-json]
 //	dslgen tla -spec FILE -out DIR
 //	dslgen graph -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
 //	dslgen version
@@ -30,9 +30,9 @@ func main() {
 const usage = `usage: dslgen <command> [flags]
 
 commands:
-  validate  -spec FILE                          load and type-check a spec
+  validate  -spec FILE [-json]                  load and type-check a spec
   generate  -spec FILE -out DIR [-package NAME]  write the Go package for a spec
-  check     -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
+  check     -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE] [-json]
                                                 model-check a spec within a profile's bounds
   tla       -spec FILE -out DIR                 write the TLA+ module and one TLC config per profile
   graph     -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
@@ -81,6 +81,17 @@ func loadSpec(path string, stderr io.Writer) (*model.Machine, bool) {
 	return m, true
 }
 
+// loadSpecJSON loads a spec, printing its warnings or errors as JSON
+// diagnostics on stdout; ok is false on errors.
+func loadSpecJSON(path string, stdout, stderr io.Writer) (*model.Machine, bool) {
+	m, err := model.Load(path)
+	if werr := writeJSONLines(stdout, loadDiagnostics(path, m, err)...); werr != nil {
+		fmt.Fprintln(stderr, werr)
+		return nil, false
+	}
+	return m, err == nil
+}
+
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("dslgen "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -90,12 +101,20 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("validate", stderr)
 	spec := fs.String("spec", "", "spec file (YAML)")
+	jsonOut := fs.Bool("json", false, "print one JSON object per diagnostic (file, line, column, severity, message) on stdout instead of text")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *spec == "" {
 		fmt.Fprintln(stderr, "dslgen validate: -spec is required")
 		return 2
+	}
+	if *jsonOut {
+		_, ok := loadSpecJSON(*spec, stdout, stderr)
+		if !ok {
+			return 2
+		}
+		return 0
 	}
 	m, ok := loadSpec(*spec, stderr)
 	if !ok {
