@@ -22,9 +22,10 @@ verify:
 	@scripts/verify.sh
 
 # staticcheck is pinned as a tool of the tools module (tools/go.mod), not of
-# go.mod: honnef.co/go/tools v0.8.2 declares go 1.26, and a tool line here would
-# force that go version and staticcheck's requirements on every module that
-# requires this one (`go get -tool .../cmd/dslgen` included). `go tool` builds
+# go.mod: honnef.co/go/tools v0.8.2 declares go 1.26.0, and `go get -tool` of
+# it here raises this module's go line to 1.26.0 (which every module that
+# requires this one, `go get -tool .../cmd/dslgen` included, must then meet)
+# and puts staticcheck's requirements in their module graphs. `go tool` builds
 # it from tools/go.mod and tools/go.sum on first use.
 STATICCHECK = $(GO) tool -modfile=$(CURDIR)/tools/go.mod staticcheck
 # The generated packages (bench/gen is vetted by bench/Makefile).
