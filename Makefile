@@ -60,8 +60,7 @@ vet: golang
 	$(MAKE) -C bench vet
 
 ## check: model-check spec/machine.yaml (profiles ci and ci_realtime) and the ci
-## profile of every example spec with dslgen check (about 85 s of CPU: some 25 s
-## on the idle 2-core machine, far longer under load; see docs/CHECKING.md)
+## profile of every example spec with dslgen check (about 40 s on 2 cores)
 check:
 	$(GO) run ./cmd/dslgen check -quiet -spec $(SPEC) -profile ci
 	$(GO) run ./cmd/dslgen check -quiet -spec $(SPEC) -profile ci_realtime

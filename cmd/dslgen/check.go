@@ -15,6 +15,7 @@ import (
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("check", stderr)
 	spec := fs.String("spec", "", "spec file (YAML)")
+	jsonOut := fs.Bool("json", false, "print one JSON object per diagnostic (file, line, column, severity, message), then {\"summary\": {...}}, on stdout instead of text")
 	profile := fs.String("profile", "", "profile name (default: ci if the spec has one)")
 	workers := fs.Int("workers", 0, "parallel workers (default: the number of CPUs)")
 	traceJSON := fs.String("trace-json", "", "write a violation's trace as JSON to this file")
@@ -24,7 +25,6 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	maxStates := fs.Uint64("max-states", 0, "stop after this many distinct states (0: no limit)")
 	maxMem := fs.Float64("max-mem", 16, "stop once the checker holds this many GiB (0: no limit)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
-	jsonOut := fs.Bool("json", false, "print one JSON object per diagnostic (file, line, column, severity, message), then {\"summary\": {...}}, on stdout instead of text")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

@@ -4,12 +4,15 @@
 //
 // Usage:
 //
-//	dslgen validate -spec FILE [-json]
+//	dslgen validate -spec FILE
 //	dslgen generate -spec FILE -out DIR [-package NAME]
-//	dslgen check -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE] [-json]
+//	dslgen check -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
 //	dslgen tla -spec FILE -out DIR
 //	dslgen graph -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
 //	dslgen version
+//
+// validate and check also take -json: one JSON object per diagnostic (file,
+// line, column, severity, message) on stdout, and for check its summary.
 //
 // Exit codes: 0 success, 1 a violation found by check, 2 a bad spec or usage.
 package main
@@ -30,14 +33,17 @@ func main() {
 const usage = `usage: dslgen <command> [flags]
 
 commands:
-  validate  -spec FILE [-json]                  load and type-check a spec
+  validate  -spec FILE                          load and type-check a spec
   generate  -spec FILE -out DIR [-package NAME]  write the Go package for a spec
-  check     -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE] [-json]
+  check     -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
                                                 model-check a spec within a profile's bounds
   tla       -spec FILE -out DIR                 write the TLA+ module and one TLC config per profile
   graph     -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
                                                 draw the phase and enum-field state diagrams
   version                                       print dslgen's version (also -version, --version)
+
+validate and check take -json: one JSON object per diagnostic on stdout
+(file, line, column, severity, message), then check's {"summary": {...}}.
 `
 
 // run executes one dslgen command and returns the process exit code.
