@@ -47,8 +47,9 @@ golang:
 		echo "golang: go.mod says go $$v, the Makefile GO_LANG=$(GO_LANG): keep the go line at what the non-test code needs"; exit 1; fi
 	GOTOOLCHAIN=local $(GO) build ./...
 
-## vet: go vet, gofmt, staticcheck (the project, then the generated packages),
-## `go mod tidy -diff` of this module and of tools/, and bench/'s vet
+## vet: go vet, gofmt, staticcheck (the project, then the generated packages) and
+## `go mod tidy -diff` of this module, tools/ and bench/ (bench/'s own vet, with
+## staticcheck, runs in `make -C bench test`)
 vet: golang
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -57,7 +58,7 @@ vet: golang
 	$(STATICCHECK) $(STATICCHECK_GENERATED_FLAGS) $(GENERATED_PKGS)
 	$(GO) mod tidy -diff
 	cd tools && $(GO) mod tidy -diff
-	$(MAKE) -C bench vet
+	cd bench && $(GO) mod tidy -diff
 
 ## check: model-check spec/machine.yaml (profiles ci and ci_realtime) and the ci
 ## profile of every example spec with dslgen check (about 40 s on 2 cores)
@@ -72,7 +73,7 @@ test: vet verify check
 	RAPID_CHECKS=$(PROPTEST_CHECKS) $(GO) test -count=1 ./...
 	$(GO) test -race -count=1 ./runtime/... ./examples/...
 	$(GO) test -race -count=1 ./proptest -run '^TestRuntimeConcurrentCallsSerializable$$' -rapid.checks=200
-	$(MAKE) -C bench verify unit
+	$(MAKE) -C bench test
 	$(MAKE) fuzz FUZZTIME=3s
 
 ## proptest-long: the property tests with PROPTEST_LONG_CHECKS checks each, and the

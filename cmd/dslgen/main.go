@@ -33,7 +33,8 @@ func main() {
 const usage = `usage: dslgen <command> [flags]
 
 commands:
-  validate  -spec FILE                          load and type-check a spec
+  validate  -spec FILE [-json]                  load and type-check a spec (-json: one JSON
+                                                object per diagnostic; check takes -json too)
   generate  -spec FILE -out DIR [-package NAME]  write the Go package for a spec
   check     -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
                                                 model-check a spec within a profile's bounds
@@ -41,9 +42,6 @@ commands:
   graph     -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
                                                 draw the phase and enum-field state diagrams
   version                                       print dslgen's version (also -version, --version)
-
-validate and check take -json: one JSON object per diagnostic on stdout
-(file, line, column, severity, message), then check's {"summary": {...}}.
 `
 
 // run executes one dslgen command and returns the process exit code.
