@@ -7,7 +7,6 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unicode"
 
 	"github.com/meerkat-go/dslmachine/emit/gocode"
 	"github.com/meerkat-go/dslmachine/model"
@@ -99,13 +98,13 @@ func escapePct(s string) string {
 // generated package.
 func goInput(iv *model.InputValue) string {
 	if len(iv.Input.Params) == 0 {
-		return iv.Input.Name + "{}"
+		return gocode.TypeName(iv.Input.Name) + "{}"
 	}
 	parts := make([]string, len(iv.Input.Params))
 	for i, p := range iv.Input.Params {
 		parts[i] = gocode.GoName(p.Name) + ": " + goValue(p.Type, iv.Args[i])
 	}
-	return iv.Input.Name + "{" + strings.Join(parts, ", ") + "}"
+	return gocode.TypeName(iv.Input.Name) + "{" + strings.Join(parts, ", ") + "}"
 }
 
 func goType(t *model.Type) string {
@@ -115,9 +114,9 @@ func goType(t *model.Type) string {
 	case model.KindUint:
 		return "uint64"
 	case model.KindEnum:
-		return t.Enum.Name
+		return gocode.TypeName(t.Enum.Name)
 	case model.KindID:
-		return t.ID.Name
+		return gocode.TypeName(t.ID.Name)
 	case model.KindOption:
 		return "Option[" + goType(t.Elem) + "]"
 	}
@@ -131,11 +130,9 @@ func goValue(t *model.Type, v model.Value) string {
 	case model.KindUint:
 		return strconv.FormatUint(v.N, 10)
 	case model.KindEnum:
-		r := []rune(t.Enum.Values[v.N])
-		r[0] = unicode.ToUpper(r[0])
-		return t.Enum.Name + string(r)
+		return gocode.TypeName(t.Enum.Name) + gocode.TypeName(t.Enum.Values[v.N])
 	case model.KindID:
-		return t.ID.Name + "(" + strconv.Quote(v.S) + ")"
+		return gocode.TypeName(t.ID.Name) + "(" + strconv.Quote(v.S) + ")"
 	case model.KindOption:
 		if !v.Some {
 			return "None[" + goType(t.Elem) + "]()"
