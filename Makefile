@@ -12,9 +12,12 @@ FUZZ_TARGETS := \
 # rapid checks per property in proptest/: PROPTEST_CHECKS in `make test` (CI,
 # well under 3 minutes), PROPTEST_LONG_CHECKS in `make proptest-long`.
 PROPTEST_CHECKS ?= 500
+# Random specs that `make test` runs through the whole pipeline (about a
+# minute on 2 cores); `make soak-specs SPECS=N` runs many more.
+SPECFUZZ_N ?= 240
 PROPTEST_LONG_CHECKS ?= 5000
 
-.PHONY: all generate verify check test vet fuzz bench tlc proptest-long soak-specs
+.PHONY: all generate verify check test vet golang fuzz bench tlc proptest-long soak-specs
 
 all: verify test
 
@@ -27,11 +30,42 @@ generate:
 verify:
 	@scripts/verify.sh
 
-## vet: go vet and gofmt
-vet:
+# staticcheck is pinned as a tool of the tools module (tools/go.mod), not of
+# go.mod: honnef.co/go/tools v0.8.2 declares go 1.26.0, and `go get -tool` of
+# it here raises this module's go line to 1.26.0 (which every module that
+# requires this one, `go get -tool .../cmd/dslgen` included, must then meet)
+# and puts staticcheck's requirements in their module graphs. `go tool` builds
+# it from tools/go.mod and tools/go.sum on first use.
+STATICCHECK = $(GO) tool -modfile=$(CURDIR)/tools/go.mod staticcheck
+# The generated packages (bench/gen is vetted by bench/Makefile).
+GENERATED_PKGS := ./gen/... ./internal/specgen/...
+
+# The go line of go.mod: the oldest Go that the module's non-test code needs
+# (iter, range over functions). A module that requires this one must be at
+# least at this go line, so raising it is a decision, not a side effect of
+# `go get`. Every build and vet runs at this language version (-lang and vet's
+# stdversion check follow the go line); test files that need newer APIs say
+# so with //go:build go1.N.
+GO_LANG := 1.23
+
+## golang: fail unless go.mod's go line is GO_LANG, and build with the local toolchain at it
+golang:
+	@v=$$($(GO) list -m -f '{{.GoVersion}}'); if [ "$$v" != "$(GO_LANG)" ]; then \
+		echo "golang: go.mod says go $$v, the Makefile GO_LANG=$(GO_LANG): keep the go line at what the non-test code needs"; exit 1; fi
+	GOTOOLCHAIN=local $(GO) build ./...
+
+## vet: go vet, gofmt, staticcheck (the project, then the generated packages) and
+## `go mod tidy -diff` of this module, tools/ and bench/ (bench/'s own vet, with
+## staticcheck, runs in `make -C bench test`)
+vet: golang
 	$(GO) vet ./...
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(STATICCHECK) $$($(GO) list ./... | grep -v -e '/gen$$' -e '/internal/specgen/')
+	$(STATICCHECK) $(GENERATED_PKGS)
+	$(GO) mod tidy -diff
+	cd tools && $(GO) mod tidy -diff
+	cd bench && $(GO) mod tidy -diff
 
 ## check: model-check spec/machine.yaml (profiles ci and ci_realtime) and the ci
 ## profile of every example spec with dslgen check, then simulate 5,000 random
@@ -46,7 +80,7 @@ check:
 ## test: everything CI runs. RAPID_CHECKS is rapid's -rapid.checks (only
 ## proptest/ uses rapid): a fixed count, so the run time is bounded.
 test: vet verify check
-	RAPID_CHECKS=$(PROPTEST_CHECKS) $(GO) test -count=1 ./...
+	RAPID_CHECKS=$(PROPTEST_CHECKS) SPECFUZZ_N=$(SPECFUZZ_N) $(GO) test -count=1 ./...
 	$(GO) test -race -count=1 ./runtime/... ./examples/...
 	$(GO) test -race -count=1 ./proptest -run '^(TestRuntimeConcurrentCallsSerializable|TestRuntimeChaos)$$' -rapid.checks=200
 	$(MAKE) -C bench test

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // Load reads, validates and type-checks the spec in a file. On failure the
@@ -78,13 +78,13 @@ func (l *loader) load(src []byte) {
 	if l.aliases(root) {
 		return
 	}
-	top := l.mapping(root, "spec", []string{"machine", "doc", "package", "enums", "ids", "fields", "phase", "terminal", "inputs", "effects", "guards", "transitions", "invariants", "fairness", "liveness", "profiles"})
+	top := l.mapping(root, "spec", specKeys().Keys)
 	if top == nil {
 		return
 	}
 	l.enumsBy, l.enumMap, l.idMap, l.types = map[string][]*Enum{}, map[string]*Enum{}, map[string]*IDType{}, map[string]Pos{}
 	l.fields, l.guards, l.effects = map[string]*Field{}, map[string]*yaml.Node{}, map[string]*Effect{}
-	for _, key := range []string{"machine", "fields", "phase", "inputs", "transitions"} {
+	for _, key := range specKeys().Required {
 		if top[key] == nil {
 			l.e.add(l.pos(root), "missing required key %q", key)
 		}
@@ -461,7 +461,7 @@ func (l *loader) loadFields(n *yaml.Node) {
 			l.e.add(l.pos(p.k), "field %s has the same name as a value of enum %s", name, es[0].Name)
 		}
 		f := &Field{Name: name, Index: len(l.m.Fields), Pos: l.pos(p.k)}
-		spec := l.mapping(p.v, "field "+name, []string{"type", "initial", "max", "doc"})
+		spec := l.mapping(p.v, "field "+name, fieldKeys().Keys)
 		if spec == nil {
 			continue
 		}
@@ -580,7 +580,7 @@ func (l *loader) loadEffects(n *yaml.Node) {
 func (l *loader) loadTransitions(n *yaml.Node) {
 	names := map[string]Pos{}
 	for _, item := range l.seq(n, "transitions") {
-		spec := l.mapping(item, "transition", []string{"name", "doc", "on", "from", "to", "guards", "do", "emit", "unreachable"})
+		spec := l.mapping(item, "transition", transitionKeys().Keys)
 		if spec == nil {
 			continue
 		}
@@ -808,7 +808,7 @@ func (l *loader) loadProfiles(n *yaml.Node) {
 	for _, p := range l.pairs(n, "profiles") {
 		name := l.ident(p.k, "profile name")
 		pr := &Profile{Name: name, Bounds: map[int]uint64{}, TypeDomains: map[string][]Value{}, ParamDomains: map[string][]Value{}, Exclude: map[int]bool{}, Pos: l.pos(p.k)}
-		spec := l.mapping(p.v, "profile "+name, []string{"doc", "bounds", "domains", "inputs", "exclude", "liveness"})
+		spec := l.mapping(p.v, "profile "+name, profileKeys().Keys)
 		if spec == nil {
 			continue
 		}

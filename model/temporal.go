@@ -3,7 +3,7 @@ package model
 import (
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // FairnessKind is weak or strong fairness.
@@ -64,7 +64,7 @@ func (l *loader) loadTemporal(fair, live *pair) {
 }
 
 func (l *loader) loadFairness(n *yaml.Node) {
-	sec := l.mapping(n, "fairness", []string{"weak", "strong"})
+	sec := l.mapping(n, "fairness", fairnessKeys().Keys)
 	seen := map[string]Pos{}
 	for _, kind := range []FairnessKind{Weak, Strong} {
 		p := sec[kind.String()]
@@ -146,7 +146,7 @@ func (l *loader) loadLiveness(n *yaml.Node) {
 			continue
 		}
 		what := "liveness property " + name
-		sec := l.mapping(p.v, what, []string{"doc", "from", "leads_to", "always_eventually"})
+		sec := l.mapping(p.v, what, livenessKeys().Keys)
 		if sec == nil {
 			if p.v.Kind == yaml.ScalarNode && p.v.Tag == "!!null" {
 				l.e.add(l.pos(p.v), "%s is empty: give from and leads_to, or always_eventually", what)

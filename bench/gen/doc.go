@@ -1,3 +1,3 @@
 package realtimegen
 
-//go:generate go run github.com/meerkat-go/dslmachine/cmd/dslgen generate -spec ../spec/realtime.yaml -out . -package realtimegen
+//go:generate go tool dslgen generate -spec ../spec/realtime.yaml -out . -package realtimegen

@@ -167,14 +167,21 @@ func (m *Machine) Classify(err error) realtime.Outcome {
 }
 
 // GuardName turns stateless's description of a guard method value
-// ("authorityMatchesCurrent-fm") into the spec's guard name
-// ("authority_matches_current").
+// ("authorityMatchesCurrent-fm", "turnCallingLLM-fm") into the spec's guard
+// name ("authority_matches_current", "turn_calling_llm"): a word starts at an
+// upper-case letter after a lower-case one, and an initialism (a run of
+// upper-case letters) is one word, ending before an upper-case letter that
+// is followed by a lower-case one ("LLMIdentity" is llm, identity).
 func GuardName(description string) string {
-	name := strings.TrimSuffix(description, "-fm")
+	name := []rune(strings.TrimSuffix(description, "-fm"))
+	isUpper := func(r rune) bool { return r >= 'A' && r <= 'Z' }
+	isLower := func(r rune) bool { return r >= 'a' && r <= 'z' }
 	var b strings.Builder
 	for i, r := range name {
-		if r >= 'A' && r <= 'Z' {
-			if i > 0 {
+		if isUpper(r) {
+			prevLower := i > 0 && !isUpper(name[i-1])
+			endsInitialism := i > 0 && isUpper(name[i-1]) && i+1 < len(name) && isLower(name[i+1])
+			if prevLower || endsInitialism {
 				b.WriteByte('_')
 			}
 			r += 'a' - 'A'

@@ -16,6 +16,7 @@ import (
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("check", stderr)
 	spec := fs.String("spec", "", "spec file (YAML)")
+	jsonOut := fs.Bool("json", false, "print one JSON object per diagnostic (file, line, column, severity, message), then {\"summary\": {...}}, on stdout instead of text")
 	profile := fs.String("profile", "", "profile name (default: ci if the spec has one)")
 	workers := fs.Int("workers", 0, "parallel workers (default: the number of CPUs)")
 	traceJSON := fs.String("trace-json", "", "write a violation's trace as JSON to this file")
@@ -36,7 +37,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "dslgen check: -spec is required and no arguments are taken")
 		return 2
 	}
-	m, ok := loadSpec(*spec, stderr)
+	load := loadSpec
+	if *jsonOut {
+		load = func(path string, stderr io.Writer) (*model.Machine, bool) { return loadSpecJSON(path, stdout, stderr) }
+	}
+	m, ok := load(*spec, stderr)
 	if !ok {
 		return 2
 	}
@@ -63,7 +68,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	code := 0
 	if v := res.Violation; v != nil {
 		code = 1
-		check.WriteTrace(stdout, m, v)
+		if !*jsonOut {
+			check.WriteTrace(stdout, m, v)
+		}
 		if len(v.Trace) > 0 {
 			if err := check.Replay(m, v.Trace); err != nil && v.Kind != check.KindUnreachable {
 				fmt.Fprintf(stderr, "dslgen check: internal error: the reference interpreter disagrees with the trace: %v\n", err)
@@ -97,11 +104,27 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		}
 	} else if res.Limited {
 		code = 1
-		fmt.Fprintln(stdout, "Error: the search stopped at the state or memory limit before exploring everything.")
+		if !*jsonOut {
+			fmt.Fprintln(stdout, "Error: the search stopped at the state or memory limit before exploring everything.")
+		}
 	}
-	fmt.Fprintln(stdout, res.Summary())
-	if code != 0 || !*liveness || len(m.Liveness(res.Profile)) == 0 {
+	// finish prints the -json output (diagnostics, then the summary) and
+	// returns the exit code.
+	finish := func(lres *check.LivenessResult) int {
+		if !*jsonOut {
+			return code
+		}
+		if err := writeCheckJSON(stdout, *spec, m, res, lres); err != nil {
+			fmt.Fprintf(stderr, "dslgen check: %v\n", err)
+			return 2
+		}
 		return code
+	}
+	if !*jsonOut {
+		fmt.Fprintln(stdout, res.Summary())
+	}
+	if code != 0 || !*liveness || len(m.Liveness(res.Profile)) == 0 {
+		return finish(nil)
 	}
 	lres, err := check.CheckLiveness(m, res.Profile, check.LivenessOptions{MaxStates: *livenessMax})
 	if err != nil {
@@ -110,7 +133,9 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	}
 	if v := lres.Violation; v != nil {
 		code = 1
-		check.WriteTrace(stdout, m, v)
+		if !*jsonOut {
+			check.WriteTrace(stdout, m, v)
+		}
 		if *traceJSON != "" {
 			if err := writeFile(*traceJSON, func(w io.Writer) error { return check.WriteJSON(w, m, res.Profile, v) }); err != nil {
 				fmt.Fprintf(stderr, "dslgen check: %v\n", err)
@@ -135,8 +160,10 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
-	fmt.Fprintln(stdout, lres.Summary())
-	return code
+	if !*jsonOut {
+		fmt.Fprintln(stdout, lres.Summary())
+	}
+	return finish(lres)
 }
 
 // relativeTo returns the path of target relative to the directory of file,

@@ -11,6 +11,10 @@
 //	dslgen validate-trace -spec FILE -trace RUN.jsonl [-profile NAME] [-max-hidden N]
 //	dslgen tla -spec FILE -out DIR
 //	dslgen graph -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
+//	dslgen version
+//
+// validate and check also take -json: one JSON object per diagnostic (file,
+// line, column, severity, message) on stdout, and for check its summary.
 //
 // Every file dslgen writes (generate, tla, graph -out and -embed, check
 // -trace-json and -emit-test) is written to a temporary file in the same
@@ -69,7 +73,8 @@ func guard(stderr io.Writer, stack bool, cmd func() int) (code int) {
 const usage = `usage: dslgen <command> [flags]
 
 commands:
-  validate  -spec FILE                          load and type-check a spec (and check that tla can render it)
+  validate  -spec FILE [-json]                  load and type-check a spec (-json: one JSON
+                                                object per diagnostic; check takes -json too)
   generate  -spec FILE -out DIR [-package NAME]  write the Go package for a spec
   check     -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
                                                 model-check a spec within a profile's bounds
@@ -80,6 +85,7 @@ commands:
   tla       -spec FILE -out DIR                 write the TLA+ module and one TLC config per profile
   graph     -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
                                                 draw the phase and enum-field state diagrams
+  version                                       print dslgen's version (also -version, --version)
 
 exit codes: 0 ok, 1 check found a violation or stopped at a limit, 2 bad spec
 or usage, 3 internal error (a dslgen bug; DSLGEN_STACK=1 prints the stack).
@@ -107,6 +113,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdTLA(rest, stdout, stderr)
 	case "graph":
 		return cmdGraph(rest, stdout, stderr)
+	case "version", "-version", "--version":
+		return cmdVersion(rest, stdout, stderr)
 	case "-h", "-help", "--help", "help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -129,6 +137,17 @@ func loadSpec(path string, stderr io.Writer) (*model.Machine, bool) {
 	return m, true
 }
 
+// loadSpecJSON loads a spec, printing its warnings or errors as JSON
+// diagnostics on stdout; ok is false on errors.
+func loadSpecJSON(path string, stdout, stderr io.Writer) (*model.Machine, bool) {
+	m, err := model.Load(path)
+	if werr := writeJSONLines(stdout, loadDiagnostics(path, m, err)...); werr != nil {
+		fmt.Fprintln(stderr, werr)
+		return nil, false
+	}
+	return m, err == nil
+}
+
 func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet("dslgen "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -138,12 +157,20 @@ func newFlags(name string, stderr io.Writer) *flag.FlagSet {
 func cmdValidate(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("validate", stderr)
 	spec := fs.String("spec", "", "spec file (YAML)")
+	jsonOut := fs.Bool("json", false, "print one JSON object per diagnostic (file, line, column, severity, message) on stdout instead of text")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *spec == "" {
 		fmt.Fprintln(stderr, "dslgen validate: -spec is required")
 		return 2
+	}
+	if *jsonOut {
+		_, ok := loadSpecJSON(*spec, stdout, stderr)
+		if !ok {
+			return 2
+		}
+		return 0
 	}
 	m, ok := loadSpec(*spec, stderr)
 	if !ok {

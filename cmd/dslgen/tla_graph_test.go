@@ -69,7 +69,7 @@ func TestGraphEmbed(t *testing.T) {
 	got, _ := os.ReadFile(doc)
 	s := string(got)
 	if strings.Contains(s, "stale") || !strings.HasPrefix(s, "# Title\n\n## Diagrams\n\n"+embedBegin+"\n\n") ||
-		!strings.HasSuffix(s, embedEnd+"\n\n## After\n") || !strings.Contains(s, "### Lifecycle phase (`lifecycle_phase`)") {
+		!strings.HasSuffix(s, embedEnd+"\n\n## After\n") || !strings.Contains(s, "### Lifecycle phase (`lifecycle_phase`, phase enum `LifecyclePhase`)") {
 		t.Errorf("embedded README:\n%s", s)
 	}
 	// A second run changes nothing.
@@ -81,7 +81,7 @@ func TestGraphEmbed(t *testing.T) {
 		t.Error("embedding is not idempotent")
 	}
 	md, _ := os.ReadFile(out)
-	if !strings.Contains(string(md), "## Lifecycle phase (`lifecycle_phase`)") {
+	if !strings.Contains(string(md), "## Lifecycle phase (`lifecycle_phase`, phase enum `LifecyclePhase`)") {
 		t.Errorf("DIAGRAMS.md:\n%s", md)
 	}
 	if err := os.WriteFile(doc, []byte("# no markers\n"), 0o644); err != nil {

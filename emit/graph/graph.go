@@ -1,5 +1,5 @@
 // Package graph draws a machine's state diagrams as Mermaid or Graphviz DOT:
-// one for the lifecycle phase, and one for every other enum-typed field whose
+// one for the machine's phase field, and one for every other enum-typed field whose
 // transitions the spec makes explicit (the field is assigned by some
 // transition and some guard tests its current value, like a turn phase or a
 // live-topology phase). Edges are labelled with the names of the inputs that
@@ -351,13 +351,16 @@ func source(m *model.Machine, opt Options) string {
 	return src
 }
 
-// title describes a diagram in a heading.
+// title describes a diagram in a heading: the field's name in words and as
+// written, and for the machine's phase field its enum ("Phase (`phase`,
+// phase enum `LockPhase`)").
 func title(m *model.Machine, d *Diagram) string {
-	if d.Field == m.Phase {
-		return fmt.Sprintf("Lifecycle phase (`%s`)", d.Field.Name)
-	}
 	words := strings.ReplaceAll(d.Field.Name, "_", " ")
-	return fmt.Sprintf("%s (`%s`)", strings.ToUpper(words[:1])+words[1:], d.Field.Name)
+	words = strings.ToUpper(words[:1]) + words[1:]
+	if d.Field == m.Phase {
+		return fmt.Sprintf("%s (`%s`, phase enum `%s`)", words, d.Field.Name, m.PhaseEnum().Name)
+	}
+	return fmt.Sprintf("%s (`%s`)", words, d.Field.Name)
 }
 
 // mermaidKeywords are words that cannot be Mermaid state ids.

@@ -192,3 +192,21 @@ func TestFieldNarrowing(t *testing.T) {
 		}
 	}
 }
+
+// TestPhaseHeadingNamesTheMachinesPhase: the phase diagram's heading names
+// the machine's own phase field and enum, whatever they are called.
+func TestPhaseHeadingNamesTheMachinesPhase(t *testing.T) {
+	for _, tc := range []struct{ spec, heading string }{
+		{"../../spec/machine.yaml", "Lifecycle phase (`lifecycle_phase`, phase enum `LifecyclePhase`)"},
+		{"../../spec/examples/doorlock.yaml", "Phase (`phase`, phase enum `LockPhase`)"},
+	} {
+		m := load(t, tc.spec)
+		md := string(Mermaid(m, Diagrams(m), Options{Source: tc.spec}))
+		if !strings.Contains(md, "# "+tc.heading+"\n") {
+			t.Errorf("%s: no heading %q in\n%s", tc.spec, tc.heading, md)
+		}
+		if m.Phase.Name != "lifecycle_phase" && strings.Contains(md, "Lifecycle") {
+			t.Errorf("%s: a heading says Lifecycle, but the phase field is %s", tc.spec, m.Phase.Name)
+		}
+	}
+}

@@ -11,6 +11,15 @@
 //     bootstrap eligibility check refuses to open realtime;
 //  4. a reconfigure whose persist fails is rolled back to the previous
 //     identity.
+//
+// Authority epochs. Each realtime binding gets an authority epoch minted
+// from a counter (realtime_next_authority_epoch), and a transport's signals
+// are accepted only with the current binding's epoch. Detaching the binding
+// for the live reconfigure also burns the counter's next value, so the
+// output shows the binding's epoch go 1 -> none -> 3: epoch 2 is never
+// issued, and nothing minted or in flight before the detach can match the
+// binding the reconfigure re-attaches. The step lines say so ("next epoch
+// 2 -> 3 (epoch 2 burned, never issued)").
 package main
 
 import (
@@ -37,9 +46,14 @@ func main() {
 }
 
 // printStep prints every accepted machine input with the phases it changed
-// (lifecycle, turn, live topology, realtime binding) and the effects it
-// emitted.
+// (lifecycle, turn, live topology, realtime binding), the authority epochs it
+// minted or burned, and the effects it emitted.
 func printStep(e meerkat.StepEvent) {
+	fmt.Println(stepLine(e))
+}
+
+// stepLine renders one accepted input for printStep.
+func stepLine(e meerkat.StepEvent) string {
 	var changes []string
 	change := func(name string, before, after fmt.Stringer) {
 		if before.String() != after.String() {
@@ -53,6 +67,13 @@ func printStep(e meerkat.StepEvent) {
 	if e.Before.RealtimeBindingAuthorityEpoch != e.After.RealtimeBindingAuthorityEpoch {
 		changes = append(changes, fmt.Sprintf("epoch %s -> %s", epoch(e.Before), epoch(e.After)))
 	}
+	if was, next := e.Before.RealtimeNextAuthorityEpoch, e.After.RealtimeNextAuthorityEpoch; was != next {
+		if v, ok := e.After.RealtimeBindingAuthorityEpoch.Get(); ok && v == was {
+			changes = append(changes, fmt.Sprintf("next epoch %d -> %d (minted %d)", was, next, was))
+		} else {
+			changes = append(changes, fmt.Sprintf("next epoch %d -> %d (epoch %d burned, never issued)", was, next, was))
+		}
+	}
 	line := "  step " + e.Input.InputName()
 	if len(changes) > 0 {
 		line += ": " + strings.Join(changes, ", ")
@@ -61,7 +82,7 @@ func printStep(e meerkat.StepEvent) {
 		payload, _ := json.Marshal(fx.Payload())
 		line += fmt.Sprintf("\n      effect %v %s", fx.Kind, payload)
 	}
-	fmt.Println(line)
+	return line
 }
 
 func epoch(s gen.State) string {

@@ -1,0 +1,67 @@
+package model
+
+// KeyTable lists the keys that one fixed-key mapping of the DSL accepts. The
+// loader reports any other key as an error; the JSON Schema of the DSL
+// (schema/dslmachine.schema.json) is tested against these tables.
+type KeyTable struct {
+	// Keys are the accepted keys, in the order of docs/DSL.md.
+	Keys []string
+	// Required are the keys the loader reports as missing when absent.
+	Required []string
+}
+
+// The names of the DSL's fixed-key mappings in KeyTables.
+const (
+	MappingSpec       = "spec"       // the top level of a spec file
+	MappingField      = "field"      // one entry of fields:
+	MappingTransition = "transition" // one item of transitions:
+	MappingProfile    = "profile"    // one entry of profiles:
+	MappingFairness   = "fairness"   // the fairness: section
+	MappingLiveness   = "liveness"   // one entry of liveness:
+)
+
+// KeyTables returns the key table of every fixed-key mapping of the DSL, by
+// mapping name (MappingSpec, ...). The other mappings of the DSL (enums,
+// fields, inputs, effects, guards, invariants, liveness, profiles, bounds,
+// domains and effect arguments) are keyed by names the spec declares. Every call returns
+// fresh slices.
+func KeyTables() map[string]KeyTable {
+	return map[string]KeyTable{
+		MappingSpec:       specKeys(),
+		MappingField:      fieldKeys(),
+		MappingTransition: transitionKeys(),
+		MappingProfile:    profileKeys(),
+		MappingFairness:   fairnessKeys(),
+		MappingLiveness:   livenessKeys(),
+	}
+}
+
+func specKeys() KeyTable {
+	return KeyTable{
+		Keys:     []string{"machine", "doc", "package", "enums", "ids", "fields", "phase", "terminal", "inputs", "effects", "guards", "transitions", "invariants", "fairness", "liveness", "profiles"},
+		Required: []string{"machine", "fields", "phase", "inputs", "transitions"},
+	}
+}
+
+func fieldKeys() KeyTable {
+	return KeyTable{Keys: []string{"type", "initial", "max", "doc"}, Required: []string{"type"}}
+}
+
+func transitionKeys() KeyTable {
+	return KeyTable{
+		Keys:     []string{"name", "doc", "on", "from", "to", "guards", "do", "emit", "unreachable"},
+		Required: []string{"name", "on", "from"},
+	}
+}
+
+func profileKeys() KeyTable {
+	return KeyTable{Keys: []string{"doc", "bounds", "domains", "inputs", "exclude", "liveness"}}
+}
+
+func fairnessKeys() KeyTable {
+	return KeyTable{Keys: []string{"weak", "strong"}}
+}
+
+func livenessKeys() KeyTable {
+	return KeyTable{Keys: []string{"doc", "from", "leads_to", "always_eventually"}}
+}
