@@ -340,7 +340,7 @@ func drawFlow(t *rapid.T, serial bool) flowCall {
 }
 
 // runFlow performs the call and checks its error and panic.
-func (h *chaosHarness) runFlow(f flowCall) (err error, problem string) {
+func (h *chaosHarness) runFlow(f flowCall) (problem string, err error) {
 	base, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	plan := &chaosPlan{faults: f.faults, cancel: cancel, sess: f.sess}
@@ -395,10 +395,10 @@ func (h *chaosHarness) runFlow(f flowCall) (err error, problem string) {
 	case nil:
 	case observerPanic:
 	default:
-		return nil, fmt.Sprintf("%v escaped the runtime: %v", f, panicked)
+		return fmt.Sprintf("%v escaped the runtime: %v", f, panicked), nil
 	}
 	if err == nil {
-		return nil, ""
+		return "", nil
 	}
 	classes := 0
 	for _, s := range []error{runtime.ErrNotReady, runtime.ErrValidation, runtime.ErrInternal, runtime.ErrCanceled} {
@@ -407,21 +407,21 @@ func (h *chaosHarness) runFlow(f flowCall) (err error, problem string) {
 		}
 	}
 	if classes != 1 || runtime.KindOf(err) == runtime.KindOther {
-		return err, fmt.Sprintf("%v: error %q (%T) is of %d classes, kind %v", f, err, err, classes, runtime.KindOf(err))
+		return fmt.Sprintf("%v: error %q (%T) is of %d classes, kind %v", f, err, err, classes, runtime.KindOf(err)), err
 	}
 	if runtime.KindOf(err) == runtime.KindCanceled && !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded) {
-		return err, fmt.Sprintf("%v: cancellation %q does not match the context's error", f, err)
+		return fmt.Sprintf("%v: cancellation %q does not match the context's error", f, err), err
 	}
 	if (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) && runtime.KindOf(err) != runtime.KindCanceled {
-		return err, fmt.Sprintf("%v: a context error comes back as %v: %q", f, runtime.KindOf(err), err)
+		return fmt.Sprintf("%v: a context error comes back as %v: %q", f, runtime.KindOf(err), err), err
 	}
 	if errors.Is(err, runtime.ErrFailedAfterDetach) && !f.hostBroke() {
-		return err, fmt.Sprintf("%v: failed past detach although only the caller gave up: %q", f, err)
+		return fmt.Sprintf("%v: failed past detach although only the caller gave up: %q", f, err), err
 	}
 	if f.ctx == ctxNil && !errors.Is(err, runtime.ErrNilContext) {
-		return err, fmt.Sprintf("%v: nil context gave %q", f, err)
+		return fmt.Sprintf("%v: nil context gave %q", f, err), err
 	}
-	return err, ""
+	return "", err
 }
 
 // chaosMachine is one case of the chaos test.
@@ -515,7 +515,7 @@ func (cm *chaosMachine) do(t *rapid.T, f flowCall) {
 		err     error
 		problem string
 	)
-	if !within(func() { err, problem = cm.h.runFlow(f) }) {
+	if !within(func() { problem, err = cm.h.runFlow(f) }) {
 		t.Fatalf("%v wedged\nafter:\n%s", f, strings.Join(cm.log, "\n"))
 	}
 	cm.log = append(cm.log, fmt.Sprintf("%v -> %v", f, err))
@@ -555,7 +555,7 @@ func (cm *chaosMachine) actions() map[string]func(*rapid.T) {
 				go func() {
 					defer wg.Done()
 					<-start
-					errs[i], problems[i] = h.runFlow(f)
+					problems[i], errs[i] = h.runFlow(f)
 				}()
 			}
 			close(start)

@@ -273,7 +273,7 @@ func (s *session) waitUntil(ctx context.Context, deadline <-chan time.Time, try 
 	for {
 		var changed <-chan struct{}
 		var removed bool
-		lastErr, changed, removed = s.tryLocked(try)
+		changed, removed, lastErr = s.tryLocked(try)
 		if lastErr == nil {
 			return nil, nil
 		}
@@ -290,15 +290,16 @@ func (s *session) waitUntil(ctx context.Context, deadline <-chan time.Time, try 
 	}
 }
 
-// tryLocked runs try with s.mu held and returns its error, the channel that
-// the next state change closes, and whether the session was removed.
-func (s *session) tryLocked(try func() error) (error, <-chan struct{}, bool) {
+// tryLocked runs try with s.mu held and returns the channel that the next
+// state change closes, whether the session was removed, and try's error.
+func (s *session) tryLocked(try func() error) (<-chan struct{}, bool, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.removed {
-		return errGone(), s.changed, true
+		return s.changed, true, errGone()
 	}
-	return try(), s.changed, false
+	err := try()
+	return s.changed, false, err
 }
 
 // errWaitDeadline reports that waitUntil's deadline passed.

@@ -144,9 +144,7 @@ func TestCoverageAndSummary(t *testing.T) {
 		t.Fatal(err)
 	}
 	var dead []string
-	for _, name := range cres.Violation.Transitions {
-		dead = append(dead, name)
-	}
+	dead = append(dead, cres.Violation.Transitions...)
 	if diff := cmp.Diff(dead, res.NeverFired()); diff != "" {
 		t.Errorf("never fired (-check's dead transitions +simulation):\n%s", diff)
 	}
