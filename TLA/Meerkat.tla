@@ -2307,6 +2307,47 @@ topology_past_detach_implies_unbound ==
 reattach_required_implies_unbound ==
     realtime_reattach_required = FALSE \/ realtime_binding_state = "Unbound"
 
+\* ---- liveness ----
+
+\* weak fairness of AbortLiveTopologyBeforeDetach.
+Fair_AbortLiveTopologyBeforeDetach ==
+    \/ AbortLiveTopologyBeforeDetach
+
+\* weak fairness of FailLiveTopologyAfterDetach.
+Fair_FailLiveTopologyAfterDetach ==
+    \/ FailLiveTopologyAfterDetach
+
+\* weak fairness of BeginRealtimeBinding.
+Fair_BeginRealtimeBinding ==
+    \/ BeginRealtimeBinding
+
+\* strong fairness of TimeBudgetExceeded.
+Fair_TimeBudgetExceeded ==
+    \/ TimeBudgetExceeded
+
+\* Spec with the fairness of the spec's fairness section.
+FairSpec ==
+    /\ Init /\ [][Next]_vars
+    /\ WF_vars(Fair_AbortLiveTopologyBeforeDetach)
+    /\ WF_vars(Fair_FailLiveTopologyAfterDetach)
+    /\ WF_vars(Fair_BeginRealtimeBinding)
+    /\ SF_vars(Fair_TimeBudgetExceeded)
+
+\* A live reconfigure that began always ends with the topology back at Idle (or
+\* the runtime destroyed).
+live_topology_reconfigure_ends ==
+    (live_topology_phase # "Idle") ~> (live_topology_phase = "Idle" \/ lifecycle_phase = "Destroyed")
+
+\* A run that started reaches a terminal turn phase, or the runtime leaves
+\* Running.
+run_reaches_terminal_turn ==
+    (lifecycle_phase = "Running") ~> (turn_phase \in {"Completed", "Failed", "Cancelled"} \/ lifecycle_phase # "Running")
+
+\* A binding that must be re-attached is re-attached in the end, or the session
+\* unregistered (or the runtime destroyed).
+reattach_happens ==
+    (realtime_reattach_required) ~> ((~realtime_reattach_required) \/ session_id = None \/ lifecycle_phase = "Destroyed")
+
 \* ---- profiles ----
 
 \* Profile tlc: The seed flows (register, attach, run a conversation or
@@ -2364,6 +2405,24 @@ Next_tlc ==
     \/ FailLiveTopologyAfterDetach
     \/ \E arg_active_revision \in Dom_SyncVisibilityRevisions_active_revision, arg_staged_revision \in Dom_SyncVisibilityRevisions_staged_revision : SyncVisibilityRevisions(arg_active_revision, arg_staged_revision)
     \/ Terminated
+
+\* weak fairness of AbortLiveTopologyBeforeDetach.
+Fair_AbortLiveTopologyBeforeDetach_tlc ==
+    \/ AbortLiveTopologyBeforeDetach
+
+\* weak fairness of FailLiveTopologyAfterDetach.
+Fair_FailLiveTopologyAfterDetach_tlc ==
+    \/ FailLiveTopologyAfterDetach
+
+\* weak fairness of BeginRealtimeBinding.
+Fair_BeginRealtimeBinding_tlc ==
+    \/ BeginRealtimeBinding
+
+FairSpec_tlc ==
+    /\ Init /\ [][Next_tlc]_vars
+    /\ WF_vars(Fair_AbortLiveTopologyBeforeDetach_tlc)
+    /\ WF_vars(Fair_FailLiveTopologyAfterDetach_tlc)
+    /\ WF_vars(Fair_BeginRealtimeBinding_tlc)
 
 \* Profile ci: Every input fires and every transition but the unreachable
 \* ForceCancelNoRun is enabled, with the smallest domains that do it: one id of
@@ -2430,6 +2489,24 @@ Next_ci_realtime ==
     \/ \E arg_revision \in Dom_uint : CommitVisibilityFilter(arg_revision)
     \/ \E arg_active_revision \in Dom_SyncVisibilityRevisions_active_revision, arg_staged_revision \in Dom_SyncVisibilityRevisions_staged_revision : SyncVisibilityRevisions(arg_active_revision, arg_staged_revision)
     \/ Terminated
+
+\* weak fairness of AbortLiveTopologyBeforeDetach.
+Fair_AbortLiveTopologyBeforeDetach_ci_realtime ==
+    \/ AbortLiveTopologyBeforeDetach
+
+\* weak fairness of FailLiveTopologyAfterDetach.
+Fair_FailLiveTopologyAfterDetach_ci_realtime ==
+    \/ FailLiveTopologyAfterDetach
+
+\* weak fairness of BeginRealtimeBinding.
+Fair_BeginRealtimeBinding_ci_realtime ==
+    \/ BeginRealtimeBinding
+
+FairSpec_ci_realtime ==
+    /\ Init /\ [][Next_ci_realtime]_vars
+    /\ WF_vars(Fair_AbortLiveTopologyBeforeDetach_ci_realtime)
+    /\ WF_vars(Fair_FailLiveTopologyAfterDetach_ci_realtime)
+    /\ WF_vars(Fair_BeginRealtimeBinding_ci_realtime)
 
 \* Profile deep: Larger search: two ids of each kind, uint parameters in [0, 1,
 \* 2, 3], every enum value, epochs up to 8, longer boundary, reconnect and

@@ -1,6 +1,7 @@
 package proptest
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -10,8 +11,10 @@ import (
 	"pgregory.net/rapid"
 
 	"github.com/meerkat-go/dslmachine/gen"
+	"github.com/meerkat-go/dslmachine/model"
 	"github.com/meerkat-go/dslmachine/runtime"
 	"github.com/meerkat-go/dslmachine/runtime/memhost"
+	"github.com/meerkat-go/dslmachine/tracecheck"
 )
 
 // serialBuffer is the executors' effect buffer in the serial test: small, so
@@ -297,11 +300,34 @@ func (fm *faultMachine) setup(t *rapid.T) {
 }
 
 // runFaultMachine is the property of TestRuntimeUnderFaults.
-func runFaultMachine(t *rapid.T, plantAbortBug bool) {
+func runFaultMachine(t *rapid.T, plantAbortBug bool, spec *model.Machine) {
 	fm := newFaultMachine(serialBuffer, serialBoundary, plantAbortBug)
 	fm.setup(t)
 	for range serialRounds {
 		t.Repeat(fm.actions())
+	}
+	if spec != nil {
+		validateRecording(t, spec, fm.h)
+	}
+}
+
+// validateRecording checks the steps the control plane's sessions took, as
+// runtime.Recorder wrote them, against the spec (dslgen validate-trace):
+// whatever order the flows drove the machines in, the spec allows it.
+func validateRecording(t *rapid.T, spec *model.Machine, h *harness) {
+	if err := h.rec.Err(); err != nil {
+		t.Fatalf("recording: %v", err)
+	}
+	recs, err := tracecheck.Read(bytes.NewReader(h.recorded.Bytes()))
+	if err != nil {
+		t.Fatalf("recording: %v", err)
+	}
+	res, err := tracecheck.Validate(spec, recs, tracecheck.Options{})
+	if err != nil {
+		t.Fatalf("validate the recording: %v", err)
+	}
+	if res.Failure != nil {
+		t.Fatalf("the spec does not allow the recorded run: %v", res.Failure)
 	}
 }
 
@@ -315,9 +341,11 @@ func runFaultMachine(t *rapid.T, plantAbortBug bool) {
 // the host, the session list has no loss or duplicate and the whole
 // observable state (machine, caches, visibility, executor, effects, host)
 // equals the model's. Failed reconfigures and live reconfigures are checked
-// for their specific guarantees.
+// for their specific guarantees. The steps the sessions took, recorded by a
+// runtime.Recorder, are a run the spec allows (dslgen validate-trace).
 func TestRuntimeUnderFaults(t *testing.T) {
-	rapid.Check(t, func(t *rapid.T) { runFaultMachine(t, false) })
+	spec := loadSpec(t, "spec/machine.yaml")
+	rapid.Check(t, func(t *rapid.T) { runFaultMachine(t, false, spec) })
 }
 
 // TestModelCatalogMatchesHost keeps the model's view of the catalog (caps,

@@ -161,7 +161,7 @@ func TestPlantedBugIsFoundAndShrunk(t *testing.T) {
 	for runs < 50 && (rec == nil || !rec.Failed()) {
 		runs++
 		rec = &recordingTB{parent: t}
-		rapid.Check(rec, func(t *rapid.T) { runFaultMachine(t, true) })
+		rapid.Check(rec, func(t *rapid.T) { runFaultMachine(t, true, nil) })
 	}
 	if !rec.Failed() {
 		t.Fatalf("rapid did not find the planted bug in %d runs", runs)

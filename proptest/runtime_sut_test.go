@@ -1,6 +1,7 @@
 package proptest
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -168,16 +169,26 @@ type harness struct {
 
 	mu    sync.Mutex
 	execs [nSess]*runtime.Executor
+
+	// rec records every accepted machine step into recorded, in the format
+	// dslgen validate-trace reads.
+	rec      *runtime.Recorder
+	recorded *bytes.Buffer
 }
 
 // newHarness returns a harness whose executors have buf effect slots and
 // whose live reconfigures wait at most boundary for a safe boundary.
 func newHarness(buf int, boundary time.Duration) *harness {
 	host := memhost.New()
+	recorded := &bytes.Buffer{}
+	rec := runtime.NewRecorder(recorded)
 	return &harness{
-		cp:   runtime.New(runtime.WithHost(faultHost{inner: host}), runtime.WithBoundaryDeadline(boundary)),
-		host: host,
-		buf:  buf,
+		cp: runtime.New(runtime.WithHost(faultHost{inner: host}), runtime.WithBoundaryDeadline(boundary),
+			runtime.WithObserver(rec.Observe)),
+		host:     host,
+		buf:      buf,
+		rec:      rec,
+		recorded: recorded,
 	}
 }
 

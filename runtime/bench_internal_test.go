@@ -13,7 +13,7 @@ import (
 // reconfiguringSession returns a session whose live topology reconfigure is
 // waiting for its turn, which is in CallingLLM (not a safe boundary).
 func reconfiguringSession(tb testing.TB) *session {
-	s, err := newSession("bench", 1, nil)
+	s, _, err := newSession("bench", 1, nil)
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -55,6 +55,10 @@ func WithHost(h Host) Option { return func(cp *ControlPlane) { cp.host.set(h) } 
 type StepEvent struct {
 	// Session names the session.
 	Session SessionID
+	// Generation is the session's incarnation: it grows each time a session
+	// is created, so a session removed and created again under the same id
+	// is told apart from its predecessor.
+	Generation uint64
 	// Input is the accepted input.
 	Input gen.Input
 	// Before and After are the machine states around the step.
@@ -64,7 +68,8 @@ type StepEvent struct {
 }
 
 // WithObserver installs fn, which is called for every input that a
-// session's machine accepts, in commit order for that session. It runs
+// session's machine accepts, in commit order for that session, starting with
+// the Initialize and RegisterSession that CreateSession applies. It runs
 // synchronously with the session locked: it must be quick and must not call
 // back into the ControlPlane. Use it for tracing, metrics or audit logs. A
 // panic in fn is re-raised to the caller of the operation after the
@@ -166,13 +171,22 @@ func (cp *ControlPlane) CreateSession(id SessionID) error {
 	}
 	gate := cp.heldGates[id]
 	delete(cp.heldGates, id)
-	s, err := newSession(id, cp.generation+1, gate)
+	s, boot, err := newSession(id, cp.generation+1, gate)
 	if err != nil {
 		return err
 	}
 	cp.generation++
 	s.observe = cp.observer
 	cp.sessions[id] = s
+	if s.observe != nil {
+		// The machine's first steps (Initialize, RegisterSession) are steps
+		// like any other: an observer that records sessions sees them.
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		for _, ev := range boot {
+			s.observe(ev)
+		}
+	}
 	return nil
 }
 

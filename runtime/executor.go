@@ -121,7 +121,7 @@ func (cp *ControlPlane) AttachExecutor(id SessionID, cfg ExecutorConfig) (*Execu
 			}
 			return nil, Internalf("attach executor to session %s: %w", id, err)
 		}
-		steps = append(steps, StepEvent{Session: id, Input: in, Before: before, After: next, Effects: fx})
+		steps = append(steps, StepEvent{Session: id, Generation: s.generation, Input: in, Before: before, After: next, Effects: fx})
 	}
 	if err := next.CheckInvariants(); err != nil {
 		return nil, Internalf("attach executor to session %s: %w", id, err)

@@ -39,7 +39,12 @@ func TestObserverSeesEveryAcceptedStep(t *testing.T) {
 	if attachSteps == 0 || len(events) != attachSteps+1 {
 		t.Fatalf("observed %d steps (%d while attaching the executor), want one more for AttachLive", len(events), attachSteps)
 	}
-	first := events[0]
+	// CreateSession's two boot steps come first, then the executor's.
+	if len(events) < 3 || events[0].Input.InputName() != "Initialize" || events[1].Input.InputName() != "RegisterSession" ||
+		events[0].Before != gen.Initial() || events[1].After.LifecyclePhase != gen.LifecyclePhaseIdle || events[0].Generation != 1 {
+		t.Fatalf("boot events %+v", events[:min(2, len(events))])
+	}
+	first := events[2]
 	if first.Session != "s" || first.Input.InputName() != "PrepareBindings" ||
 		first.Before.LifecyclePhase != gen.LifecyclePhaseIdle || first.After.LifecyclePhase != gen.LifecyclePhaseAttached {
 		t.Fatalf("first event %+v", first)

@@ -58,7 +58,7 @@ func TestReconnectProgressOf(t *testing.T) {
 }
 
 func TestReplaceVisibilityTolerance(t *testing.T) {
-	s, err := newSession("s", 1, nil)
+	s, _, err := newSession("s", 1, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

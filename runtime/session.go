@@ -46,13 +46,15 @@ type session struct {
 
 // newSession builds a session whose machine has booted into Idle and has
 // recorded its session id, as the upstream runtime builds its entries.
-func newSession(id SessionID, generation uint64, gate chan struct{}) (*session, error) {
+func newSession(id SessionID, generation uint64, gate chan struct{}) (*session, []StepEvent, error) {
 	st := gen.Initial()
+	var boot []StepEvent
 	for _, in := range []gen.Input{gen.Initialize{}, gen.RegisterSession{SessionID: id}} {
-		next, _, err := gen.Step(st, in)
+		next, fx, err := gen.Step(st, in)
 		if err != nil {
-			return nil, Internalf("create session %s: %w", id, err)
+			return nil, nil, Internalf("create session %s: %w", id, err)
 		}
+		boot = append(boot, StepEvent{Session: id, Generation: generation, Input: in, Before: st, After: next, Effects: fx})
 		st = next
 	}
 	if gate == nil {
@@ -64,7 +66,7 @@ func newSession(id SessionID, generation uint64, gate chan struct{}) (*session, 
 		gate:       gate,
 		state:      st,
 		changed:    make(chan struct{}),
-	}, nil
+	}, boot, nil
 }
 
 // lockGate acquires the session's mutation gate, or fails with a
@@ -118,7 +120,7 @@ func (s *session) stepLocked(in gen.Input) (gen.Effects, error) {
 	before := s.state
 	s.commitLocked(next)
 	if s.observe != nil {
-		s.observe(StepEvent{Session: s.id, Input: in, Before: before, After: next, Effects: fx})
+		s.observe(StepEvent{Session: s.id, Generation: s.generation, Input: in, Before: before, After: next, Effects: fx})
 	}
 	return fx, nil
 }

@@ -157,17 +157,6 @@ func Validate(m *model.Machine, recs []Record, opt Options) (*Result, error) {
 	if opt.MaxCandidates <= 0 {
 		opt.MaxCandidates = 100000
 	}
-	n, err := check.InputCount(m, opt.Profile)
-	if err != nil {
-		return nil, fmt.Errorf("tracecheck: %w", err)
-	}
-	if n > maxInputValues {
-		return nil, fmt.Errorf("tracecheck: the profile fires %d input values, more than %d: %w", n, maxInputValues, check.ErrTooManyInputs)
-	}
-	ivs, err := m.InputValues(opt.Profile)
-	if err != nil {
-		return nil, fmt.Errorf("tracecheck: %w", err)
-	}
 	var order []string
 	runs := map[string][]Record{}
 	for _, r := range recs {
@@ -178,7 +167,7 @@ func Validate(m *model.Machine, recs []Record, opt Options) (*Result, error) {
 	}
 	res := &Result{Runs: len(order)}
 	for _, session := range order {
-		v := &validator{m: m, ivs: ivs, opt: opt}
+		v := &validator{m: m, opt: opt}
 		f, err := v.run(session, runs[session])
 		res.Steps += v.steps
 		if err != nil {
@@ -194,9 +183,30 @@ func Validate(m *model.Machine, recs []Record, opt Options) (*Result, error) {
 
 type validator struct {
 	m     *model.Machine
-	ivs   []model.InputValue
+	ivs   []model.InputValue // the profile's input values, once needed
 	opt   Options
 	steps int
+}
+
+// inputValues returns the input values an unrecorded step may take, built
+// on first use: a recording whose every input is recorded needs no domains.
+func (v *validator) inputValues() ([]model.InputValue, error) {
+	if v.ivs != nil {
+		return v.ivs, nil
+	}
+	n, err := check.InputCount(v.m, v.opt.Profile)
+	if err != nil {
+		return nil, fmt.Errorf("tracecheck: unrecorded inputs: %w", err)
+	}
+	if n > maxInputValues {
+		return nil, fmt.Errorf("tracecheck: the profile fires %d input values, more than %d: %w", n, maxInputValues, check.ErrTooManyInputs)
+	}
+	ivs, err := v.m.InputValues(v.opt.Profile)
+	if err != nil {
+		return nil, fmt.Errorf("tracecheck: unrecorded inputs: %w", err)
+	}
+	v.ivs = ivs
+	return ivs, nil
 }
 
 // set is a set of states.
@@ -252,8 +262,12 @@ func (v *validator) run(session string, recs []Record) (*Failure, error) {
 				next.add(n)
 			}
 		} else {
+			ivs, err := v.inputValues()
+			if err != nil {
+				return nil, err
+			}
 			for _, s := range pool.states {
-				for _, iv := range v.ivs {
+				for _, iv := range ivs {
 					if n, _, err := v.m.Step(s, iv); err == nil {
 						next.add(n)
 					}
@@ -296,6 +310,10 @@ func (v *validator) bridge(cands *set) (*set, error) {
 	if v.opt.MaxHidden <= 0 {
 		return cands, nil
 	}
+	ivs, err := v.inputValues()
+	if err != nil {
+		return nil, err
+	}
 	out := newSet()
 	for _, s := range cands.states {
 		out.add(s)
@@ -304,7 +322,7 @@ func (v *validator) bridge(cands *set) (*set, error) {
 	for d := 0; d < v.opt.MaxHidden && len(frontier) > 0; d++ {
 		var next []model.State
 		for _, s := range frontier {
-			for _, iv := range v.ivs {
+			for _, iv := range ivs {
 				n, _, err := v.m.Step(s, iv)
 				if err != nil || out.keys[key(n)] {
 					continue

@@ -29,7 +29,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		"stop once the checker holds this many GiB (0: no limit; default: the least of 16, 3/4 of the cgroup's memory limit and 3/4 of the physical memory)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	liveness := fs.Bool("liveness", true, "after the safety check, check the spec's liveness properties on the same state graph")
-	livenessMax := fs.Int("liveness-max-states", 5_000_000, "refuse the liveness check beyond this many states (0: no limit)")
+	livenessMax := fs.Int("liveness-max-states", 10_000_000, "refuse the liveness check beyond this many states (0: no limit)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}

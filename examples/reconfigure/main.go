@@ -92,13 +92,22 @@ func epoch(s gen.State) string {
 	return "none"
 }
 
-func run(ctx context.Context) error {
+// run walks a control plane on the reference host through the scenario of
+// the package comment. Every accepted machine step is printed and then
+// passed to each observer (the tests record the run with them).
+func run(ctx context.Context, observers ...func(meerkat.StepEvent)) error {
 	host := memhost.New()
 	host.AddSession(session,
 		meerkat.LLMIdentity{Model: memhost.ModelRealtime, Provider: meerkat.ProviderOpenAI},
 		visibility.State{CapabilityBaseFilter: visibility.All(), ActiveRevision: 1, StagedRevision: 1})
 
-	cp := meerkat.New(meerkat.WithHost(host), meerkat.WithBoundaryDeadline(2*time.Second), meerkat.WithObserver(printStep))
+	observe := func(e meerkat.StepEvent) {
+		printStep(e)
+		for _, o := range observers {
+			o(e)
+		}
+	}
+	cp := meerkat.New(meerkat.WithHost(host), meerkat.WithBoundaryDeadline(2*time.Second), meerkat.WithObserver(observe))
 	if err := cp.CreateSession(session); err != nil {
 		return err
 	}
