@@ -82,11 +82,12 @@ func machineWithout(t *testing.T, transition, line string) string {
 // withInvariant adds an invariant to a spec's text.
 func withInvariant(t *testing.T, spec, name, expr string) string {
 	t.Helper()
-	i := strings.Index(spec, "\nprofiles:\n")
+	i := strings.Index(spec, "\ninvariants:\n")
 	if i < 0 {
-		t.Fatal("spec has no profiles section")
+		t.Fatal("spec has no invariants section")
 	}
-	return spec[:i] + "\n  " + name + ": " + expr + spec[i:]
+	i += len("\ninvariants:\n")
+	return spec[:i] + "  " + name + ": " + expr + "\n" + spec[i:]
 }
 
 func TestExamplesAgree(t *testing.T) {

@@ -370,7 +370,7 @@ func TestGoldenLines(t *testing.T) {
 		}
 	}
 	for name, cfg := range gen.cfgs {
-		for _, want := range []string{"INIT Init", "    TypeOK", "    running_has_current_run", `    Dom_SessionId = {"s1"`} {
+		for _, want := range []string{"SPECIFICATION FairSpec", "    TypeOK", "    running_has_current_run", "PROPERTIES\n    live_topology_reconfigure_ends", `    Dom_SessionId = {"s1"`} {
 			if !strings.Contains(cfg, want) {
 				t.Errorf("cfg %s lacks %q", name, want)
 			}
