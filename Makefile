@@ -14,7 +14,7 @@ FUZZ_TARGETS := \
 PROPTEST_CHECKS ?= 500
 # Random specs that `make test` runs through the whole pipeline (about a
 # minute on 2 cores); `make soak-specs SPECS=N` runs many more.
-SPECFUZZ_N ?= 240
+SPECFUZZ_N ?= 200
 PROPTEST_LONG_CHECKS ?= 5000
 
 .PHONY: all generate verify check test vet golang fuzz bench tlc proptest-long soak-specs

@@ -6763,20 +6763,24 @@ func EnabledTransitions(s State, in Input) []string {
 	var out []string
 	switch in := in.(type) {
 	case Initialize:
+		_ = in
 		if (1<<s.LifecyclePhase)&1 != 0 {
 			out = append(out, "Initialize")
 		}
 	case RegisterSession:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			out = append(out, "RegisterSession")
 		}
 	case UnregisterSession:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if s.SessionID == Some[SessionID](in.SessionID) {
 				out = append(out, "UnregisterSession")
 			}
 		}
 	case PrepareBindings:
+		_ = in
 		if (1<<s.LifecyclePhase)&2 != 0 {
 			out = append(out, "PrepareBindingsIdle")
 		}
@@ -6784,6 +6788,7 @@ func EnabledTransitions(s State, in Input) []string {
 			out = append(out, "PrepareBindings")
 		}
 	case EnsureSessionWithExecutor:
+		_ = in
 		if (1<<s.LifecyclePhase)&2 != 0 {
 			out = append(out, "EnsureSessionWithExecutorIdle")
 		}
@@ -6794,6 +6799,7 @@ func EnabledTransitions(s State, in Input) []string {
 			out = append(out, "EnsureSessionWithExecutorInactive")
 		}
 	case Prepare:
+		_ = in
 		if (1<<s.LifecyclePhase)&2 != 0 {
 			if s.SessionID.Present {
 				out = append(out, "PrepareIdle")
@@ -6805,10 +6811,12 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case DrainQueuedRun:
+		_ = in
 		if (1<<s.LifecyclePhase)&16 != 0 {
 			out = append(out, "DrainQueuedRunRetired")
 		}
 	case Commit:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle) {
 				if s.CurrentRunID == Some[RunID](in.RunID) {
@@ -6831,6 +6839,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case Fail:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle) {
 				if s.CurrentRunID == Some[RunID](in.RunID) {
@@ -6859,6 +6868,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case CancelRun:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle) {
 				if s.CurrentRunID == Some[RunID](in.RunID) {
@@ -6887,6 +6897,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case RollbackRun:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle) {
 				if s.CurrentRunID == Some[RunID](in.RunID) {
@@ -6909,6 +6920,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case ServiceTurnCommitted:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.PreRunPhase == Some[PreRunPhase](PreRunPhaseIdle) {
 				if s.CurrentRunID == Some[RunID](in.RunID) {
@@ -6937,6 +6949,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case Retire:
+		_ = in
 		if (1<<s.LifecyclePhase)&14 != 0 {
 			out = append(out, "RetireRequestedFromIdle")
 		}
@@ -6944,10 +6957,12 @@ func EnabledTransitions(s State, in Input) []string {
 			out = append(out, "RetireAlreadyRetired")
 		}
 	case Reset:
+		_ = in
 		if (1<<s.LifecyclePhase)&23 != 0 {
 			out = append(out, "Reset")
 		}
 	case StopRuntimeExecutor:
+		_ = in
 		if (1<<s.LifecyclePhase)&19 != 0 {
 			out = append(out, "StopRuntimeExecutorNoExecutor")
 		}
@@ -6955,6 +6970,7 @@ func EnabledTransitions(s State, in Input) []string {
 			out = append(out, "StopRuntimeExecutorLive")
 		}
 	case RuntimeExecutorExited:
+		_ = in
 		if (1<<s.LifecyclePhase)&28 != 0 {
 			out = append(out, "RuntimeExecutorExitedClearingRun")
 		}
@@ -6965,6 +6981,7 @@ func EnabledTransitions(s State, in Input) []string {
 			out = append(out, "RuntimeExecutorExitedFromStopped")
 		}
 	case Destroy:
+		_ = in
 		if (1<<s.LifecyclePhase)&1 != 0 {
 			if s.ActiveRuntimeID.Present {
 				out = append(out, "DestroyInitializing")
@@ -6974,10 +6991,12 @@ func EnabledTransitions(s State, in Input) []string {
 			out = append(out, "Destroy")
 		}
 	case Recover:
+		_ = in
 		if (1<<s.LifecyclePhase)&55 != 0 {
 			out = append(out, "Recover")
 		}
 	case Recycle:
+		_ = in
 		if (1<<s.LifecyclePhase)&18 != 0 {
 			if s.SessionID.Present {
 				out = append(out, "RecycleFromIdleOrRetired")
@@ -6989,14 +7008,17 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case CancelAfterBoundary:
+		_ = in
 		if (1<<s.LifecyclePhase)&12 != 0 {
 			out = append(out, "CancelAfterBoundary")
 		}
 	case InterruptCurrentRun:
+		_ = in
 		if (1<<s.LifecyclePhase)&12 != 0 {
 			out = append(out, "InterruptCurrentRun")
 		}
 	case ReconfigureSessionLLMIdentity:
+		_ = in
 		if (1<<s.LifecyclePhase)&12 != 0 {
 			if s.SessionID.Present {
 				if s.ActiveRuntimeID.Present {
@@ -7005,6 +7027,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case StartConversationRun:
+		_ = in
 		if (1<<s.LifecyclePhase)&5 != 0 {
 			if s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled {
 				if (in.PrimitiveKind == TurnPrimitiveKindConversationTurn) && (in.AdmittedContentShape == ContentShapeConversation || in.AdmittedContentShape == ContentShapeConversationAndContext || in.AdmittedContentShape == ContentShapeContext || in.AdmittedContentShape == ContentShapeEmpty) {
@@ -7020,6 +7043,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case StartImmediateAppend:
+		_ = in
 		if (1<<s.LifecyclePhase)&5 != 0 {
 			if s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled {
 				out = append(out, "StartImmediateAppendEntering")
@@ -7031,6 +7055,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case StartImmediateContext:
+		_ = in
 		if (1<<s.LifecyclePhase)&5 != 0 {
 			if s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled {
 				out = append(out, "StartImmediateContextEntering")
@@ -7042,6 +7067,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case PrimitiveApplied:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if (s.TurnPhase == TurnPhaseApplyingPrimitive) && (s.PrimitiveKind == Some[TurnPrimitiveKind](TurnPrimitiveKindConversationTurn)) {
 				out = append(out, "PrimitiveAppliedConversation")
@@ -7053,6 +7079,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case LLMReturnedToolCalls:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.TurnPhase == TurnPhaseCallingLLM {
 				if in.ToolCount > 0 {
@@ -7068,18 +7095,21 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case LLMReturnedTerminal:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.TurnPhase == TurnPhaseCallingLLM {
 				out = append(out, "LlmReturnedTerminal")
 			}
 		}
 	case RegisterPendingOps:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.TurnPhase == TurnPhaseCallingLLM || s.TurnPhase == TurnPhaseWaitingForOps {
 				out = append(out, "RegisterPendingOps")
 			}
 		}
 	case ToolCallsResolved:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.TurnPhase == TurnPhaseWaitingForOps {
 				if s.BarrierSatisfied == false {
@@ -7095,6 +7125,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case OpsBarrierSatisfied:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.TurnPhase == TurnPhaseWaitingForOps {
 				if in.OperationIDs == s.BarrierOperationIDs {
@@ -7103,36 +7134,42 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case BoundaryContinue:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.TurnPhase == TurnPhaseDrainingBoundary {
 				out = append(out, "BoundaryContinue")
 			}
 		}
 	case BoundaryComplete:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.TurnPhase == TurnPhaseDrainingBoundary {
 				out = append(out, "BoundaryComplete")
 			}
 		}
 	case EnterExtraction:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.TurnPhase == TurnPhaseDrainingBoundary {
 				out = append(out, "EnterExtraction")
 			}
 		}
 	case ExtractionStart:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.TurnPhase == TurnPhaseExtracting {
 				out = append(out, "ExtractionStart")
 			}
 		}
 	case ExtractionValidationPassed:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.TurnPhase == TurnPhaseExtracting {
 				out = append(out, "ExtractionValidationPassed")
 			}
 		}
 	case ExtractionValidationFailed:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.TurnPhase == TurnPhaseExtracting {
 				if s.ExtractionAttempts < s.MaxExtractionRetries {
@@ -7148,12 +7185,14 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case ExtractionFailed:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.TurnPhase == TurnPhaseExtracting || s.TurnPhase == TurnPhaseCallingLLM || s.TurnPhase == TurnPhaseDrainingBoundary {
 				out = append(out, "ExtractionFailedTerminal")
 			}
 		}
 	case RecoverableFailure:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.TurnPhase == TurnPhaseCallingLLM || s.TurnPhase == TurnPhaseWaitingForOps || s.TurnPhase == TurnPhaseDrainingBoundary || s.TurnPhase == TurnPhaseExtracting {
 				if in.RetryAttempt > 0 {
@@ -7162,6 +7201,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case RetryRequested:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.TurnPhase == TurnPhaseErrorRecovery {
 				if in.RetryAttempt == s.LLMRetryAttempt {
@@ -7170,6 +7210,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case FatalFailure:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if !(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
 				if in.TerminalCauseKind != TurnTerminalCauseKindUnknown {
@@ -7178,54 +7219,63 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case TurnLimitReached:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if !(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
 				out = append(out, "TurnLimitReached")
 			}
 		}
 	case BudgetExhausted:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if !(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
 				out = append(out, "BudgetExhausted")
 			}
 		}
 	case TimeBudgetExceeded:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if !(s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
 				out = append(out, "TimeBudgetExceeded")
 			}
 		}
 	case CancelNow:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if !(s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
 				out = append(out, "CancelNow")
 			}
 		}
 	case RequestCancelAfterBoundary:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if !(s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled) {
 				out = append(out, "RequestCancelAfterBoundary")
 			}
 		}
 	case CancellationObserved:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.TurnPhase == TurnPhaseCancelling {
 				out = append(out, "CancellationObserved")
 			}
 		}
 	case AcknowledgeTerminal:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.TurnPhase == TurnPhaseCompleted || s.TurnPhase == TurnPhaseFailed || s.TurnPhase == TurnPhaseCancelled {
 				out = append(out, "AcknowledgeTerminal")
 			}
 		}
 	case RunCompleted:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.CurrentRunID == Some[RunID](in.RunID) {
 				out = append(out, "RunCompleted")
 			}
 		}
 	case RunFailed:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.CurrentRunID == Some[RunID](in.RunID) {
 				if in.TerminalCauseKind != TurnTerminalCauseKindUnknown {
@@ -7234,12 +7284,14 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case RunCancelled:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if s.CurrentRunID == Some[RunID](in.RunID) {
 				out = append(out, "RunCancelled")
 			}
 		}
 	case ForceCancelNoRun:
+		_ = in
 		if (1<<s.LifecyclePhase)&8 != 0 {
 			if !s.CurrentRunID.Present {
 				if s.TurnPhase == TurnPhaseReady {
@@ -7248,12 +7300,14 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case ProjectRealtimeIntent:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if s.SessionID.Present {
 				out = append(out, "ProjectRealtimeIntent")
 			}
 		}
 	case BeginRealtimeBinding:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if s.SessionID.Present {
 				if s.LiveTopologyPhase == LiveTopologyPhaseIdle {
@@ -7262,6 +7316,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case ReplaceRealtimeBinding:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if s.SessionID.Present {
 				if s.LiveTopologyPhase == LiveTopologyPhaseIdle {
@@ -7270,18 +7325,21 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case DetachRealtimeBinding:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if s.SessionID.Present {
 				out = append(out, "DetachRealtimeBinding")
 			}
 		}
 	case RequireRealtimeReattach:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if s.SessionID.Present {
 				out = append(out, "RequireRealtimeReattach")
 			}
 		}
 	case RequireRealtimeReattachForAuthority:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if s.SessionID.Present {
 				if s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch) {
@@ -7290,6 +7348,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case PublishRealtimeSignal:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch) {
 				if s.LiveTopologyPhase == LiveTopologyPhaseIdle {
@@ -7300,6 +7359,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case BeginRealtimeReconnectCycle:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if s.SessionID.Present {
 				if s.RealtimeReattachRequired == true {
@@ -7310,6 +7370,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case ScheduleRealtimeReconnectRetry:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if s.SessionID.Present {
 				if s.RealtimeReconnectCycleState == RealtimeReconnectCycleStateReconnecting {
@@ -7318,6 +7379,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case ExhaustRealtimeReconnectCycle:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if s.SessionID.Present {
 				if s.RealtimeReconnectCycleState == RealtimeReconnectCycleStateReconnecting {
@@ -7326,12 +7388,14 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case ClearRealtimeReconnectProgress:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if s.SessionID.Present {
 				out = append(out, "ClearRealtimeReconnectProgress")
 			}
 		}
 	case BeginLiveTopologyReconfigure:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if s.SessionID.Present {
 				if s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch) {
@@ -7342,6 +7406,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case MarkLiveTopologyDetached:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if s.SessionID.Present {
 				if s.LiveTopologyPhase == LiveTopologyPhaseReconfiguring {
@@ -7352,6 +7417,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case ApplyLiveTopologyIdentity:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if s.SessionID.Present {
 				if s.LiveTopologyPhase == LiveTopologyPhaseDetached {
@@ -7360,6 +7426,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case ApplyLiveTopologyVisibility:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if s.SessionID.Present {
 				if s.LiveTopologyPhase == LiveTopologyPhaseHostIdentityApplied {
@@ -7368,6 +7435,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case CompleteLiveTopology:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if s.SessionID.Present {
 				if s.LiveTopologyPhase == LiveTopologyPhaseHostVisibilityApplied {
@@ -7376,26 +7444,31 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case AbortLiveTopologyBeforeDetach:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if s.LiveTopologyPhase == LiveTopologyPhaseReconfiguring {
 				out = append(out, "AbortLiveTopologyBeforeDetach")
 			}
 		}
 	case FailLiveTopologyAfterDetach:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if s.LiveTopologyPhase == LiveTopologyPhaseDetached || s.LiveTopologyPhase == LiveTopologyPhaseHostIdentityApplied || s.LiveTopologyPhase == LiveTopologyPhaseHostVisibilityApplied {
 				out = append(out, "FailLiveTopologyAfterDetach")
 			}
 		}
 	case StageVisibilityFilter:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			out = append(out, "StageVisibilityFilter")
 		}
 	case CommitVisibilityFilter:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			out = append(out, "CommitVisibilityFilter")
 		}
 	case SyncVisibilityRevisions:
+		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if (in.ActiveRevision > s.NextStagedVisibilityRevision) || (in.StagedRevision > s.NextStagedVisibilityRevision) {
 				out = append(out, "SyncVisibilityRevisions")

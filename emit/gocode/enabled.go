@@ -40,6 +40,11 @@ func (g *generator) enabledTransitions() {
 					continue
 				}
 				sw.Case(jen.Id(TypeName(in.Name))).BlockFunc(func(cb *jen.Group) {
+					if usesArgs {
+						// The simplifier may fold every read of the
+						// arguments away: in must count as used anyway.
+						cb.Id("_").Op("=").Id("in")
+					}
 					for _, t := range cands {
 						// One if per condition, nested: no && chain, so
 						// repeated guards are not vet's "redundant and".

@@ -708,10 +708,24 @@ func (g *generator) expr(x model.Expr, st, in string) jen.Code {
 	case *model.InList:
 		// A repeated element is dropped (vet's "redundant or"): the first
 		// occurrence has already compared it, and raised any bound error.
+		// A comparison whose outcome is fixed (an element identical to x)
+		// is folded as == folds it: false ones are dropped, a true one ends
+		// the list (staticcheck's "identical expressions").
 		parts := make([]jen.Code, 0, 2*len(x.List))
 		seen := map[string]bool{}
+		arith := model.HasArithmetic(x.X)
 		for _, e := range x.List {
-			c := jen.Add(g.expr(x.X, st, in)).Op("==").Add(g.expr(e, st, in))
+			a, b := g.expr(x.X, st, in), g.expr(e, st, in)
+			var c jen.Code = jen.Add(a).Op("==").Add(b)
+			if v, ok := constComparison(&model.Binary{Op: "==", X: x.X, Y: e}, a, b); ok {
+				if !v {
+					continue
+				}
+				if !arith {
+					return jen.True()
+				}
+				c = jen.True()
+			}
 			key := fmt.Sprintf("%#v", c)
 			if seen[key] {
 				continue
@@ -721,6 +735,13 @@ func (g *generator) expr(x model.Expr, st, in string) jen.Code {
 				parts = append(parts, jen.Op("||"))
 			}
 			parts = append(parts, c)
+			arith = arith || model.HasArithmetic(e)
+			if v, ok := c.(*jen.Statement); ok && goString(v) == "true" {
+				break
+			}
+		}
+		if len(parts) == 0 {
+			return jen.False()
 		}
 		return jen.Parens(jen.Add(parts...))
 	case *model.Cond:
@@ -1269,13 +1290,29 @@ func (g *generator) stmt(b *jen.Group, t *model.Transition, st model.Stmt) {
 			b.If(jen.Add(cond...)).Add(g.boundFail(g.boundSite(t, st.Field.Name)))
 		}
 	case *model.IfStmt:
+		thenNoop, elseNoop := noopStmt(st.Then), st.Else == nil || noopStmt(st.Else)
+		if thenNoop && elseNoop {
+			// Neither branch writes anything: only a bound error in the
+			// condition can matter (staticcheck flags an unused c and an
+			// empty branch).
+			if model.HasArithmetic(st.Cond) {
+				b.Block(jen.Id("_").Op("=").Add(g.expr(st.Cond, "n", "in")),
+					jen.If(jen.Id("ovf")).Add(g.boundFail(g.boundSite(t, "if"))))
+			}
+			return
+		}
 		c := g.expr(st.Cond, "n", "in")
 		if model.HasArithmetic(st.Cond) {
 			c = jen.Id("c")
 		}
-		stmt := jen.If(c).BlockFunc(func(tb *jen.Group) { g.stmt(tb, t, st.Then) })
-		if st.Else != nil {
-			stmt.Else().BlockFunc(func(eb *jen.Group) { g.stmt(eb, t, st.Else) })
+		var stmt *jen.Statement
+		if thenNoop {
+			stmt = jen.If(jen.Op("!").Parens(c)).BlockFunc(func(eb *jen.Group) { g.stmt(eb, t, st.Else) })
+		} else {
+			stmt = jen.If(c).BlockFunc(func(tb *jen.Group) { g.stmt(tb, t, st.Then) })
+			if !elseNoop {
+				stmt.Else().BlockFunc(func(eb *jen.Group) { g.stmt(eb, t, st.Else) })
+			}
 		}
 		if model.HasArithmetic(st.Cond) {
 			// Evaluate the condition first, in its own block, so that an
@@ -1454,4 +1491,18 @@ func valueLit(t *model.Type, v model.Value) jen.Code {
 		return jen.Id("Some").Types(goType(t.Elem)).Call(valueLit(t.Elem, v.Unwrap()))
 	}
 	panic(fmt.Sprintf("gocode: value of type %v", t))
+}
+
+// noopStmt reports whether an update statement generates no Go code: x := x
+// on a field without max, or an if whose branches are such and whose
+// condition has no arithmetic.
+func noopStmt(st model.Stmt) bool {
+	switch st := st.(type) {
+	case *model.Assign:
+		ref, ok := st.Value.(*model.FieldRef)
+		return ok && ref.Field == st.Field && st.Field.Max == nil
+	case *model.IfStmt:
+		return !model.HasArithmetic(st.Cond) && noopStmt(st.Then) && (st.Else == nil || noopStmt(st.Else))
+	}
+	return false
 }

@@ -122,7 +122,10 @@ func one[S, I, F any](v vec, decode func([]byte) (I, error), step func(S, I) (S,
 	}
 	var back S
 	if err := json.Unmarshal(r.Next, &back); err != nil {
-		r.Apply += "; the next state's JSON does not decode: " + err.Error()
+		// Decoding refuses a state that breaks an invariant, by design.
+		if inv(n) == nil {
+			r.Apply += "; the next state's JSON does not decode: " + err.Error()
+		}
 	} else if c, _ := json.Marshal(back); string(c) != string(r.Next) {
 		r.Apply += "; the next state's JSON round trip gives " + string(c)
 	}

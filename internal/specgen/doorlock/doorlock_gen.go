@@ -1683,6 +1683,7 @@ func EnabledTransitions(s State, in Input) []string {
 	var ovf bool
 	switch in := in.(type) {
 	case PresentCredential:
+		_ = in
 		if (1<<s.Phase)&1 != 0 {
 			if in.Valid {
 				out = append(out, "UnlockWithCredential")
@@ -1712,12 +1713,14 @@ func EnabledTransitions(s State, in Input) []string {
 			out = append(out, "IgnoreDuringLockout")
 		}
 	case Lock:
+		_ = in
 		if (1<<s.Phase)&2 != 0 {
 			if !(s.DoorOpen) {
 				out = append(out, "LockByHand")
 			}
 		}
 	case Tick:
+		_ = in
 		ovf = false
 		if (1<<s.Phase)&2 != 0 {
 			if !(s.DoorOpen) {
@@ -1741,18 +1744,21 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case DoorSensor:
+		_ = in
 		if (1<<s.Phase)&7 != 0 {
 			if in.Open != s.DoorOpen {
 				out = append(out, "DoorMoved")
 			}
 		}
 	case EnrollAdmin:
+		_ = in
 		if (1<<s.Phase)&2 != 0 {
 			if !s.EnrolledAdmin.Present {
 				out = append(out, "EnrollFirstAdmin")
 			}
 		}
 	case AdminReset:
+		_ = in
 		if (1<<s.Phase)&4 != 0 {
 			if s.EnrolledAdmin == Some[AdminID](in.Admin) {
 				if !(s.DoorOpen) {
@@ -1770,6 +1776,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case SetRelock:
+		_ = in
 		if (1<<s.Phase)&2 != 0 {
 			if s.EnrolledAdmin == Some[AdminID](in.Admin) {
 				if in.Mode != s.Relock {
@@ -1778,6 +1785,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case Decommission:
+		_ = in
 		if (1<<s.Phase)&3 != 0 {
 			if s.EnrolledAdmin == Some[AdminID](in.Admin) {
 				out = append(out, "Retire")

@@ -2500,22 +2500,26 @@ func EnabledTransitions(s State, in Input) []string {
 	var ovf bool
 	switch in := in.(type) {
 	case PassiveOpen:
+		_ = in
 		if (1<<s.Phase)&1 != 0 {
 			out = append(out, "StartListening")
 		}
 	case ActiveOpen:
+		_ = in
 		if (1<<s.Phase)&1 != 0 {
 			if in.Conn != s.LastConn {
 				out = append(out, "Connect")
 			}
 		}
 	case UserSend:
+		_ = in
 		if (1<<s.Phase)&272 != 0 {
 			if in.Len > 0 {
 				out = append(out, "QueueData")
 			}
 		}
 	case UserClose:
+		_ = in
 		if (1<<s.Phase)&16 != 0 {
 			if s.SndUna == s.SndNxt {
 				out = append(out, "CloseActive")
@@ -2533,6 +2537,7 @@ func EnabledTransitions(s State, in Input) []string {
 			out = append(out, "CancelConnect")
 		}
 	case UserAbort:
+		_ = in
 		if (1<<s.Phase)&376 != 0 {
 			out = append(out, "Abort")
 		}
@@ -2540,6 +2545,7 @@ func EnabledTransitions(s State, in Input) []string {
 			out = append(out, "AbortQuietly")
 		}
 	case SegSyn:
+		_ = in
 		if (1<<s.Phase)&2 != 0 {
 			if in.Conn != s.LastConn {
 				out = append(out, "AcceptSyn")
@@ -2551,6 +2557,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case SegSynAck:
+		_ = in
 		if (1<<s.Phase)&4 != 0 {
 			if s.Conn == Some[ConnID](in.Conn) {
 				if in.Ack == s.SndNxt {
@@ -2566,6 +2573,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case SegAck:
+		_ = in
 		if (1<<s.Phase)&8 != 0 {
 			if s.Conn == Some[ConnID](in.Conn) {
 				if in.Ack == s.SndNxt {
@@ -2602,6 +2610,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case SegData:
+		_ = in
 		if (1<<s.Phase)&112 != 0 {
 			if s.Conn == Some[ConnID](in.Conn) {
 				if in.Seq == s.RcvNxt {
@@ -2612,6 +2621,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case SegFin:
+		_ = in
 		if (1<<s.Phase)&16 != 0 {
 			if s.Conn == Some[ConnID](in.Conn) {
 				if in.Seq == s.RcvNxt {
@@ -2644,10 +2654,12 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case SegRst:
+		_ = in
 		if s.Conn == Some[ConnID](in.Conn) {
 			out = append(out, "ResetByPeer")
 		}
 	case RetransmitTimer:
+		_ = in
 		if (1<<s.Phase)&956 != 0 {
 			if s.Rto.Present {
 				if s.Retransmits < 5 {
@@ -2668,6 +2680,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case TimeWaitTimer:
+		_ = in
 		if (1<<s.Phase)&1024 != 0 {
 			out = append(out, "TimeWaitExpired")
 		}

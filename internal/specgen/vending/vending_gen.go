@@ -1396,6 +1396,7 @@ func EnabledTransitions(s State, in Input) []string {
 	var ovf bool
 	switch in := in.(type) {
 	case InsertCoin:
+		_ = in
 		ovf = false
 		if (1<<s.Phase)&3 != 0 {
 			if s.Stock > 0 {
@@ -1409,12 +1410,14 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case Select:
+		_ = in
 		if (1<<s.Phase)&3 != 0 {
 			if s.Stock > 0 {
 				out = append(out, "SelectProduct")
 			}
 		}
 	case Dispense:
+		_ = in
 		if (1<<s.Phase)&2 != 0 {
 			if s.Selected.Present {
 				if s.Credit >= func() uint64 {
@@ -1445,10 +1448,12 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case Refund:
+		_ = in
 		if (1<<s.Phase)&2 != 0 {
 			out = append(out, "Refund")
 		}
 	case Restock:
+		_ = in
 		ovf = false
 		if (1<<s.Phase)&9 != 0 {
 			if in.Amount > 0 {
@@ -1460,14 +1465,17 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case Fault:
+		_ = in
 		if (1<<s.Phase)&15 != 0 {
 			out = append(out, "ReportFault")
 		}
 	case Repair:
+		_ = in
 		if (1<<s.Phase)&8 != 0 {
 			out = append(out, "Repair")
 		}
 	case Decommission:
+		_ = in
 		if (1<<s.Phase)&9 != 0 {
 			if s.Technician.Present {
 				out = append(out, "Decommission")

@@ -961,6 +961,7 @@ func EnabledTransitions(s State, in Input) []string {
 	var ovf bool
 	switch in := in.(type) {
 	case Deposit:
+		_ = in
 		ovf = false
 		if (1<<s.Phase)&1 != 0 {
 			if add(&ovf, s.Credit, in.Amount) <= 5 {
@@ -970,6 +971,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case Spend:
+		_ = in
 		ovf = false
 		if (1<<s.Phase)&1 != 0 {
 			if in.Amount > 0 {
@@ -986,6 +988,7 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case Close:
+		_ = in
 		ovf = false
 		if (1<<s.Phase)&1 != 0 {
 			if (s.Credit == 0) || ((s.Credit >= 2) && (sub(&ovf, s.Credit, 2) == 0 || sub(&ovf, s.Credit, 2) == sub(&ovf, s.Last, 1))) {
@@ -1010,10 +1013,12 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case Reopen:
+		_ = in
 		if (1<<s.Phase)&2 != 0 {
 			out = append(out, "Reopen")
 		}
 	case Tip:
+		_ = in
 		if (1<<s.Phase)&2 != 0 {
 			out = append(out, "Tip")
 		}
