@@ -1697,18 +1697,23 @@ func EnabledTransitions(s State, in Input) []string {
 	var out []string
 	switch in := in.(type) {
 	case BeginRealtimeBinding:
+		_ = in
 		if s.LiveTopologyPhase == LiveTopologyPhaseIdle {
 			out = append(out, "BeginRealtimeBinding")
 		}
 	case ReplaceRealtimeBinding:
+		_ = in
 		if s.LiveTopologyPhase == LiveTopologyPhaseIdle {
 			out = append(out, "ReplaceRealtimeBinding")
 		}
 	case DetachRealtimeBinding:
+		_ = in
 		out = append(out, "DetachRealtimeBinding")
 	case RequireRealtimeReattach:
+		_ = in
 		out = append(out, "RequireRealtimeReattach")
 	case PublishRealtimeSignal:
+		_ = in
 		if s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch) {
 			if s.LiveTopologyPhase == LiveTopologyPhaseIdle {
 				if in.NextBindingState == RealtimeBindingStateBindingNotReady || in.NextBindingState == RealtimeBindingStateBindingReady || in.NextBindingState == RealtimeBindingStateReplacementPending {
@@ -1717,60 +1722,72 @@ func EnabledTransitions(s State, in Input) []string {
 			}
 		}
 	case BeginLiveTopologyReconfigure:
+		_ = in
 		if s.RealtimeBindingAuthorityEpoch == Some[uint64](in.AuthorityEpoch) {
 			if s.LiveTopologyPhase == LiveTopologyPhaseIdle {
 				out = append(out, "BeginLiveTopologyReconfigure")
 			}
 		}
 	case MarkLiveTopologyDetached:
+		_ = in
 		if s.LiveTopologyPhase == LiveTopologyPhaseReconfiguring {
 			if s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseDrainingBoundary || s.TurnPhase == TurnPhaseCompleted {
 				out = append(out, "MarkLiveTopologyDetached")
 			}
 		}
 	case ApplyLiveTopologyIdentity:
+		_ = in
 		if s.LiveTopologyPhase == LiveTopologyPhaseDetached {
 			out = append(out, "ApplyLiveTopologyIdentity")
 		}
 	case ApplyLiveTopologyVisibility:
+		_ = in
 		if s.LiveTopologyPhase == LiveTopologyPhaseHostIdentityApplied {
 			out = append(out, "ApplyLiveTopologyVisibility")
 		}
 	case CompleteLiveTopology:
+		_ = in
 		if s.LiveTopologyPhase == LiveTopologyPhaseHostVisibilityApplied {
 			out = append(out, "CompleteLiveTopology")
 		}
 	case AbortLiveTopologyBeforeDetach:
+		_ = in
 		if s.LiveTopologyPhase == LiveTopologyPhaseReconfiguring {
 			out = append(out, "AbortLiveTopologyBeforeDetach")
 		}
 	case FailLiveTopologyAfterDetach:
+		_ = in
 		if s.LiveTopologyPhase == LiveTopologyPhaseDetached || s.LiveTopologyPhase == LiveTopologyPhaseHostIdentityApplied || s.LiveTopologyPhase == LiveTopologyPhaseHostVisibilityApplied {
 			out = append(out, "FailLiveTopologyAfterDetach")
 		}
 	case StartConversationRun:
+		_ = in
 		if s.TurnPhase == TurnPhaseReady || s.TurnPhase == TurnPhaseCompleted {
 			out = append(out, "StartConversationRun")
 		}
 	case LLMReturnedTerminal:
+		_ = in
 		if (1<<s.LifecyclePhase)&2 != 0 {
 			if s.TurnPhase == TurnPhaseCallingLLM {
 				out = append(out, "LlmReturnedTerminal")
 			}
 		}
 	case BoundaryContinue:
+		_ = in
 		if (1<<s.LifecyclePhase)&2 != 0 {
 			if s.TurnPhase == TurnPhaseDrainingBoundary {
 				out = append(out, "BoundaryContinue")
 			}
 		}
 	case BoundaryComplete:
+		_ = in
 		if (1<<s.LifecyclePhase)&2 != 0 {
 			if s.TurnPhase == TurnPhaseDrainingBoundary {
 				out = append(out, "BoundaryComplete")
 			}
 		}
 	case ServiceTurnCommitted:
+		_ = in
 		if (1<<s.LifecyclePhase)&2 != 0 {
 			if s.TurnPhase == TurnPhaseCompleted {
 				out = append(out, "ServiceTurnCommitted")
