@@ -45,17 +45,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	var p *model.Profile
-	switch {
-	case *profile != "":
-		p = m.Profile(*profile)
-		if p == nil {
-			fmt.Fprintf(stderr, "dslgen check: %s has no profile %q\n", *spec, *profile)
-			return 2
-		}
-	case m.Profile("ci") != nil:
-		p = m.Profile("ci")
+	p, ok := pickProfile("check", *spec, m, *profile, stderr)
+	if !ok {
+		return 2
 	}
+	art := artifacts{cmd: "check", spec: *spec, traceJSON: *traceJSON, itf: *itf, emitTest: *emitTest, pkg: *pkg}
 	opt := check.Options{Workers: *workers, Interp: *interp, MaxStates: *maxStates, MaxMemory: uint64(*maxMem * (1 << 30))}
 	if !*quiet {
 		opt.Progress = stderr
@@ -76,31 +70,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 				fmt.Fprintf(stderr, "dslgen check: internal error: the reference interpreter disagrees with the trace: %v\n", err)
 			}
 		}
-		if *traceJSON != "" {
-			if err := writeFile(*traceJSON, func(w io.Writer) error { return check.WriteJSON(w, m, res.Profile, v) }); err != nil {
-				fmt.Fprintf(stderr, "dslgen check: %v\n", err)
-				return 2
-			}
-		}
-		if *itf != "" {
-			if err := writeFile(*itf, func(w io.Writer) error { return check.WriteITF(w, m, res.Profile, v) }); err != nil {
-				fmt.Fprintf(stderr, "dslgen check: %v\n", err)
-				return 2
-			}
-		}
-		if *emitTest != "" && len(v.Trace) == 0 {
-			fmt.Fprintf(stderr, "dslgen check: a %s finding has no trace; no test written to %s\n", v.Kind, *emitTest)
-		} else if *emitTest != "" {
-			name := *pkg
-			if name == "" {
-				name = m.Package
-			}
-			if err := writeFile(*emitTest, func(w io.Writer) error {
-				return check.WriteTest(w, m, res.Profile, v, check.TestOptions{Package: name, Spec: *spec})
-			}); err != nil {
-				fmt.Fprintf(stderr, "dslgen check: %v\n", err)
-				return 2
-			}
+		if !art.write(m, res.Profile, v, stderr) {
+			return 2
 		}
 	} else if res.Limited {
 		code = 1
@@ -136,28 +107,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		if !*jsonOut {
 			check.WriteTrace(stdout, m, v)
 		}
-		if *traceJSON != "" {
-			if err := writeFile(*traceJSON, func(w io.Writer) error { return check.WriteJSON(w, m, res.Profile, v) }); err != nil {
-				fmt.Fprintf(stderr, "dslgen check: %v\n", err)
-				return 2
-			}
-		}
-		if *itf != "" {
-			if err := writeFile(*itf, func(w io.Writer) error { return check.WriteITF(w, m, res.Profile, v) }); err != nil {
-				fmt.Fprintf(stderr, "dslgen check: %v\n", err)
-				return 2
-			}
-		}
-		if *emitTest != "" {
-			name := *pkg
-			if name == "" {
-				name = m.Package
-			}
-			opt := check.TestOptions{Package: name, Spec: *spec, SpecPath: relativeTo(*emitTest, *spec)}
-			if err := writeFile(*emitTest, func(w io.Writer) error { return check.WriteTest(w, m, res.Profile, v, opt) }); err != nil {
-				fmt.Fprintf(stderr, "dslgen check: %v\n", err)
-				return 2
-			}
+		if !art.write(m, res.Profile, v, stderr) {
+			return 2
 		}
 	}
 	if !*jsonOut {

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/meerkat-go/dslmachine/check"
-	"github.com/meerkat-go/dslmachine/model"
 	"github.com/meerkat-go/dslmachine/simulate"
 )
 
@@ -49,16 +48,9 @@ func cmdSimulate(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	var p *model.Profile
-	switch {
-	case *profile != "":
-		p = m.Profile(*profile)
-		if p == nil {
-			fmt.Fprintf(stderr, "dslgen simulate: %s has no profile %q\n", *spec, *profile)
-			return 2
-		}
-	case m.Profile("ci") != nil:
-		p = m.Profile("ci")
+	p, ok := pickProfile("simulate", *spec, m, *profile, stderr)
+	if !ok {
+		return 2
 	}
 	opt := simulate.Options{Depth: *depth, Behaviours: *behaviours, Duration: *dur, Seed: *seed, Workers: *workers, Bounded: *bounded}
 	if !*quiet {
@@ -76,29 +68,9 @@ func cmdSimulate(args []string, stdout, stderr io.Writer) int {
 		code = 1
 		check.WriteTrace(stdout, m, v)
 		fmt.Fprintf(stdout, "Found in behaviour %d of seed %d (shrunk to %d steps).\n", res.Behaviour, res.Seed, len(v.Trace)-1)
-		if *traceJSON != "" {
-			if err := writeFile(*traceJSON, func(w io.Writer) error { return check.WriteJSON(w, m, res.Profile, v) }); err != nil {
-				fmt.Fprintf(stderr, "dslgen simulate: %v\n", err)
-				return 2
-			}
-		}
-		if *itf != "" {
-			if err := writeFile(*itf, func(w io.Writer) error { return check.WriteITF(w, m, res.Profile, v) }); err != nil {
-				fmt.Fprintf(stderr, "dslgen simulate: %v\n", err)
-				return 2
-			}
-		}
-		if *emitTest != "" {
-			name := *pkg
-			if name == "" {
-				name = m.Package
-			}
-			if err := writeFile(*emitTest, func(w io.Writer) error {
-				return check.WriteTest(w, m, res.Profile, v, check.TestOptions{Package: name, Spec: *spec})
-			}); err != nil {
-				fmt.Fprintf(stderr, "dslgen simulate: %v\n", err)
-				return 2
-			}
+		art := artifacts{cmd: "simulate", spec: *spec, traceJSON: *traceJSON, itf: *itf, emitTest: *emitTest, pkg: *pkg}
+		if !art.write(m, res.Profile, v, stderr) {
+			return 2
 		}
 	}
 	if never := res.NeverFired(); len(never) > 0 {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/meerkat-go/dslmachine/model"
 	"github.com/meerkat-go/dslmachine/tracecheck"
 )
 
@@ -31,15 +30,9 @@ func cmdValidateTrace(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	var p *model.Profile
-	switch {
-	case *profile != "":
-		if p = m.Profile(*profile); p == nil {
-			fmt.Fprintf(stderr, "dslgen validate-trace: %s has no profile %q\n", *spec, *profile)
-			return 2
-		}
-	case m.Profile("ci") != nil:
-		p = m.Profile("ci")
+	p, ok := pickProfile("validate-trace", *spec, m, *profile, stderr)
+	if !ok {
+		return 2
 	}
 	var r io.Reader = os.Stdin
 	if *trace != "-" {

@@ -1,0 +1,67 @@
+package main
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/meerkat-go/dslmachine/check"
+	"github.com/meerkat-go/dslmachine/model"
+)
+
+// pickProfile returns the profile a command runs: the one named, or ci when
+// no name is given and the spec has one (else nil: every input, default
+// domains). ok is false, after a message on stderr, for an unknown name.
+func pickProfile(cmd, spec string, m *model.Machine, name string, stderr io.Writer) (p *model.Profile, ok bool) {
+	if name != "" {
+		if p = m.Profile(name); p == nil {
+			fmt.Fprintf(stderr, "dslgen %s: %s has no profile %q\n", cmd, spec, name)
+			return nil, false
+		}
+		return p, true
+	}
+	return m.Profile("ci"), true
+}
+
+// artifacts are the files a violation's trace is written to besides the
+// text on stdout: JSON, ITF and a Go test of the generated package (an
+// empty path writes nothing).
+type artifacts struct {
+	cmd, spec                string
+	traceJSON, itf, emitTest string
+	pkg                      string // package of the emitted test ("": the spec's)
+}
+
+// write writes v to every artifact asked for; ok is false, after a message
+// on stderr, when a file could not be written.
+func (a artifacts) write(m *model.Machine, p *model.Profile, v *check.Violation, stderr io.Writer) (ok bool) {
+	fail := func(err error) bool {
+		fmt.Fprintf(stderr, "dslgen %s: %v\n", a.cmd, err)
+		return false
+	}
+	if a.traceJSON != "" {
+		if err := writeFile(a.traceJSON, func(w io.Writer) error { return check.WriteJSON(w, m, p, v) }); err != nil {
+			return fail(err)
+		}
+	}
+	if a.itf != "" {
+		if err := writeFile(a.itf, func(w io.Writer) error { return check.WriteITF(w, m, p, v) }); err != nil {
+			return fail(err)
+		}
+	}
+	if a.emitTest == "" {
+		return true
+	}
+	if len(v.Trace) == 0 {
+		fmt.Fprintf(stderr, "dslgen %s: a %s finding has no trace; no test written to %s\n", a.cmd, v.Kind, a.emitTest)
+		return true
+	}
+	name := a.pkg
+	if name == "" {
+		name = m.Package
+	}
+	opt := check.TestOptions{Package: name, Spec: a.spec, SpecPath: relativeTo(a.emitTest, a.spec)}
+	if err := writeFile(a.emitTest, func(w io.Writer) error { return check.WriteTest(w, m, p, v, opt) }); err != nil {
+		return fail(err)
+	}
+	return true
+}
