@@ -1268,9 +1268,10 @@ func (g *generator) stmt(b *jen.Group, t *model.Transition, st model.Stmt) {
 	switch st := st.(type) {
 	case *model.Assign:
 		target := jen.Id("n").Dot(fieldName(st.Field))
-		// x := x is a no-op; in Go it is a self-assignment, which vet flags.
-		if ref, ok := st.Value.(*model.FieldRef); !ok || ref.Field != st.Field {
-			b.Add(target).Op("=").Add(g.expr(st.Value, "n", "in"))
+		// x := x (or x := x || x, which renders as x) is a no-op; in Go it
+		// is a self-assignment, which vet flags.
+		if val := g.expr(st.Value, "n", "in"); goString(val) != goString(target) {
+			b.Add(target).Op("=").Add(val)
 		}
 		var cond []jen.Code
 		if model.HasArithmetic(st.Value) {
@@ -1290,7 +1291,7 @@ func (g *generator) stmt(b *jen.Group, t *model.Transition, st model.Stmt) {
 			b.If(jen.Add(cond...)).Add(g.boundFail(g.boundSite(t, st.Field.Name)))
 		}
 	case *model.IfStmt:
-		thenNoop, elseNoop := noopStmt(st.Then), st.Else == nil || noopStmt(st.Else)
+		thenNoop, elseNoop := g.noopStmt(st.Then), st.Else == nil || g.noopStmt(st.Else)
 		if thenNoop && elseNoop {
 			// Neither branch writes anything: only a bound error in the
 			// condition can matter (staticcheck flags an unused c and an
@@ -1307,7 +1308,13 @@ func (g *generator) stmt(b *jen.Group, t *model.Transition, st model.Stmt) {
 		}
 		var stmt *jen.Statement
 		if thenNoop {
-			stmt = jen.If(jen.Op("!").Parens(c)).BlockFunc(func(eb *jen.Group) { g.stmt(eb, t, st.Else) })
+			// Only the else branch writes: if !cond { else }, without a
+			// double negation when cond is itself a negation.
+			var neg jen.Code = jen.Op("!").Add(c)
+			if !model.HasArithmetic(st.Cond) {
+				neg = g.not(st.Cond, "n", "in")
+			}
+			stmt = jen.If(neg).BlockFunc(func(eb *jen.Group) { g.stmt(eb, t, st.Else) })
 		} else {
 			stmt = jen.If(c).BlockFunc(func(tb *jen.Group) { g.stmt(tb, t, st.Then) })
 			if !elseNoop {
@@ -1493,16 +1500,17 @@ func valueLit(t *model.Type, v model.Value) jen.Code {
 	panic(fmt.Sprintf("gocode: value of type %v", t))
 }
 
-// noopStmt reports whether an update statement generates no Go code: x := x
-// on a field without max, or an if whose branches are such and whose
-// condition has no arithmetic.
-func noopStmt(st model.Stmt) bool {
+// noopStmt reports whether an update statement generates no Go code: an
+// assignment whose value renders as the field itself, on a field without
+// max, or an if whose branches are such and whose condition has no
+// arithmetic.
+func (g *generator) noopStmt(st model.Stmt) bool {
 	switch st := st.(type) {
 	case *model.Assign:
-		ref, ok := st.Value.(*model.FieldRef)
-		return ok && ref.Field == st.Field && st.Field.Max == nil
+		target := jen.Id("n").Dot(fieldName(st.Field))
+		return st.Field.Max == nil && !model.HasArithmetic(st.Value) && goString(g.expr(st.Value, "n", "in")) == goString(target)
 	case *model.IfStmt:
-		return !model.HasArithmetic(st.Cond) && noopStmt(st.Then) && (st.Else == nil || noopStmt(st.Else))
+		return !model.HasArithmetic(st.Cond) && g.noopStmt(st.Then) && (st.Else == nil || g.noopStmt(st.Else))
 	}
 	return false
 }
