@@ -302,29 +302,37 @@ func (s *sim) progress(done, steps *atomic.Uint64, start time.Time) func() {
 // allowed lists the steps enabled in st, or reports nondeterminism: the
 // input value for which two transitions are enabled, and their names.
 func (s *sim) allowed(st model.State, buf []option) ([]option, int, [2]string) {
-	phase := int(st[s.m.Phase.Index].N)
 	buf = buf[:0]
-	for i, iv := range s.inputs {
-		var first *model.Transition
-		for _, t := range s.cands[i] {
-			if !t.Allows(phase) {
-				continue
-			}
-			// A guard whose evaluation raises a bound error is false.
-			ok, err := s.m.Enabled(t, st, iv.Args)
-			if err != nil || !ok {
-				continue
-			}
-			if first != nil {
-				return buf, i, [2]string{first.Name, t.Name}
-			}
-			first = t
+	for i := range s.inputs {
+		first, second := s.enabled(st, i)
+		if second != nil {
+			return buf, i, [2]string{first.Name, second.Name}
 		}
 		if first != nil {
 			buf = append(buf, option{in: i, t: first})
 		}
 	}
 	return buf, -1, [2]string{}
+}
+
+// enabled returns the first two transitions on input value i that are
+// allowed in st's phase with all their guards true (nil when fewer); a
+// guard whose evaluation raises a bound error is false.
+func (s *sim) enabled(st model.State, i int) (first, second *model.Transition) {
+	phase := int(st[s.m.Phase.Index].N)
+	for _, t := range s.cands[i] {
+		if !t.Allows(phase) {
+			continue
+		}
+		if ok, err := s.m.Enabled(t, st, s.inputs[i].Args); err != nil || !ok {
+			continue
+		}
+		if first != nil {
+			return first, t
+		}
+		first = t
+	}
+	return first, nil
 }
 
 // behaviour runs behaviour i.
@@ -429,19 +437,9 @@ func (s *sim) replay(seq []int) *check.Violation {
 	}
 	for _, in := range seq {
 		iv := s.inputs[in]
-		phase := int(st[s.m.Phase.Index].N)
-		var first *model.Transition
-		for _, t := range s.cands[in] {
-			if !t.Allows(phase) {
-				continue
-			}
-			if ok, err := s.m.Enabled(t, st, iv.Args); err != nil || !ok {
-				continue
-			}
-			if first != nil {
-				return &check.Violation{Kind: check.KindNondeterminism, Input: &iv, Transitions: []string{first.Name, t.Name}, Trace: trace}
-			}
-			first = t
+		first, second := s.enabled(st, in)
+		if second != nil {
+			return &check.Violation{Kind: check.KindNondeterminism, Input: &iv, Transitions: []string{first.Name, second.Name}, Trace: trace}
 		}
 		if first == nil {
 			return nil
