@@ -107,6 +107,8 @@ type expander struct {
 	src            []uint64 // the loaded packed state
 	cur, next, inv []uint64 // slots: loaded state, successor, invariant scratch
 	phase          uint64
+	cases          []phaseCase // byPhase of the loaded state's phase
+	k              int         // the case Fire expects next
 	env            env
 }
 
@@ -116,13 +118,20 @@ func (x *expander) Load(s []uint64) []int32 {
 	pr.lay.decode(s, x.cur)
 	copy(x.next, x.cur)
 	x.phase = x.cur[pr.phase]
+	x.cases, x.k = pr.byPhase[x.phase], 0
 	return x.em.acts[x.phase]
 }
 
 func (x *expander) Fire(a int32, dst []uint64) explore.Outcome {
 	em := x.em
 	pr := em.pr
-	cands := em.cands[x.phase][a]
+	var cands []*trans
+	if x.k < len(x.cases) && x.cases[x.k].input == int(a) {
+		cands = x.cases[x.k].cands // the usual order: Load's
+		x.k++
+	} else {
+		cands = em.cands[x.phase][a]
+	}
 	x.env.s, x.env.a = x.cur, pr.inputs[a].args
 	first, second := pickEnabled(&x.env, cands, nil)
 	switch {

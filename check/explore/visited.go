@@ -130,6 +130,20 @@ func equal(a, b []uint64) bool {
 	return true
 }
 
+// touch loads the first slot each of the candidates idx (stride words
+// each: the state's W words, then its hash) will probe, and returns a
+// value that depends on them.
+func (v *visited) touch(cand []uint64, idx []uint32, stride, W int) uint64 {
+	var s uint64
+	kw := uint64(v.kw)
+	for _, ci := range idx {
+		h := cand[int(ci)*stride+W]
+		p := &v.parts[part(h)]
+		s += p.table[(h&(p.slots-1))*kw]
+	}
+	return s
+}
+
 // grow doubles a partition's table.
 func (v *visited) grow(p *partition) {
 	old, oldMapped, oldSlots := p.table, p.mapped, p.slots
