@@ -1,11 +1,36 @@
 package check
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 
+	"github.com/meerkat-go/dslmachine/check/explore"
 	"github.com/meerkat-go/dslmachine/model"
 )
+
+// ErrUnrepresentable is wrapped by the error of a check that meets a value
+// the checker's coding of states cannot hold: an option<uint> holding
+// 18446744073709551615, whose code (1 + the value) would wrap to that of
+// none. The checker stops rather than answer for a different value.
+var ErrUnrepresentable = errors.New("value the checker cannot represent")
+
+// unrepresentable is the error for some(18446744073709551615) met at where.
+func unrepresentable(where string) error {
+	return fmt.Errorf("%s: some(18446744073709551615): an option<uint> holding 2^64-1 is a %w (its code would wrap to none); keep option<uint> values below it in the checked profile", where, ErrUnrepresentable)
+}
+
+// catchAbort turns a panic with explore.Abort, raised by a compiled
+// expression, into *err; any other panic goes on.
+func catchAbort(err *error) {
+	if r := recover(); r != nil {
+		if a, ok := r.(explore.Abort); ok {
+			*err = a.Err
+			return
+		}
+		panic(r)
+	}
+}
 
 // env is what a compiled expression reads: the state's slots, the input's
 // argument codes, and a flag raised by a bound error (arithmetic overflow,
@@ -73,9 +98,17 @@ func newProgram(m *model.Machine, p *model.Profile, interp bool) (*program, erro
 		return nil, err
 	}
 	pr := &program{m: m, p: p, lay: lay, phase: m.Phase.Index}
+	for i, v := range m.Initial() {
+		if f := m.Fields[i]; f.Type.Kind == model.KindOption && v.Some && v.Unwrap().N == inf && isUintish(f.Type) {
+			return nil, unrepresentable(f.Pos.String() + ": initial value of " + f.Name)
+		}
+	}
 	for _, iv := range ivs {
 		args := make([]uint64, len(iv.Args))
 		for i, prm := range iv.Input.Params {
+			if prm.Type.Kind == model.KindOption && isUintish(prm.Type) && iv.Args[i].Some && iv.Args[i].Unwrap().N == inf {
+				return nil, unrepresentable(fmt.Sprintf("%s: profile %s: argument %s of %s", p.Pos, p.Name, prm.Name, iv.Input.Name))
+			}
 			args[i] = lay.code(prm.Type, iv.Args[i])
 		}
 		pr.inputs = append(pr.inputs, inputCase{iv: iv, args: args})
@@ -318,6 +351,9 @@ func constCode(x model.Expr) (uint64, bool) {
 		return uint64(x.Value), true
 	case *model.SomeExpr:
 		c, ok := constCode(x.X)
+		if c == inf {
+			return 0, false // compiled to fail at run time (unrepresentable)
+		}
 		return c + 1, ok
 	}
 	return 0, false
@@ -344,7 +380,15 @@ func compileExpr(x model.Expr) fn {
 		return func(e *env) uint64 { return e.a[i] }
 	case *model.SomeExpr:
 		f := compileExpr(x.X)
-		return func(e *env) uint64 { return f(e) + 1 }
+		pos := x.Pos()
+		return func(e *env) uint64 {
+			v := f(e)
+			if v == inf {
+				// some(2^64-1) has no code: 1 + v would wrap to none.
+				panic(explore.Abort{Err: unrepresentable(pos.String())})
+			}
+			return v + 1
+		}
 	case *model.UnwrapOr:
 		o, d := compileExpr(x.X), compileExpr(x.Default)
 		return func(e *env) uint64 {

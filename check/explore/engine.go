@@ -90,6 +90,15 @@ type engine struct {
 }
 
 func explore(ctx context.Context, m Model, opt Options) (res *Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			a, ok := r.(Abort)
+			if !ok {
+				panic(r)
+			}
+			res, err = nil, a.Err
+		}
+	}()
 	if opt.Workers <= 0 {
 		opt.Workers = 1
 	}
@@ -254,7 +263,13 @@ func (e *engine) parallel(f func(w int)) {
 			defer wg.Done()
 			defer func() {
 				if r := recover(); r != nil {
-					once.Do(func() { box = fmt.Sprintf("%v\n\nworker stack:\n%s", r, debug.Stack()) })
+					once.Do(func() {
+						if a, ok := r.(Abort); ok {
+							box = a
+							return
+						}
+						box = fmt.Errorf("explore: panic in a worker: %v\n\nworker stack:\n%s", r, debug.Stack())
+					})
 				}
 			}()
 			f(i)
