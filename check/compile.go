@@ -52,6 +52,10 @@ type trans struct {
 	t       *model.Transition
 	idx     int
 	enabled func(e *env) bool // phase already checked; guards on e.s, e.a
+	// static are the guards that read no argument (nil: none), dyn the
+	// others: enabled is static && dyn, and static has the same value for
+	// every input value of the transition's input in a state.
+	static, dyn func(e *env) bool
 	fire    func(e *env) bool // e.s holds a copy of the state; false on a bound error
 	written []int             // the fields fire may write
 	bounds  []bound           // the profile bounds on written fields
@@ -121,6 +125,9 @@ func newProgram(m *model.Machine, p *model.Profile, interp bool) (*program, erro
 			tr = compileTrans(pr, t)
 		}
 		tr.idx = i
+		if tr.dyn == nil {
+			tr.dyn = tr.enabled
+		}
 		if interp {
 			for f := range m.Fields {
 				tr.written = append(tr.written, f)
@@ -232,33 +239,18 @@ func compileTrans(pr *program, t *model.Transition) *trans {
 	to, phase := uint64(t.To), pr.phase
 	stay := t.To < 0
 	tr := &trans{t: t}
-	switch len(guards) {
-	case 0:
-		tr.enabled = func(*env) bool { return true }
-	case 1:
-		g := guards[0]
-		tr.enabled = func(e *env) bool {
-			v := g(e)
-			if e.bad {
-				e.bad = false
-				return false
-			}
-			return v != 0
+	var static, dyn []fn
+	for i, g := range t.Guards {
+		if readsArgs(g.Expr) {
+			dyn = append(dyn, guards[i])
+		} else {
+			static = append(static, guards[i])
 		}
-	default:
-		tr.enabled = func(e *env) bool {
-			for _, g := range guards {
-				v := g(e)
-				if e.bad {
-					e.bad = false
-					return false
-				}
-				if v == 0 {
-					return false
-				}
-			}
-			return true
-		}
+	}
+	tr.enabled = allTrue(guards)
+	tr.dyn = allTrue(dyn)
+	if len(static) > 0 {
+		tr.static = allTrue(static)
 	}
 	tr.fire = func(e *env) bool {
 		e.bad = false
@@ -276,6 +268,66 @@ func compileTrans(pr *program, t *model.Transition) *trans {
 		return ok
 	}
 	return tr
+}
+
+// allTrue returns a test that every guard holds; a guard raising a bound
+// error does not.
+func allTrue(guards []fn) func(e *env) bool {
+	switch len(guards) {
+	case 0:
+		return func(*env) bool { return true }
+	case 1:
+		g := guards[0]
+		return func(e *env) bool {
+			v := g(e)
+			if e.bad {
+				e.bad = false
+				return false
+			}
+			return v != 0
+		}
+	}
+	return func(e *env) bool {
+		for _, g := range guards {
+			v := g(e)
+			if e.bad {
+				e.bad = false
+				return false
+			}
+			if v == 0 {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// readsArgs reports whether an expression reads an input argument.
+func readsArgs(x model.Expr) bool {
+	switch x := x.(type) {
+	case *model.ArgRef:
+		return true
+	case *model.SomeExpr:
+		return readsArgs(x.X)
+	case *model.UnwrapOr:
+		return readsArgs(x.X) || readsArgs(x.Default)
+	case *model.Not:
+		return readsArgs(x.X)
+	case *model.Cond:
+		return readsArgs(x.Cond) || readsArgs(x.Then) || readsArgs(x.Else)
+	case *model.InList:
+		if readsArgs(x.X) {
+			return true
+		}
+		for _, y := range x.List {
+			if readsArgs(y) {
+				return true
+			}
+		}
+	case *model.Binary:
+		return readsArgs(x.X) || readsArgs(x.Y)
+	}
+	return false
 }
 
 // compileStmt compiles an update statement.
