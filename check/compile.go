@@ -56,9 +56,9 @@ type trans struct {
 	// others: enabled is static && dyn, and static has the same value for
 	// every input value of the transition's input in a state.
 	static, dyn func(e *env) bool
-	fire    func(e *env) bool // e.s holds a copy of the state; false on a bound error
-	written []int             // the fields fire may write
-	bounds  []bound           // the profile bounds on written fields
+	fire        func(e *env) bool // e.s holds a copy of the state; false on a bound error
+	written     []int             // the fields fire may write
+	bounds      []bound           // the profile bounds on written fields
 }
 
 // inputCase is one input value a profile fires.
