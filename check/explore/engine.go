@@ -35,6 +35,7 @@ type chunk struct {
 	isNew  []bool
 	out    []byte // the records of the new states
 	nNew   int
+	_      [128]byte // chunks of different workers on different cache lines
 }
 
 // viol is a violation found by a worker.
@@ -65,6 +66,7 @@ type worker struct {
 	fired, oob, boundErrs uint64
 	generated             uint64
 	viols                 []viol
+	_                     [128]byte // workers' counters on different cache lines
 }
 
 type engine struct {

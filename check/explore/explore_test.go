@@ -2,6 +2,8 @@ package explore
 
 import (
 	"context"
+	"errors"
+	"os"
 	"testing"
 )
 
@@ -12,6 +14,8 @@ import (
 type grid struct {
 	n, bad uint64
 	words  int
+	// special, when set, may replace the outcome of action a in (x, y).
+	special func(x, y uint64, a int32) (Outcome, bool)
 }
 
 func (g *grid) Words() int       { return g.words }
@@ -49,6 +53,11 @@ func (x *gridX) Load(s []uint64) []int32 {
 }
 
 func (x *gridX) Fire(a int32, dst []uint64) Outcome {
+	if x.g.special != nil {
+		if o, ok := x.g.special(x.x, x.y, a); ok {
+			return o
+		}
+	}
 	nx, ny := x.x, x.y
 	switch a {
 	case 0:
@@ -126,5 +135,75 @@ func TestGridViolationPath(t *testing.T) {
 		if x+y != 7 || x != 7 {
 			t.Errorf("workers %d: path reaches (%d, %d)", workers, x, y)
 		}
+	}
+}
+
+// Each kind of violation is reported at its first place in breadth-first
+// (parent, action) order, with a shortest path, whatever the workers.
+func TestGridViolationKinds(t *testing.T) {
+	cases := []struct {
+		name    string
+		special func(x, y uint64, a int32) (Outcome, bool)
+		want    ViolationKind
+		oob     bool
+		path    int
+	}{
+		{"nondeterminism", func(x, y uint64, a int32) (Outcome, bool) {
+			return Outcome{Kind: Nondeterministic, Transition: 1, Other: 2}, x == 2 && y == 3 && a == 1
+		}, Nondeterminism, false, 5},
+		{"unreachable", func(x, y uint64, a int32) (Outcome, bool) {
+			return Outcome{Kind: Unreachable, Transition: 0}, x+y == 4 && a == 0
+		}, UnreachableFires, false, 4},
+		{"invariant out of bounds", func(x, y uint64, a int32) (Outcome, bool) {
+			return Outcome{Kind: OutOfBounds, Transition: a, Invariant: 0}, x == 1 && y == 2 && a == 1
+		}, Invariant, true, 3},
+	}
+	for _, c := range cases {
+		for _, workers := range []int{1, 2, 3} {
+			g := &grid{n: 40, bad: 1000, words: 1, special: c.special}
+			dir := t.TempDir()
+			res, err := Explore(context.Background(), g, Options{Workers: workers, TempDir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := res.Violation
+			if v == nil || v.Kind != c.want || v.OutOfBounds != c.oob || len(v.Path) != c.path {
+				t.Fatalf("%s, %d workers: violation %+v", c.name, workers, v)
+			}
+			if left, _ := os.ReadDir(dir); len(left) != 0 {
+				t.Errorf("%s: the record file is left in %s", c.name, dir)
+			}
+		}
+	}
+}
+
+// A panic with Abort ends the search with its error; the record file is
+// removed.
+func TestAbort(t *testing.T) {
+	boom := errors.New("boom")
+	g := &grid{n: 40, bad: 1000, words: 1, special: func(x, y uint64, a int32) (Outcome, bool) {
+		if x == 5 {
+			panic(Abort{Err: boom})
+		}
+		return Outcome{}, false
+	}}
+	dir := t.TempDir()
+	_, err := Explore(context.Background(), g, Options{Workers: 2, TempDir: dir})
+	if !errors.Is(err, boom) {
+		t.Fatalf("error %v, want boom", err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("the record file is left in %s", dir)
+	}
+}
+
+func TestMaxStates(t *testing.T) {
+	g := &grid{n: 300, bad: 1000, words: 1}
+	res, err := Explore(context.Background(), g, Options{Workers: 2, TempDir: t.TempDir(), MaxStates: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Limited || res.Complete || res.Distinct < 1000 || res.Distinct > 1000+3*batchStates {
+		t.Errorf("limited %v complete %v distinct %d", res.Limited, res.Complete, res.Distinct)
 	}
 }
