@@ -27,6 +27,8 @@ func (g *grid) Initial(dst []uint64) (bool, error) {
 }
 func (g *grid) NewExpander() Expander { return &gridX{g: g} }
 
+var allActions = [3]int32{0, 1, 2}
+
 type gridX struct {
 	g    *grid
 	x, y uint64
@@ -49,7 +51,7 @@ func (x *gridX) pack(a, b uint64, dst []uint64) {
 
 func (x *gridX) Load(s []uint64) []int32 {
 	x.x, x.y = x.unpack(s)
-	return []int32{0, 1, 2}
+	return allActions[:]
 }
 
 func (x *gridX) Fire(a int32, dst []uint64) Outcome {
@@ -205,5 +207,13 @@ func TestMaxStates(t *testing.T) {
 	}
 	if !res.Limited || res.Complete || res.Distinct < 1000 || res.Distinct > 1000+3*batchStates {
 		t.Errorf("limited %v complete %v distinct %d", res.Limited, res.Complete, res.Distinct)
+	}
+}
+
+func TestHash1(t *testing.T) {
+	for _, x := range []uint64{0, 1, 42, 1 << 63, ^uint64(0)} {
+		if hash1(x) != hashWords([]uint64{x}) {
+			t.Errorf("hash1(%d) != hashWords", x)
+		}
 	}
 }
