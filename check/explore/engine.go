@@ -35,9 +35,9 @@ type chunk struct {
 	// isNew[o][j] says whether candidate own[o][j] was new; each owner
 	// writes only its own slice (no false sharing).
 	isNew [][]bool
-	out    []byte // the records of the new states
-	nNew   int
-	_      [128]byte // chunks of different workers on different cache lines
+	out   []byte // the records of the new states
+	nNew  int
+	_     [128]byte // chunks of different workers on different cache lines
 }
 
 // viol is a violation found by a worker.
