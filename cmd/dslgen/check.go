@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 
 	"github.com/meerkat-go/dslmachine/check"
 	"github.com/meerkat-go/dslmachine/internal/atomicfile"
@@ -57,7 +60,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	if !*quiet {
 		opt.Progress = stderr
 	}
-	res, err := check.Run(m, p, opt)
+	// An interrupt stops the search between two batches, so that the file
+	// of explored states is removed.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	res, err := check.RunContext(ctx, m, p, opt)
+	stop()
 	if err != nil {
 		fmt.Fprintf(stderr, "dslgen check: %v\n", err)
 		return 2
