@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 )
 
@@ -216,4 +217,28 @@ func TestHash1(t *testing.T) {
 			t.Errorf("hash1(%d) != hashWords", x)
 		}
 	}
+}
+
+// TestWorkerPanicReachesCaller: a panic in a worker (other than Abort) is
+// raised again in the goroutine that called Explore, with the worker's
+// value and stack (dslgen recovers it there as an internal error, exit 3),
+// instead of ending the process from the worker's goroutine.
+func TestWorkerPanicReachesCaller(t *testing.T) {
+	g := &grid{n: 40, bad: 1000, words: 1, special: func(x, y uint64, a int32) (Outcome, bool) {
+		if x == 7 && y == 1 {
+			panic("worker boom")
+		}
+		return Outcome{}, false
+	}}
+	defer func() {
+		r := recover()
+		if r == nil {
+			t.Fatal("Explore did not panic")
+		}
+		msg := r.(error).Error()
+		if !strings.Contains(msg, "worker boom") || !strings.Contains(msg, "explore_test.go") {
+			t.Errorf("panic %q: want the worker's value and stack", msg)
+		}
+	}()
+	Explore(context.Background(), g, Options{Workers: 3, TempDir: t.TempDir()})
 }
