@@ -15,7 +15,7 @@ import (
 const (
 	// batchStates is how many frontier states are read and expanded
 	// between two insert phases.
-	batchStates = 1 << 16
+	batchStates = 1 << 14
 	// chunkStates is how many frontier states a worker claims at a time.
 	chunkStates = 256
 	// touchAhead is how many probes are started together (see
