@@ -54,7 +54,9 @@ type program struct {
 	byPhase [][]phaseCase
 	// invariant returns the index of the first violated invariant, or -1.
 	invariant func(s []uint64) int
-	phase     int // index of the phase field
+	// invs are the compiled invariants (nil with the interpreter).
+	invs  []fn
+	phase int // index of the phase field
 }
 
 // newProgram builds the program for a machine and profile. With interp set
@@ -118,6 +120,7 @@ func newProgram(m *model.Machine, p *model.Profile, interp bool) (*program, erro
 		for i, inv := range m.Invariants {
 			invs[i] = compileExpr(inv.Expr)
 		}
+		pr.invs = invs
 		pr.invariant = func(s []uint64) int {
 			e := env{s: s}
 			for i, f := range invs {

@@ -1,0 +1,130 @@
+package explore
+
+import (
+	"context"
+	"testing"
+)
+
+// grid is a toy model: a state is (x, y) with x, y < n, packed as x<<32|y
+// (or into two words); action 0 increments x, action 1 increments y, action
+// 2 resets both when x == y (a step back). A successor with x or y == n is
+// out of bounds. Invariant 0 fails when x+y == bad.
+type grid struct {
+	n, bad uint64
+	words  int
+}
+
+func (g *grid) Words() int       { return g.words }
+func (g *grid) Actions() int     { return 3 }
+func (g *grid) Transitions() int { return 3 }
+func (g *grid) Initial(dst []uint64) (bool, error) {
+	clear(dst)
+	return true, nil
+}
+func (g *grid) NewExpander() Expander { return &gridX{g: g} }
+
+type gridX struct {
+	g    *grid
+	x, y uint64
+}
+
+func (x *gridX) unpack(s []uint64) (uint64, uint64) {
+	if len(s) == 2 {
+		return s[0], s[1]
+	}
+	return s[0] >> 32, s[0] & 0xffffffff
+}
+
+func (x *gridX) pack(a, b uint64, dst []uint64) {
+	if len(dst) == 2 {
+		dst[0], dst[1] = a, b
+		return
+	}
+	dst[0] = a<<32 | b
+}
+
+func (x *gridX) Load(s []uint64) []int32 {
+	x.x, x.y = x.unpack(s)
+	return []int32{0, 1, 2}
+}
+
+func (x *gridX) Fire(a int32, dst []uint64) Outcome {
+	nx, ny := x.x, x.y
+	switch a {
+	case 0:
+		nx++
+	case 1:
+		ny++
+	case 2:
+		if nx != ny {
+			return Outcome{Kind: Rejected}
+		}
+		nx, ny = 0, 0
+	}
+	if nx >= x.g.n || ny >= x.g.n {
+		inv := int32(-1)
+		if nx+ny == x.g.bad {
+			inv = 0
+		}
+		return Outcome{Kind: OutOfBounds, Transition: a, Invariant: inv}
+	}
+	x.pack(nx, ny, dst)
+	return Outcome{Kind: Fired, Transition: a}
+}
+
+func (x *gridX) Violated(s []uint64, t int32) int {
+	a, b := x.unpack(s)
+	if a+b == x.g.bad {
+		return 0
+	}
+	return -1
+}
+
+func TestGridCounts(t *testing.T) {
+	for _, words := range []int{1, 2} {
+		for _, fp := range []bool{false, true} {
+			for _, workers := range []int{1, 3} {
+				g := &grid{n: 40, bad: 1000, words: words}
+				res, err := Explore(context.Background(), g, Options{Workers: workers, Fingerprint: fp, TempDir: t.TempDir()})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if res.Distinct != g.n*g.n || !res.Complete || res.Violation != nil || res.Depth != int(2*(g.n-1)) {
+					t.Errorf("words %d fp %v workers %d: distinct %d depth %d complete %v violation %v", words, fp, workers, res.Distinct, res.Depth, res.Complete, res.Violation)
+				}
+				if res.OutOfBounds != 2*g.n {
+					t.Errorf("out of bounds %d, want %d", res.OutOfBounds, 2*g.n)
+				}
+			}
+		}
+	}
+}
+
+func TestGridViolationPath(t *testing.T) {
+	for _, workers := range []int{1, 2, 3} {
+		g := &grid{n: 40, bad: 7, words: 1}
+		res, err := Explore(context.Background(), g, Options{Workers: workers, TempDir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := res.Violation
+		if v == nil || v.Kind != Invariant || len(v.Path) != 7 {
+			t.Fatalf("workers %d: violation %+v", workers, v)
+		}
+		// The first violation in (parent, action) order: x first.
+		var x, y uint64
+		for _, s := range v.Path {
+			if s.Action != s.Transition {
+				t.Fatalf("step %+v", s)
+			}
+			if s.Action == 0 {
+				x++
+			} else {
+				y++
+			}
+		}
+		if x+y != 7 || x != 7 {
+			t.Errorf("workers %d: path reaches (%d, %d)", workers, x, y)
+		}
+	}
+}
