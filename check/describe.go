@@ -25,6 +25,10 @@ type Layout struct {
 	// Inputs are the input values the profile fires, in the checker's order
 	// (model.Machine.InputValues): an action is an index into it.
 	Inputs []model.InputValue
+	// Rechecks says, per transition, whether some invariant reads a field
+	// the transition writes: when it does not, a successor it produces from
+	// a state that satisfies every invariant satisfies them too.
+	Rechecks []bool
 }
 
 // FieldLayout says where one field's code is packed: in word Word, shifted
@@ -62,6 +66,17 @@ func DescribeLayout(m *model.Machine, p *model.Profile) (*Layout, error) {
 	}
 	for _, b := range lay.bounds {
 		out.Bounds = append(out.Bounds, CodeBound{Field: b.field, Max: b.max})
+	}
+	reads := make([]bool, len(m.Fields))
+	for _, inv := range m.Invariants {
+		readFields(inv.Expr, reads)
+	}
+	for _, t := range m.Transitions {
+		re := false
+		for _, f := range m.WrittenFields(t) {
+			re = re || reads[f]
+		}
+		out.Rechecks = append(out.Rechecks, re)
 	}
 	for id, t := range lay.ids {
 		out.IDs[id.Name] = append([]string(nil), t.names...)

@@ -147,14 +147,17 @@ func (mod module) key(tc *toolchain) string {
 // addFS copies the files of fsys under dir into the module at prefix.
 func (mod module) addFS(fsys fs.FS, dir, prefix string) error {
 	return fs.WalkDir(fsys, dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, "_test.go") {
 			return err
 		}
 		b, err := fs.ReadFile(fsys, p)
 		if err != nil {
 			return err
 		}
-		rel := strings.TrimPrefix(strings.TrimPrefix(p, dir), "/")
+		rel := p
+		if dir != "." {
+			rel = strings.TrimPrefix(strings.TrimPrefix(p, dir), "/")
+		}
 		mod[path.Join(prefix, rel)] = b
 		return nil
 	})
