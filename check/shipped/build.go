@@ -183,6 +183,9 @@ func build(ctx context.Context, tc *toolchain, mod module, cacheDir string, log 
 			return cached, func() {}, nil
 		}
 	}
+	if log != nil {
+		fmt.Fprintln(log, "dslgen check: building the helper program that runs the generated package (once per spec, profile and Go version)")
+	}
 	tmp, err := os.MkdirTemp("", "dslgen-helper-")
 	if err != nil {
 		return "", nil, err

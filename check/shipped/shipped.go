@@ -186,6 +186,14 @@ func sortedKeys(m map[string][]byte) []string {
 	return out
 }
 
+// Available reports whether Run can build helpers: a go command at least
+// as new as the generated code needs is on PATH (or is opt.Go). The error
+// wraps ErrNoGo.
+func Available(ctx context.Context, goCmd string) error {
+	_, err := findGo(ctx, goCmd)
+	return err
+}
+
 // Run explores a machine under a profile
 // with its generated package and returns what it found, as check.Run does.
 // An error wrapping ErrNoGo means there is no suitable toolchain; a
@@ -253,6 +261,12 @@ func runTarget(ctx context.Context, bin string, t *target, opt Options) (*check.
 	if opt.States != "" {
 		args = append(args, "-states", opt.States)
 	}
+	if opt.Check.Fingerprint {
+		args = append(args, "-fingerprint")
+	}
+	if opt.Check.TempDir != "" {
+		args = append(args, "-tmp", opt.Check.TempDir)
+	}
 	cmd := exec.CommandContext(ctx, bin, args...)
 	se := &stderrSplit{progress: opt.Check.Progress}
 	cmd.Stderr = se
@@ -315,7 +329,8 @@ func toResult(t *target, hr *runner.Result) (*check.Result, error) {
 		Machine: m, Profile: t.p, Distinct: hr.Distinct, Fired: hr.Fired, OutOfBounds: hr.OutOfBounds,
 		BoundErrors: hr.BoundErrors, Depth: hr.Depth, Covered: hr.Covered, Complete: hr.Complete,
 		Limited: hr.Limited, Elapsed: time.Duration(hr.ElapsedNS), Words: t.lay.Words, Bits: t.lay.Bits,
-		Inputs: len(t.lay.Inputs),
+		Inputs: len(t.lay.Inputs), Fingerprint: hr.Fingerprint, Collision: hr.Collision, Generated: hr.Generated,
+		PeakBytes: hr.PeakBytes,
 	}
 	if len(res.Covered) != len(m.Transitions) {
 		return nil, &HelperError{Msg: fmt.Sprintf("coverage of %d transitions, want %d", len(res.Covered), len(m.Transitions))}

@@ -83,6 +83,7 @@ type Result struct {
 	Covered     []bool     `json:"covered"`
 	ElapsedNS   int64      `json:"elapsed_ns"`
 	Violation   *Violation `json:"violation,omitempty"`
+	Fingerprint bool       `json:"fingerprint,omitempty"`
 	Collision   float64    `json:"collision,omitempty"`
 	Generated   uint64     `json:"generated,omitempty"`
 	PeakBytes   uint64     `json:"peak_bytes,omitempty"`
@@ -177,6 +178,7 @@ func Explore(ctx context.Context, m Model, opt explore.Options) (res *Result) {
 	res.Distinct, res.Fired, res.OutOfBounds, res.BoundErrors = er.Distinct, er.Fired, er.OutOfBounds, er.BoundErrors
 	res.Depth, res.Complete, res.Limited, res.Covered = er.Depth, er.Complete, er.Limited, er.Covered
 	res.Collision, res.Generated, res.PeakBytes = er.Collision, er.Generated, er.PeakBytes
+	res.Fingerprint = opt.Fingerprint
 	if v := er.Violation; v != nil {
 		path := make([]Action, 0, len(v.Path)+1)
 		for _, s := range v.Path {
