@@ -1,0 +1,239 @@
+package shipped
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"hash/fnv"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/meerkat-go/dslmachine/check"
+	"github.com/meerkat-go/dslmachine/model"
+	"github.com/meerkat-go/dslmachine/validate"
+)
+
+// specGlobs are where the repository's specs live (relative to this
+// package's directory). Specs that validate rejects (invalid on purpose) are
+// skipped.
+var specGlobs = []string{
+	"../../spec/*.yaml",
+	"../../spec/examples/*.yaml",
+	"../../spec/examples/testdata/*.yaml",
+	"../../check/testdata/*.yaml",
+	"../../internal/specfuzz/testdata/regress/*.yaml",
+	"../../internal/conformance/testdata/*.yaml",
+	"../../simulate/testdata/*.yaml",
+	"../../bench/spec/*.yaml",
+	"../../model/testdata/*.yaml",
+}
+
+// profilesOf lists the profiles of a spec the cross-check runs: every one,
+// but for spec/machine.yaml only tlc and ci_realtime (ci and deep take too
+// long for go test).
+func profilesOf(path string, m *model.Machine) []*model.Profile {
+	if filepath.Base(path) == "machine.yaml" && strings.Contains(path, "spec/machine") {
+		return []*model.Profile{m.Profile("tlc"), m.Profile("ci_realtime")}
+	}
+	return m.Profiles
+}
+
+// repoTargets loads every valid spec of the repository and returns one
+// target per checked profile.
+func repoTargets(t *testing.T) []*target {
+	t.Helper()
+	var out []*target
+	for _, g := range specGlobs {
+		files, err := filepath.Glob(g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, f := range files {
+			m, err := validate.Load(f)
+			if err != nil {
+				continue // invalid on purpose
+			}
+			for _, p := range profilesOf(f, m) {
+				if p == nil {
+					t.Fatalf("%s: a profile of the cross-check is missing", f)
+				}
+				if err := check.CheckInputLimits(m, p, check.Options{}); err != nil {
+					t.Fatalf("%s profile %s: %v", f, p.Name, err)
+				}
+				tg, err := newTarget(m, p, "", f)
+				if err != nil {
+					t.Fatalf("%s profile %s: %v", f, p.Name, err)
+				}
+				out = append(out, tg)
+			}
+		}
+	}
+	return out
+}
+
+// buildBundle builds one helper for all targets.
+func buildBundle(t *testing.T, targets []*target) string {
+	t.Helper()
+	tc, err := findGo(context.Background(), "")
+	if err != nil {
+		t.Skipf("no Go toolchain: %v", err)
+	}
+	mod, err := assemble(targets)
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	bin, cleanup, err := build(context.Background(), tc, mod, t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cleanup)
+	t.Logf("built a helper for %d targets in %v", len(targets), time.Since(start).Round(time.Millisecond))
+	return bin
+}
+
+// stateJSON renders a model state as the generated State marshals: every
+// field by its spec name, in spec order; numbers, booleans, enum names and
+// ids as strings, none as null.
+func stateJSON(m *model.Machine, s model.State) []byte {
+	var b bytes.Buffer
+	b.WriteByte('{')
+	for i, f := range m.Fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(f.Name)
+		b.Write(k)
+		b.WriteByte(':')
+		v, err := json.Marshal(jsonValue(f.Type, s[i]))
+		if err != nil {
+			panic(err)
+		}
+		b.Write(v)
+	}
+	b.WriteByte('}')
+	return b.Bytes()
+}
+
+func jsonValue(t *model.Type, v model.Value) any {
+	switch t.Kind {
+	case model.KindBool:
+		return v.Bool()
+	case model.KindUint:
+		return v.N
+	case model.KindEnum:
+		return t.Enum.Values[v.N]
+	case model.KindID:
+		return v.S
+	case model.KindOption:
+		if !v.Some {
+			return nil
+		}
+		return jsonValue(t.Elem, v.Unwrap())
+	}
+	return nil
+}
+
+// closureHashes returns the sorted hashes of the states the closure
+// program reaches.
+func closureHashes(t *testing.T, tg *target) []uint64 {
+	t.Helper()
+	prog, err := check.Compile(tg.m, tg.p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hs []uint64
+	err = prog.Reachable(check.ReachOptions{}, func(s model.State, _ int) error {
+		h := fnv.New64a()
+		h.Write(stateJSON(tg.m, s))
+		hs = append(hs, h.Sum64())
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(hs)
+	return hs
+}
+
+func readHashes(t *testing.T, path string) []uint64 {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := make([]uint64, len(b)/8)
+	for i := range hs {
+		hs[i] = binary.LittleEndian.Uint64(b[8*i:])
+	}
+	return hs
+}
+
+// trace renders a violation as dslgen check prints it.
+func trace(m *model.Machine, v *check.Violation) string {
+	if v == nil {
+		return "no violation"
+	}
+	var b bytes.Buffer
+	check.WriteTrace(&b, m, v)
+	return b.String()
+}
+
+// compare checks that the shipped and closure results agree: counts,
+// depth, coverage, the violation and its trace, and, for a search that
+// found no violation, the set of reachable states.
+func compare(t *testing.T, tg *target, bin string) {
+	t.Helper()
+	states := filepath.Join(t.TempDir(), "states")
+	got, err := runTarget(context.Background(), bin, tg, Options{Check: check.Options{Workers: 2}, States: states})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := check.Run(tg.m, tg.p, check.Options{Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g, w := trace(tg.m, got.Violation), trace(tg.m, want.Violation); g != w {
+		t.Fatalf("violation:\nshipped: %s\nclosure: %s", g, w)
+	}
+	if got.Complete != want.Complete || got.Limited != want.Limited {
+		t.Errorf("complete/limited: shipped %v/%v, closure %v/%v", got.Complete, got.Limited, want.Complete, want.Limited)
+	}
+	if !slices.Equal(got.Covered, want.Covered) {
+		t.Errorf("coverage: shipped %v, closure %v", got.Covered, want.Covered)
+	}
+	if got.Violation != nil && got.Violation.Kind != check.KindCoverage {
+		return // the search stopped early: the counts are the engine's
+	}
+	if got.Distinct != want.Distinct || got.Fired != want.Fired || got.OutOfBounds != want.OutOfBounds ||
+		got.BoundErrors != want.BoundErrors || got.Depth != want.Depth {
+		t.Errorf("shipped: %s (bound errors %d)\nclosure: %s (bound errors %d)", got.Summary(), got.BoundErrors, want.Summary(), want.BoundErrors)
+	}
+	gh, wh := readHashes(t, states), closureHashes(t, tg)
+	if !slices.Equal(gh, wh) {
+		t.Errorf("reachable states differ: shipped %d, closure %d (hashes of their JSON forms)", len(gh), len(wh))
+	}
+}
+
+// TestShippedAgreesWithClosure is the cross-check of the two exploration
+// paths: for every spec in the repository that validates, on every profile
+// (tlc and ci_realtime of spec/machine.yaml), the generated package explored
+// by the helper program and the checker's compiled closures reach the same
+// states, with the same counts, depth, coverage and violation.
+func TestShippedAgreesWithClosure(t *testing.T) {
+	targets := repoTargets(t)
+	if len(targets) < 20 {
+		t.Fatalf("only %d targets: the spec globs are wrong", len(targets))
+	}
+	bin := buildBundle(t, targets)
+	for _, tg := range targets {
+		t.Run(tg.m.Name+"/"+tg.p.Name, func(t *testing.T) {
+			compare(t, tg, bin)
+		})
+	}
+}
