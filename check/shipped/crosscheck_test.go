@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -97,62 +98,73 @@ func buildBundle(t *testing.T, targets []*target) string {
 	return bin
 }
 
-// stateJSON renders a model state as the generated State marshals: every
+// jsonForm renders model states as the generated State marshals: every
 // field by its spec name, in spec order; numbers, booleans, enum names and
 // ids as strings, none as null.
-func stateJSON(m *model.Machine, s model.State) []byte {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, f := range m.Fields {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(f.Name)
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := json.Marshal(jsonValue(f.Type, s[i]))
-		if err != nil {
-			panic(err)
-		}
-		b.Write(v)
-	}
-	b.WriteByte('}')
-	return b.Bytes()
+type jsonForm struct {
+	m    *model.Machine
+	keys [][]byte // per field: ,"name": (no comma for the first)
+	buf  []byte
 }
 
-func jsonValue(t *model.Type, v model.Value) any {
+func newJSONForm(m *model.Machine) *jsonForm {
+	f := &jsonForm{m: m}
+	for i, fd := range m.Fields {
+		k, _ := json.Marshal(fd.Name)
+		sep := ","
+		if i == 0 {
+			sep = "{"
+		}
+		f.keys = append(f.keys, append(append([]byte(sep), k...), ':'))
+	}
+	return f
+}
+
+func (f *jsonForm) render(s model.State) []byte {
+	b := f.buf[:0]
+	for i, fd := range f.m.Fields {
+		b = append(b, f.keys[i]...)
+		b = appendValue(b, fd.Type, s[i])
+	}
+	if len(f.keys) == 0 {
+		b = append(b, '{')
+	}
+	b = append(b, '}')
+	f.buf = b
+	return b
+}
+
+func appendValue(b []byte, t *model.Type, v model.Value) []byte {
 	switch t.Kind {
 	case model.KindBool:
-		return v.Bool()
+		return strconv.AppendBool(b, v.Bool())
 	case model.KindUint:
-		return v.N
+		return strconv.AppendUint(b, v.N, 10)
 	case model.KindEnum:
-		return t.Enum.Values[v.N]
+		js, _ := json.Marshal(t.Enum.Values[v.N])
+		return append(b, js...)
 	case model.KindID:
-		return v.S
+		js, _ := json.Marshal(v.S)
+		return append(b, js...)
 	case model.KindOption:
 		if !v.Some {
-			return nil
+			return append(b, "null"...)
 		}
-		return jsonValue(t.Elem, v.Unwrap())
+		return appendValue(b, t.Elem, v.Unwrap())
 	}
-	return nil
+	return b
 }
 
 // closureHashes returns the sorted hashes of the states the closure
 // program reaches.
 func closureHashes(t *testing.T, tg *target) []uint64 {
 	t.Helper()
-	prog, err := check.Compile(tg.m, tg.p)
-	if err != nil {
-		t.Fatal(err)
-	}
 	var hs []uint64
-	err = prog.Reachable(check.ReachOptions{}, func(s model.State, _ int) error {
+	jf := newJSONForm(tg.m)
+	err := check.VisitStates(tg.m, tg.p, 2, func(s model.State) {
 		h := fnv.New64a()
-		h.Write(stateJSON(tg.m, s))
+		h.Write(jf.render(s))
 		hs = append(hs, h.Sum64())
-		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
