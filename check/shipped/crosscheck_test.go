@@ -3,6 +3,7 @@ package shipped
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"encoding/binary"
 	"encoding/json"
 	"hash/fnv"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/meerkat-go/dslmachine/check"
+	"github.com/meerkat-go/dslmachine/emit/gocode"
 	"github.com/meerkat-go/dslmachine/model"
 	"github.com/meerkat-go/dslmachine/validate"
 )
@@ -196,40 +198,44 @@ func trace(m *model.Machine, v *check.Violation) string {
 	return b.String()
 }
 
-// compare checks that the shipped and closure results agree: counts,
+// compare returns how the shipped and closure results differ: counts,
 // depth, coverage, the violation and its trace, and, for a search that
-// found no violation, the set of reachable states.
-func compare(t *testing.T, tg *target, bin string) {
+// found no violation, the set of reachable states. An error of the shipped
+// run (a disagreement with the interpreter, a helper failure) is a
+// difference too.
+func compare(t *testing.T, tg *target, bin string) []string {
 	t.Helper()
 	states := filepath.Join(t.TempDir(), "states")
 	got, err := runTarget(context.Background(), bin, tg, Options{Check: check.Options{Workers: 2}, States: states})
 	if err != nil {
-		t.Fatal(err)
+		return []string{"shipped: " + err.Error()}
 	}
 	want, err := check.Run(tg.m, tg.p, check.Options{Workers: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
+	var diffs []string
+	add := func(format string, args ...any) { diffs = append(diffs, fmt.Sprintf(format, args...)) }
 	if g, w := trace(tg.m, got.Violation), trace(tg.m, want.Violation); g != w {
-		t.Fatalf("violation:\nshipped: %s\nclosure: %s", g, w)
+		add("violation:\nshipped: %s\nclosure: %s", g, w)
 	}
 	if got.Complete != want.Complete || got.Limited != want.Limited {
-		t.Errorf("complete/limited: shipped %v/%v, closure %v/%v", got.Complete, got.Limited, want.Complete, want.Limited)
+		add("complete/limited: shipped %v/%v, closure %v/%v", got.Complete, got.Limited, want.Complete, want.Limited)
 	}
 	if !slices.Equal(got.Covered, want.Covered) {
-		t.Errorf("coverage: shipped %v, closure %v", got.Covered, want.Covered)
+		add("coverage: shipped %v, closure %v", got.Covered, want.Covered)
 	}
-	if got.Violation != nil && got.Violation.Kind != check.KindCoverage {
-		return // the search stopped early: the counts are the engine's
+	if got.Violation != nil && got.Violation.Kind != check.KindCoverage || want.Violation != nil && want.Violation.Kind != check.KindCoverage {
+		return diffs // the search stopped early: the counts are the engine's
 	}
 	if got.Distinct != want.Distinct || got.Fired != want.Fired || got.OutOfBounds != want.OutOfBounds ||
 		got.BoundErrors != want.BoundErrors || got.Depth != want.Depth {
-		t.Errorf("shipped: %s (bound errors %d)\nclosure: %s (bound errors %d)", got.Summary(), got.BoundErrors, want.Summary(), want.BoundErrors)
+		add("shipped: %s (bound errors %d)\nclosure: %s (bound errors %d)", got.Summary(), got.BoundErrors, want.Summary(), want.BoundErrors)
 	}
-	gh, wh := readHashes(t, states), closureHashes(t, tg)
-	if !slices.Equal(gh, wh) {
-		t.Errorf("reachable states differ: shipped %d, closure %d (hashes of their JSON forms)", len(gh), len(wh))
+	if gh, wh := readHashes(t, states), closureHashes(t, tg); !slices.Equal(gh, wh) {
+		add("reachable states differ: shipped %d, closure %d (hashes of their JSON forms)", len(gh), len(wh))
 	}
+	return diffs
 }
 
 // TestShippedAgreesWithClosure is the cross-check of the two exploration
@@ -245,7 +251,58 @@ func TestShippedAgreesWithClosure(t *testing.T) {
 	bin := buildBundle(t, targets)
 	for _, tg := range targets {
 		t.Run(tg.m.Name+"/"+tg.p.Name, func(t *testing.T) {
-			compare(t, tg, bin)
+			for _, d := range compare(t, tg, bin) {
+				t.Error(d)
+			}
 		})
 	}
+}
+
+// TestCrossCheckCatchesEditedPackage: the cross-check can fail. A generated
+// package edited by hand (a counter that counts by two), explored with
+// -gen, no longer agrees with the closures, while the same package unedited
+// does.
+func TestCrossCheckCatchesEditedPackage(t *testing.T) {
+	const spec = "../../spec/examples/doorlock.yaml"
+	m, err := validate.Load(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := gocode.Generate(m, gocode.Options{Source: spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const from, to = "n.WrongCodes = add(&ovf, n.WrongCodes, 1)", "n.WrongCodes = add(&ovf, n.WrongCodes, 2)"
+	if !bytes.Contains(src, []byte(from)) {
+		t.Fatalf("the generated package no longer holds %q: pick another edit", from)
+	}
+	var targets []*target
+	for _, edit := range []bool{false, true} {
+		dir := t.TempDir()
+		b := src
+		if edit {
+			b = bytes.Replace(src, []byte(from), []byte(to), 1)
+		}
+		if err := os.WriteFile(filepath.Join(dir, gocode.FileName(m)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		// A test file in the directory is not part of the package explored.
+		if err := os.WriteFile(filepath.Join(dir, "x_test.go"), []byte("package broken"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tg, err := newTarget(m, m.Profile("ci"), dir, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets = append(targets, tg)
+	}
+	bin := buildBundle(t, targets)
+	if d := compare(t, targets[0], bin); len(d) > 0 {
+		t.Fatalf("the unedited package disagrees: %v", d)
+	}
+	d := compare(t, targets[1], bin)
+	if len(d) == 0 {
+		t.Fatal("the edited package agrees with the closures: the cross-check cannot fail")
+	}
+	t.Logf("the edited package is caught: %v", d)
 }
