@@ -93,3 +93,7 @@ func CheckInputLimits(m *model.Machine, p *model.Profile, opt Options) error {
 	}
 	return checkInputLimits(m, p, opt)
 }
+
+// DefaultProfile returns the profile Run checks when given none: no bounds,
+// the default domains.
+func DefaultProfile() *model.Profile { return defaultProfile() }

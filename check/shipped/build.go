@@ -163,8 +163,15 @@ func (mod module) addFS(fsys fs.FS, dir, prefix string) error {
 	})
 }
 
-// defaultCacheDir is where built helpers are kept: os.UserCacheDir()/dslgen.
+// defaultCacheDir is where built helpers are kept: $DSLGEN_CACHE when set
+// ("off": nowhere), else os.UserCacheDir()/dslgen.
 func defaultCacheDir() string {
+	if d := os.Getenv("DSLGEN_CACHE"); d != "" {
+		if d == "off" {
+			return ""
+		}
+		return d
+	}
 	d, err := os.UserCacheDir()
 	if err != nil {
 		return ""

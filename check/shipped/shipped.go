@@ -49,8 +49,8 @@ type Options struct {
 	// package as committed: its .go files (not its tests) are explored
 	// instead of the package generated from the spec now.
 	GenDir string
-	// CacheDir is where built helpers are kept (default:
-	// os.UserCacheDir()/dslgen; "-" for no cache).
+	// CacheDir is where built helpers are kept (default: $DSLGEN_CACHE, or
+	// os.UserCacheDir()/dslgen; "-" or DSLGEN_CACHE=off for no cache).
 	CacheDir string
 	// Go is the go command (default: "go", looked up on PATH).
 	Go string
@@ -194,7 +194,7 @@ func Available(ctx context.Context, goCmd string) error {
 	return err
 }
 
-// Run explores a machine under a profile
+// Run explores a machine under a profile (nil: no bounds, default domains)
 // with its generated package and returns what it found, as check.Run does.
 // An error wrapping ErrNoGo means there is no suitable toolchain; a
 // *BuildError that the package does not build; a *DisagreementError or a
@@ -202,7 +202,7 @@ func Available(ctx context.Context, goCmd string) error {
 // checked.
 func Run(ctx context.Context, m *model.Machine, p *model.Profile, opt Options) (*check.Result, error) {
 	if p == nil {
-		return nil, errors.New("shipped: no profile")
+		p = check.DefaultProfile()
 	}
 	if err := check.CheckInputLimits(m, p, opt.Check); err != nil {
 		return nil, err
