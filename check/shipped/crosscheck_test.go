@@ -3,9 +3,9 @@ package shipped
 import (
 	"bytes"
 	"context"
-	"fmt"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"hash/fnv"
 	"os"
 	"path/filepath"
