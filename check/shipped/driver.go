@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"math"
 	"sort"
 	"strconv"
 	"strings"
@@ -136,15 +137,6 @@ func (d *driver) tables() {
 		d.p("\t%q: %d,\n", inv.Name, i)
 	}
 	d.p("}\n\n")
-	d.p("// word, shift and mask say where each field's code is packed.\n")
-	var ws, ss, ms []string
-	for _, f := range lay.Fields {
-		ws = append(ws, strconv.Itoa(f.Word))
-		ss = append(ss, strconv.FormatUint(uint64(f.Shift), 10))
-		ms = append(ms, "0x"+strconv.FormatUint(f.Mask, 16))
-	}
-	d.p("var (\n\tword = [nFields]int{%s}\n\tshift = [nFields]uint{%s}\n\tmask = [nFields]uint64{%s}\n)\n\n",
-		strings.Join(ws, ", "), strings.Join(ss, ", "), strings.Join(ms, ", "))
 	d.p("// fieldNames are the spec's field names.\nvar fieldNames = [nFields]string{")
 	for _, f := range m.Fields {
 		d.p("%q, ", f.Name)
@@ -280,26 +272,40 @@ func (d *driver) model() {
 		}
 	}
 	d.p("}\n\n")
+	d.pack()
 	phase := gocode.GoName(m.Phase.Name)
 	d.p(modelSource, phase)
 }
 
-// modelSource is the part of the driver that does not depend on the machine
-// but for the name of its phase field.
-const modelSource = `// pack packs codes into words; it returns the first field whose code does not
-// fit the layout, or -1.
-func pack(c *[nFields]uint64, w []uint64) int {
-	clear(w)
-	for i, x := range c {
-		if x > mask[i] {
-			return i
-		}
-		w[word[i]] |= x << shift[i]
+// pack emits pack, unrolled: straight-line code per field.
+func (d *driver) pack() {
+	lay := d.lay
+	d.p("// pack packs codes into words; it returns the first field whose code does not\n// fit the layout, or -1.\nfunc pack(c *[nFields]uint64, w []uint64) int {\n")
+	d.p("\t_ = w[nWords-1]\n")
+	var ws []string
+	for k := 0; k < lay.Words; k++ {
+		ws = append(ws, fmt.Sprintf("w%d", k))
 	}
-	return -1
+	d.p("\tvar %s uint64\n", strings.Join(ws, ", "))
+	for i, f := range lay.Fields {
+		if f.Mask != math.MaxUint64 {
+			d.p("\tif c[%d] > 0x%x {\n\t\treturn %d\n\t}\n", i, f.Mask, i)
+		}
+		if f.Shift == 0 {
+			d.p("\tw%d |= c[%d]\n", f.Word, i)
+		} else {
+			d.p("\tw%d |= c[%d] << %d\n", f.Word, i, f.Shift)
+		}
+	}
+	for k := range ws {
+		d.p("\tw[%d] = w%d\n", k, k)
+	}
+	d.p("\treturn -1\n}\n\n")
 }
 
-// invariant returns the index of the first invariant s violates, or -1.
+// modelSource is the part of the driver that does not depend on the machine
+// but for the name of its phase field.
+const modelSource = `// invariant returns the index of the first invariant s violates, or -1.
 func invariant(s *m.State) int {
 	err := s.CheckInvariants()
 	if err == nil {

@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"slices"
 	"time"
 
@@ -107,6 +108,7 @@ func Main(m Model, args []string, stderr io.Writer) int {
 	fs.BoolVar(&opt.Fingerprint, "fingerprint", false, "store 64-bit fingerprints instead of states")
 	fs.StringVar(&opt.TempDir, "tmp", "", "directory for the engine's record file")
 	progress := fs.Bool("progress", false, "progress lines on stderr")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the search here")
 	fs.DurationVar(&opt.ProgressEvery, "progress-every", time.Second, "progress interval")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -117,7 +119,22 @@ func Main(m Model, args []string, stderr io.Writer) int {
 	if *states != "" {
 		m.HashStates()
 	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 3
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 3
+		}
+		defer f.Close()
+	}
 	res := Explore(context.Background(), m, opt)
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	if *states != "" && res.Error == "" {
 		if err := writeHashes(*states, m.Hashes()); err != nil {
 			res.Error = err.Error()
