@@ -18,11 +18,37 @@ type exploreModel struct {
 	acts  [][]int32
 	// invsOf[t] are the invariants that read a field transition t writes.
 	invsOf [][]int
+	// groups[phase] are the phase's input values grouped by input (they
+	// share the candidate transitions), in order.
+	groups [][]group
+}
+
+// group is the input values of one input in one phase.
+type group struct {
+	cands []*trans
+	cases []phaseCase
+}
+
+// chosen is a group whose candidates' argument-free guards were evaluated
+// in the loaded state: mask has bit i set when candidate i's hold (all
+// ones beyond 64 candidates).
+type chosen struct {
+	g    *group
+	mask uint64
 }
 
 func newExploreModel(pr *program) *exploreModel {
 	em := &exploreModel{pr: pr}
 	for _, cases := range pr.byPhase {
+		var gs []group
+		for i, pc := range cases {
+			if i > 0 && pr.inputs[pc.input].iv.Input == pr.inputs[cases[i-1].input].iv.Input && pc.input == cases[i-1].input+1 {
+				gs[len(gs)-1].cases = gs[len(gs)-1].cases[:len(gs[len(gs)-1].cases)+1]
+				continue
+			}
+			gs = append(gs, group{cands: pc.cands, cases: cases[i : i+1]})
+		}
+		em.groups = append(em.groups, gs)
 		row := make([][]*trans, len(pr.inputs))
 		var acts []int32
 		for _, pc := range cases {
@@ -107,6 +133,9 @@ type expander struct {
 	src            []uint64 // the loaded packed state
 	cur, next, inv []uint64 // slots: loaded state, successor, invariant scratch
 	phase          uint64
+	sel            []chosen // the loaded state's groups with a candidate left
+	acts           []int32  // their input values
+	g, k           int      // the group and case Fire expects next
 	env            env
 }
 
@@ -116,15 +145,46 @@ func (x *expander) Load(s []uint64) []int32 {
 	pr.lay.decode(s, x.cur)
 	copy(x.next, x.cur)
 	x.phase = x.cur[pr.phase]
-	return x.em.acts[x.phase]
+	// The guards that read no argument have one value for all the input
+	// values of an input: evaluate them once, and offer no input value of
+	// an input whose every candidate they rule out.
+	x.sel, x.acts, x.g, x.k = x.sel[:0], x.acts[:0], 0, 0
+	x.env.s, x.env.a = x.cur, nil
+	gs := x.em.groups[x.phase]
+	for i := range gs {
+		g := &gs[i]
+		mask := ^uint64(0)
+		for ci, tr := range g.cands {
+			if ci < 64 && tr.static != nil && !tr.static(&x.env) {
+				mask &^= 1 << ci
+			}
+		}
+		if mask == 0 || len(g.cands) < 64 && mask&(1<<len(g.cands)-1) == 0 {
+			continue
+		}
+		x.sel = append(x.sel, chosen{g: g, mask: mask})
+		for _, pc := range g.cases {
+			x.acts = append(x.acts, int32(pc.input))
+		}
+	}
+	return x.acts
 }
 
 func (x *expander) Fire(a int32, dst []uint64) explore.Outcome {
 	em := x.em
 	pr := em.pr
-	cands := em.cands[x.phase][a]
 	x.env.s, x.env.a = x.cur, pr.inputs[a].args
-	first, second := pickEnabled(&x.env, cands, nil)
+	var first, second *trans
+	if x.g < len(x.sel) && x.sel[x.g].g.cases[x.k].input == int(a) {
+		// The usual order, Load's: only the dynamic guards are left.
+		c := &x.sel[x.g]
+		if x.k++; x.k == len(c.g.cases) {
+			x.g, x.k = x.g+1, 0
+		}
+		first, second = pickDyn(&x.env, c.g.cands, c.mask)
+	} else {
+		first, second = pickEnabled(&x.env, em.cands[x.phase][a], nil)
+	}
 	switch {
 	case first == nil:
 		return explore.Outcome{Kind: explore.Rejected}
@@ -141,6 +201,28 @@ func (x *expander) Fire(a int32, dst []uint64) explore.Outcome {
 		x.next[f] = x.cur[f]
 	}
 	return o
+}
+
+// pickDyn is pickEnabled for candidates whose argument-free guards were
+// evaluated already: those in mask held.
+func pickDyn(e *env, cands []*trans, mask uint64) (first, second *trans) {
+	for i, tr := range cands {
+		if i < 64 && mask&(1<<i) == 0 {
+			continue
+		}
+		if i >= 64 && tr.static != nil && !tr.static(e) {
+			continue
+		}
+		if !tr.dyn(e) {
+			continue
+		}
+		if first == nil {
+			first = tr
+		} else if second == nil {
+			second = tr
+		}
+	}
+	return first, second
 }
 
 // store classifies the successor in x.next of a fired transition and packs

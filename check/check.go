@@ -184,9 +184,13 @@ func (r *Result) Summary() string {
 	case r.Limited:
 		status = "stopped at the state or memory limit"
 	}
-	return fmt.Sprintf("check %s profile %s: %s; distinct states: %d, transitions fired: %d, depth: %d, coverage: %d/%d transitions, out of bounds: %d, time: %.3fs, states/s: %.0f",
+	s := fmt.Sprintf("check %s profile %s: %s; distinct states: %d, transitions fired: %d, depth: %d, coverage: %d/%d transitions, out of bounds: %d, time: %.3fs, states/s: %.0f",
 		r.Machine.Name, r.Profile.Name, status, r.Distinct, r.Fired, r.Depth, c, t, r.OutOfBounds,
 		r.Elapsed.Seconds(), r.Rate())
+	if r.Fingerprint {
+		s += fmt.Sprintf(", fingerprint collision probability: %.1e (optimistic)", r.Collision)
+	}
+	return s
 }
 
 // Replay re-runs a trace with the reference interpreter (model.Machine.Step)

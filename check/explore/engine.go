@@ -18,6 +18,9 @@ const (
 	batchStates = 1 << 14
 	// chunkStates is how many frontier states a worker claims at a time.
 	chunkStates = 256
+	// touchAhead is how many probes are started together (see
+	// visited.touch).
+	touchAhead = 16
 )
 
 // chunk is a run of frontier states of a batch and what their expansion
@@ -27,6 +30,7 @@ const (
 type chunk struct {
 	lo, hi int
 	cand   []uint64
+	nCand  uint32
 	own    [][]uint32 // per owner worker: indices of its candidates
 	isNew  []bool
 	out    []byte // the records of the new states
@@ -82,9 +86,19 @@ type engine struct {
 	distinct, explored atomic.Uint64
 	depth              atomic.Int64
 	limited            atomic.Bool
+	sink               atomic.Uint64 // keeps visited.touch's loads
 }
 
 func explore(ctx context.Context, m Model, opt Options) (res *Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			a, ok := r.(Abort)
+			if !ok {
+				panic(r)
+			}
+			res, err = nil, a.Err
+		}
+	}()
 	if opt.Workers <= 0 {
 		opt.Workers = 1
 	}
@@ -249,7 +263,13 @@ func (e *engine) parallel(f func(w int)) {
 			defer wg.Done()
 			defer func() {
 				if r := recover(); r != nil {
-					once.Do(func() { box = fmt.Sprintf("%v\n\nworker stack:\n%s", r, debug.Stack()) })
+					once.Do(func() {
+						if a, ok := r.(Abort); ok {
+							box = a
+							return
+						}
+						box = fmt.Errorf("explore: panic in a worker: %v\n\nworker stack:\n%s", r, debug.Stack())
+					})
 				}
 			}()
 			f(i)
@@ -282,7 +302,7 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 	for i := 0; i < nChunks; i++ {
 		c := e.chunks[i]
 		c.lo, c.hi = i*chunkStates, min((i+1)*chunkStates, n)
-		c.cand = c.cand[:0]
+		c.cand, c.nCand = c.cand[:0], 0
 		for o := range c.own {
 			c.own[o] = c.own[o][:0]
 		}
@@ -307,7 +327,7 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 	// Phase 2: insert, each worker into the partitions it owns, in
 	// (parent, action) order so that a new state keeps its first origin.
 	for _, c := range chunks {
-		nc := len(c.cand) / e.stride
+		nc := int(c.nCand)
 		if cap(c.isNew) < nc {
 			c.isNew = make([]bool, nc)
 		}
@@ -319,9 +339,16 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 		stride := e.stride
 		fp := e.opt.Fingerprint
 		var key [1]uint64
-		var added uint64
+		var added, touched uint64
 		for _, c := range chunks {
-			for _, ci := range c.own[o] {
+			own := c.own[o]
+			for j, ci := range own {
+				if j%touchAhead == 0 {
+					// Load the first slot of the next candidates' probes
+					// before probing: the loads are independent, so their
+					// cache misses overlap instead of coming one by one.
+					touched += e.vis.touch(c.cand, own[j:min(j+touchAhead, len(own))], stride, W)
+				}
 				cd := c.cand[int(ci)*stride : int(ci+1)*stride]
 				h := cd[W]
 				k := cd[:W]
@@ -342,6 +369,7 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 			}
 		}
 		newStates.Add(added)
+		e.sink.Add(touched & 1)
 	})
 	e.distinct.Add(newStates.Load())
 
@@ -394,7 +422,8 @@ func (e *engine) expand(wk *worker, c *chunk) {
 					continue // a step that changes nothing
 				}
 				h := hashWords(dst)
-				idx := uint32(len(c.cand) / e.stride)
+				idx := c.nCand
+				c.nCand++
 				c.cand = append(c.cand, dst...)
 				c.cand = append(c.cand, h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
 				ow := uint64(part(h)) % nw
@@ -426,7 +455,7 @@ func (e *engine) expand(wk *worker, c *chunk) {
 // compact encodes the records of a chunk's new states.
 func (e *engine) compact(c *chunk) {
 	W, stride, size := e.words, e.stride, e.rec.size
-	nc := len(c.cand) / stride
+	nc := int(c.nCand)
 	nNew := 0
 	for i := 0; i < nc; i++ {
 		if c.isNew[i] {

@@ -137,3 +137,10 @@ type Violation struct {
 	// Initial: the initial state violates the invariant (Path empty).
 	Initial bool
 }
+
+// Abort is the value a Model or Expander panics with when it cannot go on
+// (a state it cannot represent, say): the search stops and Explore returns
+// Err. Any other panic in a worker is raised again in Explore's goroutine.
+type Abort struct {
+	Err error
+}

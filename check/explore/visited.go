@@ -1,6 +1,9 @@
 package explore
 
-import "sync/atomic"
+import (
+	"math/bits"
+	"sync/atomic"
+)
 
 // The visited set is split into nParts partitions by the top bits of a
 // state's hash. During an insert phase each partition is written by exactly
@@ -10,19 +13,24 @@ import "sync/atomic"
 // slot) or its 64-bit hash (fingerprint mode, one word a slot). An all-zero
 // slot is empty; the one key that is all zeros is remembered by a flag.
 // Tables live outside the Go heap where the platform allows (allocWords).
+//
+// A table of any size is addressed by the hash's remaining bits scaled to
+// it (home), so that it can grow by 8/5 when it would be more than 4/5
+// full: between two growths a table is 1/2 to 4/5 full, which bounds its
+// bytes per state (8 a slot: 10 to 16; 16 a slot: 20 to 32).
 
 const (
-	partBits = 6
-	nParts   = 1 << partBits
-	// A table grows (doubles) when it would be more than 3/4 full.
-	loadNum, loadDen = 3, 4
+	partBits         = 6
+	nParts           = 1 << partBits
+	loadNum, loadDen = 4, 5
+	growNum, growDen = 8, 5
 	firstSlots       = 1 << 10
 )
 
 type partition struct {
 	table  []uint64
 	mapped bool
-	slots  uint64 // a power of two
+	slots  uint64
 	n      uint64
 	zero   bool // the all-zero key is present
 	_      [64]byte
@@ -91,11 +99,11 @@ func (v *visited) insert(p *partition, k []uint64, h uint64) bool {
 	if (p.n+1)*loadDen > p.slots*loadNum {
 		v.grow(p)
 	}
-	mask := p.slots - 1
 	t := p.table
+	n := p.slots
 	if v.kw == 1 {
 		x := k[0]
-		for i := h & mask; ; i = (i + 1) & mask {
+		for i := home(h, n); ; {
 			e := t[i]
 			if e == x {
 				return false
@@ -105,10 +113,13 @@ func (v *visited) insert(p *partition, k []uint64, h uint64) bool {
 				p.n++
 				return true
 			}
+			if i++; i == n {
+				i = 0
+			}
 		}
 	}
 	kw := uint64(v.kw)
-	for i := h & mask; ; i = (i + 1) & mask {
+	for i := home(h, n); ; i = next(i, n) {
 		s := t[i*kw : i*kw+kw]
 		if isZero(s) {
 			copy(s, k)
@@ -121,6 +132,21 @@ func (v *visited) insert(p *partition, k []uint64, h uint64) bool {
 	}
 }
 
+// home is the first slot a key with hash h probes in a table of n slots:
+// the hash's bits below the partition's, scaled to n.
+func home(h, n uint64) uint64 {
+	hi, _ := bits.Mul64(h<<partBits, n)
+	return hi
+}
+
+// next is the slot after i in a table of n slots.
+func next(i, n uint64) uint64 {
+	if i++; i == n {
+		return 0
+	}
+	return i
+}
+
 func equal(a, b []uint64) bool {
 	for i := range a {
 		if a[i] != b[i] {
@@ -130,22 +156,35 @@ func equal(a, b []uint64) bool {
 	return true
 }
 
-// grow doubles a partition's table.
+// touch loads the first slot each of the candidates idx (stride words
+// each: the state's W words, then its hash) will probe, and returns a
+// value that depends on them.
+func (v *visited) touch(cand []uint64, idx []uint32, stride, W int) uint64 {
+	var s uint64
+	kw := uint64(v.kw)
+	for _, ci := range idx {
+		h := cand[int(ci)*stride+W]
+		p := &v.parts[part(h)]
+		s += p.table[home(h, p.slots)*kw]
+	}
+	return s
+}
+
+// grow enlarges a partition's table by growNum/growDen.
 func (v *visited) grow(p *partition) {
 	old, oldMapped, oldSlots := p.table, p.mapped, p.slots
-	v.alloc(p, oldSlots*2)
+	v.alloc(p, oldSlots*growNum/growDen)
 	kw := v.kw
-	mask := p.slots - 1
+	n := p.slots
 	t := p.table
 	for i := 0; i < int(oldSlots); i++ {
 		s := old[i*kw : (i+1)*kw]
 		if isZero(s) {
 			continue
 		}
-		h := v.rehash(s)
-		j := h & mask
+		j := home(v.rehash(s), n)
 		for !isZero(t[int(j)*kw : int(j+1)*kw]) {
-			j = (j + 1) & mask
+			j = next(j, n)
 		}
 		copy(t[int(j)*kw:], s)
 	}

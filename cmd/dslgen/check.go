@@ -33,6 +33,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	maxMem := fs.Float64("max-mem", float64(check.DefaultMaxMemory())/(1<<30),
 		"stop once the checker holds this many GiB (0: no limit; default: the least of 16, 3/4 of the cgroup's memory limit and 3/4 of the physical memory)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
+	fingerprint := fs.Bool("fingerprint", false, "store a 64-bit hash of each state instead of the state (8 bytes a state, for spaces beyond memory); a hash collision can hide a state, and the summary gives the estimated probability")
+	tmpDir := fs.String("tmp", "", "directory for the file of explored states (default: the system's temporary directory); the file is removed at the end")
 	liveness := fs.Bool("liveness", true, "after the safety check, check the spec's liveness properties on the same state graph")
 	livenessMax := fs.Int("liveness-max-states", 10_000_000, "refuse the liveness check beyond this many states (0: no limit)")
 	if err := fs.Parse(args); err != nil {
@@ -59,7 +61,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	opt := check.Options{Workers: *workers, Interp: eng == "interp", MaxStates: *maxStates, MaxMemory: uint64(*maxMem * (1 << 30))}
+	opt := check.Options{Workers: *workers, Interp: eng == "interp", MaxStates: *maxStates, MaxMemory: uint64(*maxMem * (1 << 30)),
+		Fingerprint: *fingerprint, TempDir: *tmpDir}
 	if !*quiet {
 		opt.Progress = stderr
 	}
