@@ -321,8 +321,6 @@ func invariant(s *m.State) int {
 // model implements runner.Model on the generated package.
 type model struct {
 	mu        sync.Mutex
-	err       error
-	stop      func()
 	hash      bool
 	expanders []*expander
 }
@@ -333,25 +331,6 @@ func New() runner.Model { return &model{} }
 func (*model) Words() int       { return nWords }
 func (*model) Actions() int     { return len(inputs) }
 func (*model) Transitions() int { return len(unreachable) }
-
-func (md *model) fail(err error) {
-	md.mu.Lock()
-	defer md.mu.Unlock()
-	if md.err == nil {
-		md.err = err
-		if md.stop != nil {
-			md.stop()
-		}
-	}
-}
-
-func (md *model) Err() error {
-	md.mu.Lock()
-	defer md.mu.Unlock()
-	return md.err
-}
-
-func (md *model) SetStop(stop func()) { md.stop = stop }
 
 func (md *model) HashStates() { md.hash = true }
 
@@ -406,8 +385,7 @@ type expander struct {
 
 func (x *expander) Load(w []uint64) []int32 {
 	if err := unpack(w, &x.s); err != nil {
-		x.md.fail(err)
-		return nil
+		panic(explore.Abort{Err: err})
 	}
 	return acts[x.s.%[1]s]
 }
@@ -417,14 +395,12 @@ func (x *expander) Violated(w []uint64, t int32) int {
 		return -1
 	}
 	if err := unpack(w, &x.inv); err != nil {
-		x.md.fail(err)
-		return -1
+		panic(explore.Abort{Err: err})
 	}
 	if x.md.hash {
 		js, err := json.Marshal(x.inv)
 		if err != nil {
-			x.md.fail(err)
-			return -1
+			panic(explore.Abort{Err: err})
 		}
 		h := fnv.New64a()
 		h.Write(js)
@@ -451,8 +427,7 @@ func (x *expander) Fire(a int32, dst []uint64) explore.Outcome {
 		} else {
 			for _, n := range names {
 				if _, ok := transIndex[n]; !ok {
-					x.md.fail(fmt.Errorf("EnabledTransitions names an unknown transition %%q", n))
-					return explore.Outcome{Kind: explore.Rejected}
+					panic(explore.Abort{Err: fmt.Errorf("EnabledTransitions names an unknown transition %%q", n)})
 				}
 			}
 			first = transIndex[names[0]]
@@ -466,17 +441,15 @@ func (x *expander) Fire(a int32, dst []uint64) explore.Outcome {
 	switch err.(type) {
 	case nil, *m.BoundError:
 		if first < 0 {
-			x.md.fail(fmt.Errorf("input %%s: Apply fires a transition but EnabledTransitions lists none", in.InputName()))
-			return explore.Outcome{Kind: explore.Rejected}
+			panic(explore.Abort{Err: fmt.Errorf("input %%s: Apply fires a transition but EnabledTransitions lists none", in.InputName())})
 		}
 	case *m.GuardRejectedError:
 		if first >= 0 && len(cs) > 1 {
-			x.md.fail(fmt.Errorf("input %%s: EnabledTransitions lists a transition but Apply rejects: %%v", in.InputName(), err))
+			panic(explore.Abort{Err: fmt.Errorf("input %%s: EnabledTransitions lists a transition but Apply rejects: %%v", in.InputName(), err)})
 		}
 		return explore.Outcome{Kind: explore.Rejected}
 	default:
-		x.md.fail(fmt.Errorf("input %%s: %%w", in.InputName(), err))
-		return explore.Outcome{Kind: explore.Rejected}
+		panic(explore.Abort{Err: fmt.Errorf("input %%s: %%w", in.InputName(), err)})
 	}
 	if unreachable[first] {
 		return explore.Outcome{Kind: explore.Unreachable, Transition: first}
@@ -485,15 +458,13 @@ func (x *expander) Fire(a int32, dst []uint64) explore.Outcome {
 		return explore.Outcome{Kind: explore.BoundError, Transition: first}
 	}
 	if err := codes(&n, &x.c); err != nil {
-		x.md.fail(fmt.Errorf("input %%s: %%w", in.InputName(), err))
-		return explore.Outcome{Kind: explore.Rejected}
+		panic(explore.Abort{Err: fmt.Errorf("input %%s: %%w", in.InputName(), err)})
 	}
 	if !inBounds(&x.c) {
 		return explore.Outcome{Kind: explore.OutOfBounds, Transition: first, Invariant: int32(invariant(&n))}
 	}
 	if f := pack(&x.c, dst); f >= 0 {
-		x.md.fail(fmt.Errorf("input %%s: transition %%d writes a value of %%s that does not fit the state layout", in.InputName(), first, fieldNames[f]))
-		return explore.Outcome{Kind: explore.Rejected}
+		panic(explore.Abort{Err: fmt.Errorf("input %%s: transition %%d writes a value of %%s that does not fit the state layout", in.InputName(), first, fieldNames[f])})
 	}
 	return explore.Outcome{Kind: explore.Fired, Transition: first}
 }

@@ -96,3 +96,32 @@ func TestCheckGen(t *testing.T) {
 		t.Errorf("a package that does not build: exit %d: %s", code, errs)
 	}
 }
+
+// TestCheckGenInternalError: a committed package that stores a value the
+// profile's layout cannot code (an id outside every domain) stops the
+// search with an internal error, exit 3, not a wrong result.
+func TestCheckGenInternalError(t *testing.T) {
+	needGo(t)
+	dir := t.TempDir()
+	spec := "../../spec/examples/doorlock.yaml"
+	if code := run([]string{"generate", "-spec", spec, "-out", dir}, new(strings.Builder), new(strings.Builder)); code != 0 {
+		t.Fatal("generate failed")
+	}
+	path := filepath.Join(dir, "doorlock_gen.go")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const from = "n.Holder = Some[UserID](in.User)"
+	if !strings.Contains(string(src), from) {
+		t.Fatalf("the generated package no longer holds %q: pick another edit", from)
+	}
+	src = []byte(strings.Replace(string(src), from, `n.Holder = Some[UserID]("eve")`, 1))
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCheck(t, "-spec", spec, "-quiet", "-gen", dir)
+	if code != 3 || !strings.Contains(errs, `holds id "eve", which is in no domain`) {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+}

@@ -33,12 +33,6 @@ type Model interface {
 	// whether it lies within the profile's bounds, and the first invariant
 	// it violates (-1: none).
 	Start() (inBounds bool, inv int, err error)
-	// Err returns the first internal error an expander met (a value the
-	// layout cannot code, the generated package disagreeing with itself),
-	// or nil. An expander that meets one cancels the search.
-	Err() error
-	// SetStop gives the model the function that cancels the search.
-	SetStop(stop func())
 	// HashStates makes every expander record, in Violated, the FNV-64a
 	// hash of the JSON form (the generated State's) of each state it is
 	// given; Hashes returns them all.
@@ -180,14 +174,10 @@ func Explore(ctx context.Context, m Model, opt explore.Options) (res *Result) {
 		res.Complete = true
 		return res
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	m.SetStop(cancel)
+	// An expander that meets a value the layout cannot code, or the
+	// generated package disagreeing with itself, panics with explore.Abort:
+	// Explore returns its error.
 	er, err := explore.Explore(ctx, m, opt)
-	if merr := m.Err(); merr != nil {
-		res.Error = merr.Error()
-		return res
-	}
 	if err != nil {
 		res.Error = err.Error()
 		return res
