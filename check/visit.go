@@ -14,26 +14,27 @@ import (
 // successor, once each, in no particular order, one call at a time. It is
 // for cross-checking another exploration of the same profile state for
 // state; a search that finds a violation stops early, so only the states of
-// a search that finds none are the whole space.
-func VisitStates(m *model.Machine, p *model.Profile, workers int, visit func(model.State)) error {
+// a search that finds none are the whole space. It returns the engine's
+// result (nil when the initial state lies outside the bounds: nothing is
+// explored); Run's has the same counts.
+func VisitStates(m *model.Machine, p *model.Profile, workers int, visit func(model.State)) (*explore.Result, error) {
 	if p == nil {
 		p = defaultProfile()
 	}
 	if err := checkInputLimits(m, p, Options{}); err != nil {
-		return err
+		return nil, err
 	}
 	pr, err := newProgram(m, p, false)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	init := make([]uint64, len(m.Fields))
 	pr.lay.slots(m.Initial(), init)
 	if !pr.lay.inBounds(init) {
-		return nil
+		return nil, nil
 	}
 	vm := &visitModel{exploreModel: newExploreModel(pr), visit: visit}
-	_, err = explore.Explore(context.Background(), vm, explore.Options{Workers: max(workers, 1)})
-	return err
+	return explore.Explore(context.Background(), vm, explore.Options{Workers: max(workers, 1)})
 }
 
 // visitModel wraps the closure model so that Violated, which the engine

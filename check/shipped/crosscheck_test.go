@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/meerkat-go/dslmachine/check"
+	"github.com/meerkat-go/dslmachine/check/explore"
 	"github.com/meerkat-go/dslmachine/emit/gocode"
 	"github.com/meerkat-go/dslmachine/model"
 	"github.com/meerkat-go/dslmachine/validate"
@@ -157,13 +158,13 @@ func appendValue(b []byte, t *model.Type, v model.Value) []byte {
 	return b
 }
 
-// closureHashes returns the sorted hashes of the states the closure
-// program reaches.
-func closureHashes(t *testing.T, tg *target) []uint64 {
+// closureStates explores with the closures and returns the engine's result
+// and the sorted hashes of the states it stores.
+func closureStates(t *testing.T, tg *target) (*explore.Result, []uint64) {
 	t.Helper()
 	var hs []uint64
 	jf := newJSONForm(tg.m)
-	err := check.VisitStates(tg.m, tg.p, 2, func(s model.State) {
+	er, err := check.VisitStates(tg.m, tg.p, 2, func(s model.State) {
 		h := fnv.New64a()
 		h.Write(jf.render(s))
 		hs = append(hs, h.Sum64())
@@ -172,7 +173,7 @@ func closureHashes(t *testing.T, tg *target) []uint64 {
 		t.Fatal(err)
 	}
 	slices.Sort(hs)
-	return hs
+	return er, hs
 }
 
 func readHashes(t *testing.T, path string) []uint64 {
@@ -210,9 +211,21 @@ func compare(t *testing.T, tg *target, bin string) []string {
 	if err != nil {
 		return []string{"shipped: " + err.Error()}
 	}
-	want, err := check.Run(tg.m, tg.p, check.Options{Workers: 2})
-	if err != nil {
-		t.Fatal(err)
+	// The closures' states and counts; Run again, for its trace, when
+	// there is a violation.
+	er, wh := closureStates(t, tg)
+	var want *check.Result
+	if er == nil || er.Violation != nil {
+		want, err = check.Run(tg.m, tg.p, check.Options{Workers: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		want = &check.Result{Machine: tg.m, Profile: tg.p, Distinct: er.Distinct, Fired: er.Fired, OutOfBounds: er.OutOfBounds,
+			BoundErrors: er.BoundErrors, Depth: er.Depth, Covered: er.Covered, Complete: er.Complete, Limited: er.Limited}
+		if want.Complete {
+			want.Violation = coverageFinding(want)
+		}
 	}
 	var diffs []string
 	add := func(format string, args ...any) { diffs = append(diffs, fmt.Sprintf(format, args...)) }
@@ -232,10 +245,25 @@ func compare(t *testing.T, tg *target, bin string) []string {
 		got.BoundErrors != want.BoundErrors || got.Depth != want.Depth {
 		add("shipped: %s (bound errors %d)\nclosure: %s (bound errors %d)", got.Summary(), got.BoundErrors, want.Summary(), want.BoundErrors)
 	}
-	if gh, wh := readHashes(t, states), closureHashes(t, tg); !slices.Equal(gh, wh) {
+	if gh := readHashes(t, states); !slices.Equal(gh, wh) {
 		add("reachable states differ: shipped %d, closure %d (hashes of their JSON forms)", len(gh), len(wh))
 	}
 	return diffs
+}
+
+// coverageFinding is the coverage violation of a complete search, as Run
+// reports it.
+func coverageFinding(r *check.Result) *check.Violation {
+	var missing []string
+	for i, tr := range r.Machine.Transitions {
+		if !r.Covered[i] && r.Expected(tr) {
+			missing = append(missing, tr.Name)
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	return &check.Violation{Kind: check.KindCoverage, Transitions: missing}
 }
 
 // TestShippedAgreesWithClosure is the cross-check of the two exploration
