@@ -231,7 +231,18 @@ func (d *driver) unpack() {
 	d.p("\t*s = m.State{}\n")
 	for i, f := range d.m.Fields {
 		c := fmt.Sprintf("c%d", i)
-		d.p("\t%s := w[%d] >> %d & 0x%x\n", c, d.lay.Fields[i].Word, d.lay.Fields[i].Shift, d.lay.Fields[i].Mask)
+		switch fl := d.lay.Fields[i]; {
+		case fl.Mask == 0:
+			d.p("\tvar %s uint64 // a field of one value takes no bits\n", c)
+		case fl.Shift == 0 && fl.Mask == math.MaxUint64:
+			d.p("\t%s := w[%d]\n", c, fl.Word)
+		case fl.Shift == 0:
+			d.p("\t%s := w[%d] & 0x%x\n", c, fl.Word, fl.Mask)
+		case fl.Mask == math.MaxUint64:
+			d.p("\t%s := w[%d] >> %d\n", c, fl.Word, fl.Shift)
+		default:
+			d.p("\t%s := w[%d] >> %d & 0x%x\n", c, fl.Word, fl.Shift, fl.Mask)
+		}
 		t := f.Type
 		dst := "s." + gocode.GoName(f.Name)
 		if t.Kind == model.KindOption {
