@@ -177,6 +177,25 @@ func (v *visited) grow(p *partition) {
 	kw := v.kw
 	n := p.slots
 	t := p.table
+	if kw == 1 {
+		for _, x := range old {
+			if x == 0 {
+				continue
+			}
+			h := x
+			if !v.fp {
+				h = hash1(x)
+			}
+			j := home(h, n)
+			for t[j] != 0 {
+				j = next(j, n)
+			}
+			t[j] = x
+		}
+		freeWords(old, oldMapped)
+		v.bytes.Add(-int64(oldSlots) * 8)
+		return
+	}
 	for i := 0; i < int(oldSlots); i++ {
 		s := old[i*kw : (i+1)*kw]
 		if isZero(s) {
@@ -202,6 +221,25 @@ func (v *visited) rehash(k []uint64) uint64 {
 	return hashWords(k)
 }
 
+// hash1 is hashWords of the one word x.
+func hash1(x uint64) uint64 {
+	h := uint64(0x9E3779B97F4A7C15)
+	h ^= x
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 31
+	return final(h)
+}
+
+// final is hashWords' avalanche.
+func final(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}
+
 // hashWords is a 64-bit hash of packed words (a multiply-xorshift mix per
 // word and a final avalanche).
 func hashWords(w []uint64) uint64 {
@@ -211,10 +249,5 @@ func hashWords(w []uint64) uint64 {
 		h *= 0xbf58476d1ce4e5b9
 		h ^= h >> 31
 	}
-	h ^= h >> 33
-	h *= 0xff51afd7ed558ccd
-	h ^= h >> 33
-	h *= 0xc4ceb9fe1a85ec53
-	h ^= h >> 33
-	return h
+	return final(h)
 }
