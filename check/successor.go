@@ -136,6 +136,43 @@ func (p *Program) Successor(s model.State, input int) (Successor, error) {
 	return Successor{Outcome: OutcomeFired, Transition: first.t, State: pr.lay.state(p.next), InBounds: pr.lay.inBounds(p.next)}, nil
 }
 
+// Expand calls visit with Successor's answer for every input value that
+// some transition allowed in s's phase listens to, in the order of Inputs
+// (every other input value is OutcomeRejected). It codes s once, so it is
+// the fast way to ask for all of them; the Successor passed to visit is
+// valid only during the call. It stops at the first error visit returns.
+func (p *Program) Expand(s model.State, visit func(input int, sc Successor) error) error {
+	pr := p.pr
+	if err := pr.lay.trySlots(s, p.cur); err != nil {
+		return err
+	}
+	for _, pc := range pr.byPhase[p.cur[pr.phase]] {
+		p.env.s, p.env.a = p.cur, pr.inputs[pc.input].args
+		first, second := pickEnabled(&p.env, pc.cands, nil)
+		var sc Successor
+		switch {
+		case first == nil:
+			sc = Successor{Outcome: OutcomeRejected}
+		case second != nil:
+			sc = Successor{Outcome: OutcomeNondeterministic, Transition: first.t, Other: second.t}
+		default:
+			copy(p.next, p.cur)
+			p.env.s = p.next
+			ok := first.fire(&p.env)
+			p.env.s = p.cur
+			if ok {
+				sc = Successor{Outcome: OutcomeFired, Transition: first.t, State: pr.lay.state(p.next), InBounds: pr.lay.inBounds(p.next)}
+			} else {
+				sc = Successor{Outcome: OutcomeBoundError, Transition: first.t}
+			}
+		}
+		if err := visit(pc.input, sc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ReachOptions limits Program.Reachable.
 type ReachOptions struct {
 	// MaxStates makes Reachable fail once more states than this are
