@@ -16,7 +16,7 @@ type migrator struct {
 	// static is false when some state cannot decode whatever its values (a
 	// new field with no source, an old field with no destination).
 	static bool
-	src    []int // per new field: the old field index, or -1 for the default
+	src    []int  // per new field: the old field index, or -1 for the default
 	same   []bool // per new field: the old value decodes as itself
 	def    []model.Value
 	cache  []map[model.Value]conv
