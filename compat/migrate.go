@@ -79,7 +79,7 @@ func (mg *migrator) migrate(s model.State) (model.State, error) {
 				out[i] = mg.def[i]
 				continue
 			}
-			if mg.same[i] {
+			if mg.same[i] && fits(f, s[j]) {
 				out[i] = s[j]
 				continue
 			}
@@ -145,6 +145,28 @@ func sameType(a, b *model.Type) bool {
 				return false
 			}
 		}
+	}
+	return true
+}
+
+// fits reports whether a value is one of field f's type (an enum value in
+// range, a uint within its max): a value of the old field that fits decodes
+// as itself when sameValues holds.
+func fits(f *model.Field, v model.Value) bool {
+	t := f.Type
+	if t.Kind == model.KindOption {
+		if !v.Some {
+			return v == model.None()
+		}
+		t = t.Elem
+	}
+	switch t.Kind {
+	case model.KindEnum:
+		return v.N < uint64(len(t.Enum.Values))
+	case model.KindUint:
+		return f.Max == nil || v.N <= *f.Max
+	case model.KindBool:
+		return v.N <= 1
 	}
 	return true
 }
