@@ -60,6 +60,7 @@ type Program struct {
 	pr        *program
 	cur, next []uint64
 	env       env
+	scratch   model.State // the successor Expand passes to visit
 }
 
 // Compile compiles a machine for a profile as Run does (nil: no bounds,
@@ -138,9 +139,11 @@ func (p *Program) Successor(s model.State, input int) (Successor, error) {
 
 // Expand calls visit with Successor's answer for every input value that
 // some transition allowed in s's phase listens to, in the order of Inputs
-// (every other input value is OutcomeRejected). It codes s once, so it is
-// the fast way to ask for all of them; the Successor passed to visit is
-// valid only during the call. It stops at the first error visit returns.
+// (every other input value is OutcomeRejected). It codes s once and reuses
+// one State for every successor, so it is the fast way to ask for all of
+// them: the Successor's State is valid only during the call (Clone it to
+// keep it), and visit must not call the Program's other methods. It stops
+// at the first error visit returns.
 func (p *Program) Expand(s model.State, visit func(input int, sc Successor) error) error {
 	pr := p.pr
 	if err := pr.lay.trySlots(s, p.cur); err != nil {
@@ -161,7 +164,13 @@ func (p *Program) Expand(s model.State, visit func(input int, sc Successor) erro
 			ok := first.fire(&p.env)
 			p.env.s = p.cur
 			if ok {
-				sc = Successor{Outcome: OutcomeFired, Transition: first.t, State: pr.lay.state(p.next), InBounds: pr.lay.inBounds(p.next)}
+				if p.scratch == nil {
+					p.scratch = make(model.State, len(p.next))
+				}
+				for i, f := range pr.m.Fields {
+					p.scratch[i] = pr.lay.value(f.Type, p.next[i])
+				}
+				sc = Successor{Outcome: OutcomeFired, Transition: first.t, State: p.scratch, InBounds: pr.lay.inBounds(p.next)}
 			} else {
 				sc = Successor{Outcome: OutcomeBoundError, Transition: first.t}
 			}

@@ -181,7 +181,8 @@ func Run(ctx context.Context, old, nw *model.Machine, oldP, newP *model.Profile,
 	if newP == nil {
 		newP = defaultProfile()
 	}
-	c := &run{old: old, nw: nw, oldProg: oldProg, newProg: newProg, found: map[string]*Finding{}, mg: newMigrator(old, nw)}
+	c := &run{old: old, nw: nw, oldProg: oldProg, newProg: newProg, found: map[string]*Finding{}, mg: newMigrator(old, nw),
+		want: make(model.State, len(nw.Fields))}
 	c.oldInputs = oldProg.Inputs()
 	c.newInputs = newProg.Inputs()
 	c.newIndex = map[string]int{}
@@ -247,6 +248,12 @@ type run struct {
 	// state being checked (zero: rejected), when newOK.
 	newOut []check.Successor
 	newOK  bool
+	// newBuf holds, per new input value, the successor newOut refers to.
+	newBuf []model.State
+	// want is the scratch state a migrated old successor is written to.
+	want model.State
+	// pending holds the findings of the expansion under way.
+	pending []pendingFinding
 }
 
 // byPhase lists, per phase value, the input values (indices into ivs) that
@@ -283,6 +290,7 @@ func (c *run) explore(ctx context.Context, opt Options, res *Result) error {
 	queue := []item{{init, 0, 0}}
 	for len(queue) > 0 {
 		it := queue[0]
+		queue[0] = item{}
 		queue = queue[1:]
 		res.States++
 		if it.depth > res.Depth {
@@ -293,12 +301,17 @@ func (c *run) explore(ctx context.Context, opt Options, res *Result) error {
 				return err
 			}
 		}
-		var fired []oldStep
+		ns := c.check(it.s, it.id)
+		c.pending = c.pending[:0]
+		fired, accepted := 0, false
 		err := c.oldProg.Expand(it.s, func(i int, sc check.Successor) error {
 			if sc.Outcome != check.OutcomeFired {
 				return nil
 			}
-			fired = append(fired, oldStep{input: i, t: sc.Transition, next: sc.State})
+			fired++
+			if ns != nil && c.behaviour(it.s, ns, i, sc) {
+				accepted = true
+			}
 			if !sc.InBounds {
 				return nil
 			}
@@ -314,40 +327,47 @@ func (c *run) explore(ctx context.Context, opt Options, res *Result) error {
 			seen[k] = id
 			c.parent = append(c.parent, it.id)
 			c.via = append(c.via, int32(i))
-			queue = append(queue, item{sc.State, id, it.depth + 1})
+			queue = append(queue, item{sc.State.Clone(), id, it.depth + 1})
 			return nil
 		})
 		if err != nil {
 			return fmt.Errorf("compat: old spec: %w", err)
 		}
-		if err := c.state(it.s, it.id, fired); err != nil {
-			return err
+		for _, p := range c.pending {
+			c.add(it.id, p.key, p.mk)
+		}
+		if ns != nil && !accepted {
+			c.deadEnd(it.s, ns, it.id, fired)
 		}
 	}
 	return nil
 }
 
-// oldStep is an input value the old spec accepts in a state.
-type oldStep struct {
-	input int
-	t     *model.Transition
-	next  model.State
+// pendingFinding is a finding found during an expansion, added after it
+// (the trace replays steps with the Program the expansion holds).
+type pendingFinding struct {
+	key string
+	mk  func() *Finding
 }
 
-// state checks one old state.
-func (c *run) state(s model.State, id int32, fired []oldStep) error {
-	ns, err := c.mg.migrate(s)
-	js := func() []byte {
-		b, jerr := c.old.StateJSON(s)
-		if jerr != nil {
-			return []byte(jerr.Error())
-		}
-		return b
+// stateJSON returns the JSON of an old state.
+func (c *run) stateJSON(s model.State) []byte {
+	b, err := c.old.StateJSON(s)
+	if err != nil {
+		return []byte(err.Error())
 	}
+	return b
+}
+
+// check decodes an old state as a new one and checks the new invariants
+// in it; it returns the new state, or nil when it does not decode, and
+// records the new spec's outcome of every input value there (expandNew).
+func (c *run) check(s model.State, id int32) model.State {
+	ns, err := c.mg.migrate(s)
 	if err != nil {
 		field := decodeField(err)
 		c.add(id, "decode\x00"+err.Error(), func() *Finding {
-			return &Finding{Kind: KindDecode, Severity: SeverityError, Field: field, Err: err, OldJSON: js(),
+			return &Finding{Kind: KindDecode, Severity: SeverityError, Field: field, Err: err, OldJSON: c.stateJSON(s),
 				Message: fmt.Sprintf("a state of the old spec does not decode as a state of the new one: %v", err)}
 		})
 		return nil
@@ -356,70 +376,81 @@ func (c *run) state(s model.State, id int32, fired []oldStep) error {
 		var ie *model.InvariantError
 		if errors.As(err, &ie) {
 			c.add(id, "invariant\x00"+ie.Invariant, func() *Finding {
-				return &Finding{Kind: KindInvariant, Severity: SeverityError, Invariant: ie.Invariant, OldJSON: js(), New: ns,
+				return &Finding{Kind: KindInvariant, Severity: SeverityError, Invariant: ie.Invariant, OldJSON: c.stateJSON(s), New: ns,
 					Message: fmt.Sprintf("a state of the old spec decodes but violates invariant %s of the new spec", ie.Invariant)}
 			})
 		}
 	}
 	c.expandNew(ns)
-	accepts := false
-	for _, f := range fired {
-		ok := c.behaviour(id, js, ns, f)
-		accepts = accepts || ok
-	}
-	if accepts {
-		return nil
-	}
+	return ns
+}
+
+// deadEnd reports a migrated state where the new spec accepts no input of
+// its profile and whose phase is not terminal, unless the old state was a
+// dead end already (no input fired and its phase not terminal).
+func (c *run) deadEnd(s, ns model.State, id int32, fired int) {
 	phase := int(ns[c.nw.Phase.Index].N)
-	if c.nw.IsTerminal(phase) || (len(fired) == 0 && !c.old.IsTerminal(int(s[c.old.Phase.Index].N))) {
-		return nil
+	if c.nw.IsTerminal(phase) || (fired == 0 && !c.old.IsTerminal(int(s[c.old.Phase.Index].N))) {
+		return
 	}
 	if c.newOK {
 		for _, sc := range c.newOut {
 			if sc.Outcome == check.OutcomeFired {
-				return nil
+				return
 			}
 		}
 	} else {
 		for _, i := range c.newByPhase[phase] {
 			if out, _, _ := c.newStepAt(ns, c.newInputs[i], i); out == check.OutcomeFired {
-				return nil
+				return
 			}
 		}
 	}
 	name := c.nw.PhaseEnum().Values[phase]
 	c.add(id, "dead-end\x00"+name, func() *Finding {
-		return &Finding{Kind: KindDeadEnd, Severity: SeverityError, Phase: name, OldJSON: js(), New: ns,
+		return &Finding{Kind: KindDeadEnd, Severity: SeverityError, Phase: name, OldJSON: c.stateJSON(s), New: ns,
 			Message: fmt.Sprintf("a state of the old spec is a dead end of the new one: no input of the profile is accepted in phase %s, which is not terminal", name)}
 	})
-	return nil
 }
 
-// behaviour compares what an input the old spec accepts in a state does in
-// the new spec; accepted reports whether the new spec accepts it.
-func (c *run) behaviour(id int32, js func() []byte, ns model.State, f oldStep) (accepted bool) {
-	oiv := c.oldInputs[f.input]
-	stable := oiv.Input.Stable
-	niv, ok := c.mapped[f.input], c.mappedOK[f.input]
-	sev := func() Severity {
-		if stable || (niv != nil && niv.Input.Stable) {
-			return SeverityError
-		}
-		return SeverityWarning
+// behaviour compares what old input value number input, which the old spec
+// accepts in s with successor sc, does in the new spec in ns (the migration
+// of s); accepted reports whether the new spec accepts it. It runs inside
+// the old Program's expansion: findings go to c.pending.
+func (c *run) behaviour(s, ns model.State, input int, sc check.Successor) (accepted bool) {
+	oiv := c.oldInputs[input]
+	niv, ok := c.mapped[input], c.mappedOK[input]
+	sev := SeverityWarning
+	if oiv.Input.Stable || (niv != nil && niv.Input.Stable) {
+		sev = SeverityError
 	}
-	base := func(ch Change) *Finding {
-		return &Finding{Kind: KindBehaviour, Severity: sev(), Input: &oiv, NewInput: niv, Change: ch, OldJSON: js(), New: ns,
-			OldTransition: f.t, OldNext: f.next}
+	t := sc.Transition
+	pend := func(k string, mk func(f *Finding)) {
+		if c.found[k] != nil {
+			c.found[k].Count++
+			return
+		}
+		for _, p := range c.pending {
+			if p.key == k {
+				return // counted once per state
+			}
+		}
+		oldNext := sc.State.Clone()
+		c.pending = append(c.pending, pendingFinding{k, func() *Finding {
+			f := &Finding{Kind: KindBehaviour, Severity: sev, Input: &oiv, NewInput: niv, OldJSON: c.stateJSON(s), New: ns,
+				OldTransition: t, OldNext: oldNext}
+			mk(f)
+			return f
+		}})
 	}
 	if !ok {
-		c.add(id, "behaviour\x00"+model.FormatInput(oiv)+"\x00no input", func() *Finding {
-			fd := base(ChangeNoInput)
-			fd.Message = fmt.Sprintf("input %s, accepted by the old spec (transition %s), has no counterpart in the new spec", model.FormatInput(oiv), f.t.Name)
-			return fd
+		pend("behaviour\x00"+model.FormatInput(oiv)+"\x00no input", func(f *Finding) {
+			f.Change = ChangeNoInput
+			f.Message = fmt.Sprintf("input %s, accepted by the old spec (transition %s), has no counterpart in the new spec", model.FormatInput(oiv), t.Name)
 		})
 		return false
 	}
-	out, t, next := c.newStepAt(ns, *niv, c.mappedIdx[f.input])
+	out, nt, next := c.newStepAt(ns, *niv, c.mappedIdx[input])
 	switch out {
 	case check.OutcomeFired:
 	case check.OutcomeNondeterministic:
@@ -430,30 +461,28 @@ func (c *run) behaviour(id int32, js func() []byte, ns model.State, f oldStep) (
 		if out == check.OutcomeBoundError {
 			ch = ChangeBoundError
 		}
-		c.add(id, "behaviour\x00"+oiv.Input.Name+"\x00"+f.t.Name+"\x00"+string(ch), func() *Finding {
-			fd := base(ch)
-			fd.NewTransition = t
+		pend("behaviour\x00"+oiv.Input.Name+"\x00"+t.Name+"\x00"+string(ch), func(f *Finding) {
+			f.Change, f.NewTransition = ch, nt
 			if ch == ChangeRejected {
-				fd.Message = fmt.Sprintf("input %s, accepted by the old spec (transition %s), is now rejected", model.FormatInput(oiv), f.t.Name)
+				f.Message = fmt.Sprintf("input %s, accepted by the old spec (transition %s), is now rejected", model.FormatInput(oiv), t.Name)
 			} else {
-				fd.Message = fmt.Sprintf("input %s, accepted by the old spec (transition %s), now fails a bound in transition %s", model.FormatInput(oiv), f.t.Name, t.Name)
+				f.Message = fmt.Sprintf("input %s, accepted by the old spec (transition %s), now fails a bound in transition %s", model.FormatInput(oiv), t.Name, nt.Name)
 			}
-			return fd
 		})
 		return false
 	}
-	want, err := c.mg.migrate(f.next)
+	want, err := c.mg.migrateInto(c.want, sc.State)
 	if err != nil || equal(want, next) {
 		// An old successor that does not decode is a decode finding where
 		// the old spec reaches it.
 		return true
 	}
-	c.add(id, "behaviour\x00"+oiv.Input.Name+"\x00"+f.t.Name+"\x00elsewhere\x00"+t.Name+"\x00"+diffFields(c.nw, want, next), func() *Finding {
-		fd := base(ChangeElsewhere)
-		fd.NewTransition, fd.NewNext, fd.WantNext = t, next, want
-		fd.Message = fmt.Sprintf("input %s leads elsewhere: the old spec fires %s, the new one %s, and they differ in %s",
-			model.FormatInput(oiv), f.t.Name, t.Name, diffFields(c.nw, want, next))
-		return fd
+	diff := diffFields(c.nw, want, next)
+	want, next = want.Clone(), next.Clone()
+	pend("behaviour\x00"+oiv.Input.Name+"\x00"+t.Name+"\x00elsewhere\x00"+nt.Name+"\x00"+diff, func(f *Finding) {
+		f.Change, f.NewTransition, f.NewNext, f.WantNext = ChangeElsewhere, nt, next, want
+		f.Message = fmt.Sprintf("input %s leads elsewhere: the old spec fires %s, the new one %s, and they differ in %s",
+			model.FormatInput(oiv), t.Name, nt.Name, diff)
 	})
 	return true
 }
@@ -503,7 +532,17 @@ func (c *run) expandNew(ns model.State) {
 		c.newOut = make([]check.Successor, len(c.newInputs))
 	}
 	clear(c.newOut)
+	if c.newBuf == nil {
+		c.newBuf = make([]model.State, len(c.newInputs))
+	}
 	c.newOK = c.newProg.Expand(ns, func(i int, sc check.Successor) error {
+		if sc.State != nil {
+			if c.newBuf[i] == nil {
+				c.newBuf[i] = make(model.State, len(sc.State))
+			}
+			copy(c.newBuf[i], sc.State)
+			sc.State = c.newBuf[i]
+		}
 		c.newOut[i] = sc
 		return nil
 	}) == nil

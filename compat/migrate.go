@@ -70,8 +70,13 @@ func newMigrator(old, nw *model.Machine) *migrator {
 
 // migrate returns the new state of an old one, or the decode error.
 func (mg *migrator) migrate(s model.State) (model.State, error) {
+	return mg.migrateInto(make(model.State, len(mg.nw.Fields)), s)
+}
+
+// migrateInto is migrate writing the new state to out when it can (the
+// result is out, or a new state from the JSON path).
+func (mg *migrator) migrateInto(out, s model.State) (model.State, error) {
 	if mg.static {
-		out := make(model.State, len(mg.nw.Fields))
 		ok := true
 		for i, f := range mg.nw.Fields {
 			j := mg.src[i]
