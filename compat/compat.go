@@ -207,9 +207,7 @@ func Run(ctx context.Context, old, nw *model.Machine, oldP, newP *model.Profile,
 	if err := c.explore(ctx, opt, res); err != nil {
 		return nil, err
 	}
-	for _, f := range c.order {
-		res.Findings = append(res.Findings, f)
-	}
+	res.Findings = append(res.Findings, c.order...)
 	rank := map[Kind]int{KindDecode: 0, KindInvariant: 1, KindBehaviour: 2, KindDeadEnd: 3}
 	sort.SliceStable(res.Findings, func(i, j int) bool {
 		a, b := res.Findings[i], res.Findings[j]
@@ -514,16 +512,6 @@ func (c *run) mapInput(oiv model.InputValue) (*model.InputValue, bool) {
 	return &model.InputValue{Input: in, Args: args}, true
 }
 
-// newStep is the new spec's outcome for an input value in a state: the
-// compiled checker's when it knows the values, else the interpreter's.
-func (c *run) newStep(s model.State, iv model.InputValue) (check.Outcome, *model.Transition, model.State) {
-	i, ok := c.newIndex[model.FormatInput(iv)]
-	if !ok {
-		i = -1
-	}
-	return c.newStepAt(s, iv, i)
-}
-
 // expandNew records the new spec's outcome for every input value of its
 // profile in a migrated state (newOK false: the compiled program cannot code
 // the state, and newStepAt asks the interpreter).
@@ -548,8 +536,10 @@ func (c *run) expandNew(ns model.State) {
 	}) == nil
 }
 
-// newStepAt is newStep for the input value number i of the new profile (-1:
-// not one of them), in the state of the last expandNew when that worked.
+// newStepAt is the new spec's outcome for an input value, the input value
+// number i of the new profile (-1: not one of them), in s: the compiled
+// checker's, recorded by the last expandNew (of s) when that worked, else the
+// interpreter's.
 func (c *run) newStepAt(s model.State, iv model.InputValue, i int) (check.Outcome, *model.Transition, model.State) {
 	if i >= 0 && c.newOK {
 		sc := c.newOut[i]
