@@ -173,3 +173,24 @@ func TestMaxStates(t *testing.T) {
 		t.Fatalf("limited %v after %d states, want true after 3", res.Limited, res.States)
 	}
 }
+
+// TestExamplePair: the vending v1/v2 pair of spec/examples/testdata has its
+// deliberate incompatibility (a renamed phase value and field, no
+// migration), and the fixed v2 none.
+func TestExamplePair(t *testing.T) {
+	const dir = "../spec/examples/testdata/"
+	res := runPair(t, dir+"vending_v1.yaml", dir+"vending_v2.yaml")
+	fields := map[string]bool{}
+	for _, f := range res.Findings {
+		if f.Kind != KindDecode {
+			t.Errorf("unexpected %s finding: %s", f.Kind, f.Message)
+		}
+		fields[f.Field] = true
+	}
+	if !fields["phase"] || !fields["paid_total"] || res.Errors() != 2 {
+		t.Errorf("want decode errors on phase and paid_total, got %s", res.Summary())
+	}
+	if res := runPair(t, dir+"vending_v1.yaml", dir+"vending_v2_fixed.yaml"); len(res.Findings) != 0 {
+		t.Errorf("the fixed v2: %s: %s", res.Summary(), res.Findings[0].Message)
+	}
+}
