@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math/bits"
 	"strconv"
 )
 
@@ -224,6 +225,15 @@ func sub(ovf *bool, a, b uint64) uint64 {
 	return a - b
 }
 
+// mul returns a*b and records 64-bit overflow in ovf.
+func mul(ovf *bool, a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	if hi != 0 {
+		*ovf = true
+	}
+	return lo
+}
+
 // b2u converts a bool to 0 or 1.
 func b2u(b bool) uint64 {
 	if b {
@@ -418,7 +428,8 @@ type AdminID string
 // State is the machine's state, a plain value: copying it copies the machine.
 // Its JSON form uses the spec's field names.
 type State struct {
-	Phase          LockPhase          `json:"phase"`
+	Phase LockPhase `json:"phase"`
+	// wrong credentials presented in a row
 	WrongCodes     uint64             `json:"wrong_codes"`   // at most 3
 	LockoutCount   uint64             `json:"lockout_count"` // at most 10
 	LockoutUntil   Option[uint64]     `json:"lockout_until"`
@@ -560,11 +571,15 @@ type Input interface {
 }
 
 // PresentCredential is the input PresentCredential.
+//
+// a user presents a credential at the reader
 type PresentCredential struct {
 	User       UserID     `json:"user"`
 	Credential Credential `json:"credential"`
-	Valid      bool       `json:"valid"`
-	Now        uint64     `json:"now"`
+	// whether the reader accepted the credential
+	Valid bool `json:"valid"`
+	// the time in seconds
+	Now uint64 `json:"now"`
 }
 type presentCredentialArgs PresentCredential
 
@@ -841,8 +856,11 @@ func (e Effect) AsLatched() (Latched, bool) {
 }
 
 // CredentialRejected is the payload of the effect CredentialRejected.
+//
+// a wrong credential that did not trip a lockout
 type CredentialRejected struct {
-	User         UserID `json:"user"`
+	User UserID `json:"user"`
+	// wrong credentials left before the lockout
 	AttemptsLeft uint64 `json:"attempts_left"`
 }
 
