@@ -1450,22 +1450,17 @@ func (n *State) fireTripLockout(in PresentCredential, fx *Effects) error {
 		n.Phase, n.WrongCodes, n.LockoutCount, n.LockoutUntil, n.Alarm = old0, old1, old2, old3, old4
 		return &boundErrors[4]
 	}
-	n.LockoutCount = func() uint64 {
-		if n.LockoutCount < 10 {
-			return add(&ovf, n.LockoutCount, 1)
-		}
-		return n.LockoutCount
-	}()
+	n.LockoutCount = min(add(&ovf, n.LockoutCount, 1), 10)
 	if ovf || n.LockoutCount > 10 {
 		n.Phase, n.WrongCodes, n.LockoutCount, n.LockoutUntil, n.Alarm = old0, old1, old2, old3, old4
 		return &boundErrors[5]
 	}
-	n.LockoutUntil = Some[uint64](add(&ovf, in.Now, func() uint64 {
+	n.LockoutUntil = Some[uint64](add(&ovf, in.Now, mul(&ovf, 60, func() uint64 {
 		if n.LockoutCount >= 3 {
-			return 300
+			return 5
 		}
-		return 60
-	}()))
+		return 1
+	}())))
 	if ovf {
 		n.Phase, n.WrongCodes, n.LockoutCount, n.LockoutUntil, n.Alarm = old0, old1, old2, old3, old4
 		return &boundErrors[6]
