@@ -42,6 +42,12 @@ type Options struct {
 // bounds, default domains) and returns what it found. An error means the
 // profile cannot be checked (a usage error), not that a property failed.
 func Run(m *model.Machine, p *model.Profile, opt Options) (*Result, error) {
+	return RunContext(context.Background(), m, p, opt)
+}
+
+// RunContext is Run, stopped with ctx's error (and the file of explored
+// states removed) when ctx is done; it is checked between batches.
+func RunContext(ctx context.Context, m *model.Machine, p *model.Profile, opt Options) (*Result, error) {
 	if p == nil {
 		p = defaultProfile()
 	}
@@ -82,7 +88,7 @@ func Run(m *model.Machine, p *model.Profile, opt Options) (*Result, error) {
 		return res, nil
 	}
 	em := newExploreModel(pr)
-	er, err := explore.Explore(context.Background(), em, explore.Options{
+	er, err := explore.Explore(ctx, em, explore.Options{
 		Workers: opt.Workers, Fingerprint: opt.Fingerprint, MaxStates: opt.MaxStates, MaxMemory: opt.MaxMemory,
 		TempDir: opt.TempDir, Progress: opt.Progress, ProgressEvery: opt.ProgressEvery,
 	})

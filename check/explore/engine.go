@@ -32,9 +32,12 @@ type chunk struct {
 	cand   []uint64
 	nCand  uint32
 	own    [][]uint32 // per owner worker: indices of its candidates
-	isNew  []bool
-	out    []byte // the records of the new states
-	nNew   int
+	// isNew[o][j] says whether candidate own[o][j] was new; each owner
+	// writes only its own slice (no false sharing).
+	isNew [][]bool
+	out   []byte // the records of the new states
+	nNew  int
+	_     [128]byte // chunks of different workers on different cache lines
 }
 
 // viol is a violation found by a worker.
@@ -65,6 +68,7 @@ type worker struct {
 	fired, oob, boundErrs uint64
 	generated             uint64
 	viols                 []viol
+	_                     [128]byte // workers' counters on different cache lines
 }
 
 type engine struct {
@@ -297,7 +301,7 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 	e.batchFirst, e.batchN = first, n
 	nChunks := (n + chunkStates - 1) / chunkStates
 	for len(e.chunks) < nChunks {
-		e.chunks = append(e.chunks, &chunk{own: make([][]uint32, len(e.workers))})
+		e.chunks = append(e.chunks, &chunk{own: make([][]uint32, len(e.workers)), isNew: make([][]bool, len(e.workers))})
 	}
 	for i := 0; i < nChunks; i++ {
 		c := e.chunks[i]
@@ -326,13 +330,6 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 
 	// Phase 2: insert, each worker into the partitions it owns, in
 	// (parent, action) order so that a new state keeps its first origin.
-	for _, c := range chunks {
-		nc := int(c.nCand)
-		if cap(c.isNew) < nc {
-			c.isNew = make([]bool, nc)
-		}
-		c.isNew = c.isNew[:nc]
-	}
 	var newStates atomic.Uint64
 	e.parallel(func(o int) {
 		wk := e.workers[o]
@@ -342,6 +339,13 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 		var added, touched uint64
 		for _, c := range chunks {
 			own := c.own[o]
+			isNew := c.isNew[o]
+			if cap(isNew) < len(own) {
+				isNew = make([]bool, len(own), 2*len(own))
+			}
+			isNew = isNew[:len(own)]
+			clear(isNew)
+			c.isNew[o] = isNew
 			for j, ci := range own {
 				if j%touchAhead == 0 {
 					// Load the first slot of the next candidates' probes
@@ -360,7 +364,7 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 				if !e.vis.insert(&e.vis.parts[part(h)], k, h) {
 					continue
 				}
-				c.isNew[ci] = true
+				isNew[j] = true
 				added++
 				t := int32(uint32(cd[W+2]))
 				if inv := wk.x.Violated(cd[:W], t); inv >= 0 {
@@ -421,11 +425,17 @@ func (e *engine) expand(wk *worker, c *chunk) {
 				if equal(dst, src) {
 					continue // a step that changes nothing
 				}
-				h := hashWords(dst)
 				idx := c.nCand
 				c.nCand++
-				c.cand = append(c.cand, dst...)
-				c.cand = append(c.cand, h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
+				var h uint64
+				if W == 1 {
+					h = hash1(dst[0])
+					c.cand = append(c.cand, dst[0], h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
+				} else {
+					h = hashWords(dst)
+					c.cand = append(c.cand, dst...)
+					c.cand = append(c.cand, h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
+				}
 				ow := uint64(part(h)) % nw
 				c.own[ow] = append(c.own[ow], idx)
 			case OutOfBounds:
@@ -455,24 +465,36 @@ func (e *engine) expand(wk *worker, c *chunk) {
 // compact encodes the records of a chunk's new states.
 func (e *engine) compact(c *chunk) {
 	W, stride, size := e.words, e.stride, e.rec.size
+	nw := uint64(len(e.workers))
 	nc := int(c.nCand)
 	nNew := 0
-	for i := 0; i < nc; i++ {
-		if c.isNew[i] {
-			nNew++
+	for _, isNew := range c.isNew {
+		for _, b := range isNew {
+			if b {
+				nNew++
+			}
 		}
 	}
 	if cap(c.out) < nNew*size {
 		c.out = make([]byte, nNew*size)
 	}
 	c.out = c.out[:nNew*size]
+	var cursor [64]int // per owner: the next of its candidates
+	cur := cursor[:0]
+	if len(e.workers) <= len(cursor) {
+		cur = cursor[:nw]
+	} else {
+		cur = make([]int, nw)
+	}
 	j := 0
 	for i := 0; i < nc; i++ {
-		if !c.isNew[i] {
+		cd := c.cand[i*stride : (i+1)*stride]
+		o := uint64(part(cd[W])) % nw
+		k := cur[o]
+		cur[o]++
+		if !c.isNew[o][k] {
 			continue
 		}
-		c.isNew[i] = false
-		cd := c.cand[i*stride : (i+1)*stride]
 		e.rec.put(c.out[j*size:(j+1)*size], cd[:W], cd[W+1], int32(cd[W+2]>>32), int32(uint32(cd[W+2])))
 		j++
 	}

@@ -2,6 +2,9 @@ package explore
 
 import (
 	"context"
+	"errors"
+	"os"
+	"strings"
 	"testing"
 )
 
@@ -12,6 +15,8 @@ import (
 type grid struct {
 	n, bad uint64
 	words  int
+	// special, when set, may replace the outcome of action a in (x, y).
+	special func(x, y uint64, a int32) (Outcome, bool)
 }
 
 func (g *grid) Words() int       { return g.words }
@@ -22,6 +27,8 @@ func (g *grid) Initial(dst []uint64) (bool, error) {
 	return true, nil
 }
 func (g *grid) NewExpander() Expander { return &gridX{g: g} }
+
+var allActions = [3]int32{0, 1, 2}
 
 type gridX struct {
 	g    *grid
@@ -45,10 +52,15 @@ func (x *gridX) pack(a, b uint64, dst []uint64) {
 
 func (x *gridX) Load(s []uint64) []int32 {
 	x.x, x.y = x.unpack(s)
-	return []int32{0, 1, 2}
+	return allActions[:]
 }
 
 func (x *gridX) Fire(a int32, dst []uint64) Outcome {
+	if x.g.special != nil {
+		if o, ok := x.g.special(x.x, x.y, a); ok {
+			return o
+		}
+	}
 	nx, ny := x.x, x.y
 	switch a {
 	case 0:
@@ -127,4 +139,106 @@ func TestGridViolationPath(t *testing.T) {
 			t.Errorf("workers %d: path reaches (%d, %d)", workers, x, y)
 		}
 	}
+}
+
+// Each kind of violation is reported at its first place in breadth-first
+// (parent, action) order, with a shortest path, whatever the workers.
+func TestGridViolationKinds(t *testing.T) {
+	cases := []struct {
+		name    string
+		special func(x, y uint64, a int32) (Outcome, bool)
+		want    ViolationKind
+		oob     bool
+		path    int
+	}{
+		{"nondeterminism", func(x, y uint64, a int32) (Outcome, bool) {
+			return Outcome{Kind: Nondeterministic, Transition: 1, Other: 2}, x == 2 && y == 3 && a == 1
+		}, Nondeterminism, false, 5},
+		{"unreachable", func(x, y uint64, a int32) (Outcome, bool) {
+			return Outcome{Kind: Unreachable, Transition: 0}, x+y == 4 && a == 0
+		}, UnreachableFires, false, 4},
+		{"invariant out of bounds", func(x, y uint64, a int32) (Outcome, bool) {
+			return Outcome{Kind: OutOfBounds, Transition: a, Invariant: 0}, x == 1 && y == 2 && a == 1
+		}, Invariant, true, 3},
+	}
+	for _, c := range cases {
+		for _, workers := range []int{1, 2, 3} {
+			g := &grid{n: 40, bad: 1000, words: 1, special: c.special}
+			dir := t.TempDir()
+			res, err := Explore(context.Background(), g, Options{Workers: workers, TempDir: dir})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := res.Violation
+			if v == nil || v.Kind != c.want || v.OutOfBounds != c.oob || len(v.Path) != c.path {
+				t.Fatalf("%s, %d workers: violation %+v", c.name, workers, v)
+			}
+			if left, _ := os.ReadDir(dir); len(left) != 0 {
+				t.Errorf("%s: the record file is left in %s", c.name, dir)
+			}
+		}
+	}
+}
+
+// A panic with Abort ends the search with its error; the record file is
+// removed.
+func TestAbort(t *testing.T) {
+	boom := errors.New("boom")
+	g := &grid{n: 40, bad: 1000, words: 1, special: func(x, y uint64, a int32) (Outcome, bool) {
+		if x == 5 {
+			panic(Abort{Err: boom})
+		}
+		return Outcome{}, false
+	}}
+	dir := t.TempDir()
+	_, err := Explore(context.Background(), g, Options{Workers: 2, TempDir: dir})
+	if !errors.Is(err, boom) {
+		t.Fatalf("error %v, want boom", err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Errorf("the record file is left in %s", dir)
+	}
+}
+
+func TestMaxStates(t *testing.T) {
+	g := &grid{n: 300, bad: 1000, words: 1}
+	res, err := Explore(context.Background(), g, Options{Workers: 2, TempDir: t.TempDir(), MaxStates: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Limited || res.Complete || res.Distinct < 1000 || res.Distinct > 1000+3*batchStates {
+		t.Errorf("limited %v complete %v distinct %d", res.Limited, res.Complete, res.Distinct)
+	}
+}
+
+func TestHash1(t *testing.T) {
+	for _, x := range []uint64{0, 1, 42, 1 << 63, ^uint64(0)} {
+		if hash1(x) != hashWords([]uint64{x}) {
+			t.Errorf("hash1(%d) != hashWords", x)
+		}
+	}
+}
+
+// TestWorkerPanicReachesCaller: a panic in a worker (other than Abort) is
+// raised again in the goroutine that called Explore, with the worker's
+// value and stack (dslgen recovers it there as an internal error, exit 3),
+// instead of ending the process from the worker's goroutine.
+func TestWorkerPanicReachesCaller(t *testing.T) {
+	g := &grid{n: 40, bad: 1000, words: 1, special: func(x, y uint64, a int32) (Outcome, bool) {
+		if x == 7 && y == 1 {
+			panic("worker boom")
+		}
+		return Outcome{}, false
+	}}
+	defer func() {
+		r := recover()
+		if r == nil {
+			t.Fatal("Explore did not panic")
+		}
+		msg := r.(error).Error()
+		if !strings.Contains(msg, "worker boom") || !strings.Contains(msg, "explore_test.go") {
+			t.Errorf("panic %q: want the worker's value and stack", msg)
+		}
+	}()
+	Explore(context.Background(), g, Options{Workers: 3, TempDir: t.TempDir()})
 }

@@ -15,15 +15,17 @@ import (
 // Tables live outside the Go heap where the platform allows (allocWords).
 //
 // A table of any size is addressed by the hash's remaining bits scaled to
-// it (home), so that it can grow by 8/5 when it would be more than 4/5
-// full: between two growths a table is 1/2 to 4/5 full, which bounds its
-// bytes per state (8 a slot: 10 to 16; 16 a slot: 20 to 32).
+// it (home), so that it can grow by 3/2 when it would be more than 17/20
+// full: between two growths a table is 17/30 to 17/20 full, which bounds
+// its bytes per state (8 a slot: 9.4 to 14.1; 16 a slot: 18.8 to 28.2).
+// Most lookups find a known state, which linear probing finds within a few
+// slots even at 17/20.
 
 const (
 	partBits         = 6
 	nParts           = 1 << partBits
-	loadNum, loadDen = 4, 5
-	growNum, growDen = 8, 5
+	loadNum, loadDen = 17, 20
+	growNum, growDen = 3, 2
 	firstSlots       = 1 << 10
 )
 
@@ -177,6 +179,25 @@ func (v *visited) grow(p *partition) {
 	kw := v.kw
 	n := p.slots
 	t := p.table
+	if kw == 1 {
+		for _, x := range old {
+			if x == 0 {
+				continue
+			}
+			h := x
+			if !v.fp {
+				h = hash1(x)
+			}
+			j := home(h, n)
+			for t[j] != 0 {
+				j = next(j, n)
+			}
+			t[j] = x
+		}
+		freeWords(old, oldMapped)
+		v.bytes.Add(-int64(oldSlots) * 8)
+		return
+	}
 	for i := 0; i < int(oldSlots); i++ {
 		s := old[i*kw : (i+1)*kw]
 		if isZero(s) {
@@ -202,6 +223,25 @@ func (v *visited) rehash(k []uint64) uint64 {
 	return hashWords(k)
 }
 
+// hash1 is hashWords of the one word x.
+func hash1(x uint64) uint64 {
+	h := uint64(0x9E3779B97F4A7C15)
+	h ^= x
+	h *= 0xbf58476d1ce4e5b9
+	h ^= h >> 31
+	return final(h)
+}
+
+// final is hashWords' avalanche.
+func final(h uint64) uint64 {
+	h ^= h >> 33
+	h *= 0xff51afd7ed558ccd
+	h ^= h >> 33
+	h *= 0xc4ceb9fe1a85ec53
+	h ^= h >> 33
+	return h
+}
+
 // hashWords is a 64-bit hash of packed words (a multiply-xorshift mix per
 // word and a final avalanche).
 func hashWords(w []uint64) uint64 {
@@ -211,10 +251,5 @@ func hashWords(w []uint64) uint64 {
 		h *= 0xbf58476d1ce4e5b9
 		h ^= h >> 31
 	}
-	h ^= h >> 33
-	h *= 0xff51afd7ed558ccd
-	h ^= h >> 33
-	h *= 0xc4ceb9fe1a85ec53
-	h ^= h >> 33
-	return h
+	return final(h)
 }

@@ -268,9 +268,17 @@ func runTarget(ctx context.Context, bin string, t *target, opt Options) (*check.
 		args = append(args, "-tmp", opt.Check.TempDir)
 	}
 	cmd := exec.CommandContext(ctx, bin, args...)
+	// Cancelling interrupts the helper, which stops between two batches and
+	// removes its file of explored states; it is killed if it does not end.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 10 * time.Second
 	se := &stderrSplit{progress: opt.Check.Progress}
 	cmd.Stderr = se
-	if err := cmd.Run(); err != nil {
+	err = cmd.Run()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if err != nil {
 		return nil, &HelperError{Msg: fmt.Sprintf("%v: %s", err, strings.TrimSpace(se.other.String()))}
 	}
 	data, err := os.ReadFile(out)

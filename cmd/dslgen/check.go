@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 
 	"github.com/meerkat-go/dslmachine/check"
 	"github.com/meerkat-go/dslmachine/check/shipped"
@@ -66,16 +68,22 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	if !*quiet {
 		opt.Progress = stderr
 	}
+	// An interrupt stops the search between two batches, so that the file
+	// of explored states is removed (the helper of -engine shipped gets the
+	// interrupt too).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	var res *check.Result
 	var err error
 	if eng == "shipped" {
-		res, err = shipped.Run(context.Background(), m, p, shipped.Options{Check: opt, GenDir: *genDir, Spec: *spec})
+		res, err = shipped.Run(ctx, m, p, shipped.Options{Check: opt, GenDir: *genDir, Spec: *spec})
 		if code, bad := shippedError(err, *genDir != "", stderr); bad {
+			stop()
 			return code
 		}
 	} else {
-		res, err = check.Run(m, p, opt)
+		res, err = check.RunContext(ctx, m, p, opt)
 	}
+	stop()
 	if err != nil {
 		fmt.Fprintf(stderr, "dslgen check: %v\n", err)
 		return 2
