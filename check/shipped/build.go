@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The helper's module path. It is this module's path, so that the runner and
@@ -214,7 +215,14 @@ func build(ctx context.Context, tc *toolchain, mod module, cacheDir string, log 
 	cmd.Env = tc.env
 	var msgs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &msgs, &msgs
-	if err := cmd.Run(); err != nil {
+	// Cancelling interrupts the go command, which then cleans up.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 10 * time.Second
+	err = cmd.Run()
+	if ctx.Err() != nil {
+		return "", nil, ctx.Err()
+	}
+	if err != nil {
 		return "", nil, &BuildError{Output: msgs.String(), Err: err}
 	}
 	if cached != "" {
