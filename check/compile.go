@@ -3,6 +3,7 @@ package check
 import (
 	"errors"
 	"fmt"
+	"math/bits"
 	"slices"
 
 	"github.com/meerkat-go/dslmachine/check/explore"
@@ -591,6 +592,18 @@ func compileBinary(x *model.Binary) fn {
 			}
 			return u - v
 		}
+	case "*":
+		return func(e *env) uint64 {
+			hi, lo := bits.Mul64(a(e), b(e))
+			if hi != 0 {
+				e.bad = true
+			}
+			return lo
+		}
+	case "min":
+		return func(e *env) uint64 { return min(a(e), b(e)) }
+	case "max":
+		return func(e *env) uint64 { return max(a(e), b(e)) }
 	}
 	panic(fmt.Sprintf("check: unknown operator %s", x.Op))
 }

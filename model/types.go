@@ -80,6 +80,11 @@ type Enum struct {
 	Pos    Pos
 	// ValuePos holds the position of each value.
 	ValuePos []Pos
+	// Migrations maps the name of a value that a state persisted by an
+	// earlier version of the spec may hold, and that this version no longer
+	// has (a renamed or removed value), to the index of the value it is read
+	// as (the spec's enum_migrations).
+	Migrations map[string]int
 }
 
 // Index returns the index of a value name, or -1.
@@ -101,16 +106,26 @@ type IDType struct {
 // Field is a state field.
 type Field struct {
 	Name    string
+	Doc     string // the doc: text, or ""
 	Type    *Type
 	Initial Expr    // nil for a non-optional id field
 	Max     *uint64 // optional bound on a uint (or the inner uint of an option)
 	Index   int     // position in State
 	Pos     Pos
+	// RenamedFrom is the name the field had in an earlier version of the
+	// spec: a persisted state's value under that name is read as this
+	// field's ("" when the field was not renamed).
+	RenamedFrom string
+	// Default is the constant a persisted state that lacks the field (one
+	// written before the field existed) reads as; nil: such a state does not
+	// decode.
+	Default Expr
 }
 
 // Param is an input parameter or an effect field.
 type Param struct {
 	Name  string
+	Doc   string // the doc: text of the long form {type, doc}, or ""
 	Type  *Type
 	Index int
 	Pos   Pos
@@ -119,9 +134,14 @@ type Param struct {
 // Input is an input the machine accepts.
 type Input struct {
 	Name   string
+	Doc    string // the doc: text of the long form {doc, params}, or ""
 	Params []*Param
 	Index  int
 	Pos    Pos
+	// Stable marks an input listed in stable_inputs: `dslgen compat`
+	// reports a change of what it does in a persisted state as an error,
+	// not a warning.
+	Stable bool
 }
 
 // Param returns the parameter with a name, or nil.
@@ -137,6 +157,7 @@ func (in *Input) Param(name string) *Param {
 // Effect is an effect a transition can emit.
 type Effect struct {
 	Name   string
+	Doc    string // the doc: text of the long form {doc, fields}, or ""
 	Fields []*Param
 	Index  int
 	Pos    Pos
@@ -228,6 +249,7 @@ type Machine struct {
 	PackagePos  Pos
 	Enums       []*Enum
 	IDs         []*IDType
+	Constants   []*Constant // the constants: section, in source order
 	Fields      []*Field
 	Phase       *Field // the field holding the top-level phase
 	Terminal    []int  // terminal phase indices

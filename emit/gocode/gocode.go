@@ -6,6 +6,7 @@ import (
 	"go/format"
 	"math"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
@@ -66,6 +67,7 @@ func Generate(m *model.Machine, opt Options) ([]byte, error) {
 		f.Type().Id(idType(id)).String()
 	}
 	g.state()
+	g.migrateFromJSON()
 	g.inputs()
 	g.effects()
 	g.step()
@@ -330,6 +332,11 @@ func (g *generator) errorsAndOption() {
 	f.Func().Id("sub").Params(jen.Id("ovf").Op("*").Bool(), jen.List(jen.Id("a"), jen.Id("b")).Uint64()).Uint64().Block(
 		jen.If(jen.Id("b").Op(">").Id("a")).Block(jen.Op("*").Id("ovf").Op("=").True(), jen.Return(jen.Lit(0))),
 		jen.Return(jen.Id("a").Op("-").Id("b")))
+	f.Comment("mul returns a*b and records 64-bit overflow in ovf.")
+	f.Func().Id("mul").Params(jen.Id("ovf").Op("*").Bool(), jen.List(jen.Id("a"), jen.Id("b")).Uint64()).Uint64().Block(
+		jen.List(jen.Id("hi"), jen.Id("lo")).Op(":=").Qual("math/bits", "Mul64").Call(jen.Id("a"), jen.Id("b")),
+		jen.If(jen.Id("hi").Op("!=").Lit(0)).Block(jen.Op("*").Id("ovf").Op("=").True()),
+		jen.Return(jen.Id("lo")))
 	f.Comment("b2u converts a bool to 0 or 1.")
 	f.Func().Id("b2u").Params(jen.Id("b").Bool()).Uint64().Block(
 		jen.If(jen.Id("b")).Block(jen.Return(jen.Lit(1))), jen.Return(jen.Lit(0)))
@@ -383,6 +390,7 @@ func (g *generator) state() {
 	f.Comment("Its JSON form uses the spec's field names.")
 	f.Type().Id("State").StructFunc(func(gr *jen.Group) {
 		for _, fd := range g.m.Fields {
+			docLines(gr, fd.Doc)
 			st := gr.Id(fieldName(fd)).Add(goType(fd.Type)).Tag(map[string]string{"json": fd.Name})
 			if fd.Max != nil {
 				st.Commentf("at most %d", *fd.Max)
@@ -468,6 +476,89 @@ func (g *generator) state() {
 		jen.Return(jen.Nil()))
 }
 
+// migrateFromJSON writes MigrateFromJSON, the decode path of a state
+// persisted by an earlier version of the spec: the declared migrations of
+// model.Machine.MigrateStateJSON (the same rule, in the same order), then
+// UnmarshalJSON.
+func (g *generator) migrateFromJSON() {
+	f := g.f
+	raw := func() *jen.Statement { return jen.Qual("encoding/json", "RawMessage") }
+	var body []jen.Code
+	body = append(body,
+		jen.Var().Id("obj").Map(jen.String()).Add(raw()),
+		jen.If(jen.Err().Op(":=").Qual("encoding/json", "Unmarshal").Call(jen.Id("b"), jen.Op("&").Id("obj")), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Id("State").Values(), jen.Qual("fmt", "Errorf").Call(jen.Lit("migrate state: %w"), jen.Err()))),
+		jen.If(jen.Id("obj").Op("==").Nil()).Block(jen.Id("obj").Op("=").Map(jen.String()).Add(raw()).Values()))
+	for _, fd := range g.m.Fields {
+		if fd.RenamedFrom == "" {
+			continue
+		}
+		body = append(body, jen.If(jen.List(jen.Id("v"), jen.Id("ok")).Op(":=").Id("obj").Index(jen.Lit(fd.RenamedFrom)), jen.Id("ok")).Block(
+			jen.If(jen.List(jen.Id("_"), jen.Id("ok")).Op(":=").Id("obj").Index(jen.Lit(fd.Name)), jen.Op("!").Id("ok")).Block(
+				jen.Id("obj").Index(jen.Lit(fd.Name)).Op("=").Id("v"),
+				jen.Delete(jen.Id("obj"), jen.Lit(fd.RenamedFrom)))))
+	}
+	for _, fd := range g.m.Fields {
+		def, err := model.DefaultJSON(fd)
+		if err != nil || def == nil {
+			continue
+		}
+		body = append(body, jen.If(jen.List(jen.Id("_"), jen.Id("ok")).Op(":=").Id("obj").Index(jen.Lit(fd.Name)), jen.Op("!").Id("ok")).Block(
+			jen.Id("obj").Index(jen.Lit(fd.Name)).Op("=").Add(raw()).Parens(jen.Lit(string(def)))))
+	}
+	migrates := false
+	for _, fd := range g.m.Fields {
+		t := fd.Type
+		if t.Kind == model.KindOption {
+			t = t.Elem
+		}
+		if t.Kind != model.KindEnum || len(t.Enum.Migrations) == 0 {
+			continue
+		}
+		migrates = true
+		e := t.Enum
+		olds := make([]string, 0, len(e.Migrations))
+		for old := range e.Migrations {
+			olds = append(olds, old)
+		}
+		sort.Strings(olds)
+		body = append(body, jen.If(jen.List(jen.Id("v"), jen.Id("ok")).Op(":=").Id("obj").Index(jen.Lit(fd.Name)), jen.Id("ok")).Block(
+			jen.Id("obj").Index(jen.Lit(fd.Name)).Op("=").Id("migrateEnum").Call(jen.Id("v"), jen.Map(jen.String()).String().Values(jen.DictFunc(func(d jen.Dict) {
+				for _, old := range olds {
+					d[jen.Lit(old)] = jen.Lit(e.Values[e.Migrations[old]])
+				}
+			})))))
+	}
+	body = append(body,
+		jen.List(jen.Id("nb"), jen.Err()).Op(":=").Qual("encoding/json", "Marshal").Call(jen.Id("obj")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Id("State").Values(), jen.Qual("fmt", "Errorf").Call(jen.Lit("migrate state: %w"), jen.Err()))),
+		jen.Var().Id("s").Id("State"),
+		jen.If(jen.Err().Op(":=").Id("s").Dot("UnmarshalJSON").Call(jen.Id("nb")), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Id("State").Values(), jen.Err())),
+		jen.Return(jen.Id("s"), jen.Nil()))
+	f.Comment("MigrateFromJSON reads a state persisted by this or an earlier version of the")
+	f.Comment("spec: it applies the spec's declared migrations to the JSON object (a")
+	f.Comment("renamed field's old key, the default of a field the object lacks, the new")
+	f.Comment("name of a migrated enum value), then decodes it as UnmarshalJSON does. See")
+	f.Comment("\"Evolving a spec\" in docs/DSL.md; dslgen compat checks which persisted states")
+	f.Comment("of the earlier version it reads.")
+	f.Func().Id("MigrateFromJSON").Params(jen.Id("b").Index().Byte()).Params(jen.Id("State"), jen.Error()).Block(body...)
+	if !migrates {
+		return
+	}
+	f.Comment("migrateEnum returns the JSON of a migrated enum value: an old value name")
+	f.Comment("replaced by its new one, any other value as it is.")
+	f.Func().Id("migrateEnum").Params(jen.Id("v").Add(raw()), jen.Id("to").Map(jen.String()).String()).Add(raw()).Block(
+		jen.Var().Id("name").String(),
+		jen.If(jen.Qual("encoding/json", "Unmarshal").Call(jen.Id("v"), jen.Op("&").Id("name")).Op("!=").Nil()).Block(jen.Return(jen.Id("v"))),
+		jen.List(jen.Id("n"), jen.Id("ok")).Op(":=").Id("to").Index(jen.Id("name")),
+		jen.If(jen.Op("!").Id("ok")).Block(jen.Return(jen.Id("v"))),
+		jen.List(jen.Id("out"), jen.Err()).Op(":=").Qual("encoding/json", "Marshal").Call(jen.Id("n")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id("v"))),
+		jen.Return(jen.Id("out")))
+}
+
 // invalidValue renders the condition under which v, of type t with an
 // optional max, holds a value the type does not allow, or nil when every Go
 // value is allowed: an enum value out of range, and when full is set a uint
@@ -521,8 +612,13 @@ func (g *generator) inputs() {
 	for _, in := range g.m.Inputs {
 		argsType := inputArgsType(in)
 		f.Commentf("%s is the input %s.", in.Name, in.Name)
+		if in.Doc != "" {
+			f.Comment("")
+			docLines(f.Group, in.Doc)
+		}
 		f.Type().Id(inputType(in)).StructFunc(func(gr *jen.Group) {
 			for _, p := range in.Params {
+				docLines(gr, p.Doc)
 				gr.Id(paramName(p)).Add(goType(p.Type)).Tag(map[string]string{"json": p.Name})
 			}
 		})
@@ -592,8 +688,13 @@ func (g *generator) effects() {
 
 	for ei, e := range g.m.Effects {
 		f.Commentf("%s is the payload of the effect %s.", e.Name, e.Name)
+		if e.Doc != "" {
+			f.Comment("")
+			docLines(f.Group, e.Doc)
+		}
 		f.Type().Id(effectType(e)).StructFunc(func(gr *jen.Group) {
 			for _, p := range e.Fields {
+				docLines(gr, p.Doc)
 				gr.Id(paramName(p)).Add(goType(p.Type)).Tag(map[string]string{"json": p.Name})
 			}
 		})
@@ -765,6 +866,10 @@ func (g *generator) expr(x model.Expr, st, in string) jen.Code {
 			return jen.Id("add").Call(jen.Op("&").Id("ovf"), a, b)
 		case "-":
 			return jen.Id("sub").Call(jen.Op("&").Id("ovf"), a, b)
+		case "*":
+			return jen.Id("mul").Call(jen.Op("&").Id("ovf"), a, b)
+		case "min", "max":
+			return jen.Id(x.Op).Call(a, b)
 		}
 		if v, ok := constComparison(x, a, b); ok {
 			return jen.Lit(v)
@@ -1513,4 +1618,16 @@ func (g *generator) noopStmt(st model.Stmt) bool {
 		return !model.HasArithmetic(st.Cond) && g.noopStmt(st.Then) && (st.Else == nil || g.noopStmt(st.Else))
 	}
 	return false
+}
+
+// docLines writes a spec's doc text as comment lines (nothing for ""),
+// wrapped like the package doc.
+func docLines(gr *jen.Group, doc string) {
+	doc = strings.TrimSpace(doc)
+	if doc == "" {
+		return
+	}
+	for _, line := range wrap(doc, 76) {
+		gr.Comment(line)
+	}
 }

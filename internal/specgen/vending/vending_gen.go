@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math/bits"
 	"strconv"
 )
 
@@ -220,6 +221,15 @@ func sub(ovf *bool, a, b uint64) uint64 {
 		return 0
 	}
 	return a - b
+}
+
+// mul returns a*b and records 64-bit overflow in ovf.
+func mul(ovf *bool, a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	if hi != 0 {
+		*ovf = true
+	}
+	return lo
 }
 
 // b2u converts a bool to 0 or 1.
@@ -429,6 +439,31 @@ func (s *State) UnmarshalJSON(b []byte) error {
 	}
 	*s = State(v)
 	return nil
+}
+
+// MigrateFromJSON reads a state persisted by this or an earlier version of the
+// spec: it applies the spec's declared migrations to the JSON object (a
+// renamed field's old key, the default of a field the object lacks, the new
+// name of a migrated enum value), then decodes it as UnmarshalJSON does. See
+// "Evolving a spec" in docs/DSL.md; dslgen compat checks which persisted states
+// of the earlier version it reads.
+func MigrateFromJSON(b []byte) (State, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return State{}, fmt.Errorf("migrate state: %w", err)
+	}
+	if obj == nil {
+		obj = map[string]json.RawMessage{}
+	}
+	nb, err := json.Marshal(obj)
+	if err != nil {
+		return State{}, fmt.Errorf("migrate state: %w", err)
+	}
+	var s State
+	if err := s.UnmarshalJSON(nb); err != nil {
+		return State{}, err
+	}
+	return s, nil
 }
 
 // Input is one of the machine's inputs. The set is closed: only the types of
