@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -243,9 +244,11 @@ func runTarget(ctx context.Context, bin string, t *target, opt Options) (*check.
 	defer os.RemoveAll(dir)
 	out := filepath.Join(dir, "result.json")
 	args := []string{t.name, "-out", out}
-	if opt.Check.Workers > 0 {
-		args = append(args, "-workers", strconv.Itoa(opt.Check.Workers))
+	workers := opt.Check.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU() // as check.Run
 	}
+	args = append(args, "-workers", strconv.Itoa(workers))
 	if opt.Check.MaxStates > 0 {
 		args = append(args, "-max-states", strconv.FormatUint(opt.Check.MaxStates, 10))
 	}
