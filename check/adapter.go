@@ -79,9 +79,12 @@ func newExploreModel(pr *program) *exploreModel {
 	return em
 }
 
-// readFields marks in seen the fields an expression reads.
+// readFields marks in seen the fields an expression reads. An expression
+// it does not know marks every field (conservative: the invariant is then
+// re-checked after every transition).
 func readFields(x model.Expr, seen []bool) {
 	switch x := x.(type) {
+	case *model.IntLit, *model.BoolLit, *model.NoneLit, *model.EnumLit, *model.ArgRef:
 	case *model.FieldRef:
 		seen[x.Field.Index] = true
 	case *model.SomeExpr:
@@ -103,6 +106,10 @@ func readFields(x model.Expr, seen []bool) {
 	case *model.Binary:
 		readFields(x.X, seen)
 		readFields(x.Y, seen)
+	default:
+		for i := range seen {
+			seen[i] = true
+		}
 	}
 }
 

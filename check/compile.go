@@ -303,9 +303,13 @@ func allTrue(guards []fn) func(e *env) bool {
 	}
 }
 
-// readsArgs reports whether an expression reads an input argument.
+// readsArgs reports whether an expression reads an input argument; true
+// for an expression it does not know (conservative: the guard is then
+// evaluated for every input value).
 func readsArgs(x model.Expr) bool {
 	switch x := x.(type) {
+	case *model.IntLit, *model.BoolLit, *model.NoneLit, *model.EnumLit, *model.FieldRef:
+		return false
 	case *model.ArgRef:
 		return true
 	case *model.SomeExpr:
@@ -327,6 +331,8 @@ func readsArgs(x model.Expr) bool {
 		}
 	case *model.Binary:
 		return readsArgs(x.X) || readsArgs(x.Y)
+	default:
+		return true
 	}
 	return false
 }

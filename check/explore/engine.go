@@ -480,7 +480,7 @@ func (e *engine) compact(c *chunk) {
 	}
 	c.out = c.out[:nNew*size]
 	var cursor [64]int // per owner: the next of its candidates
-	cur := cursor[:0]
+	var cur []int
 	if len(e.workers) <= len(cursor) {
 		cur = cursor[:nw]
 	} else {
