@@ -18,7 +18,13 @@
 //     old successor (a warning, an error for an input in stable_inputs);
 //   - KindDeadEnd: the new spec accepts no input of its profile in the
 //     migrated state, whose phase is not terminal (where the old spec
-//     accepted one or the old phase was terminal).
+//     accepted one or the old phase was terminal);
+//   - KindUnreached (a warning): the new spec has liveness properties and
+//     does not reach the migrated state within its profile. Liveness from
+//     the migrated states is otherwise proven by `dslgen check` of the new
+//     spec: a fair behaviour from a reachable state that violates a
+//     property extends, through the state's trace, to a violating fair
+//     behaviour from the initial state.
 //
 // Findings are grouped: one per kind and cause (the field and error, the
 // invariant, the input with its old and new transitions, the phase), with
@@ -33,6 +39,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/meerkat-go/dslmachine/check"
@@ -48,6 +55,10 @@ const (
 	KindInvariant Kind = "invariant"
 	KindBehaviour Kind = "behaviour"
 	KindDeadEnd   Kind = "dead-end"
+	// KindUnreached: a warning that the new spec, which has liveness
+	// properties, does not reach the migrated state within its profile, so
+	// that its dslgen check does not prove them from there.
+	KindUnreached Kind = "unreached"
 )
 
 // Severity says whether a finding fails `dslgen compat`.
@@ -204,11 +215,26 @@ func Run(ctx context.Context, old, nw *model.Machine, oldP, newP *model.Profile,
 		}
 	}
 	res := &Result{Old: old, New: nw, OldProfile: oldP, NewProfile: newP}
+	if props := nw.Liveness(newP); len(props) > 0 {
+		for _, p := range props {
+			c.props = append(c.props, p.Name)
+		}
+		c.reached = map[string]struct{}{}
+		err := newProg.Reachable(check.ReachOptions{MaxStates: opt.MaxStates}, func(s model.State, _ int) error {
+			c.reached[key(s)] = struct{}{}
+			return nil
+		})
+		if err != nil {
+			// Beyond -max-states: the old exploration is limited too.
+			c.reached = nil
+			res.Limited = true
+		}
+	}
 	if err := c.explore(ctx, opt, res); err != nil {
 		return nil, err
 	}
 	res.Findings = append(res.Findings, c.order...)
-	rank := map[Kind]int{KindDecode: 0, KindInvariant: 1, KindBehaviour: 2, KindDeadEnd: 3}
+	rank := map[Kind]int{KindDecode: 0, KindInvariant: 1, KindBehaviour: 2, KindDeadEnd: 3, KindUnreached: 4}
 	sort.SliceStable(res.Findings, func(i, j int) bool {
 		a, b := res.Findings[i], res.Findings[j]
 		if rank[a.Kind] != rank[b.Kind] {
@@ -252,6 +278,10 @@ type run struct {
 	want model.State
 	// pending holds the findings of the expansion under way.
 	pending []pendingFinding
+	// reached holds the keys of the states the new spec reaches, when it
+	// has liveness properties (props).
+	reached map[string]struct{}
+	props   []string
 }
 
 // byPhase lists, per phase value, the input values (indices into ivs) that
@@ -376,6 +406,14 @@ func (c *run) check(s model.State, id int32) model.State {
 			c.add(id, "invariant\x00"+ie.Invariant, func() *Finding {
 				return &Finding{Kind: KindInvariant, Severity: SeverityError, Invariant: ie.Invariant, OldJSON: c.stateJSON(s), New: ns,
 					Message: fmt.Sprintf("a state of the old spec decodes but violates invariant %s of the new spec", ie.Invariant)}
+			})
+		}
+	}
+	if c.reached != nil {
+		if _, ok := c.reached[key(ns)]; !ok {
+			c.add(id, "unreached", func() *Finding {
+				return &Finding{Kind: KindUnreached, Severity: SeverityWarning, OldJSON: c.stateJSON(s), New: ns,
+					Message: fmt.Sprintf("the new spec does not reach this migrated state within its profile, so its dslgen check does not prove the liveness properties %s from it", strings.Join(c.props, ", "))}
 			})
 		}
 	}
