@@ -118,10 +118,11 @@ fuzz:
 		$(GO) test $$pkg -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
 
-## bench: the generated machine against looplab/fsm and qmuntal/stateless (ratio table), then gen/'s own benchmarks
+## bench: the generated machine against looplab/fsm and qmuntal/stateless (ratio table), then gen/'s own benchmarks, then the checker's (BenchmarkCheck: states/s and bytes a state on tlc and ci, 1 and 2 workers, exact and fingerprint)
 bench:
 	$(MAKE) -C bench bench
 	$(GO) test ./gen -run '^$$' -bench . -benchmem -count 5
+	$(GO) test ./check -run '^$$' -bench 'BenchmarkCheck' -benchmem -benchtime 1x -count 1 -timeout 30m
 
 ## tlc: run TLC on the generated TLA+ model, profile TLC_PROFILE (default ci): make tlc TLA2TOOLS=/path/to/tla2tools.jar
 TLA2TOOLS ?=

@@ -262,6 +262,16 @@ func hiExpr(x model.Expr, env []uint64, argHi map[*model.Param]uint64) uint64 {
 			return inf
 		case "-":
 			return hiExpr(x.X, env, argHi)
+		case "*":
+			a, b := hiExpr(x.X, env, argHi), hiExpr(x.Y, env, argHi)
+			if hi, lo := bits.Mul64(a, b); hi == 0 {
+				return lo
+			}
+			return inf
+		case "min":
+			return min(hiExpr(x.X, env, argHi), hiExpr(x.Y, env, argHi))
+		case "max":
+			return max(hiExpr(x.X, env, argHi), hiExpr(x.Y, env, argHi))
 		}
 	}
 	return 0

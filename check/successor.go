@@ -103,7 +103,8 @@ func (p *Program) InBounds(s model.State) (bool, error) {
 // index into Inputs) in state s: exactly the decision of the search's
 // expansion of s. s must hold only values the profile's coding knows (every
 // state the search can reach does).
-func (p *Program) Successor(s model.State, input int) (Successor, error) {
+func (p *Program) Successor(s model.State, input int) (_ Successor, err error) {
+	defer catchAbort(&err)
 	pr := p.pr
 	if input < 0 || input >= len(pr.inputs) {
 		return Successor{}, fmt.Errorf("check: input value %d out of range [0, %d)", input, len(pr.inputs))
@@ -199,7 +200,8 @@ type ReachOptions struct {
 // first, with its depth (the length of its shortest path). It stops at the
 // first error visit returns. Without limits the count equals Run's Distinct
 // for a run that finds no violation.
-func (p *Program) Reachable(opt ReachOptions, visit func(s model.State, depth int) error) error {
+func (p *Program) Reachable(opt ReachOptions, visit func(s model.State, depth int) error) (err error) {
+	defer catchAbort(&err)
 	pr, lay := p.pr, p.pr.lay
 	init := make([]uint64, len(pr.m.Fields))
 	lay.slots(pr.m.Initial(), init)

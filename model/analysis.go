@@ -1,11 +1,11 @@
 package model
 
-// HasArithmetic reports whether evaluating x uses + or -, and so can raise a
-// bound error (64-bit overflow, or a result below zero).
+// HasArithmetic reports whether evaluating x uses +, - or *, and so can raise
+// a bound error (64-bit overflow, or a result below zero).
 func HasArithmetic(x Expr) bool {
 	switch x := x.(type) {
 	case *Binary:
-		return x.Op == "+" || x.Op == "-" || HasArithmetic(x.X) || HasArithmetic(x.Y)
+		return x.Op == "+" || x.Op == "-" || x.Op == "*" || HasArithmetic(x.X) || HasArithmetic(x.Y)
 	case *Not:
 		return HasArithmetic(x.X)
 	case *SomeExpr:

@@ -92,6 +92,9 @@ func (s *scope) infer(x Expr, hint *Type) Expr {
 		} else if s.m.Field(x.Name) != nil {
 			return s.bad(x.P, "%s cannot refer to field %s", s.what, x.Name)
 		}
+		if c := s.m.Constant(x.Name); c != nil {
+			return c.literal(x.P)
+		}
 		enums := s.enumsBy[x.Name]
 		switch len(enums) {
 		case 0:
@@ -209,7 +212,7 @@ func (s *scope) binary(x *Binary) Expr {
 		}
 		x.X, x.Y, x.T = a, b, boolType
 		return x
-	case "+", "-", "<", "<=", ">", ">=":
+	case "+", "-", "*", "min", "max", "<", "<=", ">", ">=":
 		a := s.infer(x.X, uintType)
 		b := s.infer(x.Y, uintType)
 		if a == nil || b == nil {
@@ -217,14 +220,19 @@ func (s *scope) binary(x *Binary) Expr {
 		}
 		for _, e := range []Expr{a, b} {
 			if e.Type().Kind != KindUint {
+				if x.Op == "min" || x.Op == "max" {
+					s.e.add(e.Pos(), "type mismatch: %s(a, b) needs uint arguments, got %s", x.Op, e.Type())
+					return nil
+				}
 				s.e.add(e.Pos(), "type mismatch: operator %s needs uint operands, got %s", x.Op, e.Type())
 				return nil
 			}
 		}
 		x.X, x.Y = a, b
-		if x.Op == "+" || x.Op == "-" {
+		switch x.Op {
+		case "+", "-", "*", "min", "max":
 			x.T = uintType
-		} else {
+		default:
 			x.T = boolType
 		}
 		return x

@@ -82,7 +82,8 @@ type EnumLit struct {
 	Value int
 }
 
-// Binary is X Op Y for Op in == != < <= > >= && || + -.
+// Binary is X Op Y for Op in == != < <= > >= && || + - *, and the calls
+// min(X, Y) and max(X, Y) (Op "min" and "max").
 type Binary struct {
 	exprBase
 	Op   string
@@ -198,7 +199,7 @@ func lex(src string) ([]token, error) {
 				continue
 			}
 			switch c {
-			case '<', '>', '!', '+', '-', '(', ')', '[', ']', ',', '.':
+			case '<', '>', '!', '+', '-', '*', '(', ')', '[', ']', ',', '.':
 				toks = append(toks, token{tOp, string(c), i})
 				i++
 			default:
@@ -342,11 +343,22 @@ func (p *parser) cmp(depth int) Expr {
 }
 
 func (p *parser) sum(depth int) Expr {
-	x := p.primary(depth)
+	x := p.product(depth)
 	for p.isOp("+") || p.isOp("-") {
 		t := p.next()
-		y := p.primary(depth)
+		y := p.product(depth)
 		x = &Binary{exprBase: exprBase{P: p.base(t.off)}, Op: t.text, X: x, Y: y}
+	}
+	return x
+}
+
+// product parses X * Y * ...: * binds tighter than + and -.
+func (p *parser) product(depth int) Expr {
+	x := p.primary(depth)
+	for p.isOp("*") {
+		t := p.next()
+		y := p.primary(depth)
+		x = &Binary{exprBase: exprBase{P: p.base(t.off)}, Op: "*", X: x, Y: y}
 	}
 	return x
 }
@@ -401,6 +413,15 @@ func (p *parser) primary(depth int) Expr {
 		}
 		if keywords[t.text] {
 			p.fail(t, "unexpected keyword %q", t.text)
+		}
+		if (t.text == "min" || t.text == "max") && p.isOp("(") {
+			// min(a, b) and max(a, b); a bare min or max is still a name.
+			p.next()
+			x := p.expr(depth + 1)
+			p.expectOp(",")
+			y := p.expr(depth + 1)
+			p.expectOp(")")
+			return &Binary{exprBase: exprBase{P: pos}, Op: t.text, X: x, Y: y}
 		}
 		if p.isOp(".") {
 			p.next()

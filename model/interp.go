@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"math/bits"
 )
 
 // Value is a runtime value. Its meaning depends on the static type:
@@ -82,7 +83,7 @@ func (e *NoTransitionError) Error() string {
 }
 
 // BoundError says that a transition would overflow a bound: a field's max,
-// 64-bit overflow, or a subtraction below zero, in its updates or effects.
+// 64-bit overflow (of + or *), or a subtraction below zero, in its updates or effects.
 // Where is the field assigned, "if" for an update condition, or
 // Effect.field. (A guard that raises a bound error is false instead.)
 type BoundError struct {
@@ -209,6 +210,16 @@ func eval(x Expr, s State, args []Value) (Value, error) {
 				return Value{}, overflowError{}
 			}
 			return Value{N: a.N - b.N}, nil
+		case "*":
+			hi, lo := bits.Mul64(a.N, b.N)
+			if hi != 0 {
+				return Value{}, overflowError{}
+			}
+			return Value{N: lo}, nil
+		case "min":
+			return Value{N: min(a.N, b.N)}, nil
+		case "max":
+			return Value{N: max(a.N, b.N)}, nil
 		}
 	}
 	return Value{}, fmt.Errorf("model: cannot evaluate %T", x)

@@ -18,6 +18,10 @@ const (
 	MappingProfile    = "profile"    // one entry of profiles:
 	MappingFairness   = "fairness"   // the fairness: section
 	MappingLiveness   = "liveness"   // one entry of liveness:
+	MappingConstant   = "constant"   // the long form of one entry of constants:
+	MappingInput      = "input"      // the long form of one entry of inputs: (recognized by its params mapping)
+	MappingEffect     = "effect"     // the long form of one entry of effects: (recognized by its fields mapping)
+	MappingParam      = "parameter"  // the long form of one input parameter or effect field
 )
 
 // KeyTables returns the key table of every fixed-key mapping of the DSL, by
@@ -33,12 +37,16 @@ func KeyTables() map[string]KeyTable {
 		MappingProfile:    profileKeys(),
 		MappingFairness:   fairnessKeys(),
 		MappingLiveness:   livenessKeys(),
+		MappingConstant:   constantKeys(),
+		MappingInput:      inputKeys(),
+		MappingEffect:     effectKeys(),
+		MappingParam:      paramKeys(),
 	}
 }
 
 func specKeys() KeyTable {
 	return KeyTable{
-		Keys:     []string{"machine", "doc", "package", "enums", "ids", "fields", "phase", "terminal", "inputs", "effects", "guards", "transitions", "invariants", "fairness", "liveness", "profiles", "enum_migrations", "stable_inputs"},
+		Keys:     []string{"machine", "doc", "package", "enums", "ids", "constants", "fields", "phase", "terminal", "inputs", "effects", "guards", "transitions", "invariants", "fairness", "liveness", "profiles", "enum_migrations", "stable_inputs"},
 		Required: []string{"machine", "fields", "phase", "inputs", "transitions"},
 	}
 }
@@ -64,4 +72,20 @@ func fairnessKeys() KeyTable {
 
 func livenessKeys() KeyTable {
 	return KeyTable{Keys: []string{"doc", "from", "leads_to", "always_eventually"}}
+}
+
+func constantKeys() KeyTable {
+	return KeyTable{Keys: []string{"value", "doc"}, Required: []string{"value"}}
+}
+
+func inputKeys() KeyTable {
+	return KeyTable{Keys: []string{"doc", "params"}, Required: []string{"params"}}
+}
+
+func effectKeys() KeyTable {
+	return KeyTable{Keys: []string{"doc", "fields"}, Required: []string{"fields"}}
+}
+
+func paramKeys() KeyTable {
+	return KeyTable{Keys: []string{"type", "doc"}, Required: []string{"type"}}
 }

@@ -111,6 +111,9 @@ func (l *loader) load(src []byte) {
 	if n := top["ids"]; n != nil {
 		l.loadIDs(n.v)
 	}
+	if n := top["constants"]; n != nil {
+		l.loadConstants(n.v)
+	}
 	if n := top["fields"]; n != nil {
 		l.loadFields(n.v)
 	}
@@ -467,6 +470,9 @@ func (l *loader) loadFields(n *yaml.Node) {
 		if es := l.enumsBy[name]; len(es) > 0 {
 			l.e.add(l.pos(p.k), "field %s has the same name as a value of enum %s", name, es[0].Name)
 		}
+		if c := l.m.Constant(name); c != nil {
+			l.e.add(l.pos(p.k), "field %s has the same name as the constant declared at %s", name, c.Pos)
+		}
 		f := &Field{Name: name, Index: len(l.m.Fields), Pos: l.pos(p.k)}
 		spec := l.mapping(p.v, "field "+name, fieldKeys().Keys)
 		if spec == nil {
@@ -483,11 +489,12 @@ func (l *loader) loadFields(n *yaml.Node) {
 		if mx := spec["max"]; mx != nil {
 			if f.Type.Kind != KindUint && !(f.Type.Kind == KindOption && f.Type.Elem.Kind == KindUint) {
 				l.e.add(l.pos(mx.v), "max is only allowed on uint and option<uint> fields, not %s", f.Type)
-			} else if v, err := strconv.ParseUint(mx.v.Value, 10, 64); err != nil {
-				l.e.add(l.pos(mx.v), "max must be an unsigned integer, got %q", mx.v.Value)
-			} else {
+			} else if v, ok := l.uintValue(mx.v, "max"); ok {
 				f.Max = &v
 			}
+		}
+		if d := spec["doc"]; d != nil {
+			f.Doc = l.str(d.v, "doc")
 		}
 		init := spec["initial"]
 		switch {
@@ -552,11 +559,15 @@ func (l *loader) params(n *yaml.Node, what string) []*Param {
 			continue
 		}
 		seen[name] = true
-		t := l.parseType(p.v)
+		typeNode, doc := l.paramForm(p.k, p.v, name)
+		if typeNode == nil {
+			continue
+		}
+		t := l.parseType(typeNode)
 		if t == nil {
 			continue
 		}
-		out = append(out, &Param{Name: name, Type: t, Index: len(out), Pos: l.pos(p.k)})
+		out = append(out, &Param{Name: name, Doc: doc, Type: t, Index: len(out), Pos: l.pos(p.k)})
 	}
 	return out
 }
@@ -568,7 +579,11 @@ func (l *loader) loadInputs(n *yaml.Node) {
 			continue
 		}
 		in := &Input{Name: name, Index: len(l.m.Inputs), Pos: l.pos(p.k)}
-		in.Params = l.params(p.v, "input "+name)
+		params, doc := l.declForm(p.v, "input "+name, inputKeys(), "params")
+		in.Doc = doc
+		if params != nil {
+			in.Params = l.params(params, "input "+name)
+		}
 		l.m.Inputs = append(l.m.Inputs, in)
 	}
 }
@@ -580,7 +595,11 @@ func (l *loader) loadEffects(n *yaml.Node) {
 			continue
 		}
 		ef := &Effect{Name: name, Index: len(l.m.Effects), Pos: l.pos(p.k)}
-		ef.Fields = l.params(p.v, "effect "+name)
+		fields, doc := l.declForm(p.v, "effect "+name, effectKeys(), "fields")
+		ef.Doc = doc
+		if fields != nil {
+			ef.Fields = l.params(fields, "effect "+name)
+		}
 		l.effects[name] = ef
 		l.m.Effects = append(l.m.Effects, ef)
 	}
@@ -838,9 +857,8 @@ func (l *loader) loadProfiles(n *yaml.Node) {
 					l.e.add(l.pos(bp.k), "bound on field %s of type %s; bounds apply to uint fields", f.Name, f.Type)
 					continue
 				}
-				v, err := strconv.ParseUint(bp.v.Value, 10, 64)
-				if err != nil {
-					l.e.add(l.pos(bp.v), "bound must be an unsigned integer, got %q", bp.v.Value)
+				v, ok := l.uintValue(bp.v, "bound")
+				if !ok {
 					continue
 				}
 				pr.Bounds[f.Index] = v
@@ -903,9 +921,8 @@ func (l *loader) loadDomain(pr *Profile, dp pair) {
 	for _, v := range l.seq(dp.v, "domain "+key) {
 		switch t.Kind {
 		case KindUint:
-			n, err := strconv.ParseUint(v.Value, 10, 64)
-			if err != nil {
-				l.e.add(l.pos(v), "domain %s: %q is not an unsigned integer", key, v.Value)
+			n, ok := l.uintValue(v, "domain "+key)
+			if !ok {
 				continue
 			}
 			vals = append(vals, Uint(n))

@@ -106,6 +106,7 @@ type IDType struct {
 // Field is a state field.
 type Field struct {
 	Name    string
+	Doc     string // the doc: text, or ""
 	Type    *Type
 	Initial Expr    // nil for a non-optional id field
 	Max     *uint64 // optional bound on a uint (or the inner uint of an option)
@@ -124,6 +125,7 @@ type Field struct {
 // Param is an input parameter or an effect field.
 type Param struct {
 	Name  string
+	Doc   string // the doc: text of the long form {type, doc}, or ""
 	Type  *Type
 	Index int
 	Pos   Pos
@@ -132,6 +134,7 @@ type Param struct {
 // Input is an input the machine accepts.
 type Input struct {
 	Name   string
+	Doc    string // the doc: text of the long form {doc, params}, or ""
 	Params []*Param
 	Index  int
 	Pos    Pos
@@ -154,6 +157,7 @@ func (in *Input) Param(name string) *Param {
 // Effect is an effect a transition can emit.
 type Effect struct {
 	Name   string
+	Doc    string // the doc: text of the long form {doc, fields}, or ""
 	Fields []*Param
 	Index  int
 	Pos    Pos
@@ -245,6 +249,7 @@ type Machine struct {
 	PackagePos  Pos
 	Enums       []*Enum
 	IDs         []*IDType
+	Constants   []*Constant // the constants: section, in source order
 	Fields      []*Field
 	Phase       *Field // the field holding the top-level phase
 	Terminal    []int  // terminal phase indices

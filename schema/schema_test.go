@@ -77,7 +77,8 @@ func TestSchemaKeysAreLoaderKeys(t *testing.T) {
 	props, _ := root["properties"].(map[string]any)
 	fairness, _ := props["fairness"].(map[string]any)
 	where := map[string]map[string]any{model.MappingSpec: root, model.MappingFairness: fairness}
-	for _, name := range []string{model.MappingField, model.MappingTransition, model.MappingProfile, model.MappingLiveness} {
+	for _, name := range []string{model.MappingField, model.MappingTransition, model.MappingProfile, model.MappingLiveness,
+		model.MappingConstant, model.MappingInput, model.MappingEffect, model.MappingParam} {
 		d, ok := defs[name].(map[string]any)
 		if !ok {
 			t.Fatalf("the schema has no $defs/%s", name)
@@ -216,6 +217,18 @@ func TestSchemaRejects(t *testing.T) {
 		model.MappingFairness:   func(m map[string]any) map[string]any { return m["fairness"].(map[string]any) },
 		model.MappingLiveness: func(m map[string]any) map[string]any {
 			return m["liveness"].(map[string]any)["lockout_ends"].(map[string]any)
+		},
+		model.MappingConstant: func(m map[string]any) map[string]any {
+			return m["constants"].(map[string]any)["MaxWrongCodes"].(map[string]any)
+		},
+		model.MappingInput: func(m map[string]any) map[string]any {
+			return m["inputs"].(map[string]any)["PresentCredential"].(map[string]any)
+		},
+		model.MappingEffect: func(m map[string]any) map[string]any {
+			return m["effects"].(map[string]any)["CredentialRejected"].(map[string]any)
+		},
+		model.MappingParam: func(m map[string]any) map[string]any {
+			return m["inputs"].(map[string]any)["PresentCredential"].(map[string]any)["params"].(map[string]any)["valid"].(map[string]any)
 		},
 	}
 	if err := sch.Validate(fresh()); err != nil {

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math/bits"
 	"strconv"
 )
 
@@ -220,6 +221,15 @@ func sub(ovf *bool, a, b uint64) uint64 {
 		return 0
 	}
 	return a - b
+}
+
+// mul returns a*b and records 64-bit overflow in ovf.
+func mul(ovf *bool, a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	if hi != 0 {
+		*ovf = true
+	}
+	return lo
 }
 
 // b2u converts a bool to 0 or 1.

@@ -6,7 +6,7 @@
 //
 //	dslgen validate -spec FILE
 //	dslgen generate -spec FILE -out DIR [-package NAME]
-//	dslgen check -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
+//	dslgen check -spec FILE [-profile NAME] [-workers N] [-engine shipped|closure|interp] [-gen DIR] [-trace-json FILE] [-emit-test FILE]
 //	dslgen simulate -spec FILE [-profile NAME] [-depth N] [-behaviours N] [-time D] [-seed S] [-bounded]
 //	dslgen validate-trace -spec FILE -trace RUN.jsonl [-profile NAME] [-max-hidden N]
 //	dslgen compat -old OLD.yaml -new NEW.yaml [-profile NAME] [-json] [-trace-json FILE] [-emit-test FILE] [-max-states N]
@@ -77,8 +77,10 @@ commands:
   validate  -spec FILE [-json]                  load and type-check a spec (-json: one JSON
                                                 object per diagnostic; check takes -json too)
   generate  -spec FILE -out DIR [-package NAME]  write the Go package for a spec
-  check     -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
-                                                model-check a spec within a profile's bounds
+  check     -spec FILE [-profile NAME] [-workers N] [-engine shipped|closure|interp] [-gen DIR]
+            [-trace-json FILE] [-emit-test FILE]
+                                                model-check a spec within a profile's bounds, by
+                                                default running its generated Go package
   simulate  -spec FILE [-profile NAME] [-depth N] [-behaviours N] [-time D] [-seed S] [-bounded]
                                                 random behaviours past the exhaustive bounds
   validate-trace -spec FILE -trace RUN.jsonl [-profile NAME] [-max-hidden N]

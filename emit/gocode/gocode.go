@@ -332,6 +332,11 @@ func (g *generator) errorsAndOption() {
 	f.Func().Id("sub").Params(jen.Id("ovf").Op("*").Bool(), jen.List(jen.Id("a"), jen.Id("b")).Uint64()).Uint64().Block(
 		jen.If(jen.Id("b").Op(">").Id("a")).Block(jen.Op("*").Id("ovf").Op("=").True(), jen.Return(jen.Lit(0))),
 		jen.Return(jen.Id("a").Op("-").Id("b")))
+	f.Comment("mul returns a*b and records 64-bit overflow in ovf.")
+	f.Func().Id("mul").Params(jen.Id("ovf").Op("*").Bool(), jen.List(jen.Id("a"), jen.Id("b")).Uint64()).Uint64().Block(
+		jen.List(jen.Id("hi"), jen.Id("lo")).Op(":=").Qual("math/bits", "Mul64").Call(jen.Id("a"), jen.Id("b")),
+		jen.If(jen.Id("hi").Op("!=").Lit(0)).Block(jen.Op("*").Id("ovf").Op("=").True()),
+		jen.Return(jen.Id("lo")))
 	f.Comment("b2u converts a bool to 0 or 1.")
 	f.Func().Id("b2u").Params(jen.Id("b").Bool()).Uint64().Block(
 		jen.If(jen.Id("b")).Block(jen.Return(jen.Lit(1))), jen.Return(jen.Lit(0)))
@@ -385,6 +390,7 @@ func (g *generator) state() {
 	f.Comment("Its JSON form uses the spec's field names.")
 	f.Type().Id("State").StructFunc(func(gr *jen.Group) {
 		for _, fd := range g.m.Fields {
+			docLines(gr, fd.Doc)
 			st := gr.Id(fieldName(fd)).Add(goType(fd.Type)).Tag(map[string]string{"json": fd.Name})
 			if fd.Max != nil {
 				st.Commentf("at most %d", *fd.Max)
@@ -606,8 +612,13 @@ func (g *generator) inputs() {
 	for _, in := range g.m.Inputs {
 		argsType := inputArgsType(in)
 		f.Commentf("%s is the input %s.", in.Name, in.Name)
+		if in.Doc != "" {
+			f.Comment("")
+			docLines(f.Group, in.Doc)
+		}
 		f.Type().Id(inputType(in)).StructFunc(func(gr *jen.Group) {
 			for _, p := range in.Params {
+				docLines(gr, p.Doc)
 				gr.Id(paramName(p)).Add(goType(p.Type)).Tag(map[string]string{"json": p.Name})
 			}
 		})
@@ -677,8 +688,13 @@ func (g *generator) effects() {
 
 	for ei, e := range g.m.Effects {
 		f.Commentf("%s is the payload of the effect %s.", e.Name, e.Name)
+		if e.Doc != "" {
+			f.Comment("")
+			docLines(f.Group, e.Doc)
+		}
 		f.Type().Id(effectType(e)).StructFunc(func(gr *jen.Group) {
 			for _, p := range e.Fields {
+				docLines(gr, p.Doc)
 				gr.Id(paramName(p)).Add(goType(p.Type)).Tag(map[string]string{"json": p.Name})
 			}
 		})
@@ -850,6 +866,10 @@ func (g *generator) expr(x model.Expr, st, in string) jen.Code {
 			return jen.Id("add").Call(jen.Op("&").Id("ovf"), a, b)
 		case "-":
 			return jen.Id("sub").Call(jen.Op("&").Id("ovf"), a, b)
+		case "*":
+			return jen.Id("mul").Call(jen.Op("&").Id("ovf"), a, b)
+		case "min", "max":
+			return jen.Id(x.Op).Call(a, b)
 		}
 		if v, ok := constComparison(x, a, b); ok {
 			return jen.Lit(v)
@@ -1598,4 +1618,16 @@ func (g *generator) noopStmt(st model.Stmt) bool {
 		return !model.HasArithmetic(st.Cond) && g.noopStmt(st.Then) && (st.Else == nil || g.noopStmt(st.Else))
 	}
 	return false
+}
+
+// docLines writes a spec's doc text as comment lines (nothing for ""),
+// wrapped like the package doc.
+func docLines(gr *jen.Group, doc string) {
+	doc = strings.TrimSpace(doc)
+	if doc == "" {
+		return
+	}
+	for _, line := range wrap(doc, 76) {
+		gr.Comment(line)
+	}
 }

@@ -25,15 +25,15 @@ var (
 		"Option", "Some", "None", "State", "Initial", "Input", "DecodeInput",
 		"EffectKind", "Effect", "Effects", "Step", "Transitions", "TransitionInfo",
 		"GuardNames", "InvariantNames", "InputNames", "EnabledTransitions",
-		"add", "sub", "b2u", "inputEnvelope", "decodeArgs", "effectKindNames", "guardSites", "guardRejections",
+		"add", "sub", "mul", "b2u", "inputEnvelope", "decodeArgs", "effectKindNames", "guardSites", "guardRejections",
 		"inputNames", "noTransitions", "boundErrors", "invariantErrors", "invalidFields", "invalidParams", "stateJSON",
 		"MigrateFromJSON", "migrateEnum",
 	}
 	// importNames are the names of the packages generated code imports.
-	importNames = []string{"bytes", "errors", "fmt", "iter", "json", "strconv"}
+	importNames = []string{"bits", "bytes", "errors", "fmt", "iter", "json", "strconv"}
 	// predeclaredNames are the predeclared identifiers generated code uses.
 	predeclaredNames = []string{
-		"any", "bool", "byte", "comparable", "error", "false", "int", "iota", "len", "nil", "string", "true", "uint64", "uint8",
+		"any", "bool", "byte", "comparable", "error", "false", "int", "iota", "len", "max", "min", "nil", "string", "true", "uint64", "uint8",
 	}
 	// stateMethods are the methods of State (besides step<Input> and
 	// fire<Transition>, which are unexported and derived from spec names).

@@ -50,7 +50,7 @@ type tlaTok struct {
 	text string
 }
 
-var tlaOps = []string{`\notin`, `\in`, `/\`, `\/`, `=>`, "<<", ">>", "<=", ">=", "==", "#", "=", "<", ">", "+", "-", "~", "(", ")", "{", "}", ",", "'"}
+var tlaOps = []string{`\notin`, `\in`, `/\`, `\/`, `=>`, "<<", ">>", "<=", ">=", "==", "#", "=", "<", ">", "+", "-", "*", "~", "(", ")", "{", "}", ",", "'"}
 
 func tlaLex(src string) ([]tlaTok, error) {
 	var out []tlaTok
@@ -273,16 +273,27 @@ func (p *tlaParser) rel() tlaExpr {
 }
 
 func (p *tlaParser) sum() tlaExpr {
-	a := p.primary()
+	a := p.product()
 	for p.isOp("+") || p.isOp("-") {
 		op := p.next().text
-		b := p.primary()
+		b := p.product()
 		l := a
 		if op == "+" {
 			a = func(env *tlaEnv) tv { return l(env).(int64) + b(env).(int64) }
 		} else {
 			a = func(env *tlaEnv) tv { return l(env).(int64) - b(env).(int64) }
 		}
+	}
+	return a
+}
+
+func (p *tlaParser) product() tlaExpr {
+	a := p.primary()
+	for p.isOp("*") {
+		p.next()
+		b := p.primary()
+		l := a
+		a = func(env *tlaEnv) tv { return l(env).(int64) * b(env).(int64) }
 	}
 	return a
 }

@@ -22,6 +22,7 @@ const (
 	precNot  = 4   // ~
 	precRel  = 5   // = # < <= > >= \in \notin
 	precAdd  = 10  // + -
+	precMul  = 13  // *
 	precAtom = 100 // names, literals, applications, tuples, sets
 )
 
@@ -126,6 +127,18 @@ func (c *scope) binary(op string, l, r val) val {
 			ls = l.s
 		}
 		return val{s: ls + " - " + r.at(precAdd+1), prec: precAdd, top: "-"}
+	case "*":
+		ls, rs = chain(l, "*", precMul+1), chain(r, "*", precMul+1)
+		return val{s: ls + " * " + rs, prec: precMul, top: "*"}
+	case "min", "max":
+		// IF a <= b THEN a ELSE b (min) or ... ELSE b ... (max), on the
+		// rendered operands: they have no side effect, so repeating them is
+		// harmless.
+		a, b := l, r
+		if op == "max" {
+			a, b = r, l
+		}
+		return val{s: "(IF " + l.at(precRel+1) + " <= " + r.at(precRel+1) + " THEN " + a.s + " ELSE " + b.s + ")", prec: precAtom}
 	}
 	return val{s: l.at(precRel+1) + " " + t + " " + r.at(precRel+1), prec: precRel, top: t}
 }

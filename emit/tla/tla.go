@@ -468,7 +468,11 @@ func (g *generator) module() string {
 		if i == len(m.Fields)-1 {
 			sep = ""
 		}
-		g.line(`    %s%s \* %s`, g.vars[i], sep, f.Type)
+		if doc := oneLine(f.Doc); doc != "" {
+			g.line(`    %s%s \* %s: %s`, g.vars[i], sep, f.Type, doc)
+		} else {
+			g.line(`    %s%s \* %s`, g.vars[i], sep, f.Type)
+		}
 	}
 	g.line("")
 	g.line("%s", tuple("vars == ", g.vars, ""))
@@ -730,6 +734,7 @@ func (g *generator) action(t *model.Transition) {
 	if t.Unreachable != "" {
 		g.comment("", "Expected never to fire: "+t.Unreachable)
 	}
+	g.declDocs(t)
 
 	type item struct{ s, note string }
 	var items []item
@@ -1145,4 +1150,36 @@ func tuple(prefix string, names []string, indent string) string {
 	}
 	b.WriteString(">>")
 	return b.String()
+}
+
+// oneLine joins a doc text's lines (a TLA+ line comment ends at the line).
+func oneLine(doc string) string { return strings.Join(strings.Fields(doc), " ") }
+
+// declDocs comments an action with the docs of its input, of the input's
+// parameters and of the effects it emits (effects are not modelled, so
+// this is where their docs go).
+func (g *generator) declDocs(t *model.Transition) {
+	if d := oneLine(t.Input.Doc); d != "" {
+		g.comment("", "Input "+t.Input.Name+": "+d)
+	}
+	for _, p := range t.Input.Params {
+		if d := oneLine(p.Doc); d != "" {
+			g.comment("", "Parameter "+t.Input.Name+"."+p.Name+": "+d)
+		}
+	}
+	seen := map[*model.Effect]bool{}
+	for _, em := range t.Emits {
+		if seen[em.Effect] {
+			continue
+		}
+		seen[em.Effect] = true
+		if d := oneLine(em.Effect.Doc); d != "" {
+			g.comment("", "Emits "+em.Effect.Name+" (not modelled): "+d)
+		}
+		for _, p := range em.Effect.Fields {
+			if d := oneLine(p.Doc); d != "" {
+				g.comment("", "Effect field "+em.Effect.Name+"."+p.Name+": "+d)
+			}
+		}
+	}
 }

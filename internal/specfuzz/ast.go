@@ -22,6 +22,7 @@ type Spec struct {
 	Package     string
 	Enums       []*Enum
 	IDs         []*IDType
+	Constants   []*Constant
 	Fields      []*Field
 	Phase       *Field
 	Terminal    []int // indices into the phase enum
@@ -96,26 +97,41 @@ func (t *Type) Same(u *Type) bool {
 // Field is a state field.
 type Field struct {
 	Name    string
+	Doc     string
 	Type    *Type
 	Initial Expr // nil for an id field
 	Max     *uint64
+	// MaxConst, when its value is *Max, is the constant max: names.
+	MaxConst *Constant
+}
+
+// Constant is a uint constant of the constants: section; X is its
+// expression (over literals and earlier constants) and Value its value.
+type Constant struct {
+	Name  string
+	Doc   string
+	X     Expr
+	Value uint64
 }
 
 // Param is an input parameter or an effect field.
 type Param struct {
 	Name string
+	Doc  string
 	Type *Type
 }
 
 // Input is an input.
 type Input struct {
 	Name   string
+	Doc    string
 	Params []*Param
 }
 
 // Effect is an effect.
 type Effect struct {
 	Name   string
+	Doc    string
 	Fields []*Param
 }
 
@@ -193,6 +209,9 @@ type Lit struct{ Text string }
 // FieldRef reads a field.
 type FieldRef struct{ F *Field }
 
+// ConstRef names a constant.
+type ConstRef struct{ C *Constant }
+
 // ArgRef reads an input parameter.
 type ArgRef struct{ P *Param }
 
@@ -230,6 +249,7 @@ type UnwrapOr struct{ X, D Expr }
 
 func (x *Lit) render(_ *Spec, b *strings.Builder, _ bool)      { b.WriteString(x.Text) }
 func (x *FieldRef) render(_ *Spec, b *strings.Builder, _ bool) { b.WriteString(x.F.Name) }
+func (x *ConstRef) render(_ *Spec, b *strings.Builder, _ bool) { b.WriteString(x.C.Name) }
 func (x *ArgRef) render(_ *Spec, b *strings.Builder, _ bool)   { b.WriteString("arg." + x.P.Name) }
 
 func (x *EnumLit) render(s *Spec, b *strings.Builder, _ bool) {
@@ -262,7 +282,7 @@ func (s *Spec) bareOK(v string) bool {
 
 func paren(s *Spec, b *strings.Builder, x Expr) {
 	switch x.(type) {
-	case *Lit, *FieldRef, *ArgRef, *EnumLit, *SomeX, *UnwrapOr:
+	case *Lit, *FieldRef, *ConstRef, *ArgRef, *EnumLit, *SomeX, *UnwrapOr:
 		x.render(s, b, false)
 	default:
 		b.WriteString("(")
@@ -277,6 +297,14 @@ func (x *Not) render(s *Spec, b *strings.Builder, _ bool) {
 }
 
 func (x *Bin) render(s *Spec, b *strings.Builder, _ bool) {
+	if x.Op == "min" || x.Op == "max" {
+		b.WriteString(x.Op + "(")
+		x.X.render(s, b, true)
+		b.WriteString(", ")
+		x.Y.render(s, b, true)
+		b.WriteString(")")
+		return
+	}
 	paren(s, b, x.X)
 	b.WriteString(" " + x.Op + " ")
 	paren(s, b, x.Y)

@@ -94,9 +94,12 @@ func (b *builder) expr(c *ctx, t *Type, depth int, hinted bool) Expr {
 		}
 	case Uint:
 		opts = append(opts, func() Expr { return &Lit{Text: fmt.Sprint(b.uintVal("uint lit"))} })
+		if cs := b.s.Constants; len(cs) > 0 {
+			opts = append(opts, func() Expr { return &ConstRef{C: rapid.SampledFrom(cs).Draw(b.t, "constant")} })
+		}
 		if depth > 0 {
 			opts = append(opts, func() Expr {
-				op := rapid.SampledFrom([]string{"+", "-"}).Draw(b.t, "arith op")
+				op := rapid.SampledFrom([]string{"+", "-", "*", "min", "max"}).Draw(b.t, "arith op")
 				return &Bin{Op: op, X: b.expr(c, uintT, depth-1, false), Y: b.expr(c, uintT, depth-1, false)}
 			})
 		}

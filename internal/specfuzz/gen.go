@@ -3,6 +3,7 @@ package specfuzz
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"slices"
 
 	"pgregory.net/rapid"
@@ -95,6 +96,45 @@ func (b *builder) name(fresh string, namespaces ...string) string {
 
 func (b *builder) doc(label string) string { return rapid.SampledFrom(docs).Draw(b.t, label) }
 
+// rareDoc draws a doc for a field, input, parameter, effect or constant:
+// mostly none, so that the short forms stay common.
+func (b *builder) rareDoc(label string) string {
+	if b.chance(80, label+" none") {
+		return ""
+	}
+	return b.doc(label)
+}
+
+// constant draws a uint constant: a literal, or min, max or * of an earlier
+// constant and a small literal (never a bound error: a constant that raises
+// one is a load error).
+func (b *builder) constant() *Constant {
+	c := &Constant{Name: b.name("K", "fields"), Doc: b.rareDoc("constant doc")}
+	prev := b.s.Constants
+	if len(prev) == 0 || b.chance(40, "literal constant") {
+		c.Value = b.uintVal("constant")
+		c.X = &Lit{Text: fmt.Sprint(c.Value)}
+		return c
+	}
+	p := rapid.SampledFrom(prev).Draw(b.t, "earlier constant")
+	n := uint64(b.intn(0, 4, "constant operand"))
+	op := rapid.SampledFrom([]string{"min", "max", "*"}).Draw(b.t, "constant op")
+	switch op {
+	case "min":
+		c.Value = min(p.Value, n)
+	case "max":
+		c.Value = max(p.Value, n)
+	default:
+		if hi, lo := bits.Mul64(p.Value, n); hi == 0 {
+			c.Value = lo
+		} else {
+			op, c.Value = "min", min(p.Value, n)
+		}
+	}
+	c.X = &Bin{Op: op, X: &ConstRef{C: p}, Y: &Lit{Text: fmt.Sprint(n)}}
+	return c
+}
+
 func (b *builder) spec() *Spec {
 	s := b.s
 	b.hostility = rapid.SampledFrom([]int{0, 0, 20, 60, 250}).Draw(b.t, "hostility")
@@ -117,11 +157,15 @@ func (b *builder) spec() *Spec {
 	for i, n := 0, b.intn(0, 2, "ids"); i < n; i++ {
 		s.IDs = append(s.IDs, &IDType{Name: b.name("I", "types")})
 	}
-	// A field may not share its name with an enum value.
+	// A field may not share its name with an enum value, nor a constant
+	// (which shares the fields' namespace).
 	for _, e := range s.Enums {
 		for _, v := range e.Values {
 			b.take("fields", v)
 		}
+	}
+	for i, n := 0, b.intn(0, 2, "constants"); i < n; i++ {
+		s.Constants = append(s.Constants, b.constant())
 	}
 	pe := s.Enums[0]
 	s.Phase = &Field{Name: b.name("phase", "fields"), Type: &Type{Kind: EnumK, Enum: pe},
@@ -140,16 +184,16 @@ func (b *builder) spec() *Spec {
 		}
 	}
 	for i, n := 0, b.intn(1, 4, "inputs"); i < n; i++ {
-		in := &Input{Name: b.name("In", "types")}
+		in := &Input{Name: b.name("In", "types"), Doc: b.rareDoc("input doc")}
 		for j, m := 0, b.intn(0, 3, "params"); j < m; j++ {
-			in.Params = append(in.Params, &Param{Name: b.name("p", "params "+in.Name), Type: b.anyType()})
+			in.Params = append(in.Params, &Param{Name: b.name("p", "params "+in.Name), Type: b.anyType(), Doc: b.rareDoc("param doc")})
 		}
 		s.Inputs = append(s.Inputs, in)
 	}
 	for i, n := 0, b.intn(0, 3, "effects"); i < n; i++ {
-		e := &Effect{Name: b.name("Fx", "types")}
+		e := &Effect{Name: b.name("Fx", "types"), Doc: b.rareDoc("effect doc")}
 		for j, m := 0, b.intn(0, 3, "effect fields"); j < m; j++ {
-			e.Fields = append(e.Fields, &Param{Name: b.name("x", "effect "+e.Name), Type: b.anyType()})
+			e.Fields = append(e.Fields, &Param{Name: b.name("x", "effect "+e.Name), Type: b.anyType(), Doc: b.rareDoc("effect field doc")})
 		}
 		s.Effects = append(s.Effects, e)
 	}
@@ -248,13 +292,17 @@ func (b *builder) uintVal(label string) uint64 {
 }
 
 func (b *builder) field() *Field {
-	f := &Field{Name: b.name("f", "fields"), Type: b.anyType()}
+	f := &Field{Name: b.name("f", "fields"), Type: b.anyType(), Doc: b.rareDoc("field doc")}
 	inner := f.Type
 	if inner.Kind == Option {
 		inner = inner.Elem
 	}
 	if inner.Kind == Uint && b.chance(50, "max") {
 		m := b.uintVal("max")
+		if len(b.s.Constants) > 0 && b.chance(30, "max constant") {
+			f.MaxConst = rapid.SampledFrom(b.s.Constants).Draw(b.t, "max constant")
+			m = f.MaxConst.Value
+		}
 		f.Max = &m
 	}
 	if f.Type.Kind != ID {
@@ -272,6 +320,11 @@ func (b *builder) initial(t *Type, max *uint64) Expr {
 		v := b.uintVal("uint init")
 		if max != nil && v > *max {
 			v = *max
+		}
+		if len(b.s.Constants) > 0 && b.chance(20, "constant init") {
+			if c := rapid.SampledFrom(b.s.Constants).Draw(b.t, "init constant"); max == nil || c.Value <= *max {
+				return &ConstRef{C: c}
+			}
 		}
 		if v > 0 && b.chance(20, "sum init") {
 			a := uint64(b.intn(0, 1, "split"))

@@ -79,6 +79,8 @@ func constUint(x Expr) uint64 {
 		return constUint(x.X) + constUint(x.Y)
 	case *SomeX:
 		return constUint(x.X)
+	case *ConstRef:
+		return x.C.Value
 	}
 	return 0
 }

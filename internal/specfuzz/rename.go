@@ -21,6 +21,9 @@ func (s *Spec) nameSlots() []*string {
 	for _, id := range s.IDs {
 		out = append(out, &id.Name)
 	}
+	for _, c := range s.Constants {
+		out = append(out, &c.Name)
+	}
 	for _, f := range s.Fields {
 		out = append(out, &f.Name)
 	}

@@ -30,6 +30,16 @@ func (s *Spec) YAML() []byte {
 		}
 		w("ids: [%s]\n", strings.Join(names, ", "))
 	}
+	if len(s.Constants) > 0 {
+		w("constants:\n")
+		for _, c := range s.Constants {
+			if c.Doc != "" {
+				w("  %s: {value: %s, doc: %s}\n", c.Name, q(s.ExprString(c.X)), q(c.Doc))
+			} else {
+				w("  %s: %s\n", c.Name, q(s.ExprString(c.X)))
+			}
+		}
+	}
 	w("fields:\n")
 	for _, f := range s.Fields {
 		w("  %s: {type: %s", f.Name, q(f.Type.String()))
@@ -37,7 +47,14 @@ func (s *Spec) YAML() []byte {
 			w(", initial: %s", q(s.ExprString(f.Initial)))
 		}
 		if f.Max != nil {
-			w(", max: %d", *f.Max)
+			if f.MaxConst != nil && f.MaxConst.Value == *f.Max {
+				w(", max: %s", f.MaxConst.Name)
+			} else {
+				w(", max: %d", *f.Max)
+			}
+		}
+		if f.Doc != "" {
+			w(", doc: %s", q(f.Doc))
 		}
 		w("}\n")
 	}
@@ -47,12 +64,12 @@ func (s *Spec) YAML() []byte {
 	}
 	w("inputs:\n")
 	for _, in := range s.Inputs {
-		w("  %s: %s\n", in.Name, params(in.Params))
+		w("  %s: %s\n", in.Name, decl(in.Doc, "params", in.Params))
 	}
 	if len(s.Effects) > 0 {
 		w("effects:\n")
 		for _, e := range s.Effects {
-			w("  %s: %s\n", e.Name, params(e.Fields))
+			w("  %s: %s\n", e.Name, decl(e.Doc, "fields", e.Fields))
 		}
 	}
 	if len(s.Guards) > 0 {
@@ -98,9 +115,31 @@ func params(ps []*Param) string {
 	}
 	parts := make([]string, len(ps))
 	for i, p := range ps {
-		parts[i] = p.Name + ": " + q(p.Type.String())
+		if p.Doc != "" {
+			parts[i] = p.Name + ": {type: " + q(p.Type.String()) + ", doc: " + q(p.Doc) + "}"
+		} else {
+			parts[i] = p.Name + ": " + q(p.Type.String())
+		}
 	}
 	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// decl renders an input's or effect's declaration: the short form, or the
+// long form {doc: ..., key: {...}} when it or a parameter has a doc (a
+// parameter's long form inside the short form could read as the long form
+// of the declaration when the parameter is called key).
+func decl(doc, key string, ps []*Param) string {
+	long := doc != ""
+	for _, p := range ps {
+		long = long || p.Doc != ""
+	}
+	if !long {
+		return params(ps)
+	}
+	if doc == "" {
+		return "{" + key + ": " + params(ps) + "}"
+	}
+	return "{doc: " + q(doc) + ", " + key + ": " + params(ps) + "}"
 }
 
 func (s *Spec) transition(b *strings.Builder, t *Transition) {

@@ -18,6 +18,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math/bits"
 	"strconv"
 )
 
@@ -224,6 +225,15 @@ func sub(ovf *bool, a, b uint64) uint64 {
 	return a - b
 }
 
+// mul returns a*b and records 64-bit overflow in ovf.
+func mul(ovf *bool, a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	if hi != 0 {
+		*ovf = true
+	}
+	return lo
+}
+
 // b2u converts a bool to 0 or 1.
 func b2u(b bool) uint64 {
 	if b {
@@ -418,7 +428,8 @@ type AdminID string
 // State is the machine's state, a plain value: copying it copies the machine.
 // Its JSON form uses the spec's field names.
 type State struct {
-	Phase          LockPhase          `json:"phase"`
+	Phase LockPhase `json:"phase"`
+	// wrong credentials presented in a row
 	WrongCodes     uint64             `json:"wrong_codes"`   // at most 3
 	LockoutCount   uint64             `json:"lockout_count"` // at most 10
 	LockoutUntil   Option[uint64]     `json:"lockout_until"`
@@ -585,11 +596,15 @@ type Input interface {
 }
 
 // PresentCredential is the input PresentCredential.
+//
+// a user presents a credential at the reader
 type PresentCredential struct {
 	User       UserID     `json:"user"`
 	Credential Credential `json:"credential"`
-	Valid      bool       `json:"valid"`
-	Now        uint64     `json:"now"`
+	// whether the reader accepted the credential
+	Valid bool `json:"valid"`
+	// the time in seconds
+	Now uint64 `json:"now"`
 }
 type presentCredentialArgs PresentCredential
 
@@ -866,8 +881,11 @@ func (e Effect) AsLatched() (Latched, bool) {
 }
 
 // CredentialRejected is the payload of the effect CredentialRejected.
+//
+// a wrong credential that did not trip a lockout
 type CredentialRejected struct {
-	User         UserID `json:"user"`
+	User UserID `json:"user"`
+	// wrong credentials left before the lockout
 	AttemptsLeft uint64 `json:"attempts_left"`
 }
 
@@ -1457,22 +1475,17 @@ func (n *State) fireTripLockout(in PresentCredential, fx *Effects) error {
 		n.Phase, n.WrongCodes, n.LockoutCount, n.LockoutUntil, n.Alarm = old0, old1, old2, old3, old4
 		return &boundErrors[4]
 	}
-	n.LockoutCount = func() uint64 {
-		if n.LockoutCount < 10 {
-			return add(&ovf, n.LockoutCount, 1)
-		}
-		return n.LockoutCount
-	}()
+	n.LockoutCount = min(add(&ovf, n.LockoutCount, 1), 10)
 	if ovf || n.LockoutCount > 10 {
 		n.Phase, n.WrongCodes, n.LockoutCount, n.LockoutUntil, n.Alarm = old0, old1, old2, old3, old4
 		return &boundErrors[5]
 	}
-	n.LockoutUntil = Some[uint64](add(&ovf, in.Now, func() uint64 {
+	n.LockoutUntil = Some[uint64](add(&ovf, in.Now, mul(&ovf, 60, func() uint64 {
 		if n.LockoutCount >= 3 {
-			return 300
+			return 5
 		}
-		return 60
-	}()))
+		return 1
+	}())))
 	if ovf {
 		n.Phase, n.WrongCodes, n.LockoutCount, n.LockoutUntil, n.Alarm = old0, old1, old2, old3, old4
 		return &boundErrors[6]

@@ -8,7 +8,9 @@
 // a regression spec for guards that raise a bound error: Spend's guard
 // subtracts below zero when the amount exceeds the credit, and Deposit's guard
 // overflows 64 bits for a huge amount. Such a guard is false (docs/DSL.md,
-// "Evaluation"), so the next candidate (Overspend) is tried.
+// "Evaluation"), so the next candidate (Overspend) is tried. Scale does the
+// same with *, min and max: its guard overflows for a huge factor, and
+// ScaleAnyway's update overflows where Scale's guard refused.
 package wallet
 
 import (
@@ -17,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"math/bits"
 	"strconv"
 )
 
@@ -221,6 +224,15 @@ func sub(ovf *bool, a, b uint64) uint64 {
 		return 0
 	}
 	return a - b
+}
+
+// mul returns a*b and records 64-bit overflow in ovf.
+func mul(ovf *bool, a, b uint64) uint64 {
+	hi, lo := bits.Mul64(a, b)
+	if hi != 0 {
+		*ovf = true
+	}
+	return lo
 }
 
 // b2u converts a bool to 0 or 1.
@@ -495,6 +507,26 @@ func (in Tip) MarshalJSON() ([]byte, error) {
 	})
 }
 
+// Scale is the input Scale.
+type Scale struct {
+	Factor uint64 `json:"factor"`
+}
+type scaleArgs Scale
+
+// InputName returns the input's name in the spec.
+func (Scale) InputName() string {
+	return "Scale"
+}
+func (Scale) isInput() {}
+
+// MarshalJSON writes {"input": name, "args": {...}}.
+func (in Scale) MarshalJSON() ([]byte, error) {
+	return json.Marshal(inputEnvelope{
+		Args:  scaleArgs(in),
+		Input: "Scale",
+	})
+}
+
 type inputEnvelope struct {
 	Input string `json:"input"`
 	Args  any    `json:"args"`
@@ -531,6 +563,10 @@ func DecodeInput(data []byte) (Input, error) {
 		var a tipArgs
 		err := decodeArgs(env.Args, &a)
 		return Tip(a), err
+	case "Scale":
+		var a scaleArgs
+		err := decodeArgs(env.Args, &a)
+		return Scale(a), err
 	}
 	return nil, fmt.Errorf("decode input: unknown input %q", env.Input)
 }
@@ -715,6 +751,8 @@ func (s *State) apply(in Input, fx *Effects) error {
 		return s.stepReopen(in, fx)
 	case Tip:
 		return s.stepTip(in, fx)
+	case Scale:
+		return s.stepScale(in, fx)
 	}
 	return ErrUnknownInput
 }
@@ -839,6 +877,39 @@ func (s *State) stepTip(in Tip, fx *Effects) error {
 	return &noTransitions[4][s.Phase]
 }
 
+// stepScale handles the input Scale: it tries its transitions in spec order.
+func (s *State) stepScale(in Scale, fx *Effects) error {
+	var ovf bool
+	best, bestDepth := -1, -1
+	// Scale: Multiplies last by the factor, clamped to [1, 6]; the guard is false when the product overflows.
+	if (1<<s.Phase)&2 != 0 {
+		switch {
+		case !(mul(&ovf, s.Last, in.Factor) >= min(s.Last, in.Factor)) || ovf:
+			ovf = false
+			if bestDepth < 0 {
+				best, bestDepth = 7, 0
+			}
+		default:
+			return s.fireScale(in, fx)
+		}
+	}
+	// ScaleAnyway: Multiplies without a clamp where Scale's guard overflowed, so the update overflows too.
+	if (1<<s.Phase)&2 != 0 {
+		switch {
+		case !((s.Last > 1) && (in.Factor > 9223372036854775807)):
+			if bestDepth < 0 {
+				best, bestDepth = 8, 0
+			}
+		default:
+			return s.fireScaleAnyway(in, fx)
+		}
+	}
+	if best >= 0 {
+		return &guardRejections[best][s.Phase]
+	}
+	return &noTransitions[5][s.Phase]
+}
+
 // fireDeposit runs the updates and effects of transition Deposit in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireDeposit(in Deposit, fx *Effects) error {
@@ -939,11 +1010,37 @@ func (n *State) fireTip(in Tip, fx *Effects) error {
 	return nil
 }
 
+// fireScale runs the updates and effects of transition Scale in place; on a
+// bound error it puts the state back as it was.
+func (n *State) fireScale(in Scale, fx *Effects) error {
+	old0 := n.Last
+	var ovf bool
+	n.Last = max(min(mul(&ovf, n.Last, in.Factor), 6), 1)
+	if ovf {
+		n.Last = old0
+		return &boundErrors[5]
+	}
+	return nil
+}
+
+// fireScaleAnyway runs the updates and effects of transition ScaleAnyway in place; on a
+// bound error it puts the state back as it was.
+func (n *State) fireScaleAnyway(in Scale, fx *Effects) error {
+	old0 := n.Last
+	var ovf bool
+	n.Last = add(&ovf, mul(&ovf, n.Last, in.Factor), mul(&ovf, max(in.Factor, 1), 0))
+	if ovf {
+		n.Last = old0
+		return &boundErrors[6]
+	}
+	return nil
+}
+
 // guardSites lists (input, transition, guard) for every guard of every transition.
-var guardSites = [7][3]string{{"Deposit", "Deposit", "fits"}, {"Spend", "Spend", "positive"}, {"Spend", "Spend", "enough"}, {"Spend", "Overspend", "too_much"}, {"Close", "Close", "drained"}, {"Close", "CloseAnyway", "one_left"}, {"Close", "CloseAnyway", "small"}}
+var guardSites = [9][3]string{{"Deposit", "Deposit", "fits"}, {"Spend", "Spend", "positive"}, {"Spend", "Spend", "enough"}, {"Spend", "Overspend", "too_much"}, {"Close", "Close", "drained"}, {"Close", "CloseAnyway", "one_left"}, {"Close", "CloseAnyway", "small"}, {"Scale", "Scale", "fits"}, {"Scale", "ScaleAnyway", "overflows"}}
 
 // guardRejections holds one read-only error per guard site and phase.
-var guardRejections = func() (t [7][2]GuardRejectedError) {
+var guardRejections = func() (t [9][2]GuardRejectedError) {
 	for i, site := range guardSites {
 		for p := range 2 {
 			t[i][p] = GuardRejectedError{
@@ -958,10 +1055,10 @@ var guardRejections = func() (t [7][2]GuardRejectedError) {
 }()
 
 // inputNames lists the inputs in spec order.
-var inputNames = [5]string{"Deposit", "Spend", "Close", "Reopen", "Tip"}
+var inputNames = [6]string{"Deposit", "Spend", "Close", "Reopen", "Tip", "Scale"}
 
 // noTransitions holds one read-only error per input and phase.
-var noTransitions = func() (t [5][2]NoTransitionError) {
+var noTransitions = func() (t [6][2]NoTransitionError) {
 	for i, name := range inputNames {
 		for p := range 2 {
 			t[i][p] = NoTransitionError{
@@ -974,7 +1071,7 @@ var noTransitions = func() (t [5][2]NoTransitionError) {
 }()
 
 // boundErrors holds one read-only error per place a bound can be exceeded.
-var boundErrors = [...]BoundError{{"Deposit", "credit"}, {"Spend", "credit"}, {"Overspend", "overspent"}, {"Tip", "last"}, {"Tip", "Tipped.before"}}
+var boundErrors = [...]BoundError{{"Deposit", "credit"}, {"Spend", "credit"}, {"Overspend", "overspent"}, {"Tip", "last"}, {"Tip", "Tipped.before"}, {"Scale", "last"}, {"ScaleAnyway", "last"}}
 
 // EnabledTransitions lists, in spec order, the transitions on in that are allowed
 // in s's phase and whose guards all hold (a guard that leaves a bound is false).
@@ -1046,6 +1143,21 @@ func EnabledTransitions(s State, in Input) []string {
 		_ = in
 		if (1<<s.Phase)&2 != 0 {
 			out = append(out, "Tip")
+		}
+	case Scale:
+		_ = in
+		ovf = false
+		if (1<<s.Phase)&2 != 0 {
+			if mul(&ovf, s.Last, in.Factor) >= min(s.Last, in.Factor) {
+				if !ovf {
+					out = append(out, "Scale")
+				}
+			}
+		}
+		if (1<<s.Phase)&2 != 0 {
+			if (s.Last > 1) && (in.Factor > 9223372036854775807) {
+				out = append(out, "ScaleAnyway")
+			}
 		}
 	}
 	return out
@@ -1124,12 +1236,26 @@ func Transitions() []TransitionInfo {
 		Input: "Tip",
 		Name:  "Tip",
 		Stay:  true,
+	}, {
+		Doc:    "Multiplies last by the factor, clamped to [1, 6]; the guard is false when the product overflows.",
+		From:   []Phase{PhaseClosed},
+		Guards: []string{"fits"},
+		Input:  "Scale",
+		Name:   "Scale",
+		Stay:   true,
+	}, {
+		Doc:    "Multiplies without a clamp where Scale's guard overflowed, so the update overflows too.",
+		From:   []Phase{PhaseClosed},
+		Guards: []string{"overflows"},
+		Input:  "Scale",
+		Name:   "ScaleAnyway",
+		Stay:   true,
 	}}
 }
 
 // GuardNames returns the distinct guard names, in first-use order.
 func GuardNames() []string {
-	return []string{"fits", "positive", "enough", "too_much", "drained", "one_left", "small"}
+	return []string{"fits", "positive", "enough", "too_much", "drained", "one_left", "small", "overflows"}
 }
 
 // InvariantNames returns the invariant names, in spec order.
@@ -1139,5 +1265,5 @@ func InvariantNames() []string {
 
 // InputNames returns the input names, in spec order.
 func InputNames() []string {
-	return []string{"Deposit", "Spend", "Close", "Reopen", "Tip"}
+	return []string{"Deposit", "Spend", "Close", "Reopen", "Tip", "Scale"}
 }
