@@ -200,7 +200,6 @@ func Run(ctx context.Context, old, nw *model.Machine, oldP, newP *model.Profile,
 	for i, iv := range c.newInputs {
 		c.newIndex[model.FormatInput(iv)] = i
 	}
-	c.oldByPhase = byPhase(old, c.oldInputs)
 	c.newByPhase = byPhase(nw, c.newInputs)
 	c.mapped = make([]*model.InputValue, len(c.oldInputs))
 	c.mappedOK = make([]bool, len(c.oldInputs))
@@ -249,9 +248,9 @@ type run struct {
 	found       map[string]*Finding
 	order       []*Finding
 	mg          *migrator
-	// oldByPhase and newByPhase list, per phase value, the input values
-	// (indices) that some transition allowed in the phase listens to.
-	oldByPhase, newByPhase [][]int
+	// newByPhase lists, per phase value, the new input values (indices)
+	// that some transition allowed in the phase listens to.
+	newByPhase [][]int
 	// mapped is each old input value's value in the new spec (mappedOK
 	// false: none).
 	mapped   []*model.InputValue
