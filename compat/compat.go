@@ -18,7 +18,13 @@
 //     old successor (a warning, an error for an input in stable_inputs);
 //   - KindDeadEnd: the new spec accepts no input of its profile in the
 //     migrated state, whose phase is not terminal (where the old spec
-//     accepted one or the old phase was terminal).
+//     accepted one or the old phase was terminal);
+//   - KindUnreached (a warning): the new spec has liveness properties and
+//     does not reach the migrated state within its profile. Liveness from
+//     the migrated states is otherwise proven by `dslgen check` of the new
+//     spec: a fair behaviour from a reachable state that violates a
+//     property extends, through the state's trace, to a violating fair
+//     behaviour from the initial state.
 //
 // Findings are grouped: one per kind and cause (the field and error, the
 // invariant, the input with its old and new transitions, the phase), with
@@ -33,6 +39,7 @@ import (
 	"fmt"
 	"regexp"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/meerkat-go/dslmachine/check"
@@ -48,6 +55,10 @@ const (
 	KindInvariant Kind = "invariant"
 	KindBehaviour Kind = "behaviour"
 	KindDeadEnd   Kind = "dead-end"
+	// KindUnreached: a warning that the new spec, which has liveness
+	// properties, does not reach the migrated state within its profile, so
+	// that its dslgen check does not prove them from there.
+	KindUnreached Kind = "unreached"
 )
 
 // Severity says whether a finding fails `dslgen compat`.
@@ -189,7 +200,6 @@ func Run(ctx context.Context, old, nw *model.Machine, oldP, newP *model.Profile,
 	for i, iv := range c.newInputs {
 		c.newIndex[model.FormatInput(iv)] = i
 	}
-	c.oldByPhase = byPhase(old, c.oldInputs)
 	c.newByPhase = byPhase(nw, c.newInputs)
 	c.mapped = make([]*model.InputValue, len(c.oldInputs))
 	c.mappedOK = make([]bool, len(c.oldInputs))
@@ -204,11 +214,17 @@ func Run(ctx context.Context, old, nw *model.Machine, oldP, newP *model.Profile,
 		}
 	}
 	res := &Result{Old: old, New: nw, OldProfile: oldP, NewProfile: newP}
+	for _, p := range nw.Liveness(newP) {
+		c.props = append(c.props, p.Name)
+	}
 	if err := c.explore(ctx, opt, res); err != nil {
 		return nil, err
 	}
+	if err := c.unreached(opt, res); err != nil {
+		return nil, err
+	}
 	res.Findings = append(res.Findings, c.order...)
-	rank := map[Kind]int{KindDecode: 0, KindInvariant: 1, KindBehaviour: 2, KindDeadEnd: 3}
+	rank := map[Kind]int{KindDecode: 0, KindInvariant: 1, KindBehaviour: 2, KindDeadEnd: 3, KindUnreached: 4}
 	sort.SliceStable(res.Findings, func(i, j int) bool {
 		a, b := res.Findings[i], res.Findings[j]
 		if rank[a.Kind] != rank[b.Kind] {
@@ -232,9 +248,9 @@ type run struct {
 	found       map[string]*Finding
 	order       []*Finding
 	mg          *migrator
-	// oldByPhase and newByPhase list, per phase value, the input values
-	// (indices) that some transition allowed in the phase listens to.
-	oldByPhase, newByPhase [][]int
+	// newByPhase lists, per phase value, the new input values (indices)
+	// that some transition allowed in the phase listens to.
+	newByPhase [][]int
 	// mapped is each old input value's value in the new spec (mappedOK
 	// false: none).
 	mapped   []*model.InputValue
@@ -252,6 +268,59 @@ type run struct {
 	want model.State
 	// pending holds the findings of the expansion under way.
 	pending []pendingFinding
+	// props names the new spec's liveness properties. proven says, per
+	// explored state, that its migration is a state the new spec reaches
+	// (see explore); unproven lists the migrated states (by id and key)
+	// not proven so when they were checked.
+	props    []string
+	proven   []bool
+	unproven []unprovenState
+}
+
+type unprovenState struct {
+	id  int32
+	key string
+}
+
+// unreached reports, when the new spec has liveness properties, the
+// migrated states not proven reachable during the exploration that the new
+// spec does not reach within its profile: it explores the new spec then.
+func (c *run) unreached(opt Options, res *Result) error {
+	if len(c.props) == 0 {
+		return nil
+	}
+	var todo []unprovenState
+	for _, u := range c.unproven {
+		if !c.proven[u.id] {
+			todo = append(todo, u)
+		}
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	reached := map[string]struct{}{}
+	err := c.newProg.Reachable(check.ReachOptions{MaxStates: opt.MaxStates}, func(s model.State, _ int) error {
+		reached[key(s)] = struct{}{}
+		return nil
+	})
+	if err != nil {
+		// Beyond -max-states.
+		res.Limited = true
+		return nil
+	}
+	for _, u := range todo {
+		if _, ok := reached[u.key]; ok {
+			continue
+		}
+		c.add(u.id, "unreached", func() *Finding {
+			tr := c.trace(u.id)
+			s := tr[len(tr)-1].State
+			ns, _ := c.mg.migrate(s)
+			return &Finding{Kind: KindUnreached, Severity: SeverityWarning, OldJSON: c.stateJSON(s), New: ns,
+				Message: fmt.Sprintf("the new spec does not reach this migrated state within its profile, so its dslgen check does not prove the liveness properties %s from it", strings.Join(c.props, ", "))}
+		})
+	}
+	return nil
 }
 
 // byPhase lists, per phase value, the input values (indices into ivs) that
@@ -280,6 +349,15 @@ func (c *run) explore(ctx context.Context, opt Options, res *Result) error {
 	}
 	seen := map[string]int32{key(init): 0}
 	c.parent, c.via = []int32{-1}, []int32{-1}
+	// A migrated state is proven reachable in the new spec when it is the
+	// new initial state (within the new profile), or when the new spec
+	// takes it, with the new profile's value of the old input, from a
+	// proven state to the migration of the old successor within the new
+	// profile: then the new spec follows the old trace step by step.
+	ni := c.nw.Initial()
+	mi, err := c.mg.migrate(init)
+	inb, _ := c.newProg.InBounds(ni)
+	c.proven = []bool{err == nil && equal(mi, ni) && inb}
 	type item struct {
 		s     model.State
 		id    int32
@@ -307,14 +385,21 @@ func (c *run) explore(ctx context.Context, opt Options, res *Result) error {
 				return nil
 			}
 			fired++
-			if ns != nil && c.behaviour(it.s, ns, i, sc) {
-				accepted = true
+			same := false
+			if ns != nil {
+				var ok bool
+				ok, same = c.behaviour(it.s, ns, i, sc)
+				accepted = accepted || ok
 			}
+			proof := same && c.proven[it.id] && c.mappedIdx[i] >= 0 && c.newOut[c.mappedIdx[i]].InBounds
 			if !sc.InBounds {
 				return nil
 			}
 			k := key(sc.State)
-			if _, dup := seen[k]; dup {
+			if dup, ok := seen[k]; ok {
+				if proof {
+					c.proven[dup] = true
+				}
 				return nil
 			}
 			if opt.MaxStates > 0 && len(seen) >= opt.MaxStates {
@@ -325,6 +410,7 @@ func (c *run) explore(ctx context.Context, opt Options, res *Result) error {
 			seen[k] = id
 			c.parent = append(c.parent, it.id)
 			c.via = append(c.via, int32(i))
+			c.proven = append(c.proven, proof)
 			queue = append(queue, item{sc.State.Clone(), id, it.depth + 1})
 			return nil
 		})
@@ -379,6 +465,9 @@ func (c *run) check(s model.State, id int32) model.State {
 			})
 		}
 	}
+	if len(c.props) > 0 && !c.proven[id] {
+		c.unproven = append(c.unproven, unprovenState{id, key(ns)})
+	}
 	c.expandNew(ns)
 	return ns
 }
@@ -413,9 +502,10 @@ func (c *run) deadEnd(s, ns model.State, id int32, fired int) {
 
 // behaviour compares what old input value number input, which the old spec
 // accepts in s with successor sc, does in the new spec in ns (the migration
-// of s); accepted reports whether the new spec accepts it. It runs inside
-// the old Program's expansion: findings go to c.pending.
-func (c *run) behaviour(s, ns model.State, input int, sc check.Successor) (accepted bool) {
+// of s); accepted reports whether the new spec accepts it, same whether it
+// leads to the migration of the old successor (with the compiled checker).
+// It runs inside the old Program's expansion: findings go to c.pending.
+func (c *run) behaviour(s, ns model.State, input int, sc check.Successor) (accepted, same bool) {
 	oiv := c.oldInputs[input]
 	niv, ok := c.mapped[input], c.mappedOK[input]
 	sev := SeverityWarning
@@ -446,14 +536,14 @@ func (c *run) behaviour(s, ns model.State, input int, sc check.Successor) (accep
 			f.Change = ChangeNoInput
 			f.Message = fmt.Sprintf("input %s, accepted by the old spec (transition %s), has no counterpart in the new spec", model.FormatInput(oiv), t.Name)
 		})
-		return false
+		return false, false
 	}
 	out, nt, next := c.newStepAt(ns, *niv, c.mappedIdx[input])
 	switch out {
 	case check.OutcomeFired:
 	case check.OutcomeNondeterministic:
 		// Two enabled transitions are dslgen check's finding on the new spec.
-		return true
+		return true, false
 	default:
 		ch := ChangeRejected
 		if out == check.OutcomeBoundError {
@@ -467,13 +557,16 @@ func (c *run) behaviour(s, ns model.State, input int, sc check.Successor) (accep
 				f.Message = fmt.Sprintf("input %s, accepted by the old spec (transition %s), now fails a bound in transition %s", model.FormatInput(oiv), t.Name, nt.Name)
 			}
 		})
-		return false
+		return false, false
 	}
 	want, err := c.mg.migrateInto(c.want, sc.State)
-	if err != nil || equal(want, next) {
+	if err != nil {
 		// An old successor that does not decode is a decode finding where
 		// the old spec reaches it.
-		return true
+		return true, false
+	}
+	if equal(want, next) {
+		return true, c.newOK
 	}
 	diff := diffFields(c.nw, want, next)
 	want, next = want.Clone(), next.Clone()
@@ -482,7 +575,7 @@ func (c *run) behaviour(s, ns model.State, input int, sc check.Successor) (accep
 		f.Message = fmt.Sprintf("input %s leads elsewhere: the old spec fires %s, the new one %s, and they differ in %s",
 			model.FormatInput(oiv), t.Name, nt.Name, diff)
 	})
-	return true
+	return true, false
 }
 
 // mapInput returns the new spec's value of an old input value: the input of

@@ -47,6 +47,7 @@ func TestFindingKinds(t *testing.T) {
 		{"behaviour.yaml", KindBehaviour, SeverityWarning, 3, 2},
 		{"behaviour_stable.yaml", KindBehaviour, SeverityError, 3, 2},
 		{"deadend.yaml", KindDeadEnd, SeverityError, 4, 1},
+		{"unreached.yaml", KindUnreached, SeverityWarning, 2, 4},
 		{"decode_fixed.yaml", "", "", 0, 0},
 		{"deadend_fixed.yaml", "", "", 0, 0},
 		{"evolved.yaml", "", "", 0, 0},

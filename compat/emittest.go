@@ -32,6 +32,9 @@ type TestOptions struct {
 // which phases are terminal: a fix that declares the phase terminal leaves
 // the test failing, and the test is then to be deleted).
 func WriteTest(w io.Writer, r *Result, f *Finding, opt TestOptions) error {
+	if f.Kind == KindUnreached {
+		return fmt.Errorf("compat: emit test: a Go test cannot show an %s finding", f.Kind)
+	}
 	name := opt.Name
 	if name == "" {
 		name = "TestCompatFinding"
@@ -91,6 +94,7 @@ func WriteTest(w io.Writer, r *Result, f *Finding, opt TestOptions) error {
 		b.WriteString("\t\tif _, _, err := Step(s, in); err == nil {\n\t\t\treturn\n\t\t}\n\t}\n")
 		fmt.Fprintf(&b, "\tt.Fatalf(\"no input of profile %%s is accepted in phase %%s, which is not terminal\", %s, %s)\n", q(r.NewProfile.Name), q(f.Phase))
 	default:
+		// A state that does not decode or breaks an invariant fails above.
 		b.WriteString("\t_ = s\n")
 	}
 	b.WriteString("}\n")

@@ -24,7 +24,7 @@ import (
 func (m *Machine) MigrateStateJSON(data []byte) (State, error) {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(data, &obj); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadJSON, err)
+		return nil, badJSON("%v", err)
 	}
 	if obj == nil {
 		obj = map[string]json.RawMessage{}
@@ -59,7 +59,7 @@ func (m *Machine) MigrateStateJSON(data []byte) (State, error) {
 	}
 	b, err := json.Marshal(obj)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadJSON, err)
+		return nil, badJSON("%v", err)
 	}
 	return m.ParseStateJSON(b)
 }

@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // The helper's module path. It is this module's path, so that the runner and
@@ -98,7 +99,7 @@ func findGo(ctx context.Context, goCmd string) (*toolchain, error) {
 
 // helperEnv is the environment of the go command that builds the helper:
 // outside any workspace, offline, with the local toolchain, without cgo, and
-// without -mod or -modfile flags from GOFLAGS.
+// without the GOFLAGS flags that would break its build (see dropFlag).
 func helperEnv(env []string) []string {
 	var out []string
 	for _, kv := range env {
@@ -108,7 +109,7 @@ func helperEnv(env []string) []string {
 			if k == "GOFLAGS" {
 				var keep []string
 				for _, f := range strings.Fields(v) {
-					if strings.HasPrefix(f, "-mod=") || strings.HasPrefix(f, "-modfile=") || strings.HasPrefix(f, "--mod=") || strings.HasPrefix(f, "--modfile=") {
+					if dropFlag(f) {
 						continue
 					}
 					keep = append(keep, f)
@@ -122,6 +123,18 @@ func helperEnv(env []string) []string {
 		out = append(out, kv)
 	}
 	return append(out, "GOWORK=off", "GOTOOLCHAIN=local", "GOPROXY=off", "GO111MODULE=on", "CGO_ENABLED=0")
+}
+
+// dropFlag reports whether a GOFLAGS flag would break the helper's build:
+// -mod and -modfile (the helper's module has no vendor directory and its own
+// go.mod), and -race, -msan and -asan (they need cgo, which is off).
+func dropFlag(f string) bool {
+	name, _, _ := strings.Cut(strings.TrimPrefix(strings.TrimPrefix(f, "-"), "-"), "=")
+	switch name {
+	case "mod", "modfile", "race", "msan", "asan":
+		return true
+	}
+	return false
 }
 
 // module is the helper's source: file paths (slash-separated, relative to
@@ -214,7 +227,14 @@ func build(ctx context.Context, tc *toolchain, mod module, cacheDir string, log 
 	cmd.Env = tc.env
 	var msgs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &msgs, &msgs
-	if err := cmd.Run(); err != nil {
+	// Cancelling interrupts the go command, which then cleans up.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 10 * time.Second
+	err = cmd.Run()
+	if ctx.Err() != nil {
+		return "", nil, ctx.Err()
+	}
+	if err != nil {
 		return "", nil, &BuildError{Output: msgs.String(), Err: err}
 	}
 	if cached != "" {

@@ -26,6 +26,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -243,9 +244,11 @@ func runTarget(ctx context.Context, bin string, t *target, opt Options) (*check.
 	defer os.RemoveAll(dir)
 	out := filepath.Join(dir, "result.json")
 	args := []string{t.name, "-out", out}
-	if opt.Check.Workers > 0 {
-		args = append(args, "-workers", strconv.Itoa(opt.Check.Workers))
+	workers := opt.Check.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU() // as check.Run
 	}
+	args = append(args, "-workers", strconv.Itoa(workers))
 	if opt.Check.MaxStates > 0 {
 		args = append(args, "-max-states", strconv.FormatUint(opt.Check.MaxStates, 10))
 	}
@@ -268,9 +271,17 @@ func runTarget(ctx context.Context, bin string, t *target, opt Options) (*check.
 		args = append(args, "-tmp", opt.Check.TempDir)
 	}
 	cmd := exec.CommandContext(ctx, bin, args...)
+	// Cancelling interrupts the helper, which stops between two batches and
+	// removes its file of explored states; it is killed if it does not end.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 10 * time.Second
 	se := &stderrSplit{progress: opt.Check.Progress}
 	cmd.Stderr = se
-	if err := cmd.Run(); err != nil {
+	err = cmd.Run()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if err != nil {
 		return nil, &HelperError{Msg: fmt.Sprintf("%v: %s", err, strings.TrimSpace(se.other.String()))}
 	}
 	data, err := os.ReadFile(out)

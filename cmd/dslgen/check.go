@@ -69,7 +69,8 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		opt.Progress = stderr
 	}
 	// An interrupt stops the search between two batches, so that the file
-	// of explored states is removed.
+	// of explored states is removed (the helper of -engine shipped gets the
+	// interrupt too).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	var res *check.Result
 	var err error

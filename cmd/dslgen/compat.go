@@ -20,8 +20,8 @@ func cmdCompat(args []string, stdout, stderr io.Writer) int {
 	newSpec := fs.String("new", "", "the new version of the spec (YAML)")
 	jsonOut := fs.Bool("json", false, "print one JSON object per finding (file, line, column, severity, message, kind, old_state, trace, ...), then {\"summary\": {...}}, on stdout instead of text")
 	profile := fs.String("profile", "", "profile of both specs (default: ci if the old spec has one); the new spec's profile of that name fires the new inputs (none: every input)")
-	traceJSON := fs.String("trace-json", "", "write the first finding's trace in the old spec as JSON to this file")
-	emitTest := fs.String("emit-test", "", "write a Go test, in the new spec's generated package, that decodes the first finding's old state and fails, to this file")
+	traceJSON := fs.String("trace-json", "", "write the trace in the old spec of the first error (else warning) as JSON to this file")
+	emitTest := fs.String("emit-test", "", "write a Go test, in the new spec's generated package, that decodes the old state of the first error (else warning) and fails, to this file")
 	pkg := fs.String("package", "", "package name of the emitted test (default: the new spec's package)")
 	maxStates := fs.Int("max-states", 0, "stop exploring the old spec after this many states (0: no limit)")
 	if err := fs.Parse(args); err != nil {
@@ -75,7 +75,14 @@ func cmdCompat(args []string, stdout, stderr io.Writer) int {
 	if len(res.Findings) == 0 {
 		return code
 	}
+	// The artifacts show the first error, else the first warning.
 	f := res.Findings[0]
+	for _, g := range res.Findings {
+		if g.Severity == compat.SeverityError {
+			f = g
+			break
+		}
+	}
 	if *traceJSON != "" {
 		if err := writeFile(*traceJSON, func(w io.Writer) error { return check.WriteJSON(w, old, res.OldProfile, f.Violation()) }); err != nil {
 			fmt.Fprintf(stderr, "dslgen compat: %v\n", err)
@@ -88,6 +95,10 @@ func cmdCompat(args []string, stdout, stderr io.Writer) int {
 			name = nw.Package
 		}
 		opt := compat.TestOptions{Package: name, Old: *oldSpec, New: *newSpec}
+		if f.Kind == compat.KindUnreached {
+			fmt.Fprintf(stderr, "dslgen compat: a Go test cannot show an %s finding; no test written to %s\n", f.Kind, *emitTest)
+			return code
+		}
 		if err := writeFile(*emitTest, func(w io.Writer) error { return compat.WriteTest(w, res, f, opt) }); err != nil {
 			fmt.Fprintf(stderr, "dslgen compat: %v\n", err)
 			return 2

@@ -17,8 +17,10 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"runtime/pprof"
 	"slices"
+	"syscall"
 	"time"
 
 	"github.com/meerkat-go/dslmachine/check/explore"
@@ -125,7 +127,11 @@ func Main(m Model, args []string, stderr io.Writer) int {
 		}
 		defer f.Close()
 	}
-	res := Explore(context.Background(), m, opt)
+	// An interrupt stops the search between two batches, so that the
+	// engine's file of explored states is removed.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	res := Explore(ctx, m, opt)
 	if *cpuProfile != "" {
 		pprof.StopCPUProfile()
 	}
