@@ -24,7 +24,11 @@
 //     the migrated states is otherwise proven by `dslgen check` of the new
 //     spec: a fair behaviour from a reachable state that violates a
 //     property extends, through the state's trace, to a violating fair
-//     behaviour from the initial state.
+//     behaviour from the initial state;
+//   - KindNondeterministic: an input value enables two transitions, in an
+//     old state (of the old spec) or in its migration (of the new spec).
+//     The old spec's exploration follows the first in source order, as the
+//     generated Step does.
 //
 // Findings are grouped: one per kind and cause (the field and error, the
 // invariant, the input with its old and new transitions, the phase), with
@@ -59,6 +63,11 @@ const (
 	// properties, does not reach the migrated state within its profile, so
 	// that its dslgen check does not prove them from there.
 	KindUnreached Kind = "unreached"
+	// KindNondeterministic: an input value enables two transitions in a
+	// reachable old state (of the old spec, or of the new spec in its
+	// migration). The generated Step fires the first in source order, which
+	// is what compat follows, but dslgen check rejects the spec.
+	KindNondeterministic Kind = "nondeterministic"
 )
 
 // Severity says whether a finding fails `dslgen compat`.
@@ -114,6 +123,9 @@ type Finding struct {
 	// (ChangeElsewhere).
 	NewTransition     *model.Transition
 	NewNext, WantNext model.State
+	// Other is the second enabled transition (KindNondeterministic), of
+	// the old spec when NewTransition is nil, else of the new one.
+	Other *model.Transition
 	// Phase is the new phase of a dead end (KindDeadEnd).
 	Phase string
 	// Count is the number of old states that show the finding.
@@ -224,7 +236,7 @@ func Run(ctx context.Context, old, nw *model.Machine, oldP, newP *model.Profile,
 		return nil, err
 	}
 	res.Findings = append(res.Findings, c.order...)
-	rank := map[Kind]int{KindDecode: 0, KindInvariant: 1, KindBehaviour: 2, KindDeadEnd: 3, KindUnreached: 4}
+	rank := map[Kind]int{KindNondeterministic: -1, KindDecode: 0, KindInvariant: 1, KindBehaviour: 2, KindDeadEnd: 3, KindUnreached: 4}
 	sort.SliceStable(res.Findings, func(i, j int) bool {
 		a, b := res.Findings[i], res.Findings[j]
 		if rank[a.Kind] != rank[b.Kind] {
@@ -268,6 +280,9 @@ type run struct {
 	want model.State
 	// pending holds the findings of the expansion under way.
 	pending []pendingFinding
+	// nondet holds the old input values (indices) that enable two
+	// transitions in the state being expanded.
+	nondet []int
 	// props names the new spec's liveness properties. proven says, per
 	// explored state, that its migration is a state the new spec reaches
 	// (see explore); unproven lists the migrated states (by id and key)
@@ -380,7 +395,14 @@ func (c *run) explore(ctx context.Context, opt Options, res *Result) error {
 		ns := c.check(it.s, it.id)
 		c.pending = c.pending[:0]
 		fired, accepted := 0, false
-		err := c.oldProg.Expand(it.s, func(i int, sc check.Successor) error {
+		c.nondet = c.nondet[:0]
+		visit := func(i int, sc check.Successor) error {
+			if sc.Outcome == check.OutcomeNondeterministic {
+				// Fired after the expansion: Expand's visit must not
+				// use the Program.
+				c.nondet = append(c.nondet, i)
+				return nil
+			}
 			if sc.Outcome != check.OutcomeFired {
 				return nil
 			}
@@ -413,9 +435,23 @@ func (c *run) explore(ctx context.Context, opt Options, res *Result) error {
 			c.proven = append(c.proven, proof)
 			queue = append(queue, item{sc.State.Clone(), id, it.depth + 1})
 			return nil
-		})
+		}
+		err := c.oldProg.Expand(it.s, visit)
 		if err != nil {
 			return fmt.Errorf("compat: old spec: %w", err)
+		}
+		// An input value that enables two transitions of the old spec: the
+		// generated Step fires the first, so the machines in service are
+		// in its successor; follow it, and report the nondeterminism.
+		for _, i := range c.nondet {
+			sc, err := c.oldSuccessor(it.s, i)
+			if err != nil {
+				return fmt.Errorf("compat: old spec: %w", err)
+			}
+			c.nondetFinding(it.s, ns, i, sc.Transition, sc.Other, nil)
+			if err := visit(i, sc); err != nil {
+				return err
+			}
 		}
 		for _, p := range c.pending {
 			c.add(it.id, p.key, p.mk)
@@ -488,7 +524,7 @@ func (c *run) deadEnd(s, ns model.State, id int32, fired int) {
 		}
 	} else {
 		for _, i := range c.newByPhase[phase] {
-			if out, _, _ := c.newStepAt(ns, c.newInputs[i], i); out == check.OutcomeFired {
+			if c.newStepAt(ns, c.newInputs[i], i).Outcome == check.OutcomeFired {
 				return
 			}
 		}
@@ -518,18 +554,13 @@ func (c *run) behaviour(s, ns model.State, input int, sc check.Successor) (accep
 			c.found[k].Count++
 			return
 		}
-		for _, p := range c.pending {
-			if p.key == k {
-				return // counted once per state
-			}
-		}
 		oldNext := sc.State.Clone()
-		c.pending = append(c.pending, pendingFinding{k, func() *Finding {
+		c.pend(k, func() *Finding {
 			f := &Finding{Kind: KindBehaviour, Severity: sev, Input: &oiv, NewInput: niv, OldJSON: c.stateJSON(s), New: ns,
 				OldTransition: t, OldNext: oldNext}
 			mk(f)
 			return f
-		}})
+		})
 	}
 	if !ok {
 		pend("behaviour\x00"+model.FormatInput(oiv)+"\x00no input", func(f *Finding) {
@@ -538,11 +569,12 @@ func (c *run) behaviour(s, ns model.State, input int, sc check.Successor) (accep
 		})
 		return false, false
 	}
-	out, nt, next := c.newStepAt(ns, *niv, c.mappedIdx[input])
+	nsc := c.newStepAt(ns, *niv, c.mappedIdx[input])
+	out, nt, next := nsc.Outcome, nsc.Transition, nsc.State
 	switch out {
 	case check.OutcomeFired:
 	case check.OutcomeNondeterministic:
-		// Two enabled transitions are dslgen check's finding on the new spec.
+		c.nondetFinding(s, ns, input, nt, nsc.Other, niv)
 		return true, false
 	default:
 		ch := ChangeRejected
@@ -633,25 +665,84 @@ func (c *run) expandNew(ns model.State) {
 // number i of the new profile (-1: not one of them), in s: the compiled
 // checker's, recorded by the last expandNew (of s) when that worked, else the
 // interpreter's.
-func (c *run) newStepAt(s model.State, iv model.InputValue, i int) (check.Outcome, *model.Transition, model.State) {
+func (c *run) newStepAt(s model.State, iv model.InputValue, i int) check.Successor {
 	if i >= 0 && c.newOK {
-		sc := c.newOut[i]
-		return sc.Outcome, sc.Transition, sc.State
+		return c.newOut[i]
 	}
 	if i >= 0 {
 		if sc, err := c.newProg.Successor(s, i); err == nil {
-			return sc.Outcome, sc.Transition, sc.State
+			return sc
 		}
 	}
 	next, _, err := c.nw.Step(s, iv)
 	if err == nil {
-		return check.OutcomeFired, firedTransition(c.nw, s, iv), next
+		return check.Successor{Outcome: check.OutcomeFired, Transition: firedTransition(c.nw, s, iv), State: next}
 	}
 	var be *model.BoundError
 	if errors.As(err, &be) {
-		return check.OutcomeBoundError, c.nw.Transition(be.Transition), nil
+		return check.Successor{Outcome: check.OutcomeBoundError, Transition: c.nw.Transition(be.Transition)}
 	}
-	return check.OutcomeRejected, nil, nil
+	return check.Successor{Outcome: check.OutcomeRejected}
+}
+
+// oldSuccessor is the old spec's successor for old input value number i
+// in s as the generated Step computes it: the checker's, except that of two
+// enabled transitions the first in source order fires (Other names the
+// second).
+func (c *run) oldSuccessor(s model.State, i int) (check.Successor, error) {
+	sc, err := c.oldProg.Successor(s, i)
+	if err != nil || sc.Outcome != check.OutcomeNondeterministic {
+		return sc, err
+	}
+	next, _, err := c.old.Fire(sc.Transition, s, c.oldInputs[i].Args)
+	if err != nil {
+		var be *model.BoundError
+		if errors.As(err, &be) {
+			return check.Successor{Outcome: check.OutcomeBoundError, Transition: sc.Transition, Other: sc.Other}, nil
+		}
+		return check.Successor{}, err
+	}
+	inb, err := c.oldProg.InBounds(next)
+	return check.Successor{Outcome: check.OutcomeFired, Transition: sc.Transition, Other: sc.Other, State: next, InBounds: inb && err == nil}, nil
+}
+
+// nondetFinding reports that an input value enables two transitions, first
+// and other, in old state s (ns its migration, or nil): of the old spec (old
+// input value number i) when niv is nil, else of the new spec (its value
+// niv) in ns. It runs during an expansion: the finding goes to c.pending.
+func (c *run) nondetFinding(s, ns model.State, i int, first, other *model.Transition, niv *model.InputValue) {
+	oiv := c.oldInputs[i]
+	spec, in := "old", oiv
+	if niv != nil {
+		spec, in = "new", *niv
+	}
+	k := "nondet\x00" + spec + "\x00" + in.Input.Name + "\x00" + first.Name + "\x00" + other.Name
+	c.pend(k, func() *Finding {
+		f := &Finding{Kind: KindNondeterministic, Severity: SeverityError, Input: &oiv, NewInput: niv, OldJSON: c.stateJSON(s), New: ns, Other: other,
+			Message: fmt.Sprintf("input %s enables transitions %s and %s of the %s spec in this state; the generated Step fires the first, %s (dslgen check rejects the spec)",
+				model.FormatInput(in), first.Name, other.Name, spec, first.Name)}
+		if niv == nil {
+			f.OldTransition = first
+		} else {
+			f.NewTransition = first
+		}
+		return f
+	})
+}
+
+// pend records a finding of the state under expansion under a grouping
+// key, once per state: it is added (with its trace) after the expansion.
+func (c *run) pend(k string, mk func() *Finding) {
+	if c.found[k] != nil {
+		c.found[k].Count++
+		return
+	}
+	for _, p := range c.pending {
+		if p.key == k {
+			return // counted once per state
+		}
+	}
+	c.pending = append(c.pending, pendingFinding{k, mk})
 }
 
 // firedTransition returns the transition model.Machine.Step fires.
@@ -689,7 +780,7 @@ func (c *run) trace(id int32) []check.Step {
 	steps := []check.Step{{State: s}}
 	for i := len(path) - 1; i >= 0; i-- {
 		iv := c.oldInputs[path[i]]
-		sc, err := c.oldProg.Successor(s, int(path[i]))
+		sc, err := c.oldSuccessor(s, int(path[i]))
 		if err != nil || sc.Outcome != check.OutcomeFired {
 			break // cannot happen: the step was taken by explore
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/meerkat-go/dslmachine/check"
@@ -193,5 +194,66 @@ func TestExamplePair(t *testing.T) {
 	}
 	if res := runPair(t, dir+"vending_v1.yaml", dir+"vending_v2_fixed.yaml"); len(res.Findings) != 0 {
 		t.Errorf("the fixed v2: %s: %s", res.Summary(), res.Findings[0].Message)
+	}
+}
+
+// TestNondeterminism: an input value that enables two transitions is an
+// error finding, of the old spec or of the new one, and the exploration of
+// a nondeterministic old spec follows the first transition in source order
+// (as the generated Step does), so it reaches the states beyond it.
+func TestNondeterminism(t *testing.T) {
+	const dir = "testdata/outsider/"
+	for _, c := range []struct {
+		old, new, spec, first, other string
+	}{
+		{"nondet_old.yaml", "queue_v1.yaml", "old", "Halt2", "Halt"},
+		{"queue_v1.yaml", "nondet_new.yaml", "new", "Park", "Halt"},
+	} {
+		t.Run(c.old+"->"+c.new, func(t *testing.T) {
+			res := runPair(t, dir+c.old, dir+c.new)
+			var nd *Finding
+			for _, f := range res.Findings {
+				if f.Kind == KindNondeterministic {
+					nd = f
+				}
+			}
+			if nd == nil || nd.Severity != SeverityError || res.Errors() == 0 {
+				t.Fatalf("no nondeterminism error: %s", res.Summary())
+			}
+			first := nd.OldTransition
+			if c.spec == "new" {
+				first = nd.NewTransition
+			}
+			if first == nil || first.Name != c.first || nd.Other.Name != c.other || !strings.Contains(nd.Message, c.spec+" spec") {
+				t.Errorf("got %q", nd.Message)
+			}
+			if err := check.Replay(res.Old, nd.Trace); err != nil && c.spec == "new" {
+				t.Error(err)
+			}
+		})
+	}
+	// The old spec's Stop in Idle fires Halt2 (to Busy): every state of the
+	// deterministic v1 is reached, and Halt's Stopped is not.
+	old, nw := load(t, dir+"nondet_old.yaml"), load(t, dir+"queue_v1.yaml")
+	res, err := Run(context.Background(), old, nw, old.Profile("ci"), nw.Profile("ci"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	prog, err := check.Compile(nw, nw.Profile("ci"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := 0
+	err = prog.Reachable(check.ReachOptions{}, func(s model.State, _ int) error {
+		if nw.PhaseEnum().Values[s[nw.Phase.Index].N] != "Stopped" {
+			want++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.States != want {
+		t.Errorf("explored %d old states, want %d (v1's but Stopped)", res.States, want)
 	}
 }

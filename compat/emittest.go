@@ -21,6 +21,13 @@ type TestOptions struct {
 	Name string
 }
 
+// CanEmitTest reports whether WriteTest can show a finding: not an
+// unreached state or a nondeterminism, which the generated package cannot
+// observe.
+func CanEmitTest(f *Finding) bool {
+	return f.Kind != KindUnreached && f.Kind != KindNondeterministic
+}
+
 // WriteTest writes a Go test, in the generated package of the new spec,
 // that decodes the finding's old state with MigrateFromJSON, as the service
 // reads it after the deploy, and fails the way compat did: the state does
@@ -32,7 +39,7 @@ type TestOptions struct {
 // which phases are terminal: a fix that declares the phase terminal leaves
 // the test failing, and the test is then to be deleted).
 func WriteTest(w io.Writer, r *Result, f *Finding, opt TestOptions) error {
-	if f.Kind == KindUnreached {
+	if !CanEmitTest(f) {
 		return fmt.Errorf("compat: emit test: a Go test cannot show an %s finding", f.Kind)
 	}
 	name := opt.Name

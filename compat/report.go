@@ -37,6 +37,10 @@ func (f *Finding) Pos(r *Result) model.Pos {
 		return f.Input.Input.Pos
 	case KindDeadEnd:
 		return r.New.Phase.Pos
+	case KindNondeterministic:
+		if f.Other != nil {
+			return f.Other.Pos
+		}
 	case KindUnreached:
 		if r.NewProfile.Pos.Line > 0 {
 			return r.NewProfile.Pos

@@ -90,12 +90,19 @@ func cmdCompat(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if *emitTest != "" {
+		// A nondeterminism cannot be shown by a test: the first other error.
+		for _, g := range res.Findings {
+			if compat.CanEmitTest(g) && (g.Severity == compat.SeverityError || !compat.CanEmitTest(f)) {
+				f = g
+				break
+			}
+		}
 		name := *pkg
 		if name == "" {
 			name = nw.Package
 		}
 		opt := compat.TestOptions{Package: name, Old: *oldSpec, New: *newSpec}
-		if f.Kind == compat.KindUnreached {
+		if !compat.CanEmitTest(f) {
 			fmt.Fprintf(stderr, "dslgen compat: a Go test cannot show an %s finding; no test written to %s\n", f.Kind, *emitTest)
 			return code
 		}
