@@ -130,6 +130,8 @@ type Finding struct {
 	Phase string
 	// Count is the number of old states that show the finding.
 	Count int
+	// last is the id+1 of the last old state counted.
+	last int32
 }
 
 // Options bounds Run.
@@ -283,6 +285,8 @@ type run struct {
 	// nondet holds the old input values (indices) that enable two
 	// transitions in the state being expanded.
 	nondet []int
+	// cur is the id of the old state under expansion.
+	cur int32
 	// props names the new spec's liveness properties. proven says, per
 	// explored state, that its migration is a state the new spec reaches
 	// (see explore); unproven lists the migrated states (by id and key)
@@ -392,6 +396,7 @@ func (c *run) explore(ctx context.Context, opt Options, res *Result) error {
 				return err
 			}
 		}
+		c.cur = it.id
 		ns := c.check(it.s, it.id)
 		c.pending = c.pending[:0]
 		fired, accepted := 0, false
@@ -550,8 +555,8 @@ func (c *run) behaviour(s, ns model.State, input int, sc check.Successor) (accep
 	}
 	t := sc.Transition
 	pend := func(k string, mk func(f *Finding)) {
-		if c.found[k] != nil {
-			c.found[k].Count++
+		if f := c.found[k]; f != nil {
+			f.count(c.cur)
 			return
 		}
 		oldNext := sc.State.Clone()
@@ -733,8 +738,8 @@ func (c *run) nondetFinding(s, ns model.State, i int, first, other *model.Transi
 // pend records a finding of the state under expansion under a grouping
 // key, once per state: it is added (with its trace) after the expansion.
 func (c *run) pend(k string, mk func() *Finding) {
-	if c.found[k] != nil {
-		c.found[k].Count++
+	if f := c.found[k]; f != nil {
+		f.count(c.cur)
 		return
 	}
 	for _, p := range c.pending {
@@ -759,14 +764,22 @@ func firedTransition(m *model.Machine, s model.State, iv model.InputValue) *mode
 // made by mk with its trace, else counted.
 func (c *run) add(id int32, k string, mk func() *Finding) {
 	if f := c.found[k]; f != nil {
-		f.Count++
+		f.count(id)
 		return
 	}
 	f := mk()
-	f.Count = 1
+	f.count(id)
 	f.Trace = c.trace(id)
 	c.found[k] = f
 	c.order = append(c.order, f)
+}
+
+// count counts old state id, once.
+func (f *Finding) count(id int32) {
+	if f.last != id+1 {
+		f.last = id + 1
+		f.Count++
+	}
 }
 
 // trace rebuilds the shortest trace to an explored state by replaying its

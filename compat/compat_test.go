@@ -257,3 +257,61 @@ func TestNondeterminism(t *testing.T) {
 		t.Errorf("explored %d old states, want %d (v1's but Stopped)", res.States, want)
 	}
 }
+
+// TestBehaviourCount: a behaviour finding counts the old states that show
+// it, not the input values: the interpreter's count of the reachable old
+// states where some value of the input leads elsewhere than the migration
+// of the old successor.
+func TestBehaviourCount(t *testing.T) {
+	const dir = "testdata/outsider/"
+	res := runPair(t, dir+"door_v1.yaml", dir+"door_fails.yaml")
+	if len(res.Findings) != 1 || res.Findings[0].Change != ChangeElsewhere {
+		t.Fatalf("want one leads-elsewhere finding: %s", res.Summary())
+	}
+	f := res.Findings[0]
+	old, nw := res.Old, res.New
+	prog, err := check.Compile(old, res.OldProfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ivs, err := old.InputValues(res.OldProfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	migrate := func(s model.State) model.State {
+		js, err := old.StateJSON(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns, err := nw.MigrateStateJSON(js)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ns
+	}
+	want := 0
+	err = prog.Reachable(check.ReachOptions{}, func(s model.State, _ int) error {
+		for _, iv := range ivs {
+			if iv.Input.Name != f.Input.Input.Name {
+				continue
+			}
+			next, _, err := old.Step(s, iv)
+			if err != nil {
+				continue
+			}
+			niv := model.InputValue{Input: nw.Input(iv.Input.Name), Args: iv.Args}
+			got, _, err := nw.Step(migrate(s), niv)
+			if err == nil && !equal(got, migrate(next)) {
+				want++
+				break
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Count != want {
+		t.Errorf("count %d, want %d old states", f.Count, want)
+	}
+}
