@@ -30,7 +30,7 @@
 //     The old spec's exploration follows the first in source order, as the
 //     generated Step does.
 //
-// Findings are grouped: one per kind and cause (the field and error, the
+// Findings are grouped: one per kind and cause (the field and cause, the
 // invariant, the input with its old and new transitions, the phase), with
 // the first state found (so a shortest trace) and the number of old states
 // that show it.
@@ -490,11 +490,20 @@ func (c *run) stateJSON(s model.State) []byte {
 func (c *run) check(s model.State, id int32) model.State {
 	ns, err := c.mg.migrate(s)
 	if err != nil {
-		field := decodeField(err)
-		c.add(id, "decode\x00"+err.Error(), func() *Finding {
-			return &Finding{Kind: KindDecode, Severity: SeverityError, Field: field, Err: err, OldJSON: c.stateJSON(s),
-				Message: fmt.Sprintf("a state of the old spec does not decode as a state of the new one: %v", err)}
-		})
+		// Every problem of the state, grouped by field and cause.
+		probs := c.mg.problems(s)
+		if len(probs) == 0 {
+			probs = []problem{{decodeField(err), ": " + err.Error(), err}}
+		}
+		for _, p := range probs {
+			c.add(id, "decode\x00"+p.field+"\x00"+p.cause, func() *Finding {
+				msg := fmt.Sprintf("a state of the old spec does not decode as a state of the new one: field %s%s", p.field, p.cause)
+				if strings.HasPrefix(p.cause, ":") {
+					msg += fmt.Sprintf(" (here: %v)", p.err)
+				}
+				return &Finding{Kind: KindDecode, Severity: SeverityError, Field: p.field, Err: p.err, OldJSON: c.stateJSON(s), Message: msg}
+			})
+		}
 		return nil
 	}
 	if err := c.nw.CheckInvariants(ns); err != nil {

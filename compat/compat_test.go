@@ -3,6 +3,7 @@ package compat
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,8 +190,13 @@ func TestExamplePair(t *testing.T) {
 		}
 		fields[f.Field] = true
 	}
-	if !fields["phase"] || !fields["paid_total"] || res.Errors() != 2 {
-		t.Errorf("want decode errors on phase and paid_total, got %s", res.Summary())
+	if !fields["phase"] || !fields["paid_total"] || !fields["paid_out"] || res.Errors() != 3 {
+		t.Errorf("want decode errors on phase, paid_total (missing) and paid_out (unknown), got %s", res.Summary())
+	}
+	for _, f := range res.Findings {
+		if f.Field != "phase" && f.Count != res.States {
+			t.Errorf("field %s: %d old states, want every one, %d", f.Field, f.Count, res.States)
+		}
 	}
 	if res := runPair(t, dir+"vending_v1.yaml", dir+"vending_v2_fixed.yaml"); len(res.Findings) != 0 {
 		t.Errorf("the fixed v2: %s: %s", res.Summary(), res.Findings[0].Message)
@@ -313,5 +319,93 @@ func TestBehaviourCount(t *testing.T) {
 	}
 	if f.Count != want {
 		t.Errorf("count %d, want %d old states", f.Count, want)
+	}
+}
+
+// TestDecodeEveryProblem: a state that does not decode for several reasons
+// shows every one, each finding counting every old state that has its
+// problem (the interpreter's count over the reachable old states), and a
+// renamed_from typo shows the old field left over as unknown.
+func TestDecodeEveryProblem(t *testing.T) {
+	const dir = "testdata/outsider/"
+	src, err := os.ReadFile(dir + "order_gift_wrap.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	typo, err := validate.Parse("typo.yaml", []byte(strings.Replace(string(src), "renamed_from: items", "renamed_from: itemz", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := load(t, dir+"order_v1.yaml")
+	prog, err := check.Compile(old, old.Profile("ci"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// count counts the reachable old states where pred holds.
+	count := func(pred func(s model.State) bool) int {
+		n := 0
+		if err := prog.Reachable(check.ReachOptions{}, func(s model.State, _ int) error {
+			if pred(s) {
+				n++
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	all := count(func(model.State) bool { return true })
+	items := old.Field("items").Index
+	for _, c := range []struct {
+		name string
+		nw   *model.Machine
+		want map[string]int // field -> old states
+	}{
+		{"two new fields", load(t, dir+"order_gift_wrap.yaml"), map[string]int{"gift": all, "wrap": all}},
+		{"new field and lower max", load(t, dir+"order_max_gift.yaml"),
+			map[string]int{"gift": all, "count": count(func(s model.State) bool { return s[items].N > 3 })}},
+		{"renamed_from typo", typo, map[string]int{"gift": all, "wrap": all, "count": all, "items": all}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := Run(context.Background(), old, c.nw, old.Profile("ci"), c.nw.Profile("ci"), Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]int{}
+			for _, f := range res.Findings {
+				if f.Kind == KindDecode {
+					got[f.Field] += f.Count
+				}
+			}
+			if fmt.Sprint(got) != fmt.Sprint(c.want) {
+				t.Errorf("decode findings (field: old states) %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
+// TestDecodeGrouped: a tightened max is one finding for the field, not one
+// per value above it, with a shortest trace to the first such state.
+func TestDecodeGrouped(t *testing.T) {
+	const dir = "testdata/outsider/"
+	res := runPair(t, dir+"queue_n.yaml", dir+"queue_n_max.yaml")
+	var decode []*Finding
+	for _, f := range res.Findings {
+		if f.Kind == KindDecode {
+			decode = append(decode, f)
+		}
+	}
+	if len(decode) != 1 {
+		t.Fatalf("want one decode finding, got %d: %s", len(decode), res.Summary())
+	}
+	f := decode[0]
+	if f.Field != "done" || !strings.Contains(f.Message, "above its new max 2") || f.Count < 2 {
+		t.Errorf("got %q (%d old states)", f.Message, f.Count)
+	}
+	if err := check.Replay(res.Old, f.Trace); err != nil {
+		t.Error(err)
+	}
+	if s := f.Trace[len(f.Trace)-1].State; s[res.Old.Field("done").Index].N != 3 {
+		t.Errorf("the first state above the max has done = %d, want 3", s[res.Old.Field("done").Index].N)
 	}
 }

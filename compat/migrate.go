@@ -1,6 +1,8 @@
 package compat
 
 import (
+	"fmt"
+
 	"github.com/meerkat-go/dslmachine/model"
 )
 
@@ -172,6 +174,74 @@ func fits(f *model.Field, v model.Value) bool {
 		return f.Max == nil || v.N <= *f.Max
 	case model.KindBool:
 		return v.N <= 1
+	}
+	return true
+}
+
+// problem is one reason an old state does not decode: a field and a cause
+// that groups findings (no value in it; "field " + field + cause reads as a
+// sentence), and the error for this state.
+type problem struct {
+	field, cause string
+	err          error
+}
+
+// problems lists every reason an old state does not decode as a new one by
+// the rule of model.Machine.MigrateStateJSON (whose first error is one of
+// them): each new field that has no source and no default, or whose
+// migrated value does not decode or is above its max, then each old field
+// that no new field takes (unknown to the new spec).
+func (mg *migrator) problems(s model.State) []problem {
+	var out []problem
+	used := make([]bool, len(mg.old.Fields))
+	for i, f := range mg.nw.Fields {
+		j := mg.src[i]
+		if j < 0 {
+			if f.Default == nil {
+				out = append(out, problem{f.Name, " is missing (the old spec has no field of that name or its renamed_from, and it has no default)", fmt.Errorf("field %s is missing", f.Name)})
+				continue
+			}
+			if raw, err := model.DefaultJSON(f); err != nil {
+				out = append(out, problem{f.Name, ": its default does not decode", err})
+			} else if _, err := model.ParseValueJSON(f.Type, raw); err != nil {
+				out = append(out, problem{f.Name, ": its default does not decode", err})
+			}
+			continue
+		}
+		used[j] = true
+		of := mg.old.Fields[j]
+		raw, err := model.ValueJSON(of.Type, s[j])
+		if err != nil {
+			out = append(out, problem{f.Name, ": a value has no JSON form", err})
+			continue
+		}
+		nv, err := model.ParseValueJSON(f.Type, model.MigrateEnumJSON(f.Type, raw))
+		switch {
+		case err != nil && !sameKind(of.Type, f.Type):
+			out = append(out, problem{f.Name, fmt.Sprintf(": its type changed from %s to %s", of.Type, f.Type), fmt.Errorf("field %s: %w", f.Name, err)})
+		case err != nil:
+			out = append(out, problem{f.Name, fmt.Sprintf(": a value that is not one of its new type %s", f.Type), fmt.Errorf("field %s: %w", f.Name, err)})
+		case f.Max != nil && nv.N > *f.Max:
+			out = append(out, problem{f.Name, fmt.Sprintf(": a value above its new max %d", *f.Max), fmt.Errorf("field %s: %d is above its max %d", f.Name, nv.N, *f.Max)})
+		}
+	}
+	for j, u := range used {
+		if !u {
+			name := mg.old.Fields[j].Name
+			out = append(out, problem{name, " is unknown to the new spec (removed, or renamed without renamed_from)", fmt.Errorf("unknown field %s", name)})
+		}
+	}
+	return out
+}
+
+// sameKind reports whether two types are of the same kind (an option of
+// the same kind for options).
+func sameKind(a, b *model.Type) bool {
+	if a.Kind != b.Kind {
+		return false
+	}
+	if a.Kind == model.KindOption {
+		return sameKind(a.Elem, b.Elem)
 	}
 	return true
 }

@@ -30,7 +30,7 @@ func TestCompatExitCodes(t *testing.T) {
 		{[]string{"-old", old, "-new", compatData + "evolved.yaml"}, 0, "ok; old states: 9"},
 		{[]string{"-old", old, "-new", compatData + "behaviour.yaml"}, 0, "Warning: " + compatData + "behaviour.yaml:21:5: input Press leads elsewhere"},
 		{[]string{"-old", old, "-new", compatData + "behaviour_stable.yaml"}, 1, "Error: " + compatData + "behaviour_stable.yaml:21:5: input Press leads elsewhere"},
-		{[]string{"-old", old, "-new", compatData + "decode.yaml"}, 1, `"Dim" is not a value of Phase (3 old state(s))`},
+		{[]string{"-old", old, "-new", compatData + "decode.yaml"}, 1, `field phase: a value that is not one of its new type Phase (here: field phase: "Dim" is not a value of Phase) (3 old state(s))`},
 		{[]string{"-old", old, "-new", compatData + "deadend.yaml", "-profile", "ci"}, 1, "dead end"},
 		{[]string{"-old", old, "-new", old, "-max-states", "2"}, 1, "stopped at -max-states"},
 		{[]string{"-old", old}, 2, ""},
