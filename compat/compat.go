@@ -173,6 +173,8 @@ func (r *Result) Summary() string {
 	switch e, n := r.Errors(), len(r.Findings); {
 	case e > 0:
 		status = fmt.Sprintf("%d error(s), %d warning(s)", e, n-e)
+	case r.Limited:
+		status = fmt.Sprintf("incomplete, %d warning(s)", n)
 	case n > 0:
 		status = fmt.Sprintf("ok with %d warning(s)", n)
 	}

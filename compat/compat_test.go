@@ -175,6 +175,16 @@ func TestMaxStates(t *testing.T) {
 	if !res.Limited || res.States != 3 {
 		t.Fatalf("limited %v after %d states, want true after 3", res.Limited, res.States)
 	}
+	if sum := res.Summary(); !strings.Contains(sum, ": incomplete") || strings.Contains(sum, " ok") {
+		t.Errorf("the summary of a limited run does not say incomplete: %s", sum)
+	}
+	var b strings.Builder
+	if err := WriteJSON(&b, res); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `"status":"incomplete"`) {
+		t.Errorf("the JSON summary of a limited run: %s", b.String())
+	}
 }
 
 // TestExamplePair: the vending v1/v2 pair of spec/examples/testdata has its

@@ -158,7 +158,9 @@ type jsonSummary struct {
 	New        string  `json:"new_machine"`
 	OldProfile string  `json:"old_profile"`
 	NewProfile string  `json:"new_profile"`
-	Status     string  `json:"status"` // "ok", "warnings", "errors"
+	// Status is "errors", else "incomplete" (stopped at the state limit),
+	// else "warnings" or "ok".
+	Status     string  `json:"status"`
 	Errors     int     `json:"errors"`
 	Warnings   int     `json:"warnings"`
 	States     int     `json:"old_states"`
@@ -213,6 +215,8 @@ func WriteJSON(w io.Writer, r *Result) error {
 	switch {
 	case e > 0:
 		s.Status = "errors"
+	case r.Limited:
+		s.Status = "incomplete"
 	case len(r.Findings) > 0:
 		s.Status = "warnings"
 	}

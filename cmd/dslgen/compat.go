@@ -31,6 +31,10 @@ func cmdCompat(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "dslgen compat: -old and -new are required and no arguments are taken")
 		return 2
 	}
+	if *maxStates < 0 {
+		fmt.Fprintf(stderr, "dslgen compat: -max-states %d: want 0 (no limit) or a positive number\n", *maxStates)
+		return 2
+	}
 	load := loadSpec
 	if *jsonOut {
 		load = func(path string, stderr io.Writer) (*model.Machine, bool) { return loadSpecJSON(path, stdout, stderr) }
