@@ -154,19 +154,19 @@ type jsonStep struct {
 
 // jsonSummary is the last line of WriteJSON, under "summary".
 type jsonSummary struct {
-	Old        string  `json:"old_machine"`
-	New        string  `json:"new_machine"`
-	OldProfile string  `json:"old_profile"`
-	NewProfile string  `json:"new_profile"`
+	Old        string `json:"old_machine"`
+	New        string `json:"new_machine"`
+	OldProfile string `json:"old_profile"`
+	NewProfile string `json:"new_profile"`
 	// Status is "errors", else "incomplete" (stopped at the state limit),
 	// else "warnings" or "ok".
-	Status     string  `json:"status"`
-	Errors     int     `json:"errors"`
-	Warnings   int     `json:"warnings"`
-	States     int     `json:"old_states"`
-	Depth      int     `json:"depth"`
-	Complete   bool    `json:"complete"`
-	Seconds    float64 `json:"seconds"`
+	Status   string  `json:"status"`
+	Errors   int     `json:"errors"`
+	Warnings int     `json:"warnings"`
+	States   int     `json:"old_states"`
+	Depth    int     `json:"depth"`
+	Complete bool    `json:"complete"`
+	Seconds  float64 `json:"seconds"`
 }
 
 // WriteJSON prints one JSON object per finding, a line each (file, line,
