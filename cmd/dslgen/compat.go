@@ -3,7 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"go/token"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 
 	"github.com/meerkat-go/dslmachine/check"
 	"github.com/meerkat-go/dslmachine/compat"
@@ -29,6 +33,10 @@ func cmdCompat(args []string, stdout, stderr io.Writer) int {
 	}
 	if *oldSpec == "" || *newSpec == "" || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "dslgen compat: -old and -new are required and no arguments are taken")
+		return 2
+	}
+	if msg := compatOutputs(*oldSpec, *newSpec, *traceJSON, *emitTest, *pkg); msg != "" {
+		fmt.Fprintf(stderr, "dslgen compat: %s\n", msg)
 		return 2
 	}
 	if *maxStates < 0 {
@@ -116,4 +124,45 @@ func cmdCompat(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return code
+}
+
+// compatOutputs checks compat's output flags before anything is written: an
+// output file must not be an input spec (or the other output), -emit-test
+// must name a _test.go file and -package must be a Go identifier that is not
+// a keyword. It returns the problem, or "".
+func compatOutputs(oldSpec, newSpec, traceJSON, emitTest, pkg string) string {
+	outs := []struct{ flag, path string }{{"-trace-json", traceJSON}, {"-emit-test", emitTest}}
+	for i, o := range outs {
+		if o.path == "" {
+			continue
+		}
+		for _, in := range []struct{ flag, path string }{{"-old", oldSpec}, {"-new", newSpec}, outs[(i+1)%2]} {
+			if in.path != "" && sameFile(o.path, in.path) {
+				return fmt.Sprintf("%s %s is the file of %s: refusing to overwrite it", o.flag, o.path, in.flag)
+			}
+		}
+	}
+	if emitTest != "" && !strings.HasSuffix(emitTest, "_test.go") {
+		return fmt.Sprintf("-emit-test %s: the file name must end in _test.go", emitTest)
+	}
+	if pkg != "" && (!token.IsIdentifier(pkg) || token.IsKeyword(pkg)) {
+		return fmt.Sprintf("-package %q is not a Go package name (an identifier, not a keyword)", pkg)
+	}
+	return ""
+}
+
+// sameFile reports whether two paths name the same file: the same clean
+// absolute path, or (both existing) os.SameFile.
+func sameFile(a, b string) bool {
+	if aa, err := filepath.Abs(a); err == nil {
+		if bb, err := filepath.Abs(b); err == nil && aa == bb {
+			return true
+		}
+	}
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false
+	}
+	fb, err := os.Stat(b)
+	return err == nil && os.SameFile(fa, fb)
 }

@@ -90,3 +90,47 @@ func TestCompatArtifacts(t *testing.T) {
 		t.Errorf("emitted test: %v\n%s", err, src)
 	}
 }
+
+// TestCompatOutputsRefused: an output path that is an input spec (or the
+// other output), an -emit-test file not ending in _test.go, or a -package
+// that is not a Go identifier is a usage error before anything is written:
+// the specs are unchanged and no directory is created.
+func TestCompatOutputsRefused(t *testing.T) {
+	dir := t.TempDir()
+	src, err := os.ReadFile(compatData + "decode.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	nw := filepath.Join(dir, "new.yaml")
+	if err := os.WriteFile(nw, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	old := compatData + "lamp_v1.yaml"
+	sub := filepath.Join(dir, "sub")
+	for _, args := range [][]string{
+		{"-emit-test", nw},
+		{"-emit-test", filepath.Join(dir, ".", "new.yaml")},
+		{"-trace-json", nw},
+		{"-trace-json", old},
+		{"-trace-json", filepath.Join(sub, "x_test.go"), "-emit-test", filepath.Join(sub, "x_test.go")},
+		{"-emit-test", filepath.Join(sub, "x.go")},
+		{"-emit-test", filepath.Join(sub, "x_test.go"), "-package", "func"},
+		{"-emit-test", filepath.Join(sub, "x_test.go"), "-trace-json", filepath.Join(sub, "t.json"), "-package", "1lamp"},
+		{"-emit-test", filepath.Join(sub, "x_test.go"), "-package", "my-pkg"},
+	} {
+		code, out, errs := runCompat(t, append([]string{"-old", old, "-new", nw}, args...)...)
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2\n%s%s", args, code, out, errs)
+		}
+		if got, err := os.ReadFile(nw); err != nil || string(got) != string(src) {
+			t.Fatalf("%v: the new spec was overwritten", args)
+		}
+		if _, err := os.Stat(sub); err == nil {
+			t.Fatalf("%v: created %s", args, sub)
+		}
+	}
+	lamp, err := os.ReadFile(old)
+	if err != nil || !strings.Contains(string(lamp), "machine:") {
+		t.Fatalf("the old spec was overwritten: %v", err)
+	}
+}
