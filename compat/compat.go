@@ -41,6 +41,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"regexp"
 	"sort"
 	"strings"
@@ -139,6 +140,10 @@ type Options struct {
 	// MaxStates stops the exploration of the old spec after this many
 	// states (0: no limit); Result.Limited then says so.
 	MaxStates int
+	// Progress, when set, receives a progress line about every
+	// ProgressEvery (default one second) during the exploration.
+	Progress      io.Writer
+	ProgressEvery time.Duration
 }
 
 // Result is the outcome of Run.
@@ -385,6 +390,12 @@ func (c *run) explore(ctx context.Context, opt Options, res *Result) error {
 		depth int
 	}
 	queue := []item{{init, 0, 0}}
+	every := opt.ProgressEvery
+	if every <= 0 {
+		every = time.Second
+	}
+	start := time.Now()
+	lastProgress := start
 	for len(queue) > 0 {
 		it := queue[0]
 		queue[0] = item{}
@@ -393,9 +404,14 @@ func (c *run) explore(ctx context.Context, opt Options, res *Result) error {
 		if it.depth > res.Depth {
 			res.Depth = it.depth
 		}
-		if res.States%4096 == 0 {
+		if res.States%1024 == 0 {
 			if err := ctx.Err(); err != nil {
 				return err
+			}
+			if now := time.Now(); opt.Progress != nil && now.Sub(lastProgress) >= every {
+				lastProgress = now
+				fmt.Fprintf(opt.Progress, "progress: %s: depth %d, %d old states explored, %d queued, %d finding(s)\n",
+					now.Sub(start).Round(time.Second), res.Depth, res.States, len(queue), len(c.order))
 			}
 		}
 		c.cur = it.id

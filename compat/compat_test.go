@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/meerkat-go/dslmachine/check"
 	"github.com/meerkat-go/dslmachine/model"
@@ -417,5 +418,25 @@ func TestDecodeGrouped(t *testing.T) {
 	}
 	if s := f.Trace[len(f.Trace)-1].State; s[res.Old.Field("done").Index].N != 3 {
 		t.Errorf("the first state above the max has done = %d, want 3", s[res.Old.Field("done").Index].N)
+	}
+}
+
+// TestProgress: a long exploration prints progress lines, and a cancelled
+// context stops it.
+func TestProgress(t *testing.T) {
+	m := load(t, "testdata/outsider/queue_huge.yaml")
+	var b strings.Builder
+	res, err := Run(context.Background(), m, m, m.Profile("huge"), m.Profile("huge"),
+		Options{MaxStates: 5000, Progress: &b, ProgressEvery: time.Nanosecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Limited || !strings.HasPrefix(b.String(), "progress: ") || !strings.Contains(b.String(), "old states explored") {
+		t.Errorf("limited %v, progress %q", res.Limited, b.String())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Run(ctx, m, m, m.Profile("huge"), m.Profile("huge"), Options{MaxStates: 5000}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled run: %v", err)
 	}
 }

@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"go/token"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/meerkat-go/dslmachine/check"
 	"github.com/meerkat-go/dslmachine/compat"
@@ -28,6 +31,7 @@ func cmdCompat(args []string, stdout, stderr io.Writer) int {
 	emitTest := fs.String("emit-test", "", "write a Go test, in the new spec's generated package, that decodes the old state of the first error (else warning) and fails, to this file")
 	pkg := fs.String("package", "", "package name of the emitted test (default: the new spec's package)")
 	maxStates := fs.Int("max-states", 0, "stop exploring the old spec after this many states (0: no limit)")
+	quiet := fs.Bool("quiet", false, "no progress lines")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -59,11 +63,24 @@ func cmdCompat(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
+	if oldP == nil {
+		fmt.Fprintf(stderr, "dslgen compat: no -profile named and %s has no profile ci: exploring the default profile (every input, default domains, no bounds), which may not end; name a profile or set -max-states\n", *oldSpec)
+	}
 	var newP *model.Profile
 	if oldP != nil {
 		newP = nw.Profile(oldP.Name)
 	}
-	res, err := compat.Run(context.Background(), old, nw, oldP, newP, compat.Options{MaxStates: *maxStates})
+	opt := compat.Options{MaxStates: *maxStates}
+	if !*quiet {
+		opt.Progress = stderr
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	res, err := compat.Run(ctx, old, nw, oldP, newP, opt)
+	stop()
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "dslgen compat: interrupted before exploring everything")
+		return 1
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "dslgen compat: %v\n", err)
 		return 2

@@ -134,3 +134,27 @@ func TestCompatOutputsRefused(t *testing.T) {
 		t.Fatalf("the old spec was overwritten: %v", err)
 	}
 }
+
+// TestCompatDefaultProfileNotice: with no -profile and no ci profile, compat
+// says on stderr that it explores the default, unbounded profile.
+func TestCompatDefaultProfileNotice(t *testing.T) {
+	src, err := os.ReadFile(compatData + "outsider/queue_huge.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := strings.Index(string(src), "profiles:")
+	if i < 0 {
+		t.Fatal("no profiles in the spec")
+	}
+	spec := filepath.Join(t.TempDir(), "noprofile.yaml")
+	if err := os.WriteFile(spec, src[:i], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCompat(t, "-old", spec, "-new", spec, "-max-states", "100", "-quiet")
+	if code != 1 || !strings.Contains(errs, "exploring the default profile") || !strings.Contains(out, "incomplete") {
+		t.Errorf("exit %d\n%s%s", code, out, errs)
+	}
+	if _, _, errs := runCompat(t, "-old", compatData+"lamp_v1.yaml", "-new", compatData+"lamp_v1.yaml"); errs != "" {
+		t.Errorf("with a ci profile: %s", errs)
+	}
+}

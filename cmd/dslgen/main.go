@@ -9,7 +9,7 @@
 //	dslgen check -spec FILE [-profile NAME] [-workers N] [-engine shipped|closure|interp] [-gen DIR] [-trace-json FILE] [-emit-test FILE]
 //	dslgen simulate -spec FILE [-profile NAME] [-depth N] [-behaviours N] [-time D] [-seed S] [-bounded]
 //	dslgen validate-trace -spec FILE -trace RUN.jsonl [-profile NAME] [-max-hidden N]
-//	dslgen compat -old OLD.yaml -new NEW.yaml [-profile NAME] [-json] [-trace-json FILE] [-emit-test FILE] [-max-states N]
+//	dslgen compat -old OLD.yaml -new NEW.yaml [-profile NAME] [-json] [-trace-json FILE] [-emit-test FILE] [-max-states N] [-quiet]
 //	dslgen tla -spec FILE -out DIR
 //	dslgen graph -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
 //	dslgen version
@@ -85,7 +85,7 @@ commands:
                                                 random behaviours past the exhaustive bounds
   validate-trace -spec FILE -trace RUN.jsonl [-profile NAME] [-max-hidden N]
                                                 check a recorded run (JSON lines) against the spec
-  compat    -old FILE -new FILE [-profile NAME] [-json] [-trace-json FILE] [-emit-test FILE] [-max-states N]
+  compat    -old FILE -new FILE [-profile NAME] [-json] [-trace-json FILE] [-emit-test FILE] [-max-states N] [-quiet]
                                                 check that the new spec reads, and behaves on, every
                                                 state the old one reaches (persisted machines)
   tla       -spec FILE -out DIR                 write the TLA+ module and one TLC config per profile
