@@ -13,6 +13,7 @@ import (
 
 	"github.com/meerkat-go/dslmachine/emit/gocode"
 	"github.com/meerkat-go/dslmachine/model"
+	"github.com/meerkat-go/dslmachine/validate"
 )
 
 // goTest writes a module with one generated package per entry of pkgs (the
@@ -184,5 +185,58 @@ func TestEmittedTests(t *testing.T) {
 	}
 	if t.Failed() {
 		t.Log(out)
+	}
+}
+
+// TestEmittedDeadEndTestAfterFix: the dead-end test -emit-test writes
+// passes once the state is fixed, even when the fix removes an input the
+// test lists (it cannot be fired: skipped) or makes the phase terminal (and
+// the phase is added to the test's terminalPhases, as its comment says).
+func TestEmittedDeadEndTestAfterFix(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds generated packages")
+	}
+	res := runPair(t, "testdata/lamp_v1.yaml", "testdata/deadend.yaml")
+	if len(res.Findings) == 0 || res.Findings[0].Kind != KindDeadEnd {
+		t.Fatalf("want a dead end: %s", res.Summary())
+	}
+	emit := func(pkg string) string {
+		var b bytes.Buffer
+		if err := WriteTest(&b, res, res.Findings[0], TestOptions{Package: pkg, Old: "lamp_v1.yaml", New: "deadend.yaml"}); err != nil {
+			t.Fatal(err)
+		}
+		return b.String()
+	}
+	parse := func(name, src string) *model.Machine {
+		m, err := validate.Parse(name, []byte(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	fixedSrc, err := os.ReadFile("testdata/deadend_fixed.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadSrc, err := os.ReadFile("testdata/deadend.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Repaired, and Raise (which the test lists) removed.
+	noRaise := cut(t, string(fixedSrc), "  Raise: {}\n", "  - name: Up\n    on: Raise\n    from: [On, Dim]\n    guards:\n      - below_top: level < 3\n    to: Dim\n    do:\n      - level := level + 1\n")
+	// Broken made terminal again.
+	terminal := strings.Replace(string(deadSrc), "phase: phase\n", "phase: phase\nterminal: [Broken]\n", 1)
+	edited := strings.Replace(emit("terminal"), "terminalPhases := []string{}", `terminalPhases := []string{"Broken"}`, 1)
+	if edited == emit("terminal") {
+		t.Fatalf("no empty terminalPhases in the emitted test:\n%s", edited)
+	}
+	pkgs := map[string]genPkg{
+		"noraise":  {m: parse("noraise.yaml", noRaise), tests: map[string][]byte{"compat_test.go": []byte(emit("noraise"))}},
+		"terminal": {m: parse("terminal.yaml", terminal), tests: map[string][]byte{"compat_test.go": []byte(edited)}},
+		"broken":   {m: load(t, "testdata/deadend.yaml"), tests: map[string][]byte{"compat_test.go": []byte(emit("broken"))}},
+	}
+	failed, out := goTest(t, pkgs)
+	if failed["noraise"] || failed["terminal"] || !failed["broken"] {
+		t.Errorf("failed %v, want only broken:\n%s", failed, out)
 	}
 }
