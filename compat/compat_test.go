@@ -440,3 +440,29 @@ func TestProgress(t *testing.T) {
 		t.Errorf("cancelled run: %v", err)
 	}
 }
+
+// TestEmittedTestNames: the emitted tests of different findings have
+// different function names, each a TestCompat identifier naming its kind.
+func TestEmittedTestNames(t *testing.T) {
+	seen := map[string]string{}
+	for _, spec := range []string{"decode.yaml", "invariant.yaml", "behaviour.yaml", "behaviour_stable.yaml", "deadend.yaml"} {
+		res := runPair(t, "testdata/lamp_v1.yaml", filepath.Join("testdata", spec))
+		for _, f := range res.Findings {
+			var b strings.Builder
+			if err := WriteTest(&b, res, f, TestOptions{Package: "lamp"}); err != nil {
+				t.Fatal(err)
+			}
+			name := TestName(f)
+			if !strings.Contains(b.String(), "func "+name+"(t *testing.T)") || !strings.HasPrefix(name, "TestCompat") {
+				t.Errorf("%s: the test is not named %s", spec, name)
+			}
+			if prev, dup := seen[name]; dup {
+				t.Errorf("%s and %s: the same test name %s", prev, spec, name)
+			}
+			seen[name] = spec
+		}
+	}
+	if _, ok := seen[""]; ok || len(seen) < 5 {
+		t.Errorf("names: %v", seen)
+	}
+}

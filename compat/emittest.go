@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"go/format"
+	"hash/fnv"
 	"io"
 	"strconv"
 	"strings"
@@ -18,8 +19,23 @@ type TestOptions struct {
 	Package string
 	// Old and New are the spec paths, quoted in the test's comments.
 	Old, New string
-	// Name is the test function's name (default TestCompatFinding).
+	// Name is the test function's name (default TestName of the finding).
 	Name string
+}
+
+// TestName is the default name of a finding's emitted test:
+// TestCompat, the kind in CamelCase, and 8 hex digits of an FNV-1a hash of
+// the finding's kind, severity, message and old state (for example
+// TestCompatDeadEnd1a2b3c4d), so that the tests of different findings
+// written to one package do not clash.
+func TestName(f *Finding) string {
+	h := fnv.New32a()
+	h.Write([]byte(string(f.Kind) + "\x00" + string(f.Severity) + "\x00" + f.Message + "\x00" + string(f.OldJSON)))
+	var kind strings.Builder
+	for _, w := range strings.FieldsFunc(string(f.Kind), func(r rune) bool { return r == '-' }) {
+		kind.WriteString(strings.ToUpper(w[:1]) + w[1:])
+	}
+	return fmt.Sprintf("TestCompat%s%08x", kind.String(), h.Sum32())
 }
 
 // CanEmitTest reports whether WriteTest can show a finding: not an
@@ -47,7 +63,7 @@ func WriteTest(w io.Writer, r *Result, f *Finding, opt TestOptions) error {
 	}
 	name := opt.Name
 	if name == "" {
-		name = "TestCompatFinding"
+		name = TestName(f)
 	}
 	q := strconv.Quote
 	var b bytes.Buffer
