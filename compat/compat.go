@@ -632,7 +632,13 @@ func (c *run) behaviour(s, ns model.State, input int, sc check.Successor) (accep
 	if equal(want, next) {
 		return true, c.newOK
 	}
-	diff := diffFields(c.nw, want, next)
+	// Only the fields the old spec has (by name or renamed_from) are
+	// compared: a new field takes its default in the migration, whatever
+	// the new transition writes to it.
+	diff := diffFields(c.nw, want, next, c.mg.src)
+	if diff == "" {
+		return true, false
+	}
 	want, next = want.Clone(), next.Clone()
 	pend("behaviour\x00"+oiv.Input.Name+"\x00"+t.Name+"\x00elsewhere\x00"+nt.Name+"\x00"+diff, func(f *Finding) {
 		f.Change, f.NewTransition, f.NewNext, f.WantNext = ChangeElsewhere, nt, next, want
@@ -842,11 +848,12 @@ func decodeField(err error) string {
 	return ""
 }
 
-// diffFields names the fields where two states differ.
-func diffFields(m *model.Machine, a, b model.State) string {
+// diffFields names the fields where two states differ, among those with
+// an old field (src[i] >= 0, the migrator's sources).
+func diffFields(m *model.Machine, a, b model.State, src []int) string {
 	out := ""
 	for _, f := range m.Fields {
-		if a[f.Index] != b[f.Index] {
+		if src[f.Index] >= 0 && a[f.Index] != b[f.Index] {
 			if out != "" {
 				out += ", "
 			}

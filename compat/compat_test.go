@@ -466,3 +466,38 @@ func TestEmittedTestNames(t *testing.T) {
 		t.Errorf("names: %v", seen)
 	}
 }
+
+// TestNewFieldNotCompared: a new field (with a default) that a stable input
+// now writes is no behaviour change: only the fields the old spec has are
+// compared. A change of an old field by the same input still is.
+func TestNewFieldNotCompared(t *testing.T) {
+	const dir = "testdata/outsider/"
+	res := runPair(t, dir+"order_v1.yaml", dir+"order_gift_stable.yaml")
+	if len(res.Findings) != 0 {
+		t.Fatalf("want no finding: %s: %s", res.Summary(), res.Findings[0].Message)
+	}
+	src, err := os.ReadFile(dir + "order_gift_stable.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(src), "      - gift := true\n") {
+		t.Fatal("the spec changed")
+	}
+	both, err := validate.Parse("both.yaml", []byte(strings.Replace(string(src), "      - gift := true\n", "      - gift := true\n      - count := 0\n", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	old := load(t, dir+"order_v1.yaml")
+	res, err = Run(context.Background(), old, both, old.Profile("ci"), both.Profile("ci"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Errors() == 0 {
+		t.Fatalf("a stable input that now resets count: %s", res.Summary())
+	}
+	for _, f := range res.Findings {
+		if f.Kind == KindBehaviour && !strings.HasSuffix(f.Message, "differ in count") {
+			t.Errorf("got %q", f.Message)
+		}
+	}
+}
