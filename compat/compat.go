@@ -191,8 +191,35 @@ func (r *Result) Summary() string {
 }
 
 // ErrProfile matches the errors of Run for a profile that cannot be
-// explored.
+// explored (a *ProfileError).
 var ErrProfile = errors.New("compat: profile")
+
+// ProfileError is the error of Run for a profile of the old or the new spec
+// that cannot be explored: Pos is the profile's position (the spec's start
+// for the default profile), Spec "old" or "new". It matches ErrProfile.
+type ProfileError struct {
+	Pos  model.Pos
+	Spec string
+	Err  error
+}
+
+func (e *ProfileError) Error() string {
+	return fmt.Sprintf("%s: %s spec: %v", e.Pos, e.Spec, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *ProfileError) Unwrap() error { return e.Err }
+
+// Is makes a ProfileError match ErrProfile.
+func (e *ProfileError) Is(target error) bool { return target == ErrProfile }
+
+func profileError(m *model.Machine, p *model.Profile, spec string, err error) error {
+	pos := model.Pos{File: m.File, Line: 1, Column: 1}
+	if p != nil && p.Pos.Line > 0 {
+		pos = p.Pos
+	}
+	return &ProfileError{Pos: pos, Spec: spec, Err: err}
+}
 
 // Run checks the states the old machine reaches within oldP against the new
 // machine, whose inputs are fired within newP (nil: a profile with every
@@ -201,11 +228,11 @@ func Run(ctx context.Context, old, nw *model.Machine, oldP, newP *model.Profile,
 	start := time.Now()
 	oldProg, err := check.Compile(old, oldP)
 	if err != nil {
-		return nil, fmt.Errorf("%w: old spec: %w", ErrProfile, err)
+		return nil, profileError(old, oldP, "old", err)
 	}
 	newProg, err := check.Compile(nw, newP)
 	if err != nil {
-		return nil, fmt.Errorf("%w: new spec: %w", ErrProfile, err)
+		return nil, profileError(nw, newP, "new", err)
 	}
 	if oldP == nil {
 		oldP = defaultProfile()

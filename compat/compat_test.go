@@ -501,3 +501,14 @@ func TestNewFieldNotCompared(t *testing.T) {
 		}
 	}
 }
+
+// TestProfileError: a profile that cannot be explored is a *ProfileError at
+// the profile's position that matches ErrProfile.
+func TestProfileError(t *testing.T) {
+	old, nw := load(t, "testdata/outsider/login_v1.yaml"), load(t, "testdata/outsider/login_kick_nodomain.yaml")
+	_, err := Run(context.Background(), old, nw, old.Profile("ci"), nw.Profile("ci"), Options{})
+	var pe *ProfileError
+	if !errors.Is(err, ErrProfile) || !errors.As(err, &pe) || pe.Spec != "new" || pe.Pos != nw.Profile("ci").Pos {
+		t.Fatalf("got %v", err)
+	}
+}

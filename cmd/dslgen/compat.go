@@ -81,6 +81,10 @@ func cmdCompat(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "dslgen compat: interrupted before exploring everything")
 		return 1
 	}
+	if pe := (*compat.ProfileError)(nil); errors.As(err, &pe) {
+		fmt.Fprintln(stderr, pe) // positioned: file:line:col: message
+		return 2
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "dslgen compat: %v\n", err)
 		return 2
