@@ -165,7 +165,7 @@ func TestCompatDefaultProfileNotice(t *testing.T) {
 func TestCompatProfileErrorPositioned(t *testing.T) {
 	nw := compatData + "outsider/login_kick_nodomain.yaml"
 	code, out, errs := runCompat(t, "-old", compatData+"outsider/login_v1.yaml", "-new", nw)
-	want := nw + ":35:3: new spec: profile ci: parameter Kick.who has type UserId, which has no domain"
+	want := nw + ":36:3: new spec: profile ci: parameter Kick.who has type UserId, which has no domain"
 	if code != 2 || !strings.Contains(errs, "\n"+want) || strings.Contains(errs, "compat: compat:") || strings.Count(errs, "Kick.who") != 2 {
 		t.Errorf("exit %d, want 2 and %q once after the loader's warning\n%s%s", code, want, out, errs)
 	}
