@@ -512,3 +512,40 @@ func TestProfileError(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestRemovedFields: a dropped field is a decode error (unknown) until the
+// new spec lists it in removed_fields; then the old states decode, by the
+// fast migrator and by MigrateStateJSON alike.
+func TestRemovedFields(t *testing.T) {
+	const dir = "testdata/outsider/"
+	res := runPair(t, dir+"order_paid.yaml", dir+"order_drop_paid.yaml")
+	if len(res.Findings) != 1 || res.Findings[0].Field != "paid" || res.Findings[0].Count != res.States {
+		t.Fatalf("want paid unknown in every old state: %s", res.Summary())
+	}
+	res = runPair(t, dir+"order_paid.yaml", dir+"order_drop_paid_fixed.yaml")
+	if len(res.Findings) != 0 {
+		t.Fatalf("with removed_fields: %s: %s", res.Summary(), res.Findings[0].Message)
+	}
+	mg := newMigrator(res.Old, res.New)
+	prog, err := check.Compile(res.Old, res.OldProfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = prog.Reachable(check.ReachOptions{}, func(s model.State, _ int) error {
+		js, err := res.Old.StateJSON(s)
+		if err != nil {
+			return err
+		}
+		want, err := res.New.MigrateStateJSON(js)
+		if err != nil {
+			return err
+		}
+		if got, err := mg.migrate(s); err != nil || !equal(got, want) {
+			t.Errorf("%s: migrator %v %v, MigrateStateJSON %v", js, got, err, want)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/meerkat-go/dslmachine/check"
 	"github.com/meerkat-go/dslmachine/emit/gocode"
 	"github.com/meerkat-go/dslmachine/model"
 	"github.com/meerkat-go/dslmachine/validate"
@@ -238,5 +239,60 @@ func TestEmittedDeadEndTestAfterFix(t *testing.T) {
 	failed, out := goTest(t, pkgs)
 	if failed["noraise"] || failed["terminal"] || !failed["broken"] {
 		t.Errorf("failed %v, want only broken:\n%s", failed, out)
+	}
+}
+
+// TestGeneratedRemovedFields: the generated MigrateFromJSON of a spec with
+// removed_fields reads every reachable state of the old spec as
+// model.Machine.MigrateStateJSON does (the dropped field discarded).
+func TestGeneratedRemovedFields(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds generated packages")
+	}
+	res := runPair(t, "testdata/outsider/order_paid.yaml", "testdata/outsider/order_drop_paid_fixed.yaml")
+	prog, err := check.Compile(res.Old, res.OldProfile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	b.WriteString("package dropped\n\nimport (\n\t\"encoding/json\"\n\t\"testing\"\n)\n\nfunc TestMigrate(t *testing.T) {\n\tfor _, c := range []struct{ in, want string }{\n")
+	err = prog.Reachable(check.ReachOptions{}, func(s model.State, _ int) error {
+		in, err := res.Old.StateJSON(s)
+		if err != nil {
+			return err
+		}
+		ns, err := res.New.MigrateStateJSON(in)
+		if err != nil {
+			return err
+		}
+		want, err := res.New.StateJSON(ns)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(&b, "\t\t{%s, %s},\n", strconv.Quote(string(in)), strconv.Quote(string(want)))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.WriteString(`	} {
+		s, err := MigrateFromJSON([]byte(c.in))
+		if err != nil {
+			t.Errorf("%s: %v", c.in, err)
+			continue
+		}
+		var w State
+		if err := json.Unmarshal([]byte(c.want), &w); err != nil {
+			t.Fatal(err)
+		}
+		if s != w {
+			t.Errorf("%s: decodes as %+v, the model reads %s", c.in, s, c.want)
+		}
+	}
+}
+`)
+	failed, out := goTest(t, map[string]genPkg{"dropped": {m: res.New, tests: map[string][]byte{"migrate_test.go": []byte(b.String())}}})
+	if failed["dropped"] {
+		t.Fatalf("generated MigrateFromJSON disagrees with the model:\n%s", out)
 	}
 }

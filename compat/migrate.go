@@ -62,6 +62,7 @@ func newMigrator(old, nw *model.Machine) *migrator {
 			mg.static = false
 		}
 	}
+	markRemoved(old, nw, used)
 	for _, u := range used {
 		if !u {
 			mg.static = false
@@ -225,13 +226,24 @@ func (mg *migrator) problems(s model.State) []problem {
 			out = append(out, problem{f.Name, fmt.Sprintf(": a value above its new max %d", *f.Max), fmt.Errorf("field %s: %d is above its max %d", f.Name, nv.N, *f.Max)})
 		}
 	}
+	markRemoved(mg.old, mg.nw, used)
 	for j, u := range used {
 		if !u {
 			name := mg.old.Fields[j].Name
-			out = append(out, problem{name, " is unknown to the new spec (removed, or renamed without renamed_from)", fmt.Errorf("unknown field %s", name)})
+			out = append(out, problem{name, " is unknown to the new spec (removed without removed_fields, or renamed without renamed_from)", fmt.Errorf("unknown field %s", name)})
 		}
 	}
 	return out
+}
+
+// markRemoved marks as used the old fields the new spec lists in
+// removed_fields (their values are discarded).
+func markRemoved(old, nw *model.Machine, used []bool) {
+	for _, name := range nw.RemovedFields {
+		if of := old.Field(name); of != nil {
+			used[of.Index] = true
+		}
+	}
 }
 
 // sameKind reports whether two types are of the same kind (an option of

@@ -46,7 +46,7 @@ func KeyTables() map[string]KeyTable {
 
 func specKeys() KeyTable {
 	return KeyTable{
-		Keys:     []string{"machine", "doc", "package", "enums", "ids", "constants", "fields", "phase", "terminal", "inputs", "effects", "guards", "transitions", "invariants", "fairness", "liveness", "profiles", "enum_migrations", "stable_inputs"},
+		Keys:     []string{"machine", "doc", "package", "enums", "ids", "constants", "fields", "phase", "terminal", "inputs", "effects", "guards", "transitions", "invariants", "fairness", "liveness", "profiles", "enum_migrations", "stable_inputs", "removed_fields"},
 		Required: []string{"machine", "fields", "phase", "inputs", "transitions"},
 	}
 }

@@ -136,6 +136,9 @@ func (l *loader) load(src []byte) {
 	if n := top["stable_inputs"]; n != nil {
 		l.loadStableInputs(n.v)
 	}
+	if n := top["removed_fields"]; n != nil {
+		l.loadRemovedFields(n.v)
+	}
 	if n := top["effects"]; n != nil {
 		l.loadEffects(n.v)
 	}

@@ -15,7 +15,8 @@ import (
 //     (when the object has the old name and not the new one);
 //  2. a field with a default that the object lacks takes the default;
 //  3. a field whose enum (or option of an enum) has enum_migrations has an
-//     old value name replaced by its new one.
+//     old value name replaced by its new one;
+//  4. a field listed in removed_fields is deleted.
 //
 // The object is then read by ParseStateJSON: a missing or unknown field, or
 // a value of the wrong type or above a max, is an error matching ErrBadJSON
@@ -56,6 +57,9 @@ func (m *Machine) MigrateStateJSON(data []byte) (State, error) {
 		if v, ok := obj[f.Name]; ok {
 			obj[f.Name] = MigrateEnumJSON(f.Type, v)
 		}
+	}
+	for _, name := range m.RemovedFields {
+		delete(obj, name)
 	}
 	b, err := json.Marshal(obj)
 	if err != nil {

@@ -111,3 +111,37 @@ func (l *loader) loadStableInputs(n *yaml.Node) {
 		}
 	}
 }
+
+// loadRemovedFields reads removed_fields: [field, ...], the fields of an
+// earlier version that this one dropped: not a field of this spec, nor a
+// field's renamed_from, nor listed twice.
+func (l *loader) loadRemovedFields(n *yaml.Node) {
+	seen := map[string]bool{}
+	for _, item := range l.seq(n, "removed_fields") {
+		name := l.ident(item, "field name")
+		if name == "" {
+			continue
+		}
+		if f := l.fields[name]; f != nil {
+			l.e.add(l.pos(item), "removed_fields: %s is a field of this spec (declared at %s)", name, f.Pos)
+			continue
+		}
+		renamed := false
+		for _, f := range l.m.Fields {
+			if f.RenamedFrom == name {
+				l.e.add(l.pos(item), "removed_fields: %s is the renamed_from of field %s", name, f.Name)
+				renamed = true
+				break
+			}
+		}
+		if renamed {
+			continue
+		}
+		if seen[name] {
+			l.e.add(l.pos(item), "removed_fields: %s is listed twice", name)
+			continue
+		}
+		seen[name] = true
+		l.m.RemovedFields = append(l.m.RemovedFields, name)
+	}
+}

@@ -245,18 +245,22 @@ type Machine struct {
 	File    string
 	// NamePos and PackagePos are the positions of the machine name and of
 	// the package name (the machine name's when the spec has no package key).
-	NamePos     Pos
-	PackagePos  Pos
-	Enums       []*Enum
-	IDs         []*IDType
-	Constants   []*Constant // the constants: section, in source order
-	Fields      []*Field
-	Phase       *Field // the field holding the top-level phase
-	Terminal    []int  // terminal phase indices
-	Inputs      []*Input
-	Effects     []*Effect
-	Transitions []*Transition
-	Invariants  []*Invariant
+	NamePos    Pos
+	PackagePos Pos
+	Enums      []*Enum
+	IDs        []*IDType
+	Constants  []*Constant // the constants: section, in source order
+	Fields     []*Field
+	Phase      *Field // the field holding the top-level phase
+	Terminal   []int  // terminal phase indices
+	// RemovedFields names the fields of earlier versions of the spec that
+	// this one dropped on purpose (removed_fields): a persisted state's
+	// value of one is discarded when it is read (MigrateStateJSON).
+	RemovedFields []string
+	Inputs        []*Input
+	Effects       []*Effect
+	Transitions   []*Transition
+	Invariants    []*Invariant
 	// Fairness and Properties are the liveness section: the fairness
 	// declarations and the liveness properties, in source order.
 	Fairness   []*Fairness

@@ -529,6 +529,9 @@ func (g *generator) migrateFromJSON() {
 				}
 			})))))
 	}
+	for _, name := range g.m.RemovedFields {
+		body = append(body, jen.Delete(jen.Id("obj"), jen.Lit(name)))
+	}
 	body = append(body,
 		jen.List(jen.Id("nb"), jen.Err()).Op(":=").Qual("encoding/json", "Marshal").Call(jen.Id("obj")),
 		jen.If(jen.Err().Op("!=").Nil()).Block(
