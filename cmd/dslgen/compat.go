@@ -55,9 +55,12 @@ func cmdCompat(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	nw, ok := load(*newSpec, stderr)
-	if !ok {
-		return 2
+	// The same file as -old is loaded once, so that its warnings print once.
+	nw := old
+	if !sameFile(*oldSpec, *newSpec) {
+		if nw, ok = load(*newSpec, stderr); !ok {
+			return 2
+		}
 	}
 	oldP, ok := pickProfile("compat", *oldSpec, old, *profile, stderr)
 	if !ok {

@@ -169,4 +169,9 @@ func TestCompatProfileErrorPositioned(t *testing.T) {
 	if code != 2 || !strings.Contains(errs, "\n"+want) || strings.Contains(errs, "compat: compat:") || strings.Count(errs, "Kick.who") != 2 {
 		t.Errorf("exit %d, want 2 and %q once after the loader's warning\n%s%s", code, want, out, errs)
 	}
+	// The same spec as -old and -new: its warning once.
+	code, out, errs = runCompat(t, "-old", nw, "-new", nw)
+	if code != 2 || strings.Count(errs, "warning:") != 1 {
+		t.Errorf("exit %d, want 2 and one warning\n%s%s", code, out, errs)
+	}
 }
