@@ -383,13 +383,18 @@ func (l *loader) typeOf(s string) (*Type, string) {
 	case "uint":
 		return uintType, ""
 	}
+	for _, kind := range []string{"set", "map"} {
+		if strings.HasPrefix(s, kind+"<") && strings.HasSuffix(s, ">") {
+			return l.collType(kind, s[len(kind)+1:len(s)-1])
+		}
+	}
 	if strings.HasPrefix(s, "option<") && strings.HasSuffix(s, ">") {
 		inner := strings.TrimSpace(s[len("option<") : len(s)-1])
 		elem, msg := l.typeOf(inner)
 		if elem == nil {
 			return nil, msg
 		}
-		if elem.Kind == KindOption || elem.Kind == KindBool {
+		if elem.Kind == KindOption || elem.Kind == KindBool || elem.IsCollection() {
 			return nil, fmt.Sprintf("unsupported type %s: an option holds a uint, an enum or an id", s)
 		}
 		return &Type{Kind: KindOption, Elem: elem}, ""
@@ -400,7 +405,7 @@ func (l *loader) typeOf(s string) (*Type, string) {
 	if id := l.idMap[s]; id != nil {
 		return &Type{Kind: KindID, ID: id}, ""
 	}
-	return nil, fmt.Sprintf("unknown type %q (expected bool, uint, option<T>, or a declared enum or id)", s)
+	return nil, fmt.Sprintf("unknown type %q (expected bool, uint, option<T>, set<T, N>, map<K, V, N>, or a declared enum or id)", s)
 }
 
 // exprSource returns a scalar's text and a map from byte offsets to positions.
@@ -556,6 +561,10 @@ func (l *loader) params(n *yaml.Node, what string) []*Param {
 		}
 		t := l.parseType(typeNode)
 		if t == nil {
+			continue
+		}
+		if t.IsCollection() {
+			l.e.add(l.pos(typeNode), "%s: parameter %s has type %s; sets and maps are field types only", what, name, t)
 			continue
 		}
 		out = append(out, &Param{Name: name, Doc: doc, Type: t, Index: len(out), Pos: l.pos(p.k)})
