@@ -401,7 +401,7 @@ func (w *worker) store(seq uint32, curW []uint64, tr *trans, input int, buf []pe
 	e := w.e
 	lay := e.pr.lay
 	for _, b := range tr.bounds {
-		if w.next[b.field] > b.max {
+		if b.exceeds(w.next[b.field]) {
 			// Like TLC, which checks the invariants of a successor before
 			// dropping it for violating the CONSTRAINT: not counted, not
 			// explored, but its invariants must hold.

@@ -853,8 +853,8 @@ func (l *loader) loadProfiles(n *yaml.Node) {
 					l.e.add(l.pos(bp.k), "unknown field %s in bounds", bp.k.Value)
 					continue
 				}
-				if f.Type.Kind != KindUint && !(f.Type.Kind == KindOption && f.Type.Elem.Kind == KindUint) {
-					l.e.add(l.pos(bp.k), "bound on field %s of type %s; bounds apply to uint fields", f.Name, f.Type)
+				if vt := f.Type; !isUintish(vt) && !(vt.Kind == KindMap && isUintish(vt.Elem)) {
+					l.e.add(l.pos(bp.k), "bound on field %s of type %s; bounds apply to uint fields and to maps of uint values", f.Name, f.Type)
 					continue
 				}
 				v, ok := l.uintValue(bp.v, "bound")
@@ -977,4 +977,9 @@ func (l *loader) phaseWarnings() {
 			l.e.warn(e.ValuePos[i], "phase %s has no transition into it", e.Values[i])
 		}
 	}
+}
+
+// isUintish reports whether t is uint or option<uint>.
+func isUintish(t *Type) bool {
+	return t.Kind == KindUint || t.Kind == KindOption && t.Elem.Kind == KindUint
 }
