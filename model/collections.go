@@ -29,8 +29,8 @@ type CollLit struct {
 }
 
 // Call is a collection function: size(c), union(a, b), intersect(a, b),
-// diff(a, b), subset(a, b), insert(s, x), remove(c, x), get(m, k, d),
-// put(m, k, v).
+// diff(a, b), subset(a, b) (a and b of one set type), insert(s, x),
+// remove(c, x), get(m, k, d), put(m, k, v).
 type Call struct {
 	exprBase
 	Fn   string
@@ -384,8 +384,8 @@ func (s *scope) call(x *Call, hint *Type) Expr {
 				return nil
 			}
 		}
-		if other.Type().Kind != KindSet || !other.Type().Elem.Equal(t.Elem) {
-			return s.bad(other.Pos(), "type mismatch: %s of %s and %s: the element types differ", x.Fn, t, other.Type())
+		if !other.Type().Equal(t) {
+			return s.bad(other.Pos(), "type mismatch: %s of %s and %s: both arguments must have one type", x.Fn, t, other.Type())
 		}
 		x.Args[1] = other
 		x.T = t
