@@ -9,7 +9,7 @@ import (
 // (bit sets and mixed-radix map codes) and the reference interpreter
 // explore the same states and fire the same transitions.
 func TestCollectionsAgree(t *testing.T) {
-	m := load(t, "../model/testdata/collections.yaml")
+	m := load(t, "../internal/conformance/testdata/scheduler.yaml")
 	a := run(t, m, "ci", Options{Workers: 1})
 	b := run(t, m, "ci", Options{Workers: 2, Interp: true})
 	if a.Violation != nil {

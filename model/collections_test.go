@@ -6,7 +6,7 @@ import (
 )
 
 func TestCollectionsInterpreter(t *testing.T) {
-	m, err := Load("testdata/collections.yaml")
+	m, err := Load("../internal/conformance/testdata/scheduler.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -498,3 +498,7 @@ func collLit(t *model.Type, v model.Value) jen.Code {
 	}
 	return jen.Id(collTypeName(t)).Values(d)
 }
+
+// CollectionTypeName returns the name of the generated Go type of a set or
+// map type (for code written against a generated package).
+func CollectionTypeName(t *model.Type) string { return collTypeName(t) }
