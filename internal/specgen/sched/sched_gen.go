@@ -513,6 +513,24 @@ func (in Paint) MarshalJSON() ([]byte, error) {
 	})
 }
 
+// Stop is the input Stop.
+type Stop struct{}
+type stopArgs Stop
+
+// InputName returns the input's name in the spec.
+func (Stop) InputName() string {
+	return "Stop"
+}
+func (Stop) isInput() {}
+
+// MarshalJSON writes {"input": name, "args": {...}}.
+func (in Stop) MarshalJSON() ([]byte, error) {
+	return json.Marshal(inputEnvelope{
+		Args:  stopArgs(in),
+		Input: "Stop",
+	})
+}
+
 type inputEnvelope struct {
 	Input string `json:"input"`
 	Args  any    `json:"args"`
@@ -545,6 +563,10 @@ func DecodeInput(data []byte) (Input, error) {
 		var a paintArgs
 		err := decodeArgs(env.Args, &a)
 		return Paint(a), err
+	case "Stop":
+		var a stopArgs
+		err := decodeArgs(env.Args, &a)
+		return Stop(a), err
 	}
 	return nil, fmt.Errorf("decode input: unknown input %q", env.Input)
 }
@@ -674,6 +696,8 @@ func (s *State) apply(in Input, fx *Effects) error {
 			return &invalidParams[0]
 		}
 		return s.stepPaint(in, fx)
+	case Stop:
+		return s.stepStop(in, fx)
 	}
 	return ErrUnknownInput
 }
@@ -775,6 +799,26 @@ func (s *State) stepPaint(in Paint, fx *Effects) error {
 	return &noTransitions[3][s.Phase]
 }
 
+// stepStop handles the input Stop: it tries its transitions in spec order.
+func (s *State) stepStop(in Stop, fx *Effects) error {
+	best, bestDepth := -1, -1
+	// Stop: Stops once nothing is leased.
+	if (1<<s.Phase)&1 != 0 {
+		switch {
+		case !(s.Leases == JobToWorkerMap2{}):
+			if bestDepth < 0 {
+				best, bestDepth = 6, 0
+			}
+		default:
+			return s.fireStop(in, fx)
+		}
+	}
+	if best >= 0 {
+		return &guardRejections[best][s.Phase]
+	}
+	return &noTransitions[4][s.Phase]
+}
+
 // fireJoin runs the updates and effects of transition Join in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireJoin(in Join, fx *Effects) error {
@@ -839,11 +883,18 @@ func (n *State) firePaint(in Paint, fx *Effects) error {
 	return nil
 }
 
+// fireStop runs the updates and effects of transition Stop in place; on a
+// bound error it puts the state back as it was.
+func (n *State) fireStop(in Stop, fx *Effects) error {
+	n.Phase = PhaseStopped
+	return nil
+}
+
 // guardSites lists (input, transition, guard) for every guard of every transition.
-var guardSites = [6][3]string{{"Join", "Join", "new"}, {"Join", "Join", "unleased"}, {"Assign", "Assign", "idle"}, {"Assign", "Assign", "free"}, {"Assign", "Assign", "not_leased"}, {"Finish", "Finish", "leased"}}
+var guardSites = [7][3]string{{"Join", "Join", "new"}, {"Join", "Join", "unleased"}, {"Assign", "Assign", "idle"}, {"Assign", "Assign", "free"}, {"Assign", "Assign", "not_leased"}, {"Finish", "Finish", "leased"}, {"Stop", "Stop", "drained"}}
 
 // guardRejections holds one read-only error per guard site and phase.
-var guardRejections = func() (t [6][2]GuardRejectedError) {
+var guardRejections = func() (t [7][2]GuardRejectedError) {
 	for i, site := range guardSites {
 		for p := range 2 {
 			t[i][p] = GuardRejectedError{
@@ -858,10 +909,10 @@ var guardRejections = func() (t [6][2]GuardRejectedError) {
 }()
 
 // inputNames lists the inputs in spec order.
-var inputNames = [4]string{"Join", "Assign", "Finish", "Paint"}
+var inputNames = [5]string{"Join", "Assign", "Finish", "Paint", "Stop"}
 
 // noTransitions holds one read-only error per input and phase.
-var noTransitions = func() (t [4][2]NoTransitionError) {
+var noTransitions = func() (t [5][2]NoTransitionError) {
 	for i, name := range inputNames {
 		for p := range 2 {
 			t[i][p] = NoTransitionError{
@@ -934,6 +985,13 @@ func EnabledTransitions(s State, in Input) []string {
 		_ = in
 		if (1<<s.Phase)&1 != 0 {
 			out = append(out, "Paint")
+		}
+	case Stop:
+		_ = in
+		if (1<<s.Phase)&1 != 0 {
+			if (s.Leases == JobToWorkerMap2{}) {
+				out = append(out, "Stop")
+			}
 		}
 	}
 	return out
@@ -1026,12 +1084,19 @@ func Transitions() []TransitionInfo {
 		Input: "Paint",
 		Name:  "Paint",
 		Stay:  true,
+	}, {
+		Doc:    "Stops once nothing is leased.",
+		From:   []Phase{PhaseRunning},
+		Guards: []string{"drained"},
+		Input:  "Stop",
+		Name:   "Stop",
+		To:     PhaseStopped,
 	}}
 }
 
 // GuardNames returns the distinct guard names, in first-use order.
 func GuardNames() []string {
-	return []string{"new", "unleased", "idle", "free", "not_leased", "leased"}
+	return []string{"new", "unleased", "idle", "free", "not_leased", "leased", "drained"}
 }
 
 // InvariantNames returns the invariant names, in spec order.
@@ -1041,7 +1106,7 @@ func InvariantNames() []string {
 
 // InputNames returns the input names, in spec order.
 func InputNames() []string {
-	return []string{"Join", "Assign", "Finish", "Paint"}
+	return []string{"Join", "Assign", "Finish", "Paint", "Stop"}
 }
 
 // ColorSet2 is a value of the DSL type set<Color, 2>: a bit set of Color values.
