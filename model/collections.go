@@ -269,8 +269,8 @@ func (s *scope) inferCollection(x Expr, hint *Type) (Expr, bool) {
 		if !ok {
 			return nil, true
 		}
-		if uint64(len(x.Elems)) > hint.Cap && distinctConst(x.Elems) > hint.Cap {
-			return s.bad(x.P, "the literal has %d elements; its type %s holds at most %d", len(x.Elems), hint, hint.Cap), true
+		if n := distinctConst(x.Elems); n > hint.Cap {
+			return s.bad(x.P, "the literal has %d distinct elements; its type %s holds at most %d", n, hint, hint.Cap), true
 		}
 		x.T = hint
 		return x, true
@@ -321,22 +321,18 @@ func keyType(t *Type) *Type {
 	return t.Elem
 }
 
-// distinctConst counts the distinct constant literals of a list, counting
-// every other expression as distinct.
+// distinctConst counts the distinct constant elements of a list (enum
+// literals): a literal with more than its capacity is an error, while one
+// whose other elements may coincide raises a bound error at run time only
+// when they do not.
 func distinctConst(list []Expr) uint64 {
-	seen := map[string]bool{}
-	var n uint64
+	seen := map[int]bool{}
 	for _, e := range list {
-		if v, err := constValue(e); err == nil {
-			k := fmt.Sprint(v)
-			if seen[k] {
-				continue
-			}
-			seen[k] = true
+		if l, ok := e.(*EnumLit); ok {
+			seen[l.Value] = true
 		}
-		n++
 	}
-	return n
+	return uint64(len(seen))
 }
 
 func (s *scope) call(x *Call, hint *Type) Expr {

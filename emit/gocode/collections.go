@@ -457,6 +457,7 @@ func (g *generator) collExpr(x model.Expr, st, in string) jen.Code {
 			jen.Id(c).Op(":=").Add(g.expr(x.Coll, st, in)),
 			jen.For(jen.Id("i").Op(":=").Lit(0), jen.Id("i").Op("<").Id(c).Dot("Len").Call(), jen.Id("i").Op("++")).Block(
 				jen.Id(v).Op(":=").Id(c).Dot("at").Call(jen.Id("i")),
+				jen.Id("_").Op("=").Id(v), // the body need not read it
 				combine),
 			jen.Return(jen.Id("r"))).Call()
 	}
