@@ -64,7 +64,7 @@ func (l *layout) mapCoding(t *model.Type) (radix uint64, pow []uint64, err error
 		pow[i] = p
 		hi, lo := bits.Mul64(p, radix)
 		if i+1 < k && hi != 0 || i+1 == k && (hi > 1 || hi == 1 && lo != 0) {
-			return 0, nil, fmt.Errorf("check: %s: %d keys of %d values each do not fit a 64-bit code; shrink the profile's domains", t, k, radix)
+			return 0, nil, fmt.Errorf("check: %s: %d keys of %d digit values each do not fit the checker's 64-bit code of a map (docs/DSL.md, Collections)", t, k, radix)
 		}
 		p = lo
 	}
