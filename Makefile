@@ -69,13 +69,15 @@ vet: golang
 
 ## check: model-check spec/machine.yaml (safety on ci; safety and liveness on
 ## ci_realtime and tlc: liveness on ci takes 2 more minutes and 4 GB, see
-## docs/CHECKING.md) and the ci profile of every example spec with dslgen
-## check, then simulate 5,000 random behaviours of the deep profile and 2,000
+## docs/CHECKING.md), check with dslgen compat that it reads, and treats
+## alike, every state its baseline (spec/baseline) reaches on ci_realtime,
+## check the ci profile of every example spec, then simulate 5,000 random behaviours of the deep profile and 2,000
 ## of each example
 check:
 	$(GO) run ./cmd/dslgen check -quiet -spec $(SPEC) -profile ci -liveness=false
 	$(GO) run ./cmd/dslgen check -quiet -spec $(SPEC) -profile ci_realtime
 	$(GO) run ./cmd/dslgen check -quiet -spec $(SPEC) -profile tlc
+	$(GO) run ./cmd/dslgen compat -old spec/baseline/machine-v0.1.0.yaml -new $(SPEC) -profile ci_realtime
 	@for f in $(EXAMPLES); do echo "$(GO) run ./cmd/dslgen check -quiet -spec $$f"; $(GO) run ./cmd/dslgen check -quiet -spec $$f || exit 1; done
 	$(GO) run ./cmd/dslgen simulate -quiet -spec $(SPEC) -profile deep -behaviours 5000
 	@for f in $(EXAMPLES); do echo "$(GO) run ./cmd/dslgen simulate -quiet -spec $$f -behaviours 2000"; $(GO) run ./cmd/dslgen simulate -quiet -spec $$f -behaviours 2000 || exit 1; done
@@ -116,10 +118,11 @@ fuzz:
 		$(GO) test $$pkg -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) || exit 1; \
 	done
 
-## bench: the generated machine against looplab/fsm and qmuntal/stateless (ratio table), then gen/'s own benchmarks
+## bench: the generated machine against looplab/fsm and qmuntal/stateless (ratio table), then gen/'s own benchmarks, then the checker's (BenchmarkCheck: states/s and bytes a state on tlc and ci, 1 and 2 workers, exact and fingerprint)
 bench:
 	$(MAKE) -C bench bench
 	$(GO) test ./gen -run '^$$' -bench . -benchmem -count 5
+	$(GO) test ./check -run '^$$' -bench 'BenchmarkCheck' -benchmem -benchtime 1x -count 1 -timeout 30m
 
 ## tlc: run TLC on the generated TLA+ model, profile TLC_PROFILE (default ci): make tlc TLA2TOOLS=/path/to/tla2tools.jar
 TLA2TOOLS ?=

@@ -9,10 +9,10 @@
 // from the initial state.
 //
 // Transitions are compiled into closures over a compact coding of the state
-// (one uint64 code per field); states are stored packed into a few 64-bit
-// words in a sharded open-addressing hash set, and expanded by parallel
-// workers, level by level. The result does not depend on the number of
-// workers: counts, traces and the reported violation are the same.
+// (one uint64 code per field); states are packed into a few 64-bit words and
+// explored by package explore, level by level, with parallel workers. The
+// result does not depend on the number of workers: counts, traces and the
+// reported violation are the same.
 package check
 
 import (
@@ -131,6 +131,18 @@ type Result struct {
 	Words, Bits int
 	// Inputs is the number of input values (inputs with arguments) fired.
 	Inputs int
+	// Fingerprint: the visited set held 64-bit hashes of the states
+	// (Options.Fingerprint), and Collision estimates the probability that
+	// two distinct states had the same one, so that one was missed: TLC's
+	// optimistic estimate, Distinct*(Generated-Distinct)/2^64.
+	Fingerprint bool
+	Collision   float64
+	// Generated counts the successors within the bounds that were looked up
+	// in the visited set.
+	Generated uint64
+	// PeakBytes is the most memory the visited set held at once (the file
+	// of explored states, on disk, is not counted).
+	PeakBytes uint64
 }
 
 // Expected reports whether coverage expects a transition to be enabled: it
@@ -172,69 +184,13 @@ func (r *Result) Summary() string {
 	case r.Limited:
 		status = "stopped at the state or memory limit"
 	}
-	return fmt.Sprintf("check %s profile %s: %s; distinct states: %d, transitions fired: %d, depth: %d, coverage: %d/%d transitions, out of bounds: %d, time: %.3fs, states/s: %.0f",
+	s := fmt.Sprintf("check %s profile %s: %s; distinct states: %d, transitions fired: %d, depth: %d, coverage: %d/%d transitions, out of bounds: %d, time: %.3fs, states/s: %.0f",
 		r.Machine.Name, r.Profile.Name, status, r.Distinct, r.Fired, r.Depth, c, t, r.OutOfBounds,
 		r.Elapsed.Seconds(), r.Rate())
-}
-
-// trace reads the path to a stored state back from the parent pointers.
-func (e *engine) trace(seq uint32) []Step {
-	var rev []uint32
-	for s := seq; s != 0; {
-		rev = append(rev, s)
-		s, _ = e.st.origin(s)
+	if r.Fingerprint {
+		s += fmt.Sprintf(", fingerprint collision probability: %.1e (optimistic)", r.Collision)
 	}
-	rev = append(rev, 0)
-	steps := make([]Step, 0, len(rev))
-	sl := make([]uint64, len(e.pr.m.Fields))
-	for i := len(rev) - 1; i >= 0; i-- {
-		s := rev[i]
-		e.pr.lay.decode(e.st.get(s), sl)
-		st := Step{State: e.pr.lay.state(sl)}
-		if s != 0 {
-			_, a := e.st.origin(s)
-			in, tr := e.unpackAction(a)
-			iv := e.pr.inputs[in].iv
-			st.Input, st.Transition = &iv, e.pr.m.Transitions[tr]
-		}
-		steps = append(steps, st)
-	}
-	return steps
-}
-
-// describe turns a recorded violation into a Violation with its trace.
-func (e *engine) describe(v *violRec) *Violation {
-	m := e.pr.m
-	seq := uint32(v.origin >> 32)
-	in, tr := e.unpackAction(uint32(v.origin))
-	iv := e.pr.inputs[in].iv
-	trace := e.trace(seq)
-	switch v.kind {
-	case vInvariant:
-		sh := &e.shards[v.shard]
-		W := e.st.w
-		sl := make([]uint64, len(m.Fields))
-		e.pr.lay.decode(sh.pendWords[int(v.idx)*W:int(v.idx+1)*W], sl)
-		trace = append(trace, Step{Input: &iv, Transition: m.Transitions[tr], State: e.pr.lay.state(sl)})
-		return &Violation{Kind: KindInvariant, Invariant: m.Invariants[v.inv].Name, Trace: trace}
-	case vInvariantOutOfBounds:
-		t := m.Transitions[tr]
-		next, _, _ := m.Fire(t, trace[len(trace)-1].State, iv.Args)
-		trace = append(trace, Step{Input: &iv, Transition: t, State: next})
-		return &Violation{Kind: KindInvariant, Invariant: m.Invariants[v.inv].Name, Trace: trace}
-	case vNondet:
-		return &Violation{Kind: KindNondeterminism, Input: &iv, Trace: trace,
-			Transitions: []string{m.Transitions[v.t1].Name, m.Transitions[v.t2].Name}}
-	default:
-		t := m.Transitions[v.t1]
-		last := trace[len(trace)-1].State
-		next, _, err := m.Fire(t, last, iv.Args)
-		if err != nil {
-			next = last
-		}
-		trace = append(trace, Step{Input: &iv, Transition: t, State: next})
-		return &Violation{Kind: KindUnreachable, Transitions: []string{t.Name}, Trace: trace}
-	}
+	return s
 }
 
 // Replay re-runs a trace with the reference interpreter (model.Machine.Step)

@@ -1,12 +1,37 @@
 package check
 
 import (
+	"errors"
 	"fmt"
 	"math/bits"
 	"slices"
 
+	"github.com/meerkat-go/dslmachine/check/explore"
 	"github.com/meerkat-go/dslmachine/model"
 )
+
+// ErrUnrepresentable is wrapped by the error of a check that meets a value
+// the checker's coding of states cannot hold: an option<uint> holding
+// 18446744073709551615, whose code (1 + the value) would wrap to that of
+// none. The checker stops rather than answer for a different value.
+var ErrUnrepresentable = errors.New("value the checker cannot represent")
+
+// unrepresentable is the error for some(18446744073709551615) met at where.
+func unrepresentable(where string) error {
+	return fmt.Errorf("%s: some(18446744073709551615): an option<uint> holding 2^64-1 is a %w (its code would wrap to none); keep option<uint> values below it in the checked profile", where, ErrUnrepresentable)
+}
+
+// catchAbort turns a panic with explore.Abort, raised by a compiled
+// expression, into *err; any other panic goes on.
+func catchAbort(err *error) {
+	if r := recover(); r != nil {
+		if a, ok := r.(explore.Abort); ok {
+			*err = a.Err
+			return
+		}
+		panic(r)
+	}
+}
 
 // env is what a compiled expression reads: the state's slots, the input's
 // argument codes, and a flag raised by a bound error (arithmetic overflow,
@@ -29,9 +54,13 @@ type trans struct {
 	t       *model.Transition
 	idx     int
 	enabled func(e *env) bool // phase already checked; guards on e.s, e.a
-	fire    func(e *env) bool // e.s holds a copy of the state; false on a bound error
-	written []int             // the fields fire may write
-	bounds  []bound           // the profile bounds on written fields
+	// static are the guards that read no argument (nil: none), dyn the
+	// others: enabled is static && dyn, and static has the same value for
+	// every input value of the transition's input in a state.
+	static, dyn func(e *env) bool
+	fire        func(e *env) bool // e.s holds a copy of the state; false on a bound error
+	written     []int             // the fields fire may write
+	bounds      []bound           // the profile bounds on written fields
 }
 
 // inputCase is one input value a profile fires.
@@ -56,7 +85,9 @@ type program struct {
 	byPhase [][]phaseCase
 	// invariant returns the index of the first violated invariant, or -1.
 	invariant func(s []uint64) int
-	phase     int // index of the phase field
+	// invs are the compiled invariants (nil with the interpreter).
+	invs  []fn
+	phase int // index of the phase field
 }
 
 // newProgram builds the program for a machine and profile. With interp set
@@ -73,9 +104,17 @@ func newProgram(m *model.Machine, p *model.Profile, interp bool) (*program, erro
 		return nil, err
 	}
 	pr := &program{m: m, p: p, lay: lay, phase: m.Phase.Index}
+	for i, v := range m.Initial() {
+		if f := m.Fields[i]; f.Type.Kind == model.KindOption && v.Some && v.Unwrap().N == inf && isUintish(f.Type) {
+			return nil, unrepresentable(f.Pos.String() + ": initial value of " + f.Name)
+		}
+	}
 	for _, iv := range ivs {
 		args := make([]uint64, len(iv.Args))
 		for i, prm := range iv.Input.Params {
+			if prm.Type.Kind == model.KindOption && isUintish(prm.Type) && iv.Args[i].Some && iv.Args[i].Unwrap().N == inf {
+				return nil, unrepresentable(fmt.Sprintf("%s: profile %s: argument %s of %s", p.Pos, p.Name, prm.Name, iv.Input.Name))
+			}
 			args[i] = lay.code(prm.Type, iv.Args[i])
 		}
 		pr.inputs = append(pr.inputs, inputCase{iv: iv, args: args})
@@ -88,6 +127,9 @@ func newProgram(m *model.Machine, p *model.Profile, interp bool) (*program, erro
 			tr = compileTrans(pr, t)
 		}
 		tr.idx = i
+		if tr.dyn == nil {
+			tr.dyn = tr.enabled
+		}
 		if interp {
 			for f := range m.Fields {
 				tr.written = append(tr.written, f)
@@ -120,6 +162,7 @@ func newProgram(m *model.Machine, p *model.Profile, interp bool) (*program, erro
 		for i, inv := range m.Invariants {
 			invs[i] = pr.compileExpr(inv.Expr)
 		}
+		pr.invs = invs
 		pr.invariant = func(s []uint64) int {
 			e := env{s: s}
 			for i, f := range invs {
@@ -198,33 +241,18 @@ func compileTrans(pr *program, t *model.Transition) *trans {
 	to, phase := uint64(t.To), pr.phase
 	stay := t.To < 0
 	tr := &trans{t: t}
-	switch len(guards) {
-	case 0:
-		tr.enabled = func(*env) bool { return true }
-	case 1:
-		g := guards[0]
-		tr.enabled = func(e *env) bool {
-			v := g(e)
-			if e.bad {
-				e.bad = false
-				return false
-			}
-			return v != 0
+	var static, dyn []fn
+	for i, g := range t.Guards {
+		if readsArgs(g.Expr) {
+			dyn = append(dyn, guards[i])
+		} else {
+			static = append(static, guards[i])
 		}
-	default:
-		tr.enabled = func(e *env) bool {
-			for _, g := range guards {
-				v := g(e)
-				if e.bad {
-					e.bad = false
-					return false
-				}
-				if v == 0 {
-					return false
-				}
-			}
-			return true
-		}
+	}
+	tr.enabled = allTrue(guards)
+	tr.dyn = allTrue(dyn)
+	if len(static) > 0 {
+		tr.static = allTrue(static)
 	}
 	tr.fire = func(e *env) bool {
 		e.bad = false
@@ -242,6 +270,72 @@ func compileTrans(pr *program, t *model.Transition) *trans {
 		return ok
 	}
 	return tr
+}
+
+// allTrue returns a test that every guard holds; a guard raising a bound
+// error does not.
+func allTrue(guards []fn) func(e *env) bool {
+	switch len(guards) {
+	case 0:
+		return func(*env) bool { return true }
+	case 1:
+		g := guards[0]
+		return func(e *env) bool {
+			v := g(e)
+			if e.bad {
+				e.bad = false
+				return false
+			}
+			return v != 0
+		}
+	}
+	return func(e *env) bool {
+		for _, g := range guards {
+			v := g(e)
+			if e.bad {
+				e.bad = false
+				return false
+			}
+			if v == 0 {
+				return false
+			}
+		}
+		return true
+	}
+}
+
+// readsArgs reports whether an expression reads an input argument; true
+// for an expression it does not know (conservative: the guard is then
+// evaluated for every input value).
+func readsArgs(x model.Expr) bool {
+	switch x := x.(type) {
+	case *model.IntLit, *model.BoolLit, *model.NoneLit, *model.EnumLit, *model.FieldRef:
+		return false
+	case *model.ArgRef:
+		return true
+	case *model.SomeExpr:
+		return readsArgs(x.X)
+	case *model.UnwrapOr:
+		return readsArgs(x.X) || readsArgs(x.Default)
+	case *model.Not:
+		return readsArgs(x.X)
+	case *model.Cond:
+		return readsArgs(x.Cond) || readsArgs(x.Then) || readsArgs(x.Else)
+	case *model.InList:
+		if readsArgs(x.X) {
+			return true
+		}
+		for _, y := range x.List {
+			if readsArgs(y) {
+				return true
+			}
+		}
+	case *model.Binary:
+		return readsArgs(x.X) || readsArgs(x.Y)
+	default:
+		return true
+	}
+	return false
 }
 
 // compileStmt compiles an update statement.
@@ -317,6 +411,9 @@ func constCode(x model.Expr) (uint64, bool) {
 		return uint64(x.Value), true
 	case *model.SomeExpr:
 		c, ok := constCode(x.X)
+		if c == inf {
+			return 0, false // compiled to fail at run time (unrepresentable)
+		}
 		return c + 1, ok
 	}
 	return 0, false
@@ -343,7 +440,15 @@ func (pr *program) compileExpr(x model.Expr) fn {
 		return func(e *env) uint64 { return e.a[i] }
 	case *model.SomeExpr:
 		f := pr.compileExpr(x.X)
-		return func(e *env) uint64 { return f(e) + 1 }
+		pos := x.Pos()
+		return func(e *env) uint64 {
+			v := f(e)
+			if v == inf {
+				// some(2^64-1) has no code: 1 + v would wrap to none.
+				panic(explore.Abort{Err: unrepresentable(pos.String())})
+			}
+			return v + 1
+		}
 	case *model.UnwrapOr:
 		o, d := pr.compileExpr(x.X), pr.compileExpr(x.Default)
 		return func(e *env) uint64 {

@@ -207,7 +207,8 @@ func (g *graph) isEnabled(v int32, f int) bool {
 // with a lasso: Trace leads from the initial state into a cycle that starts
 // at Trace[LoopTo] and is closed by Loop (or, with Loop nil, the behaviour
 // stutters in the last state forever).
-func CheckLiveness(m *model.Machine, p *model.Profile, opt LivenessOptions) (*LivenessResult, error) {
+func CheckLiveness(m *model.Machine, p *model.Profile, opt LivenessOptions) (_ *LivenessResult, err error) {
+	defer catchAbort(&err)
 	start := time.Now()
 	if p == nil {
 		p = &model.Profile{Name: "default"}

@@ -60,6 +60,7 @@ type Program struct {
 	pr        *program
 	cur, next []uint64
 	env       env
+	scratch   model.State // the successor Expand passes to visit
 }
 
 // Compile compiles a machine for a profile as Run does (nil: no bounds,
@@ -102,7 +103,8 @@ func (p *Program) InBounds(s model.State) (bool, error) {
 // index into Inputs) in state s: exactly the decision of the search's
 // expansion of s. s must hold only values the profile's coding knows (every
 // state the search can reach does).
-func (p *Program) Successor(s model.State, input int) (Successor, error) {
+func (p *Program) Successor(s model.State, input int) (_ Successor, err error) {
+	defer catchAbort(&err)
 	pr := p.pr
 	if input < 0 || input >= len(pr.inputs) {
 		return Successor{}, fmt.Errorf("check: input value %d out of range [0, %d)", input, len(pr.inputs))
@@ -136,6 +138,51 @@ func (p *Program) Successor(s model.State, input int) (Successor, error) {
 	return Successor{Outcome: OutcomeFired, Transition: first.t, State: pr.lay.state(p.next), InBounds: pr.lay.inBounds(p.next)}, nil
 }
 
+// Expand calls visit with Successor's answer for every input value that
+// some transition allowed in s's phase listens to, in the order of Inputs
+// (every other input value is OutcomeRejected). It codes s once and reuses
+// one State for every successor, so it is the fast way to ask for all of
+// them: the Successor's State is valid only during the call (Clone it to
+// keep it), and visit must not call the Program's other methods. It stops
+// at the first error visit returns.
+func (p *Program) Expand(s model.State, visit func(input int, sc Successor) error) error {
+	pr := p.pr
+	if err := pr.lay.trySlots(s, p.cur); err != nil {
+		return err
+	}
+	for _, pc := range pr.byPhase[p.cur[pr.phase]] {
+		p.env.s, p.env.a = p.cur, pr.inputs[pc.input].args
+		first, second := pickEnabled(&p.env, pc.cands, nil)
+		var sc Successor
+		switch {
+		case first == nil:
+			sc = Successor{Outcome: OutcomeRejected}
+		case second != nil:
+			sc = Successor{Outcome: OutcomeNondeterministic, Transition: first.t, Other: second.t}
+		default:
+			copy(p.next, p.cur)
+			p.env.s = p.next
+			ok := first.fire(&p.env)
+			p.env.s = p.cur
+			if ok {
+				if p.scratch == nil {
+					p.scratch = make(model.State, len(p.next))
+				}
+				for i, f := range pr.m.Fields {
+					p.scratch[i] = pr.lay.value(f.Type, p.next[i])
+				}
+				sc = Successor{Outcome: OutcomeFired, Transition: first.t, State: p.scratch, InBounds: pr.lay.inBounds(p.next)}
+			} else {
+				sc = Successor{Outcome: OutcomeBoundError, Transition: first.t}
+			}
+		}
+		if err := visit(pc.input, sc); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ReachOptions limits Program.Reachable.
 type ReachOptions struct {
 	// MaxStates makes Reachable fail once more states than this are
@@ -153,7 +200,8 @@ type ReachOptions struct {
 // first, with its depth (the length of its shortest path). It stops at the
 // first error visit returns. Without limits the count equals Run's Distinct
 // for a run that finds no violation.
-func (p *Program) Reachable(opt ReachOptions, visit func(s model.State, depth int) error) error {
+func (p *Program) Reachable(opt ReachOptions, visit func(s model.State, depth int) error) (err error) {
+	defer catchAbort(&err)
 	pr, lay := p.pr, p.pr.lay
 	init := make([]uint64, len(pr.m.Fields))
 	lay.slots(pr.m.Initial(), init)

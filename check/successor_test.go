@@ -93,3 +93,64 @@ func TestReachableLimits(t *testing.T) {
 		t.Error("MaxStates 10: no error")
 	}
 }
+
+// TestExpandMatchesSuccessor: Program.Expand gives, for every reachable
+// state of the example specs, Successor's answer for each input value it
+// visits, in the order of Inputs, and Successor rejects every other one.
+func TestExpandMatchesSuccessor(t *testing.T) {
+	files, err := filepath.Glob("../spec/examples/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatal("no example specs", err)
+	}
+	for _, f := range files {
+		m := load(t, f)
+		p := m.Profile("ci")
+		prog, err := Compile(m, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var states []model.State
+		if err := prog.Reachable(ReachOptions{MaxStates: 5000}, func(s model.State, _ int) error {
+			states = append(states, s)
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range states {
+			type answer struct {
+				sc    Successor
+				input int
+			}
+			var got []answer
+			if err := prog.Expand(s, func(i int, sc Successor) error {
+				if sc.State != nil {
+					sc.State = sc.State.Clone()
+				}
+				got = append(got, answer{sc, i})
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			next := 0
+			for i := range prog.Inputs() {
+				want, err := prog.Successor(s, i)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if next < len(got) && got[next].input == i {
+					g := got[next].sc
+					next++
+					if g.Outcome != want.Outcome || g.Transition != want.Transition || g.Other != want.Other ||
+						g.InBounds != want.InBounds || !statesEqual(g.State, want.State) {
+						t.Fatalf("%s: input %d: Expand %+v, Successor %+v", m.Name, i, g, want)
+					}
+				} else if want.Outcome != OutcomeRejected {
+					t.Fatalf("%s: input %d: Expand skips it, Successor says %s", m.Name, i, want.Outcome)
+				}
+			}
+			if next != len(got) {
+				t.Fatalf("%s: Expand visits inputs out of order", m.Name)
+			}
+		}
+	}
+}

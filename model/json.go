@@ -76,8 +76,3 @@ func (m *Machine) EffectsJSON(fx []EffectValue) ([]byte, error) {
 	}
 	return json.Marshal(list)
 }
-
-// ValueJSON renders a value of type t in the JSON form StateJSON uses (and
-// the generated code): for a set the array of its elements in canonical
-// order, for a map an object by key.
-func ValueJSON(t *Type, v Value) ([]byte, error) { return json.Marshal(jsonValue(t, v)) }

@@ -8,8 +8,44 @@ import (
 	"strconv"
 )
 
-// ErrBadJSON matches every error of ParseStateJSON and ParseValueJSON.
+// ErrBadJSON matches every error of ParseStateJSON, ParseValueJSON and
+// MigrateStateJSON (each is a *JSONError).
 var ErrBadJSON = errors.New("model: bad JSON value")
+
+// JSONError is a value or state that does not decode. It matches ErrBadJSON
+// with errors.Is; its message names the field (when there is one) and what
+// is wrong, without a package prefix, since it is shown to users as is.
+type JSONError struct {
+	// Field is the field whose value does not decode ("" for the object
+	// itself: a missing or unknown field, or input that is not an object).
+	Field string
+	// Problem says what is wrong.
+	Problem string
+}
+
+// Error returns "field F: problem", or the problem alone.
+func (e *JSONError) Error() string {
+	if e.Field == "" {
+		return e.Problem
+	}
+	return "field " + e.Field + ": " + e.Problem
+}
+
+// Is reports whether target is ErrBadJSON.
+func (e *JSONError) Is(target error) bool { return target == ErrBadJSON }
+
+func badJSON(format string, args ...any) *JSONError {
+	return &JSONError{Problem: fmt.Sprintf(format, args...)}
+}
+
+// inField returns err as a problem of field name.
+func inField(name string, err error) error {
+	var je *JSONError
+	if errors.As(err, &je) && je.Field == "" {
+		return &JSONError{Field: name, Problem: je.Problem}
+	}
+	return err
+}
 
 // ParseValueJSON reads a value of type t in the JSON form StateJSON writes:
 // a bool, a number, an enum value's name, an id string, or null (none) for
@@ -27,7 +63,7 @@ func ParseValueJSON(t *Type, raw json.RawMessage) (Value, error) {
 		return SomeOf(v), nil
 	}
 	bad := func(format string, args ...any) (Value, error) {
-		return Value{}, fmt.Errorf("%w: %s", ErrBadJSON, fmt.Sprintf(format, args...))
+		return Value{}, badJSON(format, args...)
 	}
 	switch t.Kind {
 	case KindBool:
@@ -111,26 +147,26 @@ func ParseValueJSON(t *Type, raw json.RawMessage) (Value, error) {
 func (m *Machine) ParseStateJSON(data []byte) (State, error) {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(data, &obj); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadJSON, err)
+		return nil, badJSON("%v", err)
 	}
 	s := make(State, len(m.Fields))
 	for _, f := range m.Fields {
 		raw, ok := obj[f.Name]
 		if !ok {
-			return nil, fmt.Errorf("%w: field %s is missing", ErrBadJSON, f.Name)
+			return nil, badJSON("field %s is missing", f.Name)
 		}
 		v, err := ParseValueJSON(f.Type, raw)
 		if err != nil {
-			return nil, fmt.Errorf("field %s: %w", f.Name, err)
+			return nil, inField(f.Name, err)
 		}
 		if f.Max != nil && v.N > *f.Max {
-			return nil, fmt.Errorf("%w: field %s: %d is above its max %d", ErrBadJSON, f.Name, v.N, *f.Max)
+			return nil, &JSONError{Field: f.Name, Problem: fmt.Sprintf("%d is above its max %d", v.N, *f.Max)}
 		}
 		s[f.Index] = v
 		delete(obj, f.Name)
 	}
 	for name := range obj {
-		return nil, fmt.Errorf("%w: unknown field %s", ErrBadJSON, name)
+		return nil, badJSON("unknown field %s", name)
 	}
 	return s, nil
 }

@@ -46,13 +46,13 @@ func KeyTables() map[string]KeyTable {
 
 func specKeys() KeyTable {
 	return KeyTable{
-		Keys:     []string{"machine", "doc", "package", "enums", "ids", "constants", "fields", "phase", "terminal", "inputs", "effects", "guards", "transitions", "invariants", "fairness", "liveness", "profiles"},
+		Keys:     []string{"machine", "doc", "package", "enums", "ids", "constants", "fields", "phase", "terminal", "inputs", "effects", "guards", "transitions", "invariants", "fairness", "liveness", "profiles", "enum_migrations", "stable_inputs"},
 		Required: []string{"machine", "fields", "phase", "inputs", "transitions"},
 	}
 }
 
 func fieldKeys() KeyTable {
-	return KeyTable{Keys: []string{"type", "initial", "max", "doc"}, Required: []string{"type"}}
+	return KeyTable{Keys: []string{"type", "initial", "max", "doc", "renamed_from", "default"}, Required: []string{"type"}}
 }
 
 func transitionKeys() KeyTable {

@@ -48,6 +48,7 @@ type loader struct {
 	fields  map[string]*Field
 	guards  map[string]*yaml.Node
 	effects map[string]*Effect
+	renames map[*Field]Pos // the position of each field's renamed_from
 }
 
 type pair struct{ k, v *yaml.Node }
@@ -128,6 +129,12 @@ func (l *loader) load(src []byte) {
 	}
 	if n := top["inputs"]; n != nil {
 		l.loadInputs(n.v)
+	}
+	if n := top["enum_migrations"]; n != nil {
+		l.loadEnumMigrations(n.v)
+	}
+	if n := top["stable_inputs"]; n != nil {
+		l.loadStableInputs(n.v)
 	}
 	if n := top["effects"]; n != nil {
 		l.loadEffects(n.v)
@@ -510,12 +517,14 @@ func (l *loader) loadFields(n *yaml.Node) {
 				}
 			}
 		}
+		l.loadFieldMigration(f, spec)
 		l.fields[name] = f
 		l.m.Fields = append(l.m.Fields, f)
 	}
 	if len(l.m.Fields) == 0 && n.Kind == yaml.MappingNode {
 		l.e.add(l.pos(n), "the spec declares no fields")
 	}
+	l.checkRenames()
 }
 
 func (l *loader) loadPhase(n *yaml.Node) {

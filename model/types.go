@@ -92,6 +92,11 @@ type Enum struct {
 	Pos    Pos
 	// ValuePos holds the position of each value.
 	ValuePos []Pos
+	// Migrations maps the name of a value that a state persisted by an
+	// earlier version of the spec may hold, and that this version no longer
+	// has (a renamed or removed value), to the index of the value it is read
+	// as (the spec's enum_migrations).
+	Migrations map[string]int
 }
 
 // Index returns the index of a value name, or -1.
@@ -119,6 +124,14 @@ type Field struct {
 	Max     *uint64 // optional bound on a uint (or the inner uint of an option)
 	Index   int     // position in State
 	Pos     Pos
+	// RenamedFrom is the name the field had in an earlier version of the
+	// spec: a persisted state's value under that name is read as this
+	// field's ("" when the field was not renamed).
+	RenamedFrom string
+	// Default is the constant a persisted state that lacks the field (one
+	// written before the field existed) reads as; nil: such a state does not
+	// decode.
+	Default Expr
 }
 
 // Param is an input parameter or an effect field.
@@ -137,6 +150,10 @@ type Input struct {
 	Params []*Param
 	Index  int
 	Pos    Pos
+	// Stable marks an input listed in stable_inputs: `dslgen compat`
+	// reports a change of what it does in a persisted state as an error,
+	// not a warning.
+	Stable bool
 }
 
 // Param returns the parameter with a name, or nil.

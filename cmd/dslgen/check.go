@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/signal"
 	"path/filepath"
+	"syscall"
 
 	"github.com/meerkat-go/dslmachine/check"
+	"github.com/meerkat-go/dslmachine/check/shipped"
 	"github.com/meerkat-go/dslmachine/internal/atomicfile"
 	"github.com/meerkat-go/dslmachine/model"
 )
@@ -23,11 +28,15 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	itf := fs.String("itf", "", "write a violation's trace in the Informal Trace Format (Apalache, Quint) to this file")
 	emitTest := fs.String("emit-test", "", "write a Go test replaying a violation's trace against the generated package to this file")
 	pkg := fs.String("package", "", "package name of the emitted test (default: the spec's package)")
-	interp := fs.Bool("interp", false, "step with the reference interpreter instead of compiled transitions (slow)")
+	interp := fs.Bool("interp", false, "the same as -engine interp")
+	engine := fs.String("engine", "", "what explores the states: shipped (the generated Go package, built into a helper program with the go command; the default when a Go toolchain is on PATH), closure (the checker's compiled transitions; the default otherwise) or interp (the reference interpreter, slow)")
+	genDir := fs.String("gen", "", "explore the generated package committed in this directory (its .go files) instead of the one generated from the spec now (implies -engine shipped)")
 	maxStates := fs.Uint64("max-states", 0, "stop after this many distinct states (0: no limit)")
 	maxMem := fs.Float64("max-mem", float64(check.DefaultMaxMemory())/(1<<30),
 		"stop once the checker holds this many GiB (0: no limit; default: the least of 16, 3/4 of the cgroup's memory limit and 3/4 of the physical memory)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
+	fingerprint := fs.Bool("fingerprint", false, "store a 64-bit hash of each state instead of the state (8 bytes a state, for spaces beyond memory); a hash collision can hide a state, and the summary gives the estimated probability")
+	tmpDir := fs.String("tmp", "", "directory for the file of explored states (default: the system's temporary directory); the file is removed at the end")
 	liveness := fs.Bool("liveness", true, "after the safety check, check the spec's liveness properties on the same state graph")
 	livenessMax := fs.Int("liveness-max-states", 10_000_000, "refuse the liveness check beyond this many states (0: no limit)")
 	if err := fs.Parse(args); err != nil {
@@ -50,11 +59,31 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	art := artifacts{cmd: "check", spec: *spec, traceJSON: *traceJSON, itf: *itf, emitTest: *emitTest, pkg: *pkg}
-	opt := check.Options{Workers: *workers, Interp: *interp, MaxStates: *maxStates, MaxMemory: uint64(*maxMem * (1 << 30))}
+	eng, ok := pickEngine(*engine, *interp, *genDir, stderr)
+	if !ok {
+		return 2
+	}
+	opt := check.Options{Workers: *workers, Interp: eng == "interp", MaxStates: *maxStates, MaxMemory: uint64(*maxMem * (1 << 30)),
+		Fingerprint: *fingerprint, TempDir: *tmpDir}
 	if !*quiet {
 		opt.Progress = stderr
 	}
-	res, err := check.Run(m, p, opt)
+	// An interrupt stops the search between two batches, so that the file
+	// of explored states is removed (the helper of -engine shipped gets the
+	// interrupt too).
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	var res *check.Result
+	var err error
+	if eng == "shipped" {
+		res, err = shipped.Run(ctx, m, p, shipped.Options{Check: opt, GenDir: *genDir, Spec: *spec})
+		if code, bad := shippedError(err, *genDir != "", stderr); bad {
+			stop()
+			return code
+		}
+	} else {
+		res, err = check.RunContext(ctx, m, p, opt)
+	}
+	stop()
 	if err != nil {
 		fmt.Fprintf(stderr, "dslgen check: %v\n", err)
 		return 2
@@ -115,6 +144,64 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, lres.Summary())
 	}
 	return finish(lres)
+}
+
+// pickEngine resolves -engine, -interp and -gen into shipped, closure or
+// interp; ok is false (after a message) on a usage error. Without -engine,
+// shipped is the default when a Go toolchain is available, else closure,
+// with a one-line note.
+func pickEngine(engine string, interp bool, genDir string, stderr io.Writer) (string, bool) {
+	switch engine {
+	case "", "shipped", "closure", "interp":
+	default:
+		fmt.Fprintf(stderr, "dslgen check: -engine %q: want shipped, closure or interp\n", engine)
+		return "", false
+	}
+	if interp {
+		if engine != "" && engine != "interp" {
+			fmt.Fprintf(stderr, "dslgen check: -interp contradicts -engine %s\n", engine)
+			return "", false
+		}
+		engine = "interp"
+	}
+	if genDir != "" {
+		if engine != "" && engine != "shipped" {
+			fmt.Fprintf(stderr, "dslgen check: -gen explores the generated package: it needs -engine shipped, not %s\n", engine)
+			return "", false
+		}
+		engine = "shipped"
+	}
+	if engine == "" {
+		engine = "shipped"
+		if err := shipped.Available(context.Background(), ""); err != nil {
+			fmt.Fprintf(stderr, "dslgen check: %v; exploring with the checker's compiled transitions (-engine closure)\n", err)
+			engine = "closure"
+		}
+	}
+	return engine, true
+}
+
+// shippedError prints an error of shipped.Run and returns the exit code; bad
+// is false for a nil error and for errors that are the profile's (printed
+// by the caller, exit 2).
+func shippedError(err error, gen bool, stderr io.Writer) (code int, bad bool) {
+	var be *shipped.BuildError
+	var de *shipped.DisagreementError
+	var he *shipped.HelperError
+	switch {
+	case err == nil:
+		return 0, false
+	case errors.Is(err, shipped.ErrNoGo):
+		fmt.Fprintf(stderr, "dslgen check: -engine shipped: %v\n", err)
+		return exitUsage, true
+	case errors.As(err, &be) && gen:
+		fmt.Fprintf(stderr, "dslgen check: -gen: the package does not build with the checker's driver: %v\n", err)
+		return exitUsage, true
+	case errors.As(err, &be), errors.As(err, &de), errors.As(err, &he):
+		fmt.Fprintf(stderr, "dslgen: internal error: %v\n", err)
+		return exitInternal, true
+	}
+	return 0, false
 }
 
 // relativeTo returns the path of target relative to the directory of file,

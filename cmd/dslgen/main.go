@@ -6,9 +6,10 @@
 //
 //	dslgen validate -spec FILE
 //	dslgen generate -spec FILE -out DIR [-package NAME]
-//	dslgen check -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
+//	dslgen check -spec FILE [-profile NAME] [-workers N] [-engine shipped|closure|interp] [-gen DIR] [-trace-json FILE] [-emit-test FILE]
 //	dslgen simulate -spec FILE [-profile NAME] [-depth N] [-behaviours N] [-time D] [-seed S] [-bounded]
 //	dslgen validate-trace -spec FILE -trace RUN.jsonl [-profile NAME] [-max-hidden N]
+//	dslgen compat -old OLD.yaml -new NEW.yaml [-profile NAME] [-json] [-trace-json FILE] [-emit-test FILE] [-max-states N]
 //	dslgen tla -spec FILE -out DIR
 //	dslgen graph -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
 //	dslgen version
@@ -21,8 +22,8 @@
 // directory, flushed, and renamed into place: an error, a full disk or a
 // crash leaves the old file as it was, never half a file.
 //
-// Exit codes: 0 success, 1 a violation found by check (or a search stopped at
-// a limit), 2 a bad spec or usage, 3 an internal error (a bug in dslgen: it
+// Exit codes: 0 success, 1 a violation found by check or an error-level
+// finding of compat (or a search stopped at a limit), 2 a bad spec or usage, 3 an internal error (a bug in dslgen: it
 // prints "dslgen: internal error: ...", and the stack when the environment
 // variable DSLGEN_STACK is set to anything but empty or 0).
 package main
@@ -76,12 +77,17 @@ commands:
   validate  -spec FILE [-json]                  load and type-check a spec (-json: one JSON
                                                 object per diagnostic; check takes -json too)
   generate  -spec FILE -out DIR [-package NAME]  write the Go package for a spec
-  check     -spec FILE [-profile NAME] [-workers N] [-trace-json FILE] [-emit-test FILE]
-                                                model-check a spec within a profile's bounds
+  check     -spec FILE [-profile NAME] [-workers N] [-engine shipped|closure|interp] [-gen DIR]
+            [-trace-json FILE] [-emit-test FILE]
+                                                model-check a spec within a profile's bounds, by
+                                                default running its generated Go package
   simulate  -spec FILE [-profile NAME] [-depth N] [-behaviours N] [-time D] [-seed S] [-bounded]
                                                 random behaviours past the exhaustive bounds
   validate-trace -spec FILE -trace RUN.jsonl [-profile NAME] [-max-hidden N]
                                                 check a recorded run (JSON lines) against the spec
+  compat    -old FILE -new FILE [-profile NAME] [-json] [-trace-json FILE] [-emit-test FILE] [-max-states N]
+                                                check that the new spec reads, and behaves on, every
+                                                state the old one reaches (persisted machines)
   tla       -spec FILE -out DIR                 write the TLA+ module and one TLC config per profile
   graph     -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]
                                                 draw the phase and enum-field state diagrams
@@ -109,6 +115,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return cmdSimulate(rest, stdout, stderr)
 	case "validate-trace":
 		return cmdValidateTrace(rest, stdout, stderr)
+	case "compat":
+		return cmdCompat(rest, stdout, stderr)
 	case "tla":
 		return cmdTLA(rest, stdout, stderr)
 	case "graph":

@@ -6,6 +6,7 @@ import (
 	"go/format"
 	"math"
 	"path/filepath"
+	"sort"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
@@ -66,6 +67,7 @@ func Generate(m *model.Machine, opt Options) ([]byte, error) {
 		f.Type().Id(idType(id)).String()
 	}
 	g.state()
+	g.migrateFromJSON()
 	g.inputs()
 	g.effects()
 	g.step()
@@ -479,6 +481,89 @@ func (g *generator) state() {
 			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("decode state: %w"), jen.Err()))),
 		jen.Op("*").Id("s").Op("=").Id("State").Parens(jen.Id("v")),
 		jen.Return(jen.Nil()))
+}
+
+// migrateFromJSON writes MigrateFromJSON, the decode path of a state
+// persisted by an earlier version of the spec: the declared migrations of
+// model.Machine.MigrateStateJSON (the same rule, in the same order), then
+// UnmarshalJSON.
+func (g *generator) migrateFromJSON() {
+	f := g.f
+	raw := func() *jen.Statement { return jen.Qual("encoding/json", "RawMessage") }
+	var body []jen.Code
+	body = append(body,
+		jen.Var().Id("obj").Map(jen.String()).Add(raw()),
+		jen.If(jen.Err().Op(":=").Qual("encoding/json", "Unmarshal").Call(jen.Id("b"), jen.Op("&").Id("obj")), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Id("State").Values(), jen.Qual("fmt", "Errorf").Call(jen.Lit("migrate state: %w"), jen.Err()))),
+		jen.If(jen.Id("obj").Op("==").Nil()).Block(jen.Id("obj").Op("=").Map(jen.String()).Add(raw()).Values()))
+	for _, fd := range g.m.Fields {
+		if fd.RenamedFrom == "" {
+			continue
+		}
+		body = append(body, jen.If(jen.List(jen.Id("v"), jen.Id("ok")).Op(":=").Id("obj").Index(jen.Lit(fd.RenamedFrom)), jen.Id("ok")).Block(
+			jen.If(jen.List(jen.Id("_"), jen.Id("ok")).Op(":=").Id("obj").Index(jen.Lit(fd.Name)), jen.Op("!").Id("ok")).Block(
+				jen.Id("obj").Index(jen.Lit(fd.Name)).Op("=").Id("v"),
+				jen.Delete(jen.Id("obj"), jen.Lit(fd.RenamedFrom)))))
+	}
+	for _, fd := range g.m.Fields {
+		def, err := model.DefaultJSON(fd)
+		if err != nil || def == nil {
+			continue
+		}
+		body = append(body, jen.If(jen.List(jen.Id("_"), jen.Id("ok")).Op(":=").Id("obj").Index(jen.Lit(fd.Name)), jen.Op("!").Id("ok")).Block(
+			jen.Id("obj").Index(jen.Lit(fd.Name)).Op("=").Add(raw()).Parens(jen.Lit(string(def)))))
+	}
+	migrates := false
+	for _, fd := range g.m.Fields {
+		t := fd.Type
+		if t.Kind == model.KindOption {
+			t = t.Elem
+		}
+		if t.Kind != model.KindEnum || len(t.Enum.Migrations) == 0 {
+			continue
+		}
+		migrates = true
+		e := t.Enum
+		olds := make([]string, 0, len(e.Migrations))
+		for old := range e.Migrations {
+			olds = append(olds, old)
+		}
+		sort.Strings(olds)
+		body = append(body, jen.If(jen.List(jen.Id("v"), jen.Id("ok")).Op(":=").Id("obj").Index(jen.Lit(fd.Name)), jen.Id("ok")).Block(
+			jen.Id("obj").Index(jen.Lit(fd.Name)).Op("=").Id("migrateEnum").Call(jen.Id("v"), jen.Map(jen.String()).String().Values(jen.DictFunc(func(d jen.Dict) {
+				for _, old := range olds {
+					d[jen.Lit(old)] = jen.Lit(e.Values[e.Migrations[old]])
+				}
+			})))))
+	}
+	body = append(body,
+		jen.List(jen.Id("nb"), jen.Err()).Op(":=").Qual("encoding/json", "Marshal").Call(jen.Id("obj")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Id("State").Values(), jen.Qual("fmt", "Errorf").Call(jen.Lit("migrate state: %w"), jen.Err()))),
+		jen.Var().Id("s").Id("State"),
+		jen.If(jen.Err().Op(":=").Id("s").Dot("UnmarshalJSON").Call(jen.Id("nb")), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Id("State").Values(), jen.Err())),
+		jen.Return(jen.Id("s"), jen.Nil()))
+	f.Comment("MigrateFromJSON reads a state persisted by this or an earlier version of the")
+	f.Comment("spec: it applies the spec's declared migrations to the JSON object (a")
+	f.Comment("renamed field's old key, the default of a field the object lacks, the new")
+	f.Comment("name of a migrated enum value), then decodes it as UnmarshalJSON does. See")
+	f.Comment("\"Evolving a spec\" in docs/DSL.md; dslgen compat checks which persisted states")
+	f.Comment("of the earlier version it reads.")
+	f.Func().Id("MigrateFromJSON").Params(jen.Id("b").Index().Byte()).Params(jen.Id("State"), jen.Error()).Block(body...)
+	if !migrates {
+		return
+	}
+	f.Comment("migrateEnum returns the JSON of a migrated enum value: an old value name")
+	f.Comment("replaced by its new one, any other value as it is.")
+	f.Func().Id("migrateEnum").Params(jen.Id("v").Add(raw()), jen.Id("to").Map(jen.String()).String()).Add(raw()).Block(
+		jen.Var().Id("name").String(),
+		jen.If(jen.Qual("encoding/json", "Unmarshal").Call(jen.Id("v"), jen.Op("&").Id("name")).Op("!=").Nil()).Block(jen.Return(jen.Id("v"))),
+		jen.List(jen.Id("n"), jen.Id("ok")).Op(":=").Id("to").Index(jen.Id("name")),
+		jen.If(jen.Op("!").Id("ok")).Block(jen.Return(jen.Id("v"))),
+		jen.List(jen.Id("out"), jen.Err()).Op(":=").Qual("encoding/json", "Marshal").Call(jen.Id("n")),
+		jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Id("v"))),
+		jen.Return(jen.Id("out")))
 }
 
 // invalidValue renders the condition under which v, of type t with an

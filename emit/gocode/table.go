@@ -27,6 +27,7 @@ var (
 		"GuardNames", "InvariantNames", "InputNames", "EnabledTransitions",
 		"add", "sub", "mul", "b2u", "inputEnvelope", "decodeArgs", "effectKindNames", "guardSites", "guardRejections",
 		"inputNames", "noTransitions", "boundErrors", "invariantErrors", "invalidFields", "invalidParams", "stateJSON",
+		"MigrateFromJSON", "migrateEnum",
 	}
 	// importNames are the names of the packages generated code imports.
 	importNames = []string{"bits", "bytes", "errors", "fmt", "iter", "json", "strconv"}

@@ -423,6 +423,31 @@ func (s *State) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// MigrateFromJSON reads a state persisted by this or an earlier version of the
+// spec: it applies the spec's declared migrations to the JSON object (a
+// renamed field's old key, the default of a field the object lacks, the new
+// name of a migrated enum value), then decodes it as UnmarshalJSON does. See
+// "Evolving a spec" in docs/DSL.md; dslgen compat checks which persisted states
+// of the earlier version it reads.
+func MigrateFromJSON(b []byte) (State, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return State{}, fmt.Errorf("migrate state: %w", err)
+	}
+	if obj == nil {
+		obj = map[string]json.RawMessage{}
+	}
+	nb, err := json.Marshal(obj)
+	if err != nil {
+		return State{}, fmt.Errorf("migrate state: %w", err)
+	}
+	var s State
+	if err := s.UnmarshalJSON(nb); err != nil {
+		return State{}, err
+	}
+	return s, nil
+}
+
 // Input is one of the machine's inputs. The set is closed: only the types of
 // this package implement it.
 type Input interface {
@@ -717,6 +742,7 @@ func (s *State) stepJoin(in Join, fx *Effects) error {
 			cq0 := s.Leases
 			for i := 0; i < cq0.Len(); i++ {
 				q0 := cq0.at(i)
+				_ = q0
 				r = r && (s.Leases.get(q0, in.W) != in.W)
 			}
 			return r
@@ -753,6 +779,7 @@ func (s *State) stepAssign(in Assign, fx *Effects) error {
 			cq0 := s.Leases
 			for i := 0; i < cq0.Len(); i++ {
 				q0 := cq0.at(i)
+				_ = q0
 				r = r && (s.Leases.get(q0, in.W) != in.W)
 			}
 			return r
@@ -947,6 +974,7 @@ func EnabledTransitions(s State, in Input) []string {
 					cq0 := s.Leases
 					for i := 0; i < cq0.Len(); i++ {
 						q0 := cq0.at(i)
+						_ = q0
 						r = r && (s.Leases.get(q0, in.W) != in.W)
 					}
 					return r
@@ -965,6 +993,7 @@ func EnabledTransitions(s State, in Input) []string {
 						cq0 := s.Leases
 						for i := 0; i < cq0.Len(); i++ {
 							q0 := cq0.at(i)
+							_ = q0
 							r = r && (s.Leases.get(q0, in.W) != in.W)
 						}
 						return r
@@ -1010,11 +1039,13 @@ func (s State) CheckInvariants() error {
 		cq0 := s.Leases
 		for i := 0; i < cq0.Len(); i++ {
 			q0 := cq0.at(i)
+			_ = q0
 			r = r && (func() bool {
 				r := true
 				cq1 := s.Idle
 				for i := 0; i < cq1.Len(); i++ {
 					q1 := cq1.at(i)
+					_ = q1
 					r = r && (s.Leases.get(q0, q1) != q1)
 				}
 				return r
@@ -1038,6 +1069,7 @@ func (s State) CheckInvariants() error {
 		cq0 := s.Colors
 		for i := 0; i < cq0.Len(); i++ {
 			q0 := cq0.at(i)
+			_ = q0
 			r = ((q0 != ColorBlue) || (uint64(s.Colors.Len()) >= 1)) || r
 		}
 		return r

@@ -563,6 +563,31 @@ func (s *State) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// MigrateFromJSON reads a state persisted by this or an earlier version of the
+// spec: it applies the spec's declared migrations to the JSON object (a
+// renamed field's old key, the default of a field the object lacks, the new
+// name of a migrated enum value), then decodes it as UnmarshalJSON does. See
+// "Evolving a spec" in docs/DSL.md; dslgen compat checks which persisted states
+// of the earlier version it reads.
+func MigrateFromJSON(b []byte) (State, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return State{}, fmt.Errorf("migrate state: %w", err)
+	}
+	if obj == nil {
+		obj = map[string]json.RawMessage{}
+	}
+	nb, err := json.Marshal(obj)
+	if err != nil {
+		return State{}, fmt.Errorf("migrate state: %w", err)
+	}
+	var s State
+	if err := s.UnmarshalJSON(nb); err != nil {
+		return State{}, err
+	}
+	return s, nil
+}
+
 // Input is one of the machine's inputs. The set is closed: only the types of
 // this package implement it.
 type Input interface {

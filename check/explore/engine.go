@@ -1,0 +1,531 @@
+package explore
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+const (
+	// batchStates is how many frontier states are read and expanded
+	// between two insert phases.
+	batchStates = 1 << 14
+	// chunkStates is how many frontier states a worker claims at a time.
+	chunkStates = 256
+	// touchAhead is how many probes are started together (see
+	// visited.touch).
+	touchAhead = 16
+)
+
+// chunk is a run of frontier states of a batch and what their expansion
+// found. Candidates are successors, in (parent, action) order, each stride
+// words: the packed state, its hash, its parent's sequence number, and
+// action<<32|transition.
+type chunk struct {
+	lo, hi int
+	cand   []uint64
+	nCand  uint32
+	own    [][]uint32 // per owner worker: indices of its candidates
+	// isNew[o][j] says whether candidate own[o][j] was new; each owner
+	// writes only its own slice (no false sharing).
+	isNew [][]bool
+	out   []byte // the records of the new states
+	nNew  int
+	_     [128]byte // chunks of different workers on different cache lines
+}
+
+// viol is a violation found by a worker.
+type viol struct {
+	kind   ViolationKind
+	seq    uint64 // the state in which the step is taken
+	action int32
+	t, t2  int32
+	inv    int
+	oob    bool
+}
+
+func (v *viol) less(o *viol) bool {
+	if v.seq != o.seq {
+		return v.seq < o.seq
+	}
+	if v.action != o.action {
+		return v.action < o.action
+	}
+	return v.inv < o.inv
+}
+
+// worker is one worker's state.
+type worker struct {
+	x                     Expander
+	dst                   []uint64
+	covered               []bool
+	fired, oob, boundErrs uint64
+	generated             uint64
+	viols                 []viol
+	_                     [128]byte // workers' counters on different cache lines
+}
+
+type engine struct {
+	m       Model
+	opt     Options
+	words   int
+	stride  int
+	vis     *visited
+	rec     *records
+	workers []*worker
+	chunks  []*chunk
+
+	batch      []uint64 // the states of the current batch
+	batchFirst uint64   // sequence number of batch[0]
+	batchN     int
+	readBuf    []byte
+	nextChunk  atomic.Int64
+
+	distinct, explored atomic.Uint64
+	depth              atomic.Int64
+	limited            atomic.Bool
+	sink               atomic.Uint64 // keeps visited.touch's loads
+}
+
+func explore(ctx context.Context, m Model, opt Options) (res *Result, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			a, ok := r.(Abort)
+			if !ok {
+				panic(r)
+			}
+			res, err = nil, a.Err
+		}
+	}()
+	if opt.Workers <= 0 {
+		opt.Workers = 1
+	}
+	if opt.ProgressEvery <= 0 {
+		opt.ProgressEvery = time.Second
+	}
+	W := m.Words()
+	if W < 1 {
+		return nil, fmt.Errorf("explore: a state of %d words", W)
+	}
+	e := &engine{m: m, opt: opt, words: W, stride: W + 3}
+	kw := W
+	if opt.Fingerprint {
+		kw = 1
+	}
+	nT := m.Transitions()
+	for i := 0; i < opt.Workers; i++ {
+		e.workers = append(e.workers, &worker{x: m.NewExpander(), dst: make([]uint64, W), covered: make([]bool, nT)})
+	}
+	res = &Result{Covered: make([]bool, nT)}
+
+	init := make([]uint64, W)
+	inBounds, err := m.Initial(init)
+	if err != nil {
+		return nil, err
+	}
+	if k := e.workers[0].x.Violated(init, -1); k >= 0 {
+		res.Violation = &Violation{Kind: Invariant, Invariant: k, Initial: true}
+		if inBounds {
+			res.Distinct = 1
+		}
+		return res, nil
+	}
+	if !inBounds {
+		res.Complete = true
+		return res, nil
+	}
+	dir := opt.TempDir
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	e.rec, err = newRecords(dir, W)
+	if err != nil {
+		return nil, err
+	}
+	defer e.rec.close()
+	e.vis = newVisited(kw, opt.Fingerprint)
+	defer e.vis.free()
+	key := init
+	h := hashWords(init)
+	if opt.Fingerprint {
+		key = []uint64{h}
+	}
+	e.vis.insert(&e.vis.parts[part(h)], key, h)
+	b := make([]byte, e.rec.size)
+	e.rec.put(b, init, noParent, -1, -1)
+	if err := e.rec.write(b); err != nil {
+		return nil, err
+	}
+	e.distinct.Store(1)
+
+	stop := make(chan struct{})
+	var progressDone sync.WaitGroup
+	if opt.Progress != nil || opt.MaxMemory > 0 {
+		progressDone.Add(1)
+		go e.progress(stop, &progressDone, time.Now())
+	}
+	defer func() {
+		close(stop)
+		progressDone.Wait()
+	}()
+
+	var found *viol
+	levelStart, levelEnd := uint64(0), uint64(1)
+	depth := 0
+levels:
+	for level := 0; ; level++ {
+		if levelStart == levelEnd {
+			res.Complete = true
+			break
+		}
+		depth = level
+		e.depth.Store(int64(level))
+		if err := e.rec.flush(); err != nil {
+			return nil, err
+		}
+		for first := levelStart; first < levelEnd; first += batchStates {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+			if e.limited.Load() || opt.MaxStates > 0 && e.distinct.Load() >= opt.MaxStates {
+				res.Limited = true
+				break levels
+			}
+			n := int(min(batchStates, levelEnd-first))
+			found, err = e.runBatch(first, n)
+			if err != nil {
+				return nil, err
+			}
+			if found != nil {
+				break levels
+			}
+		}
+		levelStart, levelEnd = levelEnd, e.rec.n
+	}
+
+	for _, w := range e.workers {
+		for i, c := range w.covered {
+			res.Covered[i] = res.Covered[i] || c
+		}
+		res.Fired += w.fired
+		res.OutOfBounds += w.oob
+		res.BoundErrors += w.boundErrs
+		res.Generated += w.generated
+	}
+	res.Distinct = e.distinct.Load()
+	res.Depth = depth
+	res.PeakBytes = uint64(e.vis.peak.Load())
+	if opt.Fingerprint {
+		n := float64(res.Distinct)
+		res.Collision = n * (float64(res.Generated) - n) / math.Exp2(64)
+	}
+	if found != nil {
+		res.Complete = false
+		res.Violation, err = e.describe(found)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+// describe turns a recorded violation into a Violation with its path.
+func (e *engine) describe(v *viol) (*Violation, error) {
+	path, err := e.rec.path(v.seq)
+	if err != nil {
+		return nil, err
+	}
+	out := &Violation{Kind: v.kind, Invariant: v.inv, Path: path}
+	switch {
+	case v.kind == Invariant && !v.oob:
+		out.Path = append(out.Path, Step{Action: v.action, Transition: v.t})
+	case v.kind == Invariant:
+		out.OutOfBounds = true
+		out.Last = Step{Action: v.action, Transition: v.t}
+	default:
+		out.Last = Step{Action: v.action, Transition: v.t}
+		out.Other = v.t2
+	}
+	return out, nil
+}
+
+// parallel runs f(worker index) on every worker and waits; a panic in a
+// worker is raised again here, with the worker's stack.
+func (e *engine) parallel(f func(w int)) {
+	var wg sync.WaitGroup
+	var once sync.Once
+	var box any
+	for i := range e.workers {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			defer func() {
+				if r := recover(); r != nil {
+					once.Do(func() {
+						if a, ok := r.(Abort); ok {
+							box = a
+							return
+						}
+						box = fmt.Errorf("explore: panic in a worker: %v\n\nworker stack:\n%s", r, debug.Stack())
+					})
+				}
+			}()
+			f(i)
+		}(i)
+	}
+	wg.Wait()
+	if box != nil {
+		panic(box)
+	}
+}
+
+// runBatch expands the frontier states [first, first+n), inserts their
+// successors and appends the new ones to the record file. It returns the
+// batch's first violation, if any.
+func (e *engine) runBatch(first uint64, n int) (*viol, error) {
+	W := e.words
+	if cap(e.batch) < n*W {
+		e.batch = make([]uint64, batchStates*W)
+	}
+	var err error
+	e.readBuf, err = e.rec.readStates(first, n, e.batch[:n*W], e.readBuf)
+	if err != nil {
+		return nil, err
+	}
+	e.batchFirst, e.batchN = first, n
+	nChunks := (n + chunkStates - 1) / chunkStates
+	for len(e.chunks) < nChunks {
+		e.chunks = append(e.chunks, &chunk{own: make([][]uint32, len(e.workers)), isNew: make([][]bool, len(e.workers))})
+	}
+	for i := 0; i < nChunks; i++ {
+		c := e.chunks[i]
+		c.lo, c.hi = i*chunkStates, min((i+1)*chunkStates, n)
+		c.cand, c.nCand = c.cand[:0], 0
+		for o := range c.own {
+			c.own[o] = c.own[o][:0]
+		}
+		c.nNew = 0
+	}
+	chunks := e.chunks[:nChunks]
+
+	// Phase 1: expand.
+	e.nextChunk.Store(0)
+	e.parallel(func(w int) {
+		wk := e.workers[w]
+		for {
+			i := e.nextChunk.Add(1) - 1
+			if i >= int64(nChunks) {
+				return
+			}
+			e.expand(wk, chunks[i])
+		}
+	})
+	e.explored.Add(uint64(n))
+
+	// Phase 2: insert, each worker into the partitions it owns, in
+	// (parent, action) order so that a new state keeps its first origin.
+	var newStates atomic.Uint64
+	e.parallel(func(o int) {
+		wk := e.workers[o]
+		stride := e.stride
+		fp := e.opt.Fingerprint
+		var key [1]uint64
+		var added, touched uint64
+		for _, c := range chunks {
+			own := c.own[o]
+			isNew := c.isNew[o]
+			if cap(isNew) < len(own) {
+				isNew = make([]bool, len(own), 2*len(own))
+			}
+			isNew = isNew[:len(own)]
+			clear(isNew)
+			c.isNew[o] = isNew
+			for j, ci := range own {
+				if j%touchAhead == 0 {
+					// Load the first slot of the next candidates' probes
+					// before probing: the loads are independent, so their
+					// cache misses overlap instead of coming one by one.
+					touched += e.vis.touch(c.cand, own[j:min(j+touchAhead, len(own))], stride, W)
+				}
+				cd := c.cand[int(ci)*stride : int(ci+1)*stride]
+				h := cd[W]
+				k := cd[:W]
+				if fp {
+					key[0] = h
+					k = key[:]
+				}
+				wk.generated++
+				if !e.vis.insert(&e.vis.parts[part(h)], k, h) {
+					continue
+				}
+				isNew[j] = true
+				added++
+				t := int32(uint32(cd[W+2]))
+				if inv := wk.x.Violated(cd[:W], t); inv >= 0 {
+					wk.viols = append(wk.viols, viol{kind: Invariant, seq: cd[W+1], action: int32(cd[W+2] >> 32), t: t, inv: inv})
+				}
+			}
+		}
+		newStates.Add(added)
+		e.sink.Add(touched & 1)
+	})
+	e.distinct.Add(newStates.Load())
+
+	var best *viol
+	for _, wk := range e.workers {
+		for i := range wk.viols {
+			if best == nil || wk.viols[i].less(best) {
+				best = &wk.viols[i]
+			}
+		}
+	}
+	if best != nil {
+		return best, nil
+	}
+
+	// Phase 3: the records of the new states, in order.
+	e.nextChunk.Store(0)
+	e.parallel(func(int) {
+		for {
+			i := e.nextChunk.Add(1) - 1
+			if i >= int64(nChunks) {
+				return
+			}
+			e.compact(chunks[i])
+		}
+	})
+	for _, c := range chunks {
+		if err := e.rec.write(c.out); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// expand fires every action in every state of a chunk.
+func (e *engine) expand(wk *worker, c *chunk) {
+	W, nw := e.words, uint64(len(e.workers))
+	x, dst := wk.x, wk.dst
+	for i := c.lo; i < c.hi; i++ {
+		src := e.batch[i*W : (i+1)*W]
+		seq := e.batchFirst + uint64(i)
+		for _, a := range x.Load(src) {
+			o := x.Fire(a, dst)
+			switch o.Kind {
+			case Rejected:
+			case Fired:
+				wk.covered[o.Transition] = true
+				wk.fired++
+				if equal(dst, src) {
+					continue // a step that changes nothing
+				}
+				idx := c.nCand
+				c.nCand++
+				var h uint64
+				if W == 1 {
+					h = hash1(dst[0])
+					c.cand = append(c.cand, dst[0], h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
+				} else {
+					h = hashWords(dst)
+					c.cand = append(c.cand, dst...)
+					c.cand = append(c.cand, h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
+				}
+				ow := uint64(part(h)) % nw
+				c.own[ow] = append(c.own[ow], idx)
+			case OutOfBounds:
+				wk.covered[o.Transition] = true
+				wk.fired++
+				wk.oob++
+				if o.Invariant >= 0 {
+					wk.viols = append(wk.viols, viol{kind: Invariant, seq: seq, action: a, t: o.Transition, inv: int(o.Invariant), oob: true})
+				}
+			case BoundError:
+				wk.covered[o.Transition] = true
+				wk.boundErrs++
+			case Nondeterministic:
+				wk.covered[o.Transition] = true
+				wk.covered[o.Other] = true
+				wk.viols = append(wk.viols, viol{kind: Nondeterminism, seq: seq, action: a, t: o.Transition, t2: o.Other})
+			case Unreachable:
+				wk.covered[o.Transition] = true
+				wk.viols = append(wk.viols, viol{kind: UnreachableFires, seq: seq, action: a, t: o.Transition})
+			default:
+				panic(fmt.Sprintf("explore: Fire returned an unknown outcome %d", o.Kind))
+			}
+		}
+	}
+}
+
+// compact encodes the records of a chunk's new states.
+func (e *engine) compact(c *chunk) {
+	W, stride, size := e.words, e.stride, e.rec.size
+	nw := uint64(len(e.workers))
+	nc := int(c.nCand)
+	nNew := 0
+	for _, isNew := range c.isNew {
+		for _, b := range isNew {
+			if b {
+				nNew++
+			}
+		}
+	}
+	if cap(c.out) < nNew*size {
+		c.out = make([]byte, nNew*size)
+	}
+	c.out = c.out[:nNew*size]
+	var cursor [64]int // per owner: the next of its candidates
+	var cur []int
+	if len(e.workers) <= len(cursor) {
+		cur = cursor[:nw]
+	} else {
+		cur = make([]int, nw)
+	}
+	j := 0
+	for i := 0; i < nc; i++ {
+		cd := c.cand[i*stride : (i+1)*stride]
+		o := uint64(part(cd[W])) % nw
+		k := cur[o]
+		cur[o]++
+		if !c.isNew[o][k] {
+			continue
+		}
+		e.rec.put(c.out[j*size:(j+1)*size], cd[:W], cd[W+1], int32(cd[W+2]>>32), int32(uint32(cd[W+2])))
+		j++
+	}
+	c.nNew = nNew
+}
+
+func (e *engine) progress(stop chan struct{}, done *sync.WaitGroup, start time.Time) {
+	defer done.Done()
+	t := time.NewTicker(e.opt.ProgressEvery)
+	defer t.Stop()
+	last, lastT := uint64(0), start
+	for {
+		select {
+		case <-stop:
+			return
+		case now := <-t.C:
+			if e.opt.MaxMemory > 0 {
+				var ms runtime.MemStats
+				runtime.ReadMemStats(&ms)
+				if ms.Sys-ms.HeapReleased+uint64(e.vis.bytes.Load()) > e.opt.MaxMemory {
+					e.limited.Store(true)
+				}
+			}
+			if e.opt.Progress == nil {
+				continue
+			}
+			d, x := e.distinct.Load(), e.explored.Load()
+			rate := float64(d-last) / now.Sub(lastT).Seconds()
+			last, lastT = d, now
+			fmt.Fprintf(e.opt.Progress, "progress: %s: depth %d, %d distinct states, %d queued, %d explored, %.0f states/s\n",
+				time.Since(start).Round(time.Second), e.depth.Load(), d, d-min(x, d), x, rate)
+		}
+	}
+}

@@ -1,0 +1,493 @@
+// Package shipped model-checks a machine by running its generated Go package:
+// the exact code `dslgen generate` writes and a service embeds, not the
+// checker's own closure-compiled copy of the semantics.
+//
+// At check time it writes a helper program into a temporary module: the
+// generated package (or, with Options.GenDir, the package files committed in
+// a service), a driver emitted for the profile (a packer and unpacker between
+// the generated State and the checker's words, the profile's input values as
+// literals of the generated input types, firing through (*State).Apply and
+// EnabledTransitions, invariants through CheckInvariants), and the
+// exploration loop (package runner). It builds it with the go command found
+// on PATH, caches the binary under os.UserCacheDir()/dslgen keyed by a hash
+// of its sources and the Go version, runs it, and turns its JSON result into
+// a check.Result. The path of every violation is replayed with the reference
+// interpreter (package model) to rebuild the trace's states; a disagreement
+// is a *DisagreementError.
+package shipped
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/meerkat-go/dslmachine/check"
+	"github.com/meerkat-go/dslmachine/check/explore"
+	"github.com/meerkat-go/dslmachine/check/shipped/runner"
+	"github.com/meerkat-go/dslmachine/emit/gocode"
+	"github.com/meerkat-go/dslmachine/model"
+)
+
+// Options configures Run.
+type Options struct {
+	// Check holds the search's options: Workers, Progress (the helper's
+	// progress lines are copied there), MaxStates and MaxMemory. Interp is
+	// ignored.
+	Check check.Options
+	// GenDir, when set, is a directory holding the machine's generated
+	// package as committed: its .go files (not its tests) are explored
+	// instead of the package generated from the spec now.
+	GenDir string
+	// CacheDir is where built helpers are kept (default: $DSLGEN_CACHE, or
+	// os.UserCacheDir()/dslgen; "-" or DSLGEN_CACHE=off for no cache).
+	CacheDir string
+	// Go is the go command (default: "go", looked up on PATH).
+	Go string
+	// States, when set, is a file to which the helper writes the FNV-64a
+	// hash of the JSON form (the generated State's) of every reachable
+	// state, 8 bytes little endian each: for cross-checks.
+	States string
+	// Spec is the spec's path, for the generated package's header.
+	Spec string
+}
+
+// DisagreementError says that the generated code and the reference
+// interpreter disagree on a violation's path: the generated code took a step
+// the interpreter does not take, or reached a different conclusion. It is a
+// bug in the generator, the interpreter or the checker.
+type DisagreementError struct {
+	Msg string
+}
+
+// Error describes the disagreement.
+func (e *DisagreementError) Error() string {
+	return "the generated code and the reference interpreter disagree: " + e.Msg
+}
+
+// HelperError says that the helper program failed at run time.
+type HelperError struct {
+	Msg string
+}
+
+// Error describes the failure.
+func (e *HelperError) Error() string { return "the helper program failed: " + e.Msg }
+
+// target is one machine under one profile in a helper.
+type target struct {
+	m    *model.Machine
+	p    *model.Profile
+	lay  *check.Layout
+	gen  map[string][]byte // the generated package's files, by base name
+	name string            // the helper's name for it
+}
+
+// newTarget prepares a machine and profile: its layout and generated package.
+func newTarget(m *model.Machine, p *model.Profile, genDir, spec string) (*target, error) {
+	lay, err := check.DescribeLayout(m, p)
+	if err != nil {
+		return nil, err
+	}
+	t := &target{m: m, p: p, lay: lay, gen: map[string][]byte{}}
+	if genDir == "" {
+		src, err := gocode.Generate(m, gocode.Options{Source: spec})
+		if err != nil {
+			return nil, err
+		}
+		t.gen[gocode.FileName(m)] = src
+		return t, nil
+	}
+	ents, err := os.ReadDir(genDir)
+	if err != nil {
+		return nil, fmt.Errorf("-gen: %w", err)
+	}
+	for _, e := range ents {
+		n := e.Name()
+		if e.IsDir() || !strings.HasSuffix(n, ".go") || strings.HasSuffix(n, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(genDir, n))
+		if err != nil {
+			return nil, fmt.Errorf("-gen: %w", err)
+		}
+		t.gen[n] = b
+	}
+	if len(t.gen) == 0 {
+		return nil, fmt.Errorf("-gen %s: no Go files", genDir)
+	}
+	return t, nil
+}
+
+// helperModule assembles the helper's sources for targets; the helper's
+// first argument names the target.
+func assemble(targets []*target) (module, error) {
+	mod := module{"go.mod": []byte("module " + helperModule + "\n\ngo " + goLine + "\n")}
+	if err := mod.addFS(runnerFS, "runner", "check/shipped/runner"); err != nil {
+		return nil, err
+	}
+	if err := mod.addFS(explore.Source, ".", "check/explore"); err != nil {
+		return nil, err
+	}
+	var main bytes.Buffer
+	main.WriteString("// Code generated by dslgen check. DO NOT EDIT.\n\n// Command helper explores a machine with its generated package.\npackage main\n\nimport (\n\t\"fmt\"\n\t\"os\"\n\n")
+	fmt.Fprintf(&main, "\t%q\n", helperModule+"/check/shipped/runner")
+	for i := range targets {
+		fmt.Fprintf(&main, "\td%d %q\n", i, helperModule+"/internal/helper/d"+strconv.Itoa(i))
+	}
+	main.WriteString(")\n\nfunc main() {\n\tif len(os.Args) < 2 {\n\t\tfmt.Fprintln(os.Stderr, \"usage: helper TARGET [flags]\")\n\t\tos.Exit(2)\n\t}\n\tvar m runner.Model\n\tswitch os.Args[1] {\n")
+	for i, t := range targets {
+		t.name = "t" + strconv.Itoa(i)
+		fmt.Fprintf(&main, "\tcase %q:\n\t\tm = d%d.New()\n", t.name, i)
+	}
+	main.WriteString("\tdefault:\n\t\tfmt.Fprintln(os.Stderr, \"unknown target\", os.Args[1])\n\t\tos.Exit(2)\n\t}\n\tos.Exit(runner.Main(m, os.Args[2:], os.Stderr))\n}\n")
+	mod["cmd/helper/main.go"] = main.Bytes()
+	// One generated package per distinct source, shared by the profiles of
+	// a machine.
+	pkgOf := map[string]string{}
+	for i, t := range targets {
+		var sig strings.Builder
+		for _, n := range sortedKeys(t.gen) {
+			sig.WriteString(n)
+			sig.Write(t.gen[n])
+		}
+		dir, ok := pkgOf[sig.String()]
+		if !ok {
+			dir = "internal/helper/m" + strconv.Itoa(len(pkgOf))
+			pkgOf[sig.String()] = dir
+			for n, b := range t.gen {
+				mod[dir+"/"+n] = b
+			}
+		}
+		src, err := driverSource(t.m, t.lay, "d"+strconv.Itoa(i), helperModule+"/"+dir, helperModule+"/check/explore", helperModule+"/check/shipped/runner")
+		if err != nil {
+			return nil, err
+		}
+		mod["internal/helper/d"+strconv.Itoa(i)+"/driver.go"] = src
+	}
+	return mod, nil
+}
+
+func sortedKeys(m map[string][]byte) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Available reports whether Run can build helpers: a go command at least
+// as new as the generated code needs is on PATH (or is opt.Go). The error
+// wraps ErrNoGo.
+func Available(ctx context.Context, goCmd string) error {
+	_, err := findGo(ctx, goCmd)
+	return err
+}
+
+// Run explores a machine under a profile (nil: no bounds, default domains)
+// with its generated package and returns what it found, as check.Run does.
+// An error wrapping ErrNoGo means there is no suitable toolchain; a
+// *BuildError that the package does not build; a *DisagreementError or a
+// *HelperError an internal error; any other error that the profile cannot be
+// checked.
+func Run(ctx context.Context, m *model.Machine, p *model.Profile, opt Options) (*check.Result, error) {
+	if p == nil {
+		p = check.DefaultProfile()
+	}
+	if err := check.CheckInputLimits(m, p, opt.Check); err != nil {
+		return nil, err
+	}
+	tc, err := findGo(ctx, opt.Go)
+	if err != nil {
+		return nil, err
+	}
+	t, err := newTarget(m, p, opt.GenDir, opt.Spec)
+	if err != nil {
+		return nil, err
+	}
+	mod, err := assemble([]*target{t})
+	if err != nil {
+		return nil, err
+	}
+	cacheDir := opt.CacheDir
+	switch cacheDir {
+	case "":
+		cacheDir = defaultCacheDir()
+	case "-":
+		cacheDir = ""
+	}
+	bin, cleanup, err := build(ctx, tc, mod, cacheDir, opt.Check.Progress)
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	return runTarget(ctx, bin, t, opt)
+}
+
+// runTarget runs a built helper on one of its targets.
+func runTarget(ctx context.Context, bin string, t *target, opt Options) (*check.Result, error) {
+	dir, err := os.MkdirTemp("", "dslgen-run-")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	out := filepath.Join(dir, "result.json")
+	args := []string{t.name, "-out", out}
+	workers := opt.Check.Workers
+	if workers <= 0 {
+		workers = runtime.NumCPU() // as check.Run
+	}
+	args = append(args, "-workers", strconv.Itoa(workers))
+	if opt.Check.MaxStates > 0 {
+		args = append(args, "-max-states", strconv.FormatUint(opt.Check.MaxStates, 10))
+	}
+	if opt.Check.MaxMemory > 0 {
+		args = append(args, "-max-mem", strconv.FormatUint(opt.Check.MaxMemory, 10))
+	}
+	if opt.Check.Progress != nil {
+		args = append(args, "-progress")
+		if opt.Check.ProgressEvery > 0 {
+			args = append(args, "-progress-every", opt.Check.ProgressEvery.String())
+		}
+	}
+	if opt.States != "" {
+		args = append(args, "-states", opt.States)
+	}
+	if opt.Check.Fingerprint {
+		args = append(args, "-fingerprint")
+	}
+	if opt.Check.TempDir != "" {
+		args = append(args, "-tmp", opt.Check.TempDir)
+	}
+	cmd := exec.CommandContext(ctx, bin, args...)
+	// Cancelling interrupts the helper, which stops between two batches and
+	// removes its file of explored states; it is killed if it does not end.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 10 * time.Second
+	se := &stderrSplit{progress: opt.Check.Progress}
+	cmd.Stderr = se
+	err = cmd.Run()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if err != nil {
+		return nil, &HelperError{Msg: fmt.Sprintf("%v: %s", err, strings.TrimSpace(se.other.String()))}
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		return nil, &HelperError{Msg: err.Error()}
+	}
+	var hr runner.Result
+	if err := json.Unmarshal(data, &hr); err != nil {
+		return nil, &HelperError{Msg: fmt.Sprintf("its result: %v", err)}
+	}
+	if hr.Error != "" {
+		return nil, &HelperError{Msg: hr.Error}
+	}
+	return toResult(t, &hr)
+}
+
+// stderrSplit passes the helper's progress lines through and keeps the rest.
+type stderrSplit struct {
+	mu       sync.Mutex
+	progress io.Writer
+	partial  []byte
+	other    bytes.Buffer
+}
+
+func (s *stderrSplit) Write(b []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.partial = append(s.partial, b...)
+	for {
+		i := bytes.IndexByte(s.partial, '\n')
+		if i < 0 {
+			break
+		}
+		line := s.partial[:i+1]
+		if bytes.HasPrefix(line, []byte("progress: ")) {
+			if s.progress != nil {
+				s.progress.Write(line)
+			}
+		} else {
+			s.other.Write(line)
+		}
+		s.partial = s.partial[i+1:]
+	}
+	if len(s.partial) > 0 && !bytes.HasPrefix(s.partial, []byte("progress: "[:min(len(s.partial), 10)])) {
+		s.other.Write(s.partial)
+		s.partial = s.partial[:0]
+	}
+	return len(b), nil
+}
+
+// toResult turns the helper's result into a check.Result, replaying the
+// violation's path with the interpreter.
+func toResult(t *target, hr *runner.Result) (*check.Result, error) {
+	m := t.m
+	res := &check.Result{
+		Machine: m, Profile: t.p, Distinct: hr.Distinct, Fired: hr.Fired, OutOfBounds: hr.OutOfBounds,
+		BoundErrors: hr.BoundErrors, Depth: hr.Depth, Covered: hr.Covered, Complete: hr.Complete,
+		Limited: hr.Limited, Elapsed: time.Duration(hr.ElapsedNS), Words: t.lay.Words, Bits: t.lay.Bits,
+		Inputs: len(t.lay.Inputs), Fingerprint: hr.Fingerprint, Collision: hr.Collision, Generated: hr.Generated,
+		PeakBytes: hr.PeakBytes,
+	}
+	if len(res.Covered) != len(m.Transitions) {
+		return nil, &HelperError{Msg: fmt.Sprintf("coverage of %d transitions, want %d", len(res.Covered), len(m.Transitions))}
+	}
+	if v := hr.Violation; v != nil {
+		viol, err := replay(t, v)
+		if err != nil {
+			return nil, err
+		}
+		res.Violation = viol
+		return res, nil
+	}
+	if res.Complete {
+		var missing []string
+		for i, tr := range m.Transitions {
+			if !res.Covered[i] && res.Expected(tr) {
+				missing = append(missing, tr.Name)
+			}
+		}
+		if len(missing) > 0 {
+			res.Violation = &check.Violation{Kind: check.KindCoverage, Transitions: missing}
+		}
+	}
+	return res, nil
+}
+
+// firstEnabled returns the first transition the interpreter finds enabled
+// for an input value in s, and the second, in spec order (nil when fewer).
+func firstEnabled(m *model.Machine, s model.State, iv model.InputValue) (first, second *model.Transition) {
+	for _, t := range m.Candidates(iv.Input) {
+		if ok, err := m.Enabled(t, s, iv.Args); err != nil || !ok {
+			continue
+		}
+		if first == nil {
+			first = t
+		} else if second == nil {
+			second = t
+		}
+	}
+	return first, second
+}
+
+// replay rebuilds a violation's trace with the interpreter, checking every
+// step against what the helper reported.
+func replay(t *target, v *runner.Violation) (*check.Violation, error) {
+	m, ivs := t.m, t.lay.Inputs
+	disagree := func(format string, args ...any) error {
+		return &DisagreementError{Msg: fmt.Sprintf(format, args...)}
+	}
+	action := func(a runner.Action) (model.InputValue, *model.Transition, error) {
+		if a.Input < 0 || int(a.Input) >= len(ivs) || a.Trans < 0 || int(a.Trans) >= len(m.Transitions) {
+			return model.InputValue{}, nil, &HelperError{Msg: fmt.Sprintf("an action (%d, %d) out of range", a.Input, a.Trans)}
+		}
+		return ivs[a.Input], m.Transitions[a.Trans], nil
+	}
+	s := m.Initial()
+	trace := []check.Step{{State: s}}
+	path := v.Path
+	last := len(path)
+	if v.Kind == "unreachable" || v.Kind == "invariant" && v.OutOfBounds {
+		last-- // the last step is checked below
+	}
+	if last < 0 {
+		return nil, &HelperError{Msg: "a violation with an empty path"}
+	}
+	for i, a := range path[:last] {
+		iv, tr, err := action(a)
+		if err != nil {
+			return nil, err
+		}
+		first, second := firstEnabled(m, s, iv)
+		if first != tr || second != nil {
+			return nil, disagree("step %d (%s): the generated code fires %s, the interpreter enables %v and %v", i+1, model.FormatInput(iv), tr.Name, name(first), name(second))
+		}
+		next, _, err := m.Step(s, iv)
+		if err != nil {
+			return nil, disagree("step %d (%s, transition %s): the interpreter fails: %v", i+1, model.FormatInput(iv), tr.Name, err)
+		}
+		s = next
+		ivc := iv
+		trace = append(trace, check.Step{Input: &ivc, Transition: tr, State: s})
+	}
+	switch v.Kind {
+	case "invariant":
+		if v.Invariant < 0 || v.Invariant >= len(m.Invariants) {
+			return nil, &HelperError{Msg: fmt.Sprintf("invariant %d out of range", v.Invariant)}
+		}
+		if v.OutOfBounds {
+			iv, tr, err := action(path[last])
+			if err != nil {
+				return nil, err
+			}
+			if first, second := firstEnabled(m, s, iv); first != tr || second != nil {
+				return nil, disagree("last step (%s): the generated code fires %s, the interpreter enables %v and %v", model.FormatInput(iv), tr.Name, name(first), name(second))
+			}
+			next, _, err := m.Fire(tr, s, iv.Args)
+			if err != nil {
+				return nil, disagree("last step (%s, transition %s): the interpreter fails: %v", model.FormatInput(iv), tr.Name, err)
+			}
+			s = next
+			ivc := iv
+			trace = append(trace, check.Step{Input: &ivc, Transition: tr, State: s})
+		}
+		err := m.CheckInvariants(s)
+		var ie *model.InvariantError
+		if !errors.As(err, &ie) || ie.Invariant != m.Invariants[v.Invariant].Name {
+			return nil, disagree("the generated code finds invariant %s violated at the end of the trace, the interpreter: %v", m.Invariants[v.Invariant].Name, err)
+		}
+		return &check.Violation{Kind: check.KindInvariant, Invariant: ie.Invariant, Trace: trace}, nil
+	case "nondeterminism":
+		iv, tr, err := action(runner.Action{Input: v.Input, Trans: v.Trans})
+		if err != nil {
+			return nil, err
+		}
+		_, other, err := action(runner.Action{Input: v.Input, Trans: v.Other})
+		if err != nil {
+			return nil, err
+		}
+		first, second := firstEnabled(m, s, iv)
+		if first != tr || second != other {
+			return nil, disagree("the generated code finds %s and %s enabled for %s, the interpreter %v and %v", tr.Name, other.Name, model.FormatInput(iv), name(first), name(second))
+		}
+		ivc := iv
+		return &check.Violation{Kind: check.KindNondeterminism, Input: &ivc, Trace: trace, Transitions: []string{tr.Name, other.Name}}, nil
+	case "unreachable":
+		iv, tr, err := action(path[last])
+		if err != nil {
+			return nil, err
+		}
+		if first, second := firstEnabled(m, s, iv); first != tr || second != nil {
+			return nil, disagree("the generated code finds %s (unreachable) enabled for %s, the interpreter %v and %v", tr.Name, model.FormatInput(iv), name(first), name(second))
+		}
+		next, _, err := m.Fire(tr, s, iv.Args)
+		if err != nil {
+			next = s
+		}
+		ivc := iv
+		trace = append(trace, check.Step{Input: &ivc, Transition: tr, State: next})
+		return &check.Violation{Kind: check.KindUnreachable, Transitions: []string{tr.Name}, Trace: trace}, nil
+	}
+	return nil, &HelperError{Msg: fmt.Sprintf("unknown violation kind %q", v.Kind)}
+}
+
+func name(t *model.Transition) string {
+	if t == nil {
+		return "nothing"
+	}
+	return t.Name
+}

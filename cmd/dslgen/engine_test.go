@@ -1,0 +1,127 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// timeRE matches the run-dependent part of a summary line.
+var timeRE = regexp.MustCompile(`time: [0-9.]+s(, states/s: [0-9]+)?`)
+
+func needGo(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("no go command on PATH")
+	}
+}
+
+// TestCheckEnginesAgree: the three engines print the same trace and
+// summary (but for the time) and exit alike, on a spec with a violation and
+// on one without.
+func TestCheckEnginesAgree(t *testing.T) {
+	needGo(t)
+	for _, spec := range []string{"../../check/testdata/overlap.yaml", "../../check/testdata/unreachable.yaml", "../../spec/examples/tcp.yaml"} {
+		var first string
+		var firstCode int
+		for i, eng := range []string{"shipped", "closure", "interp"} {
+			code, out, errs := runCheck(t, "-spec", spec, "-quiet", "-engine", eng)
+			out = timeRE.ReplaceAllString(out, "time")
+			if code > 1 {
+				t.Fatalf("%s -engine %s: exit %d\n%s", spec, eng, code, errs)
+			}
+			if i == 0 {
+				first, firstCode = out, code
+				continue
+			}
+			if out != first || code != firstCode {
+				t.Errorf("%s: -engine %s (exit %d):\n%s\n-engine shipped (exit %d):\n%s", spec, eng, code, out, firstCode, first)
+			}
+		}
+	}
+}
+
+func TestCheckEngineUsage(t *testing.T) {
+	for _, args := range [][]string{
+		{"-engine", "bogus"},
+		{"-engine", "shipped", "-interp"},
+		{"-engine", "closure", "-gen", t.TempDir()},
+	} {
+		args = append([]string{"-spec", "../../check/testdata/overlap.yaml", "-quiet"}, args...)
+		if code, out, errs := runCheck(t, args...); code != 2 {
+			t.Errorf("%v: exit %d, want 2\n%s%s", args, code, out, errs)
+		}
+	}
+}
+
+// TestCheckWithoutGo: with no go command on PATH, check explores with the
+// closures after a one-line note; -engine shipped is a usage error.
+func TestCheckWithoutGo(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	code, out, errs := runCheck(t, "-spec", "../../spec/examples/tcp.yaml", "-quiet")
+	if code != 0 || !strings.Contains(out, "check TcpConnection profile ci: ok") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	if n := strings.Count(errs, "\n"); n != 1 || !strings.Contains(errs, "-engine closure") {
+		t.Errorf("want one line of note, got %q", errs)
+	}
+	if code, _, errs := runCheck(t, "-spec", "../../spec/examples/tcp.yaml", "-quiet", "-engine", "shipped"); code != 2 || !strings.Contains(errs, "no suitable Go toolchain") {
+		t.Errorf("-engine shipped: exit %d: %s", code, errs)
+	}
+}
+
+// TestCheckGen: -gen explores the committed package: the one dslgen
+// generate wrote agrees with the spec; one that does not compile is a usage
+// error naming the compiler's complaint.
+func TestCheckGen(t *testing.T) {
+	needGo(t)
+	dir := t.TempDir()
+	spec := "../../spec/examples/doorlock.yaml"
+	if code := run([]string{"generate", "-spec", spec, "-out", dir}, new(strings.Builder), new(strings.Builder)); code != 0 {
+		t.Fatal("generate failed")
+	}
+	_, want, _ := runCheck(t, "-spec", spec, "-quiet", "-engine", "closure")
+	code, out, errs := runCheck(t, "-spec", spec, "-quiet", "-gen", dir)
+	if code != 0 || timeRE.ReplaceAllString(out, "") != timeRE.ReplaceAllString(want, "") {
+		t.Fatalf("exit %d\n%s\nwant\n%s%s", code, out, want, errs)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "broken.go"), []byte("package doorlock\n\nfunc broken() int { return \"x\" }\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs = runCheck(t, "-spec", spec, "-quiet", "-gen", dir)
+	if code != 2 || !strings.Contains(errs, "broken.go") {
+		t.Errorf("a package that does not build: exit %d: %s", code, errs)
+	}
+}
+
+// TestCheckGenInternalError: a committed package that stores a value the
+// profile's layout cannot code (an id outside every domain) stops the
+// search with an internal error, exit 3, not a wrong result.
+func TestCheckGenInternalError(t *testing.T) {
+	needGo(t)
+	dir := t.TempDir()
+	spec := "../../spec/examples/doorlock.yaml"
+	if code := run([]string{"generate", "-spec", spec, "-out", dir}, new(strings.Builder), new(strings.Builder)); code != 0 {
+		t.Fatal("generate failed")
+	}
+	path := filepath.Join(dir, "doorlock_gen.go")
+	src, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const from = "n.Holder = Some[UserID](in.User)"
+	if !strings.Contains(string(src), from) {
+		t.Fatalf("the generated package no longer holds %q: pick another edit", from)
+	}
+	src = []byte(strings.Replace(string(src), from, `n.Holder = Some[UserID]("eve")`, 1))
+	if err := os.WriteFile(path, src, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, _, errs := runCheck(t, "-spec", spec, "-quiet", "-gen", dir)
+	if code != 3 || !strings.Contains(errs, `holds id "eve", which is in no domain`) {
+		t.Errorf("exit %d: %s", code, errs)
+	}
+}
