@@ -46,7 +46,7 @@ type FieldLayout struct {
 // machine with a set or map field, whose codes the layout description (and
 // so the shipped-code check, which packs the generated State with it) does
 // not cover yet.
-var ErrCollectionsNotDescribed = errors.New("the layout of sets and maps is not described yet: check this spec without -shipped")
+var ErrCollectionsNotDescribed = errors.New("the layout of sets and maps is not described yet (use -engine closure)")
 
 // CodeBound is one profile bound: the code of field Field must not exceed
 // Max.
