@@ -13,9 +13,12 @@ import (
 )
 
 const (
-	// batchStates is how many frontier states are read and expanded
-	// between two insert phases.
+	// batchStates is the most frontier states read and expanded between
+	// two insert phases; a batch is smaller when the states have many
+	// successors, so that a batch holds about batchCands candidates
+	// (their memory is the engine's main cost besides the visited set).
 	batchStates = 1 << 14
+	batchCands  = 1 << 19
 	// chunkStates is how many frontier states a worker claims at a time.
 	chunkStates = 256
 	// touchAhead is how many probes are started together (see
@@ -81,6 +84,7 @@ type engine struct {
 	workers []*worker
 	chunks  []*chunk
 
+	batchSize  int      // states in the next batch
 	batch      []uint64 // the states of the current batch
 	batchFirst uint64   // sequence number of batch[0]
 	batchN     int
@@ -113,7 +117,7 @@ func explore(ctx context.Context, m Model, opt Options) (res *Result, err error)
 	if W < 1 {
 		return nil, fmt.Errorf("explore: a state of %d words", W)
 	}
-	e := &engine{m: m, opt: opt, words: W, stride: W + 3}
+	e := &engine{m: m, opt: opt, words: W, stride: W + 3, batchSize: batchStates}
 	kw := W
 	if opt.Fingerprint {
 		kw = 1
@@ -189,7 +193,7 @@ levels:
 		if err := e.rec.flush(); err != nil {
 			return nil, err
 		}
-		for first := levelStart; first < levelEnd; first += batchStates {
+		for first := levelStart; first < levelEnd; {
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
@@ -197,7 +201,7 @@ levels:
 				res.Limited = true
 				break levels
 			}
-			n := int(min(batchStates, levelEnd-first))
+			n := int(min(uint64(e.batchSize), levelEnd-first))
 			found, err = e.runBatch(first, n)
 			if err != nil {
 				return nil, err
@@ -205,6 +209,7 @@ levels:
 			if found != nil {
 				break levels
 			}
+			first += uint64(n)
 		}
 		levelStart, levelEnd = levelEnd, e.rec.n
 	}
@@ -400,11 +405,16 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 			e.compact(chunks[i])
 		}
 	})
+	cands := 0
 	for _, c := range chunks {
+		cands += int(c.nCand)
 		if err := e.rec.write(c.out); err != nil {
 			return nil, err
 		}
 	}
+	// Size the next batch from this one's successors a state.
+	perState := max(cands/n, 1)
+	e.batchSize = min(max(batchCands/perState, chunkStates), batchStates)
 	return nil, nil
 }
 
