@@ -17,8 +17,9 @@ import (
 //
 // Both are canonical, so equal collections have equal codes.
 
-// maxQuantDepth is how deeply quantifiers may nest in one expression.
-const maxQuantDepth = 8
+// maxQuantDepth is how deeply quantifiers may nest in one expression (the
+// loader refuses deeper nesting).
+const maxQuantDepth = model.MaxQuantifierDepth
 
 // domainSize is the number of codes of an enum or id type.
 func (l *layout) domainSize(t *model.Type) int {

@@ -20,6 +20,9 @@ import (
 // values an enum may have to be a set's element type or a map's key type.
 const MaxCollectionCap = 64
 
+// MaxQuantifierDepth is how deeply quantifiers may nest in one expression.
+const MaxQuantifierDepth = 8
+
 // CollLit is {a, b, ...} (a set), {k: v, ...} (a map) or {} (either); its
 // type comes from the context, as none's does.
 type CollLit struct {
@@ -295,6 +298,9 @@ func (s *scope) inferCollection(x Expr, hint *Type) (Expr, bool) {
 		}
 		if !c.Type().IsCollection() {
 			return s.bad(c.Pos(), "type mismatch: %s %s in ... ranges over a set or a map, not %s", map[bool]string{true: "all", false: "any"}[x.All], x.Var.Name, c.Type()), true
+		}
+		if len(s.vars) >= MaxQuantifierDepth {
+			return s.bad(x.P, "quantifiers nest at most %d deep", MaxQuantifierDepth), true
 		}
 		x.Var.T, x.Var.Depth = keyType(c.Type()), len(s.vars)
 		s.vars = append(s.vars, x.Var)

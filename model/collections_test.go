@@ -2,6 +2,8 @@ package model
 
 import (
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -65,5 +67,24 @@ func TestCollectionsInterpreter(t *testing.T) {
 	}
 	if got, want := s[m.Field("colors").Index], SetOf(EnumValue(1)); got != want {
 		t.Fatalf("colors = %q, want {Green}", got.S)
+	}
+}
+
+// TestQuantifierDepth: nine nested quantifiers are refused with a position,
+// eight are accepted.
+func TestQuantifierDepth(t *testing.T) {
+	spec := func(n int) string {
+		body := "true"
+		for i := n; i > 0; i-- {
+			body = fmt.Sprintf("all x%d in s: %s", i, body)
+		}
+		return "machine: D\nenums: {P: [A]}\nfields:\n  p: {type: P, initial: A}\n  s: {type: \"set<P, 1>\", initial: \"{}\"}\nphase: p\ninputs: {Go: {}}\ntransitions: [{name: Go, on: Go, from: [A]}]\ninvariants:\n  deep: \"" + body + "\"\n"
+	}
+	if _, err := Parse("d.yaml", []byte(spec(8))); err != nil {
+		t.Fatalf("8 quantifiers: %v", err)
+	}
+	_, err := Parse("d.yaml", []byte(spec(9)))
+	if err == nil || !strings.Contains(err.Error(), "d.yaml:10:") || !strings.Contains(err.Error(), "nest at most 8") {
+		t.Fatalf("9 quantifiers: %v", err)
 	}
 }
