@@ -113,7 +113,7 @@ func checkAgainstReference(m *model.Machine, r *Record) string {
 		return ""
 	case errors.Is(err, check.ErrUnrepresentable):
 		// The checker refuses some(2^64-1) of an option<uint>, a value
-		// its coding cannot hold, by design (docs/CHECKING.md).
+		// its coding cannot hold, by design (see check.ErrUnrepresentable).
 		return ""
 	case err != nil:
 		return fmt.Sprintf("check.Run fails on profile %s: %v", p.Name, err)
