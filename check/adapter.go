@@ -241,7 +241,7 @@ func (x *expander) store(first *trans, ok bool, dst []uint64) explore.Outcome {
 		return explore.Outcome{Kind: explore.BoundError, Transition: t}
 	}
 	for _, b := range first.bounds {
-		if x.next[b.field] > b.max {
+		if b.exceeds(x.next[b.field]) {
 			// Like TLC, which checks the invariants of a successor before
 			// dropping it for violating the CONSTRAINT.
 			return explore.Outcome{Kind: explore.OutOfBounds, Transition: t, Invariant: int32(x.violated(x.next, t))}

@@ -40,6 +40,7 @@ type env struct {
 	s   []uint64
 	a   []uint64
 	bad bool
+	v   [maxQuantDepth]uint64 // the codes of the quantified variables, by depth
 }
 
 // fn is a compiled expression; it returns the code of its value.
@@ -159,7 +160,7 @@ func newProgram(m *model.Machine, p *model.Profile, interp bool) (*program, erro
 	} else {
 		invs := make([]fn, len(m.Invariants))
 		for i, inv := range m.Invariants {
-			invs[i] = compileExpr(inv.Expr)
+			invs[i] = pr.compileExpr(inv.Expr)
 		}
 		pr.invs = invs
 		pr.invariant = func(s []uint64) int {
@@ -221,11 +222,11 @@ func interpTrans(pr *program, t *model.Transition) *trans {
 func compileTrans(pr *program, t *model.Transition) *trans {
 	guards := make([]fn, len(t.Guards))
 	for i, g := range t.Guards {
-		guards[i] = compileExpr(g.Expr)
+		guards[i] = pr.compileExpr(g.Expr)
 	}
 	updates := make([]stmtFn, len(t.Updates))
 	for i, st := range t.Updates {
-		updates[i] = compileStmt(st)
+		updates[i] = pr.compileStmt(st)
 	}
 	// Effects change nothing, but an effect argument can raise a bound
 	// error (arithmetic), which fails the step.
@@ -233,7 +234,7 @@ func compileTrans(pr *program, t *model.Transition) *trans {
 	for _, em := range t.Emits {
 		for _, a := range em.Args {
 			if model.HasArithmetic(a) {
-				checks = append(checks, compileExpr(a))
+				checks = append(checks, pr.compileExpr(a))
 			}
 		}
 	}
@@ -338,10 +339,10 @@ func readsArgs(x model.Expr) bool {
 }
 
 // compileStmt compiles an update statement.
-func compileStmt(st model.Stmt) stmtFn {
+func (pr *program) compileStmt(st model.Stmt) stmtFn {
 	switch st := st.(type) {
 	case *model.Assign:
-		v, i := compileExpr(st.Value), st.Field.Index
+		v, i := pr.compileExpr(st.Value), st.Field.Index
 		if mx := st.Field.Max; mx != nil {
 			limit := *mx
 			if st.Field.Type.Kind == model.KindOption {
@@ -374,7 +375,7 @@ func compileStmt(st model.Stmt) stmtFn {
 		}
 		return func(e *env) { e.s[i] = v(e) }
 	case *model.IfStmt:
-		c, then := compileExpr(st.Cond), compileStmt(st.Then)
+		c, then := pr.compileExpr(st.Cond), pr.compileStmt(st.Then)
 		if st.Else == nil {
 			return func(e *env) {
 				if c(e) != 0 {
@@ -382,7 +383,7 @@ func compileStmt(st model.Stmt) stmtFn {
 				}
 			}
 		}
-		els := compileStmt(st.Else)
+		els := pr.compileStmt(st.Else)
 		return func(e *env) {
 			if c(e) != 0 {
 				then(e)
@@ -426,7 +427,7 @@ func b2u(b bool) uint64 {
 }
 
 // compileExpr compiles a type-checked expression into a closure over codes.
-func compileExpr(x model.Expr) fn {
+func (pr *program) compileExpr(x model.Expr) fn {
 	if c, ok := constCode(x); ok {
 		return func(*env) uint64 { return c }
 	}
@@ -438,7 +439,7 @@ func compileExpr(x model.Expr) fn {
 		i := x.Param.Index
 		return func(e *env) uint64 { return e.a[i] }
 	case *model.SomeExpr:
-		f := compileExpr(x.X)
+		f := pr.compileExpr(x.X)
 		pos := x.Pos()
 		return func(e *env) uint64 {
 			v := f(e)
@@ -449,7 +450,7 @@ func compileExpr(x model.Expr) fn {
 			return v + 1
 		}
 	case *model.UnwrapOr:
-		o, d := compileExpr(x.X), compileExpr(x.Default)
+		o, d := pr.compileExpr(x.X), pr.compileExpr(x.Default)
 		return func(e *env) uint64 {
 			v, w := o(e), d(e)
 			if v == 0 {
@@ -458,10 +459,10 @@ func compileExpr(x model.Expr) fn {
 			return v - 1
 		}
 	case *model.Not:
-		f := compileExpr(x.X)
+		f := pr.compileExpr(x.X)
 		return func(e *env) uint64 { return f(e) ^ 1 }
 	case *model.Cond:
-		c, t, f := compileExpr(x.Cond), compileExpr(x.Then), compileExpr(x.Else)
+		c, t, f := pr.compileExpr(x.Cond), pr.compileExpr(x.Then), pr.compileExpr(x.Else)
 		return func(e *env) uint64 {
 			if c(e) != 0 {
 				return t(e)
@@ -469,14 +470,17 @@ func compileExpr(x model.Expr) fn {
 			return f(e)
 		}
 	case *model.InList:
-		return compileIn(x)
+		return pr.compileIn(x)
 	case *model.Binary:
-		return compileBinary(x)
+		return pr.compileBinary(x)
+	}
+	if f := pr.compileCollection(x); f != nil {
+		return f
 	}
 	panic(fmt.Sprintf("check: cannot compile %T", x))
 }
 
-func compileIn(x *model.InList) fn {
+func (pr *program) compileIn(x *model.InList) fn {
 	var mask uint64
 	allConst := true
 	for _, y := range x.List {
@@ -498,7 +502,7 @@ func compileIn(x *model.InList) fn {
 				return mask >> v & 1
 			}
 		}
-		f := compileExpr(x.X)
+		f := pr.compileExpr(x.X)
 		return func(e *env) uint64 {
 			v := f(e)
 			if v >= 64 {
@@ -507,10 +511,10 @@ func compileIn(x *model.InList) fn {
 			return mask >> v & 1
 		}
 	}
-	f := compileExpr(x.X)
+	f := pr.compileExpr(x.X)
 	list := make([]fn, len(x.List))
 	for i, y := range x.List {
-		list[i] = compileExpr(y)
+		list[i] = pr.compileExpr(y)
 	}
 	return func(e *env) uint64 {
 		v := f(e)
@@ -523,7 +527,7 @@ func compileIn(x *model.InList) fn {
 	}
 }
 
-func compileBinary(x *model.Binary) fn {
+func (pr *program) compileBinary(x *model.Binary) fn {
 	// Fast paths: a field compared with a constant.
 	if fr, ok := x.X.(*model.FieldRef); ok {
 		if c, ok := constCode(x.Y); ok {
@@ -552,7 +556,7 @@ func compileBinary(x *model.Binary) fn {
 			}
 		}
 	}
-	a, b := compileExpr(x.X), compileExpr(x.Y)
+	a, b := pr.compileExpr(x.X), pr.compileExpr(x.Y)
 	switch x.Op {
 	case "&&":
 		return func(e *env) uint64 {

@@ -153,6 +153,8 @@ func goType(t *model.Type) string {
 		return gocode.TypeName(t.ID.Name)
 	case model.KindOption:
 		return "Option[" + goType(t.Elem) + "]"
+	case model.KindSet, model.KindMap:
+		return gocode.CollectionTypeName(t)
 	}
 	return "any"
 }
@@ -173,5 +175,6 @@ func goValue(t *model.Type, v model.Value) string {
 		}
 		return "Some[" + goType(t.Elem) + "](" + goValue(t.Elem, v.Unwrap()) + ")"
 	}
+	// Sets and maps are field types only, never an input's (model.Load).
 	return "nil"
 }

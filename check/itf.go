@@ -86,6 +86,19 @@ func itfValue(t *model.Type, v model.Value) any {
 			return map[string][]any{"#tup": {}}
 		}
 		return map[string][]any{"#tup": {itfValue(t.Elem, v.Unwrap())}}
+	case model.KindSet:
+		out := []any{}
+		for _, e := range v.Elems() {
+			out = append(out, itfValue(t.Elem, e))
+		}
+		return map[string][]any{"#set": out}
+	case model.KindMap:
+		out := []any{}
+		es := v.Elems()
+		for i := 0; i+1 < len(es); i += 2 {
+			out = append(out, []any{itfValue(t.Key, es[i]), itfValue(t.Elem, es[i+1])})
+		}
+		return map[string][]any{"#map": out}
 	}
 	return nil
 }

@@ -45,12 +45,26 @@ type layout struct {
 	mask   []uint64 // per field: its value mask (after shifting down)
 	hi     []uint64 // per uint field (or option<uint>): largest inner value stored
 	bounds []bound  // the profile's bounds, as code limits
+	// mapLimits holds, per map type with uint values (by its String), the
+	// largest bound of the fields of that type.
+	mapLimits map[string]uint64
 }
 
 // bound is one profile bound on a field's code.
 type bound struct {
 	field int
 	max   uint64 // largest code allowed
+	// over, when set, replaces the comparison with max (a bound on the
+	// values of a map, see collections.go).
+	over func(c uint64) bool
+}
+
+// exceeds reports whether a code is out of the bound.
+func (b bound) exceeds(c uint64) bool {
+	if b.over != nil {
+		return b.over(c)
+	}
+	return c > b.max
 }
 
 const inf = math.MaxUint64
@@ -90,6 +104,15 @@ func newLayout(m *model.Machine, p *model.Profile, inputs []model.InputValue) (*
 			}
 		}
 	}
+	l.mapLimits = map[string]uint64{}
+	for fi, b := range p.Bounds {
+		if t := m.Fields[fi].Type; t.Kind == model.KindMap {
+			l.mapLimits[t.String()] = max(l.mapLimits[t.String()], b)
+		}
+	}
+	if err := l.checkCollections(); err != nil {
+		return nil, err
+	}
 	l.hi = l.ranges(p, inputs)
 	n := len(m.Fields)
 	l.word, l.shift, l.mask = make([]int, n), make([]uint, n), make([]uint64, n)
@@ -110,6 +133,10 @@ func newLayout(m *model.Machine, p *model.Profile, inputs []model.InputValue) (*
 	l.words = w + 1
 	for _, fi := range p.BoundFields() {
 		b := p.Bounds[fi]
+		if t := m.Fields[fi].Type; t.Kind == model.KindMap {
+			l.bounds = append(l.bounds, l.mapBound(fi, b))
+			continue
+		}
 		if m.Fields[fi].Type.Kind == model.KindOption {
 			if b == inf {
 				continue
@@ -124,6 +151,10 @@ func newLayout(m *model.Machine, p *model.Profile, inputs []model.InputValue) (*
 // maxCode is the largest code a field can hold in a stored state.
 func (l *layout) maxCode(f *model.Field) uint64 {
 	t := f.Type
+	if t.IsCollection() {
+		c, _ := l.collMax(t)
+		return c
+	}
 	opt := uint64(0)
 	if t.Kind == model.KindOption {
 		t, opt = t.Elem, 1
@@ -252,6 +283,13 @@ func hiExpr(x model.Expr, env []uint64, argHi map[*model.Param]uint64) uint64 {
 		return max(hiExpr(x.X, env, argHi), hiExpr(x.Default, env, argHi))
 	case *model.Cond:
 		return max(hiExpr(x.Then, env, argHi), hiExpr(x.Else, env, argHi))
+	case *model.Call:
+		if x.Fn == "size" {
+			return x.Args[0].Type().Cap
+		}
+		// get(m, k, d) of a map with uint values: the checker does not code
+		// such maps (mapCoding).
+		return inf
 	case *model.Binary:
 		switch x.Op {
 		case "+":
@@ -280,6 +318,8 @@ func hiExpr(x model.Expr, env []uint64, argHi map[*model.Param]uint64) uint64 {
 // code converts a value of type t to its code.
 func (l *layout) code(t *model.Type, v model.Value) uint64 {
 	switch t.Kind {
+	case model.KindSet, model.KindMap:
+		return l.collCode(t, v)
 	case model.KindOption:
 		if !v.Some {
 			return 0
@@ -298,6 +338,8 @@ func (l *layout) code(t *model.Type, v model.Value) uint64 {
 // value converts a code of type t back to a value.
 func (l *layout) value(t *model.Type, c uint64) model.Value {
 	switch t.Kind {
+	case model.KindSet, model.KindMap:
+		return l.collValue(t, c)
 	case model.KindOption:
 		if c == 0 {
 			return model.None()
@@ -328,7 +370,7 @@ func (l *layout) state(sl []uint64) model.State {
 // inBounds reports whether slots satisfy the profile constraint.
 func (l *layout) inBounds(sl []uint64) bool {
 	for _, b := range l.bounds {
-		if sl[b.field] > b.max {
+		if b.exceeds(sl[b.field]) {
 			return false
 		}
 	}
@@ -393,6 +435,11 @@ func (l *layout) trySlots(s model.State, dst []uint64) error {
 		if t.Kind == model.KindID {
 			if _, ok := l.ids[t.ID].index[v.S]; !ok {
 				return fmt.Errorf("check: field %s holds id %q, which is in no domain of the profile", f.Name, v.S)
+			}
+		}
+		if t.IsCollection() {
+			if err := l.collIDs(f, t, v); err != nil {
+				return err
 			}
 		}
 		dst[i] = l.code(f.Type, v)

@@ -133,6 +133,19 @@ func jsonValue(t *model.Type, v model.Value) any {
 			return nil
 		}
 		return jsonValue(t.Elem, v.Unwrap())
+	case model.KindSet:
+		out := []any{}
+		for _, e := range v.Elems() {
+			out = append(out, jsonValue(t.Elem, e))
+		}
+		return out
+	case model.KindMap:
+		out := map[string]any{}
+		es := v.Elems()
+		for i := 0; i+1 < len(es); i += 2 {
+			out[fmt.Sprint(jsonValue(t.Key, es[i]))] = jsonValue(t.Elem, es[i+1])
+		}
+		return out
 	}
 	return nil
 }

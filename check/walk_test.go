@@ -28,7 +28,7 @@ func TestStaticAnalysesAreSound(t *testing.T) {
 		for _, inv := range m.Invariants {
 			reads := make([]bool, n)
 			readFields(inv.Expr, reads)
-			f := compileExpr(inv.Expr)
+			f := (&program{}).compileExpr(inv.Expr)
 			for range 200 {
 				a := make([]uint64, n)
 				randCodes(a)
@@ -49,7 +49,7 @@ func TestStaticAnalysesAreSound(t *testing.T) {
 				if readsArgs(g.Expr) {
 					continue
 				}
-				f := compileExpr(g.Expr)
+				f := (&program{}).compileExpr(g.Expr)
 				for range 50 {
 					s := make([]uint64, n)
 					randCodes(s)

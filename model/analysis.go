@@ -23,6 +23,24 @@ func HasArithmetic(x Expr) bool {
 				return true
 			}
 		}
+	case *CollLit:
+		if len(x.Elems) > 0 {
+			return true // more distinct elements than the capacity
+		}
+	case *Call:
+		switch x.Fn {
+		case "union", "insert", "put":
+			return true // the capacity
+		}
+		for _, a := range x.Args {
+			if HasArithmetic(a) {
+				return true
+			}
+		}
+	case *Member:
+		return HasArithmetic(x.X) || HasArithmetic(x.Coll)
+	case *Quant:
+		return HasArithmetic(x.Coll) || HasArithmetic(x.Body)
 	}
 	return false
 }

@@ -13,6 +13,7 @@ type scope struct {
 	enumsBy map[string][]*Enum
 	enumMap map[string]*Enum
 	e       *errs
+	vars    []*BoundVar // the quantified variables in scope, outermost first
 }
 
 // resolve resolves names and types an expression. want, when non-nil, is the
@@ -85,6 +86,11 @@ func (s *scope) infer(x Expr, hint *Type) Expr {
 		x.X, x.Default, x.T = o, d, o.Type().Elem
 		return x
 	case *Name:
+		for i := len(s.vars) - 1; i >= 0; i-- {
+			if v := s.vars[i]; v.Name == x.Name {
+				return &VarRef{exprBase: exprBase{P: x.P, T: v.T}, Var: v}
+			}
+		}
 		if s.fields != nil {
 			if f := s.fields[x.Name]; f != nil {
 				return &FieldRef{exprBase: exprBase{P: x.P, T: f.Type}, Field: f}
@@ -156,6 +162,9 @@ func (s *scope) infer(x Expr, hint *Type) Expr {
 		x.Cond, x.Then, x.Else, x.T = c, list[0], list[1], t
 		return x
 	}
+	if r, ok := s.inferCollection(x, hint); ok {
+		return r
+	}
 	return s.bad(x.Pos(), "invalid expression")
 }
 
@@ -169,7 +178,7 @@ func (s *scope) sameTypeHint(list []Expr, hint *Type) (*Type, []Expr) {
 	ok := true
 	// First pass: everything that is not a bare none, to learn the type.
 	for i, x := range list {
-		if _, isNone := x.(*NoneLit); isNone {
+		if needsHint(x) {
 			continue
 		}
 		r := s.infer(x, t)
@@ -186,7 +195,7 @@ func (s *scope) sameTypeHint(list []Expr, hint *Type) (*Type, []Expr) {
 		}
 	}
 	for i, x := range list {
-		if _, isNone := x.(*NoneLit); !isNone {
+		if !needsHint(x) {
 			continue
 		}
 		r := s.infer(x, t)

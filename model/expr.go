@@ -199,7 +199,7 @@ func lex(src string) ([]token, error) {
 				continue
 			}
 			switch c {
-			case '<', '>', '!', '+', '-', '*', '(', ')', '[', ']', ',', '.':
+			case '<', '>', '!', '+', '-', '*', '(', ')', '[', ']', ',', '.', '{', '}', ':':
 				toks = append(toks, token{tOp, string(c), i})
 				i++
 			default:
@@ -279,6 +279,9 @@ func (p *parser) expr(depth int) Expr {
 		b := p.expr(depth + 1)
 		return &Cond{exprBase: exprBase{P: p.base(t.off)}, Cond: c, Then: a, Else: b}
 	}
+	if q := p.quantifier(depth); q != nil {
+		return q
+	}
 	return p.or(depth)
 }
 
@@ -323,6 +326,11 @@ func (p *parser) cmp(depth int) Expr {
 			y := p.sum(depth)
 			return &Binary{exprBase: exprBase{P: p.base(t.off)}, Op: t.text, X: x, Y: y}
 		}
+	}
+	if p.isKeyword("in") && !p.isOpAt(1, "[") {
+		p.next()
+		c := p.sum(depth + 1)
+		return &Member{exprBase: exprBase{P: p.base(t.off)}, X: x, Coll: c}
 	}
 	if p.isKeyword("in") {
 		p.next()
@@ -382,6 +390,9 @@ func (p *parser) primary(depth int) Expr {
 			p.expectOp(")")
 			return x
 		}
+		if t.text == "{" {
+			return p.collLit(pos, depth)
+		}
 	case tIdent:
 		switch t.text {
 		case "true", "false":
@@ -413,6 +424,9 @@ func (p *parser) primary(depth int) Expr {
 		}
 		if keywords[t.text] {
 			p.fail(t, "unexpected keyword %q", t.text)
+		}
+		if collFuncs[t.text] > 0 && p.isOp("(") {
+			return p.call(t, pos, depth)
 		}
 		if (t.text == "min" || t.text == "max") && p.isOp("(") {
 			// min(a, b) and max(a, b); a bare min or max is still a name.

@@ -110,6 +110,19 @@ func (overflowError) Error() string { return "arithmetic overflow" }
 
 // eval evaluates a checked expression.
 func eval(x Expr, s State, args []Value) (Value, error) {
+	return (&evaluator{s: s, args: args}).eval(x)
+}
+
+// evaluator holds what an expression reads: the state, the input's
+// arguments and the values of the quantified variables in scope.
+type evaluator struct {
+	s    State
+	args []Value
+	vars []Value // by BoundVar.Depth
+}
+
+func (ev *evaluator) eval(x Expr) (Value, error) {
+	s, args := ev.s, ev.args
 	switch x := x.(type) {
 	case *IntLit:
 		return Value{N: x.Value}, nil
@@ -118,14 +131,14 @@ func eval(x Expr, s State, args []Value) (Value, error) {
 	case *NoneLit:
 		return Value{}, nil
 	case *SomeExpr:
-		v, err := eval(x.X, s, args)
+		v, err := ev.eval(x.X)
 		return SomeOf(v), err
 	case *UnwrapOr:
-		o, err := eval(x.X, s, args)
+		o, err := ev.eval(x.X)
 		if err != nil {
 			return o, err
 		}
-		d, err := eval(x.Default, s, args)
+		d, err := ev.eval(x.Default)
 		if err != nil {
 			return d, err
 		}
@@ -140,15 +153,15 @@ func eval(x Expr, s State, args []Value) (Value, error) {
 	case *EnumLit:
 		return EnumValue(x.Value), nil
 	case *Not:
-		v, err := eval(x.X, s, args)
+		v, err := ev.eval(x.X)
 		return Bool(!v.Bool()), err
 	case *InList:
-		v, err := eval(x.X, s, args)
+		v, err := ev.eval(x.X)
 		if err != nil {
 			return v, err
 		}
 		for _, e := range x.List {
-			w, err := eval(e, s, args)
+			w, err := ev.eval(e)
 			if err != nil {
 				return w, err
 			}
@@ -158,16 +171,16 @@ func eval(x Expr, s State, args []Value) (Value, error) {
 		}
 		return Bool(false), nil
 	case *Cond:
-		c, err := eval(x.Cond, s, args)
+		c, err := ev.eval(x.Cond)
 		if err != nil {
 			return c, err
 		}
 		if c.Bool() {
-			return eval(x.Then, s, args)
+			return ev.eval(x.Then)
 		}
-		return eval(x.Else, s, args)
+		return ev.eval(x.Else)
 	case *Binary:
-		a, err := eval(x.X, s, args)
+		a, err := ev.eval(x.X)
 		if err != nil {
 			return a, err
 		}
@@ -176,14 +189,14 @@ func eval(x Expr, s State, args []Value) (Value, error) {
 			if !a.Bool() {
 				return a, nil
 			}
-			return eval(x.Y, s, args)
+			return ev.eval(x.Y)
 		case "||":
 			if a.Bool() {
 				return a, nil
 			}
-			return eval(x.Y, s, args)
+			return ev.eval(x.Y)
 		}
-		b, err := eval(x.Y, s, args)
+		b, err := ev.eval(x.Y)
 		if err != nil {
 			return b, err
 		}
@@ -221,6 +234,9 @@ func eval(x Expr, s State, args []Value) (Value, error) {
 		case "max":
 			return Value{N: max(a.N, b.N)}, nil
 		}
+	}
+	if v, ok, err := ev.evalCollection(x); ok {
+		return v, err
 	}
 	return Value{}, fmt.Errorf("model: cannot evaluate %T", x)
 }

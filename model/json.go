@@ -27,6 +27,20 @@ func jsonValue(t *Type, v Value) any {
 		return fmt.Sprintf("%s(%d)", t.Enum.Name, v.N)
 	case KindID:
 		return v.S
+	case KindSet:
+		out := []any{}
+		for _, e := range v.Elems() {
+			out = append(out, jsonValue(t.Elem, e))
+		}
+		return out
+	case KindMap:
+		out := map[string]any{}
+		es := v.Elems()
+		for i := 0; i+1 < len(es); i += 2 {
+			k := jsonValue(t.Key, es[i])
+			out[fmt.Sprint(k)] = jsonValue(t.Elem, es[i+1])
+		}
+		return out
 	}
 	return nil
 }

@@ -93,6 +93,50 @@ func ParseValueJSON(t *Type, raw json.RawMessage) (Value, error) {
 			return bad("%q is not a value of %s", s, t.Enum.Name)
 		}
 		return EnumValue(i), nil
+	case KindSet:
+		var list []json.RawMessage
+		if err := json.Unmarshal(raw, &list); err != nil || list == nil {
+			return bad("%s is not an array", raw)
+		}
+		var es []Value
+		for _, r := range list {
+			e, err := ParseValueJSON(t.Elem, r)
+			if err != nil {
+				return Value{}, err
+			}
+			es = append(es, e)
+		}
+		v := SetOf(es...)
+		if v.N != uint64(len(es)) {
+			return bad("%s repeats an element", raw)
+		}
+		if v.N > t.Cap {
+			return bad("%s has %d elements; %s holds at most %d", raw, v.N, t, t.Cap)
+		}
+		return v, nil
+	case KindMap:
+		var obj map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
+			return bad("%s is not an object", raw)
+		}
+		var kv []Value
+		for k, r := range obj {
+			kr, _ := json.Marshal(k)
+			key, err := ParseValueJSON(t.Key, kr)
+			if err != nil {
+				return Value{}, err
+			}
+			val, err := ParseValueJSON(t.Elem, r)
+			if err != nil {
+				return Value{}, err
+			}
+			kv = append(kv, key, val)
+		}
+		v := MapOf(kv...)
+		if v.N > t.Cap {
+			return bad("%s has %d entries; %s holds at most %d", raw, v.N, t, t.Cap)
+		}
+		return v, nil
 	}
 	return bad("type %s", t)
 }

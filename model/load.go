@@ -393,13 +393,18 @@ func (l *loader) typeOf(s string) (*Type, string) {
 	case "uint":
 		return uintType, ""
 	}
+	for _, kind := range []string{"set", "map"} {
+		if strings.HasPrefix(s, kind+"<") && strings.HasSuffix(s, ">") {
+			return l.collType(kind, s[len(kind)+1:len(s)-1])
+		}
+	}
 	if strings.HasPrefix(s, "option<") && strings.HasSuffix(s, ">") {
 		inner := strings.TrimSpace(s[len("option<") : len(s)-1])
 		elem, msg := l.typeOf(inner)
 		if elem == nil {
 			return nil, msg
 		}
-		if elem.Kind == KindOption || elem.Kind == KindBool {
+		if elem.Kind == KindOption || elem.Kind == KindBool || elem.IsCollection() {
 			return nil, fmt.Sprintf("unsupported type %s: an option holds a uint, an enum or an id", s)
 		}
 		return &Type{Kind: KindOption, Elem: elem}, ""
@@ -410,7 +415,7 @@ func (l *loader) typeOf(s string) (*Type, string) {
 	if id := l.idMap[s]; id != nil {
 		return &Type{Kind: KindID, ID: id}, ""
 	}
-	return nil, fmt.Sprintf("unknown type %q (expected bool, uint, option<T>, or a declared enum or id)", s)
+	return nil, fmt.Sprintf("unknown type %q (expected bool, uint, option<T>, set<T, N>, map<K, V, N>, or a declared enum or id)", s)
 }
 
 // exprSource returns a scalar's text and a map from byte offsets to positions.
@@ -568,6 +573,10 @@ func (l *loader) params(n *yaml.Node, what string) []*Param {
 		}
 		t := l.parseType(typeNode)
 		if t == nil {
+			continue
+		}
+		if t.IsCollection() {
+			l.e.add(l.pos(typeNode), "%s: parameter %s has type %s; sets and maps are field types only", what, name, t)
 			continue
 		}
 		out = append(out, &Param{Name: name, Doc: doc, Type: t, Index: len(out), Pos: l.pos(p.k)})
@@ -856,8 +865,8 @@ func (l *loader) loadProfiles(n *yaml.Node) {
 					l.e.add(l.pos(bp.k), "unknown field %s in bounds", bp.k.Value)
 					continue
 				}
-				if f.Type.Kind != KindUint && !(f.Type.Kind == KindOption && f.Type.Elem.Kind == KindUint) {
-					l.e.add(l.pos(bp.k), "bound on field %s of type %s; bounds apply to uint fields", f.Name, f.Type)
+				if vt := f.Type; !isUintish(vt) && !(vt.Kind == KindMap && isUintish(vt.Elem)) {
+					l.e.add(l.pos(bp.k), "bound on field %s of type %s; bounds apply to uint fields and to maps of uint values", f.Name, f.Type)
 					continue
 				}
 				v, ok := l.uintValue(bp.v, "bound")
@@ -980,4 +989,9 @@ func (l *loader) phaseWarnings() {
 			l.e.warn(e.ValuePos[i], "phase %s has no transition into it", e.Values[i])
 		}
 	}
+}
+
+// isUintish reports whether t is uint or option<uint>.
+func isUintish(t *Type) bool {
+	return t.Kind == KindUint || t.Kind == KindOption && t.Elem.Kind == KindUint
 }

@@ -12,6 +12,8 @@ const (
 	KindEnum
 	KindID
 	KindOption
+	KindSet // set<T, N>: Elem is T, Cap is N
+	KindMap // map<K, V, N>: Key is K, Elem is V, Cap is N
 )
 
 // Type is a DSL type. Types are compared with Equal.
@@ -19,7 +21,9 @@ type Type struct {
 	Kind Kind
 	Enum *Enum   // KindEnum
 	ID   *IDType // KindID
-	Elem *Type   // KindOption: the type inside
+	Elem *Type   // KindOption: the type inside; KindSet: the element type; KindMap: the value type
+	Key  *Type   // KindMap: the key type
+	Cap  uint64  // KindSet, KindMap: the capacity
 }
 
 // Shared scalar types.
@@ -49,6 +53,10 @@ func (t *Type) Equal(u *Type) bool {
 		return t.ID == u.ID
 	case KindOption:
 		return t.Elem.Equal(u.Elem)
+	case KindSet:
+		return t.Cap == u.Cap && t.Elem.Equal(u.Elem)
+	case KindMap:
+		return t.Cap == u.Cap && t.Key.Equal(u.Key) && t.Elem.Equal(u.Elem)
 	}
 	return true
 }
@@ -69,6 +77,10 @@ func (t *Type) String() string {
 		return t.ID.Name
 	case KindOption:
 		return fmt.Sprintf("option<%s>", t.Elem)
+	case KindSet:
+		return fmt.Sprintf("set<%s, %d>", t.Elem, t.Cap)
+	case KindMap:
+		return fmt.Sprintf("map<%s, %s, %d>", t.Key, t.Elem, t.Cap)
 	}
 	return "<invalid>"
 }

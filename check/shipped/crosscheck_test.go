@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"os"
@@ -90,6 +91,9 @@ func repoTargets(t *testing.T) []*target {
 				}
 				if err != nil && len(m.Profiles) == 0 {
 					continue // dslgen check refuses the default profile too (an id without a domain)
+				}
+				if errors.Is(err, check.ErrCollectionsNotDescribed) {
+					continue // sets and maps: the driver does not pack them yet
 				}
 				if err != nil {
 					t.Fatalf("%s profile %s: %v", f, p.Name, err)

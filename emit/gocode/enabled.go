@@ -98,6 +98,22 @@ func readsArgs(x model.Expr) bool {
 				return true
 			}
 		}
+	case *model.CollLit:
+		for _, e := range append(append([]model.Expr(nil), x.Elems...), x.Vals...) {
+			if readsArgs(e) {
+				return true
+			}
+		}
+	case *model.Member:
+		return readsArgs(x.X) || readsArgs(x.Coll)
+	case *model.Quant:
+		return readsArgs(x.Coll) || readsArgs(x.Body)
+	case *model.Call:
+		for _, a := range x.Args {
+			if readsArgs(a) {
+				return true
+			}
+		}
 	}
 	return false
 }

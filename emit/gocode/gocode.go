@@ -80,6 +80,11 @@ func Generate(m *model.Machine, opt Options) ([]byte, error) {
 	if err := f.Render(&buf); err != nil {
 		return nil, fmt.Errorf("gocode: render %s: %w", m.Name, err)
 	}
+	coll, err := collectionCode(m)
+	if err != nil {
+		return nil, fmt.Errorf("gocode: collections of %s: %w", m.Name, err)
+	}
+	buf.Write(coll)
 	out, err := format.Source(buf.Bytes())
 	if err != nil {
 		return nil, fmt.Errorf("gocode: format %s: %w", m.Name, err)
@@ -205,6 +210,8 @@ func goType(t *model.Type) jen.Code {
 		return jen.Id(idType(t.ID))
 	case model.KindOption:
 		return jen.Id("Option").Types(goType(t.Elem))
+	case model.KindSet, model.KindMap:
+		return jen.Id(collTypeName(t))
 	}
 	panic(fmt.Sprintf("gocode: unknown type %v", t))
 }
@@ -878,6 +885,9 @@ func (g *generator) expr(x model.Expr, st, in string) jen.Code {
 			return jen.Lit(v)
 		}
 		return jen.Parens(jen.Add(a).Op(x.Op).Add(b))
+	}
+	if c := g.collExpr(x, st, in); c != nil {
+		return c
 	}
 	panic(fmt.Sprintf("gocode: unknown expression %T", x))
 }
@@ -1604,6 +1614,8 @@ func valueLit(t *model.Type, v model.Value) jen.Code {
 			return jen.Id("None").Types(goType(t.Elem)).Call()
 		}
 		return jen.Id("Some").Types(goType(t.Elem)).Call(valueLit(t.Elem, v.Unwrap()))
+	case model.KindSet, model.KindMap:
+		return collLit(t, v)
 	}
 	panic(fmt.Sprintf("gocode: value of type %v", t))
 }

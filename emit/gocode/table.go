@@ -109,6 +109,11 @@ func names(m *model.Machine) nameTable {
 	for _, f := range m.Fields {
 		nt.spec("State.", fieldName(f), fmt.Sprintf("field %q", f.Name), f.Pos)
 	}
+	for _, t := range collectionTypes(m) {
+		n := collTypeName(t)
+		nt.fixed("", "the generated type %s of "+t.String(), n)
+		nt.fixed(n+".", "the generated member "+n+".%s", collMethods...)
+	}
 	for _, in := range m.Inputs {
 		what := fmt.Sprintf("input %q", in.Name)
 		nt.spec("", inputType(in), what, in.Pos)

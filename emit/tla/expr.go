@@ -99,6 +99,9 @@ func (c *scope) expr(x model.Expr) val {
 	case *model.Binary:
 		return c.binary(x.Op, c.expr(x.X), c.expr(x.Y))
 	}
+	if v, ok := c.collExpr(x); ok {
+		return v
+	}
 	panic(fmt.Sprintf("tla: unexpected expression %T", x))
 }
 
@@ -189,6 +192,9 @@ func le(a, b val) val {
 // TLC: a 64-bit overflow needs values TLC cannot represent (it stops with an
 // overflow error of its own above 2^31-1), so that condition is left out.
 func (c *scope) wd(x model.Expr) []val {
+	if w, ok := c.collWD(x); ok {
+		return w
+	}
 	switch x := x.(type) {
 	case *model.SomeExpr:
 		return c.wd(x.X)
@@ -290,6 +296,23 @@ func walk(x model.Expr, f func(model.Expr)) {
 	case *model.Binary:
 		walk(x.X, f)
 		walk(x.Y, f)
+	case *model.CollLit:
+		for _, e := range x.Elems {
+			walk(e, f)
+		}
+		for _, e := range x.Vals {
+			walk(e, f)
+		}
+	case *model.Member:
+		walk(x.X, f)
+		walk(x.Coll, f)
+	case *model.Quant:
+		walk(x.Coll, f)
+		walk(x.Body, f)
+	case *model.Call:
+		for _, a := range x.Args {
+			walk(a, f)
+		}
 	}
 }
 

@@ -19,7 +19,8 @@ func init() {
 		Nat Int Real Infinity Seq Len Head Tail Append SubSeq SelectSeq
 		IsFiniteSet Cardinality Print PrintT Assert JavaTime TLCGet TLCSet
 		Permutations SortSeq RandomElement Any ToString TLCEval
-		None Some UnwrapOr OptionOf IsOptionOf vars TypeOK Init Next Spec Terminated`) {
+		None Some UnwrapOr OptionOf IsOptionOf vars TypeOK Init Next Spec Terminated
+		EmptyMap MapGet MapPut MapRemove k_ q_0_ q_1_ q_2_ q_3_ q_4_ q_5_ q_6_ q_7_`) {
 		reserved[w] = true
 	}
 }

@@ -448,9 +448,16 @@ func (g *generator) module() string {
 	}
 	g.comment("", "Every transition is an action; Next is their disjunction with each input parameter ranging over its profile's finite domain (the CONSTANTS below, which each "+g.modName+"_<profile>.cfg assigns). Enum values are strings, options are tuples (none = <<>>, some(v) = <<v>>), identifiers are strings. A bound error (a field's max, a subtraction below zero) disables the transition. Effects are not modelled. See docs/DSL.md, \"TLA+ encoding\".")
 	g.line("")
-	g.line("EXTENDS Naturals")
+	if hasCollections(m) {
+		g.line("EXTENDS Naturals, FiniteSets")
+	} else {
+		g.line("EXTENDS Naturals")
+	}
 	g.line("")
 	g.options()
+	if hasCollections(m) {
+		g.collectionHelpers()
+	}
 	if len(g.doms) > 0 {
 		g.line("CONSTANTS")
 		for i, d := range g.doms {
@@ -551,6 +558,12 @@ func (g *generator) typeOK() {
 	g.line(`\* Every variable holds a value of its DSL type.`)
 	g.line("TypeOK ==")
 	for i, f := range g.m.Fields {
+		if f.Type.IsCollection() {
+			for _, l := range g.collTypeOK(g.vars[i], f.Type) {
+				g.line(`    /\ %s`, l)
+			}
+			continue
+		}
 		if f.Type.Kind == model.KindOption {
 			g.line(`    /\ IsOptionOf(%s, %s)`, g.vars[i], g.typeSet(f.Type.Elem))
 		} else {
@@ -941,6 +954,15 @@ func (g *generator) profiles() {
 			for _, i := range bounded {
 				f := g.m.Fields[i]
 				v := g.vars[i]
+				if f.Type.Kind == model.KindMap {
+					// A bound on a map of uint values bounds every value.
+					e := v + "[k_]"
+					if f.Type.Elem.Kind == model.KindOption {
+						e = "UnwrapOr(" + e + ", 0)"
+					}
+					g.line(`    /\ \A k_ \in DOMAIN %s : %s <= %d`, v, e, p.Bounds[i])
+					continue
+				}
 				if f.Type.Kind == model.KindOption {
 					v = "UnwrapOr(" + v + ", 0)"
 				}

@@ -5,6 +5,7 @@ import (
 
 	"github.com/meerkat-go/dslmachine/gen"
 	"github.com/meerkat-go/dslmachine/internal/specgen/doorlock"
+	"github.com/meerkat-go/dslmachine/internal/specgen/sched"
 	"github.com/meerkat-go/dslmachine/internal/specgen/tcpconnection"
 	"github.com/meerkat-go/dslmachine/internal/specgen/vending"
 	"github.com/meerkat-go/dslmachine/internal/specgen/wallet"
@@ -19,7 +20,8 @@ type Case struct {
 }
 
 // Cases returns every spec of this repository with its generated package
-// (the last, Wallet, is a regression spec under internal/conformance/testdata).
+// (the last two, Wallet and Sched, are regression specs under
+// internal/conformance/testdata).
 func Cases() []Case {
 	return []Case{
 		{Name: "Meerkat", Spec: "spec/machine.yaml", Generated: Generated{
@@ -88,6 +90,20 @@ func Cases() []Case {
 			CheckInvariants: func(s any) error { return s.(wallet.State).CheckInvariants() },
 			UnmarshalState: func(b []byte) (any, error) {
 				var s wallet.State
+				err := json.Unmarshal(b, &s)
+				return s, err
+			},
+		}},
+		{Name: "Sched", Spec: "internal/conformance/testdata/scheduler.yaml", Generated: Generated{
+			Initial: func() any { return sched.Initial() },
+			Step: func(s, in any) (any, any, error) {
+				n, fx, err := sched.Step(s.(sched.State), in.(sched.Input))
+				return n, fx, err
+			},
+			DecodeInput:     func(b []byte) (any, error) { return sched.DecodeInput(b) },
+			CheckInvariants: func(s any) error { return s.(sched.State).CheckInvariants() },
+			UnmarshalState: func(b []byte) (any, error) {
+				var s sched.State
 				err := json.Unmarshal(b, &s)
 				return s, err
 			},

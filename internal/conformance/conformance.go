@@ -154,6 +154,18 @@ func RandomValue(r *rand.Rand, t *model.Type, s model.State) model.Value {
 			return model.None()
 		}
 		return model.SomeOf(RandomValue(r, t.Elem, s))
+	case model.KindSet:
+		var es []model.Value
+		for i, n := 0, r.IntN(int(t.Cap)+1); i < n; i++ {
+			es = append(es, RandomValue(r, t.Elem, s))
+		}
+		return model.SetOf(es...)
+	case model.KindMap:
+		var kv []model.Value
+		for i, n := 0, r.IntN(int(t.Cap)+1); i < n; i++ {
+			kv = append(kv, RandomValue(r, t.Key, s), RandomValue(r, t.Elem, s))
+		}
+		return model.MapOf(kv...)
 	}
 	return model.Value{}
 }

@@ -1,6 +1,7 @@
 package conformance
 
 import (
+	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
@@ -443,6 +444,14 @@ func setValue(v reflect.Value, t *model.Type, x model.Value) error {
 		v.SetUint(x.N)
 	case model.KindID:
 		v.SetString(x.S)
+	case model.KindSet, model.KindMap:
+		// The generated collections keep their fields unexported: go
+		// through their JSON form, which validates.
+		b, err := model.ValueJSON(t, x)
+		if err != nil {
+			return err
+		}
+		return json.Unmarshal(b, v.Addr().Interface())
 	default:
 		return fmt.Errorf("unknown type %v", t)
 	}
@@ -462,6 +471,16 @@ func getValue(v reflect.Value, t *model.Type) model.Value {
 		return model.Uint(v.Uint())
 	case model.KindID:
 		return model.ID(v.String())
+	case model.KindSet, model.KindMap:
+		b, err := json.Marshal(v.Interface())
+		if err != nil {
+			panic(err)
+		}
+		x, err := model.ParseValueJSON(t, b)
+		if err != nil {
+			panic(fmt.Sprintf("conformance: generated %v: %v", t, err))
+		}
+		return x
 	}
 	return model.Value{}
 }

@@ -60,6 +60,7 @@ var exhaustiveRuns = []exhaustiveRun{
 	{spec: "TcpConnection", profile: "lifecycle"},
 	{spec: "Vending", profile: "ci"},
 	{spec: "Wallet", profile: "ci"},
+	{spec: "Sched", profile: "ci"},
 }
 
 // TestExhaustiveSuccessors compares, in every reachable state of each run

@@ -53,6 +53,8 @@ const (
 	EnumK
 	ID
 	Option
+	SetK // set<Elem, Cap>
+	MapK // map<Key, Elem, Cap>
 )
 
 // Type is a DSL type.
@@ -61,6 +63,8 @@ type Type struct {
 	Enum *Enum
 	ID   *IDType
 	Elem *Type
+	Key  *Type  // MapK
+	Cap  uint64 // SetK, MapK
 }
 
 // String renders the type as a spec writes it.
@@ -74,6 +78,10 @@ func (t *Type) String() string {
 		return t.Enum.Name
 	case ID:
 		return t.ID.Name
+	case SetK:
+		return "set<" + t.Elem.String() + ", " + strconv.FormatUint(t.Cap, 10) + ">"
+	case MapK:
+		return "map<" + t.Key.String() + ", " + t.Elem.String() + ", " + strconv.FormatUint(t.Cap, 10) + ">"
 	}
 	return "option<" + t.Elem.String() + ">"
 }
@@ -90,6 +98,10 @@ func (t *Type) Same(u *Type) bool {
 		return t.ID == u.ID
 	case Option:
 		return t.Elem.Same(u.Elem)
+	case SetK:
+		return t.Cap == u.Cap && t.Elem.Same(u.Elem)
+	case MapK:
+		return t.Cap == u.Cap && t.Key.Same(u.Key) && t.Elem.Same(u.Elem)
 	}
 	return true
 }
@@ -247,6 +259,80 @@ type SomeX struct{ X Expr }
 // UnwrapOr is unwrap_or(X, D).
 type UnwrapOr struct{ X, D Expr }
 
+// CollLit is {}, {a, b} or {k: v, ...}.
+type CollLit struct{ Elems, Vals []Expr }
+
+// Call is a collection function: size, union, insert, get, put, ...
+type Call struct {
+	Fn   string
+	Args []Expr
+}
+
+// Member is X in C.
+type Member struct{ X, C Expr }
+
+// QVar is a quantified variable; its name is safe (see builder.qvar).
+type QVar struct {
+	Name string
+	T    *Type
+}
+
+// VarRef reads a quantified variable.
+type VarRef struct{ V *QVar }
+
+// Quant is all V in C: Body or any V in C: Body.
+type Quant struct {
+	All     bool
+	V       *QVar
+	C, Body Expr
+}
+
+func (x *VarRef) render(_ *Spec, b *strings.Builder, _ bool) { b.WriteString(x.V.Name) }
+
+func (x *CollLit) render(s *Spec, b *strings.Builder, _ bool) {
+	b.WriteString("{")
+	for i, e := range x.Elems {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		e.render(s, b, true)
+		if x.Vals != nil {
+			b.WriteString(": ")
+			x.Vals[i].render(s, b, true)
+		}
+	}
+	b.WriteString("}")
+}
+
+func (x *Call) render(s *Spec, b *strings.Builder, _ bool) {
+	b.WriteString(x.Fn + "(")
+	for i, a := range x.Args {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		a.render(s, b, true)
+	}
+	b.WriteString(")")
+}
+
+func (x *Member) render(s *Spec, b *strings.Builder, _ bool) {
+	paren(s, b, x.X)
+	b.WriteString(" in ")
+	paren(s, b, x.C)
+}
+
+func (x *Quant) render(s *Spec, b *strings.Builder, _ bool) {
+	if x.All {
+		b.WriteString("all ")
+	} else {
+		b.WriteString("any ")
+	}
+	b.WriteString(x.V.Name + " in ")
+	paren(s, b, x.C)
+	b.WriteString(": ")
+	x.Body.render(s, b, true)
+}
+
 func (x *Lit) render(_ *Spec, b *strings.Builder, _ bool)      { b.WriteString(x.Text) }
 func (x *FieldRef) render(_ *Spec, b *strings.Builder, _ bool) { b.WriteString(x.F.Name) }
 func (x *ConstRef) render(_ *Spec, b *strings.Builder, _ bool) { b.WriteString(x.C.Name) }
@@ -282,7 +368,7 @@ func (s *Spec) bareOK(v string) bool {
 
 func paren(s *Spec, b *strings.Builder, x Expr) {
 	switch x.(type) {
-	case *Lit, *FieldRef, *ConstRef, *ArgRef, *EnumLit, *SomeX, *UnwrapOr:
+	case *Lit, *FieldRef, *ConstRef, *ArgRef, *EnumLit, *SomeX, *UnwrapOr, *VarRef, *CollLit, *Call:
 		x.render(s, b, false)
 	default:
 		b.WriteString("(")

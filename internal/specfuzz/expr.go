@@ -6,10 +6,12 @@ import (
 	"pgregory.net/rapid"
 )
 
-// ctx is what an expression may read: fields (nil: none) and parameters.
+// ctx is what an expression may read: fields (nil: none), parameters and
+// the quantified variables in scope.
 type ctx struct {
 	fields []*Field
 	params []*Param
+	vars   []*QVar
 }
 
 // sources returns the field and parameter reads of type t.
@@ -25,7 +27,115 @@ func (c *ctx) sources(t *Type) []Expr {
 			out = append(out, &ArgRef{P: p})
 		}
 	}
+	for _, v := range c.vars {
+		if v.T.Same(t) {
+			out = append(out, &VarRef{V: v})
+		}
+	}
 	return out
+}
+
+// collections returns the collection fields c may read.
+func (c *ctx) collections() []*Field {
+	var out []*Field
+	for _, f := range c.fields {
+		if f.Type.Kind == SetK || f.Type.Kind == MapK {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// collKey is a set's element type or a map's key type.
+func collKey(t *Type) *Type {
+	if t.Kind == MapK {
+		return t.Key
+	}
+	return t.Elem
+}
+
+// collExpr draws the collection productions of type t (nil: none fits).
+func (b *builder) collOpts(c *ctx, t *Type, depth int, hinted bool) []func() Expr {
+	var opts []func() Expr
+	sub := func(u *Type, h bool) Expr { return b.expr(c, u, depth-1, h) }
+	switch t.Kind {
+	case Bool:
+		for _, f := range c.collections() {
+			f := f
+			k := collKey(f.Type)
+			if !b.canMake(c, k, false) {
+				continue
+			}
+			opts = append(opts,
+				func() Expr { return &Member{X: sub(k, false), C: &FieldRef{F: f}} },
+				func() Expr {
+					v := b.qvar(k)
+					inner := *c
+					inner.vars = append(append([]*QVar(nil), c.vars...), v)
+					return &Quant{All: b.chance(50, "all"), V: v, C: &FieldRef{F: f}, Body: b.expr(&inner, boolT, depth-1, false)}
+				})
+			if f.Type.Kind == SetK {
+				opts = append(opts, func() Expr { return &Call{Fn: "subset", Args: []Expr{&FieldRef{F: f}, sub(f.Type, true)}} })
+			}
+		}
+	case Uint:
+		for _, f := range c.collections() {
+			f := f
+			opts = append(opts, func() Expr { return &Call{Fn: "size", Args: []Expr{&FieldRef{F: f}}} })
+		}
+	case SetK:
+		if hinted {
+			opts = append(opts, func() Expr { return &CollLit{} })
+			if b.canMake(c, t.Elem, false) {
+				opts = append(opts, func() Expr {
+					x := &CollLit{}
+					// At most the capacity: more distinct enum literals
+					// than that is a load error.
+					for i, n := 0, b.intn(1, int(min(t.Cap, 2)), "set lit"); i < n; i++ {
+						x.Elems = append(x.Elems, sub(t.Elem, false))
+					}
+					return x
+				})
+			}
+		}
+		opts = append(opts, func() Expr {
+			op := rapid.SampledFrom([]string{"union", "intersect", "diff"}).Draw(b.t, "set op")
+			return &Call{Fn: op, Args: []Expr{sub(t, false), sub(t, true)}}
+		})
+		if b.canMake(c, t.Elem, false) {
+			opts = append(opts, func() Expr {
+				op := rapid.SampledFrom([]string{"insert", "remove"}).Draw(b.t, "elem op")
+				return &Call{Fn: op, Args: []Expr{sub(t, false), sub(t.Elem, false)}}
+			})
+		}
+	case MapK:
+		if hinted {
+			opts = append(opts, func() Expr { return &CollLit{} })
+		}
+		if b.canMake(c, t.Key, false) {
+			opts = append(opts, func() Expr { return &Call{Fn: "remove", Args: []Expr{sub(t, false), sub(t.Key, false)}} })
+			if b.canMake(c, t.Elem, true) {
+				opts = append(opts, func() Expr {
+					return &Call{Fn: "put", Args: []Expr{sub(t, false), sub(t.Key, false), sub(t.Elem, true)}}
+				})
+				if hinted {
+					opts = append(opts, func() Expr {
+						return &CollLit{Elems: []Expr{sub(t.Key, false)}, Vals: []Expr{sub(t.Elem, true)}}
+					})
+				}
+			}
+		}
+	}
+	// get(m, k, d) for a map whose value type is t.
+	for _, f := range c.collections() {
+		f := f
+		if f.Type.Kind == MapK && f.Type.Elem.Same(t) && b.canMake(c, f.Type.Key, false) {
+			opts = append(opts, func() Expr {
+				return &Call{Fn: "get", Args: []Expr{&FieldRef{F: f}, sub(f.Type.Key, false), sub(t, true)}}
+			})
+		}
+	}
+	return opts
 }
 
 // types returns the types worth comparing in c: bool, uint, every enum,
@@ -127,6 +237,9 @@ func (b *builder) expr(c *ctx, t *Type, depth int, hinted bool) Expr {
 		opts = append(opts, func() Expr {
 			return &If{C: b.expr(c, boolT, depth-1, false), A: b.expr(c, t, depth-1, hinted), B: b.expr(c, t, depth-1, true)}
 		})
+		opts = append(opts, b.collOpts(c, t, depth, hinted)...)
+	} else if (t.Kind == SetK || t.Kind == MapK) && hinted {
+		opts = append(opts, func() Expr { return &CollLit{} })
 	}
 	if len(opts) == 0 {
 		panic(fmt.Sprintf("specfuzz: cannot make an expression of type %s", t))

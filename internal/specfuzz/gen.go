@@ -284,6 +284,42 @@ func (b *builder) anyType() *Type {
 	return elem
 }
 
+// collType draws a set or map type over an id type or an enum of at most
+// 64 values, or returns nil when there is none.
+func (b *builder) collType() *Type {
+	var keys []*Type
+	for _, e := range b.s.Enums {
+		if len(e.Values) <= 64 {
+			keys = append(keys, &Type{Kind: EnumK, Enum: e})
+		}
+	}
+	for _, id := range b.s.IDs {
+		keys = append(keys, &Type{Kind: ID, ID: id})
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	k := rapid.SampledFrom(keys).Draw(b.t, "collection key")
+	capacity := uint64(b.intn(1, 3, "capacity"))
+	if b.chance(50, "set") || k.Kind == EnumK && len(k.Enum.Values) > 8 {
+		// The checker codes a map in 64 bits, one digit per key: a map
+		// over a long enum does not fit (docs/DSL.md, Collections).
+		return &Type{Kind: SetK, Elem: k, Cap: capacity}
+	}
+	// Map values: no uint, which would need a profile bound on the field.
+	var v *Type
+	for v == nil || v.Kind == Uint || v.Kind == Option && v.Elem.Kind == Uint {
+		v = b.anyType()
+	}
+	return &Type{Kind: MapK, Key: k, Elem: v, Cap: capacity}
+}
+
+// qvar makes a quantified variable with a name no other name uses.
+func (b *builder) qvar(t *Type) *QVar {
+	b.n++
+	return &QVar{Name: fmt.Sprintf("Zq%d", b.n), T: t}
+}
+
 func (b *builder) uintVal(label string) uint64 {
 	if b.chance(60, label+" small") {
 		return uint64(b.intn(0, 4, label))
@@ -293,6 +329,13 @@ func (b *builder) uintVal(label string) uint64 {
 
 func (b *builder) field() *Field {
 	f := &Field{Name: b.name("f", "fields"), Type: b.anyType(), Doc: b.rareDoc("field doc")}
+	if b.chance(20, "collection field") {
+		if t := b.collType(); t != nil {
+			f.Type = t
+			f.Initial = &CollLit{}
+			return f
+		}
+	}
 	inner := f.Type
 	if inner.Kind == Option {
 		inner = inner.Elem

@@ -247,6 +247,25 @@ func childSlots(x Expr) []*Expr {
 		return []*Expr{&x.X}
 	case *UnwrapOr:
 		return []*Expr{&x.X, &x.D}
+	case *CollLit:
+		var out []*Expr
+		for i := range x.Elems {
+			out = append(out, &x.Elems[i])
+		}
+		for i := range x.Vals {
+			out = append(out, &x.Vals[i])
+		}
+		return out
+	case *Call:
+		var out []*Expr
+		for i := range x.Args {
+			out = append(out, &x.Args[i])
+		}
+		return out
+	case *Member:
+		return []*Expr{&x.X, &x.C}
+	case *Quant:
+		return []*Expr{&x.C, &x.Body}
 	}
 	return nil
 }

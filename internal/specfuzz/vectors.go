@@ -125,6 +125,18 @@ func randomValue(r *rand.Rand, t *model.Type, s model.State, max *uint64) model.
 			return model.None()
 		}
 		return model.SomeOf(randomValue(r, t.Elem, s, max))
+	case model.KindSet:
+		var es []model.Value
+		for i, n := 0, r.IntN(int(t.Cap)+1); i < n; i++ {
+			es = append(es, randomValue(r, t.Elem, s, nil))
+		}
+		return model.SetOf(es...)
+	case model.KindMap:
+		var kv []model.Value
+		for i, n := 0, r.IntN(int(t.Cap)+1); i < n; i++ {
+			kv = append(kv, randomValue(r, t.Key, s, nil), randomValue(r, t.Elem, s, nil))
+		}
+		return model.MapOf(kv...)
 	}
 	return model.Value{}
 }
