@@ -3,6 +3,9 @@ GO ?= go
 SPEC ?= spec/machine.yaml
 EXAMPLES := $(wildcard spec/examples/*.yaml)
 FUZZTIME ?= 5s
+# A fuzz run that executes fewer inputs than this fails (scripts/fuzz.sh):
+# it was not fuzzing.
+FUZZ_MIN_EXECS ?= 300
 # Fuzz targets as package:target; `make fuzz` runs each for FUZZTIME.
 FUZZ_TARGETS := \
 	./model:FuzzParseSpec ./model:FuzzParseExpr ./model:FuzzParseStmt \
@@ -109,13 +112,13 @@ soak-specs:
 		$(GO) test -count=1 ./internal/specfuzz -run '^TestRandomSpecs$$' -timeout 6h -v
 
 ## fuzz: run each fuzz target (FUZZ_TARGETS) for FUZZTIME, e.g. make fuzz FUZZTIME=5m.
+## Minimization of new inputs is bounded (-fuzzminimizetime 200x) and a run
+## must execute FUZZ_MIN_EXECS inputs (scripts/fuzz.sh).
 ## A crash is written to PKG/testdata/fuzz/TARGET/; commit it with the fix,
 ## and go test replays it from then on.
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
-		pkg=$${t%%:*}; target=$${t##*:}; \
-		echo "$(GO) test $$pkg -run '^$$' -fuzz '^$$target\$$' -fuzztime $(FUZZTIME)"; \
-		$(GO) test $$pkg -run '^$$' -fuzz "^$$target\$$" -fuzztime $(FUZZTIME) || exit 1; \
+		GO=$(GO) scripts/fuzz.sh $${t%%:*} $${t##*:} $(FUZZTIME) $(FUZZ_MIN_EXECS) || exit 1; \
 	done
 
 ## bench: the generated machine against looplab/fsm and qmuntal/stateless (ratio table), then gen/'s own benchmarks, then the checker's (BenchmarkCheck: states/s and bytes a state on tlc and ci, 1 and 2 workers, exact and fingerprint)
