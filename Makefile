@@ -80,7 +80,7 @@ check:
 	$(GO) run ./cmd/dslgen check -quiet -spec $(SPEC) -profile ci -liveness=false
 	$(GO) run ./cmd/dslgen check -quiet -spec $(SPEC) -profile ci_realtime
 	$(GO) run ./cmd/dslgen check -quiet -spec $(SPEC) -profile tlc
-	$(GO) run ./cmd/dslgen compat -old spec/baseline/machine-v0.1.0.yaml -new $(SPEC) -profile ci_realtime
+	$(GO) run ./cmd/dslgen compat -quiet -old spec/baseline/machine-v0.1.0.yaml -new $(SPEC) -profile ci_realtime
 	@for f in $(EXAMPLES); do echo "$(GO) run ./cmd/dslgen check -quiet -spec $$f"; $(GO) run ./cmd/dslgen check -quiet -spec $$f || exit 1; done
 	$(GO) run ./cmd/dslgen simulate -quiet -spec $(SPEC) -profile deep -behaviours 5000
 	@for f in $(EXAMPLES); do echo "$(GO) run ./cmd/dslgen simulate -quiet -spec $$f -behaviours 2000"; $(GO) run ./cmd/dslgen simulate -quiet -spec $$f -behaviours 2000 || exit 1; done
