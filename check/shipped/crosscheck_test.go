@@ -56,6 +56,11 @@ func profilesOf(path string, m *model.Machine) []*model.Profile {
 	if strings.Contains(filepath.ToSlash(path), "spec/baseline/") {
 		return nil // frozen copies of spec/machine.yaml for dslgen compat
 	}
+	if strings.HasSuffix(filepath.ToSlash(path), "compat/testdata/outsider/queue_huge.yaml") {
+		// Its only profile is unbounded on purpose: compat's tests of
+		// progress lines and interrupts stop it early.
+		return nil
+	}
 	if filepath.ToSlash(path) == "../../spec/machine.yaml" {
 		return []*model.Profile{m.Profile("tlc"), m.Profile("ci_realtime")}
 	}
@@ -91,6 +96,14 @@ func repoTargets(t *testing.T) []*target {
 				}
 				if err != nil && len(m.Profiles) == 0 {
 					continue // dslgen check refuses the default profile too (an id without a domain)
+				}
+				if err != nil && !errors.Is(err, check.ErrCollectionsNotDescribed) {
+					// A profile the closures refuse as well (an id
+					// parameter without a domain) is refused by dslgen
+					// check with either engine: nothing to compare.
+					if _, cerr := check.Run(m, p, check.Options{Workers: 1, MaxStates: 1}); cerr != nil {
+						continue
+					}
 				}
 				if errors.Is(err, check.ErrCollectionsNotDescribed) {
 					continue // sets and maps: the driver does not pack them yet
