@@ -45,7 +45,7 @@ func scalarName(t *model.Type) string {
 }
 
 // collMethods are the members of every generated collection type.
-var collMethods = []string{"All", "Get", "Has", "Len", "MarshalJSON", "UnmarshalJSON",
+var collMethods = []string{"All", "Get", "Has", "Len", "MarshalJSON", "UnmarshalJSON", "With",
 	"at", "bits", "diff", "e", "get", "insert", "intersect", "k", "n", "put", "remove", "subset", "union", "v"}
 
 // collectionTypes returns the distinct collection types of the fields, by
@@ -115,6 +115,18 @@ func (s {{.Name}}) union(ovf *bool, o {{.Name}}) {{.Name}} {
 		*ovf = true
 	}
 	return u
+}
+
+// With returns s with v added and true, or s unchanged and false when that
+// would exceed the capacity. It does not allocate: with Len and All it builds
+// and reads sets value by value (the shipped-code checker packs states so).
+func (s {{.Name}}) With(v {{.Elem}}) ({{.Name}}, bool) {
+	ovf := false
+	u := s.insert(&ovf, v)
+	if ovf {
+		return s, false
+	}
+	return u, true
 }
 
 // MarshalJSON writes the values as an array, in declaration order.
@@ -245,6 +257,18 @@ func (s {{.Name}}) diff(o {{.Name}}) {{.Name}} {
 
 func (s {{.Name}}) subset(o {{.Name}}) bool { return s.diff(o).n == 0 }
 
+// With returns s with v added and true, or s unchanged and false when that
+// would exceed the capacity. It does not allocate: with Len and All it builds
+// and reads sets value by value (the shipped-code checker packs states so).
+func (s {{.Name}}) With(v {{.Elem}}) ({{.Name}}, bool) {
+	ovf := false
+	u := s.insert(&ovf, v)
+	if ovf {
+		return s, false
+	}
+	return u, true
+}
+
 // MarshalJSON writes the values as a sorted array.
 func (s {{.Name}}) MarshalJSON() ([]byte, error) { return json.Marshal(s.e[:s.n]) }
 
@@ -352,6 +376,19 @@ func (m {{.Name}}) remove(k {{.Key}}) {{.Name}} {
 		}
 	}
 	return u
+}
+
+// With returns m with k: v (replacing the value of k) and true, or m
+// unchanged and false when that would exceed the capacity. It does not
+// allocate: with Len and All it builds and reads maps entry by entry (the
+// shipped-code checker packs states so).
+func (m {{.Name}}) With(k {{.Key}}, v {{.Val}}) ({{.Name}}, bool) {
+	ovf := false
+	u := m.put(&ovf, k, v)
+	if ovf {
+		return m, false
+	}
+	return u, true
 }
 
 // MarshalJSON writes the entries as an object.

@@ -1187,6 +1187,18 @@ func (s ColorSet2) union(ovf *bool, o ColorSet2) ColorSet2 {
 	return u
 }
 
+// With returns s with v added and true, or s unchanged and false when that
+// would exceed the capacity. It does not allocate: with Len and All it builds
+// and reads sets value by value (the shipped-code checker packs states so).
+func (s ColorSet2) With(v Color) (ColorSet2, bool) {
+	ovf := false
+	u := s.insert(&ovf, v)
+	if ovf {
+		return s, false
+	}
+	return u, true
+}
+
 // MarshalJSON writes the values as an array, in declaration order.
 func (s ColorSet2) MarshalJSON() ([]byte, error) {
 	list := []Color{}
@@ -1297,6 +1309,19 @@ func (m JobToUintMap2) remove(k Job) JobToUintMap2 {
 		}
 	}
 	return u
+}
+
+// With returns m with k: v (replacing the value of k) and true, or m
+// unchanged and false when that would exceed the capacity. It does not
+// allocate: with Len and All it builds and reads maps entry by entry (the
+// shipped-code checker packs states so).
+func (m JobToUintMap2) With(k Job, v uint64) (JobToUintMap2, bool) {
+	ovf := false
+	u := m.put(&ovf, k, v)
+	if ovf {
+		return m, false
+	}
+	return u, true
 }
 
 // MarshalJSON writes the entries as an object.
@@ -1410,6 +1435,19 @@ func (m JobToWorkerMap2) remove(k Job) JobToWorkerMap2 {
 		}
 	}
 	return u
+}
+
+// With returns m with k: v (replacing the value of k) and true, or m
+// unchanged and false when that would exceed the capacity. It does not
+// allocate: with Len and All it builds and reads maps entry by entry (the
+// shipped-code checker packs states so).
+func (m JobToWorkerMap2) With(k Job, v Worker) (JobToWorkerMap2, bool) {
+	ovf := false
+	u := m.put(&ovf, k, v)
+	if ovf {
+		return m, false
+	}
+	return u, true
 }
 
 // MarshalJSON writes the entries as an object.
@@ -1538,6 +1576,18 @@ func (s WorkerSet3) diff(o WorkerSet3) WorkerSet3 {
 }
 
 func (s WorkerSet3) subset(o WorkerSet3) bool { return s.diff(o).n == 0 }
+
+// With returns s with v added and true, or s unchanged and false when that
+// would exceed the capacity. It does not allocate: with Len and All it builds
+// and reads sets value by value (the shipped-code checker packs states so).
+func (s WorkerSet3) With(v Worker) (WorkerSet3, bool) {
+	ovf := false
+	u := s.insert(&ovf, v)
+	if ovf {
+		return s, false
+	}
+	return u, true
+}
 
 // MarshalJSON writes the values as a sorted array.
 func (s WorkerSet3) MarshalJSON() ([]byte, error) { return json.Marshal(s.e[:s.n]) }

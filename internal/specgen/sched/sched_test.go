@@ -82,3 +82,61 @@ func TestCollectionJSON(t *testing.T) {
 		t.Errorf("third lease: %v, want ErrBound", err)
 	}
 }
+
+// TestCollectionWith: With builds the same (canonical) value as the steps,
+// in any order, refuses to exceed the capacity, reads back through All, and
+// allocates nothing.
+func TestCollectionWith(t *testing.T) {
+	var a, b WorkerSet3
+	ok := true
+	for _, w := range []Worker{"c", "a", "b"} {
+		var o bool
+		a, o = a.With(w)
+		ok = ok && o
+	}
+	for _, w := range []Worker{"b", "c", "a", "a"} {
+		var o bool
+		b, o = b.With(w)
+		ok = ok && o
+	}
+	if !ok || a != b || a.Len() != 3 {
+		t.Fatalf("sets %v %v (ok %v), want equal with 3 values", a, b, ok)
+	}
+	if full, o := a.With("d"); o || full != a {
+		t.Errorf("With past the capacity: %v, %v; want the set unchanged and false", full, o)
+	}
+	var m JobToUintMap2
+	m, _ = m.With("y", 2)
+	m, _ = m.With("x", 1)
+	m, _ = m.With("y", 3)
+	if _, o := m.With("z", 0); o {
+		t.Error("map With past the capacity reports true")
+	}
+	var keys []Job
+	for k, v := range m.All() {
+		keys = append(keys, k)
+		if w, _ := map[Job]uint64{"x": 1, "y": 3}[k]; v != w {
+			t.Errorf("%s: %d, want %d", k, v, w)
+		}
+	}
+	if len(keys) != 2 || keys[0] != "x" {
+		t.Errorf("keys %v, want [x y]", keys)
+	}
+	var c ColorSet2
+	c, _ = c.With(ColorGreen)
+	if _, o := c.With(ColorBlue); !o || !c.Has(ColorGreen) {
+		t.Error("enum set With")
+	}
+	allocs := testing.AllocsPerRun(100, func() {
+		var s WorkerSet3
+		s, _ = s.With("a")
+		var mm JobToWorkerMap2
+		mm, _ = mm.With("x", "a")
+		if s.Len()+mm.Len() != 2 {
+			t.Fatal("With lost a value")
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations a run, want 0", allocs)
+	}
+}
