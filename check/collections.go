@@ -379,7 +379,7 @@ func (l *layout) mapBound(fi int, b uint64) bound {
 	if t.Elem.Kind == model.KindOption {
 		limit++
 	}
-	return bound{field: fi, over: func(c uint64) bool {
+	return bound{field: fi, digitMax: limit, over: func(c uint64) bool {
 		for k := range pow {
 			if c/pow[k]%radix > limit {
 				return true

@@ -1,9 +1,6 @@
 package check
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/meerkat-go/dslmachine/model"
 )
 
@@ -19,6 +16,9 @@ type Layout struct {
 	Bits int
 	// Fields gives, per field in spec order, where its code is packed.
 	Fields []FieldLayout
+	// Collections gives, per field in spec order, the coding of a set or
+	// map field, nil for any other.
+	Collections []*CollectionLayout
 	// Bounds are the profile's bounds as limits on codes: a successor with a
 	// code above its field's limit lies outside the profile.
 	Bounds []CodeBound
@@ -42,33 +42,40 @@ type FieldLayout struct {
 	Mask  uint64
 }
 
-// ErrCollectionsNotDescribed matches the error of DescribeLayout for a
-// machine with a set or map field, whose codes the layout description (and
-// so the shipped-code check, which packs the generated State with it) does
-// not cover yet.
-var ErrCollectionsNotDescribed = errors.New("the layout of sets and maps is not described yet (use -engine closure)")
+// CollectionLayout says how the code of a set or map field is made (see
+// collections.go). The element of a set, or the key of a map, is coded by
+// its domain: an enum value by its index, an id by its index in
+// Layout.IDs.
+//
+// A set's code is a bit set: bit c is set when the element of code c is in
+// the set. A map's code is a number in base Radix with one digit per key
+// code k, of weight Weights[k]: 0 when k is absent, 1 + min(code(v),
+// Radix-2) when k maps to v, where code(v) is the code of a field of the
+// value type (a uint above Radix-3 saturates to Radix-2, a code every
+// bound on the map's values exceeds).
+type CollectionLayout struct {
+	// Map says the field is a map; otherwise it is a set.
+	Map bool
+	// Radix is the base of a map's code (0 for a set).
+	Radix uint64
+	// Weights holds a map's digit weight per key code (nil for a set).
+	Weights []uint64
+}
 
 // CodeBound is one profile bound: the code of field Field must not exceed
-// Max.
+// Max. For a map field (Digits), Max bounds each digit of the code instead:
+// a key's digit above Max holds a value above the bound.
 type CodeBound struct {
-	Field int
-	Max   uint64
+	Field  int
+	Max    uint64
+	Digits bool
 }
 
 // DescribeLayout returns the layout Run uses for a machine and profile (nil:
 // no bounds, default domains). An error means the profile cannot be checked.
-//
-// Sets and maps are not described yet (their codes are a bit set and a
-// mixed-radix number, see collections.go): a machine with a collection field
-// is an error matching ErrCollectionsNotDescribed.
 func DescribeLayout(m *model.Machine, p *model.Profile) (*Layout, error) {
 	if p == nil {
 		p = defaultProfile()
-	}
-	for _, f := range m.Fields {
-		if f.Type.IsCollection() {
-			return nil, fmt.Errorf("%w: field %s has type %s", ErrCollectionsNotDescribed, f.Name, f.Type)
-		}
 	}
 	ivs, err := m.InputValues(p)
 	if err != nil {
@@ -81,9 +88,25 @@ func DescribeLayout(m *model.Machine, p *model.Profile) (*Layout, error) {
 	out := &Layout{Words: lay.words, Bits: lay.bits(), IDs: map[string][]string{}, Inputs: ivs}
 	for i := range m.Fields {
 		out.Fields = append(out.Fields, FieldLayout{Word: lay.word[i], Shift: lay.shift[i], Mask: lay.mask[i]})
+		var cl *CollectionLayout
+		switch t := m.Fields[i].Type; t.Kind {
+		case model.KindSet:
+			cl = &CollectionLayout{}
+		case model.KindMap:
+			radix, pow, err := lay.mapCoding(t)
+			if err != nil {
+				return nil, err
+			}
+			cl = &CollectionLayout{Map: true, Radix: radix, Weights: pow}
+		}
+		out.Collections = append(out.Collections, cl)
 	}
 	for _, b := range lay.bounds {
-		out.Bounds = append(out.Bounds, CodeBound{Field: b.field, Max: b.max})
+		cb := CodeBound{Field: b.field, Max: b.max}
+		if b.over != nil {
+			cb.Max, cb.Digits = b.digitMax, true
+		}
+		out.Bounds = append(out.Bounds, cb)
 	}
 	reads := make([]bool, len(m.Fields))
 	for _, inv := range m.Invariants {

@@ -56,7 +56,8 @@ type bound struct {
 	max   uint64 // largest code allowed
 	// over, when set, replaces the comparison with max (a bound on the
 	// values of a map, see collections.go).
-	over func(c uint64) bool
+	over     func(c uint64) bool
+	digitMax uint64 // with over: the largest digit of a map's code allowed
 }
 
 // exceeds reports whether a code is out of the bound.

@@ -26,6 +26,7 @@ func driverSource(m *model.Machine, lay *check.Layout, pkg, genPath, explorePath
 	fmt.Fprintf(b, "import (\n\t\"encoding/json\"\n\t\"errors\"\n\t\"fmt\"\n\t\"hash/fnv\"\n\t\"sync\"\n\n\tm %q\n\t%q\n\t%q\n)\n\n", genPath, explorePath, runnerPath)
 	d.tables()
 	d.ids()
+	d.weights()
 	d.codes()
 	d.unpack()
 	d.model()
@@ -196,11 +197,20 @@ func (d *driver) codeExpr(t *model.Type, v, dst, field string) {
 func (d *driver) codes() {
 	d.p("// codes sets the checker's code of every field of s.\nfunc codes(s *m.State, c *[nFields]uint64) error {\n")
 	for i, f := range d.m.Fields {
+		if f.Type.IsCollection() {
+			d.collCode(i, f)
+			continue
+		}
 		d.codeExpr(f.Type, "s."+gocode.GoName(f.Name), fmt.Sprintf("c[%d]", i), f.Name)
 	}
 	d.p("\treturn nil\n}\n\n")
 	d.p("// inBounds reports whether codes satisfy the profile's bounds.\nfunc inBounds(c *[nFields]uint64) bool {\n")
 	for _, b := range d.lay.Bounds {
+		if b.Digits {
+			cl := d.lay.Collections[b.Field]
+			d.p("\tfor _, w := range weights%d {\n\t\tif c[%d]/w%%%d > %d {\n\t\t\treturn false\n\t\t}\n\t}\n", b.Field, b.Field, cl.Radix, b.Max)
+			continue
+		}
 		d.p("\tif c[%d] > %d {\n\t\treturn false\n\t}\n", b.Field, b.Max)
 	}
 	d.p("\treturn true\n}\n\n")
@@ -245,6 +255,10 @@ func (d *driver) unpack() {
 		}
 		t := f.Type
 		dst := "s." + gocode.GoName(f.Name)
+		if t.IsCollection() {
+			d.collValue(i, t, c, dst)
+			continue
+		}
 		if t.Kind == model.KindOption {
 			d.p("\tif %s != 0 {\n", c)
 			d.p("\t\t%s--\n", c)
@@ -256,6 +270,69 @@ func (d *driver) unpack() {
 		d.p("\t%s = %s\n", dst, v)
 	}
 	d.p("\treturn nil\n}\n\n")
+}
+
+// weights emits the digit weights of every map field, by key code.
+func (d *driver) weights() {
+	for i, cl := range d.lay.Collections {
+		if cl == nil || !cl.Map {
+			continue
+		}
+		d.p("// weights%d are the digit weights of field %s's code, by key code.\nvar weights%d = [...]uint64{", i, d.m.Fields[i].Name, i)
+		for _, w := range cl.Weights {
+			d.p("%d, ", w)
+		}
+		d.p("}\n\n")
+	}
+}
+
+// collCode emits the statements that set the code of collection field i
+// (see check.CollectionLayout), or return an error for an element, key or
+// value outside the layout.
+func (d *driver) collCode(i int, f *model.Field) {
+	t, v, dst := f.Type, "s."+gocode.GoName(f.Name), fmt.Sprintf("c[%d]", i)
+	d.p("\t%s = 0\n", dst)
+	if t.Kind == model.KindSet {
+		d.p("\tfor v := range %s.All() {\n\t\tvar ec uint64\n", v)
+		d.codeExpr(t.Elem, "v", "ec", f.Name)
+		d.p("\tif ec >= 64 {\n\t\treturn fmt.Errorf(\"field %%s holds a value out of its set's domain\", %q)\n\t}\n", f.Name)
+		d.p("\t%s |= 1 << ec\n\t}\n", dst)
+		return
+	}
+	cl := d.lay.Collections[i]
+	d.p("\tfor k, v := range %s.All() {\n\t\tvar kc, vc uint64\n", v)
+	d.codeExpr(t.Key, "k", "kc", f.Name)
+	d.codeExpr(t.Elem, "v", "vc", f.Name)
+	d.p("\tif kc >= uint64(len(weights%d)) {\n\t\treturn fmt.Errorf(\"field %%s holds a key out of its map's domain\", %q)\n\t}\n", i, f.Name)
+	d.p("\t%s += (1 + min(vc, %d)) * weights%d[kc]\n\t}\n", dst, cl.Radix-2, i)
+}
+
+// collValue emits the statements that decode collection field i from its
+// code c into dst, through the generated type's With.
+func (d *driver) collValue(i int, t *model.Type, c, dst string) {
+	d.p("\t{\n\t\tok := true\n")
+	if t.Kind == model.KindSet {
+		d.p("\tfor e := uint64(0); %s>>e != 0; e++ {\n\t\tif %s>>e&1 == 0 {\n\t\t\tcontinue\n\t\t}\n", c, c)
+		v := d.valueExpr(t.Elem, "e")
+		d.p("\tif %s, ok = %s.With(%s); !ok {\n\t\treturn errBadCode\n\t}\n\t}\n", dst, dst, v)
+		d.p("\t}\n")
+		return
+	}
+	cl := d.lay.Collections[i]
+	d.p("\tfor k, wt := range weights%d {\n\t\tdg := %s / wt %% %d\n\t\tif dg == 0 {\n\t\t\tcontinue\n\t\t}\n", i, c, cl.Radix)
+	d.p("\tkc, vc := uint64(k), dg-1\n")
+	kv := d.valueExpr(t.Key, "kc")
+	var vv string
+	if t.Elem.Kind == model.KindOption {
+		d.p("\tval := %s{}\n\tif vc != 0 {\n\t\tvc--\n", goType(t.Elem))
+		inner := d.valueExpr(t.Elem.Elem, "vc")
+		d.p("\tval = m.Some[%s](%s)\n\t}\n", goType(t.Elem.Elem), inner)
+		vv = "val"
+	} else {
+		vv = d.valueExpr(t.Elem, "vc")
+	}
+	d.p("\tif %s, ok = %s.With(%s, %s); !ok {\n\t\treturn errBadCode\n\t}\n\t}\n", dst, dst, kv, vv)
+	d.p("\t}\n")
 }
 
 func (d *driver) model() {

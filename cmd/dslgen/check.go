@@ -63,12 +63,6 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	if !ok {
 		return 2
 	}
-	if eng == "shipped" && *engine == "" && *genDir == "" && hasCollections(m) {
-		// check.DescribeLayout does not describe sets and maps yet, so the
-		// driver cannot pack them (check.ErrCollectionsNotDescribed).
-		fmt.Fprintf(stderr, "dslgen check: the shipped-code check does not pack sets and maps yet; exploring with the checker's compiled transitions (-engine closure)\n")
-		eng = "closure"
-	}
 	opt := check.Options{Workers: *workers, Interp: eng == "interp", MaxStates: *maxStates, MaxMemory: uint64(*maxMem * (1 << 30)),
 		Fingerprint: *fingerprint, TempDir: *tmpDir}
 	if !*quiet {
@@ -235,14 +229,4 @@ func writeFile(path string, write func(io.Writer) error) error {
 		}
 	}
 	return atomicfile.Write(path, 0o644, write)
-}
-
-// hasCollections reports whether a field of m is a set or a map.
-func hasCollections(m *model.Machine) bool {
-	for _, f := range m.Fields {
-		if f.Type.IsCollection() {
-			return true
-		}
-	}
-	return false
 }
