@@ -44,6 +44,26 @@ func TestCheckEnginesAgree(t *testing.T) {
 	}
 }
 
+// TestCheckCollectionsShipped: a spec with sets and maps is explored by the
+// shipped path by default (no note, no fallback to the closures), with the
+// same summary as the closures'.
+func TestCheckCollectionsShipped(t *testing.T) {
+	needGo(t)
+	for _, spec := range []string{"../../internal/conformance/testdata/scheduler.yaml", "../../check/shipped/testdata/collections.yaml"} {
+		code, out, errs := runCheck(t, "-spec", spec, "-profile", "ci", "-quiet")
+		if code != 0 || errs != "" {
+			t.Fatalf("%s: exit %d, stderr:\n%s", spec, code, errs)
+		}
+		code, want, errs := runCheck(t, "-spec", spec, "-profile", "ci", "-quiet", "-engine", "closure")
+		if code != 0 {
+			t.Fatalf("%s -engine closure: exit %d\n%s", spec, code, errs)
+		}
+		if g, w := timeRE.ReplaceAllString(out, "time"), timeRE.ReplaceAllString(want, "time"); g != w {
+			t.Errorf("%s: shipped:\n%s\nclosure:\n%s", spec, g, w)
+		}
+	}
+}
+
 func TestCheckEngineUsage(t *testing.T) {
 	for _, args := range [][]string{
 		{"-engine", "bogus"},
