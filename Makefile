@@ -5,7 +5,7 @@ EXAMPLES := $(wildcard spec/examples/*.yaml)
 FUZZTIME ?= 5s
 # A fuzz run that executes fewer inputs than this fails (scripts/fuzz.sh):
 # it was not fuzzing.
-FUZZ_MIN_EXECS ?= 300
+FUZZ_MIN_EXECS ?= 150
 # Fuzz targets as package:target; `make fuzz` runs each for FUZZTIME.
 FUZZ_TARGETS := \
 	./model:FuzzParseSpec ./model:FuzzParseExpr ./model:FuzzParseStmt \
@@ -112,7 +112,7 @@ soak-specs:
 		$(GO) test -count=1 ./internal/specfuzz -run '^TestRandomSpecs$$' -timeout 6h -v
 
 ## fuzz: run each fuzz target (FUZZ_TARGETS) for FUZZTIME, e.g. make fuzz FUZZTIME=5m.
-## Minimization of new inputs is bounded (-fuzzminimizetime 200x) and a run
+## Minimization of new inputs is bounded (-fuzzminimizetime 50x) and a run
 ## must execute FUZZ_MIN_EXECS inputs (scripts/fuzz.sh).
 ## A crash is written to PKG/testdata/fuzz/TARGET/; commit it with the fix,
 ## and go test replays it from then on.

@@ -13,9 +13,9 @@ set -eu
 pkg=$1 target=$2 fuzztime=$3 min=$4
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
-echo "${GO:-go} test $pkg -run '^\$' -fuzz '^$target\$' -fuzztime $fuzztime -fuzzminimizetime 200x"
+echo "${GO:-go} test $pkg -run '^\$' -fuzz '^$target\$' -fuzztime $fuzztime -fuzzminimizetime 50x"
 status=0
-${GO:-go} test "$pkg" -run '^$' -fuzz "^$target\$" -fuzztime "$fuzztime" -fuzzminimizetime 200x 2>&1 | tee "$out" || status=$?
+${GO:-go} test "$pkg" -run '^$' -fuzz "^$target\$" -fuzztime "$fuzztime" -fuzzminimizetime 50x 2>&1 | tee "$out" || status=$?
 [ "$status" -eq 0 ] || exit "$status"
 execs=$(sed -n 's/.*execs: \([0-9]*\).*/\1/p' "$out" | tail -n 1)
 if [ -z "$execs" ] || [ "$execs" -lt "$min" ]; then
