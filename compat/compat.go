@@ -43,6 +43,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -410,7 +411,7 @@ func (c *run) explore(ctx context.Context, opt Options, res *Result) error {
 	ni := c.nw.Initial()
 	mi, err := c.mg.migrate(init)
 	inb, _ := c.newProg.InBounds(ni)
-	c.proven = []bool{err == nil && equal(mi, ni) && inb}
+	c.proven = []bool{err == nil && slices.Equal(mi, ni) && inb}
 	type item struct {
 		s     model.State
 		id    int32
@@ -656,7 +657,7 @@ func (c *run) behaviour(s, ns model.State, input int, sc check.Successor) (accep
 		// the old spec reaches it.
 		return true, false
 	}
-	if equal(want, next) {
+	if slices.Equal(want, next) {
 		return true, c.newOK
 	}
 	// Only the fields the old spec has (by name or renamed_from) are
@@ -888,18 +889,6 @@ func diffFields(m *model.Machine, a, b model.State, src []int) string {
 		}
 	}
 	return out
-}
-
-func equal(a, b model.State) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // key encodes a state as a map key.

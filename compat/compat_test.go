@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -156,7 +157,7 @@ func TestMigratorMatchesJSON(t *testing.T) {
 				t.Fatal(err)
 			}
 			want, werr := nw.MigrateStateJSON(js)
-			if (gerr != nil) != (werr != nil) || (werr == nil && !equal(got, want)) {
+			if (gerr != nil) != (werr != nil) || (werr == nil && !slices.Equal(got, want)) {
 				t.Errorf("%s: %s: migrator %v %v, JSON %v %v", f, js, got, gerr, want, werr)
 			}
 			if werr != nil && !errors.Is(werr, model.ErrBadJSON) {
@@ -318,7 +319,7 @@ func TestBehaviourCount(t *testing.T) {
 			}
 			niv := model.InputValue{Input: nw.Input(iv.Input.Name), Args: iv.Args}
 			got, _, err := nw.Step(migrate(s), niv)
-			if err == nil && !equal(got, migrate(next)) {
+			if err == nil && !slices.Equal(got, migrate(next)) {
 				want++
 				break
 			}
@@ -540,7 +541,7 @@ func TestRemovedFields(t *testing.T) {
 		if err != nil {
 			return err
 		}
-		if got, err := mg.migrate(s); err != nil || !equal(got, want) {
+		if got, err := mg.migrate(s); err != nil || !slices.Equal(got, want) {
 			t.Errorf("%s: migrator %v %v, MigrateStateJSON %v", js, got, err, want)
 		}
 		return nil
