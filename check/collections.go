@@ -99,16 +99,79 @@ func (l *layout) collMax(t *model.Type) (uint64, error) {
 	return lo - 1, nil
 }
 
-// checkCollections reports a collection field the layout cannot code.
-func (l *layout) checkCollections() error {
+// checkCollections reports a collection field or parameter the layout
+// cannot code; bounded holds the map types (by String) with a profile bound
+// on a field, which a map field with uint values needs.
+func (l *layout) checkCollections(bounded map[string]bool) error {
 	for _, f := range l.m.Fields {
-		if f.Type.IsCollection() {
-			if _, err := l.collMax(f.Type); err != nil {
+		if t := f.Type; t.IsCollection() {
+			if t.Kind == model.KindMap && isUintish(t.Elem) && !bounded[t.String()] {
+				return fmt.Errorf("field %s: check: %s: a map with %s values needs a profile bound on its field (bounds: {field: N} bounds every value)", f.Name, t, t.Elem)
+			}
+			if _, err := l.collMax(t); err != nil {
 				return fmt.Errorf("field %s: %w", f.Name, err)
 			}
 		}
 	}
+	for _, in := range l.m.Inputs {
+		for _, prm := range in.Params {
+			if prm.Type.IsCollection() {
+				if _, err := l.collMax(prm.Type); err != nil {
+					return fmt.Errorf("input %s, parameter %s: %w", in.Name, prm.Name, err)
+				}
+			}
+		}
+	}
 	return nil
+}
+
+// addCollIDs interns the ids of a collection argument (its elements, keys
+// and id values).
+func (l *layout) addCollIDs(t *model.Type, v model.Value) {
+	types := []*model.Type{t.Elem}
+	if t.Kind == model.KindMap {
+		types = []*model.Type{t.Key, t.Elem}
+	}
+	for i, e := range v.Elems() {
+		et := types[i%len(types)]
+		if et.Kind == model.KindOption {
+			if !e.Some {
+				continue
+			}
+			et, e = et.Elem, e.Unwrap()
+		}
+		if et.Kind == model.KindID {
+			l.ids[et.ID].add(e.S)
+		}
+	}
+}
+
+// paramMapLimits raises the limit of every map type with uint values that
+// a parameter has to the largest value its arguments hold, so that
+// arguments are coded exactly; such a type has a limit (0 at least) even
+// without a bounded field, as a parameter's values are the domain's.
+func (l *layout) paramMapLimits(inputs []model.InputValue) {
+	for _, in := range l.m.Inputs {
+		for _, prm := range in.Params {
+			if t := prm.Type; t.Kind == model.KindMap && isUintish(t.Elem) {
+				l.mapLimits[t.String()] = max(l.mapLimits[t.String()], 0)
+			}
+		}
+	}
+	for _, iv := range inputs {
+		for i, prm := range iv.Input.Params {
+			t := prm.Type
+			if t.Kind != model.KindMap || !isUintish(t.Elem) {
+				continue
+			}
+			es := iv.Args[i].Elems()
+			for j := 1; j < len(es); j += 2 {
+				if es[j].Some || t.Elem.Kind == model.KindUint {
+					l.mapLimits[t.String()] = max(l.mapLimits[t.String()], es[j].N)
+				}
+			}
+		}
+	}
 }
 
 // collCode codes a collection value.

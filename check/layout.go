@@ -103,15 +103,21 @@ func newLayout(m *model.Machine, p *model.Profile, inputs []model.InputValue) (*
 			if pt.Kind == model.KindID && (iv.Args[i].Some || prm.Type.Kind != model.KindOption) {
 				l.ids[pt.ID].add(iv.Args[i].S)
 			}
+			if pt.IsCollection() {
+				l.addCollIDs(pt, iv.Args[i])
+			}
 		}
 	}
 	l.mapLimits = map[string]uint64{}
+	bounded := map[string]bool{} // the map types with a profile bound on a field
 	for fi, b := range p.Bounds {
 		if t := m.Fields[fi].Type; t.Kind == model.KindMap {
 			l.mapLimits[t.String()] = max(l.mapLimits[t.String()], b)
+			bounded[t.String()] = true
 		}
 	}
-	if err := l.checkCollections(); err != nil {
+	l.paramMapLimits(inputs)
+	if err := l.checkCollections(bounded); err != nil {
 		return nil, err
 	}
 	l.hi = l.ranges(p, inputs)

@@ -61,6 +61,7 @@ var exhaustiveRuns = []exhaustiveRun{
 	{spec: "Vending", profile: "ci"},
 	{spec: "Wallet", profile: "ci"},
 	{spec: "Sched", profile: "ci"},
+	{spec: "Barrier", profile: "ci"},
 }
 
 // TestExhaustiveSuccessors compares, in every reachable state of each run
