@@ -901,52 +901,75 @@ type AgentRuntimeID string
 // Reason is an opaque identifier: compare it only with == and !=.
 type Reason string
 
-// OperationIdSet is an opaque identifier: compare it only with == and !=.
-type OperationIDSet string
+// OperationId is an opaque identifier: compare it only with == and !=.
+type OperationID string
+
+// ToolName is an opaque identifier: compare it only with == and !=.
+type ToolName string
+
+// Witness is an opaque identifier: compare it only with == and !=.
+type Witness string
 
 // State is the machine's state, a plain value: copying it copies the machine.
 // Its JSON form uses the spec's field names.
 type State struct {
-	LifecyclePhase                 LifecyclePhase                `json:"lifecycle_phase"`
-	SessionID                      Option[SessionID]             `json:"session_id"`
-	ActiveRuntimeID                Option[AgentRuntimeID]        `json:"active_runtime_id"`
-	ActiveFenceToken               Option[uint64]                `json:"active_fence_token"`
-	CurrentRunID                   Option[RunID]                 `json:"current_run_id"`
-	PreRunPhase                    Option[PreRunPhase]           `json:"pre_run_phase"`
-	RegistrationPhase              RegistrationPhase             `json:"registration_phase"`
-	TurnPhase                      TurnPhase                     `json:"turn_phase"`
-	PrimitiveKind                  Option[TurnPrimitiveKind]     `json:"primitive_kind"`
-	CancelAfterBoundary            bool                          `json:"cancel_after_boundary"`
-	BoundaryCount                  uint64                        `json:"boundary_count"`
-	TerminalOutcome                Option[TurnTerminalOutcome]   `json:"terminal_outcome"`
-	TerminalCauseKind              Option[TurnTerminalCauseKind] `json:"terminal_cause_kind"`
-	BarrierSatisfied               bool                          `json:"barrier_satisfied"`
-	BarrierOperationIDs            Option[OperationIDSet]        `json:"barrier_operation_ids"`
-	ExtractionAttempts             uint64                        `json:"extraction_attempts"`
-	MaxExtractionRetries           uint64                        `json:"max_extraction_retries"`
-	LLMRetryAttempt                uint64                        `json:"llm_retry_attempt"`
-	RealtimeIntentPresent          bool                          `json:"realtime_intent_present"`
-	RealtimeBindingState           RealtimeBindingState          `json:"realtime_binding_state"`
-	RealtimeBindingAuthorityEpoch  Option[uint64]                `json:"realtime_binding_authority_epoch"`
-	RealtimeReattachRequired       bool                          `json:"realtime_reattach_required"`
-	RealtimeNextAuthorityEpoch     uint64                        `json:"realtime_next_authority_epoch"`
-	RealtimeReconnectCycleState    RealtimeReconnectCycleState   `json:"realtime_reconnect_cycle_state"`
-	RealtimeReconnectAttemptCount  uint64                        `json:"realtime_reconnect_attempt_count"`
-	RealtimeReconnectNextRetryAtMs Option[uint64]                `json:"realtime_reconnect_next_retry_at_ms"`
-	RealtimeReconnectDeadlineAtMs  Option[uint64]                `json:"realtime_reconnect_deadline_at_ms"`
-	LiveTopologyPhase              LiveTopologyPhase             `json:"live_topology_phase"`
-	NextStagedVisibilityRevision   uint64                        `json:"next_staged_visibility_revision"`
-	ActiveVisibilityRevision       uint64                        `json:"active_visibility_revision"`
-	StagedVisibilityRevision       uint64                        `json:"staged_visibility_revision"`
+	LifecyclePhase      LifecyclePhase                `json:"lifecycle_phase"`
+	SessionID           Option[SessionID]             `json:"session_id"`
+	ActiveRuntimeID     Option[AgentRuntimeID]        `json:"active_runtime_id"`
+	ActiveFenceToken    Option[uint64]                `json:"active_fence_token"`
+	CurrentRunID        Option[RunID]                 `json:"current_run_id"`
+	PreRunPhase         Option[PreRunPhase]           `json:"pre_run_phase"`
+	RegistrationPhase   RegistrationPhase             `json:"registration_phase"`
+	TurnPhase           TurnPhase                     `json:"turn_phase"`
+	PrimitiveKind       Option[TurnPrimitiveKind]     `json:"primitive_kind"`
+	CancelAfterBoundary bool                          `json:"cancel_after_boundary"`
+	BoundaryCount       uint64                        `json:"boundary_count"`
+	TerminalOutcome     Option[TurnTerminalOutcome]   `json:"terminal_outcome"`
+	TerminalCauseKind   Option[TurnTerminalCauseKind] `json:"terminal_cause_kind"`
+	BarrierSatisfied    bool                          `json:"barrier_satisfied"`
+	// The barrier operations the turn waits for; empty when there are none
+	// (upstream's has_barrier_ops is size(barrier_operation_ids) > 0, and not
+	// stored).
+	BarrierOperationIDs            OperationIDSet16            `json:"barrier_operation_ids"`
+	ExtractionAttempts             uint64                      `json:"extraction_attempts"`
+	MaxExtractionRetries           uint64                      `json:"max_extraction_retries"`
+	LLMRetryAttempt                uint64                      `json:"llm_retry_attempt"`
+	RealtimeIntentPresent          bool                        `json:"realtime_intent_present"`
+	RealtimeBindingState           RealtimeBindingState        `json:"realtime_binding_state"`
+	RealtimeBindingAuthorityEpoch  Option[uint64]              `json:"realtime_binding_authority_epoch"`
+	RealtimeReattachRequired       bool                        `json:"realtime_reattach_required"`
+	RealtimeNextAuthorityEpoch     uint64                      `json:"realtime_next_authority_epoch"`
+	RealtimeReconnectCycleState    RealtimeReconnectCycleState `json:"realtime_reconnect_cycle_state"`
+	RealtimeReconnectAttemptCount  uint64                      `json:"realtime_reconnect_attempt_count"`
+	RealtimeReconnectNextRetryAtMs Option[uint64]              `json:"realtime_reconnect_next_retry_at_ms"`
+	RealtimeReconnectDeadlineAtMs  Option[uint64]              `json:"realtime_reconnect_deadline_at_ms"`
+	LiveTopologyPhase              LiveTopologyPhase           `json:"live_topology_phase"`
+	NextStagedVisibilityRevision   uint64                      `json:"next_staged_visibility_revision"`
+	ActiveVisibilityRevision       uint64                      `json:"active_visibility_revision"`
+	StagedVisibilityRevision       uint64                      `json:"staged_visibility_revision"`
+	// The committed requested deferred tool names, as the last
+	// SyncVisibilityRevisions installed them.
+	ActiveDeferredNames ToolNameSet8 `json:"active_deferred_names"`
+	// The staged requested deferred tool names, as the last
+	// SyncVisibilityRevisions installed them.
+	StagedDeferredNames ToolNameSet8 `json:"staged_deferred_names"`
+	// The witness of each committed deferred name; none is a witness with no
+	// identity (upstream: no last-seen provenance).
+	ActiveDeferredAuthorities ToolNameToOptionWitnessMap8 `json:"active_deferred_authorities"`
+	// The witness of each staged deferred name; none is a witness with no identity
+	// (upstream: no last-seen provenance).
+	StagedDeferredAuthorities ToolNameToOptionWitnessMap8 `json:"staged_deferred_authorities"`
 }
 
 // Initial returns the initial state.
 func Initial() State {
 	return State{
+		ActiveDeferredAuthorities:      ToolNameToOptionWitnessMap8{},
+		ActiveDeferredNames:            ToolNameSet8{},
 		ActiveFenceToken:               None[uint64](),
 		ActiveRuntimeID:                None[AgentRuntimeID](),
 		ActiveVisibilityRevision:       0,
-		BarrierOperationIDs:            None[OperationIDSet](),
+		BarrierOperationIDs:            OperationIDSet16{},
 		BarrierSatisfied:               false,
 		BoundaryCount:                  0,
 		CancelAfterBoundary:            false,
@@ -970,6 +993,8 @@ func Initial() State {
 		RealtimeReconnectNextRetryAtMs: None[uint64](),
 		RegistrationPhase:              RegistrationPhaseQueuing,
 		SessionID:                      None[SessionID](),
+		StagedDeferredAuthorities:      ToolNameToOptionWitnessMap8{},
+		StagedDeferredNames:            ToolNameSet8{},
 		StagedVisibilityRevision:       0,
 		TerminalCauseKind:              None[TurnTerminalCauseKind](),
 		TerminalOutcome:                None[TurnTerminalOutcome](),
@@ -978,7 +1003,7 @@ func Initial() State {
 }
 
 // invalidFields holds one read-only error per field whose type limits its values.
-var invalidFields = [18]InvalidStateError{{Field: "lifecycle_phase"}, {Field: "session_id"}, {Field: "active_runtime_id"}, {Field: "active_fence_token"}, {Field: "current_run_id"}, {Field: "pre_run_phase"}, {Field: "registration_phase"}, {Field: "turn_phase"}, {Field: "primitive_kind"}, {Field: "terminal_outcome"}, {Field: "terminal_cause_kind"}, {Field: "barrier_operation_ids"}, {Field: "realtime_binding_state"}, {Field: "realtime_binding_authority_epoch"}, {Field: "realtime_reconnect_cycle_state"}, {Field: "realtime_reconnect_next_retry_at_ms"}, {Field: "realtime_reconnect_deadline_at_ms"}, {Field: "live_topology_phase"}}
+var invalidFields = [17]InvalidStateError{{Field: "lifecycle_phase"}, {Field: "session_id"}, {Field: "active_runtime_id"}, {Field: "active_fence_token"}, {Field: "current_run_id"}, {Field: "pre_run_phase"}, {Field: "registration_phase"}, {Field: "turn_phase"}, {Field: "primitive_kind"}, {Field: "terminal_outcome"}, {Field: "terminal_cause_kind"}, {Field: "realtime_binding_state"}, {Field: "realtime_binding_authority_epoch"}, {Field: "realtime_reconnect_cycle_state"}, {Field: "realtime_reconnect_next_retry_at_ms"}, {Field: "realtime_reconnect_deadline_at_ms"}, {Field: "live_topology_phase"}}
 
 // checkTypes returns an *InvalidStateError for the first field (in spec order)
 // holding a value its type does not allow, or nil. It does not allocate.
@@ -1016,26 +1041,23 @@ func (s *State) checkTypes() error {
 	if s.TerminalCauseKind.Value >= 12 || (!s.TerminalCauseKind.Present && s.TerminalCauseKind.Value != 0) {
 		return &invalidFields[10]
 	}
-	if !s.BarrierOperationIDs.Present && s.BarrierOperationIDs.Value != "" {
+	if s.RealtimeBindingState >= 4 {
 		return &invalidFields[11]
 	}
-	if s.RealtimeBindingState >= 4 {
+	if !s.RealtimeBindingAuthorityEpoch.Present && s.RealtimeBindingAuthorityEpoch.Value != 0 {
 		return &invalidFields[12]
 	}
-	if !s.RealtimeBindingAuthorityEpoch.Present && s.RealtimeBindingAuthorityEpoch.Value != 0 {
+	if s.RealtimeReconnectCycleState >= 3 {
 		return &invalidFields[13]
 	}
-	if s.RealtimeReconnectCycleState >= 3 {
+	if !s.RealtimeReconnectNextRetryAtMs.Present && s.RealtimeReconnectNextRetryAtMs.Value != 0 {
 		return &invalidFields[14]
 	}
-	if !s.RealtimeReconnectNextRetryAtMs.Present && s.RealtimeReconnectNextRetryAtMs.Value != 0 {
+	if !s.RealtimeReconnectDeadlineAtMs.Present && s.RealtimeReconnectDeadlineAtMs.Value != 0 {
 		return &invalidFields[15]
 	}
-	if !s.RealtimeReconnectDeadlineAtMs.Present && s.RealtimeReconnectDeadlineAtMs.Value != 0 {
-		return &invalidFields[16]
-	}
 	if s.LiveTopologyPhase >= 5 {
-		return &invalidFields[17]
+		return &invalidFields[16]
 	}
 	return nil
 }
@@ -1067,13 +1089,13 @@ func (s *State) badEnum() error {
 		return &invalidFields[10]
 	}
 	if s.RealtimeBindingState >= 4 {
-		return &invalidFields[12]
+		return &invalidFields[11]
 	}
 	if s.RealtimeReconnectCycleState >= 3 {
-		return &invalidFields[14]
+		return &invalidFields[13]
 	}
 	if s.LiveTopologyPhase >= 5 {
-		return &invalidFields[17]
+		return &invalidFields[16]
 	}
 	return nil
 }
@@ -1110,7 +1132,7 @@ func (s *State) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &keys); err != nil {
 		return fmt.Errorf("decode state: %w", err)
 	}
-	for _, k := range [...]string{"lifecycle_phase", "session_id", "active_runtime_id", "active_fence_token", "current_run_id", "pre_run_phase", "registration_phase", "turn_phase", "primitive_kind", "cancel_after_boundary", "boundary_count", "terminal_outcome", "terminal_cause_kind", "barrier_satisfied", "barrier_operation_ids", "extraction_attempts", "max_extraction_retries", "llm_retry_attempt", "realtime_intent_present", "realtime_binding_state", "realtime_binding_authority_epoch", "realtime_reattach_required", "realtime_next_authority_epoch", "realtime_reconnect_cycle_state", "realtime_reconnect_attempt_count", "realtime_reconnect_next_retry_at_ms", "realtime_reconnect_deadline_at_ms", "live_topology_phase", "next_staged_visibility_revision", "active_visibility_revision", "staged_visibility_revision"} {
+	for _, k := range [...]string{"lifecycle_phase", "session_id", "active_runtime_id", "active_fence_token", "current_run_id", "pre_run_phase", "registration_phase", "turn_phase", "primitive_kind", "cancel_after_boundary", "boundary_count", "terminal_outcome", "terminal_cause_kind", "barrier_satisfied", "barrier_operation_ids", "extraction_attempts", "max_extraction_retries", "llm_retry_attempt", "realtime_intent_present", "realtime_binding_state", "realtime_binding_authority_epoch", "realtime_reattach_required", "realtime_next_authority_epoch", "realtime_reconnect_cycle_state", "realtime_reconnect_attempt_count", "realtime_reconnect_next_retry_at_ms", "realtime_reconnect_deadline_at_ms", "live_topology_phase", "next_staged_visibility_revision", "active_visibility_revision", "staged_visibility_revision", "active_deferred_names", "staged_deferred_names", "active_deferred_authorities", "staged_deferred_authorities"} {
 		if _, ok := keys[k]; !ok {
 			return fmt.Errorf("decode state: field %s is missing", k)
 		}
@@ -1135,6 +1157,18 @@ func MigrateFromJSON(b []byte) (State, error) {
 	}
 	if obj == nil {
 		obj = map[string]json.RawMessage{}
+	}
+	if _, ok := obj["active_deferred_names"]; !ok {
+		obj["active_deferred_names"] = json.RawMessage("[]")
+	}
+	if _, ok := obj["staged_deferred_names"]; !ok {
+		obj["staged_deferred_names"] = json.RawMessage("[]")
+	}
+	if _, ok := obj["active_deferred_authorities"]; !ok {
+		obj["active_deferred_authorities"] = json.RawMessage("{}")
+	}
+	if _, ok := obj["staged_deferred_authorities"]; !ok {
+		obj["staged_deferred_authorities"] = json.RawMessage("{}")
 	}
 	nb, err := json.Marshal(obj)
 	if err != nil {
@@ -1697,7 +1731,7 @@ func (in LLMReturnedTerminal) MarshalJSON() ([]byte, error) {
 
 // RegisterPendingOps is the input RegisterPendingOps.
 type RegisterPendingOps struct {
-	BarrierOperationIDs Option[OperationIDSet] `json:"barrier_operation_ids"`
+	BarrierOperationIDs OperationIDSet16 `json:"barrier_operation_ids"`
 }
 type registerPendingOpsArgs RegisterPendingOps
 
@@ -1735,7 +1769,7 @@ func (in ToolCallsResolved) MarshalJSON() ([]byte, error) {
 
 // OpsBarrierSatisfied is the input OpsBarrierSatisfied.
 type OpsBarrierSatisfied struct {
-	OperationIDs Option[OperationIDSet] `json:"operation_ids"`
+	OperationIDs OperationIDSet16 `json:"operation_ids"`
 }
 type opsBarrierSatisfiedArgs OpsBarrierSatisfied
 
@@ -2526,9 +2560,16 @@ func (in CommitVisibilityFilter) MarshalJSON() ([]byte, error) {
 }
 
 // SyncVisibilityRevisions is the input SyncVisibilityRevisions.
+//
+// An installed visibility state's revisions, deferred names and their
+// authorities.
 type SyncVisibilityRevisions struct {
-	ActiveRevision uint64 `json:"active_revision"`
-	StagedRevision uint64 `json:"staged_revision"`
+	ActiveRevision            uint64                      `json:"active_revision"`
+	StagedRevision            uint64                      `json:"staged_revision"`
+	ActiveDeferredNames       ToolNameSet8                `json:"active_deferred_names"`
+	StagedDeferredNames       ToolNameSet8                `json:"staged_deferred_names"`
+	ActiveDeferredAuthorities ToolNameToOptionWitnessMap8 `json:"active_deferred_authorities"`
+	StagedDeferredAuthorities ToolNameToOptionWitnessMap8 `json:"staged_deferred_authorities"`
 }
 type syncVisibilityRevisionsArgs SyncVisibilityRevisions
 
@@ -5288,12 +5329,90 @@ func (s *State) stepCommitVisibilityFilter(in CommitVisibilityFilter, fx *Effect
 // stepSyncVisibilityRevisions handles the input SyncVisibilityRevisions: it tries its transitions in spec order.
 func (s *State) stepSyncVisibilityRevisions(in SyncVisibilityRevisions, fx *Effects) error {
 	best, bestDepth := -1, -1
-	// SyncVisibilityRevisions: Raises the revision mint counter to cover an installed visibility state's revisions.
+	// SyncVisibilityRevisions: Raises the revision mint counter to cover an installed visibility state's revisions and records its deferred names and their authorities, which must match name for name and all have an identity.
 	if (1<<s.LifecyclePhase)&62 != 0 {
 		switch {
 		case !((in.ActiveRevision > s.NextStagedVisibilityRevision) || (in.StagedRevision > s.NextStagedVisibilityRevision)):
 			if bestDepth < 0 {
 				best, bestDepth = 132, 0
+			}
+		case !(func() bool {
+			r := true
+			cq0 := in.ActiveDeferredNames
+			for i := 0; i < cq0.Len(); i++ {
+				q0 := cq0.at(i)
+				_ = q0
+				r = r && (in.ActiveDeferredAuthorities.Has(q0))
+			}
+			return r
+		}()):
+			if bestDepth < 1 {
+				best, bestDepth = 133, 1
+			}
+		case !(func() bool {
+			r := true
+			cq0 := in.StagedDeferredNames
+			for i := 0; i < cq0.Len(); i++ {
+				q0 := cq0.at(i)
+				_ = q0
+				r = r && (in.StagedDeferredAuthorities.Has(q0))
+			}
+			return r
+		}()):
+			if bestDepth < 2 {
+				best, bestDepth = 134, 2
+			}
+		case !(func() bool {
+			r := true
+			cq0 := in.ActiveDeferredAuthorities
+			for i := 0; i < cq0.Len(); i++ {
+				q0 := cq0.at(i)
+				_ = q0
+				r = r && (in.ActiveDeferredNames.Has(q0))
+			}
+			return r
+		}()):
+			if bestDepth < 3 {
+				best, bestDepth = 135, 3
+			}
+		case !(func() bool {
+			r := true
+			cq0 := in.StagedDeferredAuthorities
+			for i := 0; i < cq0.Len(); i++ {
+				q0 := cq0.at(i)
+				_ = q0
+				r = r && (in.StagedDeferredNames.Has(q0))
+			}
+			return r
+		}()):
+			if bestDepth < 4 {
+				best, bestDepth = 136, 4
+			}
+		case !(func() bool {
+			r := true
+			cq0 := in.ActiveDeferredNames
+			for i := 0; i < cq0.Len(); i++ {
+				q0 := cq0.at(i)
+				_ = q0
+				r = r && (in.ActiveDeferredAuthorities.get(q0, None[Witness]()).Present)
+			}
+			return r
+		}()):
+			if bestDepth < 5 {
+				best, bestDepth = 137, 5
+			}
+		case !(func() bool {
+			r := true
+			cq0 := in.StagedDeferredNames
+			for i := 0; i < cq0.Len(); i++ {
+				q0 := cq0.at(i)
+				_ = q0
+				r = r && (in.StagedDeferredAuthorities.get(q0, None[Witness]()).Present)
+			}
+			return r
+		}()):
+			if bestDepth < 6 {
+				best, bestDepth = 138, 6
 			}
 		default:
 			return s.fireSyncVisibilityRevisions(in, fx)
@@ -5795,7 +5914,7 @@ func (n *State) fireStartConversationRunEntering(in StartConversationRun, fx *Ef
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseAttached)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](in.PrimitiveKind)
-	n.BarrierOperationIDs = None[OperationIDSet]()
+	n.BarrierOperationIDs = OperationIDSet16{}
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -5820,7 +5939,7 @@ func (n *State) fireStartConversationRunRunning(in StartConversationRun, fx *Eff
 	n.CurrentRunID = Some[RunID](in.RunID)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](in.PrimitiveKind)
-	n.BarrierOperationIDs = None[OperationIDSet]()
+	n.BarrierOperationIDs = OperationIDSet16{}
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -5845,7 +5964,7 @@ func (n *State) fireStartImmediateAppendEntering(in StartImmediateAppend, fx *Ef
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseAttached)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateAppend)
-	n.BarrierOperationIDs = None[OperationIDSet]()
+	n.BarrierOperationIDs = OperationIDSet16{}
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -5870,7 +5989,7 @@ func (n *State) fireStartImmediateAppendRunning(in StartImmediateAppend, fx *Eff
 	n.CurrentRunID = Some[RunID](in.RunID)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateAppend)
-	n.BarrierOperationIDs = None[OperationIDSet]()
+	n.BarrierOperationIDs = OperationIDSet16{}
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -5895,7 +6014,7 @@ func (n *State) fireStartImmediateContextEntering(in StartImmediateContext, fx *
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseAttached)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateContextAppend)
-	n.BarrierOperationIDs = None[OperationIDSet]()
+	n.BarrierOperationIDs = OperationIDSet16{}
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -5920,7 +6039,7 @@ func (n *State) fireStartImmediateContextRunning(in StartImmediateContext, fx *E
 	n.CurrentRunID = Some[RunID](in.RunID)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateContextAppend)
-	n.BarrierOperationIDs = None[OperationIDSet]()
+	n.BarrierOperationIDs = OperationIDSet16{}
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -6010,7 +6129,7 @@ func (n *State) fireLlmReturnedTerminal(in LLMReturnedTerminal, fx *Effects) err
 func (n *State) fireRegisterPendingOps(in RegisterPendingOps, fx *Effects) error {
 	n.TurnPhase = TurnPhaseWaitingForOps
 	n.BarrierOperationIDs = in.BarrierOperationIDs
-	n.BarrierSatisfied = !in.BarrierOperationIDs.Present
+	n.BarrierSatisfied = (n.BarrierOperationIDs == OperationIDSet16{})
 	return nil
 }
 
@@ -6032,7 +6151,7 @@ func (n *State) fireToolCallsResolvedToBoundary(in ToolCallsResolved, fx *Effect
 // bound error it puts the state back as it was.
 func (n *State) fireOpsBarrierSatisfied(in OpsBarrierSatisfied, fx *Effects) error {
 	n.BarrierSatisfied = true
-	n.BarrierOperationIDs = None[OperationIDSet]()
+	n.BarrierOperationIDs = OperationIDSet16{}
 	return nil
 }
 
@@ -6339,7 +6458,7 @@ func (n *State) fireCancellationObserved(in CancellationObserved, fx *Effects) e
 func (n *State) fireAcknowledgeTerminal(in AcknowledgeTerminal, fx *Effects) error {
 	n.TurnPhase = TurnPhaseReady
 	n.PrimitiveKind = None[TurnPrimitiveKind]()
-	n.BarrierOperationIDs = None[OperationIDSet]()
+	n.BarrierOperationIDs = OperationIDSet16{}
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -6740,6 +6859,10 @@ func (n *State) fireCommitVisibilityFilter(in CommitVisibilityFilter, fx *Effect
 // fireSyncVisibilityRevisions runs the updates and effects of transition SyncVisibilityRevisions in place; on a
 // bound error it puts the state back as it was.
 func (n *State) fireSyncVisibilityRevisions(in SyncVisibilityRevisions, fx *Effects) error {
+	n.ActiveDeferredNames = in.ActiveDeferredNames
+	n.StagedDeferredNames = in.StagedDeferredNames
+	n.ActiveDeferredAuthorities = in.ActiveDeferredAuthorities
+	n.StagedDeferredAuthorities = in.StagedDeferredAuthorities
 	if in.ActiveRevision > n.NextStagedVisibilityRevision {
 		n.NextStagedVisibilityRevision = in.ActiveRevision
 	}
@@ -6750,10 +6873,10 @@ func (n *State) fireSyncVisibilityRevisions(in SyncVisibilityRevisions, fx *Effe
 }
 
 // guardSites lists (input, transition, guard) for every guard of every transition.
-var guardSites = [133][3]string{{"UnregisterSession", "UnregisterSession", "session_matches_current"}, {"ReconfigureSessionLlmIdentity", "ReconfigureSessionLlmIdentity", "session_registered"}, {"ReconfigureSessionLlmIdentity", "ReconfigureSessionLlmIdentity", "runtime_is_bound"}, {"Prepare", "PrepareIdle", "session_registered"}, {"Prepare", "PrepareAttached", "session_registered"}, {"Commit", "CommitRunningToIdle", "pre_run_phase_matches_idle"}, {"Commit", "CommitRunningToIdle", "current_run_id_matches_binding"}, {"Commit", "CommitRunningToAttached", "pre_run_phase_matches_attached"}, {"Commit", "CommitRunningToAttached", "current_run_id_matches_binding"}, {"Commit", "CommitRunningToRetired", "pre_run_phase_matches_retired"}, {"Commit", "CommitRunningToRetired", "current_run_id_matches_binding"}, {"Fail", "FailRunningToIdle", "pre_run_phase_matches_idle"}, {"Fail", "FailRunningToIdle", "current_run_id_matches_binding"}, {"Fail", "FailRunningToIdle", "turn_failed_with_cause"}, {"Fail", "FailRunningToAttached", "pre_run_phase_matches_attached"}, {"Fail", "FailRunningToAttached", "current_run_id_matches_binding"}, {"Fail", "FailRunningToAttached", "turn_failed_with_cause"}, {"Fail", "FailRunningToRetired", "pre_run_phase_matches_retired"}, {"Fail", "FailRunningToRetired", "current_run_id_matches_binding"}, {"Fail", "FailRunningToRetired", "turn_failed_with_cause"}, {"CancelRun", "CancelRunningToIdle", "pre_run_phase_matches_idle"}, {"CancelRun", "CancelRunningToIdle", "current_run_id_matches_binding"}, {"CancelRun", "CancelRunningToIdle", "turn_cancelled"}, {"CancelRun", "CancelRunningToAttached", "pre_run_phase_matches_attached"}, {"CancelRun", "CancelRunningToAttached", "current_run_id_matches_binding"}, {"CancelRun", "CancelRunningToAttached", "turn_cancelled"}, {"CancelRun", "CancelRunningToRetired", "pre_run_phase_matches_retired"}, {"CancelRun", "CancelRunningToRetired", "current_run_id_matches_binding"}, {"CancelRun", "CancelRunningToRetired", "turn_cancelled"}, {"RollbackRun", "RollbackRunRunningToIdle", "pre_run_phase_matches_idle"}, {"RollbackRun", "RollbackRunRunningToIdle", "current_run_id_matches_binding"}, {"RollbackRun", "RollbackRunRunningToAttached", "pre_run_phase_matches_attached"}, {"RollbackRun", "RollbackRunRunningToAttached", "current_run_id_matches_binding"}, {"RollbackRun", "RollbackRunRunningToRetired", "pre_run_phase_matches_retired"}, {"RollbackRun", "RollbackRunRunningToRetired", "current_run_id_matches_binding"}, {"ServiceTurnCommitted", "ServiceTurnCommittedRunningToIdle", "pre_run_phase_matches_idle"}, {"ServiceTurnCommitted", "ServiceTurnCommittedRunningToIdle", "run_matches_binding"}, {"ServiceTurnCommitted", "ServiceTurnCommittedRunningToIdle", "turn_completed"}, {"ServiceTurnCommitted", "ServiceTurnCommittedRunningToAttached", "pre_run_phase_matches_attached"}, {"ServiceTurnCommitted", "ServiceTurnCommittedRunningToAttached", "run_matches_binding"}, {"ServiceTurnCommitted", "ServiceTurnCommittedRunningToAttached", "turn_completed"}, {"ServiceTurnCommitted", "ServiceTurnCommittedRunningToRetired", "pre_run_phase_matches_retired"}, {"ServiceTurnCommitted", "ServiceTurnCommittedRunningToRetired", "run_matches_binding"}, {"ServiceTurnCommitted", "ServiceTurnCommittedRunningToRetired", "turn_completed"}, {"Destroy", "DestroyInitializing", "runtime_is_bound"}, {"Recycle", "RecycleFromIdleOrRetired", "session_registered"}, {"Recycle", "RecycleFromAttached", "session_registered"}, {"StartConversationRun", "StartConversationRunEntering", "turn_resettable"}, {"StartConversationRun", "StartConversationRunEntering", "conversation_shape_matches_primitive"}, {"StartConversationRun", "StartConversationRunRunning", "turn_resettable"}, {"StartConversationRun", "StartConversationRunRunning", "conversation_shape_matches_primitive"}, {"StartImmediateAppend", "StartImmediateAppendEntering", "turn_resettable"}, {"StartImmediateAppend", "StartImmediateAppendRunning", "turn_resettable"}, {"StartImmediateContext", "StartImmediateContextEntering", "turn_resettable"}, {"StartImmediateContext", "StartImmediateContextRunning", "turn_resettable"}, {"PrimitiveApplied", "PrimitiveAppliedConversation", "turn_applying_conversation"}, {"PrimitiveApplied", "PrimitiveAppliedImmediate", "turn_applying_immediate"}, {"LlmReturnedToolCalls", "LlmReturnedToolCallsPositive", "turn_calling_llm"}, {"LlmReturnedToolCalls", "LlmReturnedToolCallsPositive", "tool_count_positive"}, {"LlmReturnedToolCalls", "LlmReturnedToolCallsZero", "turn_calling_llm"}, {"LlmReturnedToolCalls", "LlmReturnedToolCallsZero", "tool_count_zero"}, {"LlmReturnedTerminal", "LlmReturnedTerminal", "turn_calling_llm"}, {"RegisterPendingOps", "RegisterPendingOps", "turn_waiting_or_calling"}, {"ToolCallsResolved", "ToolCallsResolvedToCalling", "turn_waiting_for_ops"}, {"ToolCallsResolved", "ToolCallsResolvedToCalling", "barrier_not_satisfied"}, {"ToolCallsResolved", "ToolCallsResolvedToBoundary", "turn_waiting_for_ops"}, {"ToolCallsResolved", "ToolCallsResolvedToBoundary", "barrier_satisfied"}, {"OpsBarrierSatisfied", "OpsBarrierSatisfied", "turn_waiting_for_ops"}, {"OpsBarrierSatisfied", "OpsBarrierSatisfied", "matching_barrier_ids"}, {"BoundaryContinue", "BoundaryContinue", "turn_draining_boundary"}, {"BoundaryComplete", "BoundaryComplete", "turn_draining_boundary"}, {"EnterExtraction", "EnterExtraction", "turn_draining_boundary"}, {"ExtractionStart", "ExtractionStart", "turn_extracting"}, {"ExtractionValidationPassed", "ExtractionValidationPassed", "turn_extracting"}, {"ExtractionValidationFailed", "ExtractionValidationFailedRetry", "turn_extracting"}, {"ExtractionValidationFailed", "ExtractionValidationFailedRetry", "retries_remaining"}, {"ExtractionValidationFailed", "ExtractionValidationFailedExhausted", "turn_extracting"}, {"ExtractionValidationFailed", "ExtractionValidationFailedExhausted", "retries_exhausted"}, {"ExtractionFailed", "ExtractionFailedTerminal", "turn_extracting_calling_or_draining"}, {"RecoverableFailure", "RecoverableFailure", "turn_non_terminal"}, {"RecoverableFailure", "RecoverableFailure", "retry_attempt_present"}, {"RetryRequested", "RetryRequested", "turn_error_recovery"}, {"RetryRequested", "RetryRequested", "retry_attempt_matches"}, {"FatalFailure", "FatalFailure", "turn_not_terminal"}, {"FatalFailure", "FatalFailure", "terminal_cause_known"}, {"TurnLimitReached", "TurnLimitReached", "turn_not_terminal"}, {"BudgetExhausted", "BudgetExhausted", "turn_not_terminal"}, {"TimeBudgetExceeded", "TimeBudgetExceeded", "turn_not_terminal"}, {"CancelNow", "CancelNow", "turn_cancellable"}, {"RequestCancelAfterBoundary", "RequestCancelAfterBoundary", "turn_cancellable"}, {"CancellationObserved", "CancellationObserved", "turn_cancelling"}, {"AcknowledgeTerminal", "AcknowledgeTerminal", "turn_terminal"}, {"RunCompleted", "RunCompleted", "run_matches_binding"}, {"RunFailed", "RunFailed", "run_matches_binding"}, {"RunFailed", "RunFailed", "terminal_cause_known"}, {"RunCancelled", "RunCancelled", "run_matches_binding"}, {"ForceCancelNoRun", "ForceCancelNoRun", "no_run_bound"}, {"ForceCancelNoRun", "ForceCancelNoRun", "turn_ready"}, {"ProjectRealtimeIntent", "ProjectRealtimeIntent", "session_registered"}, {"BeginRealtimeBinding", "BeginRealtimeBinding", "session_registered"}, {"BeginRealtimeBinding", "BeginRealtimeBinding", "no_topology_reconfigure_in_progress"}, {"ReplaceRealtimeBinding", "ReplaceRealtimeBinding", "session_registered"}, {"ReplaceRealtimeBinding", "ReplaceRealtimeBinding", "no_topology_reconfigure_in_progress"}, {"DetachRealtimeBinding", "DetachRealtimeBinding", "session_registered"}, {"RequireRealtimeReattach", "RequireRealtimeReattach", "session_registered"}, {"RequireRealtimeReattachForAuthority", "RequireRealtimeReattachForAuthority", "session_registered"}, {"RequireRealtimeReattachForAuthority", "RequireRealtimeReattachForAuthority", "authority_matches_current"}, {"PublishRealtimeSignal", "PublishRealtimeSignal", "authority_matches_current"}, {"PublishRealtimeSignal", "PublishRealtimeSignal", "no_topology_reconfigure_in_progress"}, {"PublishRealtimeSignal", "PublishRealtimeSignal", "valid_next_state"}, {"BeginRealtimeReconnectCycle", "BeginRealtimeReconnectCycle", "session_registered"}, {"BeginRealtimeReconnectCycle", "BeginRealtimeReconnectCycle", "reattach_required"}, {"BeginRealtimeReconnectCycle", "BeginRealtimeReconnectCycle", "cycle_idle"}, {"ScheduleRealtimeReconnectRetry", "ScheduleRealtimeReconnectRetry", "session_registered"}, {"ScheduleRealtimeReconnectRetry", "ScheduleRealtimeReconnectRetry", "cycle_reconnecting"}, {"ExhaustRealtimeReconnectCycle", "ExhaustRealtimeReconnectCycle", "session_registered"}, {"ExhaustRealtimeReconnectCycle", "ExhaustRealtimeReconnectCycle", "cycle_reconnecting"}, {"ClearRealtimeReconnectProgress", "ClearRealtimeReconnectProgress", "session_registered"}, {"BeginLiveTopologyReconfigure", "BeginLiveTopologyReconfigure", "session_registered"}, {"BeginLiveTopologyReconfigure", "BeginLiveTopologyReconfigure", "authority_matches_current"}, {"BeginLiveTopologyReconfigure", "BeginLiveTopologyReconfigure", "topology_idle"}, {"MarkLiveTopologyDetached", "MarkLiveTopologyDetached", "session_registered"}, {"MarkLiveTopologyDetached", "MarkLiveTopologyDetached", "topology_reconfiguring"}, {"MarkLiveTopologyDetached", "MarkLiveTopologyDetached", "turn_at_safe_boundary"}, {"ApplyLiveTopologyIdentity", "ApplyLiveTopologyIdentity", "session_registered"}, {"ApplyLiveTopologyIdentity", "ApplyLiveTopologyIdentity", "topology_detached"}, {"ApplyLiveTopologyVisibility", "ApplyLiveTopologyVisibility", "session_registered"}, {"ApplyLiveTopologyVisibility", "ApplyLiveTopologyVisibility", "host_identity_applied"}, {"CompleteLiveTopology", "CompleteLiveTopology", "session_registered"}, {"CompleteLiveTopology", "CompleteLiveTopology", "host_visibility_applied"}, {"AbortLiveTopologyBeforeDetach", "AbortLiveTopologyBeforeDetach", "topology_reconfiguring"}, {"FailLiveTopologyAfterDetach", "FailLiveTopologyAfterDetach", "topology_past_detach"}, {"SyncVisibilityRevisions", "SyncVisibilityRevisions", "counter_advances"}}
+var guardSites = [139][3]string{{"UnregisterSession", "UnregisterSession", "session_matches_current"}, {"ReconfigureSessionLlmIdentity", "ReconfigureSessionLlmIdentity", "session_registered"}, {"ReconfigureSessionLlmIdentity", "ReconfigureSessionLlmIdentity", "runtime_is_bound"}, {"Prepare", "PrepareIdle", "session_registered"}, {"Prepare", "PrepareAttached", "session_registered"}, {"Commit", "CommitRunningToIdle", "pre_run_phase_matches_idle"}, {"Commit", "CommitRunningToIdle", "current_run_id_matches_binding"}, {"Commit", "CommitRunningToAttached", "pre_run_phase_matches_attached"}, {"Commit", "CommitRunningToAttached", "current_run_id_matches_binding"}, {"Commit", "CommitRunningToRetired", "pre_run_phase_matches_retired"}, {"Commit", "CommitRunningToRetired", "current_run_id_matches_binding"}, {"Fail", "FailRunningToIdle", "pre_run_phase_matches_idle"}, {"Fail", "FailRunningToIdle", "current_run_id_matches_binding"}, {"Fail", "FailRunningToIdle", "turn_failed_with_cause"}, {"Fail", "FailRunningToAttached", "pre_run_phase_matches_attached"}, {"Fail", "FailRunningToAttached", "current_run_id_matches_binding"}, {"Fail", "FailRunningToAttached", "turn_failed_with_cause"}, {"Fail", "FailRunningToRetired", "pre_run_phase_matches_retired"}, {"Fail", "FailRunningToRetired", "current_run_id_matches_binding"}, {"Fail", "FailRunningToRetired", "turn_failed_with_cause"}, {"CancelRun", "CancelRunningToIdle", "pre_run_phase_matches_idle"}, {"CancelRun", "CancelRunningToIdle", "current_run_id_matches_binding"}, {"CancelRun", "CancelRunningToIdle", "turn_cancelled"}, {"CancelRun", "CancelRunningToAttached", "pre_run_phase_matches_attached"}, {"CancelRun", "CancelRunningToAttached", "current_run_id_matches_binding"}, {"CancelRun", "CancelRunningToAttached", "turn_cancelled"}, {"CancelRun", "CancelRunningToRetired", "pre_run_phase_matches_retired"}, {"CancelRun", "CancelRunningToRetired", "current_run_id_matches_binding"}, {"CancelRun", "CancelRunningToRetired", "turn_cancelled"}, {"RollbackRun", "RollbackRunRunningToIdle", "pre_run_phase_matches_idle"}, {"RollbackRun", "RollbackRunRunningToIdle", "current_run_id_matches_binding"}, {"RollbackRun", "RollbackRunRunningToAttached", "pre_run_phase_matches_attached"}, {"RollbackRun", "RollbackRunRunningToAttached", "current_run_id_matches_binding"}, {"RollbackRun", "RollbackRunRunningToRetired", "pre_run_phase_matches_retired"}, {"RollbackRun", "RollbackRunRunningToRetired", "current_run_id_matches_binding"}, {"ServiceTurnCommitted", "ServiceTurnCommittedRunningToIdle", "pre_run_phase_matches_idle"}, {"ServiceTurnCommitted", "ServiceTurnCommittedRunningToIdle", "run_matches_binding"}, {"ServiceTurnCommitted", "ServiceTurnCommittedRunningToIdle", "turn_completed"}, {"ServiceTurnCommitted", "ServiceTurnCommittedRunningToAttached", "pre_run_phase_matches_attached"}, {"ServiceTurnCommitted", "ServiceTurnCommittedRunningToAttached", "run_matches_binding"}, {"ServiceTurnCommitted", "ServiceTurnCommittedRunningToAttached", "turn_completed"}, {"ServiceTurnCommitted", "ServiceTurnCommittedRunningToRetired", "pre_run_phase_matches_retired"}, {"ServiceTurnCommitted", "ServiceTurnCommittedRunningToRetired", "run_matches_binding"}, {"ServiceTurnCommitted", "ServiceTurnCommittedRunningToRetired", "turn_completed"}, {"Destroy", "DestroyInitializing", "runtime_is_bound"}, {"Recycle", "RecycleFromIdleOrRetired", "session_registered"}, {"Recycle", "RecycleFromAttached", "session_registered"}, {"StartConversationRun", "StartConversationRunEntering", "turn_resettable"}, {"StartConversationRun", "StartConversationRunEntering", "conversation_shape_matches_primitive"}, {"StartConversationRun", "StartConversationRunRunning", "turn_resettable"}, {"StartConversationRun", "StartConversationRunRunning", "conversation_shape_matches_primitive"}, {"StartImmediateAppend", "StartImmediateAppendEntering", "turn_resettable"}, {"StartImmediateAppend", "StartImmediateAppendRunning", "turn_resettable"}, {"StartImmediateContext", "StartImmediateContextEntering", "turn_resettable"}, {"StartImmediateContext", "StartImmediateContextRunning", "turn_resettable"}, {"PrimitiveApplied", "PrimitiveAppliedConversation", "turn_applying_conversation"}, {"PrimitiveApplied", "PrimitiveAppliedImmediate", "turn_applying_immediate"}, {"LlmReturnedToolCalls", "LlmReturnedToolCallsPositive", "turn_calling_llm"}, {"LlmReturnedToolCalls", "LlmReturnedToolCallsPositive", "tool_count_positive"}, {"LlmReturnedToolCalls", "LlmReturnedToolCallsZero", "turn_calling_llm"}, {"LlmReturnedToolCalls", "LlmReturnedToolCallsZero", "tool_count_zero"}, {"LlmReturnedTerminal", "LlmReturnedTerminal", "turn_calling_llm"}, {"RegisterPendingOps", "RegisterPendingOps", "turn_waiting_or_calling"}, {"ToolCallsResolved", "ToolCallsResolvedToCalling", "turn_waiting_for_ops"}, {"ToolCallsResolved", "ToolCallsResolvedToCalling", "barrier_not_satisfied"}, {"ToolCallsResolved", "ToolCallsResolvedToBoundary", "turn_waiting_for_ops"}, {"ToolCallsResolved", "ToolCallsResolvedToBoundary", "barrier_satisfied"}, {"OpsBarrierSatisfied", "OpsBarrierSatisfied", "turn_waiting_for_ops"}, {"OpsBarrierSatisfied", "OpsBarrierSatisfied", "matching_barrier_ids"}, {"BoundaryContinue", "BoundaryContinue", "turn_draining_boundary"}, {"BoundaryComplete", "BoundaryComplete", "turn_draining_boundary"}, {"EnterExtraction", "EnterExtraction", "turn_draining_boundary"}, {"ExtractionStart", "ExtractionStart", "turn_extracting"}, {"ExtractionValidationPassed", "ExtractionValidationPassed", "turn_extracting"}, {"ExtractionValidationFailed", "ExtractionValidationFailedRetry", "turn_extracting"}, {"ExtractionValidationFailed", "ExtractionValidationFailedRetry", "retries_remaining"}, {"ExtractionValidationFailed", "ExtractionValidationFailedExhausted", "turn_extracting"}, {"ExtractionValidationFailed", "ExtractionValidationFailedExhausted", "retries_exhausted"}, {"ExtractionFailed", "ExtractionFailedTerminal", "turn_extracting_calling_or_draining"}, {"RecoverableFailure", "RecoverableFailure", "turn_non_terminal"}, {"RecoverableFailure", "RecoverableFailure", "retry_attempt_present"}, {"RetryRequested", "RetryRequested", "turn_error_recovery"}, {"RetryRequested", "RetryRequested", "retry_attempt_matches"}, {"FatalFailure", "FatalFailure", "turn_not_terminal"}, {"FatalFailure", "FatalFailure", "terminal_cause_known"}, {"TurnLimitReached", "TurnLimitReached", "turn_not_terminal"}, {"BudgetExhausted", "BudgetExhausted", "turn_not_terminal"}, {"TimeBudgetExceeded", "TimeBudgetExceeded", "turn_not_terminal"}, {"CancelNow", "CancelNow", "turn_cancellable"}, {"RequestCancelAfterBoundary", "RequestCancelAfterBoundary", "turn_cancellable"}, {"CancellationObserved", "CancellationObserved", "turn_cancelling"}, {"AcknowledgeTerminal", "AcknowledgeTerminal", "turn_terminal"}, {"RunCompleted", "RunCompleted", "run_matches_binding"}, {"RunFailed", "RunFailed", "run_matches_binding"}, {"RunFailed", "RunFailed", "terminal_cause_known"}, {"RunCancelled", "RunCancelled", "run_matches_binding"}, {"ForceCancelNoRun", "ForceCancelNoRun", "no_run_bound"}, {"ForceCancelNoRun", "ForceCancelNoRun", "turn_ready"}, {"ProjectRealtimeIntent", "ProjectRealtimeIntent", "session_registered"}, {"BeginRealtimeBinding", "BeginRealtimeBinding", "session_registered"}, {"BeginRealtimeBinding", "BeginRealtimeBinding", "no_topology_reconfigure_in_progress"}, {"ReplaceRealtimeBinding", "ReplaceRealtimeBinding", "session_registered"}, {"ReplaceRealtimeBinding", "ReplaceRealtimeBinding", "no_topology_reconfigure_in_progress"}, {"DetachRealtimeBinding", "DetachRealtimeBinding", "session_registered"}, {"RequireRealtimeReattach", "RequireRealtimeReattach", "session_registered"}, {"RequireRealtimeReattachForAuthority", "RequireRealtimeReattachForAuthority", "session_registered"}, {"RequireRealtimeReattachForAuthority", "RequireRealtimeReattachForAuthority", "authority_matches_current"}, {"PublishRealtimeSignal", "PublishRealtimeSignal", "authority_matches_current"}, {"PublishRealtimeSignal", "PublishRealtimeSignal", "no_topology_reconfigure_in_progress"}, {"PublishRealtimeSignal", "PublishRealtimeSignal", "valid_next_state"}, {"BeginRealtimeReconnectCycle", "BeginRealtimeReconnectCycle", "session_registered"}, {"BeginRealtimeReconnectCycle", "BeginRealtimeReconnectCycle", "reattach_required"}, {"BeginRealtimeReconnectCycle", "BeginRealtimeReconnectCycle", "cycle_idle"}, {"ScheduleRealtimeReconnectRetry", "ScheduleRealtimeReconnectRetry", "session_registered"}, {"ScheduleRealtimeReconnectRetry", "ScheduleRealtimeReconnectRetry", "cycle_reconnecting"}, {"ExhaustRealtimeReconnectCycle", "ExhaustRealtimeReconnectCycle", "session_registered"}, {"ExhaustRealtimeReconnectCycle", "ExhaustRealtimeReconnectCycle", "cycle_reconnecting"}, {"ClearRealtimeReconnectProgress", "ClearRealtimeReconnectProgress", "session_registered"}, {"BeginLiveTopologyReconfigure", "BeginLiveTopologyReconfigure", "session_registered"}, {"BeginLiveTopologyReconfigure", "BeginLiveTopologyReconfigure", "authority_matches_current"}, {"BeginLiveTopologyReconfigure", "BeginLiveTopologyReconfigure", "topology_idle"}, {"MarkLiveTopologyDetached", "MarkLiveTopologyDetached", "session_registered"}, {"MarkLiveTopologyDetached", "MarkLiveTopologyDetached", "topology_reconfiguring"}, {"MarkLiveTopologyDetached", "MarkLiveTopologyDetached", "turn_at_safe_boundary"}, {"ApplyLiveTopologyIdentity", "ApplyLiveTopologyIdentity", "session_registered"}, {"ApplyLiveTopologyIdentity", "ApplyLiveTopologyIdentity", "topology_detached"}, {"ApplyLiveTopologyVisibility", "ApplyLiveTopologyVisibility", "session_registered"}, {"ApplyLiveTopologyVisibility", "ApplyLiveTopologyVisibility", "host_identity_applied"}, {"CompleteLiveTopology", "CompleteLiveTopology", "session_registered"}, {"CompleteLiveTopology", "CompleteLiveTopology", "host_visibility_applied"}, {"AbortLiveTopologyBeforeDetach", "AbortLiveTopologyBeforeDetach", "topology_reconfiguring"}, {"FailLiveTopologyAfterDetach", "FailLiveTopologyAfterDetach", "topology_past_detach"}, {"SyncVisibilityRevisions", "SyncVisibilityRevisions", "counter_advances"}, {"SyncVisibilityRevisions", "SyncVisibilityRevisions", "active_deferred_authorities_cover_names"}, {"SyncVisibilityRevisions", "SyncVisibilityRevisions", "staged_deferred_authorities_cover_names"}, {"SyncVisibilityRevisions", "SyncVisibilityRevisions", "active_deferred_authorities_are_name_scoped"}, {"SyncVisibilityRevisions", "SyncVisibilityRevisions", "staged_deferred_authorities_are_name_scoped"}, {"SyncVisibilityRevisions", "SyncVisibilityRevisions", "active_deferred_authorities_have_identity"}, {"SyncVisibilityRevisions", "SyncVisibilityRevisions", "staged_deferred_authorities_have_identity"}}
 
 // guardRejections holds one read-only error per guard site and phase.
-var guardRejections = func() (t [133][7]GuardRejectedError) {
+var guardRejections = func() (t [139][7]GuardRejectedError) {
 	for i, site := range guardSites {
 		for p := range 7 {
 			t[i][p] = GuardRejectedError{
@@ -7506,7 +7629,73 @@ func EnabledTransitions(s State, in Input) []string {
 		_ = in
 		if (1<<s.LifecyclePhase)&62 != 0 {
 			if (in.ActiveRevision > s.NextStagedVisibilityRevision) || (in.StagedRevision > s.NextStagedVisibilityRevision) {
-				out = append(out, "SyncVisibilityRevisions")
+				if func() bool {
+					r := true
+					cq0 := in.ActiveDeferredNames
+					for i := 0; i < cq0.Len(); i++ {
+						q0 := cq0.at(i)
+						_ = q0
+						r = r && (in.ActiveDeferredAuthorities.Has(q0))
+					}
+					return r
+				}() {
+					if func() bool {
+						r := true
+						cq0 := in.StagedDeferredNames
+						for i := 0; i < cq0.Len(); i++ {
+							q0 := cq0.at(i)
+							_ = q0
+							r = r && (in.StagedDeferredAuthorities.Has(q0))
+						}
+						return r
+					}() {
+						if func() bool {
+							r := true
+							cq0 := in.ActiveDeferredAuthorities
+							for i := 0; i < cq0.Len(); i++ {
+								q0 := cq0.at(i)
+								_ = q0
+								r = r && (in.ActiveDeferredNames.Has(q0))
+							}
+							return r
+						}() {
+							if func() bool {
+								r := true
+								cq0 := in.StagedDeferredAuthorities
+								for i := 0; i < cq0.Len(); i++ {
+									q0 := cq0.at(i)
+									_ = q0
+									r = r && (in.StagedDeferredNames.Has(q0))
+								}
+								return r
+							}() {
+								if func() bool {
+									r := true
+									cq0 := in.ActiveDeferredNames
+									for i := 0; i < cq0.Len(); i++ {
+										q0 := cq0.at(i)
+										_ = q0
+										r = r && (in.ActiveDeferredAuthorities.get(q0, None[Witness]()).Present)
+									}
+									return r
+								}() {
+									if func() bool {
+										r := true
+										cq0 := in.StagedDeferredNames
+										for i := 0; i < cq0.Len(); i++ {
+											q0 := cq0.at(i)
+											_ = q0
+											r = r && (in.StagedDeferredAuthorities.get(q0, None[Witness]()).Present)
+										}
+										return r
+									}() {
+										out = append(out, "SyncVisibilityRevisions")
+									}
+								}
+							}
+						}
+					}
+				}
 			}
 		}
 	}
@@ -8237,9 +8426,9 @@ func Transitions() []TransitionInfo {
 		Name:  "CommitVisibilityFilter",
 		Stay:  true,
 	}, {
-		Doc:    "Raises the revision mint counter to cover an installed visibility state's revisions.",
+		Doc:    "Raises the revision mint counter to cover an installed visibility state's revisions and records its deferred names and their authorities, which must match name for name and all have an identity.",
 		From:   []LifecyclePhase{LifecyclePhaseIdle, LifecyclePhaseAttached, LifecyclePhaseRunning, LifecyclePhaseRetired, LifecyclePhaseStopped},
-		Guards: []string{"counter_advances"},
+		Guards: []string{"counter_advances", "active_deferred_authorities_cover_names", "staged_deferred_authorities_cover_names", "active_deferred_authorities_are_name_scoped", "staged_deferred_authorities_are_name_scoped", "active_deferred_authorities_have_identity", "staged_deferred_authorities_have_identity"},
 		Input:  "SyncVisibilityRevisions",
 		Name:   "SyncVisibilityRevisions",
 		Stay:   true,
@@ -8248,7 +8437,7 @@ func Transitions() []TransitionInfo {
 
 // GuardNames returns the distinct guard names, in first-use order.
 func GuardNames() []string {
-	return []string{"session_matches_current", "session_registered", "runtime_is_bound", "pre_run_phase_matches_idle", "current_run_id_matches_binding", "pre_run_phase_matches_attached", "pre_run_phase_matches_retired", "turn_failed_with_cause", "turn_cancelled", "run_matches_binding", "turn_completed", "turn_resettable", "conversation_shape_matches_primitive", "turn_applying_conversation", "turn_applying_immediate", "turn_calling_llm", "tool_count_positive", "tool_count_zero", "turn_waiting_or_calling", "turn_waiting_for_ops", "barrier_not_satisfied", "barrier_satisfied", "matching_barrier_ids", "turn_draining_boundary", "turn_extracting", "retries_remaining", "retries_exhausted", "turn_extracting_calling_or_draining", "turn_non_terminal", "retry_attempt_present", "turn_error_recovery", "retry_attempt_matches", "turn_not_terminal", "terminal_cause_known", "turn_cancellable", "turn_cancelling", "turn_terminal", "no_run_bound", "turn_ready", "no_topology_reconfigure_in_progress", "authority_matches_current", "valid_next_state", "reattach_required", "cycle_idle", "cycle_reconnecting", "topology_idle", "topology_reconfiguring", "turn_at_safe_boundary", "topology_detached", "host_identity_applied", "host_visibility_applied", "topology_past_detach", "counter_advances"}
+	return []string{"session_matches_current", "session_registered", "runtime_is_bound", "pre_run_phase_matches_idle", "current_run_id_matches_binding", "pre_run_phase_matches_attached", "pre_run_phase_matches_retired", "turn_failed_with_cause", "turn_cancelled", "run_matches_binding", "turn_completed", "turn_resettable", "conversation_shape_matches_primitive", "turn_applying_conversation", "turn_applying_immediate", "turn_calling_llm", "tool_count_positive", "tool_count_zero", "turn_waiting_or_calling", "turn_waiting_for_ops", "barrier_not_satisfied", "barrier_satisfied", "matching_barrier_ids", "turn_draining_boundary", "turn_extracting", "retries_remaining", "retries_exhausted", "turn_extracting_calling_or_draining", "turn_non_terminal", "retry_attempt_present", "turn_error_recovery", "retry_attempt_matches", "turn_not_terminal", "terminal_cause_known", "turn_cancellable", "turn_cancelling", "turn_terminal", "no_run_bound", "turn_ready", "no_topology_reconfigure_in_progress", "authority_matches_current", "valid_next_state", "reattach_required", "cycle_idle", "cycle_reconnecting", "topology_idle", "topology_reconfiguring", "turn_at_safe_boundary", "topology_detached", "host_identity_applied", "host_visibility_applied", "topology_past_detach", "counter_advances", "active_deferred_authorities_cover_names", "staged_deferred_authorities_cover_names", "active_deferred_authorities_are_name_scoped", "staged_deferred_authorities_are_name_scoped", "active_deferred_authorities_have_identity", "staged_deferred_authorities_have_identity"}
 }
 
 // InvariantNames returns the invariant names, in spec order.
@@ -8259,4 +8448,396 @@ func InvariantNames() []string {
 // InputNames returns the input names, in spec order.
 func InputNames() []string {
 	return []string{"Initialize", "RegisterSession", "UnregisterSession", "PrepareBindings", "EnsureSessionWithExecutor", "Prepare", "DrainQueuedRun", "Commit", "Fail", "CancelRun", "RollbackRun", "ServiceTurnCommitted", "Retire", "Reset", "StopRuntimeExecutor", "RuntimeExecutorExited", "Destroy", "Recover", "Recycle", "CancelAfterBoundary", "InterruptCurrentRun", "ReconfigureSessionLlmIdentity", "StartConversationRun", "StartImmediateAppend", "StartImmediateContext", "PrimitiveApplied", "LlmReturnedToolCalls", "LlmReturnedTerminal", "RegisterPendingOps", "ToolCallsResolved", "OpsBarrierSatisfied", "BoundaryContinue", "BoundaryComplete", "EnterExtraction", "ExtractionStart", "ExtractionValidationPassed", "ExtractionValidationFailed", "ExtractionFailed", "RecoverableFailure", "RetryRequested", "FatalFailure", "TurnLimitReached", "BudgetExhausted", "TimeBudgetExceeded", "CancelNow", "RequestCancelAfterBoundary", "CancellationObserved", "AcknowledgeTerminal", "RunCompleted", "RunFailed", "RunCancelled", "ForceCancelNoRun", "ProjectRealtimeIntent", "BeginRealtimeBinding", "ReplaceRealtimeBinding", "DetachRealtimeBinding", "RequireRealtimeReattach", "RequireRealtimeReattachForAuthority", "PublishRealtimeSignal", "BeginRealtimeReconnectCycle", "ScheduleRealtimeReconnectRetry", "ExhaustRealtimeReconnectCycle", "ClearRealtimeReconnectProgress", "BeginLiveTopologyReconfigure", "MarkLiveTopologyDetached", "ApplyLiveTopologyIdentity", "ApplyLiveTopologyVisibility", "CompleteLiveTopology", "AbortLiveTopologyBeforeDetach", "FailLiveTopologyAfterDetach", "StageVisibilityFilter", "CommitVisibilityFilter", "SyncVisibilityRevisions"}
+}
+
+// OperationIDSet16 is a value of the DSL type set<OperationId, 16>: at most 16 OperationID values,
+// held sorted in a fixed array. The zero value is the empty set, and sets
+// compare with ==. Its JSON form is the sorted array of its values.
+type OperationIDSet16 struct {
+	n uint8
+	e [16]OperationID
+}
+
+// Has reports whether v is in the set.
+func (s OperationIDSet16) Has(v OperationID) bool {
+	for i := 0; i < int(s.n); i++ {
+		if s.e[i] == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Len returns the number of values in the set.
+func (s OperationIDSet16) Len() int { return int(s.n) }
+
+// at returns the i-th value in sorted order.
+func (s OperationIDSet16) at(i int) OperationID { return s.e[i] }
+
+// All iterates over the values in sorted order.
+func (s OperationIDSet16) All() iter.Seq[OperationID] {
+	return func(yield func(OperationID) bool) {
+		for i := 0; i < int(s.n); i++ {
+			if !yield(s.e[i]) {
+				return
+			}
+		}
+	}
+}
+
+// insert returns s ∪ {v} and records in ovf that it exceeds the capacity.
+func (s OperationIDSet16) insert(ovf *bool, v OperationID) OperationIDSet16 {
+	i := 0
+	for i < int(s.n) && s.e[i] < v {
+		i++
+	}
+	if i < int(s.n) && s.e[i] == v {
+		return s
+	}
+	if int(s.n) == 16 {
+		*ovf = true
+		return s
+	}
+	copy(s.e[i+1:], s.e[i:s.n])
+	s.e[i] = v
+	s.n++
+	return s
+}
+
+func (s OperationIDSet16) remove(v OperationID) OperationIDSet16 {
+	var u OperationIDSet16
+	for i := 0; i < int(s.n); i++ {
+		if s.e[i] != v {
+			u.e[u.n] = s.e[i]
+			u.n++
+		}
+	}
+	return u
+}
+
+// union returns s ∪ o and records in ovf that it exceeds the capacity.
+func (s OperationIDSet16) union(ovf *bool, o OperationIDSet16) OperationIDSet16 {
+	for i := 0; i < int(o.n); i++ {
+		s = s.insert(ovf, o.e[i])
+	}
+	return s
+}
+
+func (s OperationIDSet16) intersect(o OperationIDSet16) OperationIDSet16 {
+	var u OperationIDSet16
+	for i := 0; i < int(s.n); i++ {
+		if o.Has(s.e[i]) {
+			u.e[u.n] = s.e[i]
+			u.n++
+		}
+	}
+	return u
+}
+
+func (s OperationIDSet16) diff(o OperationIDSet16) OperationIDSet16 {
+	var u OperationIDSet16
+	for i := 0; i < int(s.n); i++ {
+		if !o.Has(s.e[i]) {
+			u.e[u.n] = s.e[i]
+			u.n++
+		}
+	}
+	return u
+}
+
+func (s OperationIDSet16) subset(o OperationIDSet16) bool { return s.diff(o).n == 0 }
+
+// With returns s with v added and true, or s unchanged and false when that
+// would exceed the capacity. It does not allocate: with Len and All it builds
+// and reads sets value by value (the shipped-code checker packs states so).
+func (s OperationIDSet16) With(v OperationID) (OperationIDSet16, bool) {
+	ovf := false
+	u := s.insert(&ovf, v)
+	if ovf {
+		return s, false
+	}
+	return u, true
+}
+
+// MarshalJSON writes the values as a sorted array.
+func (s OperationIDSet16) MarshalJSON() ([]byte, error) { return json.Marshal(s.e[:s.n]) }
+
+// UnmarshalJSON reads an array of distinct values, at most 16.
+func (s *OperationIDSet16) UnmarshalJSON(b []byte) error {
+	var list []OperationID
+	if err := json.Unmarshal(b, &list); err != nil {
+		return err
+	}
+	if len(list) > 16 {
+		return fmt.Errorf("set<OperationId, 16>: %d values, at most 16", len(list))
+	}
+	var u OperationIDSet16
+	ovf := false
+	for _, v := range list {
+		if u.Has(v) {
+			return fmt.Errorf("set<OperationId, 16>: %q repeated", v)
+		}
+		u = u.insert(&ovf, v)
+	}
+	*s = u
+	return nil
+}
+
+// ToolNameSet8 is a value of the DSL type set<ToolName, 8>: at most 8 ToolName values,
+// held sorted in a fixed array. The zero value is the empty set, and sets
+// compare with ==. Its JSON form is the sorted array of its values.
+type ToolNameSet8 struct {
+	n uint8
+	e [8]ToolName
+}
+
+// Has reports whether v is in the set.
+func (s ToolNameSet8) Has(v ToolName) bool {
+	for i := 0; i < int(s.n); i++ {
+		if s.e[i] == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Len returns the number of values in the set.
+func (s ToolNameSet8) Len() int { return int(s.n) }
+
+// at returns the i-th value in sorted order.
+func (s ToolNameSet8) at(i int) ToolName { return s.e[i] }
+
+// All iterates over the values in sorted order.
+func (s ToolNameSet8) All() iter.Seq[ToolName] {
+	return func(yield func(ToolName) bool) {
+		for i := 0; i < int(s.n); i++ {
+			if !yield(s.e[i]) {
+				return
+			}
+		}
+	}
+}
+
+// insert returns s ∪ {v} and records in ovf that it exceeds the capacity.
+func (s ToolNameSet8) insert(ovf *bool, v ToolName) ToolNameSet8 {
+	i := 0
+	for i < int(s.n) && s.e[i] < v {
+		i++
+	}
+	if i < int(s.n) && s.e[i] == v {
+		return s
+	}
+	if int(s.n) == 8 {
+		*ovf = true
+		return s
+	}
+	copy(s.e[i+1:], s.e[i:s.n])
+	s.e[i] = v
+	s.n++
+	return s
+}
+
+func (s ToolNameSet8) remove(v ToolName) ToolNameSet8 {
+	var u ToolNameSet8
+	for i := 0; i < int(s.n); i++ {
+		if s.e[i] != v {
+			u.e[u.n] = s.e[i]
+			u.n++
+		}
+	}
+	return u
+}
+
+// union returns s ∪ o and records in ovf that it exceeds the capacity.
+func (s ToolNameSet8) union(ovf *bool, o ToolNameSet8) ToolNameSet8 {
+	for i := 0; i < int(o.n); i++ {
+		s = s.insert(ovf, o.e[i])
+	}
+	return s
+}
+
+func (s ToolNameSet8) intersect(o ToolNameSet8) ToolNameSet8 {
+	var u ToolNameSet8
+	for i := 0; i < int(s.n); i++ {
+		if o.Has(s.e[i]) {
+			u.e[u.n] = s.e[i]
+			u.n++
+		}
+	}
+	return u
+}
+
+func (s ToolNameSet8) diff(o ToolNameSet8) ToolNameSet8 {
+	var u ToolNameSet8
+	for i := 0; i < int(s.n); i++ {
+		if !o.Has(s.e[i]) {
+			u.e[u.n] = s.e[i]
+			u.n++
+		}
+	}
+	return u
+}
+
+func (s ToolNameSet8) subset(o ToolNameSet8) bool { return s.diff(o).n == 0 }
+
+// With returns s with v added and true, or s unchanged and false when that
+// would exceed the capacity. It does not allocate: with Len and All it builds
+// and reads sets value by value (the shipped-code checker packs states so).
+func (s ToolNameSet8) With(v ToolName) (ToolNameSet8, bool) {
+	ovf := false
+	u := s.insert(&ovf, v)
+	if ovf {
+		return s, false
+	}
+	return u, true
+}
+
+// MarshalJSON writes the values as a sorted array.
+func (s ToolNameSet8) MarshalJSON() ([]byte, error) { return json.Marshal(s.e[:s.n]) }
+
+// UnmarshalJSON reads an array of distinct values, at most 8.
+func (s *ToolNameSet8) UnmarshalJSON(b []byte) error {
+	var list []ToolName
+	if err := json.Unmarshal(b, &list); err != nil {
+		return err
+	}
+	if len(list) > 8 {
+		return fmt.Errorf("set<ToolName, 8>: %d values, at most 8", len(list))
+	}
+	var u ToolNameSet8
+	ovf := false
+	for _, v := range list {
+		if u.Has(v) {
+			return fmt.Errorf("set<ToolName, 8>: %q repeated", v)
+		}
+		u = u.insert(&ovf, v)
+	}
+	*s = u
+	return nil
+}
+
+// ToolNameToOptionWitnessMap8 is a value of the DSL type map<ToolName, option<Witness>, 8>: at most 8 entries,
+// held sorted by key in fixed arrays. The zero value is the empty map, and
+// maps compare with ==. Its JSON form is an object.
+type ToolNameToOptionWitnessMap8 struct {
+	n uint8
+	k [8]ToolName
+	v [8]Option[Witness]
+}
+
+// Get returns the value of key k and whether k is in the map.
+func (m ToolNameToOptionWitnessMap8) Get(k ToolName) (Option[Witness], bool) {
+	for i := 0; i < int(m.n); i++ {
+		if m.k[i] == k {
+			return m.v[i], true
+		}
+	}
+	var zero Option[Witness]
+	return zero, false
+}
+
+// Has reports whether k is a key of the map.
+func (m ToolNameToOptionWitnessMap8) Has(k ToolName) bool {
+	_, ok := m.Get(k)
+	return ok
+}
+
+// Len returns the number of entries.
+func (m ToolNameToOptionWitnessMap8) Len() int { return int(m.n) }
+
+// at returns the i-th key in sorted order.
+func (m ToolNameToOptionWitnessMap8) at(i int) ToolName { return m.k[i] }
+
+// All iterates over the entries in key order.
+func (m ToolNameToOptionWitnessMap8) All() iter.Seq2[ToolName, Option[Witness]] {
+	return func(yield func(ToolName, Option[Witness]) bool) {
+		for i := 0; i < int(m.n); i++ {
+			if !yield(m.k[i], m.v[i]) {
+				return
+			}
+		}
+	}
+}
+
+// get returns the value of k, or d.
+func (m ToolNameToOptionWitnessMap8) get(k ToolName, d Option[Witness]) Option[Witness] {
+	if v, ok := m.Get(k); ok {
+		return v
+	}
+	return d
+}
+
+// put returns m with k: v and records in ovf that it exceeds the capacity.
+func (m ToolNameToOptionWitnessMap8) put(ovf *bool, k ToolName, v Option[Witness]) ToolNameToOptionWitnessMap8 {
+	i := 0
+	for i < int(m.n) && m.k[i] < k {
+		i++
+	}
+	if i < int(m.n) && m.k[i] == k {
+		m.v[i] = v
+		return m
+	}
+	if int(m.n) == 8 {
+		*ovf = true
+		return m
+	}
+	copy(m.k[i+1:], m.k[i:m.n])
+	copy(m.v[i+1:], m.v[i:m.n])
+	m.k[i], m.v[i] = k, v
+	m.n++
+	return m
+}
+
+func (m ToolNameToOptionWitnessMap8) remove(k ToolName) ToolNameToOptionWitnessMap8 {
+	var u ToolNameToOptionWitnessMap8
+	for i := 0; i < int(m.n); i++ {
+		if m.k[i] != k {
+			u.k[u.n], u.v[u.n] = m.k[i], m.v[i]
+			u.n++
+		}
+	}
+	return u
+}
+
+// With returns m with k: v (replacing the value of k) and true, or m
+// unchanged and false when that would exceed the capacity. It does not
+// allocate: with Len and All it builds and reads maps entry by entry (the
+// shipped-code checker packs states so).
+func (m ToolNameToOptionWitnessMap8) With(k ToolName, v Option[Witness]) (ToolNameToOptionWitnessMap8, bool) {
+	ovf := false
+	u := m.put(&ovf, k, v)
+	if ovf {
+		return m, false
+	}
+	return u, true
+}
+
+// MarshalJSON writes the entries as an object.
+func (m ToolNameToOptionWitnessMap8) MarshalJSON() ([]byte, error) {
+	obj := make(map[ToolName]Option[Witness], m.n)
+	for i := 0; i < int(m.n); i++ {
+		obj[m.k[i]] = m.v[i]
+	}
+	return json.Marshal(obj)
+}
+
+// UnmarshalJSON reads an object of at most 8 entries.
+func (m *ToolNameToOptionWitnessMap8) UnmarshalJSON(b []byte) error {
+	var obj map[ToolName]Option[Witness]
+	if err := json.Unmarshal(b, &obj); err != nil {
+		return err
+	}
+	if obj == nil {
+		return fmt.Errorf("map<ToolName, option<Witness>, 8>: not an object")
+	}
+	if len(obj) > 8 {
+		return fmt.Errorf("map<ToolName, option<Witness>, 8>: %d entries, at most 8", len(obj))
+	}
+	var u ToolNameToOptionWitnessMap8
+	ovf := false
+	for k, v := range obj {
+		u = u.put(&ovf, k, v)
+	}
+	*m = u
+	return nil
 }
