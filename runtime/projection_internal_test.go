@@ -80,7 +80,7 @@ func TestReplaceVisibilityTolerance(t *testing.T) {
 	}
 	// An invalid state is refused.
 	bad := stateWithRevisions(0, 0)
-	bad.RequestedWitnesses = map[string]visibility.Witness{"x": {}}
+	bad.RequestedWitnesses = map[gen.ToolName]visibility.Witness{"x": {}}
 	if err := s.replaceVisibilityLocked(bad); err == nil {
 		t.Fatal("invalid witnesses accepted")
 	}

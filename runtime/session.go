@@ -245,19 +245,24 @@ func (s *session) replaceVisibility(v visibility.State) error {
 }
 
 // replaceVisibilityLocked validates v, fires SyncVisibilityRevisions with
-// its revisions and installs it. A refusal by the machine (a guard
-// rejection, or no transition in the current phase, e.g. Destroyed) is
-// tolerated when the machine's revision counter already covers both
-// revisions: the counter then needs no raising. s.mu must be held.
+// its revisions, deferred names and their authorities (v.SyncInput), and
+// installs it (upstream replace_visibility_state). A refusal by the machine
+// (a guard rejection, or no transition in the current phase, e.g.
+// Destroyed) is tolerated only when the machine's revision counter already
+// covers both revisions and the machine already holds v's deferred names
+// and authorities: the install then changes nothing the machine holds.
+// Any other refusal (a re-install of covered revisions with other deferred
+// names, a requested deferred name without a witness or whose witness has
+// no identity) is returned. s.mu must be held.
 func (s *session) replaceVisibilityLocked(v visibility.State) error {
 	if err := v.Validate(); err != nil {
 		return err
 	}
-	_, err := s.stepLocked(gen.SyncVisibilityRevisions{ActiveRevision: v.ActiveRevision, StagedRevision: v.StagedRevision})
+	_, err := s.stepLocked(v.SyncInput())
 	if err != nil {
 		covered := s.state.NextStagedVisibilityRevision >= v.ActiveRevision &&
 			s.state.NextStagedVisibilityRevision >= v.StagedRevision
-		if !errors.Is(err, gen.ErrRejected) || !covered {
+		if !errors.Is(err, gen.ErrRejected) || !covered || !v.MatchesMachine(s.state) {
 			return fmt.Errorf("sync visibility revisions: %w", err)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"sync"
 
+	"github.com/meerkat-go/dslmachine/gen"
 	"github.com/meerkat-go/dslmachine/runtime"
 	"github.com/meerkat-go/dslmachine/runtime/visibility"
 )
@@ -221,7 +222,7 @@ func WithCatalog(models ...Model) Option {
 }
 
 // WithBaseToolNames replaces the default base tool names.
-func WithBaseToolNames(names ...string) Option {
+func WithBaseToolNames(names ...gen.ToolName) Option {
 	return func(h *Host) { h.baseTools = visibility.NewNameSet(names...) }
 }
 

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+
+	"github.com/meerkat-go/dslmachine/gen"
 )
 
 // ViewImageToolName is the name of the builtin image-viewing tool whose
 // visibility follows the model's image_tool_results capability.
-const ViewImageToolName = "view_image"
+const ViewImageToolName gen.ToolName = "view_image"
 
 // FilterKind says which of the three filter shapes a ToolFilter has.
 type FilterKind uint8
@@ -54,13 +56,13 @@ func All() ToolFilter { return ToolFilter{} }
 
 // Allow returns a filter that lets through only the given names.
 // Allow() with no names hides every tool.
-func Allow(names ...string) ToolFilter {
+func Allow(names ...gen.ToolName) ToolFilter {
 	return ToolFilter{kind: KindAllow, names: NewNameSet(names...)}
 }
 
 // Deny returns a filter that hides the given names and lets every other
 // tool through.
-func Deny(names ...string) ToolFilter {
+func Deny(names ...gen.ToolName) ToolFilter {
 	return ToolFilter{kind: KindDeny, names: NewNameSet(names...)}
 }
 
@@ -81,7 +83,7 @@ func (f ToolFilter) Kind() FilterKind { return f.kind }
 func (f ToolFilter) Names() NameSet { return f.names.Clone() }
 
 // Allows reports whether this single filter lets the named tool through.
-func (f ToolFilter) Allows(name string) bool {
+func (f ToolFilter) Allows(name gen.ToolName) bool {
 	switch f.kind {
 	case KindAllow:
 		return f.names.Has(name)

@@ -1,5 +1,7 @@
 package visibility
 
+import "github.com/meerkat-go/dslmachine/gen"
+
 // Scope is the composition of several tool filters (upstream ToolScope).
 // The zero value allows every tool.
 type Scope struct {
@@ -39,7 +41,7 @@ func Compose(filters ...ToolFilter) Scope {
 // Allows reports whether the scope lets the named tool through: there is no
 // allow set or the name is in it, and the name is not denied. In particular
 // a scope composed with Allow() (the empty allow set) hides every tool.
-func (s Scope) Allows(name string) bool {
+func (s Scope) Allows(name gen.ToolName) bool {
 	if s.hasAllow && !s.allow.Has(name) {
 		return false
 	}

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+
+	"github.com/meerkat-go/dslmachine/gen"
 )
 
 // Witness is the persisted evidence behind a durable tool-visibility name
@@ -22,8 +24,11 @@ type Witness struct {
 // SessionToolVisibilityState). The zero value is the default state: every
 // filter All, no deferred names, revisions 0, no witnesses.
 //
-// State holds maps; use Clone before handing a State to code that may
-// modify it, and Equal to compare two states.
+// The requested deferred names are the machine's own set type
+// (DeferredNames, at most as many names as the machine holds); the
+// witnesses are projected into the machine's authority maps by
+// DeferredAuthorities. State holds maps; use Clone before handing a State
+// to code that may modify it, and Equal to compare two states.
 type State struct {
 	// CapabilityBaseFilter follows the model's capabilities (see
 	// CapabilityBaseFilterForImageToolResults).
@@ -36,25 +41,23 @@ type State struct {
 	// committed visibility.
 	StagedFilter ToolFilter `json:"staged_filter"`
 	// ActiveRequestedDeferredNames are the committed deferred-tool requests.
-	ActiveRequestedDeferredNames NameSet `json:"active_requested_deferred_names"`
+	ActiveRequestedDeferredNames DeferredNames `json:"active_requested_deferred_names"`
 	// StagedRequestedDeferredNames are the staged deferred-tool requests.
-	StagedRequestedDeferredNames NameSet `json:"staged_requested_deferred_names"`
+	StagedRequestedDeferredNames DeferredNames `json:"staged_requested_deferred_names"`
 	// ActiveRevision is the revision of the committed filter.
 	ActiveRevision uint64 `json:"active_revision"`
 	// StagedRevision is the revision of the staged filter.
 	StagedRevision uint64 `json:"staged_revision"`
 	// RequestedWitnesses maps requested deferred names to their witnesses.
-	RequestedWitnesses map[string]Witness `json:"requested_witnesses,omitempty"`
+	RequestedWitnesses map[gen.ToolName]Witness `json:"requested_witnesses,omitempty"`
 	// FilterWitnesses maps names used in filters to their witnesses.
-	FilterWitnesses map[string]Witness `json:"filter_witnesses,omitempty"`
+	FilterWitnesses map[gen.ToolName]Witness `json:"filter_witnesses,omitempty"`
 }
 
 // Clone returns a deep copy of the state. Filters are immutable and are
-// shared; sets and witness maps are copied.
+// shared; the deferred name sets are values; witness maps are copied.
 func (s State) Clone() State {
 	out := s
-	out.ActiveRequestedDeferredNames = s.ActiveRequestedDeferredNames.Clone()
-	out.StagedRequestedDeferredNames = s.StagedRequestedDeferredNames.Clone()
 	out.RequestedWitnesses = maps.Clone(s.RequestedWitnesses)
 	out.FilterWitnesses = maps.Clone(s.FilterWitnesses)
 	return out
@@ -67,8 +70,8 @@ func (s State) Equal(o State) bool {
 		s.InheritedBaseFilter.Equal(o.InheritedBaseFilter) &&
 		s.ActiveFilter.Equal(o.ActiveFilter) &&
 		s.StagedFilter.Equal(o.StagedFilter) &&
-		s.ActiveRequestedDeferredNames.Equal(o.ActiveRequestedDeferredNames) &&
-		s.StagedRequestedDeferredNames.Equal(o.StagedRequestedDeferredNames) &&
+		s.ActiveRequestedDeferredNames == o.ActiveRequestedDeferredNames &&
+		s.StagedRequestedDeferredNames == o.StagedRequestedDeferredNames &&
 		s.ActiveRevision == o.ActiveRevision &&
 		s.StagedRevision == o.StagedRevision &&
 		maps.Equal(s.RequestedWitnesses, o.RequestedWitnesses) &&
@@ -89,6 +92,10 @@ var ErrInvalidState = errors.New("invalid tool visibility state")
 // an active or staged requested deferred name, every filter witness must
 // name a tool mentioned by one of the four filters, and no name anywhere may
 // be empty. The returned error wraps ErrInvalidState.
+//
+// Whether every requested deferred name has a witness with an identity is
+// not checked here: SyncVisibilityRevisions' guards check it, and the
+// machine refuses the state.
 func (s State) Validate() error {
 	filters := [...]struct {
 		field string
@@ -127,7 +134,7 @@ func (s State) Validate() error {
 	return nil
 }
 
-func sortedKeys(m map[string]Witness) []string {
+func sortedKeys(m map[gen.ToolName]Witness) []gen.ToolName {
 	s := make(NameSet, len(m))
 	for k := range m {
 		s[k] = struct{}{}
@@ -138,7 +145,7 @@ func sortedKeys(m map[string]Witness) []string {
 // CommittedVisibilityAllows reports whether the named tool is committed
 // visible: it is one of the base tool names and the composition of the
 // capability base, inherited base and active filters allows it.
-func CommittedVisibilityAllows(baseToolNames NameSet, state State, name string) bool {
+func CommittedVisibilityAllows(baseToolNames NameSet, state State, name gen.ToolName) bool {
 	if !baseToolNames.Has(name) {
 		return false
 	}

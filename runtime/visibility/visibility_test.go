@@ -4,13 +4,15 @@ import (
 	"encoding/json"
 	"errors"
 	"testing"
+
+	"github.com/meerkat-go/dslmachine/gen"
 )
 
 func TestToolFilterAllows(t *testing.T) {
 	tests := []struct {
 		name   string
 		filter ToolFilter
-		tool   string
+		tool   gen.ToolName
 		want   bool
 	}{
 		{"zero value is All", ToolFilter{}, "x", true},
@@ -114,72 +116,72 @@ func TestCompose(t *testing.T) {
 	tests := []struct {
 		name    string
 		filters []ToolFilter
-		allowed []string
-		hidden  []string
+		allowed []gen.ToolName
+		hidden  []gen.ToolName
 		single  ToolFilter
 	}{
 		{
 			name:    "no filters allows everything",
-			allowed: []string{"a", "view_image"},
+			allowed: []gen.ToolName{"a", "view_image"},
 			single:  All(),
 		},
 		{
 			name:    "All is ignored",
 			filters: []ToolFilter{All(), All()},
-			allowed: []string{"a"},
+			allowed: []gen.ToolName{"a"},
 			single:  All(),
 		},
 		{
 			name:    "Allow sets are intersected",
 			filters: []ToolFilter{Allow("a", "b"), Allow("b", "c")},
-			allowed: []string{"b"},
-			hidden:  []string{"a", "c", "d"},
+			allowed: []gen.ToolName{"b"},
+			hidden:  []gen.ToolName{"a", "c", "d"},
 			single:  Allow("b"),
 		},
 		{
 			name:    "first Allow seeds; All in between is ignored",
 			filters: []ToolFilter{Allow("a"), All(), Allow("a", "b")},
-			allowed: []string{"a"},
-			hidden:  []string{"b"},
+			allowed: []gen.ToolName{"a"},
+			hidden:  []gen.ToolName{"b"},
 			single:  Allow("a"),
 		},
 		{
 			name:    "Deny sets are unioned",
 			filters: []ToolFilter{Deny("a"), Deny("b")},
-			allowed: []string{"c"},
-			hidden:  []string{"a", "b"},
+			allowed: []gen.ToolName{"c"},
+			hidden:  []gen.ToolName{"a", "b"},
 			single:  Deny("a", "b"),
 		},
 		{
 			name:    "Deny beats Allow",
 			filters: []ToolFilter{Allow("a", "b"), Deny("a")},
-			allowed: []string{"b"},
-			hidden:  []string{"a", "c"},
+			allowed: []gen.ToolName{"b"},
+			hidden:  []gen.ToolName{"a", "c"},
 			single:  Allow("b"),
 		},
 		{
 			name:    "Deny before Allow still wins",
 			filters: []ToolFilter{Deny("a"), Allow("a")},
-			hidden:  []string{"a", "b"},
+			hidden:  []gen.ToolName{"a", "b"},
 			single:  Allow(),
 		},
 		{
 			name:    "Allow of the empty set hides everything",
 			filters: []ToolFilter{All(), Allow(), Deny()},
-			hidden:  []string{"a", "view_image", ""},
+			hidden:  []gen.ToolName{"a", "view_image", ""},
 			single:  Allow(),
 		},
 		{
 			name:    "empty Allow later in the list hides everything",
 			filters: []ToolFilter{Allow("a"), Allow()},
-			hidden:  []string{"a"},
+			hidden:  []gen.ToolName{"a"},
 			single:  Allow(),
 		},
 		{
 			name:    "capability base, inherited, active",
 			filters: []ToolFilter{Deny(ViewImageToolName), All(), Allow("search", ViewImageToolName)},
-			allowed: []string{"search"},
-			hidden:  []string{ViewImageToolName, "shell"},
+			allowed: []gen.ToolName{"search"},
+			hidden:  []gen.ToolName{ViewImageToolName, "shell"},
 			single:  Allow("search"),
 		},
 	}
@@ -199,7 +201,7 @@ func TestCompose(t *testing.T) {
 			if got := s.Filter(); !got.Equal(tc.single) {
 				t.Errorf("Filter() = %v, want %v", got, tc.single)
 			}
-			for _, n := range append(append([]string{}, tc.allowed...), tc.hidden...) {
+			for _, n := range append(append([]gen.ToolName{}, tc.allowed...), tc.hidden...) {
 				if s.Filter().Allows(n) != s.Allows(n) {
 					t.Errorf("Filter().Allows(%q) disagrees with the scope", n)
 				}
@@ -235,7 +237,7 @@ func TestCommittedVisibilityAllows(t *testing.T) {
 		name  string
 		base  NameSet
 		state State
-		tool  string
+		tool  gen.ToolName
 		want  bool
 	}{
 		{"default state, base tool", base, State{}, "search", true},
@@ -415,13 +417,23 @@ func TestDeriveReconfigured(t *testing.T) {
 	}
 }
 
+// deferred returns the set of names; it fails the test beyond the capacity.
+func deferred(t testing.TB, names ...gen.ToolName) DeferredNames {
+	t.Helper()
+	s, err := NewDeferredNames(names...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func TestDeriveReconfiguredSharesNoMaps(t *testing.T) {
 	cur := State{
-		ActiveRequestedDeferredNames: NewNameSet("deferred"),
-		RequestedWitnesses:           map[string]Witness{"deferred": {StableOwnerKey: "k"}},
+		ActiveRequestedDeferredNames: deferred(t, "deferred"),
+		RequestedWitnesses:           map[gen.ToolName]Witness{"deferred": {StableOwnerKey: "k"}},
 	}
 	next, _ := DeriveReconfigured(cur, false, NewNameSet(ViewImageToolName))
-	next.ActiveRequestedDeferredNames.Add("other")
+	next.ActiveRequestedDeferredNames, _ = next.ActiveRequestedDeferredNames.With("other")
 	next.RequestedWitnesses["other"] = Witness{}
 	if cur.ActiveRequestedDeferredNames.Has("other") || len(cur.RequestedWitnesses) != 1 {
 		t.Fatal("derived state shares maps with the current state")
@@ -436,27 +448,27 @@ func TestStateValidate(t *testing.T) {
 	}{
 		{"default", State{}, true},
 		{"requested witness for an active name", State{
-			ActiveRequestedDeferredNames: NewNameSet("a"),
-			RequestedWitnesses:           map[string]Witness{"a": {SourceKind: "mcp", SourceID: "srv"}},
+			ActiveRequestedDeferredNames: deferred(t, "a"),
+			RequestedWitnesses:           map[gen.ToolName]Witness{"a": {SourceKind: "mcp", SourceID: "srv"}},
 		}, true},
 		{"requested witness for a staged name", State{
-			StagedRequestedDeferredNames: NewNameSet("a"),
-			RequestedWitnesses:           map[string]Witness{"a": {}},
+			StagedRequestedDeferredNames: deferred(t, "a"),
+			RequestedWitnesses:           map[gen.ToolName]Witness{"a": {}},
 		}, true},
 		{"requested witness for an unknown name", State{
-			ActiveRequestedDeferredNames: NewNameSet("a"),
-			RequestedWitnesses:           map[string]Witness{"b": {}},
+			ActiveRequestedDeferredNames: deferred(t, "a"),
+			RequestedWitnesses:           map[gen.ToolName]Witness{"b": {}},
 		}, false},
 		{"filter witness for a filtered name", State{
 			StagedFilter:    Allow("x"),
-			FilterWitnesses: map[string]Witness{"x": {StableOwnerKey: "owner"}},
+			FilterWitnesses: map[gen.ToolName]Witness{"x": {StableOwnerKey: "owner"}},
 		}, true},
 		{"filter witness for an unfiltered name", State{
 			ActiveFilter:    Deny("x"),
-			FilterWitnesses: map[string]Witness{"y": {}},
+			FilterWitnesses: map[gen.ToolName]Witness{"y": {}},
 		}, false},
 		{"empty tool name in a filter", State{ActiveFilter: Deny("")}, false},
-		{"empty requested name", State{StagedRequestedDeferredNames: NewNameSet("")}, false},
+		{"empty requested name", State{StagedRequestedDeferredNames: deferred(t, "")}, false},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -482,12 +494,12 @@ func TestStateJSONRoundTrip(t *testing.T) {
 		InheritedBaseFilter:          Allow("a", "b"),
 		ActiveFilter:                 Deny("b"),
 		StagedFilter:                 Allow(),
-		ActiveRequestedDeferredNames: NewNameSet("d1"),
-		StagedRequestedDeferredNames: NewNameSet("d1", "d2"),
+		ActiveRequestedDeferredNames: deferred(t, "d1"),
+		StagedRequestedDeferredNames: deferred(t, "d1", "d2"),
 		ActiveRevision:               3,
 		StagedRevision:               4,
-		RequestedWitnesses:           map[string]Witness{"d1": {StableOwnerKey: "k"}},
-		FilterWitnesses:              map[string]Witness{"b": {SourceKind: "builtin"}},
+		RequestedWitnesses:           map[gen.ToolName]Witness{"d1": {StableOwnerKey: "k"}},
+		FilterWitnesses:              map[gen.ToolName]Witness{"b": {SourceKind: "builtin"}},
 	}
 	data, err := json.Marshal(s)
 	if err != nil {
