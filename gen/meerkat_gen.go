@@ -10,8 +10,9 @@
 // Stopped, Destroyed), the turn phase of the current run, the realtime
 // attachment authority (binding state, authority epochs, reconnect cycle), the
 // live-topology reconfigure phase, the LLM-identity reconfigure permission
-// check and the tool-visibility revision counters. It is the control-plane
-// subset of upstream MeerkatMachine (lukacf/meerkat v0.6.3).
+// check, and the tool-visibility revision counters with the requested deferred
+// tool names and their authorities. It is the control-plane subset of upstream
+// MeerkatMachine (lukacf/meerkat v0.6.3).
 package gen
 
 import (
