@@ -213,7 +213,7 @@ func runConcurrent(t *rapid.T) searchResult {
 	if !res.found {
 		var diff string
 		if len(res.finals) > 0 {
-			diff = cmp.Diff(res.finals[0], got)
+			diff = cmp.Diff(res.finals[0], got, genCollections)
 		}
 		t.Fatalf("no interleaving of the calls' steps explains the final state (%d points searched, %d distinct outcomes); "+
 			"against one of them (-model +runtime):\n%s\n%s", res.nodes, res.distinct, diff, b.String())

@@ -244,7 +244,7 @@ func (fm *faultMachine) check(t *rapid.T) {
 	}
 	want := fm.m.observe()
 	if !want.equal(&got) {
-		t.Fatalf("the runtime differs from the model (-model +runtime):\n%s\nhistory:\n%s", cmp.Diff(want, got), fm.history())
+		t.Fatalf("the runtime differs from the model (-model +runtime):\n%s\nhistory:\n%s", cmp.Diff(want, got, genCollections), fm.history())
 	}
 }
 
