@@ -58,6 +58,8 @@ func goType(t *model.Type) string {
 		return "m." + gocode.TypeName(t.ID.Name)
 	case model.KindOption:
 		return "m.Option[" + goType(t.Elem) + "]"
+	case model.KindSet, model.KindMap:
+		return "m." + gocode.CollectionTypeName(t)
 	}
 	return "any"
 }
@@ -78,6 +80,24 @@ func goValue(t *model.Type, v model.Value) string {
 			return goType(t) + "{}"
 		}
 		return "m.Some[" + goType(t.Elem) + "](" + goValue(t.Elem, v.Unwrap()) + ")"
+	case model.KindSet, model.KindMap:
+		// An immediately invoked function literal that builds the value
+		// element by element with the generated type's With (the value is
+		// a profile domain's, so every element fits).
+		var b strings.Builder
+		b.WriteString("func() " + goType(t) + " {\n\t\tvar c " + goType(t) + "\n")
+		es := v.Elems()
+		if t.Kind == model.KindSet {
+			for _, e := range es {
+				b.WriteString("\t\tc, _ = c.With(" + goValue(t.Elem, e) + ")\n")
+			}
+		} else {
+			for i := 0; i+1 < len(es); i += 2 {
+				b.WriteString("\t\tc, _ = c.With(" + goValue(t.Key, es[i]) + ", " + goValue(t.Elem, es[i+1]) + ")\n")
+			}
+		}
+		b.WriteString("\t\treturn c\n\t}()")
+		return b.String()
 	}
 	return "nil"
 }
