@@ -36,6 +36,9 @@ func (l *layout) domainSize(t *model.Type) int {
 func (l *layout) scalarMax(t *model.Type, limit uint64, bounded bool) (uint64, bool) {
 	switch t.Kind {
 	case model.KindUint:
+		if limit >= inf-3 {
+			return inf, bounded // no radix fits (see mapCoding)
+		}
 		return limit + 1, bounded
 	case model.KindBool:
 		return 1, true
@@ -45,6 +48,9 @@ func (l *layout) scalarMax(t *model.Type, limit uint64, bounded bool) (uint64, b
 		return uint64(max(len(l.ids[t.ID].names), 1) - 1), true
 	case model.KindOption:
 		c, ok := l.scalarMax(t.Elem, limit, bounded)
+		if c == inf {
+			return inf, ok
+		}
 		return c + 1, ok
 	}
 	return 0, false
@@ -56,6 +62,9 @@ func (l *layout) mapCoding(t *model.Type) (radix uint64, pow []uint64, err error
 	vmax, ok := l.scalarMax(t.Elem, limit, bounded)
 	if !ok {
 		return 0, nil, fmt.Errorf("check: %s: a map with %s values needs a profile bound on its field (bounds: {field: N} bounds every value)", t, t.Elem)
+	}
+	if vmax >= inf-1 {
+		return 0, nil, fmt.Errorf("check: %s: a value of %d does not fit the checker's 64-bit code of a map (docs/DSL.md, Collections)", t, limit)
 	}
 	radix = vmax + 2
 	k := l.domainSize(t.Key)

@@ -114,3 +114,52 @@ func TestCollectionDomainProperty(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectionDomainLiterals: listed values of a collection parameter are
+// literals of its type: ids as names (inside some() too), enum values bare
+// or qualified, none, numbers and constants; a map's later entry of a key
+// wins, as in expressions.
+func TestCollectionDomainLiterals(t *testing.T) {
+	spec := `machine: Lits
+enums:
+  Phase: [A]
+  Tool: [X, Y]
+ids: [Op]
+constants:
+  Two: 2
+fields:
+  phase: {type: Phase, initial: A}
+phase: phase
+inputs:
+  Own: {o: "map<Tool, option<Op>, Two>", n: "map<Op, uint, 1>", s: "set<Tool, 2>"}
+transitions:
+  - name: Own
+    on: Own
+    from: [A]
+profiles:
+  ci:
+    domains:
+      Own.o: ["{}", "{X: some(a), Tool.Y: none}", "{Y: some(b), Y: some(c)}"]
+      Own.n: ["{a: Two}", "{b: 2 + 1}"]
+      Own.s: ["{Y, X, Y}"]
+`
+	m, err := Parse("lits.yaml", []byte(spec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := m.Input("Own")
+	var got []string
+	for _, prm := range in.Params {
+		d, err := m.Profile("ci").ParamDomain(in, prm)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range d {
+			got = append(got, FormatValue(prm.Type, v))
+		}
+	}
+	want := `{} {X: some("a"), Y: none} {Y: some("c")} {"a": 2} {"b": 3} {X, Y}`
+	if g := strings.Join(got, " "); g != want {
+		t.Errorf("domains %s, want %s", g, want)
+	}
+}
