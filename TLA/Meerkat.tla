@@ -6,8 +6,9 @@
 \* Stopped, Destroyed), the turn phase of the current run, the realtime
 \* attachment authority (binding state, authority epochs, reconnect cycle), the
 \* live-topology reconfigure phase, the LLM-identity reconfigure permission
-\* check and the tool-visibility revision counters. It is the control-plane
-\* subset of upstream MeerkatMachine (lukacf/meerkat v0.6.3).
+\* check, and the tool-visibility revision counters with the requested deferred
+\* tool names and their authorities. It is the control-plane subset of upstream
+\* MeerkatMachine (lukacf/meerkat v0.6.3).
 \*
 \* Every transition is an action; Next is their disjunction with each input
 \* parameter ranging over its profile's finite domain (the CONSTANTS below,
@@ -16,7 +17,7 @@
 \* error (a field's max, a subtraction below zero) disables the transition.
 \* Effects are not modelled. See docs/DSL.md, "TLA+ encoding".
 
-EXTENDS Naturals
+EXTENDS Naturals, FiniteSets, TLC
 
 \* An option<T> value is a tuple: none is <<>>, some(v) is <<v>>.
 None == <<>>
@@ -25,17 +26,24 @@ UnwrapOr(o, d) == IF o = None THEN d ELSE o[1]
 OptionOf(S) == {None} \cup {Some(x) : x \in S}
 IsOptionOf(o, S) == o = None \/ (DOMAIN o = {1} /\ o[1] \in S)
 
+\* A map<K, V, N> is a function whose domain is its set of keys.
+EmptyMap == [x \in {} |-> 0]
+MapGet(m, k, d) == IF k \in DOMAIN m THEN m[k] ELSE d
+MapPut(m, k, v) == [x \in DOMAIN m \cup {k} |-> IF x = k THEN v ELSE m[x]]
+MapRemove(m, k) == [x \in DOMAIN m \ {k} |-> m[x]]
+
 CONSTANTS
     Dom_SessionId, \* the SessionId values
     Dom_RunId, \* the RunId values
     Dom_AgentRuntimeId, \* the AgentRuntimeId values
     Dom_Reason, \* the Reason values
-    Dom_OperationIdSet, \* the OperationIdSet values
     Dom_uint, \* the values of uint parameters without a domain of their own
     Dom_StartConversationRun_primitive_kind, \* the values of StartConversationRun.primitive_kind (TurnPrimitiveKind)
     Dom_StartConversationRun_admitted_content_shape, \* the values of StartConversationRun.admitted_content_shape (ContentShape)
     Dom_StartConversationRun_max_extraction_retries, \* the values of StartConversationRun.max_extraction_retries (uint)
     Dom_LlmReturnedToolCalls_tool_count, \* the values of LlmReturnedToolCalls.tool_count (uint)
+    Dom_RegisterPendingOps_barrier_operation_ids, \* the values of RegisterPendingOps.barrier_operation_ids (set<OperationId, 16>)
+    Dom_OpsBarrierSatisfied_operation_ids, \* the values of OpsBarrierSatisfied.operation_ids (set<OperationId, 16>)
     Dom_EnterExtraction_max_extraction_retries, \* the values of EnterExtraction.max_extraction_retries (uint)
     Dom_FatalFailure_terminal_cause_kind, \* the values of FatalFailure.terminal_cause_kind (TurnTerminalCauseKind)
     Dom_AcknowledgeTerminal_outcome, \* the values of AcknowledgeTerminal.outcome (TurnTerminalOutcome)
@@ -49,7 +57,141 @@ CONSTANTS
     Dom_ScheduleRealtimeReconnectRetry_next_retry_at_ms, \* the values v of some(v) for ScheduleRealtimeReconnectRetry.next_retry_at_ms (option<uint>)
     Dom_BeginLiveTopologyReconfigure_authority_epoch, \* the values of BeginLiveTopologyReconfigure.authority_epoch (uint)
     Dom_SyncVisibilityRevisions_active_revision, \* the values of SyncVisibilityRevisions.active_revision (uint)
-    Dom_SyncVisibilityRevisions_staged_revision \* the values of SyncVisibilityRevisions.staged_revision (uint)
+    Dom_SyncVisibilityRevisions_staged_revision, \* the values of SyncVisibilityRevisions.staged_revision (uint)
+    Dom_SyncVisibilityRevisions_active_deferred_names, \* the values of SyncVisibilityRevisions.active_deferred_names (set<ToolName, 8>)
+    Dom_SyncVisibilityRevisions_staged_deferred_names, \* the values of SyncVisibilityRevisions.staged_deferred_names (set<ToolName, 8>)
+    Dom_SyncVisibilityRevisions_active_deferred_authorities, \* the values of SyncVisibilityRevisions.active_deferred_authorities (map<ToolName, option<Witness>, 8>)
+    Dom_SyncVisibilityRevisions_staged_deferred_authorities \* the values of SyncVisibilityRevisions.staged_deferred_authorities (map<ToolName, option<Witness>, 8>)
+
+\* Dom_RegisterPendingOps_barrier_operation_ids in profile tlc (its configuration substitutes it)
+Dom_RegisterPendingOps_barrier_operation_ids_tlc ==
+    {{}, {"o1"}}
+\* Dom_RegisterPendingOps_barrier_operation_ids in profile ci (its configuration substitutes it)
+Dom_RegisterPendingOps_barrier_operation_ids_ci ==
+    {{}, {"o1"}}
+\* Dom_RegisterPendingOps_barrier_operation_ids in profile ci_realtime (its configuration substitutes it)
+Dom_RegisterPendingOps_barrier_operation_ids_ci_realtime ==
+    {{}, {"o1"}}
+\* Dom_RegisterPendingOps_barrier_operation_ids in profile deep (its configuration substitutes it)
+Dom_RegisterPendingOps_barrier_operation_ids_deep ==
+    {{}, {"o1"}, {"o2"}, {"o1", "o2"}}
+\* Dom_RegisterPendingOps_barrier_operation_ids in profile barrier (its configuration substitutes it)
+Dom_RegisterPendingOps_barrier_operation_ids_barrier ==
+    {{}, {"o1"}, {"o2"}, {"o3"}, {"o1", "o2"}, {"o1", "o3"}, {"o2", "o3"}, {"o1", "o2", "o3"}}
+\* Dom_RegisterPendingOps_barrier_operation_ids in profile visibility (its configuration substitutes it)
+Dom_RegisterPendingOps_barrier_operation_ids_visibility ==
+    {}
+
+\* Dom_OpsBarrierSatisfied_operation_ids in profile tlc (its configuration substitutes it)
+Dom_OpsBarrierSatisfied_operation_ids_tlc ==
+    {{}, {"o1"}}
+\* Dom_OpsBarrierSatisfied_operation_ids in profile ci (its configuration substitutes it)
+Dom_OpsBarrierSatisfied_operation_ids_ci ==
+    {{}, {"o1"}}
+\* Dom_OpsBarrierSatisfied_operation_ids in profile ci_realtime (its configuration substitutes it)
+Dom_OpsBarrierSatisfied_operation_ids_ci_realtime ==
+    {{}, {"o1"}}
+\* Dom_OpsBarrierSatisfied_operation_ids in profile deep (its configuration substitutes it)
+Dom_OpsBarrierSatisfied_operation_ids_deep ==
+    {{}, {"o1"}, {"o2"}, {"o1", "o2"}}
+\* Dom_OpsBarrierSatisfied_operation_ids in profile barrier (its configuration substitutes it)
+Dom_OpsBarrierSatisfied_operation_ids_barrier ==
+    {{}, {"o1"}, {"o2"}, {"o3"}, {"o1", "o2"}, {"o1", "o3"}, {"o2", "o3"}, {"o1", "o2", "o3"}}
+\* Dom_OpsBarrierSatisfied_operation_ids in profile visibility (its configuration substitutes it)
+Dom_OpsBarrierSatisfied_operation_ids_visibility ==
+    {}
+
+\* Dom_SyncVisibilityRevisions_active_deferred_names in profile tlc (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_active_deferred_names_tlc ==
+    {{}}
+\* Dom_SyncVisibilityRevisions_active_deferred_names in profile ci (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_active_deferred_names_ci ==
+    {{}}
+\* Dom_SyncVisibilityRevisions_active_deferred_names in profile ci_realtime (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_active_deferred_names_ci_realtime ==
+    {{}}
+\* Dom_SyncVisibilityRevisions_active_deferred_names in profile deep (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_active_deferred_names_deep ==
+    {{}, {"t1"}}
+\* Dom_SyncVisibilityRevisions_active_deferred_names in profile barrier (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_active_deferred_names_barrier ==
+    {}
+\* Dom_SyncVisibilityRevisions_active_deferred_names in profile visibility (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_active_deferred_names_visibility ==
+    {{}, {"t1"}, {"t2"}, {"t1", "t2"}}
+
+\* Dom_SyncVisibilityRevisions_staged_deferred_names in profile tlc (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_staged_deferred_names_tlc ==
+    {{}}
+\* Dom_SyncVisibilityRevisions_staged_deferred_names in profile ci (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_staged_deferred_names_ci ==
+    {{}}
+\* Dom_SyncVisibilityRevisions_staged_deferred_names in profile ci_realtime (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_staged_deferred_names_ci_realtime ==
+    {{}}
+\* Dom_SyncVisibilityRevisions_staged_deferred_names in profile deep (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_staged_deferred_names_deep ==
+    {{}}
+\* Dom_SyncVisibilityRevisions_staged_deferred_names in profile barrier (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_staged_deferred_names_barrier ==
+    {}
+\* Dom_SyncVisibilityRevisions_staged_deferred_names in profile visibility (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_staged_deferred_names_visibility ==
+    {{}, {"t1"}, {"t2"}, {"t1", "t2"}}
+
+\* Dom_SyncVisibilityRevisions_active_deferred_authorities in profile tlc (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_active_deferred_authorities_tlc ==
+    {EmptyMap}
+\* Dom_SyncVisibilityRevisions_active_deferred_authorities in profile ci (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_active_deferred_authorities_ci ==
+    {EmptyMap}
+\* Dom_SyncVisibilityRevisions_active_deferred_authorities in profile ci_realtime (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_active_deferred_authorities_ci_realtime ==
+    {EmptyMap}
+\* Dom_SyncVisibilityRevisions_active_deferred_authorities in profile deep (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_active_deferred_authorities_deep ==
+    {MapPut(EmptyMap, "t1", Some("w1"))}
+\* Dom_SyncVisibilityRevisions_active_deferred_authorities in profile barrier (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_active_deferred_authorities_barrier ==
+    {}
+\* Dom_SyncVisibilityRevisions_active_deferred_authorities in profile visibility (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_active_deferred_authorities_visibility ==
+    {EmptyMap,
+     MapPut(EmptyMap, "t1", None),
+     MapPut(EmptyMap, "t1", Some("w1")),
+     MapPut(EmptyMap, "t2", None),
+     MapPut(EmptyMap, "t2", Some("w1")),
+     MapPut(MapPut(EmptyMap, "t1", None), "t2", None),
+     MapPut(MapPut(EmptyMap, "t1", None), "t2", Some("w1")),
+     MapPut(MapPut(EmptyMap, "t1", Some("w1")), "t2", None),
+     MapPut(MapPut(EmptyMap, "t1", Some("w1")), "t2", Some("w1"))}
+
+\* Dom_SyncVisibilityRevisions_staged_deferred_authorities in profile tlc (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_staged_deferred_authorities_tlc ==
+    {EmptyMap}
+\* Dom_SyncVisibilityRevisions_staged_deferred_authorities in profile ci (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_staged_deferred_authorities_ci ==
+    {EmptyMap}
+\* Dom_SyncVisibilityRevisions_staged_deferred_authorities in profile ci_realtime (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_staged_deferred_authorities_ci_realtime ==
+    {EmptyMap}
+\* Dom_SyncVisibilityRevisions_staged_deferred_authorities in profile deep (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_staged_deferred_authorities_deep ==
+    {EmptyMap}
+\* Dom_SyncVisibilityRevisions_staged_deferred_authorities in profile barrier (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_staged_deferred_authorities_barrier ==
+    {}
+\* Dom_SyncVisibilityRevisions_staged_deferred_authorities in profile visibility (its configuration substitutes it)
+Dom_SyncVisibilityRevisions_staged_deferred_authorities_visibility ==
+    {EmptyMap,
+     MapPut(EmptyMap, "t1", None),
+     MapPut(EmptyMap, "t1", Some("w1")),
+     MapPut(EmptyMap, "t2", None),
+     MapPut(EmptyMap, "t2", Some("w1")),
+     MapPut(MapPut(EmptyMap, "t1", None), "t2", None),
+     MapPut(MapPut(EmptyMap, "t1", None), "t2", Some("w1")),
+     MapPut(MapPut(EmptyMap, "t1", Some("w1")), "t2", None),
+     MapPut(MapPut(EmptyMap, "t1", Some("w1")), "t2", Some("w1"))}
 
 VARIABLES
     lifecycle_phase, \* LifecyclePhase
@@ -66,7 +208,7 @@ VARIABLES
     terminal_outcome, \* option<TurnTerminalOutcome>
     terminal_cause_kind, \* option<TurnTerminalCauseKind>
     barrier_satisfied, \* bool
-    barrier_operation_ids, \* option<OperationIdSet>
+    barrier_operation_ids, \* set<OperationId, 16>: The barrier operations the turn waits for; empty when there are none (upstream's has_barrier_ops is size(barrier_operation_ids) > 0, and not stored).
     extraction_attempts, \* uint
     max_extraction_retries, \* uint
     llm_retry_attempt, \* uint
@@ -82,7 +224,11 @@ VARIABLES
     live_topology_phase, \* LiveTopologyPhase
     next_staged_visibility_revision, \* uint
     active_visibility_revision, \* uint
-    staged_visibility_revision \* uint
+    staged_visibility_revision, \* uint
+    active_deferred_names, \* set<ToolName, 8>: The committed requested deferred tool names, as the last SyncVisibilityRevisions installed them.
+    staged_deferred_names, \* set<ToolName, 8>: The staged requested deferred tool names, as the last SyncVisibilityRevisions installed them.
+    active_deferred_authorities, \* map<ToolName, option<Witness>, 8>: The witness of each committed deferred name; none is a witness with no identity (upstream: no last-seen provenance).
+    staged_deferred_authorities \* map<ToolName, option<Witness>, 8>: The witness of each staged deferred name; none is a witness with no identity (upstream: no last-seen provenance).
 
 vars == <<lifecycle_phase, session_id, active_runtime_id, active_fence_token, current_run_id,
           pre_run_phase, registration_phase, turn_phase, primitive_kind, cancel_after_boundary,
@@ -92,7 +238,8 @@ vars == <<lifecycle_phase, session_id, active_runtime_id, active_fence_token, cu
           realtime_reattach_required, realtime_next_authority_epoch, realtime_reconnect_cycle_state,
           realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
           realtime_reconnect_deadline_at_ms, live_topology_phase, next_staged_visibility_revision,
-          active_visibility_revision, staged_visibility_revision>>
+          active_visibility_revision, staged_visibility_revision, active_deferred_names,
+          staged_deferred_names, active_deferred_authorities, staged_deferred_authorities>>
 
 \* ---- enum values ----
 
@@ -127,7 +274,8 @@ TypeOK ==
     /\ IsOptionOf(terminal_outcome, TurnTerminalOutcome)
     /\ IsOptionOf(terminal_cause_kind, TurnTerminalCauseKind)
     /\ barrier_satisfied \in BOOLEAN
-    /\ IsOptionOf(barrier_operation_ids, STRING)
+    /\ barrier_operation_ids \subseteq STRING
+    /\ Cardinality(barrier_operation_ids) <= 16
     /\ extraction_attempts \in Nat
     /\ max_extraction_retries \in Nat
     /\ llm_retry_attempt \in Nat
@@ -144,6 +292,16 @@ TypeOK ==
     /\ next_staged_visibility_revision \in Nat
     /\ active_visibility_revision \in Nat
     /\ staged_visibility_revision \in Nat
+    /\ active_deferred_names \subseteq STRING
+    /\ Cardinality(active_deferred_names) <= 8
+    /\ staged_deferred_names \subseteq STRING
+    /\ Cardinality(staged_deferred_names) <= 8
+    /\ DOMAIN active_deferred_authorities \subseteq STRING
+    /\ Cardinality(DOMAIN active_deferred_authorities) <= 8
+    /\ \A k_ \in DOMAIN active_deferred_authorities : IsOptionOf(active_deferred_authorities[k_], STRING)
+    /\ DOMAIN staged_deferred_authorities \subseteq STRING
+    /\ Cardinality(DOMAIN staged_deferred_authorities) <= 8
+    /\ \A k_ \in DOMAIN staged_deferred_authorities : IsOptionOf(staged_deferred_authorities[k_], STRING)
 
 Init ==
     /\ lifecycle_phase = "Initializing"
@@ -160,7 +318,7 @@ Init ==
     /\ terminal_outcome = None
     /\ terminal_cause_kind = None
     /\ barrier_satisfied = FALSE
-    /\ barrier_operation_ids = None
+    /\ barrier_operation_ids = {}
     /\ extraction_attempts = 0
     /\ max_extraction_retries = 0
     /\ llm_retry_attempt = 0
@@ -177,6 +335,10 @@ Init ==
     /\ next_staged_visibility_revision = 0
     /\ active_visibility_revision = 0
     /\ staged_visibility_revision = 0
+    /\ active_deferred_names = {}
+    /\ staged_deferred_names = {}
+    /\ active_deferred_authorities = EmptyMap
+    /\ staged_deferred_authorities = EmptyMap
 
 \* Boots a created session into Idle (the TLA model's first step; the Go
 \* runtime steps it to construct a session).
@@ -194,7 +356,8 @@ Initialize ==
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Records the session id; allowed in every live phase and keeps the phase.
 \* Transition RegisterSession: on RegisterSession, from [Idle, Attached,
@@ -212,7 +375,8 @@ RegisterSession(arg_session_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Forgets the matching session and its runtime, fence and run bindings,
 \* returning to Idle.
@@ -236,7 +400,8 @@ UnregisterSession(arg_session_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Permission check for a non-live LLM identity reconfigure; changes nothing.
 \* Transition ReconfigureSessionLlmIdentity: on ReconfigureSessionLlmIdentity,
@@ -264,7 +429,8 @@ PrepareBindingsIdle(arg_agent_runtime_id, arg_fence_token) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Rebinds the runtime id and fence token without changing the phase.
 \* Transition PrepareBindings: on PrepareBindings, from [Initializing,
@@ -282,7 +448,8 @@ PrepareBindings(arg_agent_runtime_id, arg_fence_token) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Attaches an executor to an idle session and activates its registration.
 \* Transition EnsureSessionWithExecutorIdle: on EnsureSessionWithExecutor, from
@@ -300,7 +467,8 @@ EnsureSessionWithExecutorIdle ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Activates the registration of a session that already has an executor.
 \* Transition EnsureSessionWithExecutorLive: on EnsureSessionWithExecutor, from
@@ -318,7 +486,8 @@ EnsureSessionWithExecutorLive ==
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Accepts the request in Retired or Stopped without changing anything.
 \* Transition EnsureSessionWithExecutorInactive: on EnsureSessionWithExecutor,
@@ -344,7 +513,8 @@ PrepareIdle(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Starts a run from Attached, remembering Attached as the phase to return to.
 \* Transition PrepareAttached: on Prepare, from [Attached], to Running.
@@ -363,7 +533,8 @@ PrepareAttached(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Runs a queued run from Retired, remembering Retired as the phase to return
 \* to.
@@ -383,7 +554,8 @@ DrainQueuedRunRetired(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Commits the bound run and returns to Idle.
 \* Transition CommitRunningToIdle: on Commit, from [Running], to Idle.
@@ -403,7 +575,8 @@ CommitRunningToIdle(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Commits the bound run and returns to Attached.
 \* Transition CommitRunningToAttached: on Commit, from [Running], to Attached.
@@ -423,7 +596,8 @@ CommitRunningToAttached(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Commits the bound run and returns to Retired.
 \* Transition CommitRunningToRetired: on Commit, from [Running], to Retired.
@@ -443,7 +617,8 @@ CommitRunningToRetired(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Ends a run whose turn failed with a known cause and returns to Idle.
 \* Transition FailRunningToIdle: on Fail, from [Running], to Idle.
@@ -464,7 +639,8 @@ FailRunningToIdle(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Ends a run whose turn failed with a known cause and returns to Attached.
 \* Transition FailRunningToAttached: on Fail, from [Running], to Attached.
@@ -485,7 +661,8 @@ FailRunningToAttached(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Ends a run whose turn failed with a known cause and returns to Retired.
 \* Transition FailRunningToRetired: on Fail, from [Running], to Retired.
@@ -506,7 +683,8 @@ FailRunningToRetired(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Ends a run whose turn was cancelled and returns to Idle.
 \* Transition CancelRunningToIdle: on CancelRun, from [Running], to Idle.
@@ -527,7 +705,8 @@ CancelRunningToIdle(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Ends a run whose turn was cancelled and returns to Attached.
 \* Transition CancelRunningToAttached: on CancelRun, from [Running], to
@@ -549,7 +728,8 @@ CancelRunningToAttached(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Ends a run whose turn was cancelled and returns to Retired.
 \* Transition CancelRunningToRetired: on CancelRun, from [Running], to Retired.
@@ -570,7 +750,8 @@ CancelRunningToRetired(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Rolls back the bound run whatever its turn phase and returns to Idle.
 \* Transition RollbackRunRunningToIdle: on RollbackRun, from [Running], to
@@ -591,7 +772,8 @@ RollbackRunRunningToIdle(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Rolls back the bound run whatever its turn phase and returns to Attached.
 \* Transition RollbackRunRunningToAttached: on RollbackRun, from [Running], to
@@ -612,7 +794,8 @@ RollbackRunRunningToAttached(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Rolls back the bound run whatever its turn phase and returns to Retired.
 \* Transition RollbackRunRunningToRetired: on RollbackRun, from [Running], to
@@ -633,7 +816,8 @@ RollbackRunRunningToRetired(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Ends a service run whose turn completed and returns to Idle.
 \* Transition ServiceTurnCommittedRunningToIdle: on ServiceTurnCommitted, from
@@ -655,7 +839,8 @@ ServiceTurnCommittedRunningToIdle(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Ends a service run whose turn completed and returns to Attached.
 \* Transition ServiceTurnCommittedRunningToAttached: on ServiceTurnCommitted,
@@ -677,7 +862,8 @@ ServiceTurnCommittedRunningToAttached(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Ends a service run whose turn completed and returns to Retired.
 \* Transition ServiceTurnCommittedRunningToRetired: on ServiceTurnCommitted,
@@ -699,7 +885,8 @@ ServiceTurnCommittedRunningToRetired(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Retires the session; a bound run survives into Retired.
 \* Transition RetireRequestedFromIdle: on Retire, from [Idle, Attached,
@@ -717,7 +904,8 @@ RetireRequestedFromIdle ==
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Retiring an already retired session changes nothing and emits nothing.
 \* Transition RetireAlreadyRetired: on Retire, from [Retired], to stay.
@@ -743,7 +931,8 @@ Reset ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Requests an executor stop where no executor runs, clearing any leftover run
 \* binding.
@@ -763,7 +952,8 @@ StopRuntimeExecutorNoExecutor(arg_reason) ==
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Asks the live executor to stop; the phase and run binding stay until it
 \* exits.
@@ -790,7 +980,8 @@ RuntimeExecutorExitedClearingRun ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* The executor exited while idle; the session stops.
 \* Transition RuntimeExecutorExitedFromIdle: on RuntimeExecutorExited, from
@@ -808,7 +999,8 @@ RuntimeExecutorExitedFromIdle ==
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* A repeated exit report on a stopped session changes nothing and emits
 \* nothing.
@@ -837,7 +1029,8 @@ DestroyInitializing ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Destroys the session for good (terminal), clearing its run binding.
 \* Transition Destroy: on Destroy, from [Idle, Attached, Running, Retired,
@@ -857,7 +1050,8 @@ Destroy ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Recovery is a notice-only self-loop; there is no Recovering phase and no
 \* Running variant.
@@ -886,7 +1080,8 @@ RecycleFromIdleOrRetired ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Recycles a registered attached session in place, dropping fence and run.
 \* Transition RecycleFromAttached: on Recycle, from [Attached], to stay.
@@ -904,7 +1099,8 @@ RecycleFromAttached ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Asks the executor to cancel at the next turn boundary; records nothing in
 \* the state.
@@ -940,7 +1136,7 @@ StartConversationRunEntering(arg_run_id, arg_primitive_kind, arg_admitted_conten
     /\ terminal_outcome' = None
     /\ terminal_cause_kind' = None
     /\ barrier_satisfied' = FALSE
-    /\ barrier_operation_ids' = None
+    /\ barrier_operation_ids' = {}
     /\ extraction_attempts' = 0
     /\ max_extraction_retries' = arg_max_extraction_retries
     /\ llm_retry_attempt' = 0
@@ -950,7 +1146,8 @@ StartConversationRunEntering(arg_run_id, arg_primitive_kind, arg_admitted_conten
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Starts a conversation turn while Running, replacing the run id and keeping
 \* the pre-run phase.
@@ -968,7 +1165,7 @@ StartConversationRunRunning(arg_run_id, arg_primitive_kind, arg_admitted_content
     /\ terminal_outcome' = None
     /\ terminal_cause_kind' = None
     /\ barrier_satisfied' = FALSE
-    /\ barrier_operation_ids' = None
+    /\ barrier_operation_ids' = {}
     /\ extraction_attempts' = 0
     /\ max_extraction_retries' = arg_max_extraction_retries
     /\ llm_retry_attempt' = 0
@@ -979,7 +1176,8 @@ StartConversationRunRunning(arg_run_id, arg_primitive_kind, arg_admitted_content
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Starts an immediate-append turn from Initializing or Attached, entering
 \* Running with Attached to return to.
@@ -998,7 +1196,7 @@ StartImmediateAppendEntering(arg_run_id) ==
     /\ terminal_outcome' = None
     /\ terminal_cause_kind' = None
     /\ barrier_satisfied' = FALSE
-    /\ barrier_operation_ids' = None
+    /\ barrier_operation_ids' = {}
     /\ extraction_attempts' = 0
     /\ max_extraction_retries' = 0
     /\ llm_retry_attempt' = 0
@@ -1008,7 +1206,8 @@ StartImmediateAppendEntering(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Starts an immediate-append turn while Running, replacing the run id and
 \* keeping the pre-run phase.
@@ -1025,7 +1224,7 @@ StartImmediateAppendRunning(arg_run_id) ==
     /\ terminal_outcome' = None
     /\ terminal_cause_kind' = None
     /\ barrier_satisfied' = FALSE
-    /\ barrier_operation_ids' = None
+    /\ barrier_operation_ids' = {}
     /\ extraction_attempts' = 0
     /\ max_extraction_retries' = 0
     /\ llm_retry_attempt' = 0
@@ -1036,7 +1235,8 @@ StartImmediateAppendRunning(arg_run_id) ==
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Starts an immediate-context turn from Initializing or Attached, entering
 \* Running with Attached to return to.
@@ -1055,7 +1255,7 @@ StartImmediateContextEntering(arg_run_id) ==
     /\ terminal_outcome' = None
     /\ terminal_cause_kind' = None
     /\ barrier_satisfied' = FALSE
-    /\ barrier_operation_ids' = None
+    /\ barrier_operation_ids' = {}
     /\ extraction_attempts' = 0
     /\ max_extraction_retries' = 0
     /\ llm_retry_attempt' = 0
@@ -1065,7 +1265,8 @@ StartImmediateContextEntering(arg_run_id) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Starts an immediate-context turn while Running, replacing the run id and
 \* keeping the pre-run phase.
@@ -1082,7 +1283,7 @@ StartImmediateContextRunning(arg_run_id) ==
     /\ terminal_outcome' = None
     /\ terminal_cause_kind' = None
     /\ barrier_satisfied' = FALSE
-    /\ barrier_operation_ids' = None
+    /\ barrier_operation_ids' = {}
     /\ extraction_attempts' = 0
     /\ max_extraction_retries' = 0
     /\ llm_retry_attempt' = 0
@@ -1093,7 +1294,8 @@ StartImmediateContextRunning(arg_run_id) ==
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* The conversation primitive is applied; the turn goes on to call the LLM.
 \* Transition PrimitiveAppliedConversation: on PrimitiveApplied, from
@@ -1112,7 +1314,8 @@ PrimitiveAppliedConversation ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* An immediate primitive is applied; it counts as a boundary and completes the
 \* turn.
@@ -1134,7 +1337,8 @@ PrimitiveAppliedImmediate ==
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* The LLM asked for tools; the turn waits for their operations.
 \* Transition LlmReturnedToolCallsPositive: on LlmReturnedToolCalls, from
@@ -1154,7 +1358,8 @@ LlmReturnedToolCallsPositive(arg_tool_count) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* The LLM returned an empty tool-call batch; the turn drains to a boundary.
 \* Transition LlmReturnedToolCallsZero: on LlmReturnedToolCalls, from
@@ -1174,7 +1379,8 @@ LlmReturnedToolCallsZero(arg_tool_count) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* The LLM returned a final answer; the turn drains to a boundary.
 \* Transition LlmReturnedTerminal: on LlmReturnedTerminal, from [Running], to
@@ -1193,7 +1399,8 @@ LlmReturnedTerminal ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Registers pending operations and the barrier set; an empty barrier set is
 \* satisfied at once.
@@ -1203,7 +1410,7 @@ RegisterPendingOps(arg_barrier_operation_ids) ==
     /\ lifecycle_phase = "Running"
     /\ turn_phase \in {"CallingLlm", "WaitingForOps"}  \* turn_waiting_or_calling
     /\ turn_phase' = "WaitingForOps"
-    /\ barrier_satisfied' = (arg_barrier_operation_ids = None)
+    /\ barrier_satisfied' = (arg_barrier_operation_ids = {})
     /\ barrier_operation_ids' = arg_barrier_operation_ids
     /\ UNCHANGED <<lifecycle_phase, session_id, active_runtime_id, active_fence_token,
                    current_run_id, pre_run_phase, registration_phase, primitive_kind,
@@ -1214,7 +1421,8 @@ RegisterPendingOps(arg_barrier_operation_ids) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Tool calls resolved with the barrier still open; the turn calls the LLM
 \* again.
@@ -1235,7 +1443,8 @@ ToolCallsResolvedToCalling ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Tool calls resolved with the barrier satisfied; the turn drains to a
 \* boundary.
@@ -1256,7 +1465,8 @@ ToolCallsResolvedToBoundary ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* The barrier operations named exactly by the registered set finished; the
 \* barrier is satisfied.
@@ -1267,7 +1477,7 @@ OpsBarrierSatisfied(arg_operation_ids) ==
     /\ turn_phase = "WaitingForOps"  \* turn_waiting_for_ops
     /\ arg_operation_ids = barrier_operation_ids  \* matching_barrier_ids
     /\ barrier_satisfied' = TRUE
-    /\ barrier_operation_ids' = None
+    /\ barrier_operation_ids' = {}
     /\ UNCHANGED <<lifecycle_phase, session_id, active_runtime_id, active_fence_token,
                    current_run_id, pre_run_phase, registration_phase, turn_phase, primitive_kind,
                    cancel_after_boundary, boundary_count, terminal_outcome, terminal_cause_kind,
@@ -1277,7 +1487,8 @@ OpsBarrierSatisfied(arg_operation_ids) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Applies a boundary and continues the turn with another LLM call.
 \* Transition BoundaryContinue: on BoundaryContinue, from [Running], to stay.
@@ -1296,7 +1507,8 @@ BoundaryContinue ==
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Applies the final boundary and completes the turn.
 \* Transition BoundaryComplete: on BoundaryComplete, from [Running], to stay.
@@ -1316,7 +1528,8 @@ BoundaryComplete ==
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Enters structured-output extraction with the given retry budget.
 \* Transition EnterExtraction: on EnterExtraction, from [Running], to stay.
@@ -1334,7 +1547,8 @@ EnterExtraction(arg_max_extraction_retries) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Starts the extraction LLM call.
 \* Transition ExtractionStart: on ExtractionStart, from [Running], to stay.
@@ -1352,7 +1566,8 @@ ExtractionStart ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* The extracted output validated; the turn completes.
 \* Transition ExtractionValidationPassed: on ExtractionValidationPassed, from
@@ -1372,7 +1587,8 @@ ExtractionValidationPassed ==
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Validation failed with retries left (counted before the increment); the turn
 \* retries the LLM call.
@@ -1394,7 +1610,8 @@ ExtractionValidationFailedRetry ==
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Validation failed with no retries left; the turn completes without a cause.
 \* Transition ExtractionValidationFailedExhausted: on
@@ -1416,7 +1633,8 @@ ExtractionValidationFailedExhausted ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Extraction failed outright; the turn completes without a cause.
 \* Transition ExtractionFailedTerminal: on ExtractionFailed, from [Running], to
@@ -1437,7 +1655,8 @@ ExtractionFailedTerminal ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* A retryable LLM failure moves the turn to error recovery, remembering the
 \* retry attempt.
@@ -1459,7 +1678,8 @@ RecoverableFailure(arg_retry_attempt) ==
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* The scheduled retry of the remembered attempt calls the LLM again.
 \* Transition RetryRequested: on RetryRequested, from [Running], to stay.
@@ -1478,7 +1698,8 @@ RetryRequested(arg_retry_attempt) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* A fatal failure with a known cause fails the turn.
 \* Transition FatalFailure: on FatalFailure, from [Running], to stay.
@@ -1498,7 +1719,8 @@ FatalFailure(arg_terminal_cause_kind) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* The turn limit was reached; the turn fails.
 \* Transition TurnLimitReached: on TurnLimitReached, from [Running], to stay.
@@ -1517,7 +1739,8 @@ TurnLimitReached ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* The budget is exhausted; the turn fails with outcome BudgetExhausted.
 \* Transition BudgetExhausted: on BudgetExhausted, from [Running], to stay.
@@ -1536,7 +1759,8 @@ BudgetExhausted ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* The time budget is exceeded; the turn fails with outcome TimeBudgetExceeded.
 \* Transition TimeBudgetExceeded: on TimeBudgetExceeded, from [Running], to
@@ -1556,7 +1780,8 @@ TimeBudgetExceeded ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Cancels an in-flight turn immediately.
 \* Transition CancelNow: on CancelNow, from [Running], to stay.
@@ -1574,7 +1799,8 @@ CancelNow ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Records the intent to cancel an in-flight turn at its next boundary (nothing
 \* reads the flag).
@@ -1594,7 +1820,8 @@ RequestCancelAfterBoundary ==
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* The cancellation landed; the turn is cancelled.
 \* Transition CancellationObserved: on CancellationObserved, from [Running], to
@@ -1614,7 +1841,8 @@ CancellationObserved ==
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Acknowledges a terminal turn, resetting the turn fields to Ready and
 \* recording the outcome.
@@ -1630,7 +1858,7 @@ AcknowledgeTerminal(arg_outcome) ==
     /\ terminal_outcome' = Some(arg_outcome)
     /\ terminal_cause_kind' = None
     /\ barrier_satisfied' = FALSE
-    /\ barrier_operation_ids' = None
+    /\ barrier_operation_ids' = {}
     /\ extraction_attempts' = 0
     /\ max_extraction_retries' = 0
     /\ llm_retry_attempt' = 0
@@ -1641,7 +1869,8 @@ AcknowledgeTerminal(arg_outcome) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* The bound run completed; a non-terminal turn becomes Completed, a terminal
 \* one is left as is.
@@ -1661,7 +1890,8 @@ RunCompleted(arg_run_id) ==
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* The bound run failed with a known cause, from any turn phase.
 \* Transition RunFailed: on RunFailed, from [Running], to stay.
@@ -1681,7 +1911,8 @@ RunFailed(arg_run_id, arg_terminal_outcome, arg_terminal_cause_kind) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* The bound run was cancelled, from any turn phase.
 \* Transition RunCancelled: on RunCancelled, from [Running], to stay.
@@ -1700,7 +1931,8 @@ RunCancelled(arg_run_id) ==
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Cancels a ready turn that has no bound run.
 \* Transition ForceCancelNoRun: on ForceCancelNoRun, from [Running], to stay.
@@ -1722,7 +1954,8 @@ ForceCancelNoRun ==
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Records whether the session durably wants a realtime channel.
 \* Transition ProjectRealtimeIntent: on ProjectRealtimeIntent, from [Idle,
@@ -1741,7 +1974,8 @@ ProjectRealtimeIntent(arg_present) ==
                    realtime_reconnect_attempt_count, realtime_reconnect_next_retry_at_ms,
                    realtime_reconnect_deadline_at_ms, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Mints a fresh authority epoch for a new, not yet ready binding.
 \* Transition BeginRealtimeBinding: on BeginRealtimeBinding, from [Idle,
@@ -1764,7 +1998,8 @@ BeginRealtimeBinding ==
                    barrier_satisfied, barrier_operation_ids, extraction_attempts,
                    max_extraction_retries, llm_retry_attempt, realtime_intent_present,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Mints a fresh authority epoch for a replacement binding.
 \* Transition ReplaceRealtimeBinding: on ReplaceRealtimeBinding, from [Idle,
@@ -1787,7 +2022,8 @@ ReplaceRealtimeBinding ==
                    barrier_satisfied, barrier_operation_ids, extraction_attempts,
                    max_extraction_retries, llm_retry_attempt, realtime_intent_present,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Drops the binding and burns an epoch; the intent bit survives (no topology
 \* guard).
@@ -1810,7 +2046,8 @@ DetachRealtimeBinding ==
                    barrier_satisfied, barrier_operation_ids, extraction_attempts,
                    max_extraction_retries, llm_retry_attempt, realtime_intent_present,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Drops the binding because it was forcibly lost, marking reattach as
 \* required.
@@ -1833,7 +2070,8 @@ RequireRealtimeReattach ==
                    barrier_satisfied, barrier_operation_ids, extraction_attempts,
                    max_extraction_retries, llm_retry_attempt, realtime_intent_present,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Like RequireRealtimeReattach, but only for the holder of the current
 \* authority epoch.
@@ -1858,7 +2096,8 @@ RequireRealtimeReattachForAuthority(arg_authority_epoch) ==
                    barrier_satisfied, barrier_operation_ids, extraction_attempts,
                    max_extraction_retries, llm_retry_attempt, realtime_intent_present,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* The current authority publishes a new bound state without rotating the epoch
 \* (no session guard).
@@ -1882,7 +2121,8 @@ PublishRealtimeSignal(arg_authority_epoch, arg_next_binding_state) ==
                    max_extraction_retries, llm_retry_attempt, realtime_intent_present,
                    realtime_binding_authority_epoch, realtime_next_authority_epoch,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Starts a reconnect cycle for a binding that requires reattach, at attempt 1.
 \* Transition BeginRealtimeReconnectCycle: on BeginRealtimeReconnectCycle, from
@@ -1904,7 +2144,8 @@ BeginRealtimeReconnectCycle(arg_next_retry_at_ms, arg_deadline_at_ms) ==
                    realtime_binding_state, realtime_binding_authority_epoch,
                    realtime_reattach_required, realtime_next_authority_epoch, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Schedules the next reconnect attempt of a running cycle.
 \* Transition ScheduleRealtimeReconnectRetry: on
@@ -1925,7 +2166,8 @@ ScheduleRealtimeReconnectRetry(arg_next_retry_at_ms) ==
                    realtime_reattach_required, realtime_next_authority_epoch,
                    realtime_reconnect_cycle_state, realtime_reconnect_deadline_at_ms,
                    live_topology_phase, next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Gives up the running reconnect cycle.
 \* Transition ExhaustRealtimeReconnectCycle: on ExhaustRealtimeReconnectCycle,
@@ -1946,7 +2188,8 @@ ExhaustRealtimeReconnectCycle ==
                    realtime_binding_state, realtime_binding_authority_epoch,
                    realtime_reattach_required, realtime_next_authority_epoch, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Resets the reconnect cycle to Idle whatever its state.
 \* Transition ClearRealtimeReconnectProgress: on
@@ -1967,7 +2210,8 @@ ClearRealtimeReconnectProgress ==
                    realtime_binding_state, realtime_binding_authority_epoch,
                    realtime_reattach_required, realtime_next_authority_epoch, live_topology_phase,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* The holder of the current authority epoch starts a live reconfigure; the
 \* token stays valid.
@@ -1989,7 +2233,8 @@ BeginLiveTopologyReconfigure(arg_authority_epoch) ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* At a safe turn boundary, detaches the realtime binding and burns an epoch.
 \* Transition MarkLiveTopologyDetached: on MarkLiveTopologyDetached, from
@@ -2012,7 +2257,8 @@ MarkLiveTopologyDetached ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* The host applied the new LLM identity to the detached session.
 \* Transition ApplyLiveTopologyIdentity: on ApplyLiveTopologyIdentity, from
@@ -2032,7 +2278,8 @@ ApplyLiveTopologyIdentity ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* The host applied and persisted the new tool visibility.
 \* Transition ApplyLiveTopologyVisibility: on ApplyLiveTopologyVisibility, from
@@ -2052,7 +2299,8 @@ ApplyLiveTopologyVisibility ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Completes the live reconfigure; the session stays detached until it attaches
 \* again.
@@ -2073,7 +2321,8 @@ CompleteLiveTopology ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Abandons a reconfigure before detach; the prior binding and token remain
 \* valid. Allowed unregistered.
@@ -2093,7 +2342,8 @@ AbortLiveTopologyBeforeDetach ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Fails a reconfigure past detach, requiring a realtime reattach and burning
 \* an epoch. Allowed unregistered.
@@ -2115,7 +2365,8 @@ FailLiveTopologyAfterDetach ==
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
                    next_staged_visibility_revision, active_visibility_revision,
-                   staged_visibility_revision>>
+                   staged_visibility_revision, active_deferred_names, staged_deferred_names,
+                   active_deferred_authorities, staged_deferred_authorities>>
 
 \* Stages a filter under a freshly minted revision.
 \* Transition StageVisibilityFilter: on StageVisibilityFilter, from [Idle,
@@ -2134,7 +2385,9 @@ StageVisibilityFilter ==
                        realtime_reattach_required, realtime_next_authority_epoch,
                        realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                        realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
-                       live_topology_phase, active_visibility_revision>>
+                       live_topology_phase, active_visibility_revision, active_deferred_names,
+                       staged_deferred_names, active_deferred_authorities,
+                       staged_deferred_authorities>>
 
 \* Commits a filter as the active one under the given revision.
 \* Transition CommitVisibilityFilter: on CommitVisibilityFilter, from [Idle,
@@ -2151,17 +2404,32 @@ CommitVisibilityFilter(arg_revision) ==
                    realtime_reattach_required, realtime_next_authority_epoch,
                    realtime_reconnect_cycle_state, realtime_reconnect_attempt_count,
                    realtime_reconnect_next_retry_at_ms, realtime_reconnect_deadline_at_ms,
-                   live_topology_phase, next_staged_visibility_revision, staged_visibility_revision>>
+                   live_topology_phase, next_staged_visibility_revision, staged_visibility_revision,
+                   active_deferred_names, staged_deferred_names, active_deferred_authorities,
+                   staged_deferred_authorities>>
 
 \* Raises the revision mint counter to cover an installed visibility state's
-\* revisions.
+\* revisions and records its deferred names and their authorities, which must
+\* match name for name and all have an identity.
 \* Transition SyncVisibilityRevisions: on SyncVisibilityRevisions, from [Idle,
 \* Attached, Running, Retired, Stopped], to stay.
-SyncVisibilityRevisions(arg_active_revision, arg_staged_revision) ==
+\* Input SyncVisibilityRevisions: An installed visibility state's revisions,
+\* deferred names and their authorities.
+SyncVisibilityRevisions(arg_active_revision, arg_staged_revision, arg_active_deferred_names, arg_staged_deferred_names, arg_active_deferred_authorities, arg_staged_deferred_authorities) ==
     LET next_staged_visibility_revision_1 == IF arg_active_revision > next_staged_visibility_revision THEN arg_active_revision ELSE next_staged_visibility_revision
     IN  /\ lifecycle_phase \in {"Idle", "Attached", "Running", "Retired", "Stopped"}
         /\ arg_active_revision > next_staged_visibility_revision \/ arg_staged_revision > next_staged_visibility_revision  \* counter_advances
+        /\ \A q_0_ \in arg_active_deferred_names : q_0_ \in DOMAIN arg_active_deferred_authorities  \* active_deferred_authorities_cover_names
+        /\ \A q_0_ \in arg_staged_deferred_names : q_0_ \in DOMAIN arg_staged_deferred_authorities  \* staged_deferred_authorities_cover_names
+        /\ \A q_0_ \in DOMAIN arg_active_deferred_authorities : q_0_ \in arg_active_deferred_names  \* active_deferred_authorities_are_name_scoped
+        /\ \A q_0_ \in DOMAIN arg_staged_deferred_authorities : q_0_ \in arg_staged_deferred_names  \* staged_deferred_authorities_are_name_scoped
+        /\ \A q_0_ \in arg_active_deferred_names : MapGet(arg_active_deferred_authorities, q_0_, None) # None  \* active_deferred_authorities_have_identity
+        /\ \A q_0_ \in arg_staged_deferred_names : MapGet(arg_staged_deferred_authorities, q_0_, None) # None  \* staged_deferred_authorities_have_identity
         /\ next_staged_visibility_revision' = IF arg_staged_revision > next_staged_visibility_revision_1 THEN arg_staged_revision ELSE next_staged_visibility_revision_1
+        /\ active_deferred_names' = arg_active_deferred_names
+        /\ staged_deferred_names' = arg_staged_deferred_names
+        /\ active_deferred_authorities' = arg_active_deferred_authorities
+        /\ staged_deferred_authorities' = arg_staged_deferred_authorities
         /\ UNCHANGED <<lifecycle_phase, session_id, active_runtime_id, active_fence_token,
                        current_run_id, pre_run_phase, registration_phase, turn_phase, primitive_kind,
                        cancel_after_boundary, boundary_count, terminal_outcome, terminal_cause_kind,
@@ -2233,10 +2501,10 @@ Next ==
     \/ \E arg_tool_count \in Dom_LlmReturnedToolCalls_tool_count : LlmReturnedToolCallsPositive(arg_tool_count)
     \/ \E arg_tool_count \in Dom_LlmReturnedToolCalls_tool_count : LlmReturnedToolCallsZero(arg_tool_count)
     \/ LlmReturnedTerminal
-    \/ \E arg_barrier_operation_ids \in OptionOf(Dom_OperationIdSet) : RegisterPendingOps(arg_barrier_operation_ids)
+    \/ \E arg_barrier_operation_ids \in Dom_RegisterPendingOps_barrier_operation_ids : RegisterPendingOps(arg_barrier_operation_ids)
     \/ ToolCallsResolvedToCalling
     \/ ToolCallsResolvedToBoundary
-    \/ \E arg_operation_ids \in OptionOf(Dom_OperationIdSet) : OpsBarrierSatisfied(arg_operation_ids)
+    \/ \E arg_operation_ids \in Dom_OpsBarrierSatisfied_operation_ids : OpsBarrierSatisfied(arg_operation_ids)
     \/ BoundaryContinue
     \/ BoundaryComplete
     \/ \E arg_max_extraction_retries \in Dom_EnterExtraction_max_extraction_retries : EnterExtraction(arg_max_extraction_retries)
@@ -2279,7 +2547,7 @@ Next ==
     \/ FailLiveTopologyAfterDetach
     \/ StageVisibilityFilter
     \/ \E arg_revision \in Dom_uint : CommitVisibilityFilter(arg_revision)
-    \/ \E arg_active_revision \in Dom_SyncVisibilityRevisions_active_revision, arg_staged_revision \in Dom_SyncVisibilityRevisions_staged_revision : SyncVisibilityRevisions(arg_active_revision, arg_staged_revision)
+    \/ \E arg_active_revision \in Dom_SyncVisibilityRevisions_active_revision, arg_staged_revision \in Dom_SyncVisibilityRevisions_staged_revision, arg_active_deferred_names \in Dom_SyncVisibilityRevisions_active_deferred_names, arg_staged_deferred_names \in Dom_SyncVisibilityRevisions_staged_deferred_names, arg_active_deferred_authorities \in Dom_SyncVisibilityRevisions_active_deferred_authorities, arg_staged_deferred_authorities \in Dom_SyncVisibilityRevisions_staged_deferred_authorities : SyncVisibilityRevisions(arg_active_revision, arg_staged_revision, arg_active_deferred_names, arg_staged_deferred_names, arg_active_deferred_authorities, arg_staged_deferred_authorities)
     \/ Terminated
 
 Spec == Init /\ [][Next]_vars
@@ -2403,7 +2671,7 @@ Next_tlc ==
     \/ CompleteLiveTopology
     \/ AbortLiveTopologyBeforeDetach
     \/ FailLiveTopologyAfterDetach
-    \/ \E arg_active_revision \in Dom_SyncVisibilityRevisions_active_revision, arg_staged_revision \in Dom_SyncVisibilityRevisions_staged_revision : SyncVisibilityRevisions(arg_active_revision, arg_staged_revision)
+    \/ \E arg_active_revision \in Dom_SyncVisibilityRevisions_active_revision, arg_staged_revision \in Dom_SyncVisibilityRevisions_staged_revision, arg_active_deferred_names \in Dom_SyncVisibilityRevisions_active_deferred_names, arg_staged_deferred_names \in Dom_SyncVisibilityRevisions_staged_deferred_names, arg_active_deferred_authorities \in Dom_SyncVisibilityRevisions_active_deferred_authorities, arg_staged_deferred_authorities \in Dom_SyncVisibilityRevisions_staged_deferred_authorities : SyncVisibilityRevisions(arg_active_revision, arg_staged_revision, arg_active_deferred_names, arg_staged_deferred_names, arg_active_deferred_authorities, arg_staged_deferred_authorities)
     \/ Terminated
 
 \* weak fairness of AbortLiveTopologyBeforeDetach.
@@ -2487,7 +2755,7 @@ Next_ci_realtime ==
     \/ FailLiveTopologyAfterDetach
     \/ StageVisibilityFilter
     \/ \E arg_revision \in Dom_uint : CommitVisibilityFilter(arg_revision)
-    \/ \E arg_active_revision \in Dom_SyncVisibilityRevisions_active_revision, arg_staged_revision \in Dom_SyncVisibilityRevisions_staged_revision : SyncVisibilityRevisions(arg_active_revision, arg_staged_revision)
+    \/ \E arg_active_revision \in Dom_SyncVisibilityRevisions_active_revision, arg_staged_revision \in Dom_SyncVisibilityRevisions_staged_revision, arg_active_deferred_names \in Dom_SyncVisibilityRevisions_active_deferred_names, arg_staged_deferred_names \in Dom_SyncVisibilityRevisions_staged_deferred_names, arg_active_deferred_authorities \in Dom_SyncVisibilityRevisions_active_deferred_authorities, arg_staged_deferred_authorities \in Dom_SyncVisibilityRevisions_staged_deferred_authorities : SyncVisibilityRevisions(arg_active_revision, arg_staged_revision, arg_active_deferred_names, arg_staged_deferred_names, arg_active_deferred_authorities, arg_staged_deferred_authorities)
     \/ Terminated
 
 \* weak fairness of AbortLiveTopologyBeforeDetach.
@@ -2510,8 +2778,10 @@ FairSpec_ci_realtime ==
 
 \* Profile deep: Larger search: two ids of each kind, uint parameters in [0, 1,
 \* 2, 3], every enum value, epochs up to 8, longer boundary, reconnect and
-\* revision chains.
+\* revision chains, cut at 8 steps as upstream's deep model bounds its step
+\* count (the bounds alone leave a space of 10^9 states or more).
 Constraint_deep ==
+    /\ TLCGet("level") <= 9
     /\ boundary_count <= 4
     /\ extraction_attempts <= 4
     /\ realtime_next_authority_epoch <= 8
@@ -2519,5 +2789,49 @@ Constraint_deep ==
     /\ next_staged_visibility_revision <= 4
     /\ active_visibility_revision <= 4
     /\ staged_visibility_revision <= 4
+
+\* Profile barrier: The turn's operation barrier with three operation ids
+\* (every set of them registered and reported satisfied): conversation and
+\* immediate turns from Initializing through the barrier to completion, and
+\* again from the completed turn.
+Constraint_barrier ==
+    /\ boundary_count <= 2
+
+Next_barrier ==
+    \/ \E arg_run_id \in Dom_RunId, arg_primitive_kind \in Dom_StartConversationRun_primitive_kind, arg_admitted_content_shape \in Dom_StartConversationRun_admitted_content_shape, arg_max_extraction_retries \in Dom_StartConversationRun_max_extraction_retries : StartConversationRunEntering(arg_run_id, arg_primitive_kind, arg_admitted_content_shape, arg_max_extraction_retries)
+    \/ \E arg_run_id \in Dom_RunId, arg_primitive_kind \in Dom_StartConversationRun_primitive_kind, arg_admitted_content_shape \in Dom_StartConversationRun_admitted_content_shape, arg_max_extraction_retries \in Dom_StartConversationRun_max_extraction_retries : StartConversationRunRunning(arg_run_id, arg_primitive_kind, arg_admitted_content_shape, arg_max_extraction_retries)
+    \/ \E arg_run_id \in Dom_RunId : StartImmediateAppendEntering(arg_run_id)
+    \/ \E arg_run_id \in Dom_RunId : StartImmediateAppendRunning(arg_run_id)
+    \/ PrimitiveAppliedConversation
+    \/ PrimitiveAppliedImmediate
+    \/ \E arg_barrier_operation_ids \in Dom_RegisterPendingOps_barrier_operation_ids : RegisterPendingOps(arg_barrier_operation_ids)
+    \/ ToolCallsResolvedToCalling
+    \/ ToolCallsResolvedToBoundary
+    \/ \E arg_operation_ids \in Dom_OpsBarrierSatisfied_operation_ids : OpsBarrierSatisfied(arg_operation_ids)
+    \/ BoundaryComplete
+    \/ Terminated
+
+FairSpec_barrier ==
+    /\ Init /\ [][Next_barrier]_vars
+
+\* Profile visibility: The tool visibility revisions and
+\* SyncVisibilityRevisions' deferred name and authority guards: two tool names
+\* and one witness, every set of names and every authority map (a name absent,
+\* without identity, or witnessed) for both the active and the staged side,
+\* revisions up to 2.
+Constraint_visibility ==
+    /\ next_staged_visibility_revision <= 2
+    /\ active_visibility_revision <= 2
+    /\ staged_visibility_revision <= 2
+
+Next_visibility ==
+    \/ Initialize
+    \/ StageVisibilityFilter
+    \/ \E arg_revision \in Dom_uint : CommitVisibilityFilter(arg_revision)
+    \/ \E arg_active_revision \in Dom_SyncVisibilityRevisions_active_revision, arg_staged_revision \in Dom_SyncVisibilityRevisions_staged_revision, arg_active_deferred_names \in Dom_SyncVisibilityRevisions_active_deferred_names, arg_staged_deferred_names \in Dom_SyncVisibilityRevisions_staged_deferred_names, arg_active_deferred_authorities \in Dom_SyncVisibilityRevisions_active_deferred_authorities, arg_staged_deferred_authorities \in Dom_SyncVisibilityRevisions_staged_deferred_authorities : SyncVisibilityRevisions(arg_active_revision, arg_staged_revision, arg_active_deferred_names, arg_staged_deferred_names, arg_active_deferred_authorities, arg_staged_deferred_authorities)
+    \/ Terminated
+
+FairSpec_visibility ==
+    /\ Init /\ [][Next_visibility]_vars
 
 =============================================================================
