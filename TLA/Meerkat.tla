@@ -42,8 +42,8 @@ CONSTANTS
     Dom_StartConversationRun_admitted_content_shape, \* the values of StartConversationRun.admitted_content_shape (ContentShape)
     Dom_StartConversationRun_max_extraction_retries, \* the values of StartConversationRun.max_extraction_retries (uint)
     Dom_LlmReturnedToolCalls_tool_count, \* the values of LlmReturnedToolCalls.tool_count (uint)
-    Dom_RegisterPendingOps_barrier_operation_ids, \* the values of RegisterPendingOps.barrier_operation_ids (set<OperationId, 16>)
-    Dom_OpsBarrierSatisfied_operation_ids, \* the values of OpsBarrierSatisfied.operation_ids (set<OperationId, 16>)
+    Dom_RegisterPendingOps_barrier_operation_ids, \* the values of RegisterPendingOps.barrier_operation_ids (set<OperationId, 8>)
+    Dom_OpsBarrierSatisfied_operation_ids, \* the values of OpsBarrierSatisfied.operation_ids (set<OperationId, 8>)
     Dom_EnterExtraction_max_extraction_retries, \* the values of EnterExtraction.max_extraction_retries (uint)
     Dom_FatalFailure_terminal_cause_kind, \* the values of FatalFailure.terminal_cause_kind (TurnTerminalCauseKind)
     Dom_AcknowledgeTerminal_outcome, \* the values of AcknowledgeTerminal.outcome (TurnTerminalOutcome)
@@ -58,10 +58,10 @@ CONSTANTS
     Dom_BeginLiveTopologyReconfigure_authority_epoch, \* the values of BeginLiveTopologyReconfigure.authority_epoch (uint)
     Dom_SyncVisibilityRevisions_active_revision, \* the values of SyncVisibilityRevisions.active_revision (uint)
     Dom_SyncVisibilityRevisions_staged_revision, \* the values of SyncVisibilityRevisions.staged_revision (uint)
-    Dom_SyncVisibilityRevisions_active_deferred_names, \* the values of SyncVisibilityRevisions.active_deferred_names (set<ToolName, 8>)
-    Dom_SyncVisibilityRevisions_staged_deferred_names, \* the values of SyncVisibilityRevisions.staged_deferred_names (set<ToolName, 8>)
-    Dom_SyncVisibilityRevisions_active_deferred_authorities, \* the values of SyncVisibilityRevisions.active_deferred_authorities (map<ToolName, option<Witness>, 8>)
-    Dom_SyncVisibilityRevisions_staged_deferred_authorities \* the values of SyncVisibilityRevisions.staged_deferred_authorities (map<ToolName, option<Witness>, 8>)
+    Dom_SyncVisibilityRevisions_active_deferred_names, \* the values of SyncVisibilityRevisions.active_deferred_names (set<ToolName, 4>)
+    Dom_SyncVisibilityRevisions_staged_deferred_names, \* the values of SyncVisibilityRevisions.staged_deferred_names (set<ToolName, 4>)
+    Dom_SyncVisibilityRevisions_active_deferred_authorities, \* the values of SyncVisibilityRevisions.active_deferred_authorities (map<ToolName, option<Witness>, 4>)
+    Dom_SyncVisibilityRevisions_staged_deferred_authorities \* the values of SyncVisibilityRevisions.staged_deferred_authorities (map<ToolName, option<Witness>, 4>)
 
 \* Dom_RegisterPendingOps_barrier_operation_ids in profile tlc (its configuration substitutes it)
 Dom_RegisterPendingOps_barrier_operation_ids_tlc ==
@@ -118,7 +118,7 @@ Dom_SyncVisibilityRevisions_active_deferred_names_barrier ==
     {}
 \* Dom_SyncVisibilityRevisions_active_deferred_names in profile visibility (its configuration substitutes it)
 Dom_SyncVisibilityRevisions_active_deferred_names_visibility ==
-    {{}, {"t1"}, {"t2"}, {"t1", "t2"}}
+    {{}, {"t1"}, {"t1", "t2"}}
 
 \* Dom_SyncVisibilityRevisions_staged_deferred_names in profile tlc (its configuration substitutes it)
 Dom_SyncVisibilityRevisions_staged_deferred_names_tlc ==
@@ -137,7 +137,7 @@ Dom_SyncVisibilityRevisions_staged_deferred_names_barrier ==
     {}
 \* Dom_SyncVisibilityRevisions_staged_deferred_names in profile visibility (its configuration substitutes it)
 Dom_SyncVisibilityRevisions_staged_deferred_names_visibility ==
-    {{}, {"t1"}, {"t2"}, {"t1", "t2"}}
+    {{}, {"t1"}, {"t1", "t2"}}
 
 \* Dom_SyncVisibilityRevisions_active_deferred_authorities in profile tlc (its configuration substitutes it)
 Dom_SyncVisibilityRevisions_active_deferred_authorities_tlc ==
@@ -157,13 +157,9 @@ Dom_SyncVisibilityRevisions_active_deferred_authorities_barrier ==
 \* Dom_SyncVisibilityRevisions_active_deferred_authorities in profile visibility (its configuration substitutes it)
 Dom_SyncVisibilityRevisions_active_deferred_authorities_visibility ==
     {EmptyMap,
-     MapPut(EmptyMap, "t1", None),
      MapPut(EmptyMap, "t1", Some("w1")),
-     MapPut(EmptyMap, "t2", None),
+     MapPut(EmptyMap, "t1", None),
      MapPut(EmptyMap, "t2", Some("w1")),
-     MapPut(MapPut(EmptyMap, "t1", None), "t2", None),
-     MapPut(MapPut(EmptyMap, "t1", None), "t2", Some("w1")),
-     MapPut(MapPut(EmptyMap, "t1", Some("w1")), "t2", None),
      MapPut(MapPut(EmptyMap, "t1", Some("w1")), "t2", Some("w1"))}
 
 \* Dom_SyncVisibilityRevisions_staged_deferred_authorities in profile tlc (its configuration substitutes it)
@@ -184,13 +180,9 @@ Dom_SyncVisibilityRevisions_staged_deferred_authorities_barrier ==
 \* Dom_SyncVisibilityRevisions_staged_deferred_authorities in profile visibility (its configuration substitutes it)
 Dom_SyncVisibilityRevisions_staged_deferred_authorities_visibility ==
     {EmptyMap,
-     MapPut(EmptyMap, "t1", None),
      MapPut(EmptyMap, "t1", Some("w1")),
-     MapPut(EmptyMap, "t2", None),
+     MapPut(EmptyMap, "t1", None),
      MapPut(EmptyMap, "t2", Some("w1")),
-     MapPut(MapPut(EmptyMap, "t1", None), "t2", None),
-     MapPut(MapPut(EmptyMap, "t1", None), "t2", Some("w1")),
-     MapPut(MapPut(EmptyMap, "t1", Some("w1")), "t2", None),
      MapPut(MapPut(EmptyMap, "t1", Some("w1")), "t2", Some("w1"))}
 
 VARIABLES
@@ -208,7 +200,7 @@ VARIABLES
     terminal_outcome, \* option<TurnTerminalOutcome>
     terminal_cause_kind, \* option<TurnTerminalCauseKind>
     barrier_satisfied, \* bool
-    barrier_operation_ids, \* set<OperationId, 16>: The barrier operations the turn waits for; empty when there are none (upstream's has_barrier_ops is size(barrier_operation_ids) > 0, and not stored).
+    barrier_operation_ids, \* set<OperationId, 8>: The barrier operations the turn waits for; empty when there are none (upstream's has_barrier_ops is size(barrier_operation_ids) > 0, and not stored).
     extraction_attempts, \* uint
     max_extraction_retries, \* uint
     llm_retry_attempt, \* uint
@@ -225,10 +217,10 @@ VARIABLES
     next_staged_visibility_revision, \* uint
     active_visibility_revision, \* uint
     staged_visibility_revision, \* uint
-    active_deferred_names, \* set<ToolName, 8>: The committed requested deferred tool names, as the last SyncVisibilityRevisions installed them.
-    staged_deferred_names, \* set<ToolName, 8>: The staged requested deferred tool names, as the last SyncVisibilityRevisions installed them.
-    active_deferred_authorities, \* map<ToolName, option<Witness>, 8>: The witness of each committed deferred name; none is a witness with no identity (upstream: no last-seen provenance).
-    staged_deferred_authorities \* map<ToolName, option<Witness>, 8>: The witness of each staged deferred name; none is a witness with no identity (upstream: no last-seen provenance).
+    active_deferred_names, \* set<ToolName, 4>: The committed requested deferred tool names, as the last SyncVisibilityRevisions installed them.
+    staged_deferred_names, \* set<ToolName, 4>: The staged requested deferred tool names, as the last SyncVisibilityRevisions installed them.
+    active_deferred_authorities, \* map<ToolName, option<Witness>, 4>: The witness of each committed deferred name; none is a witness with no identity (upstream: no last-seen provenance).
+    staged_deferred_authorities \* map<ToolName, option<Witness>, 4>: The witness of each staged deferred name; none is a witness with no identity (upstream: no last-seen provenance).
 
 vars == <<lifecycle_phase, session_id, active_runtime_id, active_fence_token, current_run_id,
           pre_run_phase, registration_phase, turn_phase, primitive_kind, cancel_after_boundary,
@@ -275,7 +267,7 @@ TypeOK ==
     /\ IsOptionOf(terminal_cause_kind, TurnTerminalCauseKind)
     /\ barrier_satisfied \in BOOLEAN
     /\ barrier_operation_ids \subseteq STRING
-    /\ Cardinality(barrier_operation_ids) <= 16
+    /\ Cardinality(barrier_operation_ids) <= 8
     /\ extraction_attempts \in Nat
     /\ max_extraction_retries \in Nat
     /\ llm_retry_attempt \in Nat
@@ -293,14 +285,14 @@ TypeOK ==
     /\ active_visibility_revision \in Nat
     /\ staged_visibility_revision \in Nat
     /\ active_deferred_names \subseteq STRING
-    /\ Cardinality(active_deferred_names) <= 8
+    /\ Cardinality(active_deferred_names) <= 4
     /\ staged_deferred_names \subseteq STRING
-    /\ Cardinality(staged_deferred_names) <= 8
+    /\ Cardinality(staged_deferred_names) <= 4
     /\ DOMAIN active_deferred_authorities \subseteq STRING
-    /\ Cardinality(DOMAIN active_deferred_authorities) <= 8
+    /\ Cardinality(DOMAIN active_deferred_authorities) <= 4
     /\ \A k_ \in DOMAIN active_deferred_authorities : IsOptionOf(active_deferred_authorities[k_], STRING)
     /\ DOMAIN staged_deferred_authorities \subseteq STRING
-    /\ Cardinality(DOMAIN staged_deferred_authorities) <= 8
+    /\ Cardinality(DOMAIN staged_deferred_authorities) <= 4
     /\ \A k_ \in DOMAIN staged_deferred_authorities : IsOptionOf(staged_deferred_authorities[k_], STRING)
 
 Init ==
@@ -2815,10 +2807,11 @@ FairSpec_barrier ==
     /\ Init /\ [][Next_barrier]_vars
 
 \* Profile visibility: The tool visibility revisions and
-\* SyncVisibilityRevisions' deferred name and authority guards: two tool names
-\* and one witness, every set of names and every authority map (a name absent,
-\* without identity, or witnessed) for both the active and the staged side,
-\* revisions up to 2.
+\* SyncVisibilityRevisions' deferred name and authority guards, on both the
+\* active and the staged side: two tool names and one witness, name sets {},
+\* {t1} and {t1, t2}, and authority maps that cover them, miss a name, witness
+\* an unrequested name or have a witness without identity; revision pairs in
+\* which neither, one or both revisions advance the counter (up to 2).
 Constraint_visibility ==
     /\ next_staged_visibility_revision <= 2
     /\ active_visibility_revision <= 2

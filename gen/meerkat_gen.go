@@ -931,7 +931,7 @@ type State struct {
 	// The barrier operations the turn waits for; empty when there are none
 	// (upstream's has_barrier_ops is size(barrier_operation_ids) > 0, and not
 	// stored).
-	BarrierOperationIDs            OperationIDSet16            `json:"barrier_operation_ids"`
+	BarrierOperationIDs            OperationIDSet8             `json:"barrier_operation_ids"`
 	ExtractionAttempts             uint64                      `json:"extraction_attempts"`
 	MaxExtractionRetries           uint64                      `json:"max_extraction_retries"`
 	LLMRetryAttempt                uint64                      `json:"llm_retry_attempt"`
@@ -950,27 +950,27 @@ type State struct {
 	StagedVisibilityRevision       uint64                      `json:"staged_visibility_revision"`
 	// The committed requested deferred tool names, as the last
 	// SyncVisibilityRevisions installed them.
-	ActiveDeferredNames ToolNameSet8 `json:"active_deferred_names"`
+	ActiveDeferredNames ToolNameSet4 `json:"active_deferred_names"`
 	// The staged requested deferred tool names, as the last
 	// SyncVisibilityRevisions installed them.
-	StagedDeferredNames ToolNameSet8 `json:"staged_deferred_names"`
+	StagedDeferredNames ToolNameSet4 `json:"staged_deferred_names"`
 	// The witness of each committed deferred name; none is a witness with no
 	// identity (upstream: no last-seen provenance).
-	ActiveDeferredAuthorities ToolNameToOptionWitnessMap8 `json:"active_deferred_authorities"`
+	ActiveDeferredAuthorities ToolNameToOptionWitnessMap4 `json:"active_deferred_authorities"`
 	// The witness of each staged deferred name; none is a witness with no identity
 	// (upstream: no last-seen provenance).
-	StagedDeferredAuthorities ToolNameToOptionWitnessMap8 `json:"staged_deferred_authorities"`
+	StagedDeferredAuthorities ToolNameToOptionWitnessMap4 `json:"staged_deferred_authorities"`
 }
 
 // Initial returns the initial state.
 func Initial() State {
 	return State{
-		ActiveDeferredAuthorities:      ToolNameToOptionWitnessMap8{},
-		ActiveDeferredNames:            ToolNameSet8{},
+		ActiveDeferredAuthorities:      ToolNameToOptionWitnessMap4{},
+		ActiveDeferredNames:            ToolNameSet4{},
 		ActiveFenceToken:               None[uint64](),
 		ActiveRuntimeID:                None[AgentRuntimeID](),
 		ActiveVisibilityRevision:       0,
-		BarrierOperationIDs:            OperationIDSet16{},
+		BarrierOperationIDs:            OperationIDSet8{},
 		BarrierSatisfied:               false,
 		BoundaryCount:                  0,
 		CancelAfterBoundary:            false,
@@ -994,8 +994,8 @@ func Initial() State {
 		RealtimeReconnectNextRetryAtMs: None[uint64](),
 		RegistrationPhase:              RegistrationPhaseQueuing,
 		SessionID:                      None[SessionID](),
-		StagedDeferredAuthorities:      ToolNameToOptionWitnessMap8{},
-		StagedDeferredNames:            ToolNameSet8{},
+		StagedDeferredAuthorities:      ToolNameToOptionWitnessMap4{},
+		StagedDeferredNames:            ToolNameSet4{},
 		StagedVisibilityRevision:       0,
 		TerminalCauseKind:              None[TurnTerminalCauseKind](),
 		TerminalOutcome:                None[TurnTerminalOutcome](),
@@ -1732,7 +1732,7 @@ func (in LLMReturnedTerminal) MarshalJSON() ([]byte, error) {
 
 // RegisterPendingOps is the input RegisterPendingOps.
 type RegisterPendingOps struct {
-	BarrierOperationIDs OperationIDSet16 `json:"barrier_operation_ids"`
+	BarrierOperationIDs OperationIDSet8 `json:"barrier_operation_ids"`
 }
 type registerPendingOpsArgs RegisterPendingOps
 
@@ -1770,7 +1770,7 @@ func (in ToolCallsResolved) MarshalJSON() ([]byte, error) {
 
 // OpsBarrierSatisfied is the input OpsBarrierSatisfied.
 type OpsBarrierSatisfied struct {
-	OperationIDs OperationIDSet16 `json:"operation_ids"`
+	OperationIDs OperationIDSet8 `json:"operation_ids"`
 }
 type opsBarrierSatisfiedArgs OpsBarrierSatisfied
 
@@ -2567,10 +2567,10 @@ func (in CommitVisibilityFilter) MarshalJSON() ([]byte, error) {
 type SyncVisibilityRevisions struct {
 	ActiveRevision            uint64                      `json:"active_revision"`
 	StagedRevision            uint64                      `json:"staged_revision"`
-	ActiveDeferredNames       ToolNameSet8                `json:"active_deferred_names"`
-	StagedDeferredNames       ToolNameSet8                `json:"staged_deferred_names"`
-	ActiveDeferredAuthorities ToolNameToOptionWitnessMap8 `json:"active_deferred_authorities"`
-	StagedDeferredAuthorities ToolNameToOptionWitnessMap8 `json:"staged_deferred_authorities"`
+	ActiveDeferredNames       ToolNameSet4                `json:"active_deferred_names"`
+	StagedDeferredNames       ToolNameSet4                `json:"staged_deferred_names"`
+	ActiveDeferredAuthorities ToolNameToOptionWitnessMap4 `json:"active_deferred_authorities"`
+	StagedDeferredAuthorities ToolNameToOptionWitnessMap4 `json:"staged_deferred_authorities"`
 }
 type syncVisibilityRevisionsArgs SyncVisibilityRevisions
 
@@ -5915,7 +5915,7 @@ func (n *State) fireStartConversationRunEntering(in StartConversationRun, fx *Ef
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseAttached)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](in.PrimitiveKind)
-	n.BarrierOperationIDs = OperationIDSet16{}
+	n.BarrierOperationIDs = OperationIDSet8{}
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -5940,7 +5940,7 @@ func (n *State) fireStartConversationRunRunning(in StartConversationRun, fx *Eff
 	n.CurrentRunID = Some[RunID](in.RunID)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](in.PrimitiveKind)
-	n.BarrierOperationIDs = OperationIDSet16{}
+	n.BarrierOperationIDs = OperationIDSet8{}
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -5965,7 +5965,7 @@ func (n *State) fireStartImmediateAppendEntering(in StartImmediateAppend, fx *Ef
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseAttached)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateAppend)
-	n.BarrierOperationIDs = OperationIDSet16{}
+	n.BarrierOperationIDs = OperationIDSet8{}
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -5990,7 +5990,7 @@ func (n *State) fireStartImmediateAppendRunning(in StartImmediateAppend, fx *Eff
 	n.CurrentRunID = Some[RunID](in.RunID)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateAppend)
-	n.BarrierOperationIDs = OperationIDSet16{}
+	n.BarrierOperationIDs = OperationIDSet8{}
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -6015,7 +6015,7 @@ func (n *State) fireStartImmediateContextEntering(in StartImmediateContext, fx *
 	n.PreRunPhase = Some[PreRunPhase](PreRunPhaseAttached)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateContextAppend)
-	n.BarrierOperationIDs = OperationIDSet16{}
+	n.BarrierOperationIDs = OperationIDSet8{}
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -6040,7 +6040,7 @@ func (n *State) fireStartImmediateContextRunning(in StartImmediateContext, fx *E
 	n.CurrentRunID = Some[RunID](in.RunID)
 	n.TurnPhase = TurnPhaseApplyingPrimitive
 	n.PrimitiveKind = Some[TurnPrimitiveKind](TurnPrimitiveKindImmediateContextAppend)
-	n.BarrierOperationIDs = OperationIDSet16{}
+	n.BarrierOperationIDs = OperationIDSet8{}
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -6130,7 +6130,7 @@ func (n *State) fireLlmReturnedTerminal(in LLMReturnedTerminal, fx *Effects) err
 func (n *State) fireRegisterPendingOps(in RegisterPendingOps, fx *Effects) error {
 	n.TurnPhase = TurnPhaseWaitingForOps
 	n.BarrierOperationIDs = in.BarrierOperationIDs
-	n.BarrierSatisfied = (n.BarrierOperationIDs == OperationIDSet16{})
+	n.BarrierSatisfied = (n.BarrierOperationIDs == OperationIDSet8{})
 	return nil
 }
 
@@ -6152,7 +6152,7 @@ func (n *State) fireToolCallsResolvedToBoundary(in ToolCallsResolved, fx *Effect
 // bound error it puts the state back as it was.
 func (n *State) fireOpsBarrierSatisfied(in OpsBarrierSatisfied, fx *Effects) error {
 	n.BarrierSatisfied = true
-	n.BarrierOperationIDs = OperationIDSet16{}
+	n.BarrierOperationIDs = OperationIDSet8{}
 	return nil
 }
 
@@ -6459,7 +6459,7 @@ func (n *State) fireCancellationObserved(in CancellationObserved, fx *Effects) e
 func (n *State) fireAcknowledgeTerminal(in AcknowledgeTerminal, fx *Effects) error {
 	n.TurnPhase = TurnPhaseReady
 	n.PrimitiveKind = None[TurnPrimitiveKind]()
-	n.BarrierOperationIDs = OperationIDSet16{}
+	n.BarrierOperationIDs = OperationIDSet8{}
 	n.BarrierSatisfied = false
 	n.BoundaryCount = 0
 	n.CancelAfterBoundary = false
@@ -8451,16 +8451,16 @@ func InputNames() []string {
 	return []string{"Initialize", "RegisterSession", "UnregisterSession", "PrepareBindings", "EnsureSessionWithExecutor", "Prepare", "DrainQueuedRun", "Commit", "Fail", "CancelRun", "RollbackRun", "ServiceTurnCommitted", "Retire", "Reset", "StopRuntimeExecutor", "RuntimeExecutorExited", "Destroy", "Recover", "Recycle", "CancelAfterBoundary", "InterruptCurrentRun", "ReconfigureSessionLlmIdentity", "StartConversationRun", "StartImmediateAppend", "StartImmediateContext", "PrimitiveApplied", "LlmReturnedToolCalls", "LlmReturnedTerminal", "RegisterPendingOps", "ToolCallsResolved", "OpsBarrierSatisfied", "BoundaryContinue", "BoundaryComplete", "EnterExtraction", "ExtractionStart", "ExtractionValidationPassed", "ExtractionValidationFailed", "ExtractionFailed", "RecoverableFailure", "RetryRequested", "FatalFailure", "TurnLimitReached", "BudgetExhausted", "TimeBudgetExceeded", "CancelNow", "RequestCancelAfterBoundary", "CancellationObserved", "AcknowledgeTerminal", "RunCompleted", "RunFailed", "RunCancelled", "ForceCancelNoRun", "ProjectRealtimeIntent", "BeginRealtimeBinding", "ReplaceRealtimeBinding", "DetachRealtimeBinding", "RequireRealtimeReattach", "RequireRealtimeReattachForAuthority", "PublishRealtimeSignal", "BeginRealtimeReconnectCycle", "ScheduleRealtimeReconnectRetry", "ExhaustRealtimeReconnectCycle", "ClearRealtimeReconnectProgress", "BeginLiveTopologyReconfigure", "MarkLiveTopologyDetached", "ApplyLiveTopologyIdentity", "ApplyLiveTopologyVisibility", "CompleteLiveTopology", "AbortLiveTopologyBeforeDetach", "FailLiveTopologyAfterDetach", "StageVisibilityFilter", "CommitVisibilityFilter", "SyncVisibilityRevisions"}
 }
 
-// OperationIDSet16 is a value of the DSL type set<OperationId, 16>: at most 16 OperationID values,
+// OperationIDSet8 is a value of the DSL type set<OperationId, 8>: at most 8 OperationID values,
 // held sorted in a fixed array. The zero value is the empty set, and sets
 // compare with ==. Its JSON form is the sorted array of its values.
-type OperationIDSet16 struct {
+type OperationIDSet8 struct {
 	n uint8
-	e [16]OperationID
+	e [8]OperationID
 }
 
 // Has reports whether v is in the set.
-func (s OperationIDSet16) Has(v OperationID) bool {
+func (s OperationIDSet8) Has(v OperationID) bool {
 	for i := 0; i < int(s.n); i++ {
 		if s.e[i] == v {
 			return true
@@ -8470,13 +8470,13 @@ func (s OperationIDSet16) Has(v OperationID) bool {
 }
 
 // Len returns the number of values in the set.
-func (s OperationIDSet16) Len() int { return int(s.n) }
+func (s OperationIDSet8) Len() int { return int(s.n) }
 
 // at returns the i-th value in sorted order.
-func (s OperationIDSet16) at(i int) OperationID { return s.e[i] }
+func (s OperationIDSet8) at(i int) OperationID { return s.e[i] }
 
 // All iterates over the values in sorted order.
-func (s OperationIDSet16) All() iter.Seq[OperationID] {
+func (s OperationIDSet8) All() iter.Seq[OperationID] {
 	return func(yield func(OperationID) bool) {
 		for i := 0; i < int(s.n); i++ {
 			if !yield(s.e[i]) {
@@ -8487,140 +8487,7 @@ func (s OperationIDSet16) All() iter.Seq[OperationID] {
 }
 
 // insert returns s ∪ {v} and records in ovf that it exceeds the capacity.
-func (s OperationIDSet16) insert(ovf *bool, v OperationID) OperationIDSet16 {
-	i := 0
-	for i < int(s.n) && s.e[i] < v {
-		i++
-	}
-	if i < int(s.n) && s.e[i] == v {
-		return s
-	}
-	if int(s.n) == 16 {
-		*ovf = true
-		return s
-	}
-	copy(s.e[i+1:], s.e[i:s.n])
-	s.e[i] = v
-	s.n++
-	return s
-}
-
-func (s OperationIDSet16) remove(v OperationID) OperationIDSet16 {
-	var u OperationIDSet16
-	for i := 0; i < int(s.n); i++ {
-		if s.e[i] != v {
-			u.e[u.n] = s.e[i]
-			u.n++
-		}
-	}
-	return u
-}
-
-// union returns s ∪ o and records in ovf that it exceeds the capacity.
-func (s OperationIDSet16) union(ovf *bool, o OperationIDSet16) OperationIDSet16 {
-	for i := 0; i < int(o.n); i++ {
-		s = s.insert(ovf, o.e[i])
-	}
-	return s
-}
-
-func (s OperationIDSet16) intersect(o OperationIDSet16) OperationIDSet16 {
-	var u OperationIDSet16
-	for i := 0; i < int(s.n); i++ {
-		if o.Has(s.e[i]) {
-			u.e[u.n] = s.e[i]
-			u.n++
-		}
-	}
-	return u
-}
-
-func (s OperationIDSet16) diff(o OperationIDSet16) OperationIDSet16 {
-	var u OperationIDSet16
-	for i := 0; i < int(s.n); i++ {
-		if !o.Has(s.e[i]) {
-			u.e[u.n] = s.e[i]
-			u.n++
-		}
-	}
-	return u
-}
-
-func (s OperationIDSet16) subset(o OperationIDSet16) bool { return s.diff(o).n == 0 }
-
-// With returns s with v added and true, or s unchanged and false when that
-// would exceed the capacity. It does not allocate: with Len and All it builds
-// and reads sets value by value (the shipped-code checker packs states so).
-func (s OperationIDSet16) With(v OperationID) (OperationIDSet16, bool) {
-	ovf := false
-	u := s.insert(&ovf, v)
-	if ovf {
-		return s, false
-	}
-	return u, true
-}
-
-// MarshalJSON writes the values as a sorted array.
-func (s OperationIDSet16) MarshalJSON() ([]byte, error) { return json.Marshal(s.e[:s.n]) }
-
-// UnmarshalJSON reads an array of distinct values, at most 16.
-func (s *OperationIDSet16) UnmarshalJSON(b []byte) error {
-	var list []OperationID
-	if err := json.Unmarshal(b, &list); err != nil {
-		return err
-	}
-	if len(list) > 16 {
-		return fmt.Errorf("set<OperationId, 16>: %d values, at most 16", len(list))
-	}
-	var u OperationIDSet16
-	ovf := false
-	for _, v := range list {
-		if u.Has(v) {
-			return fmt.Errorf("set<OperationId, 16>: %q repeated", v)
-		}
-		u = u.insert(&ovf, v)
-	}
-	*s = u
-	return nil
-}
-
-// ToolNameSet8 is a value of the DSL type set<ToolName, 8>: at most 8 ToolName values,
-// held sorted in a fixed array. The zero value is the empty set, and sets
-// compare with ==. Its JSON form is the sorted array of its values.
-type ToolNameSet8 struct {
-	n uint8
-	e [8]ToolName
-}
-
-// Has reports whether v is in the set.
-func (s ToolNameSet8) Has(v ToolName) bool {
-	for i := 0; i < int(s.n); i++ {
-		if s.e[i] == v {
-			return true
-		}
-	}
-	return false
-}
-
-// Len returns the number of values in the set.
-func (s ToolNameSet8) Len() int { return int(s.n) }
-
-// at returns the i-th value in sorted order.
-func (s ToolNameSet8) at(i int) ToolName { return s.e[i] }
-
-// All iterates over the values in sorted order.
-func (s ToolNameSet8) All() iter.Seq[ToolName] {
-	return func(yield func(ToolName) bool) {
-		for i := 0; i < int(s.n); i++ {
-			if !yield(s.e[i]) {
-				return
-			}
-		}
-	}
-}
-
-// insert returns s ∪ {v} and records in ovf that it exceeds the capacity.
-func (s ToolNameSet8) insert(ovf *bool, v ToolName) ToolNameSet8 {
+func (s OperationIDSet8) insert(ovf *bool, v OperationID) OperationIDSet8 {
 	i := 0
 	for i < int(s.n) && s.e[i] < v {
 		i++
@@ -8638,8 +8505,8 @@ func (s ToolNameSet8) insert(ovf *bool, v ToolName) ToolNameSet8 {
 	return s
 }
 
-func (s ToolNameSet8) remove(v ToolName) ToolNameSet8 {
-	var u ToolNameSet8
+func (s OperationIDSet8) remove(v OperationID) OperationIDSet8 {
+	var u OperationIDSet8
 	for i := 0; i < int(s.n); i++ {
 		if s.e[i] != v {
 			u.e[u.n] = s.e[i]
@@ -8650,15 +8517,15 @@ func (s ToolNameSet8) remove(v ToolName) ToolNameSet8 {
 }
 
 // union returns s ∪ o and records in ovf that it exceeds the capacity.
-func (s ToolNameSet8) union(ovf *bool, o ToolNameSet8) ToolNameSet8 {
+func (s OperationIDSet8) union(ovf *bool, o OperationIDSet8) OperationIDSet8 {
 	for i := 0; i < int(o.n); i++ {
 		s = s.insert(ovf, o.e[i])
 	}
 	return s
 }
 
-func (s ToolNameSet8) intersect(o ToolNameSet8) ToolNameSet8 {
-	var u ToolNameSet8
+func (s OperationIDSet8) intersect(o OperationIDSet8) OperationIDSet8 {
+	var u OperationIDSet8
 	for i := 0; i < int(s.n); i++ {
 		if o.Has(s.e[i]) {
 			u.e[u.n] = s.e[i]
@@ -8668,8 +8535,8 @@ func (s ToolNameSet8) intersect(o ToolNameSet8) ToolNameSet8 {
 	return u
 }
 
-func (s ToolNameSet8) diff(o ToolNameSet8) ToolNameSet8 {
-	var u ToolNameSet8
+func (s OperationIDSet8) diff(o OperationIDSet8) OperationIDSet8 {
+	var u OperationIDSet8
 	for i := 0; i < int(s.n); i++ {
 		if !o.Has(s.e[i]) {
 			u.e[u.n] = s.e[i]
@@ -8679,12 +8546,12 @@ func (s ToolNameSet8) diff(o ToolNameSet8) ToolNameSet8 {
 	return u
 }
 
-func (s ToolNameSet8) subset(o ToolNameSet8) bool { return s.diff(o).n == 0 }
+func (s OperationIDSet8) subset(o OperationIDSet8) bool { return s.diff(o).n == 0 }
 
 // With returns s with v added and true, or s unchanged and false when that
 // would exceed the capacity. It does not allocate: with Len and All it builds
 // and reads sets value by value (the shipped-code checker packs states so).
-func (s ToolNameSet8) With(v ToolName) (ToolNameSet8, bool) {
+func (s OperationIDSet8) With(v OperationID) (OperationIDSet8, bool) {
 	ovf := false
 	u := s.insert(&ovf, v)
 	if ovf {
@@ -8694,22 +8561,22 @@ func (s ToolNameSet8) With(v ToolName) (ToolNameSet8, bool) {
 }
 
 // MarshalJSON writes the values as a sorted array.
-func (s ToolNameSet8) MarshalJSON() ([]byte, error) { return json.Marshal(s.e[:s.n]) }
+func (s OperationIDSet8) MarshalJSON() ([]byte, error) { return json.Marshal(s.e[:s.n]) }
 
 // UnmarshalJSON reads an array of distinct values, at most 8.
-func (s *ToolNameSet8) UnmarshalJSON(b []byte) error {
-	var list []ToolName
+func (s *OperationIDSet8) UnmarshalJSON(b []byte) error {
+	var list []OperationID
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
 	}
 	if len(list) > 8 {
-		return fmt.Errorf("set<ToolName, 8>: %d values, at most 8", len(list))
+		return fmt.Errorf("set<OperationId, 8>: %d values, at most 8", len(list))
 	}
-	var u ToolNameSet8
+	var u OperationIDSet8
 	ovf := false
 	for _, v := range list {
 		if u.Has(v) {
-			return fmt.Errorf("set<ToolName, 8>: %q repeated", v)
+			return fmt.Errorf("set<OperationId, 8>: %q repeated", v)
 		}
 		u = u.insert(&ovf, v)
 	}
@@ -8717,17 +8584,150 @@ func (s *ToolNameSet8) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// ToolNameToOptionWitnessMap8 is a value of the DSL type map<ToolName, option<Witness>, 8>: at most 8 entries,
+// ToolNameSet4 is a value of the DSL type set<ToolName, 4>: at most 4 ToolName values,
+// held sorted in a fixed array. The zero value is the empty set, and sets
+// compare with ==. Its JSON form is the sorted array of its values.
+type ToolNameSet4 struct {
+	n uint8
+	e [4]ToolName
+}
+
+// Has reports whether v is in the set.
+func (s ToolNameSet4) Has(v ToolName) bool {
+	for i := 0; i < int(s.n); i++ {
+		if s.e[i] == v {
+			return true
+		}
+	}
+	return false
+}
+
+// Len returns the number of values in the set.
+func (s ToolNameSet4) Len() int { return int(s.n) }
+
+// at returns the i-th value in sorted order.
+func (s ToolNameSet4) at(i int) ToolName { return s.e[i] }
+
+// All iterates over the values in sorted order.
+func (s ToolNameSet4) All() iter.Seq[ToolName] {
+	return func(yield func(ToolName) bool) {
+		for i := 0; i < int(s.n); i++ {
+			if !yield(s.e[i]) {
+				return
+			}
+		}
+	}
+}
+
+// insert returns s ∪ {v} and records in ovf that it exceeds the capacity.
+func (s ToolNameSet4) insert(ovf *bool, v ToolName) ToolNameSet4 {
+	i := 0
+	for i < int(s.n) && s.e[i] < v {
+		i++
+	}
+	if i < int(s.n) && s.e[i] == v {
+		return s
+	}
+	if int(s.n) == 4 {
+		*ovf = true
+		return s
+	}
+	copy(s.e[i+1:], s.e[i:s.n])
+	s.e[i] = v
+	s.n++
+	return s
+}
+
+func (s ToolNameSet4) remove(v ToolName) ToolNameSet4 {
+	var u ToolNameSet4
+	for i := 0; i < int(s.n); i++ {
+		if s.e[i] != v {
+			u.e[u.n] = s.e[i]
+			u.n++
+		}
+	}
+	return u
+}
+
+// union returns s ∪ o and records in ovf that it exceeds the capacity.
+func (s ToolNameSet4) union(ovf *bool, o ToolNameSet4) ToolNameSet4 {
+	for i := 0; i < int(o.n); i++ {
+		s = s.insert(ovf, o.e[i])
+	}
+	return s
+}
+
+func (s ToolNameSet4) intersect(o ToolNameSet4) ToolNameSet4 {
+	var u ToolNameSet4
+	for i := 0; i < int(s.n); i++ {
+		if o.Has(s.e[i]) {
+			u.e[u.n] = s.e[i]
+			u.n++
+		}
+	}
+	return u
+}
+
+func (s ToolNameSet4) diff(o ToolNameSet4) ToolNameSet4 {
+	var u ToolNameSet4
+	for i := 0; i < int(s.n); i++ {
+		if !o.Has(s.e[i]) {
+			u.e[u.n] = s.e[i]
+			u.n++
+		}
+	}
+	return u
+}
+
+func (s ToolNameSet4) subset(o ToolNameSet4) bool { return s.diff(o).n == 0 }
+
+// With returns s with v added and true, or s unchanged and false when that
+// would exceed the capacity. It does not allocate: with Len and All it builds
+// and reads sets value by value (the shipped-code checker packs states so).
+func (s ToolNameSet4) With(v ToolName) (ToolNameSet4, bool) {
+	ovf := false
+	u := s.insert(&ovf, v)
+	if ovf {
+		return s, false
+	}
+	return u, true
+}
+
+// MarshalJSON writes the values as a sorted array.
+func (s ToolNameSet4) MarshalJSON() ([]byte, error) { return json.Marshal(s.e[:s.n]) }
+
+// UnmarshalJSON reads an array of distinct values, at most 4.
+func (s *ToolNameSet4) UnmarshalJSON(b []byte) error {
+	var list []ToolName
+	if err := json.Unmarshal(b, &list); err != nil {
+		return err
+	}
+	if len(list) > 4 {
+		return fmt.Errorf("set<ToolName, 4>: %d values, at most 4", len(list))
+	}
+	var u ToolNameSet4
+	ovf := false
+	for _, v := range list {
+		if u.Has(v) {
+			return fmt.Errorf("set<ToolName, 4>: %q repeated", v)
+		}
+		u = u.insert(&ovf, v)
+	}
+	*s = u
+	return nil
+}
+
+// ToolNameToOptionWitnessMap4 is a value of the DSL type map<ToolName, option<Witness>, 4>: at most 4 entries,
 // held sorted by key in fixed arrays. The zero value is the empty map, and
 // maps compare with ==. Its JSON form is an object.
-type ToolNameToOptionWitnessMap8 struct {
+type ToolNameToOptionWitnessMap4 struct {
 	n uint8
-	k [8]ToolName
-	v [8]Option[Witness]
+	k [4]ToolName
+	v [4]Option[Witness]
 }
 
 // Get returns the value of key k and whether k is in the map.
-func (m ToolNameToOptionWitnessMap8) Get(k ToolName) (Option[Witness], bool) {
+func (m ToolNameToOptionWitnessMap4) Get(k ToolName) (Option[Witness], bool) {
 	for i := 0; i < int(m.n); i++ {
 		if m.k[i] == k {
 			return m.v[i], true
@@ -8738,19 +8738,19 @@ func (m ToolNameToOptionWitnessMap8) Get(k ToolName) (Option[Witness], bool) {
 }
 
 // Has reports whether k is a key of the map.
-func (m ToolNameToOptionWitnessMap8) Has(k ToolName) bool {
+func (m ToolNameToOptionWitnessMap4) Has(k ToolName) bool {
 	_, ok := m.Get(k)
 	return ok
 }
 
 // Len returns the number of entries.
-func (m ToolNameToOptionWitnessMap8) Len() int { return int(m.n) }
+func (m ToolNameToOptionWitnessMap4) Len() int { return int(m.n) }
 
 // at returns the i-th key in sorted order.
-func (m ToolNameToOptionWitnessMap8) at(i int) ToolName { return m.k[i] }
+func (m ToolNameToOptionWitnessMap4) at(i int) ToolName { return m.k[i] }
 
 // All iterates over the entries in key order.
-func (m ToolNameToOptionWitnessMap8) All() iter.Seq2[ToolName, Option[Witness]] {
+func (m ToolNameToOptionWitnessMap4) All() iter.Seq2[ToolName, Option[Witness]] {
 	return func(yield func(ToolName, Option[Witness]) bool) {
 		for i := 0; i < int(m.n); i++ {
 			if !yield(m.k[i], m.v[i]) {
@@ -8761,7 +8761,7 @@ func (m ToolNameToOptionWitnessMap8) All() iter.Seq2[ToolName, Option[Witness]] 
 }
 
 // get returns the value of k, or d.
-func (m ToolNameToOptionWitnessMap8) get(k ToolName, d Option[Witness]) Option[Witness] {
+func (m ToolNameToOptionWitnessMap4) get(k ToolName, d Option[Witness]) Option[Witness] {
 	if v, ok := m.Get(k); ok {
 		return v
 	}
@@ -8769,7 +8769,7 @@ func (m ToolNameToOptionWitnessMap8) get(k ToolName, d Option[Witness]) Option[W
 }
 
 // put returns m with k: v and records in ovf that it exceeds the capacity.
-func (m ToolNameToOptionWitnessMap8) put(ovf *bool, k ToolName, v Option[Witness]) ToolNameToOptionWitnessMap8 {
+func (m ToolNameToOptionWitnessMap4) put(ovf *bool, k ToolName, v Option[Witness]) ToolNameToOptionWitnessMap4 {
 	i := 0
 	for i < int(m.n) && m.k[i] < k {
 		i++
@@ -8778,7 +8778,7 @@ func (m ToolNameToOptionWitnessMap8) put(ovf *bool, k ToolName, v Option[Witness
 		m.v[i] = v
 		return m
 	}
-	if int(m.n) == 8 {
+	if int(m.n) == 4 {
 		*ovf = true
 		return m
 	}
@@ -8789,8 +8789,8 @@ func (m ToolNameToOptionWitnessMap8) put(ovf *bool, k ToolName, v Option[Witness
 	return m
 }
 
-func (m ToolNameToOptionWitnessMap8) remove(k ToolName) ToolNameToOptionWitnessMap8 {
-	var u ToolNameToOptionWitnessMap8
+func (m ToolNameToOptionWitnessMap4) remove(k ToolName) ToolNameToOptionWitnessMap4 {
+	var u ToolNameToOptionWitnessMap4
 	for i := 0; i < int(m.n); i++ {
 		if m.k[i] != k {
 			u.k[u.n], u.v[u.n] = m.k[i], m.v[i]
@@ -8804,7 +8804,7 @@ func (m ToolNameToOptionWitnessMap8) remove(k ToolName) ToolNameToOptionWitnessM
 // unchanged and false when that would exceed the capacity. It does not
 // allocate: with Len and All it builds and reads maps entry by entry (the
 // shipped-code checker packs states so).
-func (m ToolNameToOptionWitnessMap8) With(k ToolName, v Option[Witness]) (ToolNameToOptionWitnessMap8, bool) {
+func (m ToolNameToOptionWitnessMap4) With(k ToolName, v Option[Witness]) (ToolNameToOptionWitnessMap4, bool) {
 	ovf := false
 	u := m.put(&ovf, k, v)
 	if ovf {
@@ -8814,7 +8814,7 @@ func (m ToolNameToOptionWitnessMap8) With(k ToolName, v Option[Witness]) (ToolNa
 }
 
 // MarshalJSON writes the entries as an object.
-func (m ToolNameToOptionWitnessMap8) MarshalJSON() ([]byte, error) {
+func (m ToolNameToOptionWitnessMap4) MarshalJSON() ([]byte, error) {
 	obj := make(map[ToolName]Option[Witness], m.n)
 	for i := 0; i < int(m.n); i++ {
 		obj[m.k[i]] = m.v[i]
@@ -8822,19 +8822,19 @@ func (m ToolNameToOptionWitnessMap8) MarshalJSON() ([]byte, error) {
 	return json.Marshal(obj)
 }
 
-// UnmarshalJSON reads an object of at most 8 entries.
-func (m *ToolNameToOptionWitnessMap8) UnmarshalJSON(b []byte) error {
+// UnmarshalJSON reads an object of at most 4 entries.
+func (m *ToolNameToOptionWitnessMap4) UnmarshalJSON(b []byte) error {
 	var obj map[ToolName]Option[Witness]
 	if err := json.Unmarshal(b, &obj); err != nil {
 		return err
 	}
 	if obj == nil {
-		return fmt.Errorf("map<ToolName, option<Witness>, 8>: not an object")
+		return fmt.Errorf("map<ToolName, option<Witness>, 4>: not an object")
 	}
-	if len(obj) > 8 {
-		return fmt.Errorf("map<ToolName, option<Witness>, 8>: %d entries, at most 8", len(obj))
+	if len(obj) > 4 {
+		return fmt.Errorf("map<ToolName, option<Witness>, 4>: %d entries, at most 4", len(obj))
 	}
-	var u ToolNameToOptionWitnessMap8
+	var u ToolNameToOptionWitnessMap4
 	ovf := false
 	for k, v := range obj {
 		u = u.put(&ovf, k, v)

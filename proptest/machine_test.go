@@ -16,7 +16,7 @@ import (
 
 // genCollections lets cmp compare (and print) the generated collection
 // types of gen.State, whose fields are unexported: they compare with ==.
-var genCollections = cmpopts.EquateComparable(gen.OperationIDSet16{}, gen.ToolNameSet8{}, gen.ToolNameToOptionWitnessMap8{})
+var genCollections = cmpopts.EquateComparable(gen.OperationIDSet8{}, gen.ToolNameSet4{}, gen.ToolNameToOptionWitnessMap4{})
 
 func loadSpec(t testing.TB, rel string) *model.Machine {
 	t.Helper()

@@ -5,9 +5,9 @@ import (
 )
 
 // OperationIDs is the machine's set of barrier operation ids
-// (gen.OperationIDSet16): the type of RegisterPendingOps' and
+// (gen.OperationIDSet8): the type of RegisterPendingOps' and
 // OpsBarrierSatisfied's arguments.
-type OperationIDs = gen.OperationIDSet16
+type OperationIDs = gen.OperationIDSet8
 
 // NewOperationIDs returns the set of the given operation ids, in any order
 // and repeated or not. More distinct ids than an OperationIDs holds is a

@@ -11,12 +11,12 @@ import (
 // machine's set type of the active and staged deferred names, so a state
 // holds at most as many as the machine does. The zero value is the empty
 // set; build one with NewDeferredNames.
-type DeferredNames = gen.ToolNameSet8
+type DeferredNames = gen.ToolNameSet4
 
 // DeferredAuthorities maps requested deferred names to the identity of
 // their witnesses, as the machine holds them: the generated machine's map
 // type of the active and staged deferred authorities.
-type DeferredAuthorities = gen.ToolNameToOptionWitnessMap8
+type DeferredAuthorities = gen.ToolNameToOptionWitnessMap4
 
 // NewDeferredNames returns the set of the given names, in any order and
 // repeated or not. More distinct names than a DeferredNames holds is an

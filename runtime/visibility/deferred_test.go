@@ -14,10 +14,16 @@ func TestNewDeferredNames(t *testing.T) {
 	if s.Len() != 2 || !s.Has("a") || !s.Has("b") || s != deferred(t, "a", "b") {
 		t.Fatalf("set of b, a, b: %v", s)
 	}
-	// A DeferredNames holds 8 names (MaxDeferredTools in the spec).
+	// The capacity: what a set takes before With refuses.
+	var full DeferredNames
 	var names []gen.ToolName
-	for i := range 8 {
-		names = append(names, gen.ToolName(fmt.Sprintf("t%d", i)))
+	for {
+		n := gen.ToolName(fmt.Sprintf("t%d", len(names)))
+		next, ok := full.With(n)
+		if !ok {
+			break
+		}
+		full, names = next, append(names, n)
 	}
 	if _, err := NewDeferredNames(names...); err != nil {
 		t.Fatalf("%d names: %v", len(names), err)
