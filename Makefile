@@ -72,7 +72,8 @@ vet: golang
 
 ## check: model-check spec/machine.yaml (safety on ci; safety and liveness on
 ## ci_realtime and tlc: liveness on ci takes 2 more minutes and 4 GB, see
-## docs/CHECKING.md), check with dslgen compat that it reads, and treats
+## docs/CHECKING.md; the turn barrier and the visibility sync guards on
+## barrier and visibility), check with dslgen compat that it reads, and treats
 ## alike, every state its baseline (spec/baseline) reaches on ci_realtime,
 ## check the ci profile of every example spec, then simulate 5,000 random behaviours of the deep profile and 2,000
 ## of each example
@@ -80,7 +81,9 @@ check:
 	$(GO) run ./cmd/dslgen check -quiet -spec $(SPEC) -profile ci -liveness=false
 	$(GO) run ./cmd/dslgen check -quiet -spec $(SPEC) -profile ci_realtime
 	$(GO) run ./cmd/dslgen check -quiet -spec $(SPEC) -profile tlc
-	$(GO) run ./cmd/dslgen compat -quiet -old spec/baseline/machine-v0.1.0.yaml -new $(SPEC) -profile ci_realtime
+	$(GO) run ./cmd/dslgen check -quiet -spec $(SPEC) -profile barrier
+	$(GO) run ./cmd/dslgen check -quiet -spec $(SPEC) -profile visibility
+	$(GO) run ./cmd/dslgen compat -quiet -old spec/baseline/machine-v0.2.0.yaml -new $(SPEC) -profile ci_realtime
 	@for f in $(EXAMPLES); do echo "$(GO) run ./cmd/dslgen check -quiet -spec $$f"; $(GO) run ./cmd/dslgen check -quiet -spec $$f || exit 1; done
 	$(GO) run ./cmd/dslgen simulate -quiet -spec $(SPEC) -profile deep -behaviours 5000
 	@for f in $(EXAMPLES); do echo "$(GO) run ./cmd/dslgen simulate -quiet -spec $$f -behaviours 2000"; $(GO) run ./cmd/dslgen simulate -quiet -spec $$f -behaviours 2000 || exit 1; done
