@@ -83,33 +83,55 @@ func goValue(t *model.Type, v model.Value) string {
 			return goType(t) + "{}"
 		}
 		return "m.Some[" + goType(t.Elem) + "](" + goValue(t.Elem, v.Unwrap()) + ")"
-	case model.KindSet, model.KindMap:
-		// An immediately invoked function literal that builds the value
-		// element by element with the generated type's With (the value is
-		// a profile domain's, so every element fits).
-		var b strings.Builder
-		b.WriteString("func() " + goType(t) + " {\n\t\tvar c " + goType(t) + "\n")
-		es := v.Elems()
-		if t.Kind == model.KindSet {
-			for _, e := range es {
-				b.WriteString("\t\tc, _ = c.With(" + goValue(t.Elem, e) + ")\n")
-			}
-		} else {
-			for i := 0; i+1 < len(es); i += 2 {
-				b.WriteString("\t\tc, _ = c.With(" + goValue(t.Key, es[i]) + ", " + goValue(t.Elem, es[i+1]) + ")\n")
-			}
-		}
-		b.WriteString("\t\treturn c\n\t}()")
-		return b.String()
 	}
 	return "nil"
 }
 
+// collVars names the distinct collection arguments of the inputs table:
+// each is built once, at package initialization, by an immediately invoked
+// function literal that adds its elements with the generated type's With
+// (a profile domain's value fits its capacity), and the table refers to it
+// by name, so that the table stays as small as one of scalar arguments.
+type collVars struct {
+	names map[string]string // type and value encoding -> variable
+	decls []string          // "name = expression"
+}
+
+// ref returns the variable holding a collection value, declaring it on
+// first use.
+func (c *collVars) ref(t *model.Type, v model.Value) string {
+	key := t.String() + "\x00" + v.S
+	if n, ok := c.names[key]; ok {
+		return n
+	}
+	n := fmt.Sprintf("coll%d", len(c.decls))
+	c.names[key] = n
+	var b strings.Builder
+	b.WriteString("func() " + goType(t) + " {\n\t\tvar c " + goType(t) + "\n")
+	es := v.Elems()
+	if t.Kind == model.KindSet {
+		for _, e := range es {
+			b.WriteString("\t\tc, _ = c.With(" + goValue(t.Elem, e) + ")\n")
+		}
+	} else {
+		for i := 0; i+1 < len(es); i += 2 {
+			b.WriteString("\t\tc, _ = c.With(" + goValue(t.Key, es[i]) + ", " + goValue(t.Elem, es[i+1]) + ")\n")
+		}
+	}
+	b.WriteString("\t\treturn c\n\t}()")
+	c.decls = append(c.decls, n+" = "+b.String())
+	return n
+}
+
 // goInput renders an input value as a composite literal of the generated
 // package.
-func goInput(iv model.InputValue) string {
+func goInput(iv model.InputValue, colls *collVars) string {
 	parts := make([]string, len(iv.Input.Params))
 	for i, p := range iv.Input.Params {
+		if p.Type.IsCollection() {
+			parts[i] = gocode.GoName(p.Name) + ": " + colls.ref(p.Type, iv.Args[i])
+			continue
+		}
 		parts[i] = gocode.GoName(p.Name) + ": " + goValue(p.Type, iv.Args[i])
 	}
 	return "m." + gocode.TypeName(iv.Input.Name) + "{" + strings.Join(parts, ", ") + "}"
@@ -120,10 +142,18 @@ func (d *driver) tables() {
 	nPhases := len(m.PhaseEnum().Values)
 	d.p("const (\n\tnWords = %d\n\tnFields = %d\n\tnPhases = %d\n)\n\n", lay.Words, len(m.Fields), nPhases)
 	d.p("// inputs are the profile's input values, in the checker's order.\nvar inputs = [...]m.Input{\n")
+	colls := &collVars{names: map[string]string{}}
 	for _, iv := range lay.Inputs {
-		d.p("\t%s,\n", goInput(iv))
+		d.p("\t%s,\n", goInput(iv, colls))
 	}
 	d.p("}\n\n")
+	if len(colls.decls) > 0 {
+		d.p("// The collection arguments of inputs, each built once.\nvar (\n")
+		for _, decl := range colls.decls {
+			d.p("\t%s\n", decl)
+		}
+		d.p(")\n\n")
+	}
 	d.p("// cands lists, per input value and phase, the candidate transitions in spec order.\n")
 	d.p("var cands = [%d][nPhases][]int32{\n", len(lay.Inputs))
 	for _, iv := range lay.Inputs {
