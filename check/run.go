@@ -90,7 +90,7 @@ func RunContext(ctx context.Context, m *model.Machine, p *model.Profile, opt Opt
 	em := newExploreModel(pr)
 	er, err := explore.Explore(ctx, em, explore.Options{
 		Workers: opt.Workers, Fingerprint: opt.Fingerprint, MaxStates: opt.MaxStates, MaxMemory: opt.MaxMemory,
-		TempDir: opt.TempDir, Progress: opt.Progress, ProgressEvery: opt.ProgressEvery,
+		MaxDepth: p.Depth, TempDir: opt.TempDir, Progress: opt.Progress, ProgressEvery: opt.ProgressEvery,
 	})
 	if err != nil {
 		return nil, err

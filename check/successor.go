@@ -191,6 +191,7 @@ type ReachOptions struct {
 	// MaxDepth, when positive, visits only the states whose shortest path
 	// from the initial state has at most this many steps (every one of
 	// them: the ball of that radius, a prefix of the breadth-first order).
+	// A profile's depth bounds the search too (the smaller wins).
 	MaxDepth int
 }
 
@@ -229,6 +230,10 @@ func (p *Program) Reachable(opt ReachOptions, visit func(s model.State, depth in
 		depth int
 	}
 	queue := []item{{init, 0}}
+	maxDepth := opt.MaxDepth
+	if d := pr.p.Depth; d > 0 && (maxDepth <= 0 || d < maxDepth) {
+		maxDepth = d // the profile's depth: bounds every search of it
+	}
 	for len(queue) > 0 {
 		it := queue[0]
 		queue = queue[1:]
@@ -236,7 +241,7 @@ func (p *Program) Reachable(opt ReachOptions, visit func(s model.State, depth in
 		if err := visit(lay.state(cur), it.depth); err != nil {
 			return err
 		}
-		if opt.MaxDepth > 0 && it.depth >= opt.MaxDepth {
+		if maxDepth > 0 && it.depth >= maxDepth {
 			continue
 		}
 		for _, pc := range pr.byPhase[cur[pr.phase]] {

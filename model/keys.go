@@ -63,7 +63,7 @@ func transitionKeys() KeyTable {
 }
 
 func profileKeys() KeyTable {
-	return KeyTable{Keys: []string{"doc", "bounds", "domains", "inputs", "exclude", "liveness"}}
+	return KeyTable{Keys: []string{"doc", "bounds", "domains", "inputs", "exclude", "liveness", "depth"}}
 }
 
 func fairnessKeys() KeyTable {

@@ -899,6 +899,21 @@ func (l *loader) loadProfiles(n *yaml.Node) {
 		if spec["exclude"] != nil {
 			pr.Exclude = readInputs("exclude")
 		}
+		if d := spec["depth"]; d != nil {
+			if v, ok := l.uintValue(d.v, "depth"); ok {
+				switch {
+				case v == 0:
+					l.e.add(l.pos(d.v), "profile %s: depth must be at least 1", name)
+				case v > 1<<20:
+					l.e.add(l.pos(d.v), "profile %s: depth %d is more than %d", name, v, 1<<20)
+				default:
+					pr.Depth = int(v)
+				}
+			}
+			if lv := spec["liveness"]; lv != nil && len(pr.Properties) > 0 {
+				l.e.add(l.pos(lv.k), "profile %s bounds the depth: a liveness property cannot be checked on a search cut at a depth (give liveness: [])", name)
+			}
+		}
 		l.m.Profiles = append(l.m.Profiles, pr)
 	}
 }

@@ -223,8 +223,12 @@ func (l *loader) profileProperties(n *yaml.Node, profile string) []*Property {
 }
 
 // Liveness returns the liveness properties a profile checks: those its
-// liveness list names, or every property of the machine when it has none.
+// liveness list names, or every property of the machine when it has none;
+// none for a profile that bounds the depth.
 func (m *Machine) Liveness(p *Profile) []*Property {
+	if p != nil && p.Depth > 0 {
+		return nil // a search cut at a depth has dead ends that are not real
+	}
 	if p != nil && p.Properties != nil {
 		return p.Properties
 	}

@@ -238,7 +238,11 @@ type Profile struct {
 	// Properties, when non-nil, lists the only liveness properties the
 	// profile checks (empty: none); nil checks every one.
 	Properties []*Property
-	Pos        Pos
+	// Depth, when positive, is the deepest level the search explores (the
+	// profile's depth:): a state first reached in Depth steps is counted
+	// and its invariants are checked, but it is not expanded.
+	Depth int
+	Pos   Pos
 }
 
 // Fires reports whether the profile fires an input.

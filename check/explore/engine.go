@@ -190,6 +190,10 @@ levels:
 		}
 		depth = level
 		e.depth.Store(int64(level))
+		if opt.MaxDepth > 0 && level >= opt.MaxDepth {
+			res.Complete = true
+			break
+		}
 		if err := e.rec.flush(); err != nil {
 			return nil, err
 		}

@@ -28,6 +28,10 @@ type Options struct {
 	// MaxMemory stops the search, unfinished, once the engine's tables and
 	// the Go runtime hold this many bytes (0: no limit).
 	MaxMemory uint64
+	// MaxDepth, when positive, is the deepest level explored: the states of
+	// that level are stored and checked but not expanded, and the search is
+	// complete when they are stored.
+	MaxDepth int
 	// TempDir is where the record file goes (default os.TempDir()). It is
 	// removed when Explore returns.
 	TempDir string

@@ -252,6 +252,9 @@ func runTarget(ctx context.Context, bin string, t *target, opt Options) (*check.
 	if opt.Check.MaxStates > 0 {
 		args = append(args, "-max-states", strconv.FormatUint(opt.Check.MaxStates, 10))
 	}
+	if t.p != nil && t.p.Depth > 0 {
+		args = append(args, "-max-depth", strconv.Itoa(t.p.Depth))
+	}
 	if opt.Check.MaxMemory > 0 {
 		args = append(args, "-max-mem", strconv.FormatUint(opt.Check.MaxMemory, 10))
 	}

@@ -448,11 +448,17 @@ func (g *generator) module() string {
 	}
 	g.comment("", "Every transition is an action; Next is their disjunction with each input parameter ranging over its profile's finite domain (the CONSTANTS below, which each "+g.modName+"_<profile>.cfg assigns). Enum values are strings, options are tuples (none = <<>>, some(v) = <<v>>), identifiers are strings. A bound error (a field's max, a subtraction below zero) disables the transition. Effects are not modelled. See docs/DSL.md, \"TLA+ encoding\".")
 	g.line("")
+	ext := "EXTENDS Naturals"
 	if hasCollections(m) {
-		g.line("EXTENDS Naturals, FiniteSets")
-	} else {
-		g.line("EXTENDS Naturals")
+		ext += ", FiniteSets"
 	}
+	for _, p := range m.Profiles {
+		if p.Depth > 0 {
+			ext += ", TLC" // TLCGet("level") bounds the depth
+			break
+		}
+	}
+	g.line("%s", ext)
 	g.line("")
 	g.options()
 	if hasCollections(m) {
@@ -941,7 +947,7 @@ func (g *generator) profiles() {
 	g.line("")
 	for _, p := range g.m.Profiles {
 		bounded := g.boundedFields(p)
-		if len(bounded) == 0 && g.firesAll(p) {
+		if len(bounded) == 0 && p.Depth == 0 && g.firesAll(p) {
 			continue
 		}
 		if p.Doc != "" {
@@ -949,8 +955,13 @@ func (g *generator) profiles() {
 		} else {
 			g.comment("", "Profile "+p.Name+".")
 		}
-		if len(bounded) > 0 {
+		if len(bounded) > 0 || p.Depth > 0 {
 			g.line("%s ==", g.constraint[p])
+			if p.Depth > 0 {
+				// TLC's level of an initial state is 1: a state of depth d
+				// has level d + 1.
+				g.line(`    /\ TLCGet("level") <= %d`, p.Depth+1)
+			}
 			for _, i := range bounded {
 				f := g.m.Fields[i]
 				v := g.vars[i]
@@ -1095,7 +1106,14 @@ func (g *generator) config(p *model.Profile) (string, error) {
 			w(`\* %s`, l)
 		}
 	}
-	w(`\* Run: java -jar tla2tools.jar -config %s -workers auto %s`, ConfigFileName(g.m, p), g.modName)
+	if p.Depth > 0 {
+		// With several workers TLC's level of a state is not always its
+		// shortest depth, and the depth cut would keep other states.
+		w(`\* Run: java -jar tla2tools.jar -config %s -workers 1 %s`, ConfigFileName(g.m, p), g.modName)
+		w(`\* (one worker: the depth cut needs each state's shortest depth)`)
+	} else {
+		w(`\* Run: java -jar tla2tools.jar -config %s -workers auto %s`, ConfigFileName(g.m, p), g.modName)
+	}
 	if len(g.doms) > 0 {
 		w("CONSTANTS")
 		for _, d := range g.doms {
@@ -1130,7 +1148,7 @@ func (g *generator) config(p *model.Profile) (string, error) {
 		w("INIT Init")
 		w("NEXT %s", g.nextOf[p])
 	}
-	if len(g.boundedFields(p)) > 0 {
+	if len(g.boundedFields(p)) > 0 || p.Depth > 0 {
 		w("CONSTRAINT %s", g.constraint[p])
 	}
 	w("INVARIANTS")

@@ -1,6 +1,7 @@
 package tla
 
 import (
+	"fmt"
 	"math/rand/v2"
 	"path/filepath"
 	"regexp"
@@ -117,13 +118,19 @@ func TestModuleShape(t *testing.T) {
 				t.Errorf("module contains a tab")
 			}
 			code := stripComments(gen.module)
-			for _, l := range strings.Split(code, "\n") {
-				want := "EXTENDS Naturals"
-				if hasCollections(gen.m) {
-					want = "EXTENDS Naturals, FiniteSets" // Cardinality
+			want := "EXTENDS Naturals"
+			if hasCollections(gen.m) {
+				want += ", FiniteSets"
+			}
+			for _, p := range gen.m.Profiles {
+				if p.Depth > 0 {
+					want += ", TLC"
+					break
 				}
+			}
+			for _, l := range strings.Split(code, "\n") {
 				if strings.HasPrefix(l, "EXTENDS") && strings.TrimSpace(l) != want {
-					t.Errorf("EXTENDS line %q: want %q", l, want)
+					t.Errorf("EXTENDS line %q, want %q: FiniteSets only for collections, TLC only for a depth cut", l, want)
 				}
 				if strings.HasPrefix(l, "INSTANCE") {
 					t.Errorf("unexpected INSTANCE: %q", l)
@@ -323,8 +330,8 @@ func TestConfigs(t *testing.T) {
 						}
 					}
 				}
-				if (len(p.Bounds) > 0) != (constraint != "") {
-					t.Errorf("%s: %d bounds but CONSTRAINT %q", p.Name, len(p.Bounds), constraint)
+				if (len(p.Bounds) > 0 || p.Depth > 0) != (constraint != "") {
+					t.Errorf("%s: %d bounds, depth %d, but CONSTRAINT %q", p.Name, len(p.Bounds), p.Depth, constraint)
 				}
 				if constraint != "" {
 					body := strings.Join(defs[constraint], "\n")
@@ -333,8 +340,15 @@ func TestConfigs(t *testing.T) {
 							t.Errorf("%s: %s does not bound %s", p.Name, constraint, gen.g.vars[i])
 						}
 					}
-					if n := strings.Count(body, `/\ `); n != len(p.Bounds) {
-						t.Errorf("%s: %s has %d conjuncts for %d bounds", p.Name, constraint, n, len(p.Bounds))
+					depth := 0
+					if p.Depth > 0 {
+						depth = 1
+						if !strings.Contains(body, fmt.Sprintf(`TLCGet("level") <= %d`, p.Depth+1)) {
+							t.Errorf("%s: %s does not cut at depth %d", p.Name, constraint, p.Depth)
+						}
+					}
+					if n := strings.Count(body, `/\ `); n != len(p.Bounds)+depth {
+						t.Errorf("%s: %s has %d conjuncts for %d bounds and depth %d", p.Name, constraint, n, len(p.Bounds), p.Depth)
 					}
 				}
 			}
@@ -346,7 +360,7 @@ func TestConfigs(t *testing.T) {
 func TestGoldenLines(t *testing.T) {
 	gen := generateSpec(t, "../../spec/machine.yaml")
 	for _, want := range []string{
-		"EXTENDS Naturals",
+		"EXTENDS Naturals, TLC",
 		"None == <<>>",
 		"Some(v) == <<v>>",
 		"UnwrapOr(o, d) == IF o = None THEN d ELSE o[1]",
@@ -375,10 +389,20 @@ func TestGoldenLines(t *testing.T) {
 	}
 	for name, cfg := range gen.cfgs {
 		for _, want := range []string{"SPECIFICATION FairSpec", "    TypeOK", "    running_has_current_run", "PROPERTIES\n    live_topology_reconfigure_ends", `    Dom_SessionId = {"s1"`} {
+			if strings.HasPrefix(want, "PROPERTIES") && name == "deep" {
+				// deep bounds the depth: no liveness property.
+				if strings.Contains(cfg, "PROPERTIES") {
+					t.Errorf("cfg %s, which bounds the depth, lists PROPERTIES", name)
+				}
+				continue
+			}
 			if !strings.Contains(cfg, want) {
 				t.Errorf("cfg %s lacks %q", name, want)
 			}
 		}
+	}
+	if !strings.Contains(gen.module, "Constraint_deep ==\n    /\\ TLCGet(\"level\") <= 9\n") {
+		t.Error("Constraint_deep does not cut at level 9 (depth 8)")
 	}
 }
 

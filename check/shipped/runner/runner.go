@@ -101,6 +101,7 @@ func Main(m Model, args []string, stderr io.Writer) int {
 	fs.Uint64Var(&opt.MaxStates, "max-states", 0, "stop after this many distinct states")
 	fs.Uint64Var(&opt.MaxMemory, "max-mem", 0, "stop once this many bytes are held")
 	fs.IntVar(&opt.Workers, "workers", 1, "workers")
+	fs.IntVar(&opt.MaxDepth, "max-depth", 0, "do not expand the states of this depth (0: no limit)")
 	fs.BoolVar(&opt.Fingerprint, "fingerprint", false, "store 64-bit fingerprints instead of states")
 	fs.StringVar(&opt.TempDir, "tmp", "", "directory for the engine's record file")
 	progress := fs.Bool("progress", false, "progress lines on stderr")
