@@ -110,7 +110,7 @@ func TestExpandMatchesSuccessor(t *testing.T) {
 			t.Fatal(err)
 		}
 		var states []model.State
-		if err := prog.Reachable(ReachOptions{MaxStates: 5000}, func(s model.State, _ int) error {
+		if err := prog.Reachable(ReachOptions{MaxStates: 20000}, func(s model.State, _ int) error {
 			states = append(states, s)
 			return nil
 		}); err != nil {

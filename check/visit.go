@@ -34,7 +34,7 @@ func VisitStates(m *model.Machine, p *model.Profile, workers int, visit func(mod
 		return nil, nil
 	}
 	vm := &visitModel{exploreModel: newExploreModel(pr), visit: visit}
-	return explore.Explore(context.Background(), vm, explore.Options{Workers: max(workers, 1)})
+	return explore.Explore(context.Background(), vm, explore.Options{Workers: max(workers, 1), MaxDepth: p.Depth})
 }
 
 // visitModel wraps the closure model so that Violated, which the engine

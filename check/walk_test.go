@@ -20,6 +20,11 @@ func TestStaticAnalysesAreSound(t *testing.T) {
 	for _, path := range paths {
 		m := load(t, path)
 		n := len(m.Fields)
+		// A collection expression needs the profile's layout (its codes).
+		pr, err := newProgram(m, m.Profile("ci"), false)
+		if err != nil {
+			t.Fatal(err)
+		}
 		randCodes := func(dst []uint64) {
 			for i := range dst {
 				dst[i] = r.Uint64N(4)
@@ -28,7 +33,7 @@ func TestStaticAnalysesAreSound(t *testing.T) {
 		for _, inv := range m.Invariants {
 			reads := make([]bool, n)
 			readFields(inv.Expr, reads)
-			f := (&program{}).compileExpr(inv.Expr)
+			f := pr.compileExpr(inv.Expr)
 			for range 200 {
 				a := make([]uint64, n)
 				randCodes(a)
@@ -49,7 +54,7 @@ func TestStaticAnalysesAreSound(t *testing.T) {
 				if readsArgs(g.Expr) {
 					continue
 				}
-				f := (&program{}).compileExpr(g.Expr)
+				f := pr.compileExpr(g.Expr)
 				for range 50 {
 					s := make([]uint64, n)
 					randCodes(s)

@@ -6,6 +6,7 @@ import (
 	"github.com/meerkat-go/dslmachine/gen"
 	"github.com/meerkat-go/dslmachine/internal/specgen/collparams"
 	"github.com/meerkat-go/dslmachine/internal/specgen/doorlock"
+	"github.com/meerkat-go/dslmachine/internal/specgen/jobscheduler"
 	"github.com/meerkat-go/dslmachine/internal/specgen/sched"
 	"github.com/meerkat-go/dslmachine/internal/specgen/tcpconnection"
 	"github.com/meerkat-go/dslmachine/internal/specgen/vending"
@@ -77,6 +78,20 @@ func Cases() []Case {
 			CheckInvariants: func(s any) error { return s.(vending.State).CheckInvariants() },
 			UnmarshalState: func(b []byte) (any, error) {
 				var s vending.State
+				err := json.Unmarshal(b, &s)
+				return s, err
+			},
+		}},
+		{Name: "JobScheduler", Spec: "spec/examples/scheduler.yaml", Generated: Generated{
+			Initial: func() any { return jobscheduler.Initial() },
+			Step: func(s, in any) (any, any, error) {
+				n, fx, err := jobscheduler.Step(s.(jobscheduler.State), in.(jobscheduler.Input))
+				return n, fx, err
+			},
+			DecodeInput:     func(b []byte) (any, error) { return jobscheduler.DecodeInput(b) },
+			CheckInvariants: func(s any) error { return s.(jobscheduler.State).CheckInvariants() },
+			UnmarshalState: func(b []byte) (any, error) {
+				var s jobscheduler.State
 				err := json.Unmarshal(b, &s)
 				return s, err
 			},

@@ -1,0 +1,3 @@
+package jobscheduler
+
+//go:generate go run ../../../cmd/dslgen generate -spec ../../../spec/examples/scheduler.yaml -out . -package jobscheduler
