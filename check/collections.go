@@ -183,6 +183,14 @@ func (pr *program) coding(t *model.Type) (uint64, []uint64) {
 	return radix, pow
 }
 
+// noteLossy counts a compiled put or literal of a map type whose values can
+// be written above their largest code (uint values), see program.lossy.
+func (pr *program) noteLossy(t *model.Type) {
+	if isUintish(t.Elem) {
+		pr.lossy++
+	}
+}
+
 // mapSize counts the keys present in a map code.
 func mapSize(c, radix uint64, pow []uint64) uint64 {
 	var n uint64
@@ -218,10 +226,14 @@ func (pr *program) compileLit(x *model.CollLit) fn {
 		vals[i] = pr.compileExpr(y)
 	}
 	radix, pow := pr.coding(t)
+	pr.noteLossy(t)
 	return func(e *env) uint64 {
 		var c uint64
 		for i, f := range elems {
-			k, v := f(e), min(vals[i](e), radix-2)
+			k, v := f(e), vals[i](e)
+			if v > radix-2 {
+				v, e.sat = radix-2, true
+			}
 			c = c - c/pow[k]%radix*pow[k] + (v+1)*pow[k]
 		}
 		if mapSize(c, radix, pow) > capacity {
@@ -331,8 +343,12 @@ func (pr *program) compileCall(x *model.Call) fn {
 		}
 	case "put":
 		b, v := args[1], args[2]
+		pr.noteLossy(t)
 		return func(e *env) uint64 {
-			m, k, val := a(e), b(e), min(v(e), radix-2)
+			m, k, val := a(e), b(e), v(e)
+			if val > radix-2 {
+				val, e.sat = radix-2, true
+			}
 			old := m / pow[k] % radix
 			if old == 0 && mapSize(m, radix, pow) >= capacity {
 				e.bad = true
