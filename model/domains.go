@@ -136,6 +136,19 @@ func FormatValue(t *Type, v Value) string {
 			return "none"
 		}
 		return "some(" + FormatValue(t.Elem, v.Unwrap()) + ")"
+	case KindSet, KindMap:
+		es := v.Elems()
+		var parts []string
+		if t.Kind == KindSet {
+			for _, e := range es {
+				parts = append(parts, FormatValue(t.Elem, e))
+			}
+		} else {
+			for i := 0; i+1 < len(es); i += 2 {
+				parts = append(parts, FormatValue(t.Key, es[i])+": "+FormatValue(t.Elem, es[i+1]))
+			}
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
 	}
 	return "?"
 }
