@@ -55,7 +55,7 @@ func (l *layout) mapCoding(t *model.Type) (radix uint64, pow []uint64, err error
 	limit, bounded := l.mapLimits[t.String()]
 	vmax, ok := l.scalarMax(t.Elem, limit, bounded)
 	if !ok {
-		return 0, nil, fmt.Errorf("check: %s: a map with %s values needs a profile bound on its field (bounds: {field: N} bounds every value)", t, t.Elem)
+		return 0, nil, fmt.Errorf("%s: a map with %s values needs a profile bound on its field (bounds: {field: N} bounds every value)", t, t.Elem)
 	}
 	radix = vmax + 2
 	k := l.domainSize(t.Key)
@@ -65,7 +65,7 @@ func (l *layout) mapCoding(t *model.Type) (radix uint64, pow []uint64, err error
 		pow[i] = p
 		hi, lo := bits.Mul64(p, radix)
 		if i+1 < k && hi != 0 || i+1 == k && (hi > 1 || hi == 1 && lo != 0) {
-			return 0, nil, fmt.Errorf("check: %s: %d keys of %d digit values each do not fit the checker's 64-bit code of a map (docs/DSL.md, Collections)", t, k, radix)
+			return 0, nil, fmt.Errorf("%s: %d keys of %d digit values each do not fit the checker's 64-bit code of a map (docs/DSL.md, Collections)", t, k, radix)
 		}
 		p = lo
 	}
@@ -77,7 +77,7 @@ func (l *layout) collMax(t *model.Type) (uint64, error) {
 	if t.Kind == model.KindSet {
 		n := l.domainSize(t.Elem)
 		if n > 64 {
-			return 0, fmt.Errorf("check: %s: %d values of %s do not fit a 64-bit set code; shrink the profile's domains", t, n, t.Elem)
+			return 0, fmt.Errorf("%s: %d values of %s do not fit a 64-bit set code; shrink the profile's domains", t, n, t.Elem)
 		}
 		if n == 64 {
 			return inf, nil
@@ -99,13 +99,37 @@ func (l *layout) collMax(t *model.Type) (uint64, error) {
 	return lo - 1, nil
 }
 
-// checkCollections reports a collection field the layout cannot code.
-func (l *layout) checkCollections() error {
+// CodingError is the error of a profile whose collection field the checker
+// cannot code: a map of uint (or option<uint>) values without a profile
+// bound on the field, or a set or map too wide for one 64-bit word. It is a
+// fact of the spec and profile (exit 2 in dslgen), at the field's position.
+type CodingError struct {
+	Field   *model.Field
+	Profile string
+	Err     error // what does not fit
+}
+
+func (e *CodingError) Error() string {
+	return fmt.Sprintf("%s: field %s: %v", e.Field.Pos, e.Field.Name, e.Err)
+}
+
+// Unwrap returns what does not fit.
+func (e *CodingError) Unwrap() error { return e.Err }
+
+// checkCollections reports a collection field the layout cannot code. A map
+// of uint (or option<uint>) values needs a bound of its own: with a bound on
+// another field of its type only, its values would saturate (mapBound) in
+// stored states.
+func (l *layout) checkCollections(p *model.Profile) error {
 	for _, f := range l.m.Fields {
-		if f.Type.IsCollection() {
-			if _, err := l.collMax(f.Type); err != nil {
-				return fmt.Errorf("field %s: %w", f.Name, err)
-			}
+		if !f.Type.IsCollection() {
+			continue
+		}
+		if _, ok := p.Bounds[f.Index]; !ok && f.Type.Kind == model.KindMap && isUintish(f.Type.Elem) {
+			return &CodingError{Field: f, Profile: p.Name, Err: fmt.Errorf("%s: a map with %s values needs a profile bound on the field, which profile %s does not give (bounds: {%s: N} bounds every value)", f.Type, f.Type.Elem, p.Name, f.Name)}
+		}
+		if _, err := l.collMax(f.Type); err != nil {
+			return &CodingError{Field: f, Profile: p.Name, Err: err}
 		}
 	}
 	return nil

@@ -111,7 +111,7 @@ func newLayout(m *model.Machine, p *model.Profile, inputs []model.InputValue) (*
 			l.mapLimits[t.String()] = max(l.mapLimits[t.String()], b)
 		}
 	}
-	if err := l.checkCollections(); err != nil {
+	if err := l.checkCollections(p); err != nil {
 		return nil, err
 	}
 	l.hi = l.ranges(p, inputs)
