@@ -19,12 +19,30 @@ func TestCheckRefusalsArePositioned(t *testing.T) {
 		t.Fatal("no specs")
 	}
 	for _, f := range files {
-		re := regexp.MustCompile(`^dslgen check: ` + regexp.QuoteMeta(f) + `:\d+:\d+: field [a-z]+: `)
+		re := regexp.MustCompile(`(?m)^dslgen check: ` + regexp.QuoteMeta(f) + `:\d+:\d+: field [a-z]+: `)
 		for _, eng := range []string{"closure", "interp", "shipped"} {
 			code, out, errs := runCheck(t, "-spec", f, "-quiet", "-engine", eng)
-			if code != 2 || !re.MatchString(errs) || strings.Count(errs, "\n") != 1 {
+			if code != 2 || !re.MatchString(errs) || strings.Count(errs, "dslgen check:") != 1 {
 				t.Errorf("%s -engine %s: exit %d\n%s%s", filepath.Base(f), eng, code, out, errs)
 			}
 		}
+	}
+}
+
+// TestValidateWarnsWhatCheckRefuses: validate accepts those specs (generate
+// and simulate can use them) with a warning at the field that names the
+// profile check refuses.
+func TestValidateWarnsWhatCheckRefuses(t *testing.T) {
+	files, _ := filepath.Glob("../../check/testdata/refuse/*.yaml")
+	for _, f := range files {
+		code, out, errs := runCmd(t, "validate", "-spec", f)
+		re := regexp.MustCompile(regexp.QuoteMeta(f) + `:\d+:\d+: warning: field [a-z]+: .*\(dslgen check refuses profile [a-z]+\)`)
+		if code != 0 || !re.MatchString(errs) {
+			t.Errorf("%s: exit %d\n%s%s", filepath.Base(f), code, out, errs)
+		}
+	}
+	code, _, errs := runCmd(t, "validate", "-spec", "../../spec/examples/scheduler.yaml")
+	if code != 0 || strings.Contains(errs, "warning") {
+		t.Errorf("scheduler: exit %d\n%s", code, errs)
 	}
 }
