@@ -6,7 +6,8 @@
 // the TLA+ emitter cannot represent (integers above 2^31-1, an id parameter
 // a profile fires without a domain) is a warning here and an error of
 // `dslgen tla`, so that a spec meant for Go alone is not refused for TLC's
-// sake.
+// sake; so is a collection field that `dslgen check` cannot code under a
+// profile (an error of check).
 package validate
 
 import (
