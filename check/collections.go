@@ -36,6 +36,9 @@ func (l *layout) domainSize(t *model.Type) int {
 func (l *layout) scalarMax(t *model.Type, limit uint64, bounded bool) (uint64, bool) {
 	switch t.Kind {
 	case model.KindUint:
+		if limit >= inf-3 {
+			return inf, bounded // no radix fits (see mapCoding)
+		}
 		return limit + 1, bounded
 	case model.KindBool:
 		return 1, true
@@ -45,6 +48,9 @@ func (l *layout) scalarMax(t *model.Type, limit uint64, bounded bool) (uint64, b
 		return uint64(max(len(l.ids[t.ID].names), 1) - 1), true
 	case model.KindOption:
 		c, ok := l.scalarMax(t.Elem, limit, bounded)
+		if c == inf {
+			return inf, ok
+		}
 		return c + 1, ok
 	}
 	return 0, false
@@ -56,6 +62,9 @@ func (l *layout) mapCoding(t *model.Type) (radix uint64, pow []uint64, err error
 	vmax, ok := l.scalarMax(t.Elem, limit, bounded)
 	if !ok {
 		return 0, nil, fmt.Errorf("%s: a map with %s values needs a profile bound on its field (bounds: {field: N} bounds every value)", t, t.Elem)
+	}
+	if vmax >= inf-1 {
+		return 0, nil, fmt.Errorf("%s: a value of %d does not fit the checker's 64-bit code of a map (docs/DSL.md, Collections)", t, limit)
 	}
 	radix = vmax + 2
 	k := l.domainSize(t.Key)
@@ -116,10 +125,10 @@ func (e *CodingError) Error() string {
 // Unwrap returns what does not fit.
 func (e *CodingError) Unwrap() error { return e.Err }
 
-// checkCollections reports a collection field the layout cannot code. A map
-// of uint (or option<uint>) values needs a bound of its own: with a bound on
-// another field of its type only, its values would saturate (mapBound) in
-// stored states.
+// checkCollections reports a collection field or parameter the layout
+// cannot code, at its position. A map field of uint (or option<uint>)
+// values needs a bound of its own: with a bound on another field of its
+// type only, its values would saturate (mapBound) in stored states.
 func (l *layout) checkCollections(p *model.Profile) error {
 	for _, f := range l.m.Fields {
 		if !f.Type.IsCollection() {
@@ -132,7 +141,65 @@ func (l *layout) checkCollections(p *model.Profile) error {
 			return &CodingError{Field: f, Profile: p.Name, Err: err}
 		}
 	}
+	for _, in := range l.m.Inputs {
+		for _, prm := range in.Params {
+			if prm.Type.IsCollection() {
+				if _, err := l.collMax(prm.Type); err != nil {
+					return fmt.Errorf("%s: input %s, parameter %s: %w", prm.Pos, in.Name, prm.Name, err)
+				}
+			}
+		}
+	}
 	return nil
+}
+
+// addCollIDs interns the ids of a collection argument (its elements, keys
+// and id values).
+func (l *layout) addCollIDs(t *model.Type, v model.Value) {
+	types := []*model.Type{t.Elem}
+	if t.Kind == model.KindMap {
+		types = []*model.Type{t.Key, t.Elem}
+	}
+	for i, e := range v.Elems() {
+		et := types[i%len(types)]
+		if et.Kind == model.KindOption {
+			if !e.Some {
+				continue
+			}
+			et, e = et.Elem, e.Unwrap()
+		}
+		if et.Kind == model.KindID {
+			l.ids[et.ID].add(e.S)
+		}
+	}
+}
+
+// paramMapLimits raises the limit of every map type with uint values that
+// a parameter has to the largest value its arguments hold, so that
+// arguments are coded exactly; such a type has a limit (0 at least) even
+// without a bounded field, as a parameter's values are the domain's.
+func (l *layout) paramMapLimits(inputs []model.InputValue) {
+	for _, in := range l.m.Inputs {
+		for _, prm := range in.Params {
+			if t := prm.Type; t.Kind == model.KindMap && isUintish(t.Elem) {
+				l.mapLimits[t.String()] = max(l.mapLimits[t.String()], 0)
+			}
+		}
+	}
+	for _, iv := range inputs {
+		for i, prm := range iv.Input.Params {
+			t := prm.Type
+			if t.Kind != model.KindMap || !isUintish(t.Elem) {
+				continue
+			}
+			es := iv.Args[i].Elems()
+			for j := 1; j < len(es); j += 2 {
+				if es[j].Some || t.Elem.Kind == model.KindUint {
+					l.mapLimits[t.String()] = max(l.mapLimits[t.String()], es[j].N)
+				}
+			}
+		}
+	}
 }
 
 // collCode codes a collection value.

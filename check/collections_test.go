@@ -3,6 +3,7 @@ package check
 import (
 	"reflect"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/meerkat-go/dslmachine/model"
@@ -112,5 +113,55 @@ func TestDescribeCollections(t *testing.T) {
 	}
 	if !slices.Contains(desc.Bounds, CodeBound{Field: tries, Max: 3, Digits: true}) {
 		t.Errorf("bounds %+v lack the digit bound 3 on tries", desc.Bounds)
+	}
+}
+
+// TestCollectionParamHugeMapValue: a map parameter whose domain holds a
+// uint value no map code can hold (near 2^64) is refused, not coded with a
+// wrapped-around radix; a large value that fits is coded exactly.
+func TestCollectionParamHugeMapValue(t *testing.T) {
+	spec := `machine: Huge
+enums:
+  Phase: [A]
+ids: [Op]
+fields:
+  phase: {type: Phase, initial: A}
+  n: {type: uint, initial: 0}
+phase: phase
+inputs:
+  Put: {m: "map<Op, uint, 1>"}
+transitions:
+  - name: Put
+    on: Put
+    from: [A]
+    guards:
+      - big: "any o in arg.m: get(arg.m, o, 0) > 5"
+    do:
+      - n := size(arg.m)
+profiles:
+  ci:
+    domains:
+      Op: [a]
+      Put.m: ["{}", "{a: VALUE}"]
+`
+	for _, c := range []struct {
+		value string
+		ok    bool
+	}{{"18446744073709551615", false}, {"18446744073709551614", false}, {"1000000", true}} {
+		text := strings.Replace(spec, "VALUE", c.value, 1)
+		m := loadText(t, "huge.yaml", text)
+		res, err := Run(m, m.Profile("ci"), Options{Workers: 1})
+		if !c.ok {
+			if err == nil {
+				t.Errorf("value %s: the checker codes it: %s", c.value, res.Summary())
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("value %s: %v", c.value, err)
+		}
+		if res.Distinct != 2 || res.Violation != nil {
+			t.Errorf("value %s: %s, want 2 states (the guard holds for the large value)", c.value, res.Summary())
+		}
 	}
 }

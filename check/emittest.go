@@ -174,7 +174,22 @@ func goValue(t *model.Type, v model.Value) string {
 			return "None[" + goType(t.Elem) + "]()"
 		}
 		return "Some[" + goType(t.Elem) + "](" + goValue(t.Elem, v.Unwrap()) + ")"
+	case model.KindSet, model.KindMap:
+		// A function literal, called at once, that builds the value with
+		// the generated type's With (a checked value fits its capacity).
+		var b strings.Builder
+		b.WriteString("func() " + goType(t) + " {\n\tvar c " + goType(t) + "\n")
+		es := v.Elems()
+		for i := 0; i < len(es); i++ {
+			if t.Kind == model.KindSet {
+				b.WriteString("\tc, _ = c.With(" + goValue(t.Elem, es[i]) + ")\n")
+				continue
+			}
+			b.WriteString("\tc, _ = c.With(" + goValue(t.Key, es[i]) + ", " + goValue(t.Elem, es[i+1]) + ")\n")
+			i++
+		}
+		b.WriteString("\treturn c\n}()")
+		return b.String()
 	}
-	// Sets and maps are field types only, never an input's (model.Load).
 	return "nil"
 }

@@ -22,7 +22,7 @@ func runEmitted(t *testing.T, goBin string, m *model.Machine, pkg string, test [
 		t.Fatal(err)
 	}
 	files := map[string][]byte{
-		"go.mod":                 []byte("module example.com/" + pkg + "\n\ngo 1.22\n"),
+		"go.mod":                 []byte("module example.com/" + pkg + "\n\ngo 1.23\n"),
 		gocode.FileName(m):       src,
 		"counterexample_test.go": test,
 	}
@@ -113,5 +113,40 @@ func TestEmittedTestsCanPass(t *testing.T) {
 				t.Errorf("fixed spec: go test passed=%v, want a pass without a rejected step:\n%s", ok, out)
 			}
 		})
+	}
+}
+
+// TestEmittedTestCollectionParams: a counterexample whose inputs carry sets
+// and maps (internal/conformance/testdata/collparams.yaml with an invariant
+// that the trace breaks) becomes a test that builds those arguments with
+// the generated types' With, compiles, and fails with the invariant.
+func TestEmittedTestCollectionParams(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a generated package")
+	}
+	goBin, err := exec.LookPath("go")
+	if err != nil {
+		t.Skip("no go toolchain")
+	}
+	data, err := os.ReadFile("../internal/conformance/testdata/collparams.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(data), "invariants:\n", "invariants:\n  few_names: size(names) < 2 || size(done) < 2\n", 1)
+	m := loadText(t, "collparams.yaml", text)
+	res := run(t, m, "ci", Options{Workers: 1})
+	if res.Violation == nil || res.Violation.Invariant != "few_names" {
+		t.Fatalf("want a violation of few_names: %s", res.Summary())
+	}
+	var test bytes.Buffer
+	if err := WriteTest(&test, m, res.Profile, res.Violation, TestOptions{Package: "collparams", Spec: "collparams.yaml"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(test.String(), ".With(") {
+		t.Fatalf("the emitted test builds no collection:\n%s", test.String())
+	}
+	ok, out := runEmitted(t, goBin, m, "collparams", test.Bytes())
+	if ok || !strings.Contains(out, "few_names") {
+		t.Errorf("go test passed=%v, want a failure naming few_names:\n%s\n%s", ok, out, test.String())
 	}
 }

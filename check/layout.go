@@ -103,6 +103,9 @@ func newLayout(m *model.Machine, p *model.Profile, inputs []model.InputValue) (*
 			if pt.Kind == model.KindID && (iv.Args[i].Some || prm.Type.Kind != model.KindOption) {
 				l.ids[pt.ID].add(iv.Args[i].S)
 			}
+			if pt.IsCollection() {
+				l.addCollIDs(pt, iv.Args[i])
+			}
 		}
 	}
 	l.mapLimits = map[string]uint64{}
@@ -111,6 +114,7 @@ func newLayout(m *model.Machine, p *model.Profile, inputs []model.InputValue) (*
 			l.mapLimits[t.String()] = max(l.mapLimits[t.String()], b)
 		}
 	}
+	l.paramMapLimits(inputs)
 	if err := l.checkCollections(p); err != nil {
 		return nil, err
 	}

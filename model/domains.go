@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,49 +20,31 @@ import (
 //   - otherwise by type: bool is [false, true]; an enum is all its values in
 //     declaration order; uint is the profile's "uint" domain, else [0, 1]; an
 //     id is the profile's domain for that id type, which must exist;
-//   - option<T> is none followed by some(v) for every v of T's domain.
+//   - option<T> is none followed by some(v) for every v of T's domain;
+//   - set<T, N> is every set of at most N values of T's domain, and
+//     map<K, V, N> every map from such a set of keys of K's domain to values
+//     of V's domain, smaller collections first (see collDomain).
 //
-// It returns an error when an id parameter has no domain.
+// It returns an error when an id parameter (or the elements, keys or values
+// of a collection parameter) has no domain, and when a collection
+// parameter's default domain has more than MaxCollectionDomain values.
 func (p *Profile) ParamDomain(in *Input, prm *Param) ([]Value, error) {
 	t := prm.Type
-	opt := t.Kind == KindOption
-	if opt {
-		t = t.Elem
-	}
-	vals, ok := p.ParamDomains[in.Name+"."+prm.Name]
-	if !ok {
-		switch t.Kind {
-		case KindBool:
-			vals = []Value{Bool(false), Bool(true)}
-		case KindEnum:
-			vals = make([]Value, len(t.Enum.Values))
-			for i := range vals {
-				vals[i] = EnumValue(i)
-			}
-		case KindUint:
-			vals, ok = p.TypeDomains["uint"]
-			if !ok {
-				vals = []Value{Uint(0), Uint(1)}
-			}
-		case KindID:
-			vals, ok = p.TypeDomains[t.ID.Name]
-			if !ok {
-				return nil, fmt.Errorf("profile %s: parameter %s.%s has type %s, which has no domain; add %s: [...] to the profile's domains",
-					p.Name, in.Name, prm.Name, prm.Type, t.ID.Name)
-			}
-		default:
-			return nil, fmt.Errorf("profile %s: parameter %s.%s has unsupported type %s", p.Name, in.Name, prm.Name, prm.Type)
+	if vals, ok := p.ParamDomains[in.Name+"."+prm.Name]; ok {
+		if t.Kind != KindOption {
+			return vals, nil
 		}
+		out := make([]Value, 0, len(vals)+1)
+		out = append(out, None())
+		for _, v := range vals {
+			out = append(out, SomeOf(v))
+		}
+		return out, nil
 	}
-	if !opt {
-		return vals, nil
+	if t.IsCollection() {
+		return p.collDomain(in, prm)
 	}
-	out := make([]Value, 0, len(vals)+1)
-	out = append(out, None())
-	for _, v := range vals {
-		out = append(out, SomeOf(v))
-	}
-	return out, nil
+	return p.scalarDomain(t, fmt.Sprintf("parameter %s.%s has type %s", in.Name, prm.Name, t))
 }
 
 // InputValues returns every input value the profile fires: the inputs it
@@ -173,5 +156,161 @@ func (p *Profile) BoundFields() []int {
 		out = append(out, i)
 	}
 	sort.Ints(out)
+	return out
+}
+
+// MaxCollectionDomain is the most values the default domain of a set or map
+// parameter may have (see ParamDomain); a larger one must be listed in the
+// profile.
+const MaxCollectionDomain = 4096
+
+// scalarDomain is the default domain of a parameter of a scalar type (see
+// ParamDomain); what names the parameter in an error.
+func (p *Profile) scalarDomain(t *Type, what string) ([]Value, error) {
+	switch t.Kind {
+	case KindBool:
+		return []Value{Bool(false), Bool(true)}, nil
+	case KindEnum:
+		vals := make([]Value, len(t.Enum.Values))
+		for i := range vals {
+			vals[i] = EnumValue(i)
+		}
+		return vals, nil
+	case KindUint:
+		if vals, ok := p.TypeDomains["uint"]; ok {
+			return vals, nil
+		}
+		return []Value{Uint(0), Uint(1)}, nil
+	case KindID:
+		if vals, ok := p.TypeDomains[t.ID.Name]; ok {
+			return vals, nil
+		}
+		return nil, fmt.Errorf("profile %s: %s, which has no domain; add %s: [...] to the profile's domains",
+			p.Name, what, t.ID.Name)
+	case KindOption:
+		inner, err := p.scalarDomain(t.Elem, what)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]Value, 0, len(inner)+1)
+		out = append(out, None())
+		for _, v := range inner {
+			out = append(out, SomeOf(v))
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("profile %s: %s: unsupported type", p.Name, what)
+}
+
+// collDomain is the default domain of a set or map parameter: every set of
+// at most N elements of T's domain, or every map from such a set of keys to
+// values of V's domain; smaller collections first, then in lexicographic
+// order of the elements' (keys') positions in their domain, then of the
+// values' positions in theirs (the first key varying slowest).
+func (p *Profile) collDomain(in *Input, prm *Param) ([]Value, error) {
+	t := prm.Type
+	what := fmt.Sprintf("parameter %s.%s has type %s", in.Name, prm.Name, t)
+	elems, err := p.scalarDomain(keyType(t), what)
+	if err != nil {
+		return nil, err
+	}
+	elems = dedupe(elems)
+	var vals []Value
+	if t.Kind == KindMap {
+		if vals, err = p.scalarDomain(t.Elem, what); err != nil {
+			return nil, err
+		}
+		vals = dedupe(vals)
+	}
+	// Count first: sum over sizes k <= N of C(len(elems), k) * len(vals)^k.
+	total := 0
+	for k := 0; k <= min(int(t.Cap), len(elems)); k++ {
+		c := binomial(len(elems), k, MaxCollectionDomain+1)
+		if t.Kind == KindMap {
+			for range k {
+				c = min(c*max(len(vals), 1), MaxCollectionDomain+1)
+			}
+			if len(vals) == 0 && k > 0 {
+				c = 0
+			}
+		}
+		total = min(total+c, MaxCollectionDomain+1)
+	}
+	if total > MaxCollectionDomain {
+		return nil, fmt.Errorf("profile %s: %s: its default domain has more than %d values; list the values to fire in the profile's domains (%s.%s: [\"{}\", ...])",
+			p.Name, what, MaxCollectionDomain, in.Name, prm.Name)
+	}
+	out := make([]Value, 0, total)
+	idx := make([]int, 0, t.Cap)
+	var pick func(from, k int)
+	pick = func(from, k int) {
+		if len(idx) == k {
+			if t.Kind == KindSet {
+				es := make([]Value, k)
+				for i, j := range idx {
+					es[i] = elems[j]
+				}
+				out = append(out, SetOf(es...))
+				return
+			}
+			// Every assignment of values to the keys, first key slowest.
+			digits := make([]int, k)
+			for {
+				kv := make([]Value, 0, 2*k)
+				for i, j := range idx {
+					kv = append(kv, elems[j], vals[digits[i]])
+				}
+				out = append(out, MapOf(kv...))
+				i := k - 1
+				for ; i >= 0; i-- {
+					if digits[i]++; digits[i] < len(vals) {
+						break
+					}
+					digits[i] = 0
+				}
+				if i < 0 {
+					return
+				}
+			}
+		}
+		for j := from; j < len(elems); j++ {
+			idx = append(idx, j)
+			pick(j+1, k)
+			idx = idx[:len(idx)-1]
+		}
+	}
+	for k := 0; k <= min(int(t.Cap), len(elems)); k++ {
+		if t.Kind == KindMap && k > 0 && len(vals) == 0 {
+			break
+		}
+		pick(0, k)
+	}
+	return out, nil
+}
+
+// binomial is C(n, k), or limit when it is larger.
+func binomial(n, k, limit int) int {
+	if k > n {
+		return 0
+	}
+	k = min(k, n-k) // C(n, 0..k) then increases, so stopping at limit is exact
+	c := 1
+	for i := 0; i < k; i++ {
+		c = c * (n - i) / (i + 1)
+		if c > limit {
+			return limit
+		}
+	}
+	return c
+}
+
+// dedupe drops repeated values, keeping the first of each.
+func dedupe(vs []Value) []Value {
+	out := make([]Value, 0, len(vs))
+	for _, v := range vs {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
 	return out
 }

@@ -568,7 +568,9 @@ func (l *loader) phaseValue(n *yaml.Node) int {
 	return i
 }
 
-func (l *loader) params(n *yaml.Node, what string) []*Param {
+// params reads an input's parameters or an effect's fields; coll allows set
+// and map types (input parameters only).
+func (l *loader) params(n *yaml.Node, what string, coll bool) []*Param {
 	var out []*Param
 	seen := map[string]bool{}
 	for _, p := range l.pairs(n, what) {
@@ -586,8 +588,8 @@ func (l *loader) params(n *yaml.Node, what string) []*Param {
 		if t == nil {
 			continue
 		}
-		if t.IsCollection() {
-			l.e.add(l.pos(typeNode), "%s: parameter %s has type %s; sets and maps are field types only", what, name, t)
+		if t.IsCollection() && !coll {
+			l.e.add(l.pos(typeNode), "%s: field %s has type %s; sets and maps are state field and input parameter types only", what, name, t)
 			continue
 		}
 		out = append(out, &Param{Name: name, Doc: doc, Type: t, Index: len(out), Pos: l.pos(p.k)})
@@ -605,7 +607,7 @@ func (l *loader) loadInputs(n *yaml.Node) {
 		params, doc := l.declForm(p.v, "input "+name, inputKeys(), "params")
 		in.Doc = doc
 		if params != nil {
-			in.Params = l.params(params, "input "+name)
+			in.Params = l.params(params, "input "+name, true)
 		}
 		l.m.Inputs = append(l.m.Inputs, in)
 	}
@@ -621,7 +623,7 @@ func (l *loader) loadEffects(n *yaml.Node) {
 		fields, doc := l.declForm(p.v, "effect "+name, effectKeys(), "fields")
 		ef.Doc = doc
 		if fields != nil {
-			ef.Fields = l.params(fields, "effect "+name)
+			ef.Fields = l.params(fields, "effect "+name, false)
 		}
 		l.effects[name] = ef
 		l.m.Effects = append(l.m.Effects, ef)
@@ -958,6 +960,10 @@ func (l *loader) loadDomain(pr *Profile, dp pair) {
 	var vals []Value
 	for _, v := range l.seq(dp.v, "domain "+key) {
 		switch t.Kind {
+		case KindSet, KindMap:
+			if c, ok := l.collDomainValue(v, t, key); ok {
+				vals = append(vals, c)
+			}
 		case KindUint:
 			n, ok := l.uintValue(v, "domain "+key)
 			if !ok {
@@ -1020,4 +1026,88 @@ func (l *loader) phaseWarnings() {
 // isUintish reports whether t is uint or option<uint>.
 func isUintish(t *Type) bool {
 	return t.Kind == KindUint || t.Kind == KindOption && t.Elem.Kind == KindUint
+}
+
+// collDomainValue reads one value of a set or map parameter's profile
+// domain: a collection literal of type t ({}, {a, b} or {k: v, ...}), whose
+// ids are written as names (as in an id type's domain) and whose other
+// values are closed expressions (enum values, numbers, constants, none,
+// some(x)).
+func (l *loader) collDomainValue(n *yaml.Node, t *Type, key string) (Value, bool) {
+	src, base := l.exprSource(n)
+	if n.Kind != yaml.ScalarNode {
+		return Value{}, false
+	}
+	x, err := ParseExpr(src, base)
+	if err != nil {
+		l.syntaxError(n, err)
+		return Value{}, false
+	}
+	lit, ok := x.(*CollLit)
+	if !ok || t.Kind == KindSet && lit.Vals != nil || t.Kind == KindMap && lit.Vals == nil && len(lit.Elems) > 0 {
+		l.e.add(x.Pos(), "domain %s: %q is not a literal of %s (write %s)", key, src, t, map[Kind]string{KindSet: "{}, {a} or {a, b}", KindMap: "{} or {k: v, ...}"}[t.Kind])
+		return Value{}, false
+	}
+	var kv []Value
+	ok = true
+	for i, e := range lit.Elems {
+		k, kok := l.domainScalar(e, keyType(t), key)
+		ok = ok && kok
+		kv = append(kv, k)
+		if t.Kind == KindMap {
+			v, vok := l.domainScalar(lit.Vals[i], t.Elem, key)
+			ok = ok && vok
+			kv = append(kv, v)
+		}
+	}
+	if !ok {
+		return Value{}, false
+	}
+	var v Value
+	if t.Kind == KindSet {
+		v = SetOf(kv...)
+	} else {
+		v = MapOf(kv...)
+	}
+	if v.N > t.Cap {
+		l.e.add(x.Pos(), "domain %s: %s has %d elements; %s holds at most %d", key, src, v.N, t, t.Cap)
+		return Value{}, false
+	}
+	return v, true
+}
+
+// domainScalar reads an element, key or value of a collection literal in a
+// profile domain (see collDomainValue).
+func (l *loader) domainScalar(x Expr, t *Type, key string) (Value, bool) {
+	switch t.Kind {
+	case KindID:
+		if nm, ok := x.(*Name); ok {
+			return ID(nm.Name), true
+		}
+		l.e.add(x.Pos(), "domain %s: a value of %s is written as a name", key, t)
+		return Value{}, false
+	case KindOption:
+		if t.Elem.Kind == KindID {
+			switch x := x.(type) {
+			case *NoneLit:
+				return None(), true
+			case *SomeExpr:
+				v, ok := l.domainScalar(x.X, t.Elem, key)
+				return SomeOf(v), ok
+			}
+			l.e.add(x.Pos(), "domain %s: a value of %s is none or some(name)", key, t)
+			return Value{}, false
+		}
+	}
+	sc := &scope{m: l.m, what: "domain " + key, enumsBy: l.enumsBy, enumMap: l.enumMap, e: &l.e}
+	r := sc.resolve(x, t)
+	if r == nil {
+		return Value{}, false
+	}
+	v, err := constValue(r)
+	if err != nil {
+		l.e.add(x.Pos(), "domain %s: %v", key, err)
+		return Value{}, false
+	}
+	return v, true
 }

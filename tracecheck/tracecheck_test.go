@@ -217,3 +217,39 @@ func TestBadRecordings(t *testing.T) {
 		}
 	}
 }
+
+// TestCollectionArguments: a recording whose inputs carry sets and maps
+// (internal/conformance/testdata/collparams.yaml) is read in their JSON
+// form; an observed collection the spec does not allow is named, printed
+// as a collection, and a repeated set element is a bad recording.
+func TestCollectionArguments(t *testing.T) {
+	m, err := model.Load("../internal/conformance/testdata/collparams.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := []string{
+		`{"input": "RegisterPendingOps", "args": {"barrier_operation_ids": ["b", "a"]}, "state": {"pending": ["a", "b"]}}`,
+		`{"input": "OpsBarrierSatisfied", "args": {"operation_ids": ["a", "b"]}, "state": {"done": ["a", "b"], "pending": []}}`,
+		`{"input": "SyncVisibility", "args": {"revision": 1, "deferred_names": ["Search"], "deferred_authorities": {"Search": "Trusted"}}, "state": {"names": ["Search"], "auths": {"Search": "Trusted"}}}`,
+		`{"state": {"phase": "Closed"}}`,
+	}
+	res := validate(t, m, lines, Options{Profile: m.Profile("ci")})
+	if res.Failure != nil || res.Steps != 4 {
+		t.Fatalf("%+v %v", res, res.Failure)
+	}
+	bad := append([]string(nil), lines...)
+	bad[2] = strings.Replace(bad[2], `"auths": {"Search": "Trusted"}`, `"auths": {"Search": "Signed"}`, 1)
+	f := validate(t, m, bad, Options{Profile: m.Profile("ci")}).Failure
+	if f == nil || f.Step != 3 || !strings.Contains(f.Error(), "auths: observed {Search: Signed}, the spec allows {Search: Trusted}") {
+		t.Fatalf("failure: %v", f)
+	}
+	bad = append([]string(nil), lines...)
+	bad[0] = strings.Replace(bad[0], `["b", "a"]`, `["b", "b"]`, 1)
+	recs, err := Read(strings.NewReader(strings.Join(bad, "\n") + "\n"))
+	if err == nil {
+		_, err = Validate(m, recs, Options{Profile: m.Profile("ci")})
+	}
+	if !errors.Is(err, ErrBadRecording) {
+		t.Errorf("a repeated element: %v, want ErrBadRecording", err)
+	}
+}

@@ -84,6 +84,7 @@ type engine struct {
 	workers []*worker
 	chunks  []*chunk
 
+	lastLevel  bool     // the successors of this level are not expanded
 	batchSize  int      // states in the next batch
 	batch      []uint64 // the states of the current batch
 	batchFirst uint64   // sequence number of batch[0]
@@ -190,10 +191,12 @@ levels:
 		}
 		depth = level
 		e.depth.Store(int64(level))
-		if opt.MaxDepth > 0 && level >= opt.MaxDepth {
-			res.Complete = true
-			break
-		}
+		// The successors of the level before the depth cut are the last
+		// level: stored and checked, never expanded, so their records
+		// (which only expansion and the traces through them read) are not
+		// written.
+		e.lastLevel = opt.MaxDepth > 0 && level+1 >= opt.MaxDepth
+		before := e.distinct.Load()
 		if err := e.rec.flush(); err != nil {
 			return nil, err
 		}
@@ -214,6 +217,13 @@ levels:
 				break levels
 			}
 			first += uint64(n)
+		}
+		if e.lastLevel {
+			if e.distinct.Load() > before {
+				depth = level + 1
+			}
+			res.Complete = true
+			break
 		}
 		levelStart, levelEnd = levelEnd, e.rec.n
 	}
@@ -398,6 +408,9 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 		return best, nil
 	}
 
+	if e.lastLevel {
+		return nil, nil
+	}
 	// Phase 3: the records of the new states, in order.
 	e.nextChunk.Store(0)
 	e.parallel(func(int) {

@@ -61,6 +61,8 @@ func goType(t *model.Type) string {
 		return "m." + gocode.TypeName(t.ID.Name)
 	case model.KindOption:
 		return "m.Option[" + goType(t.Elem) + "]"
+	case model.KindSet, model.KindMap:
+		return "m." + gocode.CollectionTypeName(t)
 	}
 	return "any"
 }
@@ -85,11 +87,51 @@ func goValue(t *model.Type, v model.Value) string {
 	return "nil"
 }
 
+// collVars names the distinct collection arguments of the inputs table:
+// each is built once, at package initialization, by an immediately invoked
+// function literal that adds its elements with the generated type's With
+// (a profile domain's value fits its capacity), and the table refers to it
+// by name, so that the table stays as small as one of scalar arguments.
+type collVars struct {
+	names map[string]string // type and value encoding -> variable
+	decls []string          // "name = expression"
+}
+
+// ref returns the variable holding a collection value, declaring it on
+// first use.
+func (c *collVars) ref(t *model.Type, v model.Value) string {
+	key := t.String() + "\x00" + v.S
+	if n, ok := c.names[key]; ok {
+		return n
+	}
+	n := fmt.Sprintf("coll%d", len(c.decls))
+	c.names[key] = n
+	var b strings.Builder
+	b.WriteString("func() " + goType(t) + " {\n\t\tvar c " + goType(t) + "\n")
+	es := v.Elems()
+	if t.Kind == model.KindSet {
+		for _, e := range es {
+			b.WriteString("\t\tc, _ = c.With(" + goValue(t.Elem, e) + ")\n")
+		}
+	} else {
+		for i := 0; i+1 < len(es); i += 2 {
+			b.WriteString("\t\tc, _ = c.With(" + goValue(t.Key, es[i]) + ", " + goValue(t.Elem, es[i+1]) + ")\n")
+		}
+	}
+	b.WriteString("\t\treturn c\n\t}()")
+	c.decls = append(c.decls, n+" = "+b.String())
+	return n
+}
+
 // goInput renders an input value as a composite literal of the generated
 // package.
-func goInput(iv model.InputValue) string {
+func goInput(iv model.InputValue, colls *collVars) string {
 	parts := make([]string, len(iv.Input.Params))
 	for i, p := range iv.Input.Params {
+		if p.Type.IsCollection() {
+			parts[i] = gocode.GoName(p.Name) + ": " + colls.ref(p.Type, iv.Args[i])
+			continue
+		}
 		parts[i] = gocode.GoName(p.Name) + ": " + goValue(p.Type, iv.Args[i])
 	}
 	return "m." + gocode.TypeName(iv.Input.Name) + "{" + strings.Join(parts, ", ") + "}"
@@ -100,10 +142,18 @@ func (d *driver) tables() {
 	nPhases := len(m.PhaseEnum().Values)
 	d.p("const (\n\tnWords = %d\n\tnFields = %d\n\tnPhases = %d\n)\n\n", lay.Words, len(m.Fields), nPhases)
 	d.p("// inputs are the profile's input values, in the checker's order.\nvar inputs = [...]m.Input{\n")
+	colls := &collVars{names: map[string]string{}}
 	for _, iv := range lay.Inputs {
-		d.p("\t%s,\n", goInput(iv))
+		d.p("\t%s,\n", goInput(iv, colls))
 	}
 	d.p("}\n\n")
+	if len(colls.decls) > 0 {
+		d.p("// The collection arguments of inputs, each built once.\nvar (\n")
+		for _, decl := range colls.decls {
+			d.p("\t%s\n", decl)
+		}
+		d.p(")\n\n")
+	}
 	d.p("// cands lists, per input value and phase, the candidate transitions in spec order.\n")
 	d.p("var cands = [%d][nPhases][]int32{\n", len(lay.Inputs))
 	for _, iv := range lay.Inputs {
@@ -574,23 +624,6 @@ func (x *expander) Fire(a int32, dst []uint64) explore.Outcome {
 		return explore.Outcome{Kind: explore.Rejected}
 	}
 	in := inputs[a]
-	first := cs[0]
-	if len(cs) > 1 {
-		names := m.EnabledTransitions(*s, in)
-		if len(names) == 0 {
-			first = -1
-		} else {
-			for _, n := range names {
-				if _, ok := transIndex[n]; !ok {
-					panic(explore.Abort{Err: fmt.Errorf("EnabledTransitions names an unknown transition %%q", n)})
-				}
-			}
-			first = transIndex[names[0]]
-			if len(names) > 1 {
-				return explore.Outcome{Kind: explore.Nondeterministic, Transition: first, Other: transIndex[names[1]]}
-			}
-		}
-	}
 	// x.n equals x.s between two calls: Apply leaves it unchanged when it
 	// fails, and repack sets back the fields a step changed.
 	// (Comparing n with s after a failure would cost a fifth of the run; a
@@ -600,16 +633,32 @@ func (x *expander) Fire(a int32, dst []uint64) explore.Outcome {
 	_, err := n.Apply(in)
 	switch err.(type) {
 	case nil, *m.BoundError:
-		if first < 0 {
-			panic(explore.Abort{Err: fmt.Errorf("input %%s: Apply fires a transition but EnabledTransitions lists none", in.InputName())})
-		}
 	case *m.GuardRejectedError:
-		if first >= 0 && len(cs) > 1 {
-			panic(explore.Abort{Err: fmt.Errorf("input %%s: EnabledTransitions lists a transition but Apply rejects: %%v", in.InputName(), err)})
-		}
+		// No candidate is enabled. (EnabledTransitions is asked only when
+		// Apply fires: asking it for every refusal cost more than Apply; a
+		// transition it would list but Apply refuses shows as a difference
+		// in the states the cross-check compares.)
 		return explore.Outcome{Kind: explore.Rejected}
 	default:
 		panic(explore.Abort{Err: fmt.Errorf("input %%s: %%w", in.InputName(), err)})
+	}
+	first := cs[0]
+	if len(cs) > 1 {
+		// Which candidate fired, and whether another one is enabled too.
+		names := m.EnabledTransitions(*s, in)
+		if len(names) == 0 {
+			panic(explore.Abort{Err: fmt.Errorf("input %%s: Apply fires a transition but EnabledTransitions lists none", in.InputName())})
+		}
+		for _, n := range names {
+			if _, ok := transIndex[n]; !ok {
+				panic(explore.Abort{Err: fmt.Errorf("EnabledTransitions names an unknown transition %%q", n)})
+			}
+		}
+		first = transIndex[names[0]]
+		if len(names) > 1 {
+			*n = *s
+			return explore.Outcome{Kind: explore.Nondeterministic, Transition: first, Other: transIndex[names[1]]}
+		}
 	}
 	if unreachable[first] {
 		*n = *s

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -44,12 +45,14 @@ func TestCheckEnginesAgree(t *testing.T) {
 	}
 }
 
-// TestCheckCollectionsShipped: a spec with sets and maps is explored by the
+// TestCheckCollectionsShipped: a spec with sets and maps (fields and input
+// parameters) is explored by the
 // shipped path by default (no note, no fallback to the closures), with the
 // same summary as the closures'.
 func TestCheckCollectionsShipped(t *testing.T) {
 	needGo(t)
-	for _, spec := range []string{"../../internal/conformance/testdata/scheduler.yaml", "../../check/shipped/testdata/collections.yaml"} {
+	for _, spec := range []string{"../../internal/conformance/testdata/scheduler.yaml", "../../check/shipped/testdata/collections.yaml",
+		"../../internal/conformance/testdata/collparams.yaml"} {
 		code, out, errs := runCheck(t, "-spec", spec, "-profile", "ci", "-quiet")
 		if code != 0 || errs != "" {
 			t.Fatalf("%s: exit %d, stderr:\n%s", spec, code, errs)
@@ -143,5 +146,30 @@ func TestCheckGenInternalError(t *testing.T) {
 	code, _, errs := runCheck(t, "-spec", spec, "-quiet", "-gen", dir)
 	if code != 3 || !strings.Contains(errs, `holds id "eve", which is in no domain`) {
 		t.Errorf("exit %d: %s", code, errs)
+	}
+}
+
+// TestCheckCollectionDomainTooLarge: a set parameter whose default domain
+// would have more than 4096 values is a usage error (exit 2) that names
+// the parameter and the way out, for every engine.
+func TestCheckCollectionDomainTooLarge(t *testing.T) {
+	data, err := os.ReadFile("../../internal/conformance/testdata/collparams.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := make([]string, 100)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("o%d", i)
+	}
+	text := strings.Replace(string(data), "OperationId: [a, b]", "OperationId: ["+strings.Join(ids, ", ")+"]", 1)
+	spec := filepath.Join(t.TempDir(), "big.yaml")
+	if err := os.WriteFile(spec, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, eng := range []string{"closure", "interp", "shipped"} {
+		code, out, errs := runCheck(t, "-spec", spec, "-profile", "ci", "-quiet", "-engine", eng)
+		if code != 2 || !strings.Contains(errs, "RegisterPendingOps.barrier_operation_ids") || !strings.Contains(errs, "more than 4096 values") {
+			t.Errorf("-engine %s: exit %d, want 2 naming the parameter\n%s%s", eng, code, out, errs)
+		}
 	}
 }

@@ -11,7 +11,8 @@ import (
 	"github.com/meerkat-go/dslmachine/model"
 )
 
-// Collections: each distinct set or map type of the fields becomes a named
+// Collections: each distinct set or map type of the fields and input
+// parameters becomes a named
 // struct type, comparable and allocation-free: a bit set for a set of enum
 // values, a sorted fixed-capacity array and a length for a set of ids, and
 // sorted fixed-capacity arrays of keys and values for a map. Their fields
@@ -48,15 +49,23 @@ func scalarName(t *model.Type) string {
 var collMethods = []string{"All", "Get", "Has", "Len", "MarshalJSON", "UnmarshalJSON", "With",
 	"at", "bits", "diff", "e", "get", "insert", "intersect", "k", "n", "put", "remove", "subset", "union", "v"}
 
-// collectionTypes returns the distinct collection types of the fields, by
-// Go name.
+// collectionTypes returns the distinct collection types of the fields and
+// the input parameters, by Go name.
 func collectionTypes(m *model.Machine) []*model.Type {
 	seen := map[string]bool{}
 	var out []*model.Type
-	for _, f := range m.Fields {
-		if t := f.Type; t.IsCollection() && !seen[collTypeName(t)] {
+	add := func(t *model.Type) {
+		if t.IsCollection() && !seen[collTypeName(t)] {
 			seen[collTypeName(t)] = true
 			out = append(out, t)
+		}
+	}
+	for _, f := range m.Fields {
+		add(f.Type)
+	}
+	for _, in := range m.Inputs {
+		for _, p := range in.Params {
+			add(p.Type)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return collTypeName(out[i]) < collTypeName(out[j]) })

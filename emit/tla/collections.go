@@ -12,11 +12,19 @@ import (
 // MapPut, MapGet, MapRemove) and EXTENDS FiniteSets (Cardinality) appear
 // only in the modules of specs with collections.
 
-// hasCollections reports whether a field of m is a set or a map.
+// hasCollections reports whether a field or an input parameter of m is a
+// set or a map.
 func hasCollections(m *model.Machine) bool {
 	for _, f := range m.Fields {
 		if f.Type.IsCollection() {
 			return true
+		}
+	}
+	for _, in := range m.Inputs {
+		for _, p := range in.Params {
+			if p.Type.IsCollection() {
+				return true
+			}
 		}
 	}
 	return false
@@ -166,4 +174,102 @@ func (g *generator) collTypeOK(v string, t *model.Type) []string {
 		fmt.Sprintf("Cardinality(DOMAIN %s) <= %d", v, t.Cap),
 		fmt.Sprintf(`\A k_ \in DOMAIN %s : %s`, v, val),
 	}
+}
+
+// renderCollection renders a set or map value as a constant TLA+
+// expression: a set of its elements, or EmptyMap with MapPut of each entry
+// (the encoding of collection fields).
+func renderCollection(v model.Value, t *model.Type) (string, error) {
+	es := v.Elems()
+	if t.Kind == model.KindSet {
+		parts := make([]string, len(es))
+		for i, e := range es {
+			s, err := renderValue(e, t.Elem)
+			if err != nil {
+				return "", err
+			}
+			parts[i] = s
+		}
+		return "{" + strings.Join(parts, ", ") + "}", nil
+	}
+	out := "EmptyMap"
+	for i := 0; i+1 < len(es); i += 2 {
+		k, err := renderValue(es[i], t.Key)
+		if err != nil {
+			return "", err
+		}
+		val, err := renderValue(es[i+1], t.Elem)
+		if err != nil {
+			return "", err
+		}
+		out = "MapPut(" + out + ", " + k + ", " + val + ")"
+	}
+	return out, nil
+}
+
+// collDomains renders the domain of every set or map parameter in every
+// profile as a definition (see collDef), or returns the error of a domain
+// that cannot be enumerated (see model.Profile.ParamDomain) in a profile
+// that fires the input.
+func (g *generator) collDomains() error {
+	g.collDefs = map[*domain][]collDef{}
+	for _, d := range g.doms {
+		if d.param == nil || !d.param.Type.IsCollection() {
+			continue
+		}
+		defs := make([]collDef, len(g.m.Profiles))
+		for i, p := range g.m.Profiles {
+			vals, t, err := g.domainValues(p, d)
+			if err != nil {
+				return fmt.Errorf("%s: tla: %w", p.Pos, err)
+			}
+			seen := map[string]bool{}
+			var out []string
+			for _, v := range vals {
+				s, err := renderValue(v, t)
+				if err != nil {
+					return fmt.Errorf("%s: %w", p.Pos, err)
+				}
+				if !seen[s] {
+					seen[s] = true
+					out = append(out, s)
+				}
+			}
+			value := "{" + strings.Join(out, ", ") + "}"
+			if len(value) > 90 {
+				// One value a line.
+				value = "{" + strings.Join(out, ",\n     ") + "}"
+			}
+			defs[i] = collDef{name: g.names.name(d.name + "_" + p.Name), value: value}
+		}
+		g.collDefs[d] = defs
+	}
+	return nil
+}
+
+// collDomainDefs defines the values of the collection parameters' domains
+// in each profile.
+func (g *generator) collDomainDefs() {
+	for _, d := range g.doms {
+		defs, ok := g.collDefs[d]
+		if !ok {
+			continue
+		}
+		for i, def := range defs {
+			g.line(`\* %s in profile %s (its configuration substitutes it)`, d.name, g.m.Profiles[i].Name)
+			g.line("%s ==", def.name)
+			g.line("    %s", def.value)
+		}
+		g.line("")
+	}
+}
+
+// profileIndex is the index of a profile in the spec.
+func (g *generator) profileIndex(p *model.Profile) int {
+	for i, x := range g.m.Profiles {
+		if x == p {
+			return i
+		}
+	}
+	return -1
 }

@@ -63,6 +63,9 @@ func Generate(m *model.Machine, opt Options) ([]File, error) {
 		return nil, err
 	}
 	g.allocate()
+	if err := g.collDomains(); err != nil {
+		return nil, err
+	}
 	files := []File{{Name: ModuleFileName(m), Data: []byte(g.module())}}
 	for _, p := range m.Profiles {
 		cfg, err := g.config(p)
@@ -117,7 +120,17 @@ type generator struct {
 	fairSpec   string
 	fairSpecOf map[*model.Profile]string
 	fairOf     map[*model.Profile][]string
-	b          strings.Builder
+	// collDefs holds, per domain of a set or map parameter, the definition
+	// of its values in each profile (in spec order), which the profile's
+	// configuration substitutes for the constant (TLC configurations hold
+	// no functions).
+	collDefs map[*domain][]collDef
+	b        strings.Builder
+}
+
+// collDef is the definition of a collection parameter's domain in a profile.
+type collDef struct {
+	name, value string
 }
 
 // check rejects what TLC cannot represent: integer literals above 2^31-1.
@@ -166,6 +179,16 @@ func (g *generator) check() error {
 	}
 	for _, p := range g.m.Profiles {
 		for key, vals := range p.ParamDomains {
+			in, param, _ := strings.Cut(key, ".")
+			if prm := g.m.Input(in).Param(param); prm.Type.IsCollection() {
+				// Check the elements, keys and values instead: only a
+				// map's values can be numbers.
+				var es []model.Value
+				for _, v := range vals {
+					es = append(es, v.Elems()...)
+				}
+				vals = es
+			}
 			if err := smallValues(p, key, vals); err != nil {
 				return err
 			}
@@ -227,7 +250,7 @@ func (g *generator) allocate() {
 				base = base.Elem
 			}
 			switch {
-			case overridden[in.Name+"."+p.Name]:
+			case overridden[in.Name+"."+p.Name] || p.Type.IsCollection():
 				d := &domain{input: in, param: p}
 				g.doms = append(g.doms, d)
 				g.domOf[p] = d
@@ -475,6 +498,7 @@ func (g *generator) module() string {
 		}
 		g.line("")
 	}
+	g.collDomainDefs()
 	g.line("VARIABLES")
 	for i, f := range m.Fields {
 		sep := ","
@@ -1067,6 +1091,14 @@ func renderValue(v model.Value, t *model.Type) (string, error) {
 		return `"` + t.Enum.Values[v.N] + `"`, nil
 	case model.KindID:
 		return tlaString(v.S)
+	case model.KindOption:
+		if !v.Some {
+			return "None", nil
+		}
+		s, err := renderValue(v.Unwrap(), t.Elem)
+		return "Some(" + s + ")", err
+	case model.KindSet, model.KindMap:
+		return renderCollection(v, t)
 	}
 	return "", fmt.Errorf("tla: cannot render a value of type %s", t)
 }
@@ -1117,6 +1149,10 @@ func (g *generator) config(p *model.Profile) (string, error) {
 	if len(g.doms) > 0 {
 		w("CONSTANTS")
 		for _, d := range g.doms {
+			if defs, ok := g.collDefs[d]; ok {
+				w("    %s <- %s", d.name, defs[g.profileIndex(p)].name)
+				continue
+			}
 			vals, t, err := g.domainValues(p, d)
 			if err != nil {
 				return "", fmt.Errorf("tla: %w", err)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/meerkat-go/dslmachine/gen"
+	"github.com/meerkat-go/dslmachine/internal/specgen/collparams"
 	"github.com/meerkat-go/dslmachine/internal/specgen/doorlock"
 	"github.com/meerkat-go/dslmachine/internal/specgen/jobscheduler"
 	"github.com/meerkat-go/dslmachine/internal/specgen/sched"
@@ -21,7 +22,7 @@ type Case struct {
 }
 
 // Cases returns every spec of this repository with its generated package
-// (the last two, Wallet and Sched, are regression specs under
+// (the last three, Wallet, Sched and Barrier, are regression specs under
 // internal/conformance/testdata).
 func Cases() []Case {
 	return []Case{
@@ -119,6 +120,20 @@ func Cases() []Case {
 			CheckInvariants: func(s any) error { return s.(sched.State).CheckInvariants() },
 			UnmarshalState: func(b []byte) (any, error) {
 				var s sched.State
+				err := json.Unmarshal(b, &s)
+				return s, err
+			},
+		}},
+		{Name: "Barrier", Spec: "internal/conformance/testdata/collparams.yaml", Generated: Generated{
+			Initial: func() any { return collparams.Initial() },
+			Step: func(s, in any) (any, any, error) {
+				n, fx, err := collparams.Step(s.(collparams.State), in.(collparams.Input))
+				return n, fx, err
+			},
+			DecodeInput:     func(b []byte) (any, error) { return collparams.DecodeInput(b) },
+			CheckInvariants: func(s any) error { return s.(collparams.State).CheckInvariants() },
+			UnmarshalState: func(b []byte) (any, error) {
+				var s collparams.State
 				err := json.Unmarshal(b, &s)
 				return s, err
 			},

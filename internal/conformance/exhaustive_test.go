@@ -63,6 +63,7 @@ var exhaustiveRuns = []exhaustiveRun{
 	{spec: "JobScheduler", profile: "ci", narrow: bounds(nil, map[string]int{"Job": 2})},
 	{spec: "Wallet", profile: "ci"},
 	{spec: "Sched", profile: "ci"},
+	{spec: "Barrier", profile: "ci"},
 }
 
 // TestExhaustiveSuccessors compares, in every reachable state of each run

@@ -208,6 +208,11 @@ type Domain struct {
 	Input  *Input
 	Param  *Param
 	Values []string
+	// Colls, for a collection parameter, are its values: collection
+	// literals of enum literals and Lits (ids as names), rendered into
+	// Values when the YAML is written, so that renames and removed enum
+	// values reach them.
+	Colls []Expr
 }
 
 // Expr is an expression node.

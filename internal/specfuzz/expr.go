@@ -35,12 +35,23 @@ func (c *ctx) sources(t *Type) []Expr {
 	return out
 }
 
-// collections returns the collection fields c may read.
-func (c *ctx) collections() []*Field {
-	var out []*Field
+// collSrc is a collection field or parameter that an expression may read.
+type collSrc struct {
+	Type *Type
+	ref  func() Expr // a new read of it
+}
+
+// collections returns the collection fields and parameters c may read.
+func (c *ctx) collections() []collSrc {
+	var out []collSrc
 	for _, f := range c.fields {
 		if f.Type.Kind == SetK || f.Type.Kind == MapK {
-			out = append(out, f)
+			out = append(out, collSrc{Type: f.Type, ref: func() Expr { return &FieldRef{F: f} }})
+		}
+	}
+	for _, p := range c.params {
+		if p.Type.Kind == SetK || p.Type.Kind == MapK {
+			out = append(out, collSrc{Type: p.Type, ref: func() Expr { return &ArgRef{P: p} }})
 		}
 	}
 	return out
@@ -67,21 +78,21 @@ func (b *builder) collOpts(c *ctx, t *Type, depth int, hinted bool) []func() Exp
 				continue
 			}
 			opts = append(opts,
-				func() Expr { return &Member{X: sub(k, false), C: &FieldRef{F: f}} },
+				func() Expr { return &Member{X: sub(k, false), C: f.ref()} },
 				func() Expr {
 					v := b.qvar(k)
 					inner := *c
 					inner.vars = append(append([]*QVar(nil), c.vars...), v)
-					return &Quant{All: b.chance(50, "all"), V: v, C: &FieldRef{F: f}, Body: b.expr(&inner, boolT, depth-1, false)}
+					return &Quant{All: b.chance(50, "all"), V: v, C: f.ref(), Body: b.expr(&inner, boolT, depth-1, false)}
 				})
 			if f.Type.Kind == SetK {
-				opts = append(opts, func() Expr { return &Call{Fn: "subset", Args: []Expr{&FieldRef{F: f}, sub(f.Type, true)}} })
+				opts = append(opts, func() Expr { return &Call{Fn: "subset", Args: []Expr{f.ref(), sub(f.Type, true)}} })
 			}
 		}
 	case Uint:
 		for _, f := range c.collections() {
 			f := f
-			opts = append(opts, func() Expr { return &Call{Fn: "size", Args: []Expr{&FieldRef{F: f}}} })
+			opts = append(opts, func() Expr { return &Call{Fn: "size", Args: []Expr{f.ref()}} })
 		}
 	case SetK:
 		if hinted {
@@ -131,7 +142,7 @@ func (b *builder) collOpts(c *ctx, t *Type, depth int, hinted bool) []func() Exp
 		f := f
 		if f.Type.Kind == MapK && f.Type.Elem.Same(t) && b.canMake(c, f.Type.Key, false) {
 			opts = append(opts, func() Expr {
-				return &Call{Fn: "get", Args: []Expr{&FieldRef{F: f}, sub(f.Type.Key, false), sub(t, true)}}
+				return &Call{Fn: "get", Args: []Expr{f.ref(), sub(f.Type.Key, false), sub(t, true)}}
 			})
 		}
 	}

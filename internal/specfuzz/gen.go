@@ -186,7 +186,13 @@ func (b *builder) spec() *Spec {
 	for i, n := 0, b.intn(1, 4, "inputs"); i < n; i++ {
 		in := &Input{Name: b.name("In", "types"), Doc: b.rareDoc("input doc")}
 		for j, m := 0, b.intn(0, 3, "params"); j < m; j++ {
-			in.Params = append(in.Params, &Param{Name: b.name("p", "params "+in.Name), Type: b.anyType(), Doc: b.rareDoc("param doc")})
+			t := b.anyType()
+			if b.chance(15, "collection param") {
+				if ct := b.paramCollType(); ct != nil {
+					t = ct
+				}
+			}
+			in.Params = append(in.Params, &Param{Name: b.name("p", "params "+in.Name), Type: t, Doc: b.rareDoc("param doc")})
 		}
 		s.Inputs = append(s.Inputs, in)
 	}
@@ -284,9 +290,27 @@ func (b *builder) anyType() *Type {
 	return elem
 }
 
+// paramCollType draws the type of a collection parameter: often a
+// collection field's type (so that the parameter is assigned to and
+// compared with the field), else a set or map type whose map values may be
+// uints (a parameter's values are its domain's: no bound needed), or nil.
+func (b *builder) paramCollType() *Type {
+	var fields []*Type
+	for _, f := range b.s.Fields {
+		if f.Type.Kind == SetK || f.Type.Kind == MapK {
+			fields = append(fields, f.Type)
+		}
+	}
+	if len(fields) > 0 && b.chance(50, "field's collection type") {
+		return rapid.SampledFrom(fields).Draw(b.t, "collection field type")
+	}
+	return b.collType(true)
+}
+
 // collType draws a set or map type over an id type or an enum of at most
-// 64 values, or returns nil when there is none.
-func (b *builder) collType() *Type {
+// 64 values, or returns nil when there is none; uintVals allows map values
+// of type uint and option<uint>.
+func (b *builder) collType(uintVals bool) *Type {
 	var keys []*Type
 	for _, e := range b.s.Enums {
 		if len(e.Values) <= 64 {
@@ -306,9 +330,10 @@ func (b *builder) collType() *Type {
 		// over a long enum does not fit (docs/DSL.md, Collections).
 		return &Type{Kind: SetK, Elem: k, Cap: capacity}
 	}
-	// Map values: no uint, which would need a profile bound on the field.
+	// Map values: no uint in a field's, which would need a profile bound on
+	// the field.
 	var v *Type
-	for v == nil || v.Kind == Uint || v.Kind == Option && v.Elem.Kind == Uint {
+	for v == nil || !uintVals && (v.Kind == Uint || v.Kind == Option && v.Elem.Kind == Uint) {
 		v = b.anyType()
 	}
 	return &Type{Kind: MapK, Key: k, Elem: v, Cap: capacity}
@@ -330,7 +355,7 @@ func (b *builder) uintVal(label string) uint64 {
 func (b *builder) field() *Field {
 	f := &Field{Name: b.name("f", "fields"), Type: b.anyType(), Doc: b.rareDoc("field doc")}
 	if b.chance(20, "collection field") {
-		if t := b.collType(); t != nil {
+		if t := b.collType(false); t != nil {
 			f.Type = t
 			f.Initial = &CollLit{}
 			return f

@@ -282,7 +282,19 @@ func children(x Expr) []Expr {
 // name the first value.
 func (s *Spec) keepValues(e *Enum, n int) mutation {
 	var refs []*int
-	for _, p := range s.exprSlots() {
+	slots := s.exprSlots()
+	for _, p := range s.Profiles {
+		for _, d := range p.Domains {
+			for i := range d.Colls {
+				slots = append(slots, &d.Colls[i])
+				for _, c := range childSlots(d.Colls[i]) {
+					slots = append(slots, c)
+					slots = append(slots, childSlots(*c)...)
+				}
+			}
+		}
+	}
+	for _, p := range slots {
 		if l, ok := (*p).(*EnumLit); ok && l.E == e {
 			refs = append(refs, &l.V)
 		}

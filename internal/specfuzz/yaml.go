@@ -225,6 +225,11 @@ func (s *Spec) profile(b *strings.Builder, p *Profile) {
 			for i, v := range d.Values {
 				vals[i] = q(v)
 			}
+			for _, x := range d.Colls {
+				var b strings.Builder
+				x.render(s, &b, true)
+				vals = append(vals, q(b.String()))
+			}
 			w("      %s: [%s]\n", key, strings.Join(vals, ", "))
 		}
 	}

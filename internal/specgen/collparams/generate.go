@@ -1,0 +1,3 @@
+package collparams
+
+//go:generate go run ../../../cmd/dslgen generate -spec ../../conformance/testdata/collparams.yaml -out . -package collparams
