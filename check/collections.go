@@ -61,10 +61,10 @@ func (l *layout) mapCoding(t *model.Type) (radix uint64, pow []uint64, err error
 	limit, bounded := l.mapLimits[t.String()]
 	vmax, ok := l.scalarMax(t.Elem, limit, bounded)
 	if !ok {
-		return 0, nil, fmt.Errorf("check: %s: a map with %s values needs a profile bound on its field (bounds: {field: N} bounds every value)", t, t.Elem)
+		return 0, nil, fmt.Errorf("%s: a map with %s values needs a profile bound on its field (bounds: {field: N} bounds every value)", t, t.Elem)
 	}
 	if vmax >= inf-1 {
-		return 0, nil, fmt.Errorf("check: %s: a value of %d does not fit the checker's 64-bit code of a map (docs/DSL.md, Collections)", t, limit)
+		return 0, nil, fmt.Errorf("%s: a value of %d does not fit the checker's 64-bit code of a map (docs/DSL.md, Collections)", t, limit)
 	}
 	radix = vmax + 2
 	k := l.domainSize(t.Key)
@@ -74,7 +74,7 @@ func (l *layout) mapCoding(t *model.Type) (radix uint64, pow []uint64, err error
 		pow[i] = p
 		hi, lo := bits.Mul64(p, radix)
 		if i+1 < k && hi != 0 || i+1 == k && (hi > 1 || hi == 1 && lo != 0) {
-			return 0, nil, fmt.Errorf("check: %s: %d keys of %d digit values each do not fit the checker's 64-bit code of a map (docs/DSL.md, Collections)", t, k, radix)
+			return 0, nil, fmt.Errorf("%s: %d keys of %d digit values each do not fit the checker's 64-bit code of a map (docs/DSL.md, Collections)", t, k, radix)
 		}
 		p = lo
 	}
@@ -86,7 +86,7 @@ func (l *layout) collMax(t *model.Type) (uint64, error) {
 	if t.Kind == model.KindSet {
 		n := l.domainSize(t.Elem)
 		if n > 64 {
-			return 0, fmt.Errorf("check: %s: %d values of %s do not fit a 64-bit set code; shrink the profile's domains", t, n, t.Elem)
+			return 0, fmt.Errorf("%s: %d values of %s do not fit a 64-bit set code; shrink the profile's domains", t, n, t.Elem)
 		}
 		if n == 64 {
 			return inf, nil
@@ -108,25 +108,44 @@ func (l *layout) collMax(t *model.Type) (uint64, error) {
 	return lo - 1, nil
 }
 
+// CodingError is the error of a profile whose collection field the checker
+// cannot code: a map of uint (or option<uint>) values without a profile
+// bound on the field, or a set or map too wide for one 64-bit word. It is a
+// fact of the spec and profile (exit 2 in dslgen), at the field's position.
+type CodingError struct {
+	Field   *model.Field
+	Profile string
+	Err     error // what does not fit
+}
+
+func (e *CodingError) Error() string {
+	return fmt.Sprintf("%s: field %s: %v", e.Field.Pos, e.Field.Name, e.Err)
+}
+
+// Unwrap returns what does not fit.
+func (e *CodingError) Unwrap() error { return e.Err }
+
 // checkCollections reports a collection field or parameter the layout
-// cannot code; bounded holds the map types (by String) with a profile bound
-// on a field, which a map field with uint values needs.
-func (l *layout) checkCollections(bounded map[string]bool) error {
+// cannot code, at its position. A map field of uint (or option<uint>)
+// values needs a bound of its own: with a bound on another field of its
+// type only, its values would saturate (mapBound) in stored states.
+func (l *layout) checkCollections(p *model.Profile) error {
 	for _, f := range l.m.Fields {
-		if t := f.Type; t.IsCollection() {
-			if t.Kind == model.KindMap && isUintish(t.Elem) && !bounded[t.String()] {
-				return fmt.Errorf("field %s: check: %s: a map with %s values needs a profile bound on its field (bounds: {field: N} bounds every value)", f.Name, t, t.Elem)
-			}
-			if _, err := l.collMax(t); err != nil {
-				return fmt.Errorf("field %s: %w", f.Name, err)
-			}
+		if !f.Type.IsCollection() {
+			continue
+		}
+		if _, ok := p.Bounds[f.Index]; !ok && f.Type.Kind == model.KindMap && isUintish(f.Type.Elem) {
+			return &CodingError{Field: f, Profile: p.Name, Err: fmt.Errorf("%s: a map with %s values needs a profile bound on the field, which profile %s does not give (bounds: {%s: N} bounds every value)", f.Type, f.Type.Elem, p.Name, f.Name)}
+		}
+		if _, err := l.collMax(f.Type); err != nil {
+			return &CodingError{Field: f, Profile: p.Name, Err: err}
 		}
 	}
 	for _, in := range l.m.Inputs {
 		for _, prm := range in.Params {
 			if prm.Type.IsCollection() {
 				if _, err := l.collMax(prm.Type); err != nil {
-					return fmt.Errorf("input %s, parameter %s: %w", in.Name, prm.Name, err)
+					return fmt.Errorf("%s: input %s, parameter %s: %w", prm.Pos, in.Name, prm.Name, err)
 				}
 			}
 		}
@@ -255,6 +274,14 @@ func (pr *program) coding(t *model.Type) (uint64, []uint64) {
 	return radix, pow
 }
 
+// noteLossy counts a compiled put or literal of a map type whose values can
+// be written above their largest code (uint values), see program.lossy.
+func (pr *program) noteLossy(t *model.Type) {
+	if isUintish(t.Elem) {
+		pr.lossy++
+	}
+}
+
 // mapSize counts the keys present in a map code.
 func mapSize(c, radix uint64, pow []uint64) uint64 {
 	var n uint64
@@ -290,10 +317,14 @@ func (pr *program) compileLit(x *model.CollLit) fn {
 		vals[i] = pr.compileExpr(y)
 	}
 	radix, pow := pr.coding(t)
+	pr.noteLossy(t)
 	return func(e *env) uint64 {
 		var c uint64
 		for i, f := range elems {
-			k, v := f(e), min(vals[i](e), radix-2)
+			k, v := f(e), vals[i](e)
+			if v > radix-2 {
+				v, e.sat = radix-2, true
+			}
 			c = c - c/pow[k]%radix*pow[k] + (v+1)*pow[k]
 		}
 		if mapSize(c, radix, pow) > capacity {
@@ -403,8 +434,12 @@ func (pr *program) compileCall(x *model.Call) fn {
 		}
 	case "put":
 		b, v := args[1], args[2]
+		pr.noteLossy(t)
 		return func(e *env) uint64 {
-			m, k, val := a(e), b(e), min(v(e), radix-2)
+			m, k, val := a(e), b(e), v(e)
+			if val > radix-2 {
+				val, e.sat = radix-2, true
+			}
 			old := m / pow[k] % radix
 			if old == 0 && mapSize(m, radix, pow) >= capacity {
 				e.bad = true

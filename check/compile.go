@@ -40,7 +40,13 @@ type env struct {
 	s   []uint64
 	a   []uint64
 	bad bool
-	v   [maxQuantDepth]uint64 // the codes of the quantified variables, by depth
+	// sat is raised by a map value written above the largest code its
+	// digit holds (collections.go, mapBound): the code saturates, so a
+	// later read of it in the same evaluation would be wrong, and the
+	// expression or step is recomputed exactly with the interpreter.
+	sat  bool
+	orig []uint64              // fire's copy of the state before the step (lossy transitions)
+	v    [maxQuantDepth]uint64 // the codes of the quantified variables, by depth
 }
 
 // fn is a compiled expression; it returns the code of its value.
@@ -88,6 +94,10 @@ type program struct {
 	// invs are the compiled invariants (nil with the interpreter).
 	invs  []fn
 	phase int // index of the phase field
+	// lossy counts the compiled map puts and literals that may write a
+	// saturated value (env.sat); compileTrans and compileExact compare it
+	// before and after compiling.
+	lossy int
 }
 
 // newProgram builds the program for a machine and profile. With interp set
@@ -160,7 +170,7 @@ func newProgram(m *model.Machine, p *model.Profile, interp bool) (*program, erro
 	} else {
 		invs := make([]fn, len(m.Invariants))
 		for i, inv := range m.Invariants {
-			invs[i] = pr.compileExpr(inv.Expr)
+			invs[i] = pr.compileExact(inv.Expr, nil)
 		}
 		pr.invs = invs
 		pr.invariant = func(s []uint64) int {
@@ -222,8 +232,9 @@ func interpTrans(pr *program, t *model.Transition) *trans {
 func compileTrans(pr *program, t *model.Transition) *trans {
 	guards := make([]fn, len(t.Guards))
 	for i, g := range t.Guards {
-		guards[i] = pr.compileExpr(g.Expr)
+		guards[i] = pr.compileExact(g.Expr, t.Input)
 	}
+	lossy0 := pr.lossy
 	updates := make([]stmtFn, len(t.Updates))
 	for i, st := range t.Updates {
 		updates[i] = pr.compileStmt(st)
@@ -238,6 +249,7 @@ func compileTrans(pr *program, t *model.Transition) *trans {
 			}
 		}
 	}
+	lossy := pr.lossy > lossy0
 	to, phase := uint64(t.To), pr.phase
 	stay := t.To < 0
 	tr := &trans{t: t}
@@ -256,6 +268,10 @@ func compileTrans(pr *program, t *model.Transition) *trans {
 	}
 	tr.fire = func(e *env) bool {
 		e.bad = false
+		if lossy {
+			e.orig = append(e.orig[:0], e.s...)
+			e.sat = false
+		}
 		for _, u := range updates {
 			u(e)
 		}
@@ -265,11 +281,67 @@ func compileTrans(pr *program, t *model.Transition) *trans {
 		for _, c := range checks {
 			c(e)
 		}
+		if lossy && e.sat {
+			e.sat, e.bad = false, false
+			return pr.fireExact(t, e)
+		}
 		ok := !e.bad
 		e.bad = false
 		return ok
 	}
 	return tr
+}
+
+// fireExact recomputes a step whose compiled updates wrote a saturated map
+// value (env.sat) with the reference interpreter, from e.orig into e.s. A
+// value still above its bound in the successor is coded saturated, which
+// puts the state out of bounds (mapBound), as the compiled step would.
+func (pr *program) fireExact(t *model.Transition, e *env) bool {
+	n, _, err := pr.m.Fire(t, pr.lay.state(e.orig), pr.argValues(t.Input, e.a))
+	if err != nil {
+		return false
+	}
+	pr.lay.slots(n, e.s)
+	return true
+}
+
+// argValues decodes an input's argument codes.
+func (pr *program) argValues(in *model.Input, a []uint64) []model.Value {
+	out := make([]model.Value, len(in.Params))
+	for i, prm := range in.Params {
+		out[i] = pr.lay.value(prm.Type, a[i])
+	}
+	return out
+}
+
+// compileExact compiles a guard of an input (in) or an invariant (in nil),
+// expressions without quantified variables in scope. When it holds a map put or literal that
+// may write a saturated value, an evaluation that does so (env.sat) is
+// redone with the reference interpreter, so the result is exact.
+func (pr *program) compileExact(x model.Expr, in *model.Input) fn {
+	lossy0 := pr.lossy
+	f := pr.compileExpr(x)
+	if pr.lossy == lossy0 {
+		return f
+	}
+	return func(e *env) uint64 {
+		e.sat = false
+		c := f(e)
+		if !e.sat {
+			return c
+		}
+		e.sat, e.bad = false, false
+		var args []model.Value
+		if in != nil {
+			args = pr.argValues(in, e.a)
+		}
+		v, err := model.Eval(x, pr.lay.state(e.s), args)
+		if err != nil {
+			e.bad = true
+			return 0
+		}
+		return pr.lay.code(x.Type(), v)
+	}
 }
 
 // allTrue returns a test that every guard holds; a guard raising a bound

@@ -109,15 +109,13 @@ func newLayout(m *model.Machine, p *model.Profile, inputs []model.InputValue) (*
 		}
 	}
 	l.mapLimits = map[string]uint64{}
-	bounded := map[string]bool{} // the map types with a profile bound on a field
 	for fi, b := range p.Bounds {
 		if t := m.Fields[fi].Type; t.Kind == model.KindMap {
 			l.mapLimits[t.String()] = max(l.mapLimits[t.String()], b)
-			bounded[t.String()] = true
 		}
 	}
 	l.paramMapLimits(inputs)
-	if err := l.checkCollections(bounded); err != nil {
+	if err := l.checkCollections(p); err != nil {
 		return nil, err
 	}
 	l.hi = l.ranges(p, inputs)

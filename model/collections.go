@@ -285,7 +285,7 @@ func (s *scope) inferCollection(x Expr, hint *Type) (Expr, bool) {
 		if !c.Type().IsCollection() {
 			return s.bad(c.Pos(), "type mismatch: the right of in is a set or a map (or a [list]), not %s", c.Type()), true
 		}
-		el := s.resolve(x.X, keyType(c.Type()))
+		el := s.resolveArg(x.X, keyType(c.Type()), "the left of in")
 		if el == nil {
 			return nil, true
 		}
@@ -396,23 +396,27 @@ func (s *scope) call(x *Call, hint *Type) Expr {
 		}
 		return x
 	case "insert", "remove":
-		el := s.resolve(x.Args[1], keyType(t))
+		what := "the element of " + x.Fn
+		if t.Kind == KindMap {
+			what = "the key of " + x.Fn
+		}
+		el := s.resolveArg(x.Args[1], keyType(t), what)
 		if el == nil {
 			return nil
 		}
 		x.Args[1], x.T = el, t
 		return x
 	case "get":
-		k := s.resolve(x.Args[1], t.Key)
-		d := s.resolve(x.Args[2], t.Elem)
+		k := s.resolveArg(x.Args[1], t.Key, "the key of get")
+		d := s.resolveArg(x.Args[2], t.Elem, "the default of get")
 		if k == nil || d == nil {
 			return nil
 		}
 		x.Args[1], x.Args[2], x.T = k, d, t.Elem
 		return x
 	case "put":
-		k := s.resolve(x.Args[1], t.Key)
-		v := s.resolve(x.Args[2], t.Elem)
+		k := s.resolveArg(x.Args[1], t.Key, "the key of put")
+		v := s.resolveArg(x.Args[2], t.Elem, "the value of put")
 		if k == nil || v == nil {
 			return nil
 		}
@@ -420,6 +424,20 @@ func (s *scope) call(x *Call, hint *Type) Expr {
 		return x
 	}
 	return s.bad(x.P, "unknown function %s", x.Fn)
+}
+
+// resolveArg is resolve for an argument of a collection function or of in:
+// a type mismatch names the argument (what), not the enclosing guard or
+// invariant.
+func (s *scope) resolveArg(x Expr, want *Type, what string) Expr {
+	r := s.infer(x, want)
+	if r == nil {
+		return nil
+	}
+	if r.Type() != nil && !r.Type().Equal(want) {
+		s.e.add(r.Pos(), "type mismatch: %s has type %s, want %s", what, r.Type(), want)
+	}
+	return r
 }
 
 // ---- values ----

@@ -384,3 +384,11 @@ func (m *Machine) CheckInvariants(s State) error {
 	}
 	return nil
 }
+
+// Eval evaluates a checked expression without free quantified variables
+// (a guard, an invariant, an update's value) in state s with the input's
+// arguments args (nil for an invariant). An error is a bound error of the
+// expression (arithmetic overflow, a subtraction below zero).
+func Eval(x Expr, s State, args []Value) (Value, error) {
+	return eval(x, s, args)
+}

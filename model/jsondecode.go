@@ -119,6 +119,9 @@ func ParseValueJSON(t *Type, raw json.RawMessage) (Value, error) {
 		if err := json.Unmarshal(raw, &obj); err != nil || obj == nil {
 			return bad("%s is not an object", raw)
 		}
+		if k, ok := repeatedKey(raw); ok {
+			return bad("%s repeats the key %q", raw, k)
+		}
 		var kv []Value
 		for k, r := range obj {
 			kr, _ := json.Marshal(k)
@@ -139,6 +142,34 @@ func ParseValueJSON(t *Type, raw json.RawMessage) (Value, error) {
 		return v, nil
 	}
 	return bad("type %s", t)
+}
+
+// repeatedKey returns a key that a JSON object (valid, already decoded)
+// holds twice, compared after unescaping: encoding/json would keep the
+// last value, and a map's repeated key is refused as a set's repeated
+// element is.
+func repeatedKey(obj []byte) (string, bool) {
+	d := json.NewDecoder(bytes.NewReader(obj))
+	if _, err := d.Token(); err != nil {
+		return "", false
+	}
+	seen := map[string]bool{}
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return "", false
+		}
+		k, _ := t.(string)
+		if seen[k] {
+			return k, true
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := d.Decode(&skip); err != nil {
+			return "", false
+		}
+	}
+	return "", false
 }
 
 // ParseStateJSON reads a state in the form StateJSON writes: a JSON object

@@ -244,7 +244,11 @@ func (l *loader) mapping(n *yaml.Node, what string, keys []string) map[string]*p
 			}
 		}
 		if !known {
-			l.e.add(l.pos(p.k), "unknown key %q in %s (expected one of: %s)", k, what, strings.Join(keys, ", "))
+			hint := ""
+			if strings.HasSuffix(k, ">") {
+				hint = "; the rest of an unquoted type? quote it"
+			}
+			l.e.add(l.pos(p.k), "unknown key %q in %s (expected one of: %s)%s", k, what, strings.Join(keys, ", "), hint)
 			continue
 		}
 		out[k] = &pair{p.k, p.v}
@@ -381,10 +385,17 @@ func (l *loader) parseType(n *yaml.Node) *Type {
 	s := strings.TrimSpace(l.str(n, "type"))
 	t, msg := l.typeOf(s)
 	if t == nil {
+		if (strings.HasPrefix(s, "set<") || strings.HasPrefix(s, "map<")) && !strings.Contains(s, ">") {
+			msg += unquotedTypeHint
+		}
 		l.e.add(l.pos(n), "%s", msg)
 	}
 	return t
 }
+
+// unquotedTypeHint follows a message about a collection type that YAML cut
+// at its comma (set<W, 3> unquoted in a flow mapping).
+const unquotedTypeHint = `; quote a type with a comma, as in type: "set<W, 3>" (unquoted in {...}, YAML splits it at the comma)`
 
 func (l *loader) typeOf(s string) (*Type, string) {
 	switch s {

@@ -6,7 +6,8 @@
 // the TLA+ emitter cannot represent (integers above 2^31-1, an id parameter
 // a profile fires without a domain) is a warning here and an error of
 // `dslgen tla`, so that a spec meant for Go alone is not refused for TLC's
-// sake.
+// sake; so is a collection field that `dslgen check` cannot code under a
+// profile (an error of check).
 package validate
 
 import (
@@ -14,6 +15,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/meerkat-go/dslmachine/check"
 	"github.com/meerkat-go/dslmachine/emit/gocode"
 	"github.com/meerkat-go/dslmachine/emit/tla"
 	"github.com/meerkat-go/dslmachine/model"
@@ -54,7 +56,36 @@ func Machine(m *model.Machine) error {
 	if err := tla.Check(m); err != nil {
 		m.Warnings = append(m.Warnings, tlaWarning(m, err))
 	}
+	m.Warnings = append(m.Warnings, codingWarnings(m)...)
 	return nil
+}
+
+// codingWarnings warns, at the field, about a collection field that
+// `dslgen check` cannot code under a profile (a map of uint values without
+// a bound on it, a map or set too wide for 64 bits): check refuses such a
+// profile with exit 2, while generate and simulate accept the spec.
+func codingWarnings(m *model.Machine) []*model.Error {
+	hasColl := false
+	for _, f := range m.Fields {
+		hasColl = hasColl || f.Type.IsCollection()
+	}
+	if !hasColl {
+		return nil
+	}
+	profiles := m.Profiles
+	if len(profiles) == 0 {
+		profiles = []*model.Profile{check.DefaultProfile()}
+	}
+	var out []*model.Error
+	for _, p := range profiles {
+		_, err := check.DescribeLayout(m, p)
+		var ce *check.CodingError
+		if errors.As(err, &ce) {
+			out = append(out, &model.Error{Pos: ce.Field.Pos, Warning: true,
+				Msg: fmt.Sprintf("field %s: %v (dslgen check refuses profile %s)", ce.Field.Name, ce.Err, p.Name)})
+		}
+	}
+	return out
 }
 
 // tlaWarning turns a tla.Check error ("file:line:col: tla: message") into a

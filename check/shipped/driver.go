@@ -472,7 +472,13 @@ func (d *driver) repack() {
 	for i, f := range d.m.Fields {
 		fl := lay.Fields[i]
 		name := gocode.GoName(f.Name)
-		d.p("\tif n.%s != s.%s {\n\t\tvar c uint64\n", name, name)
+		if f.Type.IsCollection() {
+			// A collection's == compares its whole fixed-capacity array;
+			// two empty ones (the common case) are equal at once.
+			d.p("\tif ln, ls := n.%s.Len(), s.%s.Len(); ln != ls || ln != 0 && n.%s != s.%s {\n\t\tvar c uint64\n", name, name, name, name)
+		} else {
+			d.p("\tif n.%s != s.%s {\n\t\tvar c uint64\n", name, name)
+		}
 		if f.Type.IsCollection() {
 			d.collCode(i, f, "n."+name, "c")
 		} else {

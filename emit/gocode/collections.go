@@ -409,7 +409,7 @@ func (m {{.Name}}) MarshalJSON() ([]byte, error) {
 	return json.Marshal(obj)
 }
 
-// UnmarshalJSON reads an object of at most {{.Cap}} entries.
+// UnmarshalJSON reads an object of at most {{.Cap}} entries, each key once.
 func (m *{{.Name}}) UnmarshalJSON(b []byte) error {
 	var obj map[{{.Key}}]{{.Val}}
 	if err := json.Unmarshal(b, &obj); err != nil {
@@ -417,6 +417,28 @@ func (m *{{.Name}}) UnmarshalJSON(b []byte) error {
 	}
 	if obj == nil {
 		return fmt.Errorf("{{.Spec}}: not an object")
+	}
+	// A repeated key is refused, as a set's repeated element is
+	// (encoding/json keeps the last value).
+	d := json.NewDecoder(bytes.NewReader(b))
+	if _, err := d.Token(); err != nil {
+		return err
+	}
+	seen := make(map[string]bool, len(obj))
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return err
+		}
+		k, _ := t.(string)
+		if seen[k] {
+			return fmt.Errorf("{{.Spec}}: key %q repeated", k)
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := d.Decode(&skip); err != nil {
+			return err
+		}
 	}
 	if len(obj) > {{.Cap}} {
 		return fmt.Errorf("{{.Spec}}: %d entries, at most {{.Cap}}", len(obj))

@@ -1435,7 +1435,7 @@ func (m OperationIDToUintMap1) MarshalJSON() ([]byte, error) {
 	return json.Marshal(obj)
 }
 
-// UnmarshalJSON reads an object of at most 1 entries.
+// UnmarshalJSON reads an object of at most 1 entries, each key once.
 func (m *OperationIDToUintMap1) UnmarshalJSON(b []byte) error {
 	var obj map[OperationID]uint64
 	if err := json.Unmarshal(b, &obj); err != nil {
@@ -1443,6 +1443,28 @@ func (m *OperationIDToUintMap1) UnmarshalJSON(b []byte) error {
 	}
 	if obj == nil {
 		return fmt.Errorf("map<OperationId, uint, 1>: not an object")
+	}
+	// A repeated key is refused, as a set's repeated element is
+	// (encoding/json keeps the last value).
+	d := json.NewDecoder(bytes.NewReader(b))
+	if _, err := d.Token(); err != nil {
+		return err
+	}
+	seen := make(map[string]bool, len(obj))
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return err
+		}
+		k, _ := t.(string)
+		if seen[k] {
+			return fmt.Errorf("map<OperationId, uint, 1>: key %q repeated", k)
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := d.Decode(&skip); err != nil {
+			return err
+		}
 	}
 	if len(obj) > 1 {
 		return fmt.Errorf("map<OperationId, uint, 1>: %d entries, at most 1", len(obj))
@@ -1648,7 +1670,7 @@ func (m ToolToWitnessMap2) MarshalJSON() ([]byte, error) {
 	return json.Marshal(obj)
 }
 
-// UnmarshalJSON reads an object of at most 2 entries.
+// UnmarshalJSON reads an object of at most 2 entries, each key once.
 func (m *ToolToWitnessMap2) UnmarshalJSON(b []byte) error {
 	var obj map[Tool]Witness
 	if err := json.Unmarshal(b, &obj); err != nil {
@@ -1656,6 +1678,28 @@ func (m *ToolToWitnessMap2) UnmarshalJSON(b []byte) error {
 	}
 	if obj == nil {
 		return fmt.Errorf("map<Tool, Witness, 2>: not an object")
+	}
+	// A repeated key is refused, as a set's repeated element is
+	// (encoding/json keeps the last value).
+	d := json.NewDecoder(bytes.NewReader(b))
+	if _, err := d.Token(); err != nil {
+		return err
+	}
+	seen := make(map[string]bool, len(obj))
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return err
+		}
+		k, _ := t.(string)
+		if seen[k] {
+			return fmt.Errorf("map<Tool, Witness, 2>: key %q repeated", k)
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := d.Decode(&skip); err != nil {
+			return err
+		}
 	}
 	if len(obj) > 2 {
 		return fmt.Errorf("map<Tool, Witness, 2>: %d entries, at most 2", len(obj))

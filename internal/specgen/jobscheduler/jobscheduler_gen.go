@@ -2163,7 +2163,7 @@ func (m JobToUintMap4) MarshalJSON() ([]byte, error) {
 	return json.Marshal(obj)
 }
 
-// UnmarshalJSON reads an object of at most 4 entries.
+// UnmarshalJSON reads an object of at most 4 entries, each key once.
 func (m *JobToUintMap4) UnmarshalJSON(b []byte) error {
 	var obj map[Job]uint64
 	if err := json.Unmarshal(b, &obj); err != nil {
@@ -2171,6 +2171,28 @@ func (m *JobToUintMap4) UnmarshalJSON(b []byte) error {
 	}
 	if obj == nil {
 		return fmt.Errorf("map<Job, uint, 4>: not an object")
+	}
+	// A repeated key is refused, as a set's repeated element is
+	// (encoding/json keeps the last value).
+	d := json.NewDecoder(bytes.NewReader(b))
+	if _, err := d.Token(); err != nil {
+		return err
+	}
+	seen := make(map[string]bool, len(obj))
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return err
+		}
+		k, _ := t.(string)
+		if seen[k] {
+			return fmt.Errorf("map<Job, uint, 4>: key %q repeated", k)
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := d.Decode(&skip); err != nil {
+			return err
+		}
 	}
 	if len(obj) > 4 {
 		return fmt.Errorf("map<Job, uint, 4>: %d entries, at most 4", len(obj))
@@ -2289,7 +2311,7 @@ func (m JobToWorkerMap4) MarshalJSON() ([]byte, error) {
 	return json.Marshal(obj)
 }
 
-// UnmarshalJSON reads an object of at most 4 entries.
+// UnmarshalJSON reads an object of at most 4 entries, each key once.
 func (m *JobToWorkerMap4) UnmarshalJSON(b []byte) error {
 	var obj map[Job]Worker
 	if err := json.Unmarshal(b, &obj); err != nil {
@@ -2297,6 +2319,28 @@ func (m *JobToWorkerMap4) UnmarshalJSON(b []byte) error {
 	}
 	if obj == nil {
 		return fmt.Errorf("map<Job, Worker, 4>: not an object")
+	}
+	// A repeated key is refused, as a set's repeated element is
+	// (encoding/json keeps the last value).
+	d := json.NewDecoder(bytes.NewReader(b))
+	if _, err := d.Token(); err != nil {
+		return err
+	}
+	seen := make(map[string]bool, len(obj))
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return err
+		}
+		k, _ := t.(string)
+		if seen[k] {
+			return fmt.Errorf("map<Job, Worker, 4>: key %q repeated", k)
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := d.Decode(&skip); err != nil {
+			return err
+		}
 	}
 	if len(obj) > 4 {
 		return fmt.Errorf("map<Job, Worker, 4>: %d entries, at most 4", len(obj))
@@ -2548,7 +2592,7 @@ func (m WorkerToUintMap3) MarshalJSON() ([]byte, error) {
 	return json.Marshal(obj)
 }
 
-// UnmarshalJSON reads an object of at most 3 entries.
+// UnmarshalJSON reads an object of at most 3 entries, each key once.
 func (m *WorkerToUintMap3) UnmarshalJSON(b []byte) error {
 	var obj map[Worker]uint64
 	if err := json.Unmarshal(b, &obj); err != nil {
@@ -2556,6 +2600,28 @@ func (m *WorkerToUintMap3) UnmarshalJSON(b []byte) error {
 	}
 	if obj == nil {
 		return fmt.Errorf("map<Worker, uint, 3>: not an object")
+	}
+	// A repeated key is refused, as a set's repeated element is
+	// (encoding/json keeps the last value).
+	d := json.NewDecoder(bytes.NewReader(b))
+	if _, err := d.Token(); err != nil {
+		return err
+	}
+	seen := make(map[string]bool, len(obj))
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return err
+		}
+		k, _ := t.(string)
+		if seen[k] {
+			return fmt.Errorf("map<Worker, uint, 3>: key %q repeated", k)
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := d.Decode(&skip); err != nil {
+			return err
+		}
 	}
 	if len(obj) > 3 {
 		return fmt.Errorf("map<Worker, uint, 3>: %d entries, at most 3", len(obj))

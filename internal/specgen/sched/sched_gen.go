@@ -1333,7 +1333,7 @@ func (m JobToUintMap2) MarshalJSON() ([]byte, error) {
 	return json.Marshal(obj)
 }
 
-// UnmarshalJSON reads an object of at most 2 entries.
+// UnmarshalJSON reads an object of at most 2 entries, each key once.
 func (m *JobToUintMap2) UnmarshalJSON(b []byte) error {
 	var obj map[Job]uint64
 	if err := json.Unmarshal(b, &obj); err != nil {
@@ -1341,6 +1341,28 @@ func (m *JobToUintMap2) UnmarshalJSON(b []byte) error {
 	}
 	if obj == nil {
 		return fmt.Errorf("map<Job, uint, 2>: not an object")
+	}
+	// A repeated key is refused, as a set's repeated element is
+	// (encoding/json keeps the last value).
+	d := json.NewDecoder(bytes.NewReader(b))
+	if _, err := d.Token(); err != nil {
+		return err
+	}
+	seen := make(map[string]bool, len(obj))
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return err
+		}
+		k, _ := t.(string)
+		if seen[k] {
+			return fmt.Errorf("map<Job, uint, 2>: key %q repeated", k)
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := d.Decode(&skip); err != nil {
+			return err
+		}
 	}
 	if len(obj) > 2 {
 		return fmt.Errorf("map<Job, uint, 2>: %d entries, at most 2", len(obj))
@@ -1459,7 +1481,7 @@ func (m JobToWorkerMap2) MarshalJSON() ([]byte, error) {
 	return json.Marshal(obj)
 }
 
-// UnmarshalJSON reads an object of at most 2 entries.
+// UnmarshalJSON reads an object of at most 2 entries, each key once.
 func (m *JobToWorkerMap2) UnmarshalJSON(b []byte) error {
 	var obj map[Job]Worker
 	if err := json.Unmarshal(b, &obj); err != nil {
@@ -1467,6 +1489,28 @@ func (m *JobToWorkerMap2) UnmarshalJSON(b []byte) error {
 	}
 	if obj == nil {
 		return fmt.Errorf("map<Job, Worker, 2>: not an object")
+	}
+	// A repeated key is refused, as a set's repeated element is
+	// (encoding/json keeps the last value).
+	d := json.NewDecoder(bytes.NewReader(b))
+	if _, err := d.Token(); err != nil {
+		return err
+	}
+	seen := make(map[string]bool, len(obj))
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return err
+		}
+		k, _ := t.(string)
+		if seen[k] {
+			return fmt.Errorf("map<Job, Worker, 2>: key %q repeated", k)
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := d.Decode(&skip); err != nil {
+			return err
+		}
 	}
 	if len(obj) > 2 {
 		return fmt.Errorf("map<Job, Worker, 2>: %d entries, at most 2", len(obj))

@@ -36,7 +36,8 @@ func TestCollectionsAllocateNothing(t *testing.T) {
 }
 
 // TestCollectionJSON: sets marshal as sorted arrays and maps as objects;
-// decoding refuses repeated elements and more than the capacity.
+// decoding refuses repeated elements, repeated keys and more than the
+// capacity.
 func TestCollectionJSON(t *testing.T) {
 	s := Initial()
 	for _, in := range []Input{Join{W: "b"}, Join{W: "a"}, Assign{J: "y", W: "b"}} {
@@ -64,6 +65,10 @@ func TestCollectionJSON(t *testing.T) {
 		`{"phase":"Running","idle":[],"colors":["Red","Green","Blue"],"leases":{},"tries":{}}`,
 		`{"phase":"Running","idle":[],"colors":["Pink"],"leases":{},"tries":{}}`,
 		`{"phase":"Running","idle":[],"colors":[],"leases":{"x":"a","y":"b","z":"c"},"tries":{}}`,
+		// want with a repeated key (want itself decodes, above)
+		`{"phase":"Running","idle":["a"],"colors":["Red"],"leases":{"y":"b","y":"b"},"tries":{"y":1}}`,
+		`{"phase":"Running","idle":["a"],"colors":["Red"],"leases":{"y":"b"},"tries":{"y":1,"y":1}}`,
+		`{"phase":"Running","idle":["a"],"colors":["Red"],"leases":{"y":"b"},"tries":{"y":1,"\u0079":1}}`,
 	} {
 		if err := json.Unmarshal([]byte(bad), &back); err == nil {
 			t.Errorf("%s decoded", bad)
