@@ -8822,7 +8822,7 @@ func (m ToolNameToOptionWitnessMap4) MarshalJSON() ([]byte, error) {
 	return json.Marshal(obj)
 }
 
-// UnmarshalJSON reads an object of at most 4 entries.
+// UnmarshalJSON reads an object of at most 4 entries, each key once.
 func (m *ToolNameToOptionWitnessMap4) UnmarshalJSON(b []byte) error {
 	var obj map[ToolName]Option[Witness]
 	if err := json.Unmarshal(b, &obj); err != nil {
@@ -8830,6 +8830,28 @@ func (m *ToolNameToOptionWitnessMap4) UnmarshalJSON(b []byte) error {
 	}
 	if obj == nil {
 		return fmt.Errorf("map<ToolName, option<Witness>, 4>: not an object")
+	}
+	// A repeated key is refused, as a set's repeated element is
+	// (encoding/json keeps the last value).
+	d := json.NewDecoder(bytes.NewReader(b))
+	if _, err := d.Token(); err != nil {
+		return err
+	}
+	seen := make(map[string]bool, len(obj))
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return err
+		}
+		k, _ := t.(string)
+		if seen[k] {
+			return fmt.Errorf("map<ToolName, option<Witness>, 4>: key %q repeated", k)
+		}
+		seen[k] = true
+		var skip json.RawMessage
+		if err := d.Decode(&skip); err != nil {
+			return err
+		}
 	}
 	if len(obj) > 4 {
 		return fmt.Errorf("map<ToolName, option<Witness>, 4>: %d entries, at most 4", len(obj))
