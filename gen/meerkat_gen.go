@@ -8569,6 +8569,9 @@ func (s *OperationIDSet8) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
 	}
+	if list == nil {
+		return fmt.Errorf("set<OperationId, 8>: not an array") // null, as model's decoding refuses it
+	}
 	if len(list) > 8 {
 		return fmt.Errorf("set<OperationId, 8>: %d values, at most 8", len(list))
 	}
@@ -8701,6 +8704,9 @@ func (s *ToolNameSet4) UnmarshalJSON(b []byte) error {
 	var list []ToolName
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
+	}
+	if list == nil {
+		return fmt.Errorf("set<ToolName, 4>: not an array") // null, as model's decoding refuses it
 	}
 	if len(list) > 4 {
 		return fmt.Errorf("set<ToolName, 4>: %d values, at most 4", len(list))

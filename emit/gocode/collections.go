@@ -153,6 +153,9 @@ func (s *{{.Name}}) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
 	}
+	if list == nil {
+		return fmt.Errorf("{{.Spec}}: not an array") // null, as model's decoding refuses it
+	}
 	var u {{.Name}}
 	for _, v := range list {
 		if u.Has(v) {
@@ -286,6 +289,9 @@ func (s *{{.Name}}) UnmarshalJSON(b []byte) error {
 	var list []{{.Elem}}
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
+	}
+	if list == nil {
+		return fmt.Errorf("{{.Spec}}: not an array") // null, as model's decoding refuses it
 	}
 	if len(list) > {{.Cap}} {
 		return fmt.Errorf("{{.Spec}}: %d values, at most {{.Cap}}", len(list))

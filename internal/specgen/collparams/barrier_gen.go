@@ -1315,6 +1315,9 @@ func (s *OperationIDSet2) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
 	}
+	if list == nil {
+		return fmt.Errorf("set<OperationId, 2>: not an array") // null, as model's decoding refuses it
+	}
 	if len(list) > 2 {
 		return fmt.Errorf("set<OperationId, 2>: %d values, at most 2", len(list))
 	}
@@ -1550,6 +1553,9 @@ func (s *ToolSet2) UnmarshalJSON(b []byte) error {
 	var list []Tool
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
+	}
+	if list == nil {
+		return fmt.Errorf("set<Tool, 2>: not an array") // null, as model's decoding refuses it
 	}
 	var u ToolSet2
 	for _, v := range list {

@@ -2043,6 +2043,9 @@ func (s *JobSet4) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
 	}
+	if list == nil {
+		return fmt.Errorf("set<Job, 4>: not an array") // null, as model's decoding refuses it
+	}
 	if len(list) > 4 {
 		return fmt.Errorf("set<Job, 4>: %d values, at most 4", len(list))
 	}
@@ -2471,6 +2474,9 @@ func (s *WorkerSet3) UnmarshalJSON(b []byte) error {
 	var list []Worker
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
+	}
+	if list == nil {
+		return fmt.Errorf("set<Worker, 3>: not an array") // null, as model's decoding refuses it
 	}
 	if len(list) > 3 {
 		return fmt.Errorf("set<Worker, 3>: %d values, at most 3", len(list))

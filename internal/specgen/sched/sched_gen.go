@@ -1214,6 +1214,9 @@ func (s *ColorSet2) UnmarshalJSON(b []byte) error {
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
 	}
+	if list == nil {
+		return fmt.Errorf("set<Color, 2>: not an array") // null, as model's decoding refuses it
+	}
 	var u ColorSet2
 	for _, v := range list {
 		if u.Has(v) {
@@ -1641,6 +1644,9 @@ func (s *WorkerSet3) UnmarshalJSON(b []byte) error {
 	var list []Worker
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
+	}
+	if list == nil {
+		return fmt.Errorf("set<Worker, 3>: not an array") // null, as model's decoding refuses it
 	}
 	if len(list) > 3 {
 		return fmt.Errorf("set<Worker, 3>: %d values, at most 3", len(list))

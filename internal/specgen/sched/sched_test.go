@@ -69,6 +69,10 @@ func TestCollectionJSON(t *testing.T) {
 		`{"phase":"Running","idle":["a"],"colors":["Red"],"leases":{"y":"b","y":"b"},"tries":{"y":1}}`,
 		`{"phase":"Running","idle":["a"],"colors":["Red"],"leases":{"y":"b"},"tries":{"y":1,"y":1}}`,
 		`{"phase":"Running","idle":["a"],"colors":["Red"],"leases":{"y":"b"},"tries":{"y":1,"\u0079":1}}`,
+		// null is not a set (nor a map), as model.ParseValueJSON says
+		`{"phase":"Running","idle":null,"colors":["Red"],"leases":{"y":"b"},"tries":{"y":1}}`,
+		`{"phase":"Running","idle":["a"],"colors":null,"leases":{"y":"b"},"tries":{"y":1}}`,
+		`{"phase":"Running","idle":["a"],"colors":["Red"],"leases":null,"tries":{"y":1}}`,
 	} {
 		if err := json.Unmarshal([]byte(bad), &back); err == nil {
 			t.Errorf("%s decoded", bad)
