@@ -58,6 +58,17 @@ func (l *layout) scalarMax(t *model.Type, limit uint64, bounded bool) (uint64, b
 
 // mapCoding returns a map type's radix and the weight of each key code.
 func (l *layout) mapCoding(t *model.Type) (radix uint64, pow []uint64, err error) {
+	if c, ok := l.mapCodings.Load(t); ok {
+		mc := c.(mapCoded)
+		return mc.radix, mc.pow, mc.err
+	}
+	radix, pow, err = l.computeMapCoding(t)
+	l.mapCodings.Store(t, mapCoded{radix, pow, err})
+	return radix, pow, err
+}
+
+// computeMapCoding is mapCoding without the cache.
+func (l *layout) computeMapCoding(t *model.Type) (radix uint64, pow []uint64, err error) {
 	limit, bounded := l.mapLimits[t.String()]
 	vmax, ok := l.scalarMax(t.Elem, limit, bounded)
 	if !ok {
@@ -200,6 +211,7 @@ func (l *layout) paramMapLimits(inputs []model.InputValue) {
 			}
 		}
 	}
+	l.mapCodings.Clear() // the limits changed
 }
 
 // collCode codes a collection value.

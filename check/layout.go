@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"sync"
 
 	"github.com/meerkat-go/dslmachine/model"
 )
@@ -48,6 +49,17 @@ type layout struct {
 	// mapLimits holds, per map type with uint values (by its String), the
 	// largest bound of the fields of that type.
 	mapLimits map[string]uint64
+	// mapCodings caches mapCoding by map type (*model.Type to mapCoded):
+	// decoding states for traces and for Program.Expand asks for it per
+	// map value.
+	mapCodings sync.Map
+}
+
+// mapCoded is one cached result of mapCoding.
+type mapCoded struct {
+	radix uint64
+	pow   []uint64
+	err   error
 }
 
 // bound is one profile bound on a field's code.
