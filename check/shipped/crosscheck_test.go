@@ -399,3 +399,55 @@ func TestCrossCheckCatchesEditedPackage(t *testing.T) {
 	}
 	t.Logf("the edited package is caught: %v", d)
 }
+
+// TestUndeclaredWriteIsCaught: the helper codes only the fields a
+// transition's updates write, so a generated step that changes another
+// field (here RejectCredential, edited to open the door too) must stop the
+// search with an error naming the field, in a plain run (firings sampled)
+// as in the cross-check's (every firing), while the unedited package
+// passes both.
+func TestUndeclaredWriteIsCaught(t *testing.T) {
+	const spec = "../../spec/examples/doorlock.yaml"
+	m, err := validate.Load(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := gocode.Generate(m, gocode.Options{Source: spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const from = "\tif (n.WrongCodes == 2) && (n.Alarm == AlarmOff) {\n"
+	if bytes.Count(src, []byte(from)) != 1 {
+		t.Fatalf("the generated package no longer holds %q once: pick another edit", from)
+	}
+	var targets []*target
+	for _, edit := range []bool{false, true} {
+		dir := t.TempDir()
+		b := src
+		if edit {
+			b = bytes.Replace(src, []byte(from), []byte("\tn.DoorOpen = true\n"+from), 1)
+		}
+		if err := os.WriteFile(filepath.Join(dir, gocode.FileName(m)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tg, err := newTarget(m, m.Profile("ci"), dir, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets = append(targets, tg)
+	}
+	bin := buildBundle(t, targets)
+	for _, states := range []bool{false, true} {
+		opt := Options{Check: check.Options{Workers: 2, MaxStates: maxStates}}
+		if states {
+			opt.States = filepath.Join(t.TempDir(), "states")
+		}
+		if _, err := runTarget(context.Background(), bin, targets[0], opt); err != nil {
+			t.Fatalf("the unedited package fails (states hashed: %v): %v", states, err)
+		}
+		_, err := runTarget(context.Background(), bin, targets[1], opt)
+		if err == nil || !strings.Contains(err.Error(), "transition RejectCredential changed field door_open, which the transition's updates do not write") {
+			t.Fatalf("states hashed: %v: got %v, want the undeclared write to door_open named", states, err)
+		}
+	}
+}
