@@ -96,6 +96,9 @@ type engine struct {
 	depth              atomic.Int64
 	limited            atomic.Bool
 	sink               atomic.Uint64 // keeps visited.touch's loads
+	// owner maps a visited-set partition to the worker that inserts into
+	// it (a table: the remainder it holds cost a division per successor).
+	owner [nParts]uint8
 }
 
 func explore(ctx context.Context, m Model, opt Options) (res *Result, err error) {
@@ -126,6 +129,9 @@ func explore(ctx context.Context, m Model, opt Options) (res *Result, err error)
 	nT := m.Transitions()
 	for i := 0; i < opt.Workers; i++ {
 		e.workers = append(e.workers, &worker{x: m.NewExpander(), dst: make([]uint64, W), covered: make([]bool, nT)})
+	}
+	for p := range e.owner {
+		e.owner[p] = uint8(p % len(e.workers)) // below nParts
 	}
 	res = &Result{Covered: make([]bool, nT)}
 
@@ -437,7 +443,7 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 
 // expand fires every action in every state of a chunk.
 func (e *engine) expand(wk *worker, c *chunk) {
-	W, nw := e.words, uint64(len(e.workers))
+	W := e.words
 	x, dst := wk.x, wk.dst
 	for i := c.lo; i < c.hi; i++ {
 		src := e.batch[i*W : (i+1)*W]
@@ -463,7 +469,7 @@ func (e *engine) expand(wk *worker, c *chunk) {
 					c.cand = append(c.cand, dst...)
 					c.cand = append(c.cand, h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
 				}
-				ow := uint64(part(h)) % nw
+				ow := e.owner[part(h)]
 				c.own[ow] = append(c.own[ow], idx)
 			case OutOfBounds:
 				wk.covered[o.Transition] = true
@@ -516,7 +522,7 @@ func (e *engine) compact(c *chunk) {
 	j := 0
 	for i := 0; i < nc; i++ {
 		cd := c.cand[i*stride : (i+1)*stride]
-		o := uint64(part(cd[W])) % nw
+		o := e.owner[part(cd[W])]
 		k := cur[o]
 		cur[o]++
 		if !c.isNew[o][k] {

@@ -154,21 +154,28 @@ func (d *driver) tables() {
 		}
 		d.p(")\n\n")
 	}
-	d.p("// cands lists, per input value and phase, the candidate transitions in spec order.\n")
-	d.p("var cands = [%d][nPhases][]int32{\n", len(lay.Inputs))
-	for _, iv := range lay.Inputs {
+	d.p("// firsts holds, per phase and input value, the first candidate transition in\n")
+	d.p("// spec order, or-ed with several when there are more; -1 when there is none.\n")
+	d.p("var firsts = [nPhases][%d]int32{\n", len(lay.Inputs))
+	for ph := 0; ph < nPhases; ph++ {
 		d.p("\t{")
-		for ph := 0; ph < nPhases; ph++ {
-			var idx []string
+		for _, iv := range lay.Inputs {
+			first, n := -1, 0
 			for ti, t := range m.Transitions {
 				if t.Input == iv.Input && t.Allows(ph) {
-					idx = append(idx, strconv.Itoa(ti))
+					if n == 0 {
+						first = ti
+					}
+					n++
 				}
 			}
-			if len(idx) == 0 {
-				d.p("nil, ")
-			} else {
-				d.p("{%s}, ", strings.Join(idx, ", "))
+			switch {
+			case n == 0:
+				d.p("-1, ")
+			case n == 1:
+				d.p("%d, ", first)
+			default:
+				d.p("%d | several, ", first)
 			}
 		}
 		d.p("},\n")
@@ -583,6 +590,9 @@ func (d *driver) repackField(i int, bounds map[int]check.CodeBound) {
 const modelSource = `// repackOut is repack's result for a successor outside the profile.
 const repackOut = -2
 
+// several marks, in firsts, an input value with several candidate transitions.
+const several = 1 << 30
+
 // verifyFirings is how many firings of each transition an expander confirms
 // to change no field outside the transition's write set (every firing, when
 // states are hashed for the cross-check).
@@ -670,6 +680,7 @@ type expander struct {
 	n      m.State  // Fire's successor; equal to s between calls
 	src    []uint64 // its words
 	inv    m.State  // Violated's scratch
+	firsts *[len(inputs)]int32 // the loaded state's phase's row of firsts
 	hashes []uint64
 	// verify counts, per transition, the firings still to be confirmed to
 	// change no field outside the transition's write set.
@@ -682,6 +693,7 @@ func (x *expander) Load(w []uint64) []int32 {
 	}
 	x.src = w
 	x.n = x.s
+	x.firsts = &firsts[x.s.%[1]s]
 	return acts[x.s.%[1]s]
 }
 
@@ -709,8 +721,8 @@ func (x *expander) Violated(w []uint64, t int32) int {
 
 func (x *expander) Fire(a int32, dst []uint64) explore.Outcome {
 	s := &x.s
-	cs := cands[a][s.%[1]s]
-	if len(cs) == 0 {
+	first := x.firsts[a]
+	if first < 0 {
 		return explore.Outcome{Kind: explore.Rejected}
 	}
 	in := inputs[a]
@@ -732,8 +744,7 @@ func (x *expander) Fire(a int32, dst []uint64) explore.Outcome {
 	default:
 		panic(explore.Abort{Err: fmt.Errorf("input %%s: %%w", in.InputName(), err)})
 	}
-	first := cs[0]
-	if len(cs) > 1 {
+	if first&several != 0 {
 		// Which candidate fired, and whether another one is enabled too.
 		names := m.EnabledTransitions(*s, in)
 		if len(names) == 0 {
