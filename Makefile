@@ -124,10 +124,11 @@ fuzz:
 		GO=$(GO) scripts/fuzz.sh $${t%%:*} $${t##*:} $(FUZZTIME) $(FUZZ_MIN_EXECS) || exit 1; \
 	done
 
-## bench: the generated machine against looplab/fsm and qmuntal/stateless (ratio table), then gen/'s own benchmarks, then the checker's (BenchmarkCheck: states/s and bytes a state on tlc and ci, 1 and 2 workers, exact and fingerprint)
+## bench: the generated machine against looplab/fsm and qmuntal/stateless (ratio table), then gen/'s own benchmarks, then the checker's: BenchmarkShipped (dslgen check's default engine, the generated package run by its helper program) and BenchmarkCheck (the closure engine, exact and fingerprint), each giving states/s and bytes a state on tlc and ci with 1 and 2 workers
 bench:
 	$(MAKE) -C bench bench
 	$(GO) test ./gen -run '^$$' -bench . -benchmem -count 5
+	$(GO) test ./check/shipped -run '^$$' -bench 'BenchmarkShipped' -benchtime 1x -count 1 -timeout 30m
 	$(GO) test ./check -run '^$$' -bench 'BenchmarkCheck' -benchmem -benchtime 1x -count 1 -timeout 30m
 
 ## tlc: run TLC on the generated TLA+ model, profile TLC_PROFILE (default ci): make tlc TLA2TOOLS=/path/to/tla2tools.jar

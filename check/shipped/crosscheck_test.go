@@ -115,7 +115,7 @@ func repoTargets(t *testing.T) []*target {
 }
 
 // buildBundle builds one helper for all targets.
-func buildBundle(t *testing.T, targets []*target) string {
+func buildBundle(t testing.TB, targets []*target) string {
 	t.Helper()
 	tc, err := findGo(context.Background(), "")
 	if err != nil {
