@@ -2,6 +2,7 @@ package runtime_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/meerkat-go/dslmachine/gen"
@@ -60,4 +61,37 @@ func ExampleControlPlane_ReconfigureLiveTopology() {
 	// 1 -> 3 <nil>
 	// BindingNotReady
 	// true
+}
+
+// A turn waits on a barrier of operations: the executor registers the
+// operation ids it started and later reports them finished, in whatever
+// order and with whatever repeats its completions arrived in. The machine
+// compares the two as sets; a report naming another set is refused by the
+// guard matching_barrier_ids and leaves the barrier open.
+func ExampleExecutor_RegisterPendingOps() {
+	host := memhost.New()
+	host.AddSession("s", meerkat.LLMIdentity{Model: memhost.ModelRealtime, Provider: meerkat.ProviderOpenAI}, visibility.State{})
+	cp := meerkat.New(meerkat.WithHost(host))
+	_ = cp.CreateSession("s")
+	exec, _ := cp.AttachExecutor("s", meerkat.ExecutorConfig{RuntimeID: "agent", FenceToken: 1})
+	defer exec.Close()
+
+	_, _ = exec.Apply(gen.StartConversationRun{RunID: "r1", PrimitiveKind: gen.TurnPrimitiveKindConversationTurn, AdmittedContentShape: gen.ContentShapeConversation})
+	_, _ = exec.Apply(gen.PrimitiveApplied{})
+	if _, err := exec.RegisterPendingOps("fetch", "index", "fetch"); err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("waiting on", exec.State().BarrierOperationIDs.Len(), "operations")
+
+	_, err := exec.OpsBarrierSatisfied("index")
+	var refused *gen.GuardRejectedError
+	fmt.Println("report [index]:", errors.As(err, &refused) && refused.Guard == "matching_barrier_ids")
+
+	_, err = exec.OpsBarrierSatisfied("index", "fetch", "index")
+	fmt.Println("report [index fetch index]:", err, exec.State().BarrierSatisfied)
+	// Output:
+	// waiting on 2 operations
+	// report [index]: true
+	// report [index fetch index]: <nil> true
 }
