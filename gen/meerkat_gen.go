@@ -8548,9 +8548,10 @@ func (s OperationIDSet8) diff(o OperationIDSet8) OperationIDSet8 {
 
 func (s OperationIDSet8) subset(o OperationIDSet8) bool { return s.diff(o).n == 0 }
 
-// With returns s with v added and true, or s unchanged and false when that
-// would exceed the capacity. It does not allocate: with Len and All it builds
-// and reads sets value by value (the shipped-code checker packs states so).
+// With returns s with v added and true, or s unchanged and false when v is
+// not a value of its type or the set would exceed its capacity. It does not
+// allocate: with Len and All it builds and reads sets value by value (the
+// shipped-code checker packs states so).
 func (s OperationIDSet8) With(v OperationID) (OperationIDSet8, bool) {
 	ovf := false
 	u := s.insert(&ovf, v)
@@ -8684,9 +8685,10 @@ func (s ToolNameSet4) diff(o ToolNameSet4) ToolNameSet4 {
 
 func (s ToolNameSet4) subset(o ToolNameSet4) bool { return s.diff(o).n == 0 }
 
-// With returns s with v added and true, or s unchanged and false when that
-// would exceed the capacity. It does not allocate: with Len and All it builds
-// and reads sets value by value (the shipped-code checker packs states so).
+// With returns s with v added and true, or s unchanged and false when v is
+// not a value of its type or the set would exceed its capacity. It does not
+// allocate: with Len and All it builds and reads sets value by value (the
+// shipped-code checker packs states so).
 func (s ToolNameSet4) With(v ToolName) (ToolNameSet4, bool) {
 	ovf := false
 	u := s.insert(&ovf, v)
@@ -8807,10 +8809,14 @@ func (m ToolNameToOptionWitnessMap4) remove(k ToolName) ToolNameToOptionWitnessM
 }
 
 // With returns m with k: v (replacing the value of k) and true, or m
-// unchanged and false when that would exceed the capacity. It does not
-// allocate: with Len and All it builds and reads maps entry by entry (the
-// shipped-code checker packs states so).
+// unchanged and false when k or v is not a value of its type or the map
+// would exceed its capacity. It does not allocate: with Len and All it
+// builds and reads maps entry by entry (the shipped-code checker packs
+// states so).
 func (m ToolNameToOptionWitnessMap4) With(k ToolName, v Option[Witness]) (ToolNameToOptionWitnessMap4, bool) {
+	if !v.Present && v.Value != "" {
+		return m, false
+	}
 	ovf := false
 	u := m.put(&ovf, k, v)
 	if ovf {

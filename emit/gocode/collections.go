@@ -76,6 +76,20 @@ type collData struct {
 	Name, Spec, Elem, Key, Val string
 	Cap                        uint64
 	Enum                       bool // the element (key) type is an enum
+	// ElemBad, KeyBad and ValBad are Go conditions on v (k) that hold when
+	// an element, key or value is not a value of its type (an enum value
+	// out of range); empty when every Go value of the type is one.
+	ElemBad, KeyBad, ValBad string
+}
+
+// badCondition renders invalidValue's condition on the variable name for a
+// collection's element, key or value type, or "" when there is none.
+func badCondition(t *model.Type, name string) string {
+	c := invalidValue(t, nil, jen.Id(name), true)
+	if c == nil {
+		return ""
+	}
+	return fmt.Sprintf("%#v", c)
 }
 
 var collTemplates = template.Must(template.New("").Parse(`
@@ -126,10 +140,16 @@ func (s {{.Name}}) union(ovf *bool, o {{.Name}}) {{.Name}} {
 	return u
 }
 
-// With returns s with v added and true, or s unchanged and false when that
-// would exceed the capacity. It does not allocate: with Len and All it builds
-// and reads sets value by value (the shipped-code checker packs states so).
+// With returns s with v added and true, or s unchanged and false when v is
+// not a value of its type or the set would exceed its capacity. It does not
+// allocate: with Len and All it builds and reads sets value by value (the
+// shipped-code checker packs states so).
 func (s {{.Name}}) With(v {{.Elem}}) ({{.Name}}, bool) {
+	{{- if .ElemBad}}
+	if {{.ElemBad}} {
+		return s, false
+	}
+	{{- end}}
 	ovf := false
 	u := s.insert(&ovf, v)
 	if ovf {
@@ -269,10 +289,16 @@ func (s {{.Name}}) diff(o {{.Name}}) {{.Name}} {
 
 func (s {{.Name}}) subset(o {{.Name}}) bool { return s.diff(o).n == 0 }
 
-// With returns s with v added and true, or s unchanged and false when that
-// would exceed the capacity. It does not allocate: with Len and All it builds
-// and reads sets value by value (the shipped-code checker packs states so).
+// With returns s with v added and true, or s unchanged and false when v is
+// not a value of its type or the set would exceed its capacity. It does not
+// allocate: with Len and All it builds and reads sets value by value (the
+// shipped-code checker packs states so).
 func (s {{.Name}}) With(v {{.Elem}}) ({{.Name}}, bool) {
+	{{- if .ElemBad}}
+	if {{.ElemBad}} {
+		return s, false
+	}
+	{{- end}}
 	ovf := false
 	u := s.insert(&ovf, v)
 	if ovf {
@@ -394,10 +420,21 @@ func (m {{.Name}}) remove(k {{.Key}}) {{.Name}} {
 }
 
 // With returns m with k: v (replacing the value of k) and true, or m
-// unchanged and false when that would exceed the capacity. It does not
-// allocate: with Len and All it builds and reads maps entry by entry (the
-// shipped-code checker packs states so).
+// unchanged and false when k or v is not a value of its type or the map
+// would exceed its capacity. It does not allocate: with Len and All it
+// builds and reads maps entry by entry (the shipped-code checker packs
+// states so).
 func (m {{.Name}}) With(k {{.Key}}, v {{.Val}}) ({{.Name}}, bool) {
+	{{- if .KeyBad}}
+	if {{.KeyBad}} {
+		return m, false
+	}
+	{{- end}}
+	{{- if .ValBad}}
+	if {{.ValBad}} {
+		return m, false
+	}
+	{{- end}}
 	ovf := false
 	u := m.put(&ovf, k, v)
 	if ovf {
@@ -468,6 +505,7 @@ func collectionCode(m *model.Machine) ([]byte, error) {
 		name := "map"
 		if t.Kind == model.KindSet {
 			d.Elem = goTypeString(t.Elem)
+			d.ElemBad = badCondition(t.Elem, "v")
 			d.Enum = t.Elem.Kind == model.KindEnum
 			name = "idset"
 			if d.Enum {
@@ -475,6 +513,7 @@ func collectionCode(m *model.Machine) ([]byte, error) {
 			}
 		} else {
 			d.Key, d.Val = goTypeString(t.Key), goTypeString(t.Elem)
+			d.KeyBad, d.ValBad = badCondition(t.Key, "k"), badCondition(t.Elem, "v")
 		}
 		if err := collTemplates.ExecuteTemplate(&b, name, d); err != nil {
 			return nil, err

@@ -1294,9 +1294,10 @@ func (s OperationIDSet2) diff(o OperationIDSet2) OperationIDSet2 {
 
 func (s OperationIDSet2) subset(o OperationIDSet2) bool { return s.diff(o).n == 0 }
 
-// With returns s with v added and true, or s unchanged and false when that
-// would exceed the capacity. It does not allocate: with Len and All it builds
-// and reads sets value by value (the shipped-code checker packs states so).
+// With returns s with v added and true, or s unchanged and false when v is
+// not a value of its type or the set would exceed its capacity. It does not
+// allocate: with Len and All it builds and reads sets value by value (the
+// shipped-code checker packs states so).
 func (s OperationIDSet2) With(v OperationID) (OperationIDSet2, bool) {
 	ovf := false
 	u := s.insert(&ovf, v)
@@ -1417,9 +1418,10 @@ func (m OperationIDToUintMap1) remove(k OperationID) OperationIDToUintMap1 {
 }
 
 // With returns m with k: v (replacing the value of k) and true, or m
-// unchanged and false when that would exceed the capacity. It does not
-// allocate: with Len and All it builds and reads maps entry by entry (the
-// shipped-code checker packs states so).
+// unchanged and false when k or v is not a value of its type or the map
+// would exceed its capacity. It does not allocate: with Len and All it
+// builds and reads maps entry by entry (the shipped-code checker packs
+// states so).
 func (m OperationIDToUintMap1) With(k OperationID, v uint64) (OperationIDToUintMap1, bool) {
 	ovf := false
 	u := m.put(&ovf, k, v)
@@ -1527,10 +1529,14 @@ func (s ToolSet2) union(ovf *bool, o ToolSet2) ToolSet2 {
 	return u
 }
 
-// With returns s with v added and true, or s unchanged and false when that
-// would exceed the capacity. It does not allocate: with Len and All it builds
-// and reads sets value by value (the shipped-code checker packs states so).
+// With returns s with v added and true, or s unchanged and false when v is
+// not a value of its type or the set would exceed its capacity. It does not
+// allocate: with Len and All it builds and reads sets value by value (the
+// shipped-code checker packs states so).
 func (s ToolSet2) With(v Tool) (ToolSet2, bool) {
+	if v >= 3 {
+		return s, false
+	}
 	ovf := false
 	u := s.insert(&ovf, v)
 	if ovf {
@@ -1655,10 +1661,17 @@ func (m ToolToWitnessMap2) remove(k Tool) ToolToWitnessMap2 {
 }
 
 // With returns m with k: v (replacing the value of k) and true, or m
-// unchanged and false when that would exceed the capacity. It does not
-// allocate: with Len and All it builds and reads maps entry by entry (the
-// shipped-code checker packs states so).
+// unchanged and false when k or v is not a value of its type or the map
+// would exceed its capacity. It does not allocate: with Len and All it
+// builds and reads maps entry by entry (the shipped-code checker packs
+// states so).
 func (m ToolToWitnessMap2) With(k Tool, v Witness) (ToolToWitnessMap2, bool) {
+	if k >= 3 {
+		return m, false
+	}
+	if v >= 2 {
+		return m, false
+	}
 	ovf := false
 	u := m.put(&ovf, k, v)
 	if ovf {

@@ -2022,9 +2022,10 @@ func (s JobSet4) diff(o JobSet4) JobSet4 {
 
 func (s JobSet4) subset(o JobSet4) bool { return s.diff(o).n == 0 }
 
-// With returns s with v added and true, or s unchanged and false when that
-// would exceed the capacity. It does not allocate: with Len and All it builds
-// and reads sets value by value (the shipped-code checker packs states so).
+// With returns s with v added and true, or s unchanged and false when v is
+// not a value of its type or the set would exceed its capacity. It does not
+// allocate: with Len and All it builds and reads sets value by value (the
+// shipped-code checker packs states so).
 func (s JobSet4) With(v Job) (JobSet4, bool) {
 	ovf := false
 	u := s.insert(&ovf, v)
@@ -2145,9 +2146,10 @@ func (m JobToUintMap4) remove(k Job) JobToUintMap4 {
 }
 
 // With returns m with k: v (replacing the value of k) and true, or m
-// unchanged and false when that would exceed the capacity. It does not
-// allocate: with Len and All it builds and reads maps entry by entry (the
-// shipped-code checker packs states so).
+// unchanged and false when k or v is not a value of its type or the map
+// would exceed its capacity. It does not allocate: with Len and All it
+// builds and reads maps entry by entry (the shipped-code checker packs
+// states so).
 func (m JobToUintMap4) With(k Job, v uint64) (JobToUintMap4, bool) {
 	ovf := false
 	u := m.put(&ovf, k, v)
@@ -2293,9 +2295,10 @@ func (m JobToWorkerMap4) remove(k Job) JobToWorkerMap4 {
 }
 
 // With returns m with k: v (replacing the value of k) and true, or m
-// unchanged and false when that would exceed the capacity. It does not
-// allocate: with Len and All it builds and reads maps entry by entry (the
-// shipped-code checker packs states so).
+// unchanged and false when k or v is not a value of its type or the map
+// would exceed its capacity. It does not allocate: with Len and All it
+// builds and reads maps entry by entry (the shipped-code checker packs
+// states so).
 func (m JobToWorkerMap4) With(k Job, v Worker) (JobToWorkerMap4, bool) {
 	ovf := false
 	u := m.put(&ovf, k, v)
@@ -2454,9 +2457,10 @@ func (s WorkerSet3) diff(o WorkerSet3) WorkerSet3 {
 
 func (s WorkerSet3) subset(o WorkerSet3) bool { return s.diff(o).n == 0 }
 
-// With returns s with v added and true, or s unchanged and false when that
-// would exceed the capacity. It does not allocate: with Len and All it builds
-// and reads sets value by value (the shipped-code checker packs states so).
+// With returns s with v added and true, or s unchanged and false when v is
+// not a value of its type or the set would exceed its capacity. It does not
+// allocate: with Len and All it builds and reads sets value by value (the
+// shipped-code checker packs states so).
 func (s WorkerSet3) With(v Worker) (WorkerSet3, bool) {
 	ovf := false
 	u := s.insert(&ovf, v)
@@ -2577,9 +2581,10 @@ func (m WorkerToUintMap3) remove(k Worker) WorkerToUintMap3 {
 }
 
 // With returns m with k: v (replacing the value of k) and true, or m
-// unchanged and false when that would exceed the capacity. It does not
-// allocate: with Len and All it builds and reads maps entry by entry (the
-// shipped-code checker packs states so).
+// unchanged and false when k or v is not a value of its type or the map
+// would exceed its capacity. It does not allocate: with Len and All it
+// builds and reads maps entry by entry (the shipped-code checker packs
+// states so).
 func (m WorkerToUintMap3) With(k Worker, v uint64) (WorkerToUintMap3, bool) {
 	ovf := false
 	u := m.put(&ovf, k, v)

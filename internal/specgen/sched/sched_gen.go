@@ -1187,10 +1187,14 @@ func (s ColorSet2) union(ovf *bool, o ColorSet2) ColorSet2 {
 	return u
 }
 
-// With returns s with v added and true, or s unchanged and false when that
-// would exceed the capacity. It does not allocate: with Len and All it builds
-// and reads sets value by value (the shipped-code checker packs states so).
+// With returns s with v added and true, or s unchanged and false when v is
+// not a value of its type or the set would exceed its capacity. It does not
+// allocate: with Len and All it builds and reads sets value by value (the
+// shipped-code checker packs states so).
 func (s ColorSet2) With(v Color) (ColorSet2, bool) {
+	if v >= 3 {
+		return s, false
+	}
 	ovf := false
 	u := s.insert(&ovf, v)
 	if ovf {
@@ -1315,9 +1319,10 @@ func (m JobToUintMap2) remove(k Job) JobToUintMap2 {
 }
 
 // With returns m with k: v (replacing the value of k) and true, or m
-// unchanged and false when that would exceed the capacity. It does not
-// allocate: with Len and All it builds and reads maps entry by entry (the
-// shipped-code checker packs states so).
+// unchanged and false when k or v is not a value of its type or the map
+// would exceed its capacity. It does not allocate: with Len and All it
+// builds and reads maps entry by entry (the shipped-code checker packs
+// states so).
 func (m JobToUintMap2) With(k Job, v uint64) (JobToUintMap2, bool) {
 	ovf := false
 	u := m.put(&ovf, k, v)
@@ -1463,9 +1468,10 @@ func (m JobToWorkerMap2) remove(k Job) JobToWorkerMap2 {
 }
 
 // With returns m with k: v (replacing the value of k) and true, or m
-// unchanged and false when that would exceed the capacity. It does not
-// allocate: with Len and All it builds and reads maps entry by entry (the
-// shipped-code checker packs states so).
+// unchanged and false when k or v is not a value of its type or the map
+// would exceed its capacity. It does not allocate: with Len and All it
+// builds and reads maps entry by entry (the shipped-code checker packs
+// states so).
 func (m JobToWorkerMap2) With(k Job, v Worker) (JobToWorkerMap2, bool) {
 	ovf := false
 	u := m.put(&ovf, k, v)
@@ -1624,9 +1630,10 @@ func (s WorkerSet3) diff(o WorkerSet3) WorkerSet3 {
 
 func (s WorkerSet3) subset(o WorkerSet3) bool { return s.diff(o).n == 0 }
 
-// With returns s with v added and true, or s unchanged and false when that
-// would exceed the capacity. It does not allocate: with Len and All it builds
-// and reads sets value by value (the shipped-code checker packs states so).
+// With returns s with v added and true, or s unchanged and false when v is
+// not a value of its type or the set would exceed its capacity. It does not
+// allocate: with Len and All it builds and reads sets value by value (the
+// shipped-code checker packs states so).
 func (s WorkerSet3) With(v Worker) (WorkerSet3, bool) {
 	ovf := false
 	u := s.insert(&ovf, v)
