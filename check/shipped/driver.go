@@ -160,15 +160,7 @@ func (d *driver) tables() {
 	for ph := 0; ph < nPhases; ph++ {
 		d.p("\t{")
 		for _, iv := range lay.Inputs {
-			first, n := -1, 0
-			for ti, t := range m.Transitions {
-				if t.Input == iv.Input && t.Allows(ph) {
-					if n == 0 {
-						first = ti
-					}
-					n++
-				}
-			}
+			first, n := d.candidates(iv, ph)
 			switch {
 			case n == 0:
 				d.p("-1, ")
@@ -188,16 +180,13 @@ func (d *driver) tables() {
 		}
 	}
 	d.p("}\n\n")
-	d.p("// transIndex maps a transition's name to its index.\nvar transIndex = map[string]int32{\n")
-	for i, t := range m.Transitions {
-		d.p("\t%q: %d,\n", t.Name, i)
-	}
-	d.p("}\n\n")
 	d.p("// transNames are the transitions' names, by index.\nvar transNames = [...]string{")
 	for _, t := range m.Transitions {
 		d.p("%q, ", t.Name)
 	}
 	d.p("}\n\n")
+	d.p("// transIndex maps a transition's name to its index.\nvar transIndex = func() map[string]int32 {\n")
+	d.p("\tx := make(map[string]int32, len(transNames))\n\tfor i, n := range transNames {\n\t\tx[n] = int32(i)\n\t}\n\treturn x\n}()\n\n")
 	d.p("// invIndex maps an invariant's name to its index.\nvar invIndex = map[string]int{\n")
 	for i, inv := range m.Invariants {
 		d.p("\t%q: %d,\n", inv.Name, i)
@@ -208,6 +197,21 @@ func (d *driver) tables() {
 		d.p("%q, ", f.Name)
 	}
 	d.p("}\n\n")
+}
+
+// candidates returns the first transition, in spec order, that input value
+// iv may fire in phase ph, or -1, and how many it may fire there.
+func (d *driver) candidates(iv model.InputValue, ph int) (first, n int) {
+	first = -1
+	for ti, t := range d.m.Transitions {
+		if t.Input == iv.Input && t.Allows(ph) {
+			if n == 0 {
+				first = ti
+			}
+			n++
+		}
+	}
+	return first, n
 }
 
 // idTypes returns the id types in spec order.
@@ -422,11 +426,8 @@ func (d *driver) model() {
 	for ph := 0; ph < nPhases; ph++ {
 		var list []string
 		for i, iv := range lay.Inputs {
-			for _, t := range m.Transitions {
-				if t.Input == iv.Input && t.Allows(ph) {
-					list = append(list, strconv.Itoa(i))
-					break
-				}
+			if _, n := d.candidates(iv, ph); n > 0 {
+				list = append(list, strconv.Itoa(i))
 			}
 		}
 		d.p("\t{%s},\n", strings.Join(list, ", "))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"sort"
+	"strings"
 	"text/template"
 
 	"github.com/dave/jennifer/jen"
@@ -76,20 +77,22 @@ type collData struct {
 	Name, Spec, Elem, Key, Val string
 	Cap                        uint64
 	Enum                       bool // the element (key) type is an enum
-	// ElemBad, KeyBad and ValBad are Go conditions on v (k) that hold when
-	// an element, key or value is not a value of its type (an enum value
-	// out of range); empty when every Go value of the type is one.
-	ElemBad, KeyBad, ValBad string
+	// Bad is the Go condition on With's arguments (v, or k and v) that
+	// holds when one is not a value of its type (an enum value out of
+	// range, a none option holding a value); empty when every Go value is.
+	Bad string
 }
 
-// badCondition renders invalidValue's condition on the variable name for a
-// collection's element, key or value type, or "" when there is none.
-func badCondition(t *model.Type, name string) string {
-	c := invalidValue(t, nil, jen.Id(name), true)
-	if c == nil {
-		return ""
+// badCondition renders invalidValue's conditions on the named variables of
+// the given types, joined with ||, or "" when there is none.
+func badCondition(types []*model.Type, names ...string) string {
+	var conds []string
+	for i, t := range types {
+		if c := invalidValue(t, nil, jen.Id(names[i]), true); c != nil {
+			conds = append(conds, fmt.Sprintf("%#v", c))
+		}
 	}
-	return fmt.Sprintf("%#v", c)
+	return strings.Join(conds, " || ")
 }
 
 var collTemplates = template.Must(template.New("").Parse(`
@@ -145,8 +148,8 @@ func (s {{.Name}}) union(ovf *bool, o {{.Name}}) {{.Name}} {
 // allocate: with Len and All it builds and reads sets value by value (the
 // shipped-code checker packs states so).
 func (s {{.Name}}) With(v {{.Elem}}) ({{.Name}}, bool) {
-	{{- if .ElemBad}}
-	if {{.ElemBad}} {
+	{{- if .Bad}}
+	if {{.Bad}} {
 		return s, false
 	}
 	{{- end}}
@@ -294,8 +297,8 @@ func (s {{.Name}}) subset(o {{.Name}}) bool { return s.diff(o).n == 0 }
 // allocate: with Len and All it builds and reads sets value by value (the
 // shipped-code checker packs states so).
 func (s {{.Name}}) With(v {{.Elem}}) ({{.Name}}, bool) {
-	{{- if .ElemBad}}
-	if {{.ElemBad}} {
+	{{- if .Bad}}
+	if {{.Bad}} {
 		return s, false
 	}
 	{{- end}}
@@ -425,13 +428,8 @@ func (m {{.Name}}) remove(k {{.Key}}) {{.Name}} {
 // builds and reads maps entry by entry (the shipped-code checker packs
 // states so).
 func (m {{.Name}}) With(k {{.Key}}, v {{.Val}}) ({{.Name}}, bool) {
-	{{- if .KeyBad}}
-	if {{.KeyBad}} {
-		return m, false
-	}
-	{{- end}}
-	{{- if .ValBad}}
-	if {{.ValBad}} {
+	{{- if .Bad}}
+	if {{.Bad}} {
 		return m, false
 	}
 	{{- end}}
@@ -505,7 +503,7 @@ func collectionCode(m *model.Machine) ([]byte, error) {
 		name := "map"
 		if t.Kind == model.KindSet {
 			d.Elem = goTypeString(t.Elem)
-			d.ElemBad = badCondition(t.Elem, "v")
+			d.Bad = badCondition([]*model.Type{t.Elem}, "v")
 			d.Enum = t.Elem.Kind == model.KindEnum
 			name = "idset"
 			if d.Enum {
@@ -513,7 +511,7 @@ func collectionCode(m *model.Machine) ([]byte, error) {
 			}
 		} else {
 			d.Key, d.Val = goTypeString(t.Key), goTypeString(t.Elem)
-			d.KeyBad, d.ValBad = badCondition(t.Key, "k"), badCondition(t.Elem, "v")
+			d.Bad = badCondition([]*model.Type{t.Key, t.Elem}, "k", "v")
 		}
 		if err := collTemplates.ExecuteTemplate(&b, name, d); err != nil {
 			return nil, err

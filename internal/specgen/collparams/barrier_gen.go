@@ -1666,10 +1666,7 @@ func (m ToolToWitnessMap2) remove(k Tool) ToolToWitnessMap2 {
 // builds and reads maps entry by entry (the shipped-code checker packs
 // states so).
 func (m ToolToWitnessMap2) With(k Tool, v Witness) (ToolToWitnessMap2, bool) {
-	if k >= 3 {
-		return m, false
-	}
-	if v >= 2 {
+	if k >= 3 || v >= 2 {
 		return m, false
 	}
 	ovf := false
