@@ -76,3 +76,95 @@ func (m *Machine) WrittenFields(t *Transition) []int {
 	}
 	return out
 }
+
+// MarkReads marks in seen (indexed by field) every field expression x
+// reads. Seen must have one entry per field of the machine.
+func MarkReads(x Expr, seen []bool) {
+	switch x := x.(type) {
+	case *FieldRef:
+		seen[x.Field.Index] = true
+	case *SomeExpr:
+		MarkReads(x.X, seen)
+	case *UnwrapOr:
+		MarkReads(x.X, seen)
+		MarkReads(x.Default, seen)
+	case *Not:
+		MarkReads(x.X, seen)
+	case *Cond:
+		MarkReads(x.Cond, seen)
+		MarkReads(x.Then, seen)
+		MarkReads(x.Else, seen)
+	case *InList:
+		MarkReads(x.X, seen)
+		for _, y := range x.List {
+			MarkReads(y, seen)
+		}
+	case *Binary:
+		MarkReads(x.X, seen)
+		MarkReads(x.Y, seen)
+	case *CollLit:
+		for _, y := range x.Elems {
+			MarkReads(y, seen)
+		}
+		for _, y := range x.Vals {
+			MarkReads(y, seen)
+		}
+	case *Call:
+		for _, y := range x.Args {
+			MarkReads(y, seen)
+		}
+	case *Member:
+		MarkReads(x.X, seen)
+		MarkReads(x.Coll, seen)
+	case *Quant:
+		MarkReads(x.Coll, seen)
+		MarkReads(x.Body, seen)
+	case *IntLit, *BoolLit, *NoneLit, *EnumLit, *ArgRef, *VarRef:
+	default:
+		// An expression this walk does not know reads every field.
+		for i := range seen {
+			seen[i] = true
+		}
+	}
+}
+
+// ReadFields returns the indices of the fields firing a transition may read,
+// ascending: the phase field, and every field its guards, its updates
+// (assigned values and conditions, in either branch) and its effects'
+// arguments read. A step's result is a function of these fields and the
+// input's arguments alone.
+func (m *Machine) ReadFields(t *Transition) []int {
+	seen := make([]bool, len(m.Fields))
+	seen[m.Phase.Index] = true
+	for _, g := range t.Guards {
+		MarkReads(g.Expr, seen)
+	}
+	var walk func(st Stmt)
+	walk = func(st Stmt) {
+		switch st := st.(type) {
+		case *Assign:
+			MarkReads(st.Value, seen)
+		case *IfStmt:
+			MarkReads(st.Cond, seen)
+			walk(st.Then)
+			if st.Else != nil {
+				walk(st.Else)
+			}
+		}
+	}
+	for _, st := range t.Updates {
+		walk(st)
+	}
+	for _, e := range t.Emits {
+		for _, a := range e.Args {
+			MarkReads(a, seen)
+		}
+	}
+	var out []int
+	for i, r := range seen {
+		if r {
+			out = append(out, i)
+		}
+	}
+	return out
+}

@@ -451,3 +451,56 @@ func TestUndeclaredWriteIsCaught(t *testing.T) {
 		}
 	}
 }
+
+// TestUndeclaredReadIsCaught: Fire's memo trusts that a step reads only the
+// fields its candidate transitions' guards, updates and effects read. A
+// generated package edited so that RejectCredential's guard also reads
+// relock (which no invariant reads either) gives different results in
+// states the memo takes for equal; both modes catch it, by firing the step
+// again on memo hits, and the unedited package passes.
+func TestUndeclaredReadIsCaught(t *testing.T) {
+	const spec = "../../spec/examples/doorlock.yaml"
+	m, err := validate.Load(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := gocode.Generate(m, gocode.Options{Source: spec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const from = "\t\tcase in.Valid:\n\t\t\tif bestDepth < 0 {\n\t\t\t\tbest, bestDepth = 1, 0\n"
+	if bytes.Count(src, []byte(from)) != 1 {
+		t.Fatalf("the generated package no longer holds %q once: pick another edit", from)
+	}
+	to := strings.Replace(from, "in.Valid", "in.Valid || s.Relock == RelockModeOff", 1)
+	var targets []*target
+	for _, edit := range []bool{false, true} {
+		dir := t.TempDir()
+		b := src
+		if edit {
+			b = bytes.Replace(src, []byte(from), []byte(to), 1)
+		}
+		if err := os.WriteFile(filepath.Join(dir, gocode.FileName(m)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		tg, err := newTarget(m, m.Profile("ci"), dir, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets = append(targets, tg)
+	}
+	bin := buildBundle(t, targets)
+	for _, states := range []bool{false, true} {
+		opt := Options{Check: check.Options{Workers: 2, MaxStates: maxStates}}
+		if states {
+			opt.States = filepath.Join(t.TempDir(), "states")
+		}
+		if _, err := runTarget(context.Background(), bin, targets[0], opt); err != nil {
+			t.Fatalf("the unedited package fails (states hashed: %v): %v", states, err)
+		}
+		_, err := runTarget(context.Background(), bin, targets[1], opt)
+		if err == nil || !strings.Contains(err.Error(), "input PresentCredential") || !strings.Contains(err.Error(), "the generated step gives different results in two states that agree on every field its candidate transitions read") {
+			t.Fatalf("states hashed: %v: got %v, want the undeclared read caught", states, err)
+		}
+	}
+}

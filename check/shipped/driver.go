@@ -442,8 +442,8 @@ func (d *driver) model() {
 	d.p("}\n\n")
 	d.pack()
 	d.repack()
-	phase := gocode.GoName(m.Phase.Name)
-	d.p(modelSource, phase)
+	d.memoTables()
+	d.p(modelSource)
 }
 
 // pack emits pack, unrolled: straight-line code per field.
@@ -551,6 +551,115 @@ func (d *driver) repack() {
 		d.p("\tif n.%s != s.%s {\n\t\treturn %d\n\t}\n", name, name, i)
 	}
 	d.p("\treturn -1\n}\n\n")
+}
+
+// fieldBits returns, per word, the packed bits of the fields marked in seen.
+func (d *driver) fieldBits(seen []bool) []uint64 {
+	out := make([]uint64, d.lay.Words)
+	for i, r := range seen {
+		if r {
+			fl := d.lay.Fields[i]
+			out[fl.Word] |= fl.Mask << fl.Shift
+		}
+	}
+	return out
+}
+
+// bitsLit renders words as a composite literal of type bits.
+func bitsLit(ws []uint64) string {
+	parts := make([]string, len(ws))
+	for i, w := range ws {
+		parts[i] = fmt.Sprintf("0x%x", w)
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+// memoTables emits the masks Fire's and Violated's memos key on: per phase
+// and input, the bits of every field a candidate transition reads (and,
+// when a candidate writes a field some invariant reads, of every field an
+// invariant reads, since an out-of-bounds successor's invariants are part
+// of Fire's outcome); per transition, the bits it writes; the bits the
+// invariants read; and phaseOf, which reads the phase from packed words.
+func (d *driver) memoTables() {
+	m, lay := d.m, d.lay
+	nPhases := len(m.PhaseEnum().Values)
+	invReads := make([]bool, len(m.Fields))
+	for _, inv := range m.Invariants {
+		model.MarkReads(inv.Expr, invReads)
+	}
+	// A field a transition writes only under a condition keeps, when the
+	// condition does not hold, the loaded state's value: the successor's
+	// bits for it depend on it, so the key includes it.
+	reads := make([][]int, len(m.Transitions))
+	for ti, t := range m.Transitions {
+		reads[ti] = m.ReadFields(t)
+		always := map[int]bool{}
+		for _, st := range t.Updates {
+			if a, ok := st.(*model.Assign); ok {
+				always[a.Field.Index] = true
+			}
+		}
+		if t.To >= 0 {
+			always[m.Phase.Index] = true
+		}
+		for _, f := range m.WrittenFields(t) {
+			if !always[f] {
+				reads[ti] = append(reads[ti], f)
+			}
+		}
+	}
+	d.p("// inputKinds gives, per input value, the index of its input in the spec.\n")
+	d.p("var inputKinds = [len(inputs)]uint16{")
+	for _, iv := range lay.Inputs {
+		d.p("%d, ", iv.Input.Index)
+	}
+	d.p("}\n\n")
+	d.p("// keyMasks holds, per phase and input, the packed bits Fire's result\n// depends on: see memoEntry.\n")
+	d.p("var keyMasks = [nPhases][%d]bits{\n", len(m.Inputs))
+	for ph := 0; ph < nPhases; ph++ {
+		d.p("\t{")
+		for _, in := range m.Inputs {
+			seen := make([]bool, len(m.Fields))
+			for ti, t := range m.Transitions {
+				if t.Input != in || !t.Allows(ph) {
+					continue
+				}
+				for _, f := range reads[ti] {
+					seen[f] = true
+				}
+				if lay.Rechecks[ti] {
+					for f, r := range invReads {
+						seen[f] = seen[f] || r
+					}
+				}
+			}
+			d.p("%s, ", bitsLit(d.fieldBits(seen)))
+		}
+		d.p("},\n")
+	}
+	d.p("}\n\n")
+	d.p("// writeMasks holds, per transition, the packed bits of the fields it writes.\n")
+	d.p("var writeMasks = [%d]bits{\n", len(m.Transitions))
+	for _, t := range m.Transitions {
+		seen := make([]bool, len(m.Fields))
+		for _, f := range m.WrittenFields(t) {
+			seen[f] = true
+		}
+		d.p("\t%s,\n", bitsLit(d.fieldBits(seen)))
+	}
+	d.p("}\n\n")
+	d.p("// invMask holds the packed bits of the fields some invariant reads.\nvar invMask = bits%s\n\n", bitsLit(d.fieldBits(invReads)))
+	fl := lay.Fields[m.Phase.Index]
+	d.p("// phaseOf returns the phase of packed words w.\nfunc phaseOf(w []uint64) uint64 {\n")
+	switch {
+	case fl.Mask == 0:
+		d.p("\treturn 0\n")
+	case fl.Shift == 0:
+		d.p("\treturn w[%d] & 0x%x\n", fl.Word, fl.Mask)
+	default:
+		d.p("\treturn w[%d] >> %d & 0x%x\n", fl.Word, fl.Shift, fl.Mask)
+	}
+	d.p("}\n\n")
 }
 
 // repackField emits repack's statements for field i: when n's value
@@ -661,11 +770,17 @@ func (*model) Initial(w []uint64) (bool, error) {
 }
 
 func (md *model) NewExpander() explore.Expander {
-	x := &expander{md: md}
+	x := &expander{md: md, memo: new([memoSize]memoEntry), invMemo: new([invMemoSize]invEntry)}
 	for t := range x.verify {
 		x.verify[t] = verifyFirings
 		if md.hash {
 			x.verify[t] = math.MaxInt
+		}
+	}
+	for a := range x.verifyHits {
+		x.verifyHits[a] = verifyFirings
+		if md.hash {
+			x.verifyHits[a] = math.MaxInt
 		}
 	}
 	md.mu.Lock()
@@ -674,34 +789,107 @@ func (md *model) NewExpander() explore.Expander {
 	return x
 }
 
+// bits are packed words, or a mask over them.
+type bits = [nWords]uint64
+
+// memoBits sets the size of Fire's memo, memoSize entries.
+const (
+	memoBits    = 15
+	memoSize    = 1 << memoBits
+	invMemoBits = 13
+	invMemoSize = 1 << invMemoBits
+)
+
+// memoEntry is a remembered result of Fire. A step is a function of the
+// fields the candidate transitions read (the phase, their guards', updates'
+// and effects' fields: keyMasks), so two loaded states equal under the
+// action's key mask give the same outcome, and, for Fired, successors equal
+// under the fired transition's write mask and otherwise equal to their
+// loaded state. (An out-of-bounds successor's invariants read other fields
+// too; the key mask includes those when a candidate writes one.) The memo
+// is direct-mapped: an entry is overwritten by a later miss that hashes to
+// its slot.
+type memoEntry struct {
+	key  bits  // the loaded state under the key mask
+	act  int32 // the action plus one; 0 for an empty entry
+	out  explore.Outcome
+	bits bits // Fired: the successor under the write mask
+}
+
+// invEntry is a remembered result of invariant: a state's first violated
+// invariant is a function of the fields the invariants read (invMask).
+type invEntry struct {
+	key bits
+	ok  bool // the entry holds a result
+	inv int32
+}
+
 // expander fires input values through the generated package for one worker.
 type expander struct {
-	md     *model
-	s      m.State  // the loaded state
-	n      m.State  // Fire's successor; equal to s between calls
-	src    []uint64 // its words
-	inv    m.State  // Violated's scratch
-	firsts *[len(inputs)]int32 // the loaded state's phase's row of firsts
-	hashes []uint64
+	md      *model
+	s       m.State  // the loaded state, once unpacked
+	n       m.State  // Fire's successor; equal to s between calls
+	src     []uint64 // its words
+	ph      uint64   // its phase
+	decoded bool     // s and n hold src
+	inv     m.State  // Violated's scratch
+	firsts  *[len(inputs)]int32 // the loaded state's phase's row of firsts
+	hashes  []uint64
+	memo    *[memoSize]memoEntry
+	invMemo *[invMemoSize]invEntry
+	scratch bits // a verified hit's recomputed successor
 	// verify counts, per transition, the firings still to be confirmed to
 	// change no field outside the transition's write set.
 	verify [len(unreachable)]int
+	// verifyHits counts, per action, the memo hits still to be confirmed
+	// by firing the generated step again.
+	verifyHits [len(inputs)]int
 }
 
 func (x *expander) Load(w []uint64) []int32 {
-	if err := unpack(w, &x.s); err != nil {
+	x.src = w
+	x.ph = phaseOf(w)
+	if x.ph >= nPhases {
+		panic(explore.Abort{Err: errBadCode})
+	}
+	x.decoded = false
+	x.firsts = &firsts[x.ph]
+	return acts[x.ph]
+}
+
+// decode unpacks the loaded state into s and n.
+func (x *expander) decode() {
+	if err := unpack(x.src, &x.s); err != nil {
 		panic(explore.Abort{Err: err})
 	}
-	x.src = w
 	x.n = x.s
-	x.firsts = &firsts[x.s.%[1]s]
-	return acts[x.s.%[1]s]
+	x.decoded = true
 }
 
 func (x *expander) Violated(w []uint64, t int32) int {
 	if !x.md.hash && t >= 0 && !rechecks[t] {
 		return -1
 	}
+	if x.md.hash || t < 0 {
+		return x.violated(w, t)
+	}
+	var key bits
+	h := uint64(0x9E3779B97F4A7C15)
+	for i := range key {
+		key[i] = w[i] & invMask[i]
+		h = (h ^ key[i]) * 0xff51afd7ed558ccd
+	}
+	e := &x.invMemo[h>>(64-invMemoBits)]
+	if e.ok && e.key == key {
+		return int(e.inv)
+	}
+	v := x.violated(w, t)
+	*e = invEntry{key: key, ok: true, inv: int32(v)}
+	return v
+}
+
+// violated is Violated without the memo.
+func (x *expander) violated(w []uint64, t int32) int {
 	if err := unpack(w, &x.inv); err != nil {
 		panic(explore.Abort{Err: err})
 	}
@@ -721,6 +909,60 @@ func (x *expander) Violated(w []uint64, t int32) int {
 }
 
 func (x *expander) Fire(a int32, dst []uint64) explore.Outcome {
+	if x.firsts[a] < 0 {
+		return explore.Outcome{Kind: explore.Rejected}
+	}
+	km := &keyMasks[x.ph][inputKinds[a]]
+	var key bits
+	h := uint64(a+1) * 0x9E3779B97F4A7C15
+	for i := range key {
+		key[i] = x.src[i] & km[i]
+		h = (h ^ key[i]) * 0xff51afd7ed558ccd
+	}
+	e := &x.memo[(h^h>>29)>>(64-memoBits)]
+	if e.act == a+1 && e.key == key {
+		out := e.out
+		if out.Kind == explore.Fired {
+			wm := &writeMasks[out.Transition]
+			for i := range nWords {
+				dst[i] = x.src[i]&^wm[i] | e.bits[i]
+			}
+		}
+		if x.verifyHits[a] > 0 {
+			x.verifyHits[a]--
+			x.confirm(a, out, dst)
+		}
+		return out
+	}
+	out := x.fire(a, dst)
+	e.key, e.act, e.out = key, a+1, out
+	if out.Kind == explore.Fired {
+		wm := &writeMasks[out.Transition]
+		for i := range nWords {
+			e.bits[i] = dst[i] & wm[i]
+		}
+	}
+	return out
+}
+
+// confirm fires action a again through the generated step and stops the
+// search when its outcome differs from the remembered one, out and dst.
+func (x *expander) confirm(a int32, out explore.Outcome, dst []uint64) {
+	again := x.fire(a, x.scratch[:])
+	same := again == out
+	if same && out.Kind == explore.Fired {
+		same = [nWords]uint64(dst) == x.scratch
+	}
+	if !same {
+		panic(explore.Abort{Err: fmt.Errorf("input %%s: the generated step gives different results in two states that agree on every field its candidate transitions read", inputs[a].InputName())})
+	}
+}
+
+// fire is Fire without the memo: it runs the generated step.
+func (x *expander) fire(a int32, dst []uint64) explore.Outcome {
+	if !x.decoded {
+		x.decode()
+	}
 	s := &x.s
 	first := x.firsts[a]
 	if first < 0 {
