@@ -565,6 +565,9 @@ func (d *driver) fieldBits(seen []bool) []uint64 {
 	return out
 }
 
+// maxGroup is the most input values one memo group of the driver holds.
+const maxGroup = 8
+
 // bitsLit renders words as a composite literal of type bits.
 func bitsLit(ws []uint64) string {
 	parts := make([]string, len(ws))
@@ -608,34 +611,76 @@ func (d *driver) memoTables() {
 			}
 		}
 	}
-	d.p("// inputKinds gives, per input value, the index of its input in the spec.\n")
-	d.p("var inputKinds = [len(inputs)]uint16{")
-	for _, iv := range lay.Inputs {
-		d.p("%d, ", iv.Input.Index)
-	}
-	d.p("}\n\n")
-	d.p("// keyMasks holds, per phase and input, the packed bits Fire's result\n// depends on: see memoEntry.\n")
-	d.p("var keyMasks = [nPhases][%d]bits{\n", len(m.Inputs))
-	for ph := 0; ph < nPhases; ph++ {
-		d.p("\t{")
-		for _, in := range m.Inputs {
-			seen := make([]bool, len(m.Fields))
-			for ti, t := range m.Transitions {
-				if t.Input != in || !t.Allows(ph) {
-					continue
-				}
-				for _, f := range reads[ti] {
-					seen[f] = true
-				}
-				if lay.Rechecks[ti] {
-					for f, r := range invReads {
-						seen[f] = seen[f] || r
-					}
+	// The memo groups: per phase, the input values with candidates whose
+	// key masks are equal, in input order, at most maxGroup a group.
+	keyMask := func(ph int, in *model.Input) []uint64 {
+		seen := make([]bool, len(m.Fields))
+		for ti, t := range m.Transitions {
+			if t.Input != in || !t.Allows(ph) {
+				continue
+			}
+			for _, f := range reads[ti] {
+				seen[f] = true
+			}
+			if lay.Rechecks[ti] {
+				for f, r := range invReads {
+					seen[f] = seen[f] || r
 				}
 			}
-			d.p("%s, ", bitsLit(d.fieldBits(seen)))
+		}
+		return d.fieldBits(seen)
+	}
+	var masks [][]uint64
+	var sizes []int
+	groupOf := make([][]int, nPhases)
+	slotOf := make([][]int, nPhases)
+	for ph := 0; ph < nPhases; ph++ {
+		open := map[string]int{}
+		groupOf[ph] = make([]int, len(lay.Inputs))
+		slotOf[ph] = make([]int, len(lay.Inputs))
+		for ai, iv := range lay.Inputs {
+			groupOf[ph][ai] = -1
+			if _, n := d.candidates(iv, ph); n == 0 {
+				continue
+			}
+			mask := keyMask(ph, iv.Input)
+			k := fmt.Sprint(mask)
+			g, ok := open[k]
+			if !ok || sizes[g] == maxGroup {
+				g = len(masks)
+				masks = append(masks, mask)
+				sizes = append(sizes, 0)
+				open[k] = g
+			}
+			groupOf[ph][ai], slotOf[ph][ai] = g, sizes[g]
+			sizes[g]++
+		}
+	}
+	d.p("// maxGroup is the most input values a memo group holds.\nconst maxGroup = %d\n\n", maxGroup)
+	d.p("// groupOf gives, per phase and input value, the input value's memo group, or\n")
+	d.p("// -1 when it has no candidate transition in the phase; slotOf gives its\n// place in the group. See memoEntry.\n")
+	d.p("var groupOf = [nPhases][len(inputs)]int32{\n")
+	for ph := 0; ph < nPhases; ph++ {
+		d.p("\t{")
+		for _, g := range groupOf[ph] {
+			d.p("%d, ", g)
 		}
 		d.p("},\n")
+	}
+	d.p("}\n\n")
+	d.p("var slotOf = [nPhases][len(inputs)]uint8{\n")
+	for ph := 0; ph < nPhases; ph++ {
+		d.p("\t{")
+		for _, sl := range slotOf[ph] {
+			d.p("%d, ", sl)
+		}
+		d.p("},\n")
+	}
+	d.p("}\n\n")
+	d.p("// groupMasks holds, per memo group, the packed bits the results of its\n// input values depend on.\n")
+	d.p("var groupMasks = [%d]bits{\n", max(len(masks), 1))
+	for _, mk := range masks {
+		d.p("\t%s,\n", bitsLit(mk))
 	}
 	d.p("}\n\n")
 	d.p("// writeMasks holds, per transition, the packed bits of the fields it writes.\n")
@@ -792,28 +837,40 @@ func (md *model) NewExpander() explore.Expander {
 // bits are packed words, or a mask over them.
 type bits = [nWords]uint64
 
-// memoBits sets the size of Fire's memo, memoSize entries.
+// memoBits sets the size of Fire's memo, memoSize entries, and invMemoBits
+// that of Violated's.
 const (
-	memoBits    = 15
+	memoBits    = 12
 	memoSize    = 1 << memoBits
 	invMemoBits = 13
 	invMemoSize = 1 << invMemoBits
 )
 
-// memoEntry is a remembered result of Fire. A step is a function of the
-// fields the candidate transitions read (the phase, their guards', updates'
-// and effects' fields: keyMasks), so two loaded states equal under the
-// action's key mask give the same outcome, and, for Fired, successors equal
-// under the fired transition's write mask and otherwise equal to their
-// loaded state. (An out-of-bounds successor's invariants read other fields
-// too; the key mask includes those when a candidate writes one.) The memo
-// is direct-mapped: an entry is overwritten by a later miss that hashes to
-// its slot.
+// memoEntry holds remembered results of Fire for the input values of one
+// memo group in the loaded states equal to key under the group's mask. A
+// step is a function of the fields its candidate transitions read (the
+// phase, their guards', updates' and effects' fields, and the fields they
+// write only under a condition, which may keep their value), so two
+// loaded states equal under an input value's key mask give the same
+// outcome, and, for Fired, successors equal under the fired transition's
+// write mask and otherwise equal to their loaded state. (An out-of-bounds
+// successor's invariants read other fields too; the mask includes those
+// when a candidate writes one.) A group gathers, within a phase, input
+// values whose masks are equal, so that one lookup serves them all. The
+// memo is direct-mapped: an entry is taken over by a later group and key
+// that hash to its slot.
 type memoEntry struct {
-	key  bits  // the loaded state under the key mask
-	act  int32 // the action plus one; 0 for an empty entry
+	key   bits   // the loaded state under the group's mask
+	group int32  // the group plus one; 0 for an empty entry
+	known uint32 // the slots whose result is held
+	res   [maxGroup]memoResult
+}
+
+// memoResult is one input value's remembered outcome, and for Fired the
+// successor under the fired transition's write mask.
+type memoResult struct {
 	out  explore.Outcome
-	bits bits // Fired: the successor under the write mask
+	bits bits
 }
 
 // invEntry is a remembered result of invariant: a state's first violated
@@ -836,6 +893,9 @@ type expander struct {
 	firsts  *[len(inputs)]int32 // the loaded state's phase's row of firsts
 	hashes  []uint64
 	memo    *[memoSize]memoEntry
+	seq     uint32              // counts Load calls
+	cur     [len(groupMasks)]*memoEntry // per group, its entry for the loaded state
+	curSeq  [len(groupMasks)]uint32     // the Load call cur's entry is for
 	invMemo *[invMemoSize]invEntry
 	scratch bits // a verified hit's recomputed successor
 	// verify counts, per transition, the firings still to be confirmed to
@@ -854,6 +914,12 @@ func (x *expander) Load(w []uint64) []int32 {
 	}
 	x.decoded = false
 	x.firsts = &firsts[x.ph]
+	x.seq++
+	if x.seq == 0 {
+		// The stamps wrapped around: forget them all.
+		x.curSeq = [len(groupMasks)]uint32{}
+		x.seq = 1
+	}
 	return acts[x.ph]
 }
 
@@ -909,23 +975,37 @@ func (x *expander) violated(w []uint64, t int32) int {
 }
 
 func (x *expander) Fire(a int32, dst []uint64) explore.Outcome {
-	if x.firsts[a] < 0 {
+	g := groupOf[x.ph][a]
+	if g < 0 {
 		return explore.Outcome{Kind: explore.Rejected}
 	}
-	km := &keyMasks[x.ph][inputKinds[a]]
-	var key bits
-	h := uint64(a+1) * 0x9E3779B97F4A7C15
-	for i := range key {
-		key[i] = x.src[i] & km[i]
-		h = (h ^ key[i]) * 0xff51afd7ed558ccd
+	e := x.cur[g]
+	if x.curSeq[g] != x.seq || e.group != g+1 {
+		// The group's entry for the loaded state: found, or taken over.
+		// (An entry found for the loaded state can be taken over by
+		// another group of it that hashes to the same slot; the second
+		// test sees that.)
+		km := &groupMasks[g]
+		var key bits
+		h := uint64(g+1) * 0x9E3779B97F4A7C15
+		for i := range key {
+			key[i] = x.src[i] & km[i]
+			h = (h ^ key[i]) * 0xff51afd7ed558ccd
+		}
+		e = &x.memo[(h^h>>29)>>(64-memoBits)]
+		if e.group != g+1 || e.key != key {
+			e.key, e.group, e.known = key, g+1, 0
+		}
+		x.cur[g], x.curSeq[g] = e, x.seq
 	}
-	e := &x.memo[(h^h>>29)>>(64-memoBits)]
-	if e.act == a+1 && e.key == key {
-		out := e.out
+	sl := slotOf[x.ph][a]
+	r := &e.res[sl]
+	if e.known&(1<<sl) != 0 {
+		out := r.out
 		if out.Kind == explore.Fired {
 			wm := &writeMasks[out.Transition]
 			for i := range nWords {
-				dst[i] = x.src[i]&^wm[i] | e.bits[i]
+				dst[i] = x.src[i]&^wm[i] | r.bits[i]
 			}
 		}
 		if x.verifyHits[a] > 0 {
@@ -935,13 +1015,14 @@ func (x *expander) Fire(a int32, dst []uint64) explore.Outcome {
 		return out
 	}
 	out := x.fire(a, dst)
-	e.key, e.act, e.out = key, a+1, out
+	r.out = out
 	if out.Kind == explore.Fired {
 		wm := &writeMasks[out.Transition]
 		for i := range nWords {
-			e.bits[i] = dst[i] & wm[i]
+			r.bits[i] = dst[i] & wm[i]
 		}
 	}
+	e.known |= 1 << sl
 	return out
 }
 
