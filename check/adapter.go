@@ -62,7 +62,7 @@ func newExploreModel(pr *program) *exploreModel {
 	reads := make([][]bool, len(m.Invariants))
 	for i, inv := range m.Invariants {
 		reads[i] = make([]bool, len(m.Fields))
-		readFields(inv.Expr, reads[i])
+		model.MarkReads(inv.Expr, reads[i])
 	}
 	for _, tr := range pr.trans {
 		var list []int
@@ -77,40 +77,6 @@ func newExploreModel(pr *program) *exploreModel {
 		em.invsOf = append(em.invsOf, list)
 	}
 	return em
-}
-
-// readFields marks in seen the fields an expression reads. An expression
-// it does not know marks every field (conservative: the invariant is then
-// re-checked after every transition).
-func readFields(x model.Expr, seen []bool) {
-	switch x := x.(type) {
-	case *model.IntLit, *model.BoolLit, *model.NoneLit, *model.EnumLit, *model.ArgRef:
-	case *model.FieldRef:
-		seen[x.Field.Index] = true
-	case *model.SomeExpr:
-		readFields(x.X, seen)
-	case *model.UnwrapOr:
-		readFields(x.X, seen)
-		readFields(x.Default, seen)
-	case *model.Not:
-		readFields(x.X, seen)
-	case *model.Cond:
-		readFields(x.Cond, seen)
-		readFields(x.Then, seen)
-		readFields(x.Else, seen)
-	case *model.InList:
-		readFields(x.X, seen)
-		for _, y := range x.List {
-			readFields(y, seen)
-		}
-	case *model.Binary:
-		readFields(x.X, seen)
-		readFields(x.Y, seen)
-	default:
-		for i := range seen {
-			seen[i] = true
-		}
-	}
 }
 
 func (em *exploreModel) Words() int       { return em.pr.lay.words }

@@ -110,7 +110,7 @@ func DescribeLayout(m *model.Machine, p *model.Profile) (*Layout, error) {
 	}
 	reads := make([]bool, len(m.Fields))
 	for _, inv := range m.Invariants {
-		readFields(inv.Expr, reads)
+		model.MarkReads(inv.Expr, reads)
 	}
 	for _, t := range m.Transitions {
 		re := false

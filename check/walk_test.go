@@ -4,13 +4,15 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"testing"
+
+	"github.com/meerkat-go/dslmachine/model"
 )
 
 // The incremental checks rest on two static analyses: an invariant is
-// re-checked only after a transition that writes a field readFields finds
+// re-checked only after a transition that writes a field model.MarkReads finds
 // in it, and a guard readsArgs finds no argument in is evaluated once per
 // state and input. Property: on random codes, changing any field outside
-// readFields never changes an invariant's value, and changing the
+// model.MarkReads never changes an invariant's value, and changing the
 // arguments never changes an argument-free guard's, for every spec in the
 // repository.
 func TestStaticAnalysesAreSound(t *testing.T) {
@@ -32,7 +34,7 @@ func TestStaticAnalysesAreSound(t *testing.T) {
 		}
 		for _, inv := range m.Invariants {
 			reads := make([]bool, n)
-			readFields(inv.Expr, reads)
+			model.MarkReads(inv.Expr, reads)
 			f := pr.compileExpr(inv.Expr)
 			for range 200 {
 				a := make([]uint64, n)
@@ -45,7 +47,7 @@ func TestStaticAnalysesAreSound(t *testing.T) {
 				}
 				ea, eb := env{s: a}, env{s: b}
 				if va, vb := f(&ea), f(&eb); va != vb || ea.bad != eb.bad {
-					t.Fatalf("%s: invariant %s depends on a field readFields misses", path, inv.Name)
+					t.Fatalf("%s: invariant %s depends on a field model.MarkReads misses", path, inv.Name)
 				}
 			}
 		}

@@ -45,29 +45,30 @@ func HasArithmetic(x Expr) bool {
 	return false
 }
 
-// WrittenFields returns the indices of the fields a transition may write
-// (every assignment target, in either branch of a conditional, and the phase
-// field when the transition has a target phase), ascending.
-func (m *Machine) WrittenFields(t *Transition) []int {
-	seen := make([]bool, len(m.Fields))
-	var walk func(st Stmt)
-	walk = func(st Stmt) {
+// walkStmts calls assign for every assignment of sts, in either branch of a
+// conditional, with under true for one inside a conditional, and cond for
+// every condition.
+func walkStmts(sts []Stmt, assign func(a *Assign, under bool), cond func(x Expr)) {
+	var walk func(st Stmt, under bool)
+	walk = func(st Stmt, under bool) {
 		switch st := st.(type) {
 		case *Assign:
-			seen[st.Field.Index] = true
+			assign(st, under)
 		case *IfStmt:
-			walk(st.Then)
+			cond(st.Cond)
+			walk(st.Then, true)
 			if st.Else != nil {
-				walk(st.Else)
+				walk(st.Else, true)
 			}
 		}
 	}
-	for _, st := range t.Updates {
-		walk(st)
+	for _, st := range sts {
+		walk(st, false)
 	}
-	if t.To >= 0 {
-		seen[m.Phase.Index] = true
-	}
+}
+
+// marked returns the indices i with seen[i], ascending.
+func marked(seen []bool) []int {
 	var out []int
 	for i, w := range seen {
 		if w {
@@ -75,6 +76,34 @@ func (m *Machine) WrittenFields(t *Transition) []int {
 		}
 	}
 	return out
+}
+
+// WrittenFields returns the indices of the fields a transition may write
+// (every assignment target, in either branch of a conditional, and the phase
+// field when the transition has a target phase), ascending.
+func (m *Machine) WrittenFields(t *Transition) []int {
+	seen := make([]bool, len(m.Fields))
+	walkStmts(t.Updates, func(a *Assign, _ bool) { seen[a.Field.Index] = true }, func(Expr) {})
+	if t.To >= 0 {
+		seen[m.Phase.Index] = true
+	}
+	return marked(seen)
+}
+
+// ConditionalWrites returns the indices of the fields a transition writes
+// only inside a conditional, ascending: when the condition does not hold,
+// such a field keeps its value.
+func (m *Machine) ConditionalWrites(t *Transition) []int {
+	always := make([]bool, len(m.Fields))
+	some := make([]bool, len(m.Fields))
+	walkStmts(t.Updates, func(a *Assign, under bool) {
+		some[a.Field.Index] = true
+		always[a.Field.Index] = always[a.Field.Index] || !under
+	}, func(Expr) {})
+	for i := range some {
+		some[i] = some[i] && !always[i]
+	}
+	return marked(some)
 }
 
 // MarkReads marks in seen (indexed by field) every field expression x
@@ -139,32 +168,11 @@ func (m *Machine) ReadFields(t *Transition) []int {
 	for _, g := range t.Guards {
 		MarkReads(g.Expr, seen)
 	}
-	var walk func(st Stmt)
-	walk = func(st Stmt) {
-		switch st := st.(type) {
-		case *Assign:
-			MarkReads(st.Value, seen)
-		case *IfStmt:
-			MarkReads(st.Cond, seen)
-			walk(st.Then)
-			if st.Else != nil {
-				walk(st.Else)
-			}
-		}
-	}
-	for _, st := range t.Updates {
-		walk(st)
-	}
+	walkStmts(t.Updates, func(a *Assign, _ bool) { MarkReads(a.Value, seen) }, func(x Expr) { MarkReads(x, seen) })
 	for _, e := range t.Emits {
 		for _, a := range e.Args {
 			MarkReads(a, seen)
 		}
 	}
-	var out []int
-	for i, r := range seen {
-		if r {
-			out = append(out, i)
-		}
-	}
-	return out
+	return marked(seen)
 }

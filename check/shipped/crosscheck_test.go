@@ -407,49 +407,9 @@ func TestCrossCheckCatchesEditedPackage(t *testing.T) {
 // as in the cross-check's (every firing), while the unedited package
 // passes both.
 func TestUndeclaredWriteIsCaught(t *testing.T) {
-	const spec = "../../spec/examples/doorlock.yaml"
-	m, err := validate.Load(spec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := gocode.Generate(m, gocode.Options{Source: spec})
-	if err != nil {
-		t.Fatal(err)
-	}
 	const from = "\tif (n.WrongCodes == 2) && (n.Alarm == AlarmOff) {\n"
-	if bytes.Count(src, []byte(from)) != 1 {
-		t.Fatalf("the generated package no longer holds %q once: pick another edit", from)
-	}
-	var targets []*target
-	for _, edit := range []bool{false, true} {
-		dir := t.TempDir()
-		b := src
-		if edit {
-			b = bytes.Replace(src, []byte(from), []byte("\tn.DoorOpen = true\n"+from), 1)
-		}
-		if err := os.WriteFile(filepath.Join(dir, gocode.FileName(m)), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		tg, err := newTarget(m, m.Profile("ci"), dir, spec)
-		if err != nil {
-			t.Fatal(err)
-		}
-		targets = append(targets, tg)
-	}
-	bin := buildBundle(t, targets)
-	for _, states := range []bool{false, true} {
-		opt := Options{Check: check.Options{Workers: 2, MaxStates: maxStates}}
-		if states {
-			opt.States = filepath.Join(t.TempDir(), "states")
-		}
-		if _, err := runTarget(context.Background(), bin, targets[0], opt); err != nil {
-			t.Fatalf("the unedited package fails (states hashed: %v): %v", states, err)
-		}
-		_, err := runTarget(context.Background(), bin, targets[1], opt)
-		if err == nil || !strings.Contains(err.Error(), "transition RejectCredential changed field door_open, which the transition's updates do not write") {
-			t.Fatalf("states hashed: %v: got %v, want the undeclared write to door_open named", states, err)
-		}
-	}
+	doorlockEditCaught(t, from, "\tn.DoorOpen = true\n"+from,
+		"transition RejectCredential changed field door_open, which the transition's updates do not write")
 }
 
 // TestUndeclaredReadIsCaught: Fire's memo trusts that a step reads only the
@@ -459,6 +419,17 @@ func TestUndeclaredWriteIsCaught(t *testing.T) {
 // states the memo takes for equal; both modes catch it, by firing the step
 // again on memo hits, and the unedited package passes.
 func TestUndeclaredReadIsCaught(t *testing.T) {
+	const from = "\t\tcase in.Valid:\n\t\t\tif bestDepth < 0 {\n\t\t\t\tbest, bestDepth = 1, 0\n"
+	doorlockEditCaught(t, from, strings.Replace(from, "in.Valid", "in.Valid || s.Relock == RelockModeOff", 1),
+		"input PresentCredential", "the generated step gives different results in two states that agree on every field its candidate transitions read")
+}
+
+// doorlockEditCaught generates doorlock's package, replaces its one
+// occurrence of from with to, and checks, on profile ci with and without
+// hashed states, that the unedited package passes and that the edited one
+// fails with an error holding every one of wants.
+func doorlockEditCaught(t *testing.T, from, to string, wants ...string) {
+	t.Helper()
 	const spec = "../../spec/examples/doorlock.yaml"
 	m, err := validate.Load(spec)
 	if err != nil {
@@ -468,11 +439,9 @@ func TestUndeclaredReadIsCaught(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const from = "\t\tcase in.Valid:\n\t\t\tif bestDepth < 0 {\n\t\t\t\tbest, bestDepth = 1, 0\n"
 	if bytes.Count(src, []byte(from)) != 1 {
 		t.Fatalf("the generated package no longer holds %q once: pick another edit", from)
 	}
-	to := strings.Replace(from, "in.Valid", "in.Valid || s.Relock == RelockModeOff", 1)
 	var targets []*target
 	for _, edit := range []bool{false, true} {
 		dir := t.TempDir()
@@ -499,8 +468,13 @@ func TestUndeclaredReadIsCaught(t *testing.T) {
 			t.Fatalf("the unedited package fails (states hashed: %v): %v", states, err)
 		}
 		_, err := runTarget(context.Background(), bin, targets[1], opt)
-		if err == nil || !strings.Contains(err.Error(), "input PresentCredential") || !strings.Contains(err.Error(), "the generated step gives different results in two states that agree on every field its candidate transitions read") {
-			t.Fatalf("states hashed: %v: got %v, want the undeclared read caught", states, err)
+		if err == nil {
+			t.Fatalf("states hashed: %v: the edited package passes, want an error holding %q", states, wants)
+		}
+		for _, w := range wants {
+			if !strings.Contains(err.Error(), w) {
+				t.Fatalf("states hashed: %v: got %v, want an error holding %q", states, err, w)
+			}
 		}
 	}
 }

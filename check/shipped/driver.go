@@ -565,6 +565,19 @@ func (d *driver) fieldBits(seen []bool) []uint64 {
 	return out
 }
 
+// phaseTable emits var name = [nPhases][len(inputs)]typ{rows}.
+func (d *driver) phaseTable(name, typ string, rows [][]int) {
+	d.p("var %s = [nPhases][len(inputs)]%s{\n", name, typ)
+	for _, row := range rows {
+		d.p("\t{")
+		for _, x := range row {
+			d.p("%d, ", x)
+		}
+		d.p("},\n")
+	}
+	d.p("}\n\n")
+}
+
 // maxGroup is the most input values one memo group of the driver holds.
 const maxGroup = 8
 
@@ -596,20 +609,7 @@ func (d *driver) memoTables() {
 	reads := make([][]int, len(m.Transitions))
 	for ti, t := range m.Transitions {
 		reads[ti] = m.ReadFields(t)
-		always := map[int]bool{}
-		for _, st := range t.Updates {
-			if a, ok := st.(*model.Assign); ok {
-				always[a.Field.Index] = true
-			}
-		}
-		if t.To >= 0 {
-			always[m.Phase.Index] = true
-		}
-		for _, f := range m.WrittenFields(t) {
-			if !always[f] {
-				reads[ti] = append(reads[ti], f)
-			}
-		}
+		reads[ti] = append(reads[ti], m.ConditionalWrites(t)...)
 	}
 	// The memo groups: per phase, the input values with candidates whose
 	// key masks are equal, in input order, at most maxGroup a group.
@@ -659,24 +659,8 @@ func (d *driver) memoTables() {
 	d.p("// maxGroup is the most input values a memo group holds.\nconst maxGroup = %d\n\n", maxGroup)
 	d.p("// groupOf gives, per phase and input value, the input value's memo group, or\n")
 	d.p("// -1 when it has no candidate transition in the phase; slotOf gives its\n// place in the group. See memoEntry.\n")
-	d.p("var groupOf = [nPhases][len(inputs)]int32{\n")
-	for ph := 0; ph < nPhases; ph++ {
-		d.p("\t{")
-		for _, g := range groupOf[ph] {
-			d.p("%d, ", g)
-		}
-		d.p("},\n")
-	}
-	d.p("}\n\n")
-	d.p("var slotOf = [nPhases][len(inputs)]uint8{\n")
-	for ph := 0; ph < nPhases; ph++ {
-		d.p("\t{")
-		for _, sl := range slotOf[ph] {
-			d.p("%d, ", sl)
-		}
-		d.p("},\n")
-	}
-	d.p("}\n\n")
+	d.phaseTable("groupOf", "int32", groupOf)
+	d.phaseTable("slotOf", "uint8", slotOf)
 	d.p("// groupMasks holds, per memo group, the packed bits the results of its\n// input values depend on.\n")
 	d.p("var groupMasks = [%d]bits{\n", max(len(masks), 1))
 	for _, mk := range masks {
