@@ -137,8 +137,9 @@ type Result struct {
 	// optimistic estimate, Distinct*(Generated-Distinct)/2^64.
 	Fingerprint bool
 	Collision   float64
-	// Generated counts the successors within the bounds that were looked up
-	// in the visited set.
+	// Generated counts the successors within the bounds that differ from
+	// their state, each time one is found (those a worker recognized as
+	// found moments before, without a look-up in the visited set, included).
 	Generated uint64
 	// PeakBytes is the most memory the visited set held at once (the file
 	// of explored states, on disk, is not counted).

@@ -71,6 +71,7 @@ type worker struct {
 	fired, oob, boundErrs uint64
 	generated             uint64
 	viols                 []viol
+	recent                recent    // the successors queued last
 	_                     [128]byte // workers' counters on different cache lines
 }
 
@@ -128,7 +129,7 @@ func explore(ctx context.Context, m Model, opt Options) (res *Result, err error)
 	}
 	nT := m.Transitions()
 	for i := 0; i < opt.Workers; i++ {
-		e.workers = append(e.workers, &worker{x: m.NewExpander(), dst: make([]uint64, W), covered: make([]bool, nT)})
+		e.workers = append(e.workers, &worker{x: m.NewExpander(), dst: make([]uint64, W), covered: make([]bool, nT), recent: newRecent(W)})
 	}
 	for p := range e.owner {
 		e.owner[p] = uint8(p % len(e.workers)) // below nParts
@@ -458,17 +459,20 @@ func (e *engine) expand(wk *worker, c *chunk) {
 				if equal(dst, src) {
 					continue // a step that changes nothing
 				}
-				idx := c.nCand
-				c.nCand++
 				var h uint64
 				if W == 1 {
 					h = hash1(dst[0])
-					c.cand = append(c.cand, dst[0], h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
 				} else {
 					h = hashWords(dst)
-					c.cand = append(c.cand, dst...)
-					c.cand = append(c.cand, h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
 				}
+				if wk.recent.seen(dst, h) {
+					wk.generated++
+					continue
+				}
+				idx := c.nCand
+				c.nCand++
+				c.cand = append(c.cand, dst...)
+				c.cand = append(c.cand, h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
 				ow := e.owner[part(h)]
 				c.own[ow] = append(c.own[ow], idx)
 			case OutOfBounds:

@@ -68,8 +68,9 @@ type Result struct {
 	// distinct states had the same fingerprint (TLC's optimistic estimate:
 	// Distinct * (Generated - Distinct) / 2^64); 0 in exact mode.
 	Collision float64
-	// Generated counts the in-bounds successors looked up in the visited
-	// set.
+	// Generated counts the in-bounds successors that differ from their
+	// state, each time one is found (those a worker's recent-successor
+	// filter recognized, without a look-up in the visited set, included).
 	Generated uint64
 	// PeakBytes is the most memory the engine's own tables held at once
 	// (visited set and buffers; not the record file, which is on disk).
