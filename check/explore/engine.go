@@ -471,8 +471,12 @@ func (e *engine) expand(wk *worker, c *chunk) {
 				}
 				idx := c.nCand
 				c.nCand++
-				c.cand = append(c.cand, dst...)
-				c.cand = append(c.cand, h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
+				if W == 1 {
+					c.cand = append(c.cand, dst[0], h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
+				} else {
+					c.cand = append(c.cand, dst...)
+					c.cand = append(c.cand, h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
+				}
 				ow := e.owner[part(h)]
 				c.own[ow] = append(c.own[ow], idx)
 			case OutOfBounds:
