@@ -824,7 +824,7 @@ type bits = [nWords]uint64
 // memoBits sets the size of Fire's memo, memoSize entries, and invMemoBits
 // that of Violated's.
 const (
-	memoBits    = 12
+	memoBits    = 14
 	memoSize    = 1 << memoBits
 	invMemoBits = 13
 	invMemoSize = 1 << invMemoBits
