@@ -21,24 +21,29 @@ type exploreModel struct {
 	// groups[phase] are the phase's input values grouped by input (they
 	// share the candidate transitions), in order.
 	groups [][]group
+	// commutes[phase][t][input] says whether the input commutes with
+	// transition t in the phase (CommutingInputs).
+	commutes [][][]bool
 }
 
 // group is the input values of one input in one phase.
 type group struct {
+	input int // the input's index
 	cands []*trans
 	cases []phaseCase
 }
 
 // chosen is a group whose candidates' argument-free guards were evaluated
 // in the loaded state: mask has bit i set when candidate i's hold (all
-// ones beyond 64 candidates).
+// ones beyond 64 candidates). cases are the group's input values to fire.
 type chosen struct {
-	g    *group
-	mask uint64
+	g     *group
+	mask  uint64
+	cases []phaseCase
 }
 
 func newExploreModel(pr *program) *exploreModel {
-	em := &exploreModel{pr: pr}
+	em := &exploreModel{pr: pr, commutes: CommutingInputs(pr.m)}
 	for _, cases := range pr.byPhase {
 		var gs []group
 		for i, pc := range cases {
@@ -46,7 +51,7 @@ func newExploreModel(pr *program) *exploreModel {
 				gs[len(gs)-1].cases = gs[len(gs)-1].cases[:len(gs[len(gs)-1].cases)+1]
 				continue
 			}
-			gs = append(gs, group{cands: pc.cands, cases: cases[i : i+1]})
+			gs = append(gs, group{input: pr.inputs[pc.input].iv.Input.Index, cands: pc.cands, cases: cases[i : i+1]})
 		}
 		em.groups = append(em.groups, gs)
 		row := make([][]*trans, len(pr.inputs))
@@ -112,7 +117,7 @@ type expander struct {
 	env            env
 }
 
-func (x *expander) Load(s []uint64) []int32 {
+func (x *expander) Load(s []uint64, via explore.Step) []int32 {
 	pr := x.em.pr
 	x.src = s
 	pr.lay.decode(s, x.cur)
@@ -124,8 +129,23 @@ func (x *expander) Load(s []uint64) []int32 {
 	x.sel, x.acts, x.g, x.k = x.sel[:0], x.acts[:0], 0, 0
 	x.env.s, x.env.a = x.cur, nil
 	gs := x.em.groups[x.phase]
+	// The inputs that commute with the step that reached s: their values
+	// below via's action are left out (see explore.Expander.Load).
+	var commutes []bool
+	if via.Action >= 0 {
+		commutes = x.em.commutes[x.phase][via.Transition]
+	}
 	for i := range gs {
 		g := &gs[i]
+		cases := g.cases
+		if commutes != nil && commutes[g.input] {
+			for len(cases) > 0 && cases[0].input < int(via.Action) {
+				cases = cases[1:]
+			}
+			if len(cases) == 0 {
+				continue
+			}
+		}
 		mask := ^uint64(0)
 		for ci, tr := range g.cands {
 			if ci < 64 && tr.static != nil && !tr.static(&x.env) {
@@ -135,8 +155,8 @@ func (x *expander) Load(s []uint64) []int32 {
 		if mask == 0 || len(g.cands) < 64 && mask&(1<<len(g.cands)-1) == 0 {
 			continue
 		}
-		x.sel = append(x.sel, chosen{g: g, mask: mask})
-		for _, pc := range g.cases {
+		x.sel = append(x.sel, chosen{g: g, mask: mask, cases: cases})
+		for _, pc := range cases {
 			x.acts = append(x.acts, int32(pc.input))
 		}
 	}
@@ -148,10 +168,10 @@ func (x *expander) Fire(a int32, dst []uint64) explore.Outcome {
 	pr := em.pr
 	x.env.s, x.env.a = x.cur, pr.inputs[a].args
 	var first, second *trans
-	if x.g < len(x.sel) && x.sel[x.g].g.cases[x.k].input == int(a) {
+	if x.g < len(x.sel) && x.sel[x.g].cases[x.k].input == int(a) {
 		// The usual order, Load's: only the dynamic guards are left.
 		c := &x.sel[x.g]
-		if x.k++; x.k == len(c.g.cases) {
+		if x.k++; x.k == len(c.cases) {
 			x.g, x.k = x.g+1, 0
 		}
 		first, second = pickDyn(&x.env, c.g.cands, c.mask)

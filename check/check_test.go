@@ -254,7 +254,7 @@ profiles:
       uint: [0]
 `
 	m := loadText(t, "count.yaml", spec)
-	res := run(t, m, "ci", Options{})
+	res := run(t, m, "ci", Options{AllSteps: true})
 	// n in 0..3, m in {none, some(0), some(1)}: 12 states; n = 4 and
 	// m = some(2) are pruned.
 	if res.Violation != nil || res.Distinct != 12 || res.Depth != 4 {

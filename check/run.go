@@ -23,6 +23,13 @@ type Options struct {
 	// earlier one's is missed, with the probability Result.Collision
 	// estimates. Off by default: the search is exact.
 	Fingerprint bool
+	// AllSteps fires every input value in every explored state, also those
+	// the search leaves out by default because they commute with the step
+	// that reached the state (see CommutingInputs): slower, and the same
+	// states, depth, coverage and violations; only the step counts
+	// (Result.Fired, OutOfBounds, BoundErrors, Generated) then count every
+	// step, as TLC's "states generated" does.
+	AllSteps bool
 	// TempDir is where the file of explored states goes (default
 	// os.TempDir()); it is removed when Run returns.
 	TempDir string
@@ -89,7 +96,7 @@ func RunContext(ctx context.Context, m *model.Machine, p *model.Profile, opt Opt
 	}
 	em := newExploreModel(pr)
 	er, err := explore.Explore(ctx, em, explore.Options{
-		Workers: opt.Workers, Fingerprint: opt.Fingerprint, MaxStates: opt.MaxStates, MaxMemory: opt.MaxMemory,
+		Workers: opt.Workers, Fingerprint: opt.Fingerprint, AllSteps: opt.AllSteps, MaxStates: opt.MaxStates, MaxMemory: opt.MaxMemory,
 		MaxDepth: p.Depth, TempDir: opt.TempDir, Progress: opt.Progress, ProgressEvery: opt.ProgressEvery,
 	})
 	if err != nil {

@@ -88,6 +88,7 @@ type engine struct {
 	lastLevel  bool     // the successors of this level are not expanded
 	batchSize  int      // states in the next batch
 	batch      []uint64 // the states of the current batch
+	batchVia   []Step   // the steps that first reached them
 	batchFirst uint64   // sequence number of batch[0]
 	batchN     int
 	readBuf    []byte
@@ -318,9 +319,10 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 	W := e.words
 	if cap(e.batch) < n*W {
 		e.batch = make([]uint64, batchStates*W)
+		e.batchVia = make([]Step, batchStates)
 	}
 	var err error
-	e.readBuf, err = e.rec.readStates(first, n, e.batch[:n*W], e.readBuf)
+	e.readBuf, err = e.rec.readStates(first, n, e.batch[:n*W], e.batchVia[:n], e.readBuf)
 	if err != nil {
 		return nil, err
 	}
@@ -449,7 +451,11 @@ func (e *engine) expand(wk *worker, c *chunk) {
 	for i := c.lo; i < c.hi; i++ {
 		src := e.batch[i*W : (i+1)*W]
 		seq := e.batchFirst + uint64(i)
-		for _, a := range x.Load(src) {
+		via := e.batchVia[i]
+		if e.opt.AllSteps {
+			via = Step{Action: -1, Transition: -1}
+		}
+		for _, a := range x.Load(src, via) {
 			o := x.Fire(a, dst)
 			switch o.Kind {
 			case Rejected:

@@ -22,6 +22,12 @@ type Options struct {
 	// hash are taken for one, so a state can be missed, with the
 	// probability Result.Collision estimates.
 	Fingerprint bool
+	// AllSteps fires every action Load offers in every explored state: the
+	// engine passes Load no origin (Action -1), so that no action is left
+	// out as commuting with the step that reached the state. Only the step
+	// counts change (Result.Fired and the others count every step); it is
+	// for comparing them with another checker's and for testing.
+	AllSteps bool
 	// MaxStates stops the search, unfinished, after about this many
 	// distinct states (0: no limit).
 	MaxStates uint64
@@ -47,6 +53,9 @@ type Result struct {
 	// when in bounds, and every in-bounds successor reachable through them).
 	Distinct uint64
 	// Fired counts Fired and OutOfBounds outcomes from explored states.
+	// It, OutOfBounds, BoundErrors and Generated count the steps the
+	// search took: not those Load left out as commuting (see
+	// Expander.Load).
 	Fired uint64
 	// OutOfBounds counts OutOfBounds outcomes.
 	OutOfBounds uint64

@@ -50,7 +50,7 @@ func (x *gridX) pack(a, b uint64, dst []uint64) {
 	dst[0] = a<<32 | b
 }
 
-func (x *gridX) Load(s []uint64) []int32 {
+func (x *gridX) Load(s []uint64, _ Step) []int32 {
 	x.x, x.y = x.unpack(s)
 	return allActions[:]
 }

@@ -82,7 +82,23 @@ type Expander interface {
 	// every action; Fire then answers Rejected). The returned slice may be
 	// reused by the next call to Load; s is not modified and stays valid
 	// until the next call to Load.
-	Load(s []uint64) []int32
+	//
+	// via is the step by which the search first reached s from its parent
+	// p (Action -1 for the initial state). Load may leave out an action b
+	// below via.Action that commutes with via in every state: b's outcome
+	// (its kind, transition, and the fields it writes and their values,
+	// the invariants of an out-of-bounds successor included) depends on
+	// no field via's transition writes, via's action's outcome depends on
+	// no field b's transitions write, and the two write disjoint fields.
+	// Then firing b in s gives what firing b in p gave, so its coverage
+	// and any violation were seen in p, which is explored before s; and
+	// its successor is the state via's action reaches from b's successor
+	// of p, which the search reaches from there (or from a state explored
+	// earlier still, by the same argument), at no greater depth and from
+	// an earlier (parent, action). Leaving b out therefore changes no
+	// state, depth, first origin, trace or violation, only the counts of
+	// steps taken (Result.Fired, OutOfBounds, BoundErrors, Generated).
+	Load(s []uint64, via Step) []int32
 	// Fire fires action a in the loaded state. For Fired it writes the
 	// packed successor into dst (len Words()); dst is otherwise unspecified.
 	Fire(a int32, dst []uint64) Outcome

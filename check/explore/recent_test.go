@@ -102,7 +102,7 @@ func referencePath(g *grid) ([]Step, uint64) {
 		var next [][]uint64
 		var bad []uint64
 		for _, s := range level {
-			for _, a := range x.Load(s) {
+			for _, a := range x.Load(s, Step{Action: -1, Transition: -1}) {
 				dst := make([]uint64, g.words)
 				o := x.Fire(a, dst)
 				if o.Kind != Fired || equal(dst, s) {

@@ -65,9 +65,10 @@ func (r *records) flush() error {
 	return nil
 }
 
-// readStates reads the states of records [first, first+n) into w (n*words);
-// buf is scratch space, returned for reuse.
-func (r *records) readStates(first uint64, n int, w []uint64, buf []byte) ([]byte, error) {
+// readStates reads the states of records [first, first+n) into w (n*words)
+// and the steps that first reached them into via (n); buf is scratch space,
+// returned for reuse.
+func (r *records) readStates(first uint64, n int, w []uint64, via []Step, buf []byte) ([]byte, error) {
 	need := n * r.size
 	if cap(buf) < need {
 		buf = make([]byte, need)
@@ -81,6 +82,8 @@ func (r *records) readStates(first uint64, n int, w []uint64, buf []byte) ([]byt
 		for j := 0; j < r.words; j++ {
 			w[i*r.words+j] = binary.LittleEndian.Uint64(b[8*j:])
 		}
+		o := 8*r.words + 8
+		via[i] = Step{Action: int32(binary.LittleEndian.Uint32(b[o:])), Transition: int32(binary.LittleEndian.Uint32(b[o+4:]))}
 	}
 	return buf, nil
 }

@@ -433,6 +433,7 @@ func (d *driver) model() {
 		d.p("\t{%s},\n", strings.Join(list, ", "))
 	}
 	d.p("}\n\n")
+	d.commuting()
 	d.p("// rechecks marks the transitions that write a field some invariant reads.\nvar rechecks = [%d]bool{", len(m.Transitions))
 	for i, r := range lay.Rechecks {
 		if r {
@@ -444,6 +445,40 @@ func (d *driver) model() {
 	d.repack()
 	d.memoTables()
 	d.p(modelSource)
+}
+
+// commuting emits inputOf, each input value's input, and commuting, per
+// phase and transition, the inputs that commute with the transition in the
+// phase (check.CommutingInputs) as a bit set; nil where none does.
+func (d *driver) commuting() {
+	m, lay := d.m, d.lay
+	d.p("// inputOf gives each input value's input, by index in the spec.\nvar inputOf = [len(inputs)]int32{")
+	for _, iv := range lay.Inputs {
+		d.p("%d, ", iv.Input.Index)
+	}
+	d.p("}\n\n")
+	d.p("// commuting holds, per phase and transition, the inputs that commute with\n")
+	d.p("// the transition in the phase, a bit per input; nil where none does. Load\n")
+	d.p("// leaves out their values below the action that first reached a state (see\n")
+	d.p("// explore.Expander.Load).\n")
+	d.p("var commuting = [nPhases][len(unreachable)][]uint64{\n")
+	for _, row := range check.CommutingInputs(m) {
+		d.p("\t{")
+		for ti, ins := range row {
+			if ins == nil {
+				continue
+			}
+			ws := make([]uint64, (len(ins)+63)/64)
+			for i, ok := range ins {
+				if ok {
+					ws[i/64] |= 1 << (i % 64)
+				}
+			}
+			d.p("%d: %s, ", ti, bitsLit(ws))
+		}
+		d.p("},\n")
+	}
+	d.p("}\n\n")
 }
 
 // pack emits pack, unrolled: straight-line code per field.
@@ -799,7 +834,7 @@ func (*model) Initial(w []uint64) (bool, error) {
 }
 
 func (md *model) NewExpander() explore.Expander {
-	x := &expander{md: md, memo: new([memoSize]memoEntry), invMemo: new([invMemoSize]invEntry)}
+	x := &expander{md: md, memo: new([memoSize]memoEntry), invMemo: new([invMemoSize]invEntry), keeps: new([nPhases][len(unreachable)][]int32)}
 	for t := range x.verify {
 		x.verify[t] = verifyFirings
 		if md.hash {
@@ -875,6 +910,10 @@ type expander struct {
 	decoded bool     // s and n hold src
 	inv     m.State  // Violated's scratch
 	firsts  *[len(inputs)]int32 // the loaded state's phase's row of firsts
+	acts    []int32             // the actions Load returned last
+	// keeps holds, per phase and transition with commuting inputs, the
+	// phase's actions whose input does not commute, made on first use.
+	keeps *[nPhases][len(unreachable)][]int32
 	hashes  []uint64
 	memo    *[memoSize]memoEntry
 	seq     uint32              // counts Load calls
@@ -890,7 +929,7 @@ type expander struct {
 	verifyHits [len(inputs)]int
 }
 
-func (x *expander) Load(w []uint64) []int32 {
+func (x *expander) Load(w []uint64, via explore.Step) []int32 {
 	x.src = w
 	x.ph = phaseOf(w)
 	if x.ph >= nPhases {
@@ -904,7 +943,37 @@ func (x *expander) Load(w []uint64) []int32 {
 		x.curSeq = [len(groupMasks)]uint32{}
 		x.seq = 1
 	}
-	return acts[x.ph]
+	all := acts[x.ph]
+	if via.Action < 0 || commuting[x.ph][via.Transition] == nil {
+		return all
+	}
+	// Leave out the values below via's action of the inputs that commute
+	// with via's transition: fire those of keep below it, then all from it.
+	k := &x.keeps[x.ph][via.Transition]
+	if *k == nil {
+		*k = keepList(all, commuting[x.ph][via.Transition])
+	}
+	keep := *k
+	i, j := 0, 0
+	for i < len(keep) && keep[i] < via.Action {
+		i++
+	}
+	for j < len(all) && all[j] < via.Action {
+		j++
+	}
+	x.acts = append(append(x.acts[:0], keep[:i]...), all[j:]...)
+	return x.acts
+}
+
+// keepList returns the actions of all whose input is not in the bit set cm.
+func keepList(all []int32, cm []uint64) []int32 {
+	keep := make([]int32, 0, len(all))
+	for _, b := range all {
+		if in := inputOf[b]; cm[in>>6]&(1<<(in&63)) == 0 {
+			keep = append(keep, b)
+		}
+	}
+	return keep
 }
 
 // decode unpacks the loaded state into s and n.

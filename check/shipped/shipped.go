@@ -270,6 +270,9 @@ func runTarget(ctx context.Context, bin string, t *target, opt Options) (*check.
 	if opt.Check.Fingerprint {
 		args = append(args, "-fingerprint")
 	}
+	if opt.Check.AllSteps {
+		args = append(args, "-all-steps")
+	}
 	if opt.Check.TempDir != "" {
 		args = append(args, "-tmp", opt.Check.TempDir)
 	}

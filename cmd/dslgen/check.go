@@ -36,6 +36,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		"stop once the checker holds this many GiB (0: no limit; default: the least of 16, 3/4 of the cgroup's memory limit and 3/4 of the physical memory)")
 	quiet := fs.Bool("quiet", false, "no progress lines")
 	fingerprint := fs.Bool("fingerprint", false, "store a 64-bit hash of each state instead of the state (8 bytes a state, for spaces beyond memory); a hash collision can hide a state, and the summary gives the estimated probability")
+	allSteps := fs.Bool("all-steps", false, "fire every input value in every explored state, also those that commute with the step that reached it (slower; the same states and results, but \"transitions fired\" and \"out of bounds\" then count every step, as TLC's \"states generated\" does)")
 	tmpDir := fs.String("tmp", "", "directory for the file of explored states (default: the system's temporary directory); the file is removed at the end")
 	liveness := fs.Bool("liveness", true, "after the safety check, check the spec's liveness properties on the same state graph")
 	livenessMax := fs.Int("liveness-max-states", 10_000_000, "refuse the liveness check beyond this many states (0: no limit)")
@@ -64,7 +65,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	opt := check.Options{Workers: *workers, Interp: eng == "interp", MaxStates: *maxStates, MaxMemory: uint64(*maxMem * (1 << 30)),
-		Fingerprint: *fingerprint, TempDir: *tmpDir}
+		Fingerprint: *fingerprint, AllSteps: *allSteps, TempDir: *tmpDir}
 	if !*quiet {
 		opt.Progress = stderr
 	}

@@ -103,6 +103,7 @@ func Main(m Model, args []string, stderr io.Writer) int {
 	fs.IntVar(&opt.Workers, "workers", 1, "workers")
 	fs.IntVar(&opt.MaxDepth, "max-depth", 0, "do not expand the states of this depth (0: no limit)")
 	fs.BoolVar(&opt.Fingerprint, "fingerprint", false, "store 64-bit fingerprints instead of states")
+	fs.BoolVar(&opt.AllSteps, "all-steps", false, "fire every action in every explored state, commuting ones included")
 	fs.StringVar(&opt.TempDir, "tmp", "", "directory for the engine's record file")
 	progress := fs.Bool("progress", false, "progress lines on stderr")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the search here")
