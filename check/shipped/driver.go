@@ -885,11 +885,28 @@ type memoEntry struct {
 	res   [maxGroup]memoResult
 }
 
-// memoResult is one input value's remembered outcome, and for Fired the
-// successor under the fired transition's write mask.
+// memoResult is one input value's remembered outcome, packed (see
+// packOutcome), and for Fired the successor under the fired transition's
+// write mask.
 type memoResult struct {
-	out  explore.Outcome
+	out  uint64
 	bits bits
+}
+
+// packOutcome packs an outcome into 64 bits: the kind, the transition, and
+// the invariant in 24 bits (signed). ok is false for an outcome that does
+// not fit: one with a second transition (Nondeterministic), or an
+// invariant beyond 24 bits.
+func packOutcome(o explore.Outcome) (p uint64, ok bool) {
+	if o.Other != 0 || o.Invariant < -1<<23 || o.Invariant >= 1<<23 {
+		return 0, false
+	}
+	return uint64(o.Kind) | uint64(uint32(o.Transition))<<8 | uint64(uint32(o.Invariant)&0xffffff)<<40, true
+}
+
+// unpackOutcome undoes packOutcome.
+func unpackOutcome(p uint64) explore.Outcome {
+	return explore.Outcome{Kind: explore.Kind(p), Transition: int32(uint32(p >> 8)), Invariant: int32(uint32(p>>40)<<8) >> 8}
 }
 
 // invEntry is a remembered result of invariant: a state's first violated
@@ -1054,7 +1071,7 @@ func (x *expander) Fire(a int32, dst []uint64) explore.Outcome {
 	sl := slotOf[x.ph][a]
 	r := &e.res[sl]
 	if e.known&(1<<sl) != 0 {
-		out := r.out
+		out := unpackOutcome(r.out)
 		if out.Kind == explore.Fired {
 			wm := &writeMasks[out.Transition]
 			for i := range nWords {
@@ -1068,7 +1085,11 @@ func (x *expander) Fire(a int32, dst []uint64) explore.Outcome {
 		return out
 	}
 	out := x.fire(a, dst)
-	r.out = out
+	p, ok := packOutcome(out)
+	if !ok {
+		return out
+	}
+	r.out = p
 	if out.Kind == explore.Fired {
 		wm := &writeMasks[out.Transition]
 		for i := range nWords {
