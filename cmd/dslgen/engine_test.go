@@ -173,3 +173,39 @@ func TestCheckCollectionDomainTooLarge(t *testing.T) {
 		}
 	}
 }
+
+// firedRE matches the step counts of a summary line.
+var firedRE = regexp.MustCompile(`transitions fired: ([0-9]+)(.*)out of bounds: [0-9]+`)
+
+// TestCheckAllSteps: -all-steps gives every engine the same summary, with
+// more transitions fired than the default (which leaves out steps that
+// commute with the step before) and otherwise the same line.
+func TestCheckAllSteps(t *testing.T) {
+	needGo(t)
+	spec := "../../spec/examples/doorlock.yaml"
+	_, def, _ := runCheck(t, "-spec", spec, "-quiet", "-engine", "closure")
+	def = timeRE.ReplaceAllString(def, "time")
+	var first string
+	for i, eng := range []string{"shipped", "closure", "interp"} {
+		code, out, errs := runCheck(t, "-spec", spec, "-quiet", "-engine", eng, "-all-steps")
+		if code != 0 {
+			t.Fatalf("-engine %s -all-steps: exit %d\n%s", eng, code, errs)
+		}
+		out = timeRE.ReplaceAllString(out, "time")
+		if i == 0 {
+			first = out
+		} else if out != first {
+			t.Errorf("-all-steps, -engine %s:\n%s\n-engine shipped:\n%s", eng, out, first)
+		}
+	}
+	d, a := firedRE.FindStringSubmatch(def), firedRE.FindStringSubmatch(first)
+	if d == nil || a == nil {
+		t.Fatalf("no step counts in\n%s\n%s", def, first)
+	}
+	var nd, na int
+	fmt.Sscan(d[1], &nd)
+	fmt.Sscan(a[1], &na)
+	if na <= nd || d[2] != a[2] || firedRE.ReplaceAllString(def, "") != firedRE.ReplaceAllString(first, "") {
+		t.Errorf("default:\n%s\n-all-steps:\n%s\nwant more steps, and the same line otherwise", def, first)
+	}
+}
