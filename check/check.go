@@ -105,7 +105,11 @@ type Result struct {
 	// every successor within the profile's bounds).
 	Distinct uint64
 	// Fired counts the successful steps taken from explored states
-	// (including steps to known states and to states out of bounds).
+	// (including steps to known states and to states out of bounds). By
+	// default the search leaves out the steps that commute with the step
+	// that first reached a state (see CommutingInputs); Fired,
+	// OutOfBounds, BoundErrors and Generated count the steps taken, and
+	// every step with Options.AllSteps.
 	Fired uint64
 	// OutOfBounds counts steps whose successor lay outside the profile's
 	// bounds, and so was neither stored nor explored.
