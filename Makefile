@@ -95,6 +95,10 @@ test: vet verify check
 	$(GO) test -race -count=1 ./runtime/... ./examples/...
 	$(GO) test -race -count=1 ./proptest -run '^(TestRuntimeConcurrentCallsSerializable|TestRuntimeChaos)$$' -rapid.checks=200
 	$(MAKE) -C bench test
+	# The short fuzz runs start from the seeds and the committed corpus
+	# (testdata/fuzz) alone: the inputs go test -fuzz caches grow with every
+	# run, and gathering their baseline coverage took all of FUZZTIME.
+	$(GO) clean -fuzzcache
 	$(MAKE) fuzz FUZZTIME=8s
 
 ## proptest-long: the property tests with PROPTEST_LONG_CHECKS checks each, and the

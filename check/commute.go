@@ -30,57 +30,75 @@ import "github.com/meerkat-go/dslmachine/model"
 func CommutingInputs(m *model.Machine) [][][]bool {
 	nPhases := len(m.PhaseEnum().Values)
 	nF := len(m.Fields)
-	invReads := make([]bool, nF)
-	for _, inv := range m.Invariants {
-		model.MarkReads(inv.Expr, invReads)
+	nW := (nF + 63) / 64
+	// Field sets are bit sets of nW words, cut from one array.
+	var pool []uint64
+	set := func(fields ...[]int) []uint64 {
+		if len(pool) < nW {
+			pool = make([]uint64, 64*nW)
+		}
+		b := pool[:nW:nW]
+		pool = pool[nW:]
+		for _, fs := range fields {
+			for _, f := range fs {
+				b[f/64] |= 1 << (f % 64)
+			}
+		}
+		return b
 	}
-	reads := make([][]bool, len(m.Transitions))
-	writes := make([][]bool, len(m.Transitions))
-	rechecks := make([]bool, len(m.Transitions))
-	for ti, t := range m.Transitions {
-		reads[ti] = make([]bool, nF)
-		for _, f := range m.ReadFields(t) {
-			reads[ti][f] = true
-		}
-		for _, f := range m.ConditionalWrites(t) {
-			reads[ti][f] = true
-		}
-		writes[ti] = make([]bool, nF)
-		for _, f := range m.WrittenFields(t) {
-			writes[ti][f] = true
-			rechecks[ti] = rechecks[ti] || invReads[f]
-		}
-	}
-	overlap := func(a, b []bool) bool {
+	overlap := func(a, b []uint64) bool {
 		for i := range a {
-			if a[i] && b[i] {
+			if a[i]&b[i] != 0 {
 				return true
 			}
 		}
 		return false
 	}
+	or := func(dst, src []uint64) {
+		for i := range dst {
+			dst[i] |= src[i]
+		}
+	}
+	inv := make([]bool, nF)
+	for _, x := range m.Invariants {
+		model.MarkReads(x.Expr, inv)
+	}
+	var invFields []int
+	for f, r := range inv {
+		if r {
+			invFields = append(invFields, f)
+		}
+	}
+	invReads := set(invFields)
+	phase := set([]int{m.Phase.Index})
+	reads := make([][]uint64, len(m.Transitions))
+	writes := make([][]uint64, len(m.Transitions))
+	for ti, t := range m.Transitions {
+		reads[ti] = set(m.ReadFields(t), m.ConditionalWrites(t))
+		writes[ti] = set(m.WrittenFields(t))
+	}
 	out := make([][][]bool, nPhases)
 	for ph := range nPhases {
 		// Per input, the union of its candidates' reads (inR; inRI with
-		// the invariants' when a candidate rechecks them) and writes.
-		inR := make([][]bool, len(m.Inputs))
-		inRI := make([][]bool, len(m.Inputs))
-		inW := make([][]bool, len(m.Inputs))
-		for _, in := range m.Inputs {
-			inR[in.Index], inRI[in.Index], inW[in.Index] = make([]bool, nF), make([]bool, nF), make([]bool, nF)
-		}
-		has := make([]bool, len(m.Inputs))
+		// the invariants' when a candidate writes a field one reads) and
+		// writes; nil for an input without candidates in the phase.
+		inR := make([][]uint64, len(m.Inputs))
+		inRI := make([][]uint64, len(m.Inputs))
+		inW := make([][]uint64, len(m.Inputs))
 		for ti, t := range m.Transitions {
 			if !t.Allows(ph) {
 				continue
 			}
 			i := t.Input.Index
-			has[i] = true
-			for f := range nF {
-				inR[i][f] = inR[i][f] || reads[ti][f]
-				inRI[i][f] = inRI[i][f] || reads[ti][f] || rechecks[ti] && invReads[f]
-				inW[i][f] = inW[i][f] || writes[ti][f]
+			if inR[i] == nil {
+				inR[i], inRI[i], inW[i] = set(), set(), set()
 			}
+			or(inR[i], reads[ti])
+			or(inRI[i], reads[ti])
+			if overlap(writes[ti], invReads) {
+				or(inRI[i], invReads)
+			}
+			or(inW[i], writes[ti])
 		}
 		out[ph] = make([][]bool, len(m.Transitions))
 		for ti, t := range m.Transitions {
@@ -93,17 +111,17 @@ func CommutingInputs(m *model.Machine) [][][]bool {
 			// search looks the row up by the phase of the state reached.)
 			w := writes[ti]
 			if t.To == ph && len(t.From) == 1 {
-				w = append([]bool(nil), w...)
-				w[m.Phase.Index] = false
+				w = append([]uint64(nil), w...)
+				w[m.Phase.Index/64] &^= 1 << (m.Phase.Index % 64)
 			}
-			if w[m.Phase.Index] {
+			if overlap(w, phase) {
 				continue
 			}
 			a := t.Input.Index
 			var row []bool
 			for _, in := range m.Inputs {
 				i := in.Index
-				if !has[i] || overlap(w, inRI[i]) || overlap(inW[i], inR[a]) || overlap(w, inW[i]) {
+				if inR[i] == nil || overlap(w, inRI[i]) || overlap(inW[i], inR[a]) || overlap(w, inW[i]) {
 					continue
 				}
 				if row == nil {
