@@ -10,7 +10,6 @@ import (
 	"testing"
 
 	"github.com/meerkat-go/dslmachine/check"
-	"github.com/meerkat-go/dslmachine/model"
 	"github.com/meerkat-go/dslmachine/validate"
 	"pgregory.net/rapid"
 )
@@ -177,22 +176,18 @@ func commuteDiff(res, all *check.Result) string {
 		return fmt.Sprintf("violation %v, with every step %v", res.Violation, all.Violation)
 	case res.Violation != nil && res.Violation.Message() != all.Violation.Message():
 		return fmt.Sprintf("violation %q, with every step %q", res.Violation.Message(), all.Violation.Message())
-	case res.Violation != nil && traceText(res.Violation.Trace) != traceText(all.Violation.Trace):
-		return fmt.Sprintf("trace\n%s\nwith every step\n%s", traceText(res.Violation.Trace), traceText(all.Violation.Trace))
+	case res.Violation != nil && traceOf(res) != traceOf(all):
+		return fmt.Sprintf("trace\n%s\nwith every step\n%s", traceOf(res), traceOf(all))
 	case res.Fired > all.Fired || res.OutOfBounds > all.OutOfBounds:
 		return fmt.Sprintf("more steps than with every step:\n%s\n%s", res.Summary(), all.Summary())
 	}
 	return ""
 }
 
-// traceText renders a trace's inputs, transitions and states.
-func traceText(tr []check.Step) string {
+// traceOf renders a run's violation as dslgen check prints it: the
+// initial state, then each step's input, transition and changed fields.
+func traceOf(r *check.Result) string {
 	var b strings.Builder
-	for _, st := range tr {
-		if st.Input != nil {
-			fmt.Fprintf(&b, "%s -> %s: ", model.FormatInput(*st.Input), st.Transition.Name)
-		}
-		fmt.Fprintf(&b, "%v\n", st.State)
-	}
+	check.WriteTrace(&b, r.Machine, r.Violation)
 	return b.String()
 }
