@@ -86,3 +86,33 @@ profiles:
 		})
 	}
 }
+
+// Found by make soak-specs (seed 11, spec s01126, shrunk): an invariant of
+// the initial state that holds some(18446744073709551615). The initial
+// state's invariants were checked outside the recovery that turns the
+// compiled expression's abort into an error, so Run panicked.
+func TestOptionUintMaxInAnInitialInvariant(t *testing.T) {
+	m := loadText(t, "init.yaml", `machine: Zs1
+enums:
+  Zs2: [Zs3]
+fields:
+  Zs6: {type: "Zs2", initial: "Zs2.Zs3"}
+phase: Zs6
+inputs:
+  Zs7: {}
+transitions: []
+invariants:
+  Zs8: "0 in [1, unwrap_or(some(18446744073709551615), 0), 0]"
+profiles:
+  ci: {}
+`)
+	res, err := Run(m, m.Profile("ci"), Options{Workers: 1})
+	if !errors.Is(err, ErrUnrepresentable) || !strings.Contains(err.Error(), "init.yaml:11:28:") {
+		t.Errorf("Run = %v, %v; want a positioned ErrUnrepresentable", res, err)
+	}
+	// The interpreter holds the value as it is: the invariant holds.
+	res, err = Run(m, m.Profile("ci"), Options{Workers: 1, Interp: true})
+	if err != nil || res.Violation != nil || res.Distinct != 1 {
+		t.Errorf("Run with the interpreter = %+v, %v; want one state and no violation", res, err)
+	}
+}

@@ -54,7 +54,10 @@ func Run(m *model.Machine, p *model.Profile, opt Options) (*Result, error) {
 
 // RunContext is Run, stopped with ctx's error (and the file of explored
 // states removed) when ctx is done; it is checked between batches.
-func RunContext(ctx context.Context, m *model.Machine, p *model.Profile, opt Options) (*Result, error) {
+func RunContext(ctx context.Context, m *model.Machine, p *model.Profile, opt Options) (_ *Result, err error) {
+	// A compiled expression aborts on a value it cannot represent; the
+	// search turns that into an error, and so must the checks before it.
+	defer catchAbort(&err)
 	if p == nil {
 		p = defaultProfile()
 	}
