@@ -923,6 +923,13 @@ func (g *generator) not(x model.Expr, st, in string) jen.Code {
 			}
 			return jen.Op("!").Add(g.expr(other, st, in)).Dot("Present")
 		}
+		if x.Op == "&&" || x.Op == "||" {
+			// A chain whose operands are all one (a && a) renders as that
+			// operand, which may itself be a negation.
+			if atoms := g.chainAtoms(x, st, in); len(atoms) == 1 && atoms[0].src != nil {
+				return g.not(atoms[0].src, st, in)
+			}
+		}
 	}
 	return jen.Op("!").Parens(g.expr(x, st, in))
 }
@@ -980,14 +987,48 @@ func constComparison(x *model.Binary, a, b jen.Code) (value, ok bool) {
 // first occurrence raises), and comparisons that vet calls suspect (x != a
 // || x != b, x == a && x == b) are written !(x == a) and !(x != a).
 func (g *generator) chain(x *model.Binary, st, in string) jen.Code {
-	type atom struct {
-		code  jen.Code
-		key   string
-		xKey  string // the non-constant operand of a comparison with a constant
-		y     jen.Code
-		other jen.Code
-		cmp   string
+	atoms := g.chainAtoms(x, st, in)
+	// vet's suspect comparisons: two or more of x != c in ||, of x == c in &&.
+	suspect := map[string]string{"||": "!=", "&&": "=="}[x.Op]
+	opposite := map[string]string{"!=": "==", "==": "!="}[suspect]
+	count := map[string]int{}
+	for _, a := range atoms {
+		if a.cmp == suspect && a.xKey != "" {
+			count[a.xKey]++
+		}
 	}
+	var parts []jen.Code
+	for i, a := range atoms {
+		if i > 0 {
+			parts = append(parts, jen.Op(x.Op))
+		}
+		if a.cmp == suspect && a.xKey != "" && count[a.xKey] > 1 {
+			parts = append(parts, jen.Op("!").Parens(jen.Add(a.other).Op(opposite).Add(a.y)))
+			continue
+		}
+		parts = append(parts, a.code)
+	}
+	if len(atoms) == 1 {
+		return atoms[0].code
+	}
+	return jen.Parens(jen.Add(parts...))
+}
+
+// chainAtom is an operand of a chain of || or && (see chain).
+type chainAtom struct {
+	code  jen.Code
+	src   model.Expr // the expression code renders; nil for a folded literal
+	key   string
+	xKey  string // the non-constant operand of a comparison with a constant
+	y     jen.Code
+	other jen.Code
+	cmp   string
+}
+
+// chainAtoms returns the operands of a chain of || or && (the in lists of
+// an || chain spread into it), each once, in order.
+func (g *generator) chainAtoms(x *model.Binary, st, in string) []chainAtom {
+	type atom = chainAtom
 	var atoms []atom
 	seen := map[string]bool{}
 	isConst := func(e model.Expr) bool {
@@ -1006,13 +1047,14 @@ func (g *generator) chain(x *model.Binary, st, in string) jen.Code {
 	}
 	compare := func(op string, l, r model.Expr) atom {
 		if _, _, ok := noneCompare(&model.Binary{Op: op, X: l, Y: r}); ok {
-			return atom{code: g.expr(&model.Binary{Op: op, X: l, Y: r}, st, in)}
+			c := &model.Binary{Op: op, X: l, Y: r}
+			return atom{code: g.expr(c, st, in), src: c}
 		}
 		a, b := g.expr(l, st, in), g.expr(r, st, in)
 		if v, ok := constComparison(&model.Binary{Op: op, X: l, Y: r}, a, b); ok {
 			return atom{code: jen.Lit(v)}
 		}
-		at := atom{code: jen.Parens(jen.Add(a).Op(op).Add(b)), cmp: op}
+		at := atom{code: jen.Parens(jen.Add(a).Op(op).Add(b)), src: &model.Binary{Op: op, X: l, Y: r}, cmp: op}
 		if model.HasArithmetic(l) || model.HasArithmetic(r) {
 			return at
 		}
@@ -1045,33 +1087,10 @@ func (g *generator) chain(x *model.Binary, st, in string) jen.Code {
 				return
 			}
 		}
-		push(atom{code: g.expr(e, st, in)})
+		push(atom{code: g.expr(e, st, in), src: e})
 	}
 	flatten(x)
-	// vet's suspect comparisons: two or more of x != c in ||, of x == c in &&.
-	suspect := map[string]string{"||": "!=", "&&": "=="}[x.Op]
-	opposite := map[string]string{"!=": "==", "==": "!="}[suspect]
-	count := map[string]int{}
-	for _, a := range atoms {
-		if a.cmp == suspect && a.xKey != "" {
-			count[a.xKey]++
-		}
-	}
-	var parts []jen.Code
-	for i, a := range atoms {
-		if i > 0 {
-			parts = append(parts, jen.Op(x.Op))
-		}
-		if a.cmp == suspect && a.xKey != "" && count[a.xKey] > 1 {
-			parts = append(parts, jen.Op("!").Parens(jen.Add(a.other).Op(opposite).Add(a.y)))
-			continue
-		}
-		parts = append(parts, a.code)
-	}
-	if len(atoms) == 1 {
-		return atoms[0].code
-	}
-	return jen.Parens(jen.Add(parts...))
+	return atoms
 }
 
 // ---- step ----

@@ -67,6 +67,9 @@ func TestRandomSpecs(t *testing.T) {
 		min, f := Shrink(rn, gen.Example(seed*1_000_003+i), sig, shrinkTime)
 		t.Errorf("%s\nshrunk spec (from %s): %s\n%s", sig, cases[i].Name, f, min)
 		if save != "" {
+			if err := os.MkdirAll(save, 0o755); err != nil {
+				t.Error(err)
+			}
 			if err := os.WriteFile(filepath.Join(save, fmt.Sprintf("seed%d_%s.yaml", seed, cases[i].Name)), min, 0o644); err != nil {
 				t.Error(err)
 			}
@@ -99,6 +102,9 @@ func TestOneSpec(t *testing.T) {
 		min, mf := Shrink(rn, gen.Example(seed*1_000_003+i), f.Signature(), shrinkTime)
 		t.Errorf("%s\nshrunk spec: %s\n%s", f.Signature(), mf, min)
 		if dir := os.Getenv("SPECFUZZ_SAVE"); dir != "" {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Error(err)
+			}
 			if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("seed%d_s%05d_%d.yaml", seed, i, k)), min, 0o644); err != nil {
 				t.Error(err)
 			}
