@@ -14,11 +14,15 @@ import (
 
 const (
 	// batchStates is the most frontier states read and expanded between
-	// two insert phases; a batch is smaller when the states have many
-	// successors, so that a batch holds about batchCands candidates
-	// (their memory is the engine's main cost besides the visited set).
+	// two insert phases. A batch is smaller when the model has many
+	// actions, so that a batch holds at most batchCands candidates even if
+	// every action of every state gave one (their memory is the engine's
+	// main cost besides the visited set). The size depends on nothing
+	// else: a search stops only between batches, at a violation or at
+	// MaxStates, so the counts it reports then must not depend on the
+	// workers, their timing, or the steps left out.
 	batchStates = 1 << 14
-	batchCands  = 1 << 19
+	batchCands  = 1 << 21
 	// chunkStates is how many frontier states a worker claims at a time.
 	chunkStates = 256
 	// touchAhead is how many probes are started together (see
@@ -86,7 +90,7 @@ type engine struct {
 	chunks  []*chunk
 
 	lastLevel  bool     // the successors of this level are not expanded
-	batchSize  int      // states in the next batch
+	batchSize  int      // states in a batch
 	batch      []uint64 // the states of the current batch
 	batchVia   []Step   // the steps that first reached them
 	batchFirst uint64   // sequence number of batch[0]
@@ -123,7 +127,8 @@ func explore(ctx context.Context, m Model, opt Options) (res *Result, err error)
 	if W < 1 {
 		return nil, fmt.Errorf("explore: a state of %d words", W)
 	}
-	e := &engine{m: m, opt: opt, words: W, stride: W + 3, batchSize: batchStates}
+	e := &engine{m: m, opt: opt, words: W, stride: W + 3}
+	e.batchSize = min(max(batchCands/max(m.Actions(), 1), chunkStates), batchStates)
 	kw := W
 	if opt.Fingerprint {
 		kw = 1
@@ -431,16 +436,11 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 			e.compact(chunks[i])
 		}
 	})
-	cands := 0
 	for _, c := range chunks {
-		cands += int(c.nCand)
 		if err := e.rec.write(c.out); err != nil {
 			return nil, err
 		}
 	}
-	// Size the next batch from this one's successors a state.
-	perState := max(cands/n, 1)
-	e.batchSize = min(max(batchCands/perState, chunkStates), batchStates)
 	return nil, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"os"
@@ -231,6 +232,11 @@ func closureStates(t *testing.T, tg *target) (*explore.Result, []uint64) {
 		h.Write(jf.render(s))
 		hs = append(hs, h.Sum64())
 	})
+	if errors.Is(err, check.ErrUnrepresentable) {
+		// The closures code an option<uint> as 1 + its value, so they stop
+		// at some(2^64-1) (docs/CHECKING.md): nothing to compare with.
+		t.Skipf("the closures cannot explore this spec: %v", err)
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -303,12 +309,14 @@ func compare(t *testing.T, tg *target, bin string) []string {
 	if !slices.Equal(got.Covered, want.Covered) {
 		add("coverage: shipped %v, closure %v", got.Covered, want.Covered)
 	}
-	if got.Violation != nil && got.Violation.Kind != check.KindCoverage || want.Violation != nil && want.Violation.Kind != check.KindCoverage {
-		return diffs // the search stopped early: the counts are the engine's
-	}
+	// The counts agree also when the search stops early, at a violation:
+	// both engines stop at the end of the same batch.
 	if got.Distinct != want.Distinct || got.Fired != want.Fired || got.OutOfBounds != want.OutOfBounds ||
 		got.BoundErrors != want.BoundErrors || got.Depth != want.Depth {
 		add("shipped: %s (bound errors %d)\nclosure: %s (bound errors %d)", got.Summary(), got.BoundErrors, want.Summary(), want.BoundErrors)
+	}
+	if got.Violation != nil && got.Violation.Kind != check.KindCoverage || want.Violation != nil && want.Violation.Kind != check.KindCoverage {
+		return diffs // the search stopped early: the closures' walk went on
 	}
 	if gh := readHashes(t, states); !slices.Equal(gh, wh) {
 		add("reachable states differ: shipped %d, closure %d (hashes of their JSON forms)", len(gh), len(wh))
