@@ -22,7 +22,7 @@ const (
 	// MaxStates, so the counts it reports then must not depend on the
 	// workers, their timing, or the steps left out.
 	batchStates = 1 << 14
-	batchCands  = 1 << 21
+	batchCands  = 1 << 22
 	// chunkStates is how many frontier states a worker claims at a time.
 	chunkStates = 256
 	// touchAhead is how many probes are started together (see
