@@ -49,14 +49,15 @@ type Record struct {
 	Line int `json:"-"`
 }
 
-// Read reads a recording: one JSON object a line; blank lines are skipped.
+// Read reads a recording: exactly one JSON object a line (anything after it
+// on the line is an error); blank lines are skipped.
 func Read(r io.Reader) ([]Record, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
 	var out []Record
 	for line := 1; sc.Scan(); line++ {
-		b := bytes.TrimSpace(sc.Bytes())
-		if len(b) == 0 {
+		b := sc.Bytes()
+		if len(bytes.TrimSpace(b)) == 0 {
 			continue
 		}
 		dec := json.NewDecoder(bytes.NewReader(b))
@@ -64,6 +65,12 @@ func Read(r io.Reader) ([]Record, error) {
 		var rec Record
 		if err := dec.Decode(&rec); err != nil {
 			return nil, fmt.Errorf("%w: line %d: %v", ErrBadRecording, line, err)
+		}
+		// A line holds one object: Decode stops after it, so a second
+		// value or garbage after it would otherwise be dropped unread.
+		if rest := bytes.TrimSpace(b[dec.InputOffset():]); len(rest) > 0 {
+			col := len(b) - len(bytes.TrimLeft(b[dec.InputOffset():], " \t\r\n")) + 1
+			return nil, fmt.Errorf("%w: line %d: column %d: data after the JSON object: %s", ErrBadRecording, line, col, excerpt(rest))
 		}
 		if rec.Input == "" && rec.Args != nil {
 			return nil, fmt.Errorf("%w: line %d: args without input", ErrBadRecording, line)
@@ -75,6 +82,14 @@ func Read(r io.Reader) ([]Record, error) {
 		return nil, fmt.Errorf("%w: %v", ErrBadRecording, err)
 	}
 	return out, nil
+}
+
+// excerpt returns b quoted, cut to 40 bytes.
+func excerpt(b []byte) string {
+	if len(b) > 40 {
+		return fmt.Sprintf("%q...", b[:40])
+	}
+	return fmt.Sprintf("%q", b)
 }
 
 // maxInputValues bounds the input values an unrecorded step may take.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -251,5 +252,27 @@ func TestCollectionArguments(t *testing.T) {
 	}
 	if !errors.Is(err, ErrBadRecording) {
 		t.Errorf("a repeated element: %v, want ErrBadRecording", err)
+	}
+}
+
+// TestTrailingDataIsBad: a line holds exactly one JSON object; a second
+// value or garbage after it is a bad recording naming the line, not dropped.
+func TestTrailingDataIsBad(t *testing.T) {
+	first := `{"input":"InsertCoin","args":{"value":25},"state":{"credit":25}}`
+	for _, tail := range []string{
+		`{"input":"Refund","state":{"credit":99}}`,
+		` garbage`,
+		` 1`,
+		`]`,
+	} {
+		src := first + "\n" + first + tail + "\n"
+		_, err := Read(strings.NewReader(src))
+		if !errors.Is(err, ErrBadRecording) || !strings.Contains(err.Error(), "line 2:") {
+			t.Errorf("%q: err = %v, want ErrBadRecording at line 2", tail, err)
+		}
+	}
+	_, err := Read(strings.NewReader("  " + first + "  x\n"))
+	if want := fmt.Sprintf("line 1: column %d: data after the JSON object: \"x\"", len(first)+5); err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("err = %v, want %q", err, want)
 	}
 }

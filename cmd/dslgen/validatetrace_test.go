@@ -29,6 +29,8 @@ func TestValidateTraceCLI(t *testing.T) {
 		{`{"input":"InsertCoin","args":{"value":25},"state":{"credit":25}}` + "\n" + `{"input":"Refund","state":{"credit":5}}` + "\n", 1, "run.jsonl:2: step 2 (Refund): the observed state is not one the spec allows after this step\n  credit: observed 5, the spec allows 0"},
 		{`{"input":"Refund"}` + "\n", 1, "run.jsonl:1: step 1 (Refund): the spec refuses the input: input Refund rejected in phase Idle"},
 		{`{"input":"Nope"}` + "\n", 2, "the spec has no input"},
+		{`{"input":"InsertCoin","args":{"value":25},"state":{"credit":25}}{"input":"Refund","state":{"credit":99}}` + "\n", 2, "line 1: column 65: data after the JSON object"},
+		{`{"input":"InsertCoin","args":{"value":25},"state":{"credit":25}} garbage` + "\n", 2, "line 1: column 66: data after the JSON object"},
 	} {
 		var out, errb bytes.Buffer
 		code := run([]string{"validate-trace", "-spec", spec, "-trace", write("run.jsonl", c.body)}, &out, &errb)
