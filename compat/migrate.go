@@ -137,6 +137,10 @@ func sameValues(of, f *model.Field) bool {
 	return f.Max == nil || (of.Max != nil && *of.Max <= *f.Max)
 }
 
+// sameType reports whether values of type a (of the old spec) are values
+// of type b (of the new one) as they are: the same kind, with the same
+// element, key and value types and the same capacity for collections, the
+// same id type, and enums with the same values in the same order.
 func sameType(a, b *model.Type) bool {
 	if a.Kind != b.Kind {
 		return false
@@ -144,6 +148,12 @@ func sameType(a, b *model.Type) bool {
 	switch a.Kind {
 	case model.KindOption:
 		return sameType(a.Elem, b.Elem)
+	case model.KindSet:
+		return a.Cap == b.Cap && sameType(a.Elem, b.Elem)
+	case model.KindMap:
+		return a.Cap == b.Cap && sameType(a.Key, b.Key) && sameType(a.Elem, b.Elem)
+	case model.KindID:
+		return a.ID.Name == b.ID.Name
 	case model.KindEnum:
 		if len(a.Enum.Values) != len(b.Enum.Values) {
 			return false
