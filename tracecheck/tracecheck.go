@@ -72,6 +72,9 @@ func Read(r io.Reader) ([]Record, error) {
 			col := len(b) - len(bytes.TrimLeft(b[dec.InputOffset():], " \t\r\n")) + 1
 			return nil, fmt.Errorf("%w: line %d: column %d: data after the JSON object: %s", ErrBadRecording, line, col, excerpt(rest))
 		}
+		if err := checkKeys(b[:dec.InputOffset()]); err != nil {
+			return nil, fmt.Errorf("%w: line %d: %v", ErrBadRecording, line, err)
+		}
 		if rec.Input == "" && rec.Args != nil {
 			return nil, fmt.Errorf("%w: line %d: args without input", ErrBadRecording, line)
 		}
@@ -82,6 +85,90 @@ func Read(r io.Reader) ([]Record, error) {
 		return nil, fmt.Errorf("%w: %v", ErrBadRecording, err)
 	}
 	return out, nil
+}
+
+// recordKeys are the keys of a record, spelled exactly so.
+var recordKeys = map[string]bool{"session": true, "input": true, "args": true, "state": true}
+
+// checkKeys refuses a record (a valid JSON value that decoded into a
+// Record) that is not an object, spells a key other than as recordKeys do
+// (encoding/json would match "Input" or "INPUT" to input), or repeats a key
+// in itself, its args or its state: encoding/json keeps the last value of a
+// repeated key without a word. Keys are compared after unescaping, as
+// model.ParseValueJSON compares a map's keys (the values of args and state
+// are checked there).
+func checkKeys(rec []byte) error {
+	var parts struct{ Args, State json.RawMessage }
+	keys, err := objectKeys(rec, &parts)
+	if err != nil {
+		return err
+	}
+	if keys == nil {
+		return errors.New("not a JSON object")
+	}
+	seen := map[string]bool{}
+	for _, k := range keys {
+		if !recordKeys[k] {
+			return fmt.Errorf("unknown key %q (a record has session, input, args and state)", k)
+		}
+		if seen[k] {
+			return fmt.Errorf("the record repeats the key %q", k)
+		}
+		seen[k] = true
+	}
+	for _, p := range []struct {
+		what string
+		raw  json.RawMessage
+	}{{"args", parts.Args}, {"state", parts.State}} {
+		keys, err := objectKeys(p.raw, nil)
+		if err != nil {
+			return fmt.Errorf("%s: %w", p.what, err)
+		}
+		seen := map[string]bool{}
+		for _, k := range keys {
+			if seen[k] {
+				return fmt.Errorf("%s repeats the key %q", p.what, k)
+			}
+			seen[k] = true
+		}
+	}
+	return nil
+}
+
+// objectKeys returns the keys of a JSON object in order, unescaped, or nil
+// if raw is empty or not an object. With parts non-nil it also decodes raw
+// into parts.
+func objectKeys(raw []byte, parts any) ([]string, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	if parts != nil {
+		if err := json.Unmarshal(raw, parts); err != nil {
+			return nil, err
+		}
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	t, err := d.Token()
+	if err != nil {
+		return nil, err
+	}
+	if t != json.Delim('{') {
+		return nil, nil
+	}
+	keys := []string{}
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return nil, err
+		}
+		k, _ := t.(string)
+		keys = append(keys, k)
+		var skip json.RawMessage
+		if err := d.Decode(&skip); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
 }
 
 // excerpt returns b quoted, cut to 40 bytes.

@@ -208,6 +208,9 @@ func TestBadRecordings(t *testing.T) {
 		`{"state": {"no_such_field": 1}}`,
 		`{"args": {"value": 1}}`,
 		`{"input": "InsertCoin", "args": {"value": 5}, "extra": 1}`,
+		`null`,
+		`{"Input": "InsertCoin", "args": {"value": 5}}`,
+		`{"input": "InsertCoin", "INPUT": "Refund", "args": {"value": 5}}`,
 	} {
 		recs, err := Read(bytes.NewBufferString(src))
 		if err == nil {
@@ -274,5 +277,24 @@ func TestTrailingDataIsBad(t *testing.T) {
 	_, err := Read(strings.NewReader("  " + first + "  x\n"))
 	if want := fmt.Sprintf("line 1: column %d: data after the JSON object: \"x\"", len(first)+5); err == nil || !strings.Contains(err.Error(), want) {
 		t.Errorf("err = %v, want %q", err, want)
+	}
+}
+
+// TestRepeatedKeysAreBad: a key repeated in a record, its args or its state
+// is a bad recording naming the line and the key (encoding/json would keep
+// the last value without a word).
+func TestRepeatedKeysAreBad(t *testing.T) {
+	for _, c := range []struct{ src, want string }{
+		{`{"input":"InsertCoin","args":{"value":25,"value":5},"state":{"credit":25}}`, `args repeats the key "value"`},
+		{`{"input":"InsertCoin","args":{"value":25},"state":{"credit":25,"credit":5}}`, `state repeats the key "credit"`},
+		{`{"input":"InsertCoin","input":"Refund","args":{"value":25}}`, `the record repeats the key "input"`},
+		{`{"input":"InsertCoin","args":{"value":25},"state":{"credit":25},"state":{"credit":5}}`, `the record repeats the key "state"`},
+		{`{"input":"InsertCoin","args":{"value":25},"state":{"credit":25,"cr\u0065dit":5}}`, `state repeats the key "credit"`},
+	} {
+		src := `{"input":"InsertCoin","args":{"value":25},"state":{"credit":25}}` + "\n" + c.src + "\n"
+		_, err := Read(strings.NewReader(src))
+		if !errors.Is(err, ErrBadRecording) || !strings.Contains(err.Error(), "line 2: "+c.want) {
+			t.Errorf("%s: err = %v, want ErrBadRecording with %q", c.src, err, "line 2: "+c.want)
+		}
 	}
 }
