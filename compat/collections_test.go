@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/meerkat-go/dslmachine/model"
 	"github.com/meerkat-go/dslmachine/validate"
@@ -117,4 +118,54 @@ func reachable(t *testing.T, m *model.Machine) []model.State {
 		level = next
 	}
 	return out
+}
+
+// TestDepthProfile: compat explores the old spec as dslgen check does, to
+// the old profile's depth: the states first reached in depth steps are
+// checked but not expanded. It used to ignore depth: and run forever on an
+// unbounded counter (found by an adversarial tester).
+func TestDepthProfile(t *testing.T) {
+	spec := `machine: Dep
+enums:
+  Phase: [Run]
+fields:
+  phase: {type: Phase, initial: Run}
+  n: {type: uint, initial: 0}
+phase: phase
+inputs:
+  Inc: {}
+transitions:
+  - name: Up
+    on: Inc
+    from: [Run]
+    do:
+      - n := n + 1
+invariants:
+  small: n <= LIMIT
+profiles:
+  ci:
+    depth: 3
+`
+	old, err := validate.Parse("old.yaml", []byte(strings.Replace(spec, "LIMIT", "10", 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		limit    string
+		findings int
+	}{{"10", 0}, {"3", 0}, {"2", 1}} {
+		nw, err := validate.Parse("new.yaml", []byte(strings.Replace(spec, "LIMIT", c.limit, 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		res, err := Run(ctx, old, nw, old.Profile("ci"), nw.Profile("ci"), Options{})
+		cancel()
+		if err != nil {
+			t.Fatalf("limit %s: %v", c.limit, err)
+		}
+		if res.States != 4 || res.Depth != 3 || res.Limited || len(res.Findings) != c.findings {
+			t.Errorf("limit %s: %s (%d findings); want 4 old states to depth 3 and %d findings", c.limit, res.Summary(), len(res.Findings), c.findings)
+		}
+	}
 }

@@ -242,7 +242,7 @@ func Run(ctx context.Context, old, nw *model.Machine, oldP, newP *model.Profile,
 		newP = defaultProfile()
 	}
 	c := &run{old: old, nw: nw, oldProg: oldProg, newProg: newProg, found: map[string]*Finding{}, mg: newMigrator(old, nw),
-		want: make(model.State, len(nw.Fields))}
+		want: make(model.State, len(nw.Fields)), depth: oldP.Depth}
 	c.oldInputs = oldProg.Inputs()
 	c.newInputs = newProg.Inputs()
 	c.newIndex = map[string]int{}
@@ -288,6 +288,7 @@ func Run(ctx context.Context, old, nw *model.Machine, oldP, newP *model.Profile,
 // run is one compat run.
 type run struct {
 	old, nw              *model.Machine
+	depth                int // the old profile's depth: (0: none)
 	oldProg, newProg     *check.Program
 	oldInputs, newInputs []model.InputValue
 	newIndex             map[string]int // FormatInput of a new input value -> index
@@ -444,6 +445,11 @@ func (c *run) explore(ctx context.Context, opt Options, res *Result) error {
 		}
 		c.cur = it.id
 		ns := c.check(it.s, it.id)
+		if c.depth > 0 && it.depth >= c.depth {
+			// The old profile's depth: a state first reached in depth
+			// steps is checked but not expanded, as dslgen check does.
+			continue
+		}
 		c.pending = c.pending[:0]
 		fired, accepted := 0, false
 		c.nondet = c.nondet[:0]
