@@ -188,12 +188,17 @@ type Options struct {
 	// inputs and domains); nil: every input with the default domains.
 	Profile *model.Profile
 	// MaxHidden is the number of unrecorded steps that may precede each
-	// recorded one (default 0).
+	// recorded one (default 0); negative is an error.
 	MaxHidden int
 	// MaxCandidates bounds the number of states a run may be in at once
-	// (default 100000); beyond it Validate fails with ErrTooManyCandidates.
+	// (0: the default, 100000; negative is an error); beyond it Validate
+	// fails with ErrTooManyCandidates.
 	MaxCandidates int
 }
+
+// DefaultMaxCandidates is the bound on a run's candidate states when
+// Options.MaxCandidates is 0.
+const DefaultMaxCandidates = 100000
 
 // ErrTooManyCandidates is returned when the states a run may be in exceed
 // Options.MaxCandidates: record more of the state, or bridge fewer steps.
@@ -253,11 +258,18 @@ type Result struct {
 
 // Validate checks every run of a recording against the machine. It returns
 // an error for a malformed recording (matching ErrBadRecording) or a run
-// whose candidate states grow past the limit (ErrTooManyCandidates); a run
-// the spec does not allow is reported in Result.Failure.
+// whose candidate states grow past the limit (ErrTooManyCandidates), and
+// for negative options; a run the spec does not allow is reported in
+// Result.Failure.
 func Validate(m *model.Machine, recs []Record, opt Options) (*Result, error) {
-	if opt.MaxCandidates <= 0 {
-		opt.MaxCandidates = 100000
+	if opt.MaxHidden < 0 {
+		return nil, fmt.Errorf("tracecheck: MaxHidden %d is negative", opt.MaxHidden)
+	}
+	if opt.MaxCandidates < 0 {
+		return nil, fmt.Errorf("tracecheck: MaxCandidates %d is negative", opt.MaxCandidates)
+	}
+	if opt.MaxCandidates == 0 {
+		opt.MaxCandidates = DefaultMaxCandidates
 	}
 	var order []string
 	runs := map[string][]Record{}

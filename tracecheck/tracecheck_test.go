@@ -298,3 +298,18 @@ func TestRepeatedKeysAreBad(t *testing.T) {
 		}
 	}
 }
+
+// TestNegativeOptions: a negative MaxHidden or MaxCandidates is an error,
+// not read as 0 or as the default.
+func TestNegativeOptions(t *testing.T) {
+	m := vending(t)
+	recs, err := Read(strings.NewReader(`{"input":"InsertCoin","args":{"value":25}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, opt := range []Options{{MaxHidden: -1}, {MaxCandidates: -1}} {
+		if _, err := Validate(m, recs, opt); err == nil || !strings.Contains(err.Error(), "negative") {
+			t.Errorf("%+v: err = %v, want a negative option refused", opt, err)
+		}
+	}
+}

@@ -17,13 +17,21 @@ func cmdValidateTrace(args []string, stdout, stderr io.Writer) int {
 	spec := fs.String("spec", "", "spec file (YAML)")
 	trace := fs.String("trace", "", "recorded run: JSON lines (- for standard input)")
 	profile := fs.String("profile", "", "profile whose input domains an unrecorded input may take (default: ci if the spec has one)")
-	hidden := fs.Int("max-hidden", 0, "unrecorded steps that may precede each recorded one")
-	maxCands := fs.Int("max-candidates", 100000, "states a run may be in at once")
+	hidden := fs.Int("max-hidden", 0, "unrecorded steps that may precede each recorded one (0: none)")
+	maxCands := fs.Int("max-candidates", tracecheck.DefaultMaxCandidates, "states a run may be in at once (at least 1)")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if *spec == "" || *trace == "" || fs.NArg() > 0 {
 		fmt.Fprintln(stderr, "dslgen validate-trace: -spec and -trace are required and no arguments are taken")
+		return 2
+	}
+	if *maxCands < 1 {
+		fmt.Fprintf(stderr, "dslgen validate-trace: -max-candidates must be at least 1, not %d\n", *maxCands)
+		return 2
+	}
+	if *hidden < 0 {
+		fmt.Fprintf(stderr, "dslgen validate-trace: -max-hidden must not be negative, not %d\n", *hidden)
 		return 2
 	}
 	m, ok := loadSpec(*spec, stderr)

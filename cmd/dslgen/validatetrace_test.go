@@ -40,3 +40,32 @@ func TestValidateTraceCLI(t *testing.T) {
 		}
 	}
 }
+
+// TestValidateTraceFlagValues: -max-candidates below 1 and a negative
+// -max-hidden are usage errors (exit 2, before the spec is read), not
+// silently replaced by a default.
+func TestValidateTraceFlagValues(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "run.jsonl")
+	if err := os.WriteFile(p, []byte(`{"input":"InsertCoin","args":{"value":25},"state":{"credit":25}}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		flags []string
+		want  string
+	}{
+		{[]string{"-max-candidates", "0"}, "-max-candidates must be at least 1"},
+		{[]string{"-max-candidates", "-3"}, "-max-candidates must be at least 1"},
+		{[]string{"-max-hidden", "-5"}, "-max-hidden must not be negative"},
+	} {
+		var out, errb bytes.Buffer
+		args := append([]string{"validate-trace", "-spec", "../../spec/examples/vending.yaml", "-trace", p}, c.flags...)
+		code := run(args, &out, &errb)
+		if code != 2 || out.Len() != 0 || !strings.Contains(errb.String(), c.want) {
+			t.Errorf("%v: exit %d (want 2), stderr lacks %q:\n%s%s", c.flags, code, c.want, out.String(), errb.String())
+		}
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"validate-trace", "-spec", "../../spec/examples/vending.yaml", "-trace", p, "-max-candidates", "1", "-max-hidden", "0"}, &out, &errb); code != 0 {
+		t.Errorf("-max-candidates 1 -max-hidden 0: exit %d\n%s%s", code, out.String(), errb.String())
+	}
+}
