@@ -48,3 +48,55 @@ func TestSimulateExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestSimulateOutputFlags: the output flags are checked before the run: an
+// output file that is the spec (or another output) is refused, so the spec
+// is not overwritten; -emit-test must name a _test.go file and -package
+// must be a Go package name. Each is a usage error (exit 2) that writes
+// nothing.
+func TestSimulateOutputFlags(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "deepbug.yaml")
+	orig, err := os.ReadFile("../../simulate/testdata/deepbug.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(spec, orig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.json")
+	run := []string{"-spec", spec, "-quiet", "-behaviours", "500", "-depth", "200", "-seed", "7"}
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"-trace-json", spec}, "-trace-json " + spec + " is the file of -spec: refusing to overwrite it"},
+		{[]string{"-itf", filepath.Join(dir, ".", "deepbug.yaml")}, "is the file of -spec"},
+		{[]string{"-emit-test", filepath.Join(dir, "x", "..", "deepbug.yaml")}, "is the file of -spec"},
+		{[]string{"-trace-json", out, "-itf", out}, "is the file of -trace-json"},
+		{[]string{"-emit-test", filepath.Join(dir, "foo.go")}, "the file name must end in _test.go"},
+		{[]string{"-emit-test", filepath.Join(dir, "foo_test.go"), "-package", "func"}, `-package "func" is not a Go package name`},
+		{[]string{"-package", "9lives"}, `-package "9lives" is not a Go package name`},
+	} {
+		code, stdout, stderr := runSimulate(append(run, tc.args...)...)
+		if code != 2 || !strings.Contains(stderr, "dslgen simulate: ") || !strings.Contains(stderr, tc.msg) || stdout != "" {
+			t.Errorf("simulate %v: exit %d, want 2 and %q before the run\n%s%s", tc.args, code, tc.msg, stdout, stderr)
+		}
+		if b, err := os.ReadFile(spec); err != nil || string(b) != string(orig) {
+			t.Fatalf("simulate %v overwrote the spec", tc.args)
+		}
+		for _, f := range []string{out, filepath.Join(dir, "foo.go"), filepath.Join(dir, "foo_test.go")} {
+			if _, err := os.Stat(f); err == nil {
+				t.Errorf("simulate %v wrote %s", tc.args, f)
+				os.Remove(f)
+			}
+		}
+	}
+	// A valid -package and _test.go name are accepted.
+	test := filepath.Join(dir, "found_test.go")
+	if code, stdout, stderr := runSimulate(append(run, "-emit-test", test, "-package", "climber")...); code != 1 {
+		t.Errorf("valid -emit-test: exit %d\n%s%s", code, stdout, stderr)
+	} else if b, err := os.ReadFile(test); err != nil || !strings.Contains(string(b), "package climber\n") {
+		t.Errorf("-emit-test wrote %q (%v)", b, err)
+	}
+}
