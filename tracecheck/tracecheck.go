@@ -260,7 +260,9 @@ type Result struct {
 // an error for a malformed recording (matching ErrBadRecording) or a run
 // whose candidate states grow past the limit (ErrTooManyCandidates), and
 // for negative options; a run the spec does not allow is reported in
-// Result.Failure.
+// Result.Failure. With ErrTooManyCandidates the run was neither allowed nor
+// refused, and the Result is returned too: its Steps count the steps
+// checked up to and including the one where the limit was passed.
 func Validate(m *model.Machine, recs []Record, opt Options) (*Result, error) {
 	if opt.MaxHidden < 0 {
 		return nil, fmt.Errorf("tracecheck: MaxHidden %d is negative", opt.MaxHidden)
@@ -284,6 +286,9 @@ func Validate(m *model.Machine, recs []Record, opt Options) (*Result, error) {
 		v := &validator{m: m, opt: opt}
 		f, err := v.run(session, runs[session])
 		res.Steps += v.steps
+		if errors.Is(err, ErrTooManyCandidates) {
+			return res, err
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -412,7 +417,7 @@ func (v *validator) run(session string, recs []Record) (*Failure, error) {
 			return fail, nil
 		}
 		if len(kept.states) > v.opt.MaxCandidates {
-			return nil, fmt.Errorf("line %d: %w: %d", rec.Line, ErrTooManyCandidates, len(kept.states))
+			return nil, fmt.Errorf("line %d: %w: %d, more than %d", rec.Line, ErrTooManyCandidates, len(kept.states), v.opt.MaxCandidates)
 		}
 		cands = kept
 	}

@@ -313,3 +313,30 @@ func TestNegativeOptions(t *testing.T) {
 		}
 	}
 }
+
+// TestCandidateLimit: past MaxCandidates Validate fails with
+// ErrTooManyCandidates at the line, and returns the counts so far, both
+// for the states after a step and for those bridged by MaxHidden.
+func TestCandidateLimit(t *testing.T) {
+	m := vending(t)
+	recs, err := Read(strings.NewReader(`{"input":"InsertCoin","args":{"value":25}}` + "\n\n{}\n{}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		opt   Options
+		line  string
+		steps int
+	}{
+		{Options{Profile: m.Profile("ci"), MaxCandidates: 1}, "line 3: ", 2},
+		{Options{Profile: m.Profile("ci"), MaxCandidates: 2, MaxHidden: 3}, "line 1: ", 1},
+	} {
+		res, err := Validate(m, recs, c.opt)
+		if !errors.Is(err, ErrTooManyCandidates) || !strings.Contains(err.Error(), c.line) {
+			t.Errorf("%+v: err = %v, want ErrTooManyCandidates at %s", c.opt, err, c.line)
+		}
+		if res == nil || res.Runs != 1 || res.Steps != c.steps || res.Failure != nil {
+			t.Errorf("%+v: result %+v, want 1 run, %d steps checked", c.opt, res, c.steps)
+		}
+	}
+}

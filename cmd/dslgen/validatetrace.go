@@ -11,7 +11,8 @@ import (
 
 // cmdValidateTrace checks a recorded run against a spec (package
 // tracecheck): exit 0 when the spec allows it, 1 at the first step it does
-// not allow, 2 on a bad spec, recording or usage.
+// not allow or when the candidate states pass -max-candidates (as check
+// stopped at a limit exits 1), 2 on a bad spec, recording or usage.
 func cmdValidateTrace(args []string, stdout, stderr io.Writer) int {
 	fs := newFlags("validate-trace", stderr)
 	spec := fs.String("spec", "", "spec file (YAML)")
@@ -60,10 +61,13 @@ func cmdValidateTrace(args []string, stdout, stderr io.Writer) int {
 	res, err := tracecheck.Validate(m, recs, tracecheck.Options{Profile: p, MaxHidden: *hidden, MaxCandidates: *maxCands})
 	if err != nil {
 		fmt.Fprintf(stderr, "dslgen validate-trace: %s: %v\n", *trace, err)
-		if errors.Is(err, tracecheck.ErrTooManyCandidates) {
-			return 1
+		if errors.Is(err, tracecheck.ErrTooManyCandidates) && res != nil {
+			// Neither allowed nor refused: like check stopped at
+			// -max-states, a search stopped at a limit exits 1.
+			fmt.Fprintf(stdout, "validate-trace %s: stopped at the candidate limit (-max-candidates %d); runs: %d, steps checked: %d\n", m.Name, *maxCands, res.Runs, res.Steps)
+			return exitViolation
 		}
-		return 2
+		return exitUsage
 	}
 	if res.Failure != nil {
 		fmt.Fprintf(stdout, "%s:%d: %s\n", *trace, res.Failure.Line, res.Failure.Detail())

@@ -69,3 +69,20 @@ func TestValidateTraceFlagValues(t *testing.T) {
 		t.Errorf("-max-candidates 1 -max-hidden 0: exit %d\n%s%s", code, out.String(), errb.String())
 	}
 }
+
+// TestValidateTraceCandidateLimit: a run whose candidate states exceed
+// -max-candidates was neither allowed nor refused; like check stopped at
+// -max-states it exits 1 with a summary line saying so, never "ok" and
+// never "not allowed", and stderr names the line.
+func TestValidateTraceCandidateLimit(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "run.jsonl")
+	if err := os.WriteFile(p, []byte(`{"input":"InsertCoin","args":{"value":25}}`+"\n"+`{}`+"\n"+`{}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	code := run([]string{"validate-trace", "-spec", "../../spec/examples/vending.yaml", "-trace", p, "-max-candidates", "1"}, &out, &errb)
+	want := "validate-trace Vending: stopped at the candidate limit (-max-candidates 1); runs: 1, steps checked: 2\n"
+	if code != 1 || out.String() != want || !strings.Contains(errb.String(), "run.jsonl: line 2: tracecheck: too many candidate states") {
+		t.Errorf("exit %d (want 1), stdout %q (want %q), stderr:\n%s", code, out.String(), want, errb.String())
+	}
+}
