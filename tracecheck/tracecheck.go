@@ -50,7 +50,8 @@ type Record struct {
 }
 
 // Read reads a recording: exactly one JSON object a line (anything after it
-// on the line is an error); blank lines are skipped.
+// on the line is an error); blank lines are skipped. A recording without
+// records gives none and no error (dslgen validate-trace refuses it).
 func Read(r io.Reader) ([]Record, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 16<<20)

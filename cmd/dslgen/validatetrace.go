@@ -58,6 +58,11 @@ func cmdValidateTrace(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "dslgen validate-trace: %s: %v\n", *trace, err)
 		return 2
 	}
+	if len(recs) == 0 {
+		// An ok on nothing would pass a recorder that wrote nothing.
+		fmt.Fprintf(stderr, "dslgen validate-trace: %s: no records (the recording is empty or only blank lines): nothing to validate\n", *trace)
+		return exitUsage
+	}
 	res, err := tracecheck.Validate(m, recs, tracecheck.Options{Profile: p, MaxHidden: *hidden, MaxCandidates: *maxCands})
 	if err != nil {
 		fmt.Fprintf(stderr, "dslgen validate-trace: %s: %v\n", *trace, err)

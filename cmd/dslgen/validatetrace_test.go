@@ -32,6 +32,8 @@ func TestValidateTraceCLI(t *testing.T) {
 		{`{"input":"InsertCoin","args":{"value":25},"state":{"credit":25}}{"input":"Refund","state":{"credit":99}}` + "\n", 2, "line 1: column 65: data after the JSON object"},
 		{`{"input":"InsertCoin","args":{"value":25},"state":{"credit":25}} garbage` + "\n", 2, "line 1: column 66: data after the JSON object"},
 		{`{"input":"InsertCoin","args":{"value":25,"value":5},"state":{"credit":25,"credit":5}}` + "\n", 2, `line 1: args repeats the key "value"`},
+		{"", 2, "run.jsonl: no records (the recording is empty or only blank lines): nothing to validate"},
+		{"\n  \n\t\r\n\n", 2, "run.jsonl: no records (the recording is empty or only blank lines): nothing to validate"},
 	} {
 		var out, errb bytes.Buffer
 		code := run([]string{"validate-trace", "-spec", spec, "-trace", write("run.jsonl", c.body)}, &out, &errb)
