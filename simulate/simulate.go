@@ -23,6 +23,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -64,11 +65,12 @@ type Options struct {
 type Result struct {
 	Machine *model.Machine
 	Profile *model.Profile
-	// Behaviours counts the behaviours run to their end.
+	// Behaviours counts the behaviours run to their end (Cut not included).
 	Behaviours uint64
-	// Steps counts the steps taken in those behaviours.
+	// Steps counts the steps taken, in those behaviours and in the ones cut
+	// short.
 	Steps uint64
-	// MaxDepth is the length of the longest behaviour.
+	// MaxDepth is the length of the longest behaviour (cut short or not).
 	MaxDepth int
 	// Stuck counts behaviours that ended before Depth in a state that is not
 	// terminal, because no step was allowed (a deadlock, or every allowed
@@ -86,6 +88,16 @@ type Result struct {
 	// Behaviour is the index of the behaviour in which Violation occurred;
 	// with Seed it reproduces the behaviour before shrinking.
 	Behaviour uint64
+	// Cut counts the behaviours cut short by the time limit or the
+	// context's cancellation: they are not in Behaviours, Terminal or
+	// Stuck, but their steps count in Steps and Fired.
+	Cut uint64
+	// Shrunk is true when Violation is the violating behaviour shrunk (by
+	// replaying shorter sequences of its input values), false when replaying
+	// did not reproduce the violation and Violation is the behaviour as
+	// found. Original is the behaviour's number of steps before shrinking.
+	Shrunk   bool
+	Original int
 	// Seed is the seed of the run.
 	Seed    uint64
 	Depth   int
@@ -130,8 +142,12 @@ func (r *Result) Summary() string {
 	if r.Elapsed > 0 {
 		rate = float64(r.Steps) / r.Elapsed.Seconds()
 	}
-	return fmt.Sprintf("simulate %s profile %s: %s; behaviours: %d, steps: %d, depth: %d, longest: %d, terminal: %d, stuck: %d, coverage: %d/%d transitions, seed: %d, time: %.3fs, steps/s: %.0f",
-		r.Machine.Name, r.Profile.Name, status, r.Behaviours, r.Steps, r.Depth, r.MaxDepth, r.Terminal, r.Stuck, f, t, r.Seed, r.Elapsed.Seconds(), rate)
+	cut := ""
+	if r.Cut > 0 {
+		cut = fmt.Sprintf(", cut short: %d", r.Cut)
+	}
+	return fmt.Sprintf("simulate %s profile %s: %s; behaviours: %d, steps: %d, depth: %d, longest: %d, terminal: %d, stuck: %d%s, coverage: %d/%d transitions, seed: %d, time: %.3fs, steps/s: %.0f",
+		r.Machine.Name, r.Profile.Name, status, r.Behaviours, r.Steps, r.Depth, r.MaxDepth, r.Terminal, r.Stuck, cut, f, t, r.Seed, r.Elapsed.Seconds(), rate)
 }
 
 // sim holds what every behaviour shares: the input values and, per input
@@ -155,14 +171,21 @@ type outcome struct {
 	steps, boundErrs uint64
 	depth            int
 	terminal, stuck  bool
+	cut              bool // ended by the time limit or cancellation
 	fired            []uint64
 	viol             *check.Violation
-	inputs           []int // the behaviour's input values, up to the violation
+	inputs           []int // the input values of the steps taken (only when recording)
 }
 
+// checkEvery is how many steps a behaviour takes between two looks at the
+// run's context: a behaviour is cut short within that many steps of the
+// time limit or a cancellation.
+const checkEvery = 64
+
 // Run simulates a machine within a profile (nil: every input with the
-// default domains). It returns an error only for a bad profile or budget;
-// a violation is reported in the Result.
+// default domains). It returns an error for a bad profile or budget, and
+// when the violating behaviour, run again, does not find its violation again
+// (an internal error); a violation is reported in the Result.
 func Run(ctx context.Context, m *model.Machine, p *model.Profile, opt Options) (*Result, error) {
 	if p == nil {
 		p = &model.Profile{Name: "default"}
@@ -235,11 +258,17 @@ func (s *sim) run(ctx context.Context) (*Result, error) {
 				if ctx.Err() != nil {
 					return
 				}
-				o := s.behaviour(i)
+				o := s.behaviour(ctx, i, false)
 				steps.Add(o.steps)
-				done.Add(1)
+				if !o.cut {
+					done.Add(1)
+				}
 				mu.Lock()
-				res.Behaviours++
+				if o.cut {
+					res.Cut++
+				} else {
+					res.Behaviours++
+				}
 				res.Steps += o.steps
 				res.BoundErrors += o.boundErrs
 				res.MaxDepth = max(res.MaxDepth, o.depth)
@@ -267,8 +296,16 @@ func (s *sim) run(ctx context.Context) (*Result, error) {
 	}
 	wg.Wait()
 	if best != nil {
-		res.Violation = s.shrink(best.viol, best.inputs)
+		// The behaviour kept neither its trace nor its inputs: run it
+		// again, recording them (its draws depend only on the seed and its
+		// index), to completion whatever the context says.
+		o := s.behaviour(context.Background(), bestIndex, true)
+		if o.viol == nil || o.viol.Message() != best.viol.Message() {
+			return nil, fmt.Errorf("simulate: behaviour %d of seed %d does not find %q again (found %v)", bestIndex, s.opt.Seed, best.viol.Message(), o.viol)
+		}
+		res.Violation, res.Shrunk = s.shrink(o.viol, o.inputs)
 		res.Behaviour = bestIndex
+		res.Original = len(o.viol.Trace) - 1
 	}
 	res.Elapsed = time.Since(start)
 	return res, nil
@@ -335,74 +372,152 @@ func (s *sim) enabled(st model.State, i int) (first, second *model.Transition) {
 	return first, nil
 }
 
-// behaviour runs behaviour i.
-func (s *sim) behaviour(i uint64) outcome {
-	rng := rand.New(rand.NewPCG(s.opt.Seed, i))
+// chooser picks the steps of a behaviour.
+type chooser interface {
+	// choose returns the index in opts (not empty) of the step to try, or
+	// -1 to end the behaviour.
+	choose(opts []option) int
+	// redraw reports whether a step that was tried and not taken (a bound
+	// error, or a state outside the bounds with Bounded) is followed by
+	// another choice among the others (true) or ends the behaviour.
+	redraw() bool
+}
+
+// draws chooses steps at random (pickTwoLevel).
+type draws struct {
+	rng *rand.Rand
+	ivs []model.InputValue
+}
+
+func (d *draws) choose(opts []option) int { return pickTwoLevel(d.rng, opts, d.ivs) }
+func (d *draws) redraw() bool             { return true }
+
+// sequence chooses the input values of a sequence in order, and ends the
+// behaviour when the sequence does or when its next value is not allowed.
+type sequence struct {
+	seq []int
+	k   int
+}
+
+func (q *sequence) choose(opts []option) int {
+	if q.k >= len(q.seq) {
+		return -1
+	}
+	in := q.seq[q.k]
+	q.k++
+	for i, o := range opts {
+		if o.in == in {
+			return i
+		}
+	}
+	return -1
+}
+
+func (q *sequence) redraw() bool { return false }
+
+// behaviour runs behaviour i, with the draws of its generator. With record,
+// the outcome holds its inputs and a violation its trace; without, nothing
+// grows with the behaviour's length.
+func (s *sim) behaviour(ctx context.Context, i uint64, record bool) outcome {
+	return s.walk(ctx, &draws{rng: rand.New(rand.NewPCG(s.opt.Seed, i)), ivs: s.inputs}, record)
+}
+
+// replay runs a sequence of input values from the initial state and returns
+// the violation it meets, with its trace, or nil when a step is not allowed
+// or no violation occurs.
+func (s *sim) replay(seq []int) *check.Violation {
+	return s.walk(context.Background(), &sequence{seq: seq}, true).viol
+}
+
+// walk runs one behaviour from the initial state, taking the steps c
+// chooses, up to Depth steps, and checks what the simulation checks, in this
+// order: the invariants of the initial state; then in every state the
+// behaviour is in (its last one included) determinism for every input
+// value; and for every step fired (taken, or leaving the bounds with
+// Bounded) that its transition is not marked unreachable, then the
+// invariants of the state it reaches. The first violation ends the
+// behaviour. The context is looked at every checkEvery steps: when it is
+// done the behaviour ends, cut short.
+func (s *sim) walk(ctx context.Context, c chooser, record bool) outcome {
 	o := outcome{fired: make([]uint64, len(s.m.Transitions))}
 	st := s.m.Initial()
-	trace := []check.Step{{State: st}}
+	var trace []check.Step
+	if record {
+		trace = []check.Step{{State: st}}
+	}
 	if v := s.invariant(st, trace); v != nil {
 		o.viol = v
 		return o
 	}
 	var buf []option
-	for o.depth < s.opt.Depth {
+	for {
 		opts, nd, pair := s.allowed(st, buf)
 		buf = opts
 		if nd >= 0 {
 			iv := s.inputs[nd]
-			o.inputs = append(o.inputs, nd)
 			o.viol = &check.Violation{Kind: check.KindNondeterminism, Input: &iv, Transitions: pair[:], Trace: trace}
 			return o
 		}
-		var (
-			next model.State
-			pick option
-			ok   bool
-		)
+		if o.depth >= s.opt.Depth {
+			break
+		}
+		if o.depth > 0 && o.depth%checkEvery == 0 && ctx.Err() != nil {
+			o.cut = true
+			return o
+		}
+		took := false
 		for len(opts) > 0 {
-			k := pickTwoLevel(rng, opts, s.inputs)
-			pick = opts[k]
+			k := c.choose(opts)
+			if k < 0 {
+				return o
+			}
+			pick := opts[k]
 			n, _, err := s.m.Fire(pick.t, st, s.inputs[pick.in].Args)
 			if err != nil {
 				o.boundErrs++
-				opts[k] = opts[len(opts)-1]
-				opts = opts[:len(opts)-1]
-				continue
-			}
-			if s.opt.Bounded && !s.p.InBounds(n) {
-				if v := s.invariant(n, append(trace, s.step(pick, n))); v != nil {
+			} else if !s.opt.Bounded || s.p.InBounds(n) {
+				o.steps++
+				o.depth++
+				o.fired[pick.t.Index]++
+				st = n
+				if record {
 					o.inputs = append(o.inputs, pick.in)
+					trace = append(trace, s.step(pick, n))
+				}
+				if v := s.arrive(pick.t, n, trace); v != nil {
 					o.viol = v
 					return o
 				}
-				opts[k] = opts[len(opts)-1]
-				opts = opts[:len(opts)-1]
-				continue
+				took = true
+				break
+			} else {
+				// A step out of the bounds is not taken, but what it does
+				// is checked, as the model checker does.
+				t := trace
+				if record {
+					t = append(trace[:len(trace):len(trace)], s.step(pick, n))
+				}
+				if v := s.arrive(pick.t, n, t); v != nil {
+					if record {
+						o.inputs = append(o.inputs, pick.in)
+					}
+					o.viol = v
+					return o
+				}
 			}
-			next, ok = n, true
-			break
+			if !c.redraw() {
+				return o
+			}
+			// Delete keeps the order, so each input's values stay
+			// contiguous for pickTwoLevel.
+			opts = slices.Delete(opts, k, k+1)
 		}
-		if !ok {
+		if !took {
 			if s.m.IsTerminal(int(st[s.m.Phase.Index].N)) {
 				o.terminal = true
 			} else {
 				o.stuck = true
 			}
-			return o
-		}
-		o.steps++
-		o.depth++
-		o.fired[pick.t.Index]++
-		o.inputs = append(o.inputs, pick.in)
-		st = next
-		trace = append(trace, s.step(pick, next))
-		if pick.t.Unreachable != "" {
-			o.viol = &check.Violation{Kind: check.KindUnreachable, Transitions: []string{pick.t.Name}, Trace: trace}
-			return o
-		}
-		if v := s.invariant(st, trace); v != nil {
-			o.viol = v
 			return o
 		}
 	}
@@ -412,12 +527,22 @@ func (s *sim) behaviour(i uint64) outcome {
 	return o
 }
 
+// arrive checks a step that fired transition t into state n, trace ending
+// with the step: that t is not marked unreachable, then n's invariants.
+func (s *sim) arrive(t *model.Transition, n model.State, trace []check.Step) *check.Violation {
+	if t.Unreachable != "" {
+		return &check.Violation{Kind: check.KindUnreachable, Transitions: []string{t.Name}, Trace: trace}
+	}
+	return s.invariant(n, trace)
+}
+
 func (s *sim) step(o option, st model.State) check.Step {
 	iv := s.inputs[o.in]
 	return check.Step{Input: &iv, Transition: o.t, State: st}
 }
 
-// invariant returns an invariant violation for the last state of trace, or nil.
+// invariant returns an invariant violation for st, the last state of trace,
+// or nil.
 func (s *sim) invariant(st model.State, trace []check.Step) *check.Violation {
 	var ie *model.InvariantError
 	if err := s.m.CheckInvariants(st); errors.As(err, &ie) {
@@ -426,47 +551,12 @@ func (s *sim) invariant(st model.State, trace []check.Step) *check.Violation {
 	return nil
 }
 
-// replay runs a sequence of input values from the initial state and returns
-// the first violation it meets, or nil when a step is not allowed or no
-// violation occurs.
-func (s *sim) replay(seq []int) *check.Violation {
-	st := s.m.Initial()
-	trace := []check.Step{{State: st}}
-	if v := s.invariant(st, trace); v != nil {
-		return v
-	}
-	for _, in := range seq {
-		iv := s.inputs[in]
-		first, second := s.enabled(st, in)
-		if second != nil {
-			return &check.Violation{Kind: check.KindNondeterminism, Input: &iv, Transitions: []string{first.Name, second.Name}, Trace: trace}
-		}
-		if first == nil {
-			return nil
-		}
-		n, _, err := s.m.Fire(first, st, iv.Args)
-		if err != nil {
-			return nil
-		}
-		trace = append(trace, s.step(option{in: in, t: first}, n))
-		if v := s.invariant(n, trace); v != nil {
-			return v
-		}
-		if first.Unreachable != "" {
-			return &check.Violation{Kind: check.KindUnreachable, Transitions: []string{first.Name}, Trace: trace}
-		}
-		if s.opt.Bounded && !s.p.InBounds(n) {
-			return nil
-		}
-		st = n
-	}
-	return nil
-}
-
-// shrink removes steps from a violating behaviour while the same violation
-// (same kind, same message) still occurs, trying large cuts first, and
-// returns the shortest violation found.
-func (s *sim) shrink(v *check.Violation, seq []int) *check.Violation {
+// shrink removes steps from a violating behaviour (v, found by the input
+// values seq) while the same violation (same kind, same message) still
+// occurs, trying large cuts first, and returns the shortest violation
+// found. shrunk is false, and v is returned, when replaying seq does not
+// reproduce v (which should not happen: replay and behaviour share walk).
+func (s *sim) shrink(v *check.Violation, seq []int) (_ *check.Violation, shrunk bool) {
 	want := v.Message()
 	same := func(c []int) *check.Violation {
 		r := s.replay(c)
@@ -475,20 +565,18 @@ func (s *sim) shrink(v *check.Violation, seq []int) *check.Violation {
 		}
 		return nil
 	}
-	best := v
-	if r := same(seq); r != nil {
-		best = r
-	} else {
-		return v // not reproducible by replay (should not happen)
+	best := same(seq)
+	if best == nil {
+		return v, false
 	}
+	seq = seq[:len(best.Trace)-1]
 	for chunk := len(seq) / 2; chunk >= 1; {
 		improved := false
 		for at := 0; at+chunk <= len(seq); {
 			cand := append(append([]int(nil), seq[:at]...), seq[at+chunk:]...)
 			if r := same(cand); r != nil {
-				seq, best, improved = cand, r, true
 				// a shorter trace may end earlier: keep only the inputs used
-				seq = seq[:min(len(seq), len(r.Trace)-1+nondetExtra(r))]
+				seq, best, improved = cand[:len(r.Trace)-1], r, true
 				continue
 			}
 			at++
@@ -497,23 +585,15 @@ func (s *sim) shrink(v *check.Violation, seq []int) *check.Violation {
 			chunk /= 2
 		}
 	}
-	return best
-}
-
-// nondetExtra is 1 for a nondeterminism finding, whose input follows the
-// trace's last step, and 0 otherwise.
-func nondetExtra(v *check.Violation) int {
-	if v.Kind == check.KindNondeterminism {
-		return 1
-	}
-	return 0
+	return best, true
 }
 
 // pickTwoLevel chooses an allowed step in two uniform draws: first one of
 // the inputs that have an allowed step, then one of that input's allowed
 // argument tuples. Drawing over inputs first keeps an input with many
 // argument tuples from crowding out the others. opts lists an input's
-// values contiguously (they are built in input-value order).
+// values contiguously (they are built in input-value order, and a step
+// tried and not taken is deleted in place, keeping the order).
 func pickTwoLevel(rng *rand.Rand, opts []option, ivs []model.InputValue) int {
 	n := 0
 	for i := range opts {

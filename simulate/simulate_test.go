@@ -3,6 +3,7 @@ package simulate
 import (
 	"context"
 	"errors"
+	"math"
 	"testing"
 	"time"
 
@@ -86,7 +87,7 @@ func TestReproducible(t *testing.T) {
 		for _, iv := range s.inputs {
 			s.cands = append(s.cands, m.Candidates(iv.Input))
 		}
-		return s.behaviour(i).inputs
+		return s.behaviour(context.Background(), i, true).inputs
 	}
 	if cmp.Equal(unshrunk(3, a.Behaviour), unshrunk(4, c.Behaviour)) {
 		t.Errorf("seeds 3 and 4 drew the same behaviour")
@@ -163,5 +164,111 @@ func TestBoundedStaysInBounds(t *testing.T) {
 	}
 	if res.Violation != nil {
 		t.Fatalf("bounded simulation left the bounds: %s", res.Summary())
+	}
+}
+
+// TestLastStateDeterminism: determinism is checked in a behaviour's last
+// state too. Every behaviour of 2 steps ends where X enables XA and XB.
+func TestLastStateDeterminism(t *testing.T) {
+	m := load(t, "testdata/lastnd.yaml")
+	res, err := Run(context.Background(), m, m.Profile("ci"), Options{Behaviours: 20, Depth: 2, Seed: 1, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := res.Violation
+	want := "nondeterminism: transitions XA and XB are both enabled for input X"
+	if v == nil || v.Message() != want {
+		t.Fatalf("got %v (%s), want %s", v, res.Summary(), want)
+	}
+	if got := trace(v); !cmp.Equal(got, []string{"Inc", "Inc"}) {
+		t.Errorf("trace %v, want [Inc Inc]", got)
+	}
+	if res.Behaviour != 0 {
+		t.Errorf("found in behaviour %d, want 0", res.Behaviour)
+	}
+}
+
+// runWithin runs Run and fails the test if it does not return within d.
+func runWithin(t *testing.T, d time.Duration, ctx context.Context, m *model.Machine, opt Options) *Result {
+	t.Helper()
+	type ret struct {
+		res *Result
+		err error
+	}
+	c := make(chan ret, 1)
+	go func() {
+		res, err := Run(ctx, m, m.Profile("ci"), opt)
+		c <- ret{res, err}
+	}()
+	select {
+	case r := <-c:
+		if r.err != nil {
+			t.Fatal(r.err)
+		}
+		return r.res
+	case <-time.After(d):
+		t.Fatalf("Run did not return within %v", d)
+		return nil
+	}
+}
+
+// TestTimeCutsABehaviourShort: the time limit and a cancelled context stop
+// a behaviour in its middle; the behaviour cut short is counted as cut, not
+// as a behaviour run to its end, and its steps and transitions count.
+func TestTimeCutsABehaviourShort(t *testing.T) {
+	m := load(t, "testdata/cycle.yaml")
+	const depth = 1 << 40
+	res := runWithin(t, 3*time.Second, context.Background(), m, Options{Duration: 50 * time.Millisecond, Depth: depth, Seed: 1, Workers: 1})
+	if res.Behaviours != 0 || res.Cut != 1 || res.Steps == 0 || res.Violation != nil {
+		t.Errorf("time limit: want 0 behaviours, 1 cut short and some steps: %s", res.Summary())
+	}
+	if f, n := res.Coverage(); f != n {
+		t.Errorf("the steps of the cut behaviour do not count for coverage: %s", res.Summary())
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	res = runWithin(t, 3*time.Second, ctx, m, Options{Behaviours: 3, Depth: depth, Seed: 1, Workers: 2})
+	if res.Behaviours != 0 || res.Cut != 2 {
+		t.Errorf("cancelled: want 0 behaviours and 2 cut short: %s", res.Summary())
+	}
+}
+
+// TestShrinkUnreachableIntoInvariant: an unreachable transition that fires
+// into an invariant violation is reported as the unreachable finding, and
+// the shrunk behaviour drops the needless Flip steps.
+func TestShrinkUnreachableIntoInvariant(t *testing.T) {
+	m := load(t, "testdata/unreachinv.yaml")
+	res, err := Run(context.Background(), m, m.Profile("ci"), Options{Behaviours: 5, Depth: 100, Seed: 1, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := res.Violation
+	if v == nil || v.Kind != check.KindUnreachable {
+		t.Fatalf("want the unreachable finding, got %v (%s)", v, res.Summary())
+	}
+	if got := trace(v); !cmp.Equal(got, []string{"Inc", "Inc", "Inc", "B"}) {
+		t.Errorf("shrunk trace %v, want [Inc Inc Inc B]", got)
+	}
+	if !res.Shrunk || res.Original < len(v.Trace)-1 {
+		t.Errorf("Shrunk %v, Original %d steps, shrunk to %d", res.Shrunk, res.Original, len(v.Trace)-1)
+	}
+	if err := check.Replay(m, v.Trace); err != nil {
+		t.Errorf("the interpreter does not replay the trace: %v", err)
+	}
+}
+
+// TestDrawUniformAcrossInputs: after a bound error the draw over inputs
+// stays uniform. A{n: 1} fails; B is taken with probability 7/12 (not 5/9,
+// as when the failed value's removal splits A's values in two groups).
+func TestDrawUniformAcrossInputs(t *testing.T) {
+	m := load(t, "testdata/pick.yaml")
+	const n = 20000
+	res, err := Run(context.Background(), m, m.Profile("ci"), Options{Behaviours: n, Depth: 1, Seed: 1, Workers: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := float64(res.Fired[m.Transition("TB").Index]) / n
+	if math.Abs(b-7.0/12) > 0.012 { // 5/9 is 0.028 away; the standard deviation is 0.003
+		t.Errorf("B taken in %.4f of the behaviours, want 7/12 = %.4f", b, 7.0/12)
 	}
 }

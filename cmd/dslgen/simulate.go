@@ -72,7 +72,11 @@ func cmdSimulate(args []string, stdout, stderr io.Writer) int {
 	if v := res.Violation; v != nil {
 		code = 1
 		check.WriteTrace(stdout, m, v)
-		fmt.Fprintf(stdout, "Found in behaviour %d of seed %d (shrunk to %d steps).\n", res.Behaviour, res.Seed, len(v.Trace)-1)
+		if res.Shrunk {
+			fmt.Fprintf(stdout, "Found in behaviour %d of seed %d (%d steps, shrunk to %d).\n", res.Behaviour, res.Seed, res.Original, len(v.Trace)-1)
+		} else {
+			fmt.Fprintf(stdout, "Found in behaviour %d of seed %d (%d steps, not shrunk: replaying its inputs did not reproduce it).\n", res.Behaviour, res.Seed, res.Original)
+		}
 		art := artifacts{cmd: "simulate", spec: *spec, traceJSON: *traceJSON, itf: *itf, emitTest: *emitTest, pkg: *pkg}
 		if !art.write(m, res.Profile, v, stderr) {
 			return 2

@@ -100,3 +100,15 @@ func TestSimulateOutputFlags(t *testing.T) {
 		t.Errorf("-emit-test wrote %q (%v)", b, err)
 	}
 }
+
+// TestSimulateShrunkMessage: the line after the trace gives the behaviour's
+// length before and after shrinking (an unreachable transition firing into
+// an invariant violation used to be left unshrunk, "shrunk to" its full
+// length).
+func TestSimulateShrunkMessage(t *testing.T) {
+	code, out, errs := runSimulate("-spec", "../../simulate/testdata/unreachinv.yaml", "-quiet", "-behaviours", "5", "-seed", "1")
+	if code != 1 || !strings.Contains(out, "Error: transition Bad is marked unreachable but fires") ||
+		!strings.Contains(out, "Found in behaviour 0 of seed 1 (5 steps, shrunk to 4).\n") || strings.Contains(out, "State 6:") {
+		t.Errorf("exit %d\n%s%s", code, out, errs)
+	}
+}
