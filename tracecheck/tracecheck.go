@@ -50,13 +50,15 @@ type Record struct {
 }
 
 // Read reads a recording: exactly one JSON object a line (anything after it
-// on the line is an error); blank lines are skipped. A recording without
+// on the line is an error); blank lines are skipped. An error of r is
+// returned wrapped, not as ErrBadRecording. A recording without
 // records gives none and no error (dslgen validate-trace refuses it).
 func Read(r io.Reader) ([]Record, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), 16<<20)
 	var out []Record
-	for line := 1; sc.Scan(); line++ {
+	line := 1
+	for ; sc.Scan(); line++ {
 		b := sc.Bytes()
 		if len(bytes.TrimSpace(b)) == 0 {
 			continue
@@ -83,7 +85,10 @@ func Read(r io.Reader) ([]Record, error) {
 		out = append(out, rec)
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrBadRecording, err)
+		if errors.Is(err, bufio.ErrTooLong) {
+			return nil, fmt.Errorf("%w: line %d: longer than 16 MiB", ErrBadRecording, line)
+		}
+		return nil, fmt.Errorf("tracecheck: reading the recording: %w", err)
 	}
 	return out, nil
 }

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
+	"testing/iotest"
 
 	"github.com/meerkat-go/dslmachine/model"
 )
@@ -338,5 +340,19 @@ func TestCandidateLimit(t *testing.T) {
 		if res == nil || res.Runs != 1 || res.Steps != c.steps || res.Failure != nil {
 			t.Errorf("%+v: result %+v, want 1 run, %d steps checked", c.opt, res, c.steps)
 		}
+	}
+}
+
+// TestReadErrors: a reader that fails is an I/O error, wrapped, not a bad
+// recording; a line past the 16 MiB limit is a bad recording at its line.
+func TestReadErrors(t *testing.T) {
+	boom := errors.New("boom")
+	r := io.MultiReader(strings.NewReader(`{"input":"Refund"}`+"\n"), iotest.ErrReader(boom))
+	if _, err := Read(r); !errors.Is(err, boom) || errors.Is(err, ErrBadRecording) {
+		t.Errorf("failing reader: err = %v, want the reader's error and not ErrBadRecording", err)
+	}
+	long := `{"input":"Refund"}` + "\n" + `{"session":"` + strings.Repeat("x", 16<<20) + `"}` + "\n"
+	if _, err := Read(strings.NewReader(long)); !errors.Is(err, ErrBadRecording) || !strings.Contains(err.Error(), "line 2: ") {
+		t.Errorf("long line: err = %v, want ErrBadRecording at line 2", err)
 	}
 }

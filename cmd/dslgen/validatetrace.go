@@ -51,6 +51,14 @@ func cmdValidateTrace(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		defer f.Close()
+		// A directory opens; reading it would fail as a bad recording.
+		if st, err := f.Stat(); err != nil {
+			fmt.Fprintf(stderr, "dslgen validate-trace: %v\n", err)
+			return exitUsage
+		} else if st.IsDir() {
+			fmt.Fprintf(stderr, "dslgen validate-trace: %s: is a directory, not a recording\n", *trace)
+			return exitUsage
+		}
 		r = f
 	}
 	recs, err := tracecheck.Read(r)

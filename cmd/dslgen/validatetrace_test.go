@@ -88,3 +88,19 @@ func TestValidateTraceCandidateLimit(t *testing.T) {
 		t.Errorf("exit %d (want 1), stdout %q (want %q), stderr:\n%s", code, out.String(), want, errb.String())
 	}
 }
+
+// TestValidateTraceUnreadable: a directory or a missing file given as
+// -trace is an I/O error naming the path (exit 2), not a bad recording.
+func TestValidateTraceUnreadable(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct{ path, want string }{
+		{dir, dir + ": is a directory"},
+		{filepath.Join(dir, "none.jsonl"), filepath.Join(dir, "none.jsonl") + ": no such file"},
+	} {
+		var out, errb bytes.Buffer
+		code := run([]string{"validate-trace", "-spec", "../../spec/examples/vending.yaml", "-trace", c.path}, &out, &errb)
+		if code != 2 || out.Len() != 0 || !strings.Contains(errb.String(), c.want) || strings.Contains(errb.String(), "bad recording") {
+			t.Errorf("%s: exit %d (want 2), stderr lacks %q or says bad recording:\n%s%s", c.path, code, c.want, out.String(), errb.String())
+		}
+	}
+}
