@@ -463,9 +463,23 @@ func (pr *program) compileCall(x *model.Call) fn {
 	panic(fmt.Sprintf("check: cannot compile %s", x.Fn))
 }
 
-// collIDs reports an id in a collection value that is in no domain.
+// collIDs reports an id in a collection value that is in no domain, and a
+// map value above what the profile's code of the map holds exactly.
 func (l *layout) collIDs(f *model.Field, t *model.Type, v model.Value) error {
 	es := v.Elems()
+	if t.Kind == model.KindMap {
+		// A value above the largest one the map's code holds exactly
+		// would be coded as that one plus one (mapBound): refuse it.
+		radix, _, err := l.mapCoding(t)
+		if err != nil {
+			return err
+		}
+		for i := 1; i < len(es); i += 2 {
+			if c := l.code(t.Elem, es[i]); c > radix-2 {
+				return fmt.Errorf("check: field %s holds a value above what the profile's code of %s holds exactly", f.Name, t)
+			}
+		}
+	}
 	types := []*model.Type{t.Elem}
 	if t.Kind == model.KindMap {
 		types = []*model.Type{t.Key, t.Elem}

@@ -169,3 +169,23 @@ profiles:
 		}
 	}
 }
+
+// TestMapValueAboveNewBound: a migrated map whose uint value is above the
+// new profile's bound is stepped exactly (by the interpreter), not with the
+// compiled program's saturated code of it. The old spec reaches tries =
+// {a: 3}; the new one refuses Close there (a stable input), which compat
+// missed when the new profile bounded tries at 1: the code of 3 saturated
+// to 2 and the guard read 2 < 3 (found by an adversarial tester).
+func TestMapValueAboveNewBound(t *testing.T) {
+	res := runPair(t, "testdata/collections/tries.yaml", "testdata/collections/tries_new.yaml")
+	found := false
+	for _, f := range res.Findings {
+		found = found || f.Kind == KindBehaviour && f.Severity == SeverityError && strings.Contains(f.Message, "Close")
+	}
+	if !found {
+		t.Errorf("no behaviour error for Close: %s", res.Summary())
+		for _, f := range res.Findings {
+			t.Log(f.Message)
+		}
+	}
+}
