@@ -2,7 +2,9 @@ package main
 
 import (
 	"fmt"
+	"go/token"
 	"io"
+	"strings"
 
 	"github.com/meerkat-go/dslmachine/check"
 	"github.com/meerkat-go/dslmachine/model"
@@ -64,4 +66,30 @@ func (a artifacts) write(m *model.Machine, p *model.Profile, v *check.Violation,
 		return fail(err)
 	}
 	return true
+}
+
+// outputsProblem checks the output flags of check and simulate before the
+// run, as compat does (compatOutputs): an output file must not be the spec
+// or another output, -emit-test must name a _test.go file and -package must
+// be a Go identifier that is not a keyword. It returns the problem, or "".
+func outputsProblem(spec, traceJSON, itf, emitTest, pkg string) string {
+	type file struct{ flag, path string }
+	outs := []file{{"-trace-json", traceJSON}, {"-itf", itf}, {"-emit-test", emitTest}}
+	for i, o := range outs {
+		if o.path == "" {
+			continue
+		}
+		for _, in := range append([]file{{"-spec", spec}}, outs[:i]...) {
+			if in.path != "" && sameFile(o.path, in.path) {
+				return fmt.Sprintf("%s %s is the file of %s: refusing to overwrite it", o.flag, o.path, in.flag)
+			}
+		}
+	}
+	if emitTest != "" && !strings.HasSuffix(emitTest, "_test.go") {
+		return fmt.Sprintf("-emit-test %s: the file name must end in _test.go", emitTest)
+	}
+	if pkg != "" && (!token.IsIdentifier(pkg) || token.IsKeyword(pkg)) {
+		return fmt.Sprintf("-package %q is not a Go package name (an identifier, not a keyword)", pkg)
+	}
+	return ""
 }

@@ -47,6 +47,10 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "dslgen check: -spec is required and no arguments are taken")
 		return 2
 	}
+	if msg := outputsProblem(*spec, *traceJSON, *itf, *emitTest, *pkg); msg != "" {
+		fmt.Fprintf(stderr, "dslgen check: %s\n", msg)
+		return 2
+	}
 	load := loadSpec
 	if *jsonOut {
 		load = func(path string, stderr io.Writer) (*model.Machine, bool) { return loadSpecJSON(path, stdout, stderr) }

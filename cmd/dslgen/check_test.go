@@ -110,3 +110,44 @@ func TestCheckProgress(t *testing.T) {
 		t.Logf("no progress line (the run took under a second): %q", errs)
 	}
 }
+
+// TestCheckOutputFlags: dslgen check checks its output flags before the
+// search, as simulate and compat do: an output file that is the spec (or
+// another output) is refused, -emit-test must name a _test.go file and
+// -package must be a Go package name. It used to run the whole search and
+// fail when writing, having written the file (reported by a tester).
+func TestCheckOutputFlags(t *testing.T) {
+	dir := t.TempDir()
+	spec := filepath.Join(dir, "overlap.yaml")
+	orig, err := os.ReadFile("../../check/testdata/overlap.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(spec, orig, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out.json")
+	for _, tc := range []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"-trace-json", spec}, "-trace-json " + spec + " is the file of -spec: refusing to overwrite it"},
+		{[]string{"-trace-json", out, "-itf", out}, "is the file of -trace-json"},
+		{[]string{"-emit-test", filepath.Join(dir, "foo.go")}, "the file name must end in _test.go"},
+		{[]string{"-emit-test", filepath.Join(dir, "foo_test.go"), "-package", "func"}, `-package "func" is not a Go package name`},
+	} {
+		code, stdout, stderr := runCheck(t, append([]string{"-spec", spec, "-quiet", "-engine", "closure"}, tc.args...)...)
+		if code != 2 || !strings.Contains(stderr, "dslgen check: ") || !strings.Contains(stderr, tc.msg) || stdout != "" {
+			t.Errorf("check %v: exit %d, want 2 and %q before the search\n%s%s", tc.args, code, tc.msg, stdout, stderr)
+		}
+		if b, err := os.ReadFile(spec); err != nil || string(b) != string(orig) {
+			t.Fatalf("check %v overwrote the spec", tc.args)
+		}
+		for _, f := range []string{out, filepath.Join(dir, "foo.go"), filepath.Join(dir, "foo_test.go")} {
+			if _, err := os.Stat(f); err == nil {
+				t.Errorf("check %v wrote %s", tc.args, f)
+				os.Remove(f)
+			}
+		}
+	}
+}

@@ -8,7 +8,7 @@
 //	dslgen generate -spec FILE -out DIR [-package NAME]
 //	dslgen check -spec FILE [-profile NAME] [-workers N] [-engine shipped|closure|interp] [-gen DIR] [-trace-json FILE] [-emit-test FILE]
 //	dslgen simulate -spec FILE [-profile NAME] [-depth N] [-behaviours N] [-time D] [-seed S] [-bounded]
-//	dslgen validate-trace -spec FILE -trace RUN.jsonl [-profile NAME] [-max-hidden N]
+//	dslgen validate-trace -spec FILE -trace RUN.jsonl [-profile NAME] [-max-hidden N] [-max-candidates N]
 //	dslgen compat -old OLD.yaml -new NEW.yaml [-profile NAME] [-json] [-trace-json FILE] [-emit-test FILE] [-max-states N] [-quiet]
 //	dslgen tla -spec FILE -out DIR
 //	dslgen graph -spec FILE [-format mermaid|dot] [-field NAME] [-out FILE] [-embed FILE]

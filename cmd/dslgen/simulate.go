@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"go/token"
 	"io"
 	"os"
 	"os/signal"
@@ -38,7 +37,7 @@ func cmdSimulate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "dslgen simulate: -spec is required and no arguments are taken")
 		return 2
 	}
-	if msg := simulateOutputs(*spec, *traceJSON, *itf, *emitTest, *pkg); msg != "" {
+	if msg := outputsProblem(*spec, *traceJSON, *itf, *emitTest, *pkg); msg != "" {
 		fmt.Fprintf(stderr, "dslgen simulate: %s\n", msg)
 		return 2
 	}
@@ -87,30 +86,4 @@ func cmdSimulate(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintln(stdout, res.Summary())
 	return code
-}
-
-// simulateOutputs checks simulate's output flags before the run, as compat
-// does (compatOutputs): an output file must not be the spec or another
-// output, -emit-test must name a _test.go file and -package must be a Go
-// identifier that is not a keyword. It returns the problem, or "".
-func simulateOutputs(spec, traceJSON, itf, emitTest, pkg string) string {
-	type file struct{ flag, path string }
-	outs := []file{{"-trace-json", traceJSON}, {"-itf", itf}, {"-emit-test", emitTest}}
-	for i, o := range outs {
-		if o.path == "" {
-			continue
-		}
-		for _, in := range append([]file{{"-spec", spec}}, outs[:i]...) {
-			if in.path != "" && sameFile(o.path, in.path) {
-				return fmt.Sprintf("%s %s is the file of %s: refusing to overwrite it", o.flag, o.path, in.flag)
-			}
-		}
-	}
-	if emitTest != "" && !strings.HasSuffix(emitTest, "_test.go") {
-		return fmt.Sprintf("-emit-test %s: the file name must end in _test.go", emitTest)
-	}
-	if pkg != "" && (!token.IsIdentifier(pkg) || token.IsKeyword(pkg)) {
-		return fmt.Sprintf("-package %q is not a Go package name (an identifier, not a keyword)", pkg)
-	}
-	return ""
 }
