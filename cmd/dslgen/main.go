@@ -83,7 +83,7 @@ commands:
                                                 default running its generated Go package
   simulate  -spec FILE [-profile NAME] [-depth N] [-behaviours N] [-time D] [-seed S] [-bounded]
                                                 random behaviours past the exhaustive bounds
-  validate-trace -spec FILE -trace RUN.jsonl [-profile NAME] [-max-hidden N]
+  validate-trace -spec FILE -trace RUN.jsonl [-profile NAME] [-max-hidden N] [-max-candidates N]
                                                 check a recorded run (JSON lines) against the spec
   compat    -old FILE -new FILE [-profile NAME] [-json] [-trace-json FILE] [-emit-test FILE] [-max-states N] [-quiet]
                                                 check that the new spec reads, and behaves on, every
