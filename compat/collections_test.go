@@ -2,6 +2,7 @@ package compat
 
 import (
 	"context"
+	"errors"
 	"os"
 	"slices"
 	"strings"
@@ -187,5 +188,26 @@ func TestMapValueAboveNewBound(t *testing.T) {
 		for _, f := range res.Findings {
 			t.Log(f.Message)
 		}
+	}
+}
+
+// TestProfileErrorWithoutNewProfile: when the new spec has no profile of the
+// old one's name, its inputs are fired with the default domains; an id
+// parameter then has no domain, and the error says why the default profile
+// was used (it used to name only "profile default", at 1:1).
+func TestProfileErrorWithoutNewProfile(t *testing.T) {
+	old := load(t, "testdata/collections/jobs.yaml")
+	data, err := os.ReadFile("testdata/collections/jobs.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(data)
+	nw, err := validate.Parse("noprofile.yaml", []byte(src[:strings.Index(src, "profiles:")]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Run(context.Background(), old, nw, old.Profile("ci"), nw.Profile("ci"), Options{})
+	if !errors.Is(err, ErrProfile) || !strings.Contains(err.Error(), "new spec: it has no profile ci") || !strings.Contains(err.Error(), "Job") {
+		t.Fatalf("got %v", err)
 	}
 }

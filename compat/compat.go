@@ -233,6 +233,9 @@ func Run(ctx context.Context, old, nw *model.Machine, oldP, newP *model.Profile,
 	}
 	newProg, err := check.Compile(nw, newP)
 	if err != nil {
+		if newP == nil && oldP != nil {
+			err = fmt.Errorf("it has no profile %s, so its inputs are fired with the default domains: %w", oldP.Name, err)
+		}
 		return nil, profileError(nw, newP, "new", err)
 	}
 	if oldP == nil {
