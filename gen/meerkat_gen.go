@@ -1138,6 +1138,20 @@ func (s *State) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("decode state: field %s is missing", k)
 		}
 	}
+	if len(keys) != 35 {
+		for k := range keys {
+			switch k {
+			case "lifecycle_phase", "session_id", "active_runtime_id", "active_fence_token", "current_run_id", "pre_run_phase", "registration_phase", "turn_phase", "primitive_kind", "cancel_after_boundary", "boundary_count", "terminal_outcome", "terminal_cause_kind", "barrier_satisfied", "barrier_operation_ids", "extraction_attempts", "max_extraction_retries", "llm_retry_attempt", "realtime_intent_present", "realtime_binding_state", "realtime_binding_authority_epoch", "realtime_reattach_required", "realtime_next_authority_epoch", "realtime_reconnect_cycle_state", "realtime_reconnect_attempt_count", "realtime_reconnect_next_retry_at_ms", "realtime_reconnect_deadline_at_ms", "live_topology_phase", "next_staged_visibility_revision", "active_visibility_revision", "staged_visibility_revision", "active_deferred_names", "staged_deferred_names", "active_deferred_authorities", "staged_deferred_authorities":
+			default:
+				return fmt.Errorf("decode state: unknown field %q", k)
+			}
+		}
+	}
+	for _, k := range [...]string{"lifecycle_phase", "registration_phase", "turn_phase", "cancel_after_boundary", "boundary_count", "barrier_satisfied", "barrier_operation_ids", "extraction_attempts", "max_extraction_retries", "llm_retry_attempt", "realtime_intent_present", "realtime_binding_state", "realtime_reattach_required", "realtime_next_authority_epoch", "realtime_reconnect_cycle_state", "realtime_reconnect_attempt_count", "live_topology_phase", "next_staged_visibility_revision", "active_visibility_revision", "staged_visibility_revision", "active_deferred_names", "staged_deferred_names", "active_deferred_authorities", "staged_deferred_authorities"} {
+		if string(keys[k]) == "null" {
+			return fmt.Errorf("decode state: field %s is null", k)
+		}
+	}
 	if err := State(v).Validate(); err != nil {
 		return fmt.Errorf("decode state: %w", err)
 	}
@@ -8566,6 +8580,16 @@ func (s OperationIDSet8) MarshalJSON() ([]byte, error) { return json.Marshal(s.e
 
 // UnmarshalJSON reads an array of distinct values, at most 8.
 func (s *OperationIDSet8) UnmarshalJSON(b []byte) error {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		return err
+	}
+	for _, r := range raws {
+		if string(r) == "null" {
+			// encoding/json would leave the element its zero value.
+			return fmt.Errorf("set<OperationId, 8>: null is not an element")
+		}
+	}
 	var list []OperationID
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
@@ -8703,6 +8727,16 @@ func (s ToolNameSet4) MarshalJSON() ([]byte, error) { return json.Marshal(s.e[:s
 
 // UnmarshalJSON reads an array of distinct values, at most 4.
 func (s *ToolNameSet4) UnmarshalJSON(b []byte) error {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		return err
+	}
+	for _, r := range raws {
+		if string(r) == "null" {
+			// encoding/json would leave the element its zero value.
+			return fmt.Errorf("set<ToolName, 4>: null is not an element")
+		}
+	}
 	var list []ToolName
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err

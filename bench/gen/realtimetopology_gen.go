@@ -525,6 +525,20 @@ func (s *State) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("decode state: field %s is missing", k)
 		}
 	}
+	if len(keys) != 7 {
+		for k := range keys {
+			switch k {
+			case "lifecycle_phase", "turn_phase", "realtime_binding_state", "realtime_binding_authority_epoch", "realtime_reattach_required", "realtime_next_authority_epoch", "live_topology_phase":
+			default:
+				return fmt.Errorf("decode state: unknown field %q", k)
+			}
+		}
+	}
+	for _, k := range [...]string{"lifecycle_phase", "turn_phase", "realtime_binding_state", "realtime_reattach_required", "realtime_next_authority_epoch", "live_topology_phase"} {
+		if string(keys[k]) == "null" {
+			return fmt.Errorf("decode state: field %s is null", k)
+		}
+	}
 	if err := State(v).Validate(); err != nil {
 		return fmt.Errorf("decode state: %w", err)
 	}

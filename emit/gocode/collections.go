@@ -77,6 +77,7 @@ type collData struct {
 	Name, Spec, Elem, Key, Val string
 	Cap                        uint64
 	Enum                       bool // the element (key) type is an enum
+	ValNullable                bool // the map's value type is an option (JSON null is none)
 	// Bad is the Go condition on With's arguments (v, or k and v) that
 	// holds when one is not a value of its type (an enum value out of
 	// range, a none option holding a value); empty when every Go value is.
@@ -172,6 +173,16 @@ func (s {{.Name}}) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads an array of distinct values, at most {{.Cap}}.
 func (s *{{.Name}}) UnmarshalJSON(b []byte) error {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		return err
+	}
+	for _, r := range raws {
+		if string(r) == "null" {
+			// encoding/json would leave the element its zero value.
+			return fmt.Errorf("{{.Spec}}: null is not an element")
+		}
+	}
 	var list []{{.Elem}}
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
@@ -315,6 +326,16 @@ func (s {{.Name}}) MarshalJSON() ([]byte, error) { return json.Marshal(s.e[:s.n]
 
 // UnmarshalJSON reads an array of distinct values, at most {{.Cap}}.
 func (s *{{.Name}}) UnmarshalJSON(b []byte) error {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		return err
+	}
+	for _, r := range raws {
+		if string(r) == "null" {
+			// encoding/json would leave the element its zero value.
+			return fmt.Errorf("{{.Spec}}: null is not an element")
+		}
+	}
 	var list []{{.Elem}}
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
@@ -480,6 +501,12 @@ func (m *{{.Name}}) UnmarshalJSON(b []byte) error {
 		if err := d.Decode(&skip); err != nil {
 			return err
 		}
+{{- if not .ValNullable}}
+		if string(skip) == "null" {
+			// encoding/json would leave the value its zero value.
+			return fmt.Errorf("{{.Spec}}: key %q: null is not a value", k)
+		}
+{{- end}}
 	}
 	if len(obj) > {{.Cap}} {
 		return fmt.Errorf("{{.Spec}}: %d entries, at most {{.Cap}}", len(obj))
@@ -511,6 +538,7 @@ func collectionCode(m *model.Machine) ([]byte, error) {
 			}
 		} else {
 			d.Key, d.Val = goTypeString(t.Key), goTypeString(t.Elem)
+			d.ValNullable = t.Elem.Kind == model.KindOption
 			d.Bad = badCondition([]*model.Type{t.Key, t.Elem}, "k", "v")
 		}
 		if err := collTemplates.ExecuteTemplate(&b, name, d); err != nil {

@@ -477,10 +477,40 @@ func (g *generator) state() {
 		})).Block(
 			jen.If(jen.List(jen.Id("_"), jen.Id("ok")).Op(":=").Id("keys").Index(jen.Id("k")), jen.Op("!").Id("ok")).Block(
 				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("decode state: field %s is missing"), jen.Id("k"))))),
+		// encoding/json matches keys regardless of case and leaves a
+		// non-option field its zero value for null: refuse both, as the
+		// interpreter's decoding does.
+		jen.If(jen.Len(jen.Id("keys")).Op("!=").Lit(len(g.m.Fields))).Block(
+			jen.For(jen.Id("k").Op(":=").Range().Id("keys")).Block(
+				jen.Switch(jen.Id("k")).Block(
+					jen.CaseFunc(func(gr *jen.Group) {
+						for _, fd := range g.m.Fields {
+							gr.Lit(fd.Name)
+						}
+					}),
+					jen.Default().Block(jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("decode state: unknown field %q"), jen.Id("k"))))))),
+		g.nonNullFields(),
 		jen.If(jen.Err().Op(":=").Id("State").Parens(jen.Id("v")).Dot("Validate").Call(), jen.Err().Op("!=").Nil()).Block(
 			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("decode state: %w"), jen.Err()))),
 		jen.Op("*").Id("s").Op("=").Id("State").Parens(jen.Id("v")),
 		jen.Return(jen.Nil()))
+}
+
+// nonNullFields renders the check that no field but an option is JSON null
+// in the decoded object's keys (nothing when every field is an option).
+func (g *generator) nonNullFields() jen.Code {
+	var names []jen.Code
+	for _, fd := range g.m.Fields {
+		if fd.Type.Kind != model.KindOption {
+			names = append(names, jen.Lit(fd.Name))
+		}
+	}
+	if len(names) == 0 {
+		return jen.Null()
+	}
+	return jen.For(jen.List(jen.Id("_"), jen.Id("k")).Op(":=").Range().Index(jen.Op("...")).String().Values(names...)).Block(
+		jen.If(jen.String().Parens(jen.Id("keys").Index(jen.Id("k"))).Op("==").Lit("null")).Block(
+			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("decode state: field %s is null"), jen.Id("k")))))
 }
 
 // migrateFromJSON writes MigrateFromJSON, the decode path of a state

@@ -460,6 +460,20 @@ func (s *State) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("decode state: field %s is missing", k)
 		}
 	}
+	if len(keys) != 6 {
+		for k := range keys {
+			switch k {
+			case "phase", "pending", "done", "names", "auths", "revision":
+			default:
+				return fmt.Errorf("decode state: unknown field %q", k)
+			}
+		}
+	}
+	for _, k := range [...]string{"phase", "pending", "done", "names", "auths", "revision"} {
+		if string(keys[k]) == "null" {
+			return fmt.Errorf("decode state: field %s is null", k)
+		}
+	}
 	if err := State(v).Validate(); err != nil {
 		return fmt.Errorf("decode state: %w", err)
 	}
@@ -1312,6 +1326,16 @@ func (s OperationIDSet2) MarshalJSON() ([]byte, error) { return json.Marshal(s.e
 
 // UnmarshalJSON reads an array of distinct values, at most 2.
 func (s *OperationIDSet2) UnmarshalJSON(b []byte) error {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		return err
+	}
+	for _, r := range raws {
+		if string(r) == "null" {
+			// encoding/json would leave the element its zero value.
+			return fmt.Errorf("set<OperationId, 2>: null is not an element")
+		}
+	}
 	var list []OperationID
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
@@ -1470,6 +1494,10 @@ func (m *OperationIDToUintMap1) UnmarshalJSON(b []byte) error {
 		if err := d.Decode(&skip); err != nil {
 			return err
 		}
+		if string(skip) == "null" {
+			// encoding/json would leave the value its zero value.
+			return fmt.Errorf("map<OperationId, uint, 1>: key %q: null is not a value", k)
+		}
 	}
 	if len(obj) > 1 {
 		return fmt.Errorf("map<OperationId, uint, 1>: %d entries, at most 1", len(obj))
@@ -1556,6 +1584,16 @@ func (s ToolSet2) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads an array of distinct values, at most 2.
 func (s *ToolSet2) UnmarshalJSON(b []byte) error {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		return err
+	}
+	for _, r := range raws {
+		if string(r) == "null" {
+			// encoding/json would leave the element its zero value.
+			return fmt.Errorf("set<Tool, 2>: null is not an element")
+		}
+	}
 	var list []Tool
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
@@ -1715,6 +1753,10 @@ func (m *ToolToWitnessMap2) UnmarshalJSON(b []byte) error {
 		var skip json.RawMessage
 		if err := d.Decode(&skip); err != nil {
 			return err
+		}
+		if string(skip) == "null" {
+			// encoding/json would leave the value its zero value.
+			return fmt.Errorf("map<Tool, Witness, 2>: key %q: null is not a value", k)
 		}
 	}
 	if len(obj) > 2 {

@@ -555,6 +555,20 @@ func (s *State) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("decode state: field %s is missing", k)
 		}
 	}
+	if len(keys) != 11 {
+		for k := range keys {
+			switch k {
+			case "phase", "wrong_codes", "lockout_count", "lockout_until", "unlocked_at", "holder", "last_credential", "enrolled_admin", "alarm", "relock", "door_open":
+			default:
+				return fmt.Errorf("decode state: unknown field %q", k)
+			}
+		}
+	}
+	for _, k := range [...]string{"phase", "wrong_codes", "lockout_count", "alarm", "relock", "door_open"} {
+		if string(keys[k]) == "null" {
+			return fmt.Errorf("decode state: field %s is null", k)
+		}
+	}
 	if err := State(v).Validate(); err != nil {
 		return fmt.Errorf("decode state: %w", err)
 	}

@@ -394,6 +394,20 @@ func (s *State) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("decode state: field %s is missing", k)
 		}
 	}
+	if len(keys) != 9 {
+		for k := range keys {
+			switch k {
+			case "phase", "workers", "load", "queued", "leases", "retries", "done", "dead", "peak_leases":
+			default:
+				return fmt.Errorf("decode state: unknown field %q", k)
+			}
+		}
+	}
+	for _, k := range [...]string{"phase", "workers", "load", "queued", "leases", "retries", "done", "dead", "peak_leases"} {
+		if string(keys[k]) == "null" {
+			return fmt.Errorf("decode state: field %s is null", k)
+		}
+	}
 	if err := State(v).Validate(); err != nil {
 		return fmt.Errorf("decode state: %w", err)
 	}
@@ -2040,6 +2054,16 @@ func (s JobSet4) MarshalJSON() ([]byte, error) { return json.Marshal(s.e[:s.n]) 
 
 // UnmarshalJSON reads an array of distinct values, at most 4.
 func (s *JobSet4) UnmarshalJSON(b []byte) error {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		return err
+	}
+	for _, r := range raws {
+		if string(r) == "null" {
+			// encoding/json would leave the element its zero value.
+			return fmt.Errorf("set<Job, 4>: null is not an element")
+		}
+	}
 	var list []Job
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
@@ -2198,6 +2222,10 @@ func (m *JobToUintMap4) UnmarshalJSON(b []byte) error {
 		if err := d.Decode(&skip); err != nil {
 			return err
 		}
+		if string(skip) == "null" {
+			// encoding/json would leave the value its zero value.
+			return fmt.Errorf("map<Job, uint, 4>: key %q: null is not a value", k)
+		}
 	}
 	if len(obj) > 4 {
 		return fmt.Errorf("map<Job, uint, 4>: %d entries, at most 4", len(obj))
@@ -2347,6 +2375,10 @@ func (m *JobToWorkerMap4) UnmarshalJSON(b []byte) error {
 		if err := d.Decode(&skip); err != nil {
 			return err
 		}
+		if string(skip) == "null" {
+			// encoding/json would leave the value its zero value.
+			return fmt.Errorf("map<Job, Worker, 4>: key %q: null is not a value", k)
+		}
 	}
 	if len(obj) > 4 {
 		return fmt.Errorf("map<Job, Worker, 4>: %d entries, at most 4", len(obj))
@@ -2475,6 +2507,16 @@ func (s WorkerSet3) MarshalJSON() ([]byte, error) { return json.Marshal(s.e[:s.n
 
 // UnmarshalJSON reads an array of distinct values, at most 3.
 func (s *WorkerSet3) UnmarshalJSON(b []byte) error {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		return err
+	}
+	for _, r := range raws {
+		if string(r) == "null" {
+			// encoding/json would leave the element its zero value.
+			return fmt.Errorf("set<Worker, 3>: null is not an element")
+		}
+	}
 	var list []Worker
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
@@ -2632,6 +2674,10 @@ func (m *WorkerToUintMap3) UnmarshalJSON(b []byte) error {
 		var skip json.RawMessage
 		if err := d.Decode(&skip); err != nil {
 			return err
+		}
+		if string(skip) == "null" {
+			// encoding/json would leave the value its zero value.
+			return fmt.Errorf("map<Worker, uint, 3>: key %q: null is not a value", k)
 		}
 	}
 	if len(obj) > 3 {

@@ -416,6 +416,20 @@ func (s *State) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("decode state: field %s is missing", k)
 		}
 	}
+	if len(keys) != 5 {
+		for k := range keys {
+			switch k {
+			case "phase", "idle", "colors", "leases", "tries":
+			default:
+				return fmt.Errorf("decode state: unknown field %q", k)
+			}
+		}
+	}
+	for _, k := range [...]string{"phase", "idle", "colors", "leases", "tries"} {
+		if string(keys[k]) == "null" {
+			return fmt.Errorf("decode state: field %s is null", k)
+		}
+	}
 	if err := State(v).Validate(); err != nil {
 		return fmt.Errorf("decode state: %w", err)
 	}
@@ -1214,6 +1228,16 @@ func (s ColorSet2) MarshalJSON() ([]byte, error) {
 
 // UnmarshalJSON reads an array of distinct values, at most 2.
 func (s *ColorSet2) UnmarshalJSON(b []byte) error {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		return err
+	}
+	for _, r := range raws {
+		if string(r) == "null" {
+			// encoding/json would leave the element its zero value.
+			return fmt.Errorf("set<Color, 2>: null is not an element")
+		}
+	}
 	var list []Color
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err
@@ -1371,6 +1395,10 @@ func (m *JobToUintMap2) UnmarshalJSON(b []byte) error {
 		if err := d.Decode(&skip); err != nil {
 			return err
 		}
+		if string(skip) == "null" {
+			// encoding/json would leave the value its zero value.
+			return fmt.Errorf("map<Job, uint, 2>: key %q: null is not a value", k)
+		}
 	}
 	if len(obj) > 2 {
 		return fmt.Errorf("map<Job, uint, 2>: %d entries, at most 2", len(obj))
@@ -1520,6 +1548,10 @@ func (m *JobToWorkerMap2) UnmarshalJSON(b []byte) error {
 		if err := d.Decode(&skip); err != nil {
 			return err
 		}
+		if string(skip) == "null" {
+			// encoding/json would leave the value its zero value.
+			return fmt.Errorf("map<Job, Worker, 2>: key %q: null is not a value", k)
+		}
 	}
 	if len(obj) > 2 {
 		return fmt.Errorf("map<Job, Worker, 2>: %d entries, at most 2", len(obj))
@@ -1648,6 +1680,16 @@ func (s WorkerSet3) MarshalJSON() ([]byte, error) { return json.Marshal(s.e[:s.n
 
 // UnmarshalJSON reads an array of distinct values, at most 3.
 func (s *WorkerSet3) UnmarshalJSON(b []byte) error {
+	var raws []json.RawMessage
+	if err := json.Unmarshal(b, &raws); err != nil {
+		return err
+	}
+	for _, r := range raws {
+		if string(r) == "null" {
+			// encoding/json would leave the element its zero value.
+			return fmt.Errorf("set<Worker, 3>: null is not an element")
+		}
+	}
 	var list []Worker
 	if err := json.Unmarshal(b, &list); err != nil {
 		return err

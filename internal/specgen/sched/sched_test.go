@@ -73,6 +73,16 @@ func TestCollectionJSON(t *testing.T) {
 		`{"phase":"Running","idle":null,"colors":["Red"],"leases":{"y":"b"},"tries":{"y":1}}`,
 		`{"phase":"Running","idle":["a"],"colors":null,"leases":{"y":"b"},"tries":{"y":1}}`,
 		`{"phase":"Running","idle":["a"],"colors":["Red"],"leases":null,"tries":{"y":1}}`,
+		// null is not a value of a field, an element or a map value that is
+		// not an option (encoding/json would leave the zero value), and a
+		// key differing only in case is unknown (encoding/json matches it
+		// regardless of case): found by a tester of the generated API.
+		`{"phase":null,"idle":["a"],"colors":["Red"],"leases":{"y":"b"},"tries":{"y":1}}`,
+		`{"phase":"Running","idle":[null],"colors":["Red"],"leases":{"y":"b"},"tries":{"y":1}}`,
+		`{"phase":"Running","idle":["a"],"colors":["Red",null],"leases":{"y":"b"},"tries":{"y":1}}`,
+		`{"phase":"Running","idle":["a"],"colors":["Red"],"leases":{"y":null},"tries":{"y":1}}`,
+		`{"phase":"Running","idle":["a"],"colors":["Red"],"leases":{"y":"b"},"tries":{"y":null}}`,
+		`{"phase":"Running","idle":["a"],"colors":["Red"],"leases":{"y":"b"},"tries":{"y":1},"PHASE":"Running"}`,
 	} {
 		if err := json.Unmarshal([]byte(bad), &back); err == nil {
 			t.Errorf("%s decoded", bad)

@@ -556,6 +556,20 @@ func (s *State) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("decode state: field %s is missing", k)
 		}
 	}
+	if len(keys) != 11 {
+		for k := range keys {
+			switch k {
+			case "phase", "conn", "last_conn", "opened_by", "closed_by", "close_reason", "snd_una", "snd_nxt", "rcv_nxt", "retransmits", "rto":
+			default:
+				return fmt.Errorf("decode state: unknown field %q", k)
+			}
+		}
+	}
+	for _, k := range [...]string{"phase", "last_conn", "snd_una", "snd_nxt", "rcv_nxt", "retransmits"} {
+		if string(keys[k]) == "null" {
+			return fmt.Errorf("decode state: field %s is null", k)
+		}
+	}
 	if err := State(v).Validate(); err != nil {
 		return fmt.Errorf("decode state: %w", err)
 	}

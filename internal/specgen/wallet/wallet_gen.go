@@ -371,6 +371,20 @@ func (s *State) UnmarshalJSON(b []byte) error {
 			return fmt.Errorf("decode state: field %s is missing", k)
 		}
 	}
+	if len(keys) != 4 {
+		for k := range keys {
+			switch k {
+			case "phase", "credit", "overspent", "last":
+			default:
+				return fmt.Errorf("decode state: unknown field %q", k)
+			}
+		}
+	}
+	for _, k := range [...]string{"phase", "credit", "overspent", "last"} {
+		if string(keys[k]) == "null" {
+			return fmt.Errorf("decode state: field %s is null", k)
+		}
+	}
 	if err := State(v).Validate(); err != nil {
 		return fmt.Errorf("decode state: %w", err)
 	}
