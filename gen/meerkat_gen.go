@@ -2608,8 +2608,19 @@ type inputEnvelope struct {
 }
 
 // DecodeInput reads an input from its JSON form {"input": name, "args": {...}}.
-// Unknown inputs and unknown argument names are errors.
+// Unknown inputs, unknown keys and argument names (matched exactly, not
+// regardless of case as encoding/json does), and null for an argument that is
+// not an option are errors.
 func DecodeInput(data []byte) (Input, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, fmt.Errorf("decode input: %w", err)
+	}
+	for k := range top {
+		if k != "input" && k != "args" {
+			return nil, fmt.Errorf("decode input: unknown key %q", k)
+		}
+	}
 	var env struct {
 		Input string          `json:"input"`
 		Args  json.RawMessage `json:"args"`
@@ -2620,302 +2631,323 @@ func DecodeInput(data []byte) (Input, error) {
 	switch env.Input {
 	case "Initialize":
 		var a initializeArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return Initialize(a), err
 	case "RegisterSession":
 		var a registerSessionArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"session_id"}, []string{"session_id"})
 		return RegisterSession(a), err
 	case "UnregisterSession":
 		var a unregisterSessionArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"session_id"}, []string{"session_id"})
 		return UnregisterSession(a), err
 	case "PrepareBindings":
 		var a prepareBindingsArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"agent_runtime_id", "fence_token"}, []string{"agent_runtime_id", "fence_token"})
 		return PrepareBindings(a), err
 	case "EnsureSessionWithExecutor":
 		var a ensureSessionWithExecutorArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return EnsureSessionWithExecutor(a), err
 	case "Prepare":
 		var a prepareArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"run_id"}, []string{"run_id"})
 		return Prepare(a), err
 	case "DrainQueuedRun":
 		var a drainQueuedRunArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"run_id"}, []string{"run_id"})
 		return DrainQueuedRun(a), err
 	case "Commit":
 		var a commitArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"run_id"}, []string{"run_id"})
 		return Commit(a), err
 	case "Fail":
 		var a failArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"run_id"}, []string{"run_id"})
 		return Fail(a), err
 	case "CancelRun":
 		var a cancelRunArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"run_id"}, []string{"run_id"})
 		return CancelRun(a), err
 	case "RollbackRun":
 		var a rollbackRunArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"run_id"}, []string{"run_id"})
 		return RollbackRun(a), err
 	case "ServiceTurnCommitted":
 		var a serviceTurnCommittedArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"run_id"}, []string{"run_id"})
 		return ServiceTurnCommitted(a), err
 	case "Retire":
 		var a retireArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return Retire(a), err
 	case "Reset":
 		var a resetArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return Reset(a), err
 	case "StopRuntimeExecutor":
 		var a stopRuntimeExecutorArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"reason"}, []string{"reason"})
 		return StopRuntimeExecutor(a), err
 	case "RuntimeExecutorExited":
 		var a runtimeExecutorExitedArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return RuntimeExecutorExited(a), err
 	case "Destroy":
 		var a destroyArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return Destroy(a), err
 	case "Recover":
 		var a recoverArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return Recover(a), err
 	case "Recycle":
 		var a recycleArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return Recycle(a), err
 	case "CancelAfterBoundary":
 		var a cancelAfterBoundaryArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"reason"}, []string{"reason"})
 		return CancelAfterBoundary(a), err
 	case "InterruptCurrentRun":
 		var a interruptCurrentRunArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return InterruptCurrentRun(a), err
 	case "ReconfigureSessionLlmIdentity":
 		var a reconfigureSessionLLMIdentityArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return ReconfigureSessionLLMIdentity(a), err
 	case "StartConversationRun":
 		var a startConversationRunArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"run_id", "primitive_kind", "admitted_content_shape", "max_extraction_retries"}, []string{"run_id", "primitive_kind", "admitted_content_shape", "max_extraction_retries"})
 		return StartConversationRun(a), err
 	case "StartImmediateAppend":
 		var a startImmediateAppendArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"run_id"}, []string{"run_id"})
 		return StartImmediateAppend(a), err
 	case "StartImmediateContext":
 		var a startImmediateContextArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"run_id"}, []string{"run_id"})
 		return StartImmediateContext(a), err
 	case "PrimitiveApplied":
 		var a primitiveAppliedArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return PrimitiveApplied(a), err
 	case "LlmReturnedToolCalls":
 		var a lLMReturnedToolCallsArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"tool_count"}, []string{"tool_count"})
 		return LLMReturnedToolCalls(a), err
 	case "LlmReturnedTerminal":
 		var a lLMReturnedTerminalArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return LLMReturnedTerminal(a), err
 	case "RegisterPendingOps":
 		var a registerPendingOpsArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"barrier_operation_ids"}, []string{"barrier_operation_ids"})
 		return RegisterPendingOps(a), err
 	case "ToolCallsResolved":
 		var a toolCallsResolvedArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return ToolCallsResolved(a), err
 	case "OpsBarrierSatisfied":
 		var a opsBarrierSatisfiedArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"operation_ids"}, []string{"operation_ids"})
 		return OpsBarrierSatisfied(a), err
 	case "BoundaryContinue":
 		var a boundaryContinueArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return BoundaryContinue(a), err
 	case "BoundaryComplete":
 		var a boundaryCompleteArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return BoundaryComplete(a), err
 	case "EnterExtraction":
 		var a enterExtractionArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"max_extraction_retries"}, []string{"max_extraction_retries"})
 		return EnterExtraction(a), err
 	case "ExtractionStart":
 		var a extractionStartArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return ExtractionStart(a), err
 	case "ExtractionValidationPassed":
 		var a extractionValidationPassedArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return ExtractionValidationPassed(a), err
 	case "ExtractionValidationFailed":
 		var a extractionValidationFailedArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return ExtractionValidationFailed(a), err
 	case "ExtractionFailed":
 		var a extractionFailedArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return ExtractionFailed(a), err
 	case "RecoverableFailure":
 		var a recoverableFailureArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"retry_attempt"}, []string{"retry_attempt"})
 		return RecoverableFailure(a), err
 	case "RetryRequested":
 		var a retryRequestedArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"retry_attempt"}, []string{"retry_attempt"})
 		return RetryRequested(a), err
 	case "FatalFailure":
 		var a fatalFailureArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"terminal_cause_kind"}, []string{"terminal_cause_kind"})
 		return FatalFailure(a), err
 	case "TurnLimitReached":
 		var a turnLimitReachedArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return TurnLimitReached(a), err
 	case "BudgetExhausted":
 		var a budgetExhaustedArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return BudgetExhausted(a), err
 	case "TimeBudgetExceeded":
 		var a timeBudgetExceededArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return TimeBudgetExceeded(a), err
 	case "CancelNow":
 		var a cancelNowArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return CancelNow(a), err
 	case "RequestCancelAfterBoundary":
 		var a requestCancelAfterBoundaryArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return RequestCancelAfterBoundary(a), err
 	case "CancellationObserved":
 		var a cancellationObservedArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return CancellationObserved(a), err
 	case "AcknowledgeTerminal":
 		var a acknowledgeTerminalArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"outcome"}, []string{"outcome"})
 		return AcknowledgeTerminal(a), err
 	case "RunCompleted":
 		var a runCompletedArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"run_id"}, []string{"run_id"})
 		return RunCompleted(a), err
 	case "RunFailed":
 		var a runFailedArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"run_id", "terminal_outcome", "terminal_cause_kind"}, []string{"run_id", "terminal_outcome", "terminal_cause_kind"})
 		return RunFailed(a), err
 	case "RunCancelled":
 		var a runCancelledArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"run_id"}, []string{"run_id"})
 		return RunCancelled(a), err
 	case "ForceCancelNoRun":
 		var a forceCancelNoRunArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return ForceCancelNoRun(a), err
 	case "ProjectRealtimeIntent":
 		var a projectRealtimeIntentArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"present"}, []string{"present"})
 		return ProjectRealtimeIntent(a), err
 	case "BeginRealtimeBinding":
 		var a beginRealtimeBindingArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return BeginRealtimeBinding(a), err
 	case "ReplaceRealtimeBinding":
 		var a replaceRealtimeBindingArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return ReplaceRealtimeBinding(a), err
 	case "DetachRealtimeBinding":
 		var a detachRealtimeBindingArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return DetachRealtimeBinding(a), err
 	case "RequireRealtimeReattach":
 		var a requireRealtimeReattachArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return RequireRealtimeReattach(a), err
 	case "RequireRealtimeReattachForAuthority":
 		var a requireRealtimeReattachForAuthorityArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"authority_epoch"}, []string{"authority_epoch"})
 		return RequireRealtimeReattachForAuthority(a), err
 	case "PublishRealtimeSignal":
 		var a publishRealtimeSignalArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"authority_epoch", "next_binding_state"}, []string{"authority_epoch", "next_binding_state"})
 		return PublishRealtimeSignal(a), err
 	case "BeginRealtimeReconnectCycle":
 		var a beginRealtimeReconnectCycleArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"next_retry_at_ms", "deadline_at_ms"}, nil)
 		return BeginRealtimeReconnectCycle(a), err
 	case "ScheduleRealtimeReconnectRetry":
 		var a scheduleRealtimeReconnectRetryArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"next_retry_at_ms"}, nil)
 		return ScheduleRealtimeReconnectRetry(a), err
 	case "ExhaustRealtimeReconnectCycle":
 		var a exhaustRealtimeReconnectCycleArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return ExhaustRealtimeReconnectCycle(a), err
 	case "ClearRealtimeReconnectProgress":
 		var a clearRealtimeReconnectProgressArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return ClearRealtimeReconnectProgress(a), err
 	case "BeginLiveTopologyReconfigure":
 		var a beginLiveTopologyReconfigureArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"authority_epoch"}, []string{"authority_epoch"})
 		return BeginLiveTopologyReconfigure(a), err
 	case "MarkLiveTopologyDetached":
 		var a markLiveTopologyDetachedArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return MarkLiveTopologyDetached(a), err
 	case "ApplyLiveTopologyIdentity":
 		var a applyLiveTopologyIdentityArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return ApplyLiveTopologyIdentity(a), err
 	case "ApplyLiveTopologyVisibility":
 		var a applyLiveTopologyVisibilityArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return ApplyLiveTopologyVisibility(a), err
 	case "CompleteLiveTopology":
 		var a completeLiveTopologyArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return CompleteLiveTopology(a), err
 	case "AbortLiveTopologyBeforeDetach":
 		var a abortLiveTopologyBeforeDetachArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return AbortLiveTopologyBeforeDetach(a), err
 	case "FailLiveTopologyAfterDetach":
 		var a failLiveTopologyAfterDetachArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return FailLiveTopologyAfterDetach(a), err
 	case "StageVisibilityFilter":
 		var a stageVisibilityFilterArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return StageVisibilityFilter(a), err
 	case "CommitVisibilityFilter":
 		var a commitVisibilityFilterArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"revision"}, []string{"revision"})
 		return CommitVisibilityFilter(a), err
 	case "SyncVisibilityRevisions":
 		var a syncVisibilityRevisionsArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"active_revision", "staged_revision", "active_deferred_names", "staged_deferred_names", "active_deferred_authorities", "staged_deferred_authorities"}, []string{"active_revision", "staged_revision", "active_deferred_names", "staged_deferred_names", "active_deferred_authorities", "staged_deferred_authorities"})
 		return SyncVisibilityRevisions(a), err
 	}
 	return nil, fmt.Errorf("decode input: unknown input %q", env.Input)
 }
-func decodeArgs(raw json.RawMessage, v any) error {
+
+// decodeArgs decodes an input's arguments raw into v: names are its
+// parameters' names, nonNull those that are not options.
+func decodeArgs(raw json.RawMessage, v any, names, nonNull []string) error {
 	if len(bytes.TrimSpace(raw)) == 0 || string(raw) == "null" {
 		raw = json.RawMessage("{}")
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return fmt.Errorf("decode input args: %w", err)
+	}
+	for k := range keys {
+		known := false
+		for _, n := range names {
+			known = known || k == n
+		}
+		if !known {
+			return fmt.Errorf("decode input args: unknown argument %q", k)
+		}
+	}
+	for _, n := range nonNull {
+		if string(keys[n]) == "null" {
+			return fmt.Errorf("decode input args: argument %s is null", n)
+		}
 	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.DisallowUnknownFields()

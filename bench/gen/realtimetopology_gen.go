@@ -896,8 +896,19 @@ type inputEnvelope struct {
 }
 
 // DecodeInput reads an input from its JSON form {"input": name, "args": {...}}.
-// Unknown inputs and unknown argument names are errors.
+// Unknown inputs, unknown keys and argument names (matched exactly, not
+// regardless of case as encoding/json does), and null for an argument that is
+// not an option are errors.
 func DecodeInput(data []byte) (Input, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, fmt.Errorf("decode input: %w", err)
+	}
+	for k := range top {
+		if k != "input" && k != "args" {
+			return nil, fmt.Errorf("decode input: unknown key %q", k)
+		}
+	}
 	var env struct {
 		Input string          `json:"input"`
 		Args  json.RawMessage `json:"args"`
@@ -908,78 +919,99 @@ func DecodeInput(data []byte) (Input, error) {
 	switch env.Input {
 	case "BeginRealtimeBinding":
 		var a beginRealtimeBindingArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return BeginRealtimeBinding(a), err
 	case "ReplaceRealtimeBinding":
 		var a replaceRealtimeBindingArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return ReplaceRealtimeBinding(a), err
 	case "DetachRealtimeBinding":
 		var a detachRealtimeBindingArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return DetachRealtimeBinding(a), err
 	case "RequireRealtimeReattach":
 		var a requireRealtimeReattachArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return RequireRealtimeReattach(a), err
 	case "PublishRealtimeSignal":
 		var a publishRealtimeSignalArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"authority_epoch", "next_binding_state"}, []string{"authority_epoch", "next_binding_state"})
 		return PublishRealtimeSignal(a), err
 	case "BeginLiveTopologyReconfigure":
 		var a beginLiveTopologyReconfigureArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"authority_epoch"}, []string{"authority_epoch"})
 		return BeginLiveTopologyReconfigure(a), err
 	case "MarkLiveTopologyDetached":
 		var a markLiveTopologyDetachedArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return MarkLiveTopologyDetached(a), err
 	case "ApplyLiveTopologyIdentity":
 		var a applyLiveTopologyIdentityArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return ApplyLiveTopologyIdentity(a), err
 	case "ApplyLiveTopologyVisibility":
 		var a applyLiveTopologyVisibilityArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return ApplyLiveTopologyVisibility(a), err
 	case "CompleteLiveTopology":
 		var a completeLiveTopologyArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return CompleteLiveTopology(a), err
 	case "AbortLiveTopologyBeforeDetach":
 		var a abortLiveTopologyBeforeDetachArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return AbortLiveTopologyBeforeDetach(a), err
 	case "FailLiveTopologyAfterDetach":
 		var a failLiveTopologyAfterDetachArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return FailLiveTopologyAfterDetach(a), err
 	case "StartConversationRun":
 		var a startConversationRunArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return StartConversationRun(a), err
 	case "LlmReturnedTerminal":
 		var a lLMReturnedTerminalArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return LLMReturnedTerminal(a), err
 	case "BoundaryContinue":
 		var a boundaryContinueArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return BoundaryContinue(a), err
 	case "BoundaryComplete":
 		var a boundaryCompleteArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return BoundaryComplete(a), err
 	case "ServiceTurnCommitted":
 		var a serviceTurnCommittedArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return ServiceTurnCommitted(a), err
 	}
 	return nil, fmt.Errorf("decode input: unknown input %q", env.Input)
 }
-func decodeArgs(raw json.RawMessage, v any) error {
+
+// decodeArgs decodes an input's arguments raw into v: names are its
+// parameters' names, nonNull those that are not options.
+func decodeArgs(raw json.RawMessage, v any, names, nonNull []string) error {
 	if len(bytes.TrimSpace(raw)) == 0 || string(raw) == "null" {
 		raw = json.RawMessage("{}")
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return fmt.Errorf("decode input args: %w", err)
+	}
+	for k := range keys {
+		known := false
+		for _, n := range names {
+			known = known || k == n
+		}
+		if !known {
+			return fmt.Errorf("decode input args: unknown argument %q", k)
+		}
+	}
+	for _, n := range nonNull {
+		if string(keys[n]) == "null" {
+			return fmt.Errorf("decode input args: argument %s is null", n)
+		}
 	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.DisallowUnknownFields()

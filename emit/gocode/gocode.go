@@ -675,8 +675,16 @@ func (g *generator) inputs() {
 		jen.Id("Input").String().Tag(map[string]string{"json": "input"}),
 		jen.Id("Args").Any().Tag(map[string]string{"json": "args"}))
 	f.Comment("DecodeInput reads an input from its JSON form {\"input\": name, \"args\": {...}}.")
-	f.Comment("Unknown inputs and unknown argument names are errors.")
+	f.Comment("Unknown inputs, unknown keys and argument names (matched exactly, not")
+	f.Comment("regardless of case as encoding/json does), and null for an argument that is")
+	f.Comment("not an option are errors.")
 	f.Func().Id("DecodeInput").Params(jen.Id("data").Index().Byte()).Params(jen.Id("Input"), jen.Error()).BlockFunc(func(gr *jen.Group) {
+		gr.Var().Id("top").Map(jen.String()).Qual("encoding/json", "RawMessage")
+		gr.If(jen.Err().Op(":=").Qual("encoding/json", "Unmarshal").Call(jen.Id("data"), jen.Op("&").Id("top")), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit("decode input: %w"), jen.Err())))
+		gr.For(jen.Id("k").Op(":=").Range().Id("top")).Block(
+			jen.If(jen.Id("k").Op("!=").Lit("input").Op("&&").Id("k").Op("!=").Lit("args")).Block(
+				jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit("decode input: unknown key %q"), jen.Id("k")))))
 		gr.Var().Id("env").Struct(
 			jen.Id("Input").String().Tag(map[string]string{"json": "input"}),
 			jen.Id("Args").Qual("encoding/json", "RawMessage").Tag(map[string]string{"json": "args"}))
@@ -684,17 +692,44 @@ func (g *generator) inputs() {
 			jen.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit("decode input: %w"), jen.Err())))
 		gr.Switch(jen.Id("env").Dot("Input")).BlockFunc(func(sw *jen.Group) {
 			for _, in := range g.m.Inputs {
+				var names, nonNull []jen.Code
+				for _, p := range in.Params {
+					names = append(names, jen.Lit(p.Name))
+					if p.Type.Kind != model.KindOption {
+						nonNull = append(nonNull, jen.Lit(p.Name))
+					}
+				}
+				list := func(xs []jen.Code) jen.Code {
+					if len(xs) == 0 {
+						return jen.Nil()
+					}
+					return jen.Index().String().Values(xs...)
+				}
 				sw.Case(jen.Lit(in.Name)).Block(
 					jen.Var().Id("a").Id(inputArgsType(in)),
-					jen.Err().Op(":=").Id("decodeArgs").Call(jen.Id("env").Dot("Args"), jen.Op("&").Id("a")),
+					jen.Err().Op(":=").Id("decodeArgs").Call(jen.Id("env").Dot("Args"), jen.Op("&").Id("a"), list(names), list(nonNull)),
 					jen.Return(jen.Id(inputType(in)).Parens(jen.Id("a")), jen.Err()))
 			}
 		})
 		gr.Return(jen.Nil(), jen.Qual("fmt", "Errorf").Call(jen.Lit("decode input: unknown input %q"), jen.Id("env").Dot("Input")))
 	})
-	f.Func().Id("decodeArgs").Params(jen.Id("raw").Qual("encoding/json", "RawMessage"), jen.Id("v").Any()).Error().Block(
+	f.Comment("decodeArgs decodes an input's arguments raw into v: names are its")
+	f.Comment("parameters' names, nonNull those that are not options.")
+	f.Func().Id("decodeArgs").Params(jen.Id("raw").Qual("encoding/json", "RawMessage"), jen.Id("v").Any(), jen.List(jen.Id("names"), jen.Id("nonNull")).Index().String()).Error().Block(
 		jen.If(jen.Len(jen.Qual("bytes", "TrimSpace").Call(jen.Id("raw"))).Op("==").Lit(0).Op("||").String().Parens(jen.Id("raw")).Op("==").Lit("null")).Block(
 			jen.Id("raw").Op("=").Qual("encoding/json", "RawMessage").Parens(jen.Lit("{}"))),
+		jen.Var().Id("keys").Map(jen.String()).Qual("encoding/json", "RawMessage"),
+		jen.If(jen.Err().Op(":=").Qual("encoding/json", "Unmarshal").Call(jen.Id("raw"), jen.Op("&").Id("keys")), jen.Err().Op("!=").Nil()).Block(
+			jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("decode input args: %w"), jen.Err()))),
+		jen.For(jen.Id("k").Op(":=").Range().Id("keys")).Block(
+			jen.Id("known").Op(":=").False(),
+			jen.For(jen.List(jen.Id("_"), jen.Id("n")).Op(":=").Range().Id("names")).Block(
+				jen.Id("known").Op("=").Id("known").Op("||").Id("k").Op("==").Id("n")),
+			jen.If(jen.Op("!").Id("known")).Block(
+				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("decode input args: unknown argument %q"), jen.Id("k"))))),
+		jen.For(jen.List(jen.Id("_"), jen.Id("n")).Op(":=").Range().Id("nonNull")).Block(
+			jen.If(jen.String().Parens(jen.Id("keys").Index(jen.Id("n"))).Op("==").Lit("null")).Block(
+				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("decode input args: argument %s is null"), jen.Id("n"))))),
 		jen.Id("d").Op(":=").Qual("encoding/json", "NewDecoder").Call(jen.Qual("bytes", "NewReader").Call(jen.Id("raw"))),
 		jen.Id("d").Dot("DisallowUnknownFields").Call(),
 		jen.If(jen.Err().Op(":=").Id("d").Dot("Decode").Call(jen.Id("v")), jen.Err().Op("!=").Nil()).Block(

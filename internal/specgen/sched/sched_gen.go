@@ -576,8 +576,19 @@ type inputEnvelope struct {
 }
 
 // DecodeInput reads an input from its JSON form {"input": name, "args": {...}}.
-// Unknown inputs and unknown argument names are errors.
+// Unknown inputs, unknown keys and argument names (matched exactly, not
+// regardless of case as encoding/json does), and null for an argument that is
+// not an option are errors.
 func DecodeInput(data []byte) (Input, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, fmt.Errorf("decode input: %w", err)
+	}
+	for k := range top {
+		if k != "input" && k != "args" {
+			return nil, fmt.Errorf("decode input: unknown key %q", k)
+		}
+	}
 	var env struct {
 		Input string          `json:"input"`
 		Args  json.RawMessage `json:"args"`
@@ -588,30 +599,51 @@ func DecodeInput(data []byte) (Input, error) {
 	switch env.Input {
 	case "Join":
 		var a joinArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"w"}, []string{"w"})
 		return Join(a), err
 	case "Assign":
 		var a assignArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"j", "w"}, []string{"j", "w"})
 		return Assign(a), err
 	case "Finish":
 		var a finishArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"j", "w"}, []string{"j", "w"})
 		return Finish(a), err
 	case "Paint":
 		var a paintArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"c"}, []string{"c"})
 		return Paint(a), err
 	case "Stop":
 		var a stopArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return Stop(a), err
 	}
 	return nil, fmt.Errorf("decode input: unknown input %q", env.Input)
 }
-func decodeArgs(raw json.RawMessage, v any) error {
+
+// decodeArgs decodes an input's arguments raw into v: names are its
+// parameters' names, nonNull those that are not options.
+func decodeArgs(raw json.RawMessage, v any, names, nonNull []string) error {
 	if len(bytes.TrimSpace(raw)) == 0 || string(raw) == "null" {
 		raw = json.RawMessage("{}")
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return fmt.Errorf("decode input args: %w", err)
+	}
+	for k := range keys {
+		known := false
+		for _, n := range names {
+			known = known || k == n
+		}
+		if !known {
+			return fmt.Errorf("decode input args: unknown argument %q", k)
+		}
+	}
+	for _, n := range nonNull {
+		if string(keys[n]) == "null" {
+			return fmt.Errorf("decode input args: argument %s is null", n)
+		}
 	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.DisallowUnknownFields()

@@ -159,3 +159,26 @@ func TestCollectionWith(t *testing.T) {
 		t.Errorf("%v allocations a run, want 0", allocs)
 	}
 }
+
+// TestDecodeInputRefuses: DecodeInput refuses what the interpreter's
+// decoding refuses and encoding/json lets through: a key or argument name
+// that matches only regardless of case, an unknown envelope key, and null
+// for an argument that is not an option (found by a tester of the
+// generated API).
+func TestDecodeInputRefuses(t *testing.T) {
+	if in, err := DecodeInput([]byte(`{"input":"Paint","args":{"c":"Green"}}`)); err != nil || in != (Paint{C: ColorGreen}) {
+		t.Fatalf("a good input: %v, %v", in, err)
+	}
+	for _, bad := range []string{
+		`{"input":"Paint","args":{"c":null}}`,
+		`{"input":"Paint","args":{"C":"Green"}}`,
+		`{"input":"Paint","args":{"c":"Green","C":"Blue"}}`,
+		`{"INPUT":"Stop"}`,
+		`{"input":"Stop","zz":1}`,
+		`{"input":"Join","args":{"w":null}}`,
+	} {
+		if in, err := DecodeInput([]byte(bad)); err == nil {
+			t.Errorf("%s decoded as %#v", bad, in)
+		}
+	}
+}

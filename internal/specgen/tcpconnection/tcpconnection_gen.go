@@ -875,8 +875,19 @@ type inputEnvelope struct {
 }
 
 // DecodeInput reads an input from its JSON form {"input": name, "args": {...}}.
-// Unknown inputs and unknown argument names are errors.
+// Unknown inputs, unknown keys and argument names (matched exactly, not
+// regardless of case as encoding/json does), and null for an argument that is
+// not an option are errors.
 func DecodeInput(data []byte) (Input, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, fmt.Errorf("decode input: %w", err)
+	}
+	for k := range top {
+		if k != "input" && k != "args" {
+			return nil, fmt.Errorf("decode input: unknown key %q", k)
+		}
+	}
 	var env struct {
 		Input string          `json:"input"`
 		Args  json.RawMessage `json:"args"`
@@ -887,62 +898,83 @@ func DecodeInput(data []byte) (Input, error) {
 	switch env.Input {
 	case "PassiveOpen":
 		var a passiveOpenArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return PassiveOpen(a), err
 	case "ActiveOpen":
 		var a activeOpenArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"conn", "iss"}, []string{"conn", "iss"})
 		return ActiveOpen(a), err
 	case "UserSend":
 		var a userSendArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"len"}, []string{"len"})
 		return UserSend(a), err
 	case "UserClose":
 		var a userCloseArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return UserClose(a), err
 	case "UserAbort":
 		var a userAbortArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return UserAbort(a), err
 	case "SegSyn":
 		var a segSynArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"conn", "seq", "local_iss"}, []string{"conn", "seq", "local_iss"})
 		return SegSyn(a), err
 	case "SegSynAck":
 		var a segSynAckArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"conn", "seq", "ack"}, []string{"conn", "seq", "ack"})
 		return SegSynAck(a), err
 	case "SegAck":
 		var a segAckArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"conn", "ack"}, []string{"conn", "ack"})
 		return SegAck(a), err
 	case "SegData":
 		var a segDataArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"conn", "seq", "len"}, []string{"conn", "seq", "len"})
 		return SegData(a), err
 	case "SegFin":
 		var a segFinArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"conn", "seq"}, []string{"conn", "seq"})
 		return SegFin(a), err
 	case "SegRst":
 		var a segRstArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"conn"}, []string{"conn"})
 		return SegRst(a), err
 	case "RetransmitTimer":
 		var a retransmitTimerArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return RetransmitTimer(a), err
 	case "TimeWaitTimer":
 		var a timeWaitTimerArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return TimeWaitTimer(a), err
 	}
 	return nil, fmt.Errorf("decode input: unknown input %q", env.Input)
 }
-func decodeArgs(raw json.RawMessage, v any) error {
+
+// decodeArgs decodes an input's arguments raw into v: names are its
+// parameters' names, nonNull those that are not options.
+func decodeArgs(raw json.RawMessage, v any, names, nonNull []string) error {
 	if len(bytes.TrimSpace(raw)) == 0 || string(raw) == "null" {
 		raw = json.RawMessage("{}")
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return fmt.Errorf("decode input args: %w", err)
+	}
+	for k := range keys {
+		known := false
+		for _, n := range names {
+			known = known || k == n
+		}
+		if !known {
+			return fmt.Errorf("decode input args: unknown argument %q", k)
+		}
+	}
+	for _, n := range nonNull {
+		if string(keys[n]) == "null" {
+			return fmt.Errorf("decode input args: argument %s is null", n)
+		}
 	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.DisallowUnknownFields()

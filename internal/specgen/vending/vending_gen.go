@@ -647,8 +647,19 @@ type inputEnvelope struct {
 }
 
 // DecodeInput reads an input from its JSON form {"input": name, "args": {...}}.
-// Unknown inputs and unknown argument names are errors.
+// Unknown inputs, unknown keys and argument names (matched exactly, not
+// regardless of case as encoding/json does), and null for an argument that is
+// not an option are errors.
 func DecodeInput(data []byte) (Input, error) {
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(data, &top); err != nil {
+		return nil, fmt.Errorf("decode input: %w", err)
+	}
+	for k := range top {
+		if k != "input" && k != "args" {
+			return nil, fmt.Errorf("decode input: unknown key %q", k)
+		}
+	}
 	var env struct {
 		Input string          `json:"input"`
 		Args  json.RawMessage `json:"args"`
@@ -659,42 +670,63 @@ func DecodeInput(data []byte) (Input, error) {
 	switch env.Input {
 	case "InsertCoin":
 		var a insertCoinArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"value"}, []string{"value"})
 		return InsertCoin(a), err
 	case "Select":
 		var a selectArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"product"}, []string{"product"})
 		return Select(a), err
 	case "Dispense":
 		var a dispenseArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return Dispense(a), err
 	case "Refund":
 		var a refundArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return Refund(a), err
 	case "Restock":
 		var a restockArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"technician", "amount"}, []string{"technician", "amount"})
 		return Restock(a), err
 	case "Fault":
 		var a faultArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return Fault(a), err
 	case "Repair":
 		var a repairArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, []string{"technician"}, []string{"technician"})
 		return Repair(a), err
 	case "Decommission":
 		var a decommissionArgs
-		err := decodeArgs(env.Args, &a)
+		err := decodeArgs(env.Args, &a, nil, nil)
 		return Decommission(a), err
 	}
 	return nil, fmt.Errorf("decode input: unknown input %q", env.Input)
 }
-func decodeArgs(raw json.RawMessage, v any) error {
+
+// decodeArgs decodes an input's arguments raw into v: names are its
+// parameters' names, nonNull those that are not options.
+func decodeArgs(raw json.RawMessage, v any, names, nonNull []string) error {
 	if len(bytes.TrimSpace(raw)) == 0 || string(raw) == "null" {
 		raw = json.RawMessage("{}")
+	}
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		return fmt.Errorf("decode input args: %w", err)
+	}
+	for k := range keys {
+		known := false
+		for _, n := range names {
+			known = known || k == n
+		}
+		if !known {
+			return fmt.Errorf("decode input args: unknown argument %q", k)
+		}
+	}
+	for _, n := range nonNull {
+		if string(keys[n]) == "null" {
+			return fmt.Errorf("decode input args: argument %s is null", n)
+		}
 	}
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.DisallowUnknownFields()
