@@ -676,8 +676,8 @@ func (g *generator) inputs() {
 		jen.Id("Args").Any().Tag(map[string]string{"json": "args"}))
 	f.Comment("DecodeInput reads an input from its JSON form {\"input\": name, \"args\": {...}}.")
 	f.Comment("Unknown inputs, unknown keys and argument names (matched exactly, not")
-	f.Comment("regardless of case as encoding/json does), and null for an argument that is")
-	f.Comment("not an option are errors.")
+	f.Comment("regardless of case as encoding/json does), a missing argument, and null for")
+	f.Comment("an argument that is not an option are errors.")
 	f.Func().Id("DecodeInput").Params(jen.Id("data").Index().Byte()).Params(jen.Id("Input"), jen.Error()).BlockFunc(func(gr *jen.Group) {
 		gr.Var().Id("top").Map(jen.String()).Qual("encoding/json", "RawMessage")
 		gr.If(jen.Err().Op(":=").Qual("encoding/json", "Unmarshal").Call(jen.Id("data"), jen.Op("&").Id("top")), jen.Err().Op("!=").Nil()).Block(
@@ -727,6 +727,9 @@ func (g *generator) inputs() {
 				jen.Id("known").Op("=").Id("known").Op("||").Id("k").Op("==").Id("n")),
 			jen.If(jen.Op("!").Id("known")).Block(
 				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("decode input args: unknown argument %q"), jen.Id("k"))))),
+		jen.For(jen.List(jen.Id("_"), jen.Id("n")).Op(":=").Range().Id("names")).Block(
+			jen.If(jen.List(jen.Id("_"), jen.Id("ok")).Op(":=").Id("keys").Index(jen.Id("n")), jen.Op("!").Id("ok")).Block(
+				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("decode input args: argument %s is missing"), jen.Id("n"))))),
 		jen.For(jen.List(jen.Id("_"), jen.Id("n")).Op(":=").Range().Id("nonNull")).Block(
 			jen.If(jen.String().Parens(jen.Id("keys").Index(jen.Id("n"))).Op("==").Lit("null")).Block(
 				jen.Return(jen.Qual("fmt", "Errorf").Call(jen.Lit("decode input args: argument %s is null"), jen.Id("n"))))),

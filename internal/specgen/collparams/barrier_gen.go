@@ -624,8 +624,8 @@ type inputEnvelope struct {
 
 // DecodeInput reads an input from its JSON form {"input": name, "args": {...}}.
 // Unknown inputs, unknown keys and argument names (matched exactly, not
-// regardless of case as encoding/json does), and null for an argument that is
-// not an option are errors.
+// regardless of case as encoding/json does), a missing argument, and null for
+// an argument that is not an option are errors.
 func DecodeInput(data []byte) (Input, error) {
 	var top map[string]json.RawMessage
 	if err := json.Unmarshal(data, &top); err != nil {
@@ -685,6 +685,11 @@ func decodeArgs(raw json.RawMessage, v any, names, nonNull []string) error {
 		}
 		if !known {
 			return fmt.Errorf("decode input args: unknown argument %q", k)
+		}
+	}
+	for _, n := range names {
+		if _, ok := keys[n]; !ok {
+			return fmt.Errorf("decode input args: argument %s is missing", n)
 		}
 	}
 	for _, n := range nonNull {

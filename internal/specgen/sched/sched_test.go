@@ -176,6 +176,8 @@ func TestDecodeInputRefuses(t *testing.T) {
 		`{"INPUT":"Stop"}`,
 		`{"input":"Stop","zz":1}`,
 		`{"input":"Join","args":{"w":null}}`,
+		`{"input":"Join","args":{}}`,
+		`{"input":"Join"}`,
 	} {
 		if in, err := DecodeInput([]byte(bad)); err == nil {
 			t.Errorf("%s decoded as %#v", bad, in)
