@@ -42,7 +42,7 @@ var ErrUnknownInput = errors.New("unknown input")
 var ErrInvalidState = errors.New("invalid state")
 
 // ErrInvalidInput matches an *InvalidInputError: an input holding an enum
-// value out of range.
+// value out of range or a none Option holding a value.
 var ErrInvalidInput = errors.New("invalid input")
 
 // GuardRejectedError says that no transition fired because a guard refused.
@@ -139,7 +139,8 @@ func (e *InvalidStateError) Is(target error) bool {
 }
 
 // InvalidInputError says that the parameter Param of the input Input holds an
-// enum value out of range. Step returns it without trying a transition.
+// enum value out of range or is a none Option holding a value. Step returns it
+// without trying a transition.
 type InvalidInputError struct {
 	Input string
 	Param string
@@ -3600,8 +3601,17 @@ func (s *State) apply(in Input, fx *Effects) error {
 		}
 		return s.stepPublishRealtimeSignal(in, fx)
 	case BeginRealtimeReconnectCycle:
+		if !in.NextRetryAtMs.Present && in.NextRetryAtMs.Value != 0 {
+			return &invalidParams[7]
+		}
+		if !in.DeadlineAtMs.Present && in.DeadlineAtMs.Value != 0 {
+			return &invalidParams[8]
+		}
 		return s.stepBeginRealtimeReconnectCycle(in, fx)
 	case ScheduleRealtimeReconnectRetry:
+		if !in.NextRetryAtMs.Present && in.NextRetryAtMs.Value != 0 {
+			return &invalidParams[9]
+		}
 		return s.stepScheduleRealtimeReconnectRetry(in, fx)
 	case ExhaustRealtimeReconnectCycle:
 		return s.stepExhaustRealtimeReconnectCycle(in, fx)
@@ -6959,7 +6969,7 @@ var noTransitions = func() (t [73][7]NoTransitionError) {
 }()
 
 // invalidParams holds one read-only error per input parameter whose type limits its values.
-var invalidParams = [7]InvalidInputError{{"StartConversationRun", "primitive_kind"}, {"StartConversationRun", "admitted_content_shape"}, {"FatalFailure", "terminal_cause_kind"}, {"AcknowledgeTerminal", "outcome"}, {"RunFailed", "terminal_outcome"}, {"RunFailed", "terminal_cause_kind"}, {"PublishRealtimeSignal", "next_binding_state"}}
+var invalidParams = [10]InvalidInputError{{"StartConversationRun", "primitive_kind"}, {"StartConversationRun", "admitted_content_shape"}, {"FatalFailure", "terminal_cause_kind"}, {"AcknowledgeTerminal", "outcome"}, {"RunFailed", "terminal_outcome"}, {"RunFailed", "terminal_cause_kind"}, {"PublishRealtimeSignal", "next_binding_state"}, {"BeginRealtimeReconnectCycle", "next_retry_at_ms"}, {"BeginRealtimeReconnectCycle", "deadline_at_ms"}, {"ScheduleRealtimeReconnectRetry", "next_retry_at_ms"}}
 
 // boundErrors holds one read-only error per place a bound can be exceeded.
 var boundErrors = [...]BoundError{{"PrimitiveAppliedImmediate", "boundary_count"}, {"BoundaryContinue", "boundary_count"}, {"BoundaryComplete", "boundary_count"}, {"ExtractionValidationFailedRetry", "extraction_attempts"}, {"ExtractionValidationFailedExhausted", "extraction_attempts"}, {"ExtractionFailedTerminal", "extraction_attempts"}, {"BeginRealtimeBinding", "realtime_next_authority_epoch"}, {"ReplaceRealtimeBinding", "realtime_next_authority_epoch"}, {"DetachRealtimeBinding", "realtime_next_authority_epoch"}, {"RequireRealtimeReattach", "realtime_next_authority_epoch"}, {"RequireRealtimeReattachForAuthority", "realtime_next_authority_epoch"}, {"ScheduleRealtimeReconnectRetry", "realtime_reconnect_attempt_count"}, {"MarkLiveTopologyDetached", "realtime_next_authority_epoch"}, {"FailLiveTopologyAfterDetach", "realtime_next_authority_epoch"}, {"StageVisibilityFilter", "next_staged_visibility_revision"}}

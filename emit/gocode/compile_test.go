@@ -306,9 +306,9 @@ fields:
   w: {type: option<Who>, initial: none}
 phase: phase
 inputs:
-  Go: {k: E, m: option<E>, who: Who}
+  Go: {k: E, m: option<E>, who: Who, u: option<uint>, ow: option<Who>}
 transitions:
-  - {name: T1, on: Go, from: [A], to: B, guards: [{small: n < 5}], do: ["n := n + 1", "e := some(arg.k)"]}
+  - {name: T1, on: Go, from: [A], to: B, guards: [{small: n < 5}], do: ["n := n + 1", "e := some(arg.k)", "o := arg.u", "w := arg.ow"]}
   - {name: T2, on: Go, from: [B], to: A}
 invariants:
   n_small: n <= 4
@@ -383,6 +383,11 @@ func TestInvalidInputs(t *testing.T) {
 		"enum":        {Go{K: E(3)}, "k"},
 		"option enum": {Go{M: Some(E(200))}, "m"},
 		"none enum":   {Go{M: Option[E]{Value: 3}}, "m"},
+		// A none option holding a value (found by a tester: Step wrote it
+		// into the state, which Validate then refused).
+		"none enum in range": {Go{M: Option[E]{Value: 1}}, "m"},
+		"none uint":          {Go{U: Option[uint64]{Value: 3}}, "u"},
+		"none id":            {Go{Ow: Option[Who]{Value: "x"}}, "ow"},
 	} {
 		err := stepErr(t, Initial(), c.in)
 		var ie *InvalidInputError

@@ -230,7 +230,7 @@ func (g *generator) errorsAndOption() {
 	f.Comment("ErrInvalidState matches an *InvalidStateError: a State the machine cannot be in.")
 	f.Var().Id("ErrInvalidState").Op("=").Qual("errors", "New").Call(jen.Lit("invalid state"))
 	f.Comment("ErrInvalidInput matches an *InvalidInputError: an input holding an enum")
-	f.Comment("value out of range.")
+	f.Comment("value out of range or a none Option holding a value.")
 	f.Var().Id("ErrInvalidInput").Op("=").Qual("errors", "New").Call(jen.Lit("invalid input"))
 
 	pt := g.phaseType()
@@ -289,7 +289,8 @@ func (g *generator) errorsAndOption() {
 	f.Func().Params(jen.Id("e").Op("*").Id("InvalidStateError")).Id("Is").Params(jen.Id("target").Error()).Bool().Block(
 		jen.Return(jen.Id("target").Op("==").Id("ErrInvalidState").Op("||").Id("e").Dot("Invariant").Op("!=").Lit("").Op("&&").Id("target").Op("==").Id("ErrInvariant")))
 	f.Comment("InvalidInputError says that the parameter Param of the input Input holds an")
-	f.Comment("enum value out of range. Step returns it without trying a transition.")
+	f.Comment("enum value out of range or is a none Option holding a value. Step returns it")
+	f.Comment("without trying a transition.")
 	f.Type().Id("InvalidInputError").Struct(jen.Id("Input").String(), jen.Id("Param").String())
 	f.Comment("Error names the input and the parameter.")
 	f.Func().Params(jen.Id("e").Op("*").Id("InvalidInputError")).Id("Error").Params().String().Block(
@@ -1231,7 +1232,7 @@ func (g *generator) step() {
 			for _, in := range g.m.Inputs {
 				var body []jen.Code
 				for _, p := range in.Params {
-					if bad := invalidValue(p.Type, nil, jen.Id("in").Dot(paramName(p)), false); bad != nil {
+					if bad := invalidValue(p.Type, nil, jen.Id("in").Dot(paramName(p)), true); bad != nil {
 						body = append(body, jen.If(bad).Block(jen.Return(jen.Op("&").Id("invalidParams").Index(jen.Lit(len(g.invalidParams))))))
 						g.invalidParams = append(g.invalidParams, [2]string{in.Name, p.Name})
 					}

@@ -38,7 +38,7 @@ var ErrUnknownInput = errors.New("unknown input")
 var ErrInvalidState = errors.New("invalid state")
 
 // ErrInvalidInput matches an *InvalidInputError: an input holding an enum
-// value out of range.
+// value out of range or a none Option holding a value.
 var ErrInvalidInput = errors.New("invalid input")
 
 // GuardRejectedError says that no transition fired because a guard refused.
@@ -135,7 +135,8 @@ func (e *InvalidStateError) Is(target error) bool {
 }
 
 // InvalidInputError says that the parameter Param of the input Input holds an
-// enum value out of range. Step returns it without trying a transition.
+// enum value out of range or is a none Option holding a value. Step returns it
+// without trying a transition.
 type InvalidInputError struct {
 	Input string
 	Param string
