@@ -68,18 +68,19 @@ func (a artifacts) write(m *model.Machine, p *model.Profile, v *check.Violation,
 	return true
 }
 
-// outputsProblem checks the output flags of check and simulate before the
-// run, as compat does (compatOutputs): an output file must not be the spec
-// or another output, -emit-test must name a _test.go file and -package must
-// be a Go identifier that is not a keyword. It returns the problem, or "".
-func outputsProblem(spec, traceJSON, itf, emitTest, pkg string) string {
-	type file struct{ flag, path string }
-	outs := []file{{"-trace-json", traceJSON}, {"-itf", itf}, {"-emit-test", emitTest}}
-	for i, o := range outs {
+// flagFile is a command-line flag and the file it names ("": none).
+type flagFile struct{ flag, path string }
+
+// outputsProblem checks a command's output flags before the run: an output
+// file must not be one of the inputs or another output, -emit-test must name
+// a _test.go file and -package must be a Go identifier that is not a
+// keyword. It returns the problem, or "".
+func outputsProblem(inputs, outputs []flagFile, emitTest, pkg string) string {
+	for i, o := range outputs {
 		if o.path == "" {
 			continue
 		}
-		for _, in := range append([]file{{"-spec", spec}}, outs[:i]...) {
+		for _, in := range append(inputs[:len(inputs):len(inputs)], outputs[:i]...) {
 			if in.path != "" && sameFile(o.path, in.path) {
 				return fmt.Sprintf("%s %s is the file of %s: refusing to overwrite it", o.flag, o.path, in.flag)
 			}
@@ -92,4 +93,9 @@ func outputsProblem(spec, traceJSON, itf, emitTest, pkg string) string {
 		return fmt.Sprintf("-package %q is not a Go package name (an identifier, not a keyword)", pkg)
 	}
 	return ""
+}
+
+// checkOutputs is outputsProblem for the flags of check and simulate.
+func checkOutputs(spec, traceJSON, itf, emitTest, pkg string) string {
+	return outputsProblem([]flagFile{{"-spec", spec}}, []flagFile{{"-trace-json", traceJSON}, {"-itf", itf}, {"-emit-test", emitTest}}, emitTest, pkg)
 }

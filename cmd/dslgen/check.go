@@ -47,7 +47,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "dslgen check: -spec is required and no arguments are taken")
 		return 2
 	}
-	if msg := outputsProblem(*spec, *traceJSON, *itf, *emitTest, *pkg); msg != "" {
+	if msg := checkOutputs(*spec, *traceJSON, *itf, *emitTest, *pkg); msg != "" {
 		fmt.Fprintf(stderr, "dslgen check: %s\n", msg)
 		return 2
 	}

@@ -4,12 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"go/token"
 	"io"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 
 	"github.com/meerkat-go/dslmachine/check"
@@ -150,29 +148,10 @@ func cmdCompat(args []string, stdout, stderr io.Writer) int {
 	return code
 }
 
-// compatOutputs checks compat's output flags before anything is written: an
-// output file must not be an input spec (or the other output), -emit-test
-// must name a _test.go file and -package must be a Go identifier that is not
-// a keyword. It returns the problem, or "".
+// compatOutputs is outputsProblem for compat's flags, checked before
+// anything is written: the two specs are its inputs.
 func compatOutputs(oldSpec, newSpec, traceJSON, emitTest, pkg string) string {
-	outs := []struct{ flag, path string }{{"-trace-json", traceJSON}, {"-emit-test", emitTest}}
-	for i, o := range outs {
-		if o.path == "" {
-			continue
-		}
-		for _, in := range []struct{ flag, path string }{{"-old", oldSpec}, {"-new", newSpec}, outs[(i+1)%2]} {
-			if in.path != "" && sameFile(o.path, in.path) {
-				return fmt.Sprintf("%s %s is the file of %s: refusing to overwrite it", o.flag, o.path, in.flag)
-			}
-		}
-	}
-	if emitTest != "" && !strings.HasSuffix(emitTest, "_test.go") {
-		return fmt.Sprintf("-emit-test %s: the file name must end in _test.go", emitTest)
-	}
-	if pkg != "" && (!token.IsIdentifier(pkg) || token.IsKeyword(pkg)) {
-		return fmt.Sprintf("-package %q is not a Go package name (an identifier, not a keyword)", pkg)
-	}
-	return ""
+	return outputsProblem([]flagFile{{"-old", oldSpec}, {"-new", newSpec}}, []flagFile{{"-trace-json", traceJSON}, {"-emit-test", emitTest}}, emitTest, pkg)
 }
 
 // sameFile reports whether two paths name the same file: the same clean

@@ -37,7 +37,7 @@ func cmdSimulate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "dslgen simulate: -spec is required and no arguments are taken")
 		return 2
 	}
-	if msg := outputsProblem(*spec, *traceJSON, *itf, *emitTest, *pkg); msg != "" {
+	if msg := checkOutputs(*spec, *traceJSON, *itf, *emitTest, *pkg); msg != "" {
 		fmt.Fprintf(stderr, "dslgen simulate: %s\n", msg)
 		return 2
 	}
