@@ -149,27 +149,50 @@ func ParseValueJSON(t *Type, raw json.RawMessage) (Value, error) {
 // last value, and a map's repeated key is refused as a set's repeated
 // element is.
 func repeatedKey(obj []byte) (string, bool) {
-	d := json.NewDecoder(bytes.NewReader(obj))
-	if _, err := d.Token(); err != nil {
+	keys, err := ObjectKeys(obj)
+	if err != nil {
 		return "", false
 	}
 	seen := map[string]bool{}
-	for d.More() {
-		t, err := d.Token()
-		if err != nil {
-			return "", false
-		}
-		k, _ := t.(string)
+	for _, k := range keys {
 		if seen[k] {
 			return k, true
 		}
 		seen[k] = true
-		var skip json.RawMessage
-		if err := d.Decode(&skip); err != nil {
-			return "", false
-		}
 	}
 	return "", false
+}
+
+// ObjectKeys returns the keys of the JSON object raw in order, unescaped,
+// each as often as raw holds it (encoding/json keeps only the last value of
+// a repeated key, and matches a struct's field names regardless of case),
+// or nil when raw is empty or not an object.
+func ObjectKeys(raw []byte) ([]string, error) {
+	if len(raw) == 0 {
+		return nil, nil
+	}
+	d := json.NewDecoder(bytes.NewReader(raw))
+	t, err := d.Token()
+	if err != nil {
+		return nil, err
+	}
+	if t != json.Delim('{') {
+		return nil, nil
+	}
+	keys := []string{}
+	for d.More() {
+		t, err := d.Token()
+		if err != nil {
+			return nil, err
+		}
+		k, _ := t.(string)
+		keys = append(keys, k)
+		var skip json.RawMessage
+		if err := d.Decode(&skip); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
 }
 
 // ParseStateJSON reads a state in the form StateJSON writes: a JSON object

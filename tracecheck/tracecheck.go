@@ -105,7 +105,10 @@ var recordKeys = map[string]bool{"session": true, "input": true, "args": true, "
 // are checked there).
 func checkKeys(rec []byte) error {
 	var parts struct{ Args, State json.RawMessage }
-	keys, err := objectKeys(rec, &parts)
+	if err := json.Unmarshal(rec, &parts); err != nil {
+		return err
+	}
+	keys, err := model.ObjectKeys(rec)
 	if err != nil {
 		return err
 	}
@@ -126,7 +129,7 @@ func checkKeys(rec []byte) error {
 		what string
 		raw  json.RawMessage
 	}{{"args", parts.Args}, {"state", parts.State}} {
-		keys, err := objectKeys(p.raw, nil)
+		keys, err := model.ObjectKeys(p.raw)
 		if err != nil {
 			return fmt.Errorf("%s: %w", p.what, err)
 		}
@@ -139,42 +142,6 @@ func checkKeys(rec []byte) error {
 		}
 	}
 	return nil
-}
-
-// objectKeys returns the keys of a JSON object in order, unescaped, or nil
-// if raw is empty or not an object. With parts non-nil it also decodes raw
-// into parts.
-func objectKeys(raw []byte, parts any) ([]string, error) {
-	if len(raw) == 0 {
-		return nil, nil
-	}
-	if parts != nil {
-		if err := json.Unmarshal(raw, parts); err != nil {
-			return nil, err
-		}
-	}
-	d := json.NewDecoder(bytes.NewReader(raw))
-	t, err := d.Token()
-	if err != nil {
-		return nil, err
-	}
-	if t != json.Delim('{') {
-		return nil, nil
-	}
-	keys := []string{}
-	for d.More() {
-		t, err := d.Token()
-		if err != nil {
-			return nil, err
-		}
-		k, _ := t.(string)
-		keys = append(keys, k)
-		var skip json.RawMessage
-		if err := d.Decode(&skip); err != nil {
-			return nil, err
-		}
-	}
-	return keys, nil
 }
 
 // excerpt returns b quoted, cut to 40 bytes.
