@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"math/bits"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -70,13 +71,14 @@ func (v *viol) less(o *viol) bool {
 // worker is one worker's state.
 type worker struct {
 	x                     Expander
-	dst                   []uint64
 	covered               []bool
 	fired, oob, boundErrs uint64
 	generated             uint64
 	viols                 []viol
-	recent                recent    // the successors queued last
-	_                     [128]byte // workers' counters on different cache lines
+	recent                recent        // the successors queued last
+	bx                    BatchExpander // x, or x one action at a time
+	outs                  Outcomes      // bx's outcomes for one state
+	_                     [128]byte     // workers' counters on different cache lines
 }
 
 type engine struct {
@@ -133,9 +135,16 @@ func explore(ctx context.Context, m Model, opt Options) (res *Result, err error)
 	if opt.Fingerprint {
 		kw = 1
 	}
-	nT := m.Transitions()
+	nT, nA := m.Transitions(), m.Actions()
 	for i := 0; i < opt.Workers; i++ {
-		e.workers = append(e.workers, &worker{x: m.NewExpander(), dst: make([]uint64, W), covered: make([]bool, nT), recent: newRecent(W)})
+		wk := &worker{x: m.NewExpander(), covered: make([]bool, nT), recent: newRecent(W)}
+		wk.outs = Outcomes{Set: make([]uint64, (nA+63)/64), Out: make([]Outcome, nA), Dst: make([]uint64, nA*W)}
+		if bx, ok := wk.x.(BatchExpander); ok {
+			wk.bx = bx
+		} else {
+			wk.bx = oneByOne{wk.x, W}
+		}
+		e.workers = append(e.workers, wk)
 	}
 	for p := range e.owner {
 		e.owner[p] = uint8(p % len(e.workers)) // below nParts
@@ -447,7 +456,7 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 // expand fires every action in every state of a chunk.
 func (e *engine) expand(wk *worker, c *chunk) {
 	W := e.words
-	x, dst := wk.x, wk.dst
+	out := &wk.outs
 	for i := c.lo; i < c.hi; i++ {
 		src := e.batch[i*W : (i+1)*W]
 		seq := e.batchFirst + uint64(i)
@@ -455,56 +464,87 @@ func (e *engine) expand(wk *worker, c *chunk) {
 		if e.opt.AllSteps {
 			via = Step{Action: -1, Transition: -1}
 		}
-		for _, a := range x.Load(src, via) {
-			o := x.Fire(a, dst)
-			switch o.Kind {
-			case Rejected:
-			case Fired:
-				wk.covered[o.Transition] = true
-				wk.fired++
-				if equal(dst, src) {
-					continue // a step that changes nothing
-				}
-				var h uint64
-				if W == 1 {
-					h = hash1(dst[0])
-				} else {
-					h = hashWords(dst)
-				}
-				if wk.recent.seen(dst, h) {
-					wk.generated++
-					continue
-				}
-				idx := c.nCand
-				c.nCand++
-				if W == 1 {
-					c.cand = append(c.cand, dst[0], h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
-				} else {
-					c.cand = append(c.cand, dst...)
-					c.cand = append(c.cand, h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
-				}
-				ow := e.owner[part(h)]
-				c.own[ow] = append(c.own[ow], idx)
-			case OutOfBounds:
-				wk.covered[o.Transition] = true
-				wk.fired++
-				wk.oob++
-				if o.Invariant >= 0 {
-					wk.viols = append(wk.viols, viol{kind: Invariant, seq: seq, action: a, t: o.Transition, inv: int(o.Invariant), oob: true})
-				}
-			case BoundError:
-				wk.covered[o.Transition] = true
-				wk.boundErrs++
-			case Nondeterministic:
-				wk.covered[o.Transition] = true
-				wk.covered[o.Other] = true
-				wk.viols = append(wk.viols, viol{kind: Nondeterminism, seq: seq, action: a, t: o.Transition, t2: o.Other})
-			case Unreachable:
-				wk.covered[o.Transition] = true
-				wk.viols = append(wk.viols, viol{kind: UnreachableFires, seq: seq, action: a, t: o.Transition})
-			default:
-				panic(fmt.Sprintf("explore: Fire returned an unknown outcome %d", o.Kind))
+		wk.bx.Expand(src, via, out)
+		for wi, set := range out.Set {
+			if set == 0 {
+				continue
 			}
+			out.Set[wi] = 0
+			for set != 0 {
+				a := int32(wi<<6 | bits.TrailingZeros64(set))
+				set &= set - 1
+				o := &out.Out[a]
+				switch o.Kind {
+				case Rejected:
+				case Fired:
+					wk.covered[o.Transition] = true
+					wk.fired++
+					dst := out.Dst[int(a)*W : int(a+1)*W]
+					var h uint64
+					if W == 1 {
+						if dst[0] == src[0] {
+							continue // a step that changes nothing
+						}
+						h = hash1(dst[0])
+					} else {
+						if equal(dst, src) {
+							continue
+						}
+						h = hashWords(dst)
+					}
+					if wk.recent.seen(dst, h) {
+						wk.generated++
+						continue
+					}
+					idx := c.nCand
+					c.nCand++
+					if W == 1 {
+						c.cand = append(c.cand, dst[0], h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
+					} else {
+						c.cand = append(c.cand, dst...)
+						c.cand = append(c.cand, h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
+					}
+					ow := e.owner[part(h)]
+					c.own[ow] = append(c.own[ow], idx)
+				case OutOfBounds:
+					wk.covered[o.Transition] = true
+					wk.fired++
+					wk.oob++
+					if o.Invariant >= 0 {
+						wk.viols = append(wk.viols, viol{kind: Invariant, seq: seq, action: a, t: o.Transition, inv: int(o.Invariant), oob: true})
+					}
+				case BoundError:
+					wk.covered[o.Transition] = true
+					wk.boundErrs++
+				case Nondeterministic:
+					wk.covered[o.Transition] = true
+					wk.covered[o.Other] = true
+					wk.viols = append(wk.viols, viol{kind: Nondeterminism, seq: seq, action: a, t: o.Transition, t2: o.Other})
+				case Unreachable:
+					wk.covered[o.Transition] = true
+					wk.viols = append(wk.viols, viol{kind: UnreachableFires, seq: seq, action: a, t: o.Transition})
+				default:
+					panic(fmt.Sprintf("explore: the model gave an unknown outcome %d", o.Kind))
+				}
+			}
+		}
+	}
+}
+
+// oneByOne is the BatchExpander of an Expander that is not one: Expand
+// calls Load, then Fire for each action Load returns.
+type oneByOne struct {
+	Expander
+	words int
+}
+
+func (x oneByOne) Expand(s []uint64, via Step, out *Outcomes) {
+	W := x.words
+	for _, a := range x.Load(s, via) {
+		o := x.Fire(a, out.Dst[int(a)*W:int(a+1)*W])
+		if o.Kind != Rejected {
+			out.Set[a>>6] |= 1 << (a & 63)
+			out.Out[a] = o
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -241,4 +242,50 @@ func TestWorkerPanicReachesCaller(t *testing.T) {
 		}
 	}()
 	Explore(context.Background(), g, Options{Workers: 3, TempDir: t.TempDir()})
+}
+
+// reversedGrid is grid with BatchExpanders that fire a state's actions in
+// decreasing order.
+type reversedGrid struct{ grid }
+
+func (g *reversedGrid) NewExpander() Expander { return &reversedX{gridX{g: &g.grid}} }
+
+type reversedX struct{ gridX }
+
+func (x *reversedX) Expand(s []uint64, via Step, out *Outcomes) {
+	acts := x.Load(s, via)
+	for i := len(acts) - 1; i >= 0; i-- {
+		a := acts[i]
+		o := x.Fire(a, out.Dst[int(a)*len(s):int(a+1)*len(s)])
+		if o.Kind != Rejected {
+			out.Set[a>>6] |= 1 << (a & 63)
+			out.Out[a] = o
+		}
+	}
+}
+
+// A BatchExpander's outcomes are taken in increasing action order, whatever
+// order Expand fired them in: the result, traces included, is the one of
+// the model fired one action at a time.
+func TestBatchExpanderOrder(t *testing.T) {
+	for _, words := range []int{1, 2} {
+		for _, workers := range []int{1, 2} {
+			g := grid{n: 30, bad: 9, words: words}
+			want, err := Explore(context.Background(), &g, Options{Workers: workers, TempDir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := Explore(context.Background(), &reversedGrid{g}, Options{Workers: workers, TempDir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want.PeakBytes, got.PeakBytes = 0, 0
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("words %d workers %d: batch %+v (violation %+v), one by one %+v (violation %+v)", words, workers, got, got.Violation, want, want.Violation)
+			}
+			if want.Violation == nil || len(want.Violation.Path) != 9 {
+				t.Fatalf("violation %+v", want.Violation)
+			}
+		}
+	}
 }

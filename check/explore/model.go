@@ -75,7 +75,8 @@ type Model interface {
 }
 
 // Expander computes successors. The engine calls Load with a state, then
-// Fire for each action Load returned, in increasing order.
+// Fire for each action Load returned, in increasing order; or, when the
+// Expander is a BatchExpander, Expand, which does both.
 type Expander interface {
 	// Load makes the packed state s the current one and returns the
 	// actions worth firing in it, in increasing order (a model may return
@@ -108,6 +109,30 @@ type Expander interface {
 	// model may check only the invariants that read a field t writes; t
 	// is -1 for the initial state (check them all).
 	Violated(s []uint64, t int32) int
+}
+
+// BatchExpander is an Expander that fires all of a state's actions in one
+// call. The engine uses Expand instead of Load and Fire when a model's
+// expanders implement it: a model can then fire its actions in the order
+// that suits it (grouped by what they read, say) and skip, without a call
+// each, the actions it knows to be Rejected; the engine handles the
+// outcomes in increasing action order all the same.
+type BatchExpander interface {
+	Expander
+	// Expand makes s the current state, as Load does, fires the actions
+	// Load(s, via) would return (in any order), and records the outcome
+	// of each one that is not Rejected in out: it sets the action's bit in
+	// out.Set, its outcome in out.Out, and for Fired its successor in
+	// out.Dst. out.Set is all zeros on entry; the engine clears it.
+	Expand(s []uint64, via Step, out *Outcomes)
+}
+
+// Outcomes holds one state's outcomes, indexed by action, for
+// BatchExpander.Expand.
+type Outcomes struct {
+	Set []uint64  // bit a%64 of word a/64: action a has an outcome; (Actions()+63)/64 words
+	Out []Outcome // action a's outcome; Actions() of them
+	Dst []uint64  // action a's successor (Fired): words [a*Words(), (a+1)*Words())
 }
 
 // ViolationKind is the kind of a Violation.

@@ -420,7 +420,7 @@ func TestUndeclaredWriteIsCaught(t *testing.T) {
 		"transition RejectCredential changed field door_open, which the transition's updates do not write")
 }
 
-// TestUndeclaredReadIsCaught: Fire's memo trusts that a step reads only the
+// TestUndeclaredReadIsCaught: Expand's memo trusts that a step reads only the
 // fields its candidate transitions' guards, updates and effects read. A
 // generated package edited so that RejectCredential's guard also reads
 // relock (which no invariant reads either) gives different results in

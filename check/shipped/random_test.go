@@ -19,7 +19,7 @@ const randomMaxStates = 20_000
 // TestShippedAgreesOnRandomSpecs is the cross-check of the two exploration
 // paths on specs nobody wrote: random specs from internal/specfuzz (valid
 // by construction), on each of their profiles, explored by the generated
-// package in the helper program (with every hit of Fire's memo confirmed
+// package in the helper program (with every hit of Expand's memo confirmed
 // by firing the step again) and by the closures, state for state. Every
 // other spec has its invariants dropped, so that the memo's keys are the
 // transitions' own reads.
@@ -36,7 +36,7 @@ func TestShippedAgreesOnRandomSpecs(t *testing.T) {
 	for i := range n {
 		s := gen.Example(seed*1_000_003 + i)
 		if i%2 == 1 {
-			// Without invariants, Fire's memo keys on the candidate
+			// Without invariants, Expand's memo keys on the candidate
 			// transitions' own reads alone (an invariant's reads join the
 			// key when a candidate writes a field it reads).
 			s.Invariants = nil
