@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 )
 
 const (
@@ -137,8 +138,10 @@ func explore(ctx context.Context, m Model, opt Options) (res *Result, err error)
 	}
 	nT, nA := m.Transitions(), m.Actions()
 	for i := 0; i < opt.Workers; i++ {
-		wk := &worker{x: m.NewExpander(), covered: make([]bool, nT), recent: newRecent(W)}
-		wk.outs = Outcomes{Set: make([]uint64, (nA+63)/64), Out: make([]Outcome, nA), Dst: make([]uint64, nA*W)}
+		// A worker writes its covered flags and outcomes at every step:
+		// padding keeps them off the cache lines of the other workers'.
+		wk := &worker{x: m.NewExpander(), covered: padded[bool](nT), recent: newRecent(W)}
+		wk.outs = Outcomes{Set: padded[uint64]((nA + 63) / 64), Out: padded[Outcome](nA), Dst: padded[uint64](nA * W)}
 		if bx, ok := wk.x.(BatchExpander); ok {
 			wk.bx = bx
 		} else {
@@ -343,7 +346,7 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 	e.batchFirst, e.batchN = first, n
 	nChunks := (n + chunkStates - 1) / chunkStates
 	for len(e.chunks) < nChunks {
-		e.chunks = append(e.chunks, &chunk{own: make([][]uint32, len(e.workers)), isNew: make([][]bool, len(e.workers))})
+		e.chunks = append(e.chunks, &chunk{own: padded[[]uint32](len(e.workers)), isNew: padded[[]bool](len(e.workers))})
 	}
 	for i := 0; i < nChunks; i++ {
 		c := e.chunks[i]
@@ -383,7 +386,7 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 			own := c.own[o]
 			isNew := c.isNew[o]
 			if cap(isNew) < len(own) {
-				isNew = make([]bool, len(own), 2*len(own))
+				isNew = padded[bool](2 * len(own))[:len(own)]
 			}
 			isNew = isNew[:len(own)]
 			clear(isNew)
@@ -529,6 +532,14 @@ func (e *engine) expand(wk *worker, c *chunk) {
 			}
 		}
 	}
+}
+
+// padded returns a slice of n zero values with 128 bytes on either side that
+// nothing else uses, so that no other allocation shares its cache lines.
+func padded[T any](n int) []T {
+	var z T
+	pad := (128 + int(unsafe.Sizeof(z)) - 1) / int(unsafe.Sizeof(z))
+	return make([]T, n+2*pad)[pad : pad+n : pad+n]
 }
 
 // oneByOne is the BatchExpander of an Expander that is not one: Expand
