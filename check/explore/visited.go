@@ -13,10 +13,6 @@ import (
 // slot) or its 64-bit hash (fingerprint mode, one word a slot). An all-zero
 // slot is empty; the one key that is all zeros is remembered by a flag.
 // Tables live outside the Go heap where the platform allows (allocWords).
-// There are 16 partitions, few enough that on `ci` each table passes the
-// 2 MB of a huge page, which on Linux backs the large tables (see
-// allocWords): with 64 partitions of about 1 MB each, nearly every probe
-// also missed the TLB.
 //
 // A table of any size is addressed by the hash's remaining bits scaled to
 // it (home), so that it can grow by 3/2 when it would be more than 17/20
@@ -26,7 +22,7 @@ import (
 // slots even at 17/20.
 
 const (
-	partBits         = 4
+	partBits         = 6
 	nParts           = 1 << partBits
 	loadNum, loadDen = 17, 20
 	growNum, growDen = 3, 2
