@@ -1,6 +1,7 @@
 // Package explore is a breadth-first explicit-state search over an abstract
 // model: states are packed into a fixed number of uint64 words, and the model
-// computes successors, one action at a time, through an Expander.
+// computes successors through an Expander, one action at a time, or all of a
+// state's at once when the Expander is a BatchExpander.
 //
 // The package imports only the standard library and has no cgo and no
 // assembly, so that its sources (see Source) can be copied into a helper
