@@ -659,7 +659,9 @@ func (l *loader) loadTransitions(n *yaml.Node) {
 		if on := spec["on"]; on == nil {
 			l.e.add(l.pos(item), "transition %s has no input (on:)", t.Name)
 		} else if name := l.str(on.v, "on"); name == "" {
-			// reported by str
+			if on.v.Kind == yaml.ScalarNode && !isNull(on.v) {
+				l.e.add(l.pos(on.v), "transition %s has an empty input name (on: \"\")", t.Name)
+			} // else reported by str
 		} else if t.Input = l.m.Input(name); t.Input == nil {
 			l.e.add(l.pos(on.v), "transition %s is on unknown input %s", t.Name, on.v.Value)
 		}

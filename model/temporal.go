@@ -74,6 +74,9 @@ func (l *loader) loadFairness(n *yaml.Node) {
 		for _, item := range l.seq(p.v, "fairness "+kind.String()) {
 			name := l.str(item, "fairness entry")
 			if name == "" {
+				if item.Kind == yaml.ScalarNode && !isNull(item) {
+					l.e.add(l.pos(item), "fairness entry is an empty name")
+				} // else reported by str
 				continue
 			}
 			f := l.fairAction(item, name)

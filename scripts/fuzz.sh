@@ -14,8 +14,11 @@ pkg=$1 target=$2 fuzztime=$3 min=$4
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 echo "${GO:-go} test $pkg -run '^\$' -fuzz '^$target\$' -fuzztime $fuzztime -fuzzminimizetime 50x"
+# Not piped into tee: a pipeline's status is its last command's, and sh has
+# no pipefail, so a failing go test passed.
 status=0
-${GO:-go} test "$pkg" -run '^$' -fuzz "^$target\$" -fuzztime "$fuzztime" -fuzzminimizetime 50x 2>&1 | tee "$out" || status=$?
+${GO:-go} test "$pkg" -run '^$' -fuzz "^$target\$" -fuzztime "$fuzztime" -fuzzminimizetime 50x >"$out" 2>&1 || status=$?
+cat "$out"
 [ "$status" -eq 0 ] || exit "$status"
 execs=$(sed -n 's/.*execs: \([0-9]*\).*/\1/p' "$out" | tail -n 1)
 if [ -z "$execs" ] || [ "$execs" -lt "$min" ]; then
