@@ -458,7 +458,7 @@ func (d *driver) commuting() {
 	}
 	d.p("}\n\n")
 	d.p("// commuting holds, per phase and transition, the inputs that commute with\n")
-	d.p("// the transition in the phase, a bit per input; nil where none does. Load\n")
+	d.p("// the transition in the phase, a bit per input; nil where none does. Expand\n")
 	d.p("// leaves out their values below the action that first reached a state (see\n")
 	d.p("// explore.Expander.Load).\n")
 	d.p("var commuting = [nPhases][len(unreachable)][]uint64{\n")
@@ -855,7 +855,7 @@ func (*model) Initial(w []uint64) (bool, error) {
 }
 
 func (md *model) NewExpander() explore.Expander {
-	x := &expander{md: md, memo: new([memoSize]memoEntry), invMemo: new([invMemoSize]invEntry), keeps: new([nPhases][len(unreachable)][]int32)}
+	x := &expander{md: md, memo: new([memoSize]memoEntry), invMemo: new([invMemoSize]invEntry)}
 	for t := range x.verify {
 		x.verify[t] = verifyFirings
 		if md.hash {
@@ -952,10 +952,6 @@ type expander struct {
 	decoded bool     // s and n hold src
 	inv     m.State  // Violated's scratch
 	firsts  *[len(inputs)]int32 // the loaded state's phase's row of firsts
-	acts    []int32             // the actions Load returned last
-	// keeps holds, per phase and transition with commuting inputs, the
-	// phase's actions whose input does not commute, made on first use.
-	keeps *[nPhases][len(unreachable)][]int32
 	// commSlots holds, per phase and transition with commuting inputs,
 	// per memo group, the slots whose input commutes, made on first use.
 	commSlots [nPhases][len(unreachable)]*[len(groupMasks)]uint16
@@ -973,7 +969,16 @@ type expander struct {
 	unverified [len(groupMasks)]uint16
 }
 
-func (x *expander) Load(w []uint64, via explore.Step) []int32 {
+// Load makes w the loaded state and returns every action with a candidate
+// transition in its phase: Load and Fire, the one-action-at-a-time path,
+// leave no commuting step out and use no memo. The engine calls Expand.
+func (x *expander) Load(w []uint64, _ explore.Step) []int32 {
+	x.load(w)
+	return acts[x.ph]
+}
+
+// load makes w the loaded state, not yet decoded.
+func (x *expander) load(w []uint64) {
 	x.src = w
 	x.ph = phaseOf(w)
 	if x.ph >= nPhases {
@@ -981,37 +986,6 @@ func (x *expander) Load(w []uint64, via explore.Step) []int32 {
 	}
 	x.decoded = false
 	x.firsts = &firsts[x.ph]
-	all := acts[x.ph]
-	if via.Action < 0 || commuting[x.ph][via.Transition] == nil {
-		return all
-	}
-	// Leave out the values below via's action of the inputs that commute
-	// with via's transition: fire those of keep below it, then all from it.
-	k := &x.keeps[x.ph][via.Transition]
-	if *k == nil {
-		*k = keepList(all, commuting[x.ph][via.Transition])
-	}
-	keep := *k
-	i, j := 0, 0
-	for i < len(keep) && keep[i] < via.Action {
-		i++
-	}
-	for j < len(all) && all[j] < via.Action {
-		j++
-	}
-	x.acts = append(append(x.acts[:0], keep[:i]...), all[j:]...)
-	return x.acts
-}
-
-// keepList returns the actions of all whose input is not in the bit set cm.
-func keepList(all []int32, cm []uint64) []int32 {
-	keep := make([]int32, 0, len(all))
-	for _, b := range all {
-		if in := inputOf[b]; cm[in>>6]&(1<<(in&63)) == 0 {
-			keep = append(keep, b)
-		}
-	}
-	return keep
 }
 
 // decode unpacks the loaded state into s and n.
@@ -1065,8 +1039,7 @@ func (x *expander) violated(w []uint64, t int32) int {
 	return invariant(&x.inv)
 }
 
-// Fire fires action a in the loaded state without the memo. The engine
-// calls Expand instead.
+// Fire fires action a in the loaded state without the memo.
 func (x *expander) Fire(a int32, dst []uint64) explore.Outcome {
 	return x.fire(a, dst)
 }
@@ -1074,15 +1047,9 @@ func (x *expander) Fire(a int32, dst []uint64) explore.Outcome {
 // Expand fires the loaded state's input values group by group: one memo
 // lookup a group, the input values known to be refused skipped together.
 func (x *expander) Expand(w []uint64, via explore.Step, out *explore.Outcomes) {
-	x.src = w
-	x.ph = phaseOf(w)
-	if x.ph >= nPhases {
-		panic(explore.Abort{Err: errBadCode})
-	}
-	x.decoded = false
-	x.firsts = &firsts[x.ph]
+	x.load(w)
 	// Leave out the values below via's action of the inputs that commute
-	// with via's transition (see Load).
+	// with via's transition (see explore.Expander.Load).
 	var cs *[len(groupMasks)]uint16
 	if via.Action >= 0 && commuting[x.ph][via.Transition] != nil {
 		cs = x.commSlots[x.ph][via.Transition]
