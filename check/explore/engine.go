@@ -49,6 +49,12 @@ type chunk struct {
 	_     [128]byte // chunks of different workers on different cache lines
 }
 
+// growth is a visited-set partition to grow and the keys it must hold.
+type growth struct {
+	part int
+	keys uint64
+}
+
 // viol is a violation found by a worker.
 type viol struct {
 	kind   ViolationKind
@@ -76,10 +82,17 @@ type worker struct {
 	fired, oob, boundErrs uint64
 	generated             uint64
 	viols                 []viol
-	recent                recent        // the successors queued last
-	bx                    BatchExpander // x, or x one action at a time
-	outs                  Outcomes      // bx's outcomes for one state
-	_                     [128]byte     // workers' counters on different cache lines
+	recent                recent   // the successors queued last
+	perPart               []uint32 // the batch's candidates per visited-set partition
+	// next is the next chunk of the worker's run in an expand phase, and
+	// end the end of the run; other workers take its chunks too once
+	// theirs are done.
+	next atomic.Int64
+	end  int64
+	at   uint64        // the sequence number after the last state it expanded
+	bx   BatchExpander // x, or x one action at a time
+	outs Outcomes      // bx's outcomes for one state
+	_    [128]byte     // workers' counters on different cache lines
 }
 
 type engine struct {
@@ -105,6 +118,7 @@ type engine struct {
 	depth              atomic.Int64
 	limited            atomic.Bool
 	sink               atomic.Uint64 // keeps visited.touch's loads
+	growing            []growth      // the tables to grow before an insert phase
 	// owner maps a visited-set partition to the worker that inserts into
 	// it (a table: the remainder it holds cost a division per successor).
 	owner [nParts]uint8
@@ -140,7 +154,7 @@ func explore(ctx context.Context, m Model, opt Options) (res *Result, err error)
 	for i := 0; i < opt.Workers; i++ {
 		// A worker writes its covered flags and outcomes at every step:
 		// padding keeps them off the cache lines of the other workers'.
-		wk := &worker{x: m.NewExpander(), covered: padded[bool](nT), recent: newRecent(W)}
+		wk := &worker{x: m.NewExpander(), covered: padded[bool](nT), recent: newRecent(W), perPart: padded[uint32](nParts)}
 		wk.outs = Outcomes{Set: padded[uint64]((nA + 63) / 64), Out: padded[Outcome](nA), Dst: padded[uint64](nA * W)}
 		if bx, ok := wk.x.(BatchExpander); ok {
 			wk.bx = bx
@@ -360,18 +374,69 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 	chunks := e.chunks[:nChunks]
 
 	// Phase 1: expand.
-	e.nextChunk.Store(0)
+	// Each worker expands a run of consecutive chunks, then helps the
+	// others with theirs: consecutive frontier states have much in common
+	// (siblings, cousins), which its memo and recent filter exploit. (With
+	// one chunk counter for all, each worker would see every other chunk,
+	// and the workers would fire about 7% more steps on ci than one worker
+	// alone.)
+	nw := len(e.workers)
+	for w, wk := range e.workers {
+		wk.next.Store(int64(w * nChunks / nw))
+		wk.end = int64((w + 1) * nChunks / nw)
+	}
 	e.parallel(func(w int) {
 		wk := e.workers[w]
-		for {
-			i := e.nextChunk.Add(1) - 1
-			if i >= int64(nChunks) {
-				return
+		for k := range nw {
+			from := e.workers[(w+k)%nw]
+			for {
+				i := from.next.Add(1) - 1
+				if i >= from.end {
+					break
+				}
+				c := chunks[i]
+				if at := e.batchFirst + uint64(c.lo); at < wk.at {
+					// The recent filter may drop only copies of
+					// successors queued before in (parent, action)
+					// order.
+					wk.recent.clear()
+				}
+				e.expand(wk, c)
+				wk.at = e.batchFirst + uint64(c.hi)
 			}
-			e.expand(wk, chunks[i])
 		}
 	})
 	e.explored.Add(uint64(n))
+
+	// Grow, before inserting, the tables the batch's candidates could
+	// fill past their load limit: the workers share out those tables as
+	// they go (growing one takes a time that depends on its size and on
+	// the page faults of its new memory), so that no worker waits at the
+	// end of the insert phase for another that grew its tables there.
+	e.growing = e.growing[:0]
+	for p := range nParts {
+		more := uint64(0)
+		for _, wk := range e.workers {
+			more += uint64(wk.perPart[p])
+			wk.perPart[p] = 0
+		}
+		if e.vis.tooSmall(&e.vis.parts[p], more) {
+			e.growing = append(e.growing, growth{p, e.vis.parts[p].n + more})
+		}
+	}
+	if len(e.growing) > 0 {
+		e.nextChunk.Store(0)
+		e.parallel(func(int) {
+			for {
+				i := e.nextChunk.Add(1) - 1
+				if i >= int64(len(e.growing)) {
+					return
+				}
+				g := e.growing[i]
+				e.vis.grow(&e.vis.parts[g.part], g.keys)
+			}
+		})
+	}
 
 	// Phase 2: insert, each worker into the partitions it owns, in
 	// (parent, action) order so that a new state keeps its first origin.
@@ -507,7 +572,9 @@ func (e *engine) expand(wk *worker, c *chunk) {
 						c.cand = append(c.cand, dst...)
 						c.cand = append(c.cand, h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
 					}
-					ow := e.owner[part(h)]
+					p := part(h)
+					wk.perPart[p]++
+					ow := e.owner[p]
 					c.own[ow] = append(c.own[ow], idx)
 				case OutOfBounds:
 					wk.covered[o.Transition] = true

@@ -3,8 +3,8 @@
 package explore
 
 // allocWords returns n zeroed words on the Go heap (no anonymous mappings
-// on this platform).
-func allocWords(n int) ([]uint64, bool) { return make([]uint64, n), false }
+// on this platform), and no mapping.
+func allocWords(n int) ([]uint64, []byte) { return make([]uint64, n), nil }
 
 // freeWords does nothing: the garbage collector frees the words.
-func freeWords([]uint64, bool) {}
+func freeWords([]byte) {}

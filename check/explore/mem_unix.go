@@ -1,4 +1,4 @@
-//go:build linux || darwin || freebsd || netbsd || openbsd
+//go:build darwin || freebsd || netbsd || openbsd
 
 package explore
 
@@ -9,23 +9,22 @@ import (
 
 // allocWords returns n zeroed words outside the Go heap (anonymous memory),
 // so that the visited set neither counts towards the GC's heap goal nor
-// waits for a collection to be returned; the fallback is the Go heap.
-func allocWords(n int) ([]uint64, bool) {
+// waits for a collection to be returned, and the mapping that holds them,
+// for freeWords; the fallback is the Go heap (and a nil mapping).
+func allocWords(n int) ([]uint64, []byte) {
 	if n == 0 {
-		return nil, false
+		return nil, nil
 	}
 	b, err := syscall.Mmap(-1, 0, n*8, syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_ANON|syscall.MAP_PRIVATE)
 	if err != nil {
-		return make([]uint64, n), false
+		return make([]uint64, n), nil
 	}
-	return unsafe.Slice((*uint64)(unsafe.Pointer(&b[0])), n), true
+	return unsafe.Slice((*uint64)(unsafe.Pointer(&b[0])), n), b
 }
 
-// freeWords releases memory from allocWords (mapped: its second result).
-func freeWords(w []uint64, mapped bool) {
-	if len(w) == 0 || !mapped {
-		return
+// freeWords releases a mapping from allocWords.
+func freeWords(mem []byte) {
+	if len(mem) > 0 {
+		_ = syscall.Munmap(mem)
 	}
-	b := unsafe.Slice((*byte)(unsafe.Pointer(&w[0])), len(w)*8)
-	_ = syscall.Munmap(b)
 }

@@ -11,8 +11,9 @@ const recentBits = 15
 // siblings are expanded one after another. A worker expands its states in
 // frontier order and fires their actions in increasing order, so a
 // successor the filter holds was queued by the same worker earlier in
-// (parent, action) order: that copy is inserted first, and this one
-// cannot be new. Dropping it saves a probe of the visited set, which in a
+// (parent, action) order (a worker that goes back in that order, to help
+// another with its chunks, clears its filter first): that copy is
+// inserted first, and this one cannot be new. Dropping it saves a probe of the visited set, which in a
 // large space is a cache miss. The filter only drops exact copies, so
 // results do not change.
 type recent struct {
@@ -23,6 +24,9 @@ type recent struct {
 func newRecent(words int) recent {
 	return recent{words: words, keys: make([]uint64, words<<recentBits)}
 }
+
+// clear empties the filter.
+func (r *recent) clear() { clear(r.keys) }
 
 // seen reports whether the filter holds successor s, of hash h; when it
 // does not, s replaces the entry it maps to. (The all-zero state, which

@@ -13,16 +13,21 @@ import (
 // slot) or its 64-bit hash (fingerprint mode, one word a slot). An all-zero
 // slot is empty; the one key that is all zeros is remembered by a flag.
 // Tables live outside the Go heap where the platform allows (allocWords).
+// There are 16 partitions: enough to share out among the workers, few
+// enough that on `ci` each table passes the size from which allocWords
+// backs it with huge pages.
 //
 // A table of any size is addressed by the hash's remaining bits scaled to
 // it (home), so that it can grow by 3/2 when it would be more than 17/20
 // full: between two growths a table is 17/30 to 17/20 full, which bounds
-// its bytes per state (8 a slot: 9.4 to 14.1; 16 a slot: 18.8 to 28.2).
-// Most lookups find a known state, which linear probing finds within a few
-// slots even at 17/20.
+// its bytes per state (8 a slot: 9.4 to 14.1; 16 a slot: 18.8 to 28.2),
+// plus at most one huge page a table from allocWords' rounding. The
+// engine grows the tables before an insert phase, to hold all of the
+// phase's candidates (see tooSmall). Most lookups find a known state,
+// which linear probing finds within a few slots even at 17/20.
 
 const (
-	partBits         = 6
+	partBits         = 4
 	nParts           = 1 << partBits
 	loadNum, loadDen = 17, 20
 	growNum, growDen = 3, 2
@@ -30,12 +35,12 @@ const (
 )
 
 type partition struct {
-	table  []uint64
-	mapped bool
-	slots  uint64
-	n      uint64
-	zero   bool // the all-zero key is present
-	_      [64]byte
+	table []uint64
+	mem   []byte // the mapping holding table, if any
+	slots uint64
+	n     uint64
+	zero  bool // the all-zero key is present
+	_     [64]byte
 }
 
 type visited struct {
@@ -55,9 +60,9 @@ func newVisited(kw int, fp bool) *visited {
 }
 
 func (v *visited) alloc(p *partition, slots uint64) {
-	p.table, p.mapped = allocWords(int(slots) * v.kw)
-	p.slots = slots
-	b := v.bytes.Add(int64(slots) * int64(v.kw) * 8)
+	p.table, p.mem = allocWords(int(slots) * v.kw)
+	p.slots = uint64(len(p.table) / v.kw)
+	b := v.bytes.Add(int64(p.slots) * int64(v.kw) * 8)
 	for {
 		pk := v.peak.Load()
 		if b <= pk || v.peak.CompareAndSwap(pk, b) {
@@ -69,7 +74,7 @@ func (v *visited) alloc(p *partition, slots uint64) {
 func (v *visited) free() {
 	for i := range v.parts {
 		p := &v.parts[i]
-		freeWords(p.table, p.mapped)
+		freeWords(p.mem)
 		v.bytes.Add(-int64(p.slots) * int64(v.kw) * 8)
 		p.table, p.slots = nil, 0
 	}
@@ -99,7 +104,7 @@ func (v *visited) insert(p *partition, k []uint64, h uint64) bool {
 		return true
 	}
 	if (p.n+1)*loadDen > p.slots*loadNum {
-		v.grow(p)
+		v.grow(p, p.n+1)
 	}
 	t := p.table
 	n := p.slots
@@ -172,10 +177,21 @@ func (v *visited) touch(cand []uint64, idx []uint32, stride, W int) uint64 {
 	return s
 }
 
-// grow enlarges a partition's table by growNum/growDen.
-func (v *visited) grow(p *partition) {
-	old, oldMapped, oldSlots := p.table, p.mapped, p.slots
-	v.alloc(p, oldSlots*growNum/growDen)
+// tooSmall reports whether partition p's table would pass its load limit
+// with more keys; grow(p, p.n+more) then makes it large enough.
+func (v *visited) tooSmall(p *partition, more uint64) bool {
+	return (p.n+more)*loadDen > p.slots*loadNum
+}
+
+// grow enlarges a partition's table by growNum/growDen, or more if that
+// would not hold keys keys within the load limit.
+func (v *visited) grow(p *partition, keys uint64) {
+	old, oldMem, oldSlots := p.table, p.mem, p.slots
+	slots := oldSlots * growNum / growDen
+	if least := keys*loadDen/loadNum + 1; slots < least {
+		slots = least
+	}
+	v.alloc(p, slots)
 	kw := v.kw
 	n := p.slots
 	t := p.table
@@ -194,7 +210,7 @@ func (v *visited) grow(p *partition) {
 			}
 			t[j] = x
 		}
-		freeWords(old, oldMapped)
+		freeWords(oldMem)
 		v.bytes.Add(-int64(oldSlots) * 8)
 		return
 	}
@@ -209,7 +225,7 @@ func (v *visited) grow(p *partition) {
 		}
 		copy(t[int(j)*kw:], s)
 	}
-	freeWords(old, oldMapped)
+	freeWords(oldMem)
 	v.bytes.Add(-int64(oldSlots) * int64(kw) * 8)
 }
 
