@@ -7,7 +7,6 @@ import (
 	"math/bits"
 	"os"
 	"runtime"
-	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -103,6 +102,7 @@ type engine struct {
 	vis     *visited
 	rec     *records
 	workers []*worker
+	pool    *pool
 	chunks  []*chunk
 
 	lastLevel  bool     // the successors of this level are not expanded
@@ -207,6 +207,8 @@ func explore(ctx context.Context, m Model, opt Options) (res *Result, err error)
 		return nil, err
 	}
 	e.distinct.Store(1)
+	e.pool = newPool(len(e.workers))
+	defer e.pool.close()
 
 	stop := make(chan struct{})
 	var progressDone sync.WaitGroup
@@ -313,36 +315,6 @@ func (e *engine) describe(v *viol) (*Violation, error) {
 	return out, nil
 }
 
-// parallel runs f(worker index) on every worker and waits; a panic in a
-// worker is raised again here, with the worker's stack.
-func (e *engine) parallel(f func(w int)) {
-	var wg sync.WaitGroup
-	var once sync.Once
-	var box any
-	for i := range e.workers {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					once.Do(func() {
-						if a, ok := r.(Abort); ok {
-							box = a
-							return
-						}
-						box = fmt.Errorf("explore: panic in a worker: %v\n\nworker stack:\n%s", r, debug.Stack())
-					})
-				}
-			}()
-			f(i)
-		}(i)
-	}
-	wg.Wait()
-	if box != nil {
-		panic(box)
-	}
-}
-
 // runBatch expands the frontier states [first, first+n), inserts their
 // successors and appends the new ones to the record file. It returns the
 // batch's first violation, if any.
@@ -385,7 +357,7 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 		wk.next.Store(int64(w * nChunks / nw))
 		wk.end = int64((w + 1) * nChunks / nw)
 	}
-	e.parallel(func(w int) {
+	e.pool.parallel(func(w int) {
 		wk := e.workers[w]
 		for k := range nw {
 			from := e.workers[(w+k)%nw]
@@ -426,7 +398,7 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 	}
 	if len(e.growing) > 0 {
 		e.nextChunk.Store(0)
-		e.parallel(func(int) {
+		e.pool.parallel(func(int) {
 			for {
 				i := e.nextChunk.Add(1) - 1
 				if i >= int64(len(e.growing)) {
@@ -441,7 +413,7 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 	// Phase 2: insert, each worker into the partitions it owns, in
 	// (parent, action) order so that a new state keeps its first origin.
 	var newStates atomic.Uint64
-	e.parallel(func(o int) {
+	e.pool.parallel(func(o int) {
 		wk := e.workers[o]
 		stride := e.stride
 		fp := e.opt.Fingerprint
@@ -504,7 +476,7 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 	}
 	// Phase 3: the records of the new states, in order.
 	e.nextChunk.Store(0)
-	e.parallel(func(int) {
+	e.pool.parallel(func(int) {
 		for {
 			i := e.nextChunk.Add(1) - 1
 			if i >= int64(nChunks) {
