@@ -8,14 +8,13 @@ import (
 )
 
 // pool runs the workers' part of each phase of a search on goroutines
-// that live as long as the search, each locked to an OS thread of its own
-// and, where the platform allows and there are no more workers than CPUs
-// the process may use, to one CPU (pinCPU). A worker's memo, filter and
-// visited-set partitions then stay in the caches of the core that uses
-// them; goroutines started afresh for each phase ran on whichever core was
-// free, and with two workers each of them spent a third more time than one
-// worker alone on the same work, where two separate one-worker searches
-// side by side lost 2% (measured on ci, docs/PERFORMANCE.md).
+// that live as long as the search, each locked to an OS thread of its own,
+// which the operating system keeps on one core while it can: a worker's
+// memo, filter and visited-set partitions then tend to stay in the caches
+// of the core that uses them, where goroutines started afresh for each
+// phase ran on whichever core was free. (Pinning the threads to CPUs would
+// hold them there even when another search, in this process or another,
+// pinned its own to the same CPUs.)
 type pool struct {
 	run []chan func(int)
 	wg  sync.WaitGroup
@@ -25,28 +24,17 @@ type pool struct {
 
 func newPool(workers int) *pool {
 	p := &pool{run: make([]chan func(int), workers)}
-	cpus := allowedCPUs()
-	if len(cpus) < workers {
-		cpus = nil
-	}
 	for w := range p.run {
 		p.run[w] = make(chan func(int))
-		cpu := -1
-		if cpus != nil {
-			cpu = cpus[w]
-		}
-		go p.loop(w, cpu)
+		go p.loop(w)
 	}
 	return p
 }
 
-// loop is worker w's goroutine. It never unlocks its thread: when the pool
-// closes, the thread, whose CPU affinity may have changed, ends with it.
-func (p *pool) loop(w, cpu int) {
+// loop is worker w's goroutine.
+func (p *pool) loop(w int) {
 	runtime.LockOSThread()
-	if cpu >= 0 {
-		pinCPU(cpu)
-	}
+	defer runtime.UnlockOSThread()
 	for f := range p.run[w] {
 		p.do(w, f)
 	}
