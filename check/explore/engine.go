@@ -352,31 +352,15 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 	// one chunk counter for all, each worker would see every other chunk,
 	// and the workers would fire about 7% more steps on ci than one worker
 	// alone.)
-	nw := len(e.workers)
-	for w, wk := range e.workers {
-		wk.next.Store(int64(w * nChunks / nw))
-		wk.end = int64((w + 1) * nChunks / nw)
-	}
-	e.pool.parallel(func(w int) {
-		wk := e.workers[w]
-		for k := range nw {
-			from := e.workers[(w+k)%nw]
-			for {
-				i := from.next.Add(1) - 1
-				if i >= from.end {
-					break
-				}
-				c := chunks[i]
-				if at := e.batchFirst + uint64(c.lo); at < wk.at {
-					// The recent filter may drop only copies of
-					// successors queued before in (parent, action)
-					// order.
-					wk.recent.clear()
-				}
-				e.expand(wk, c)
-				wk.at = e.batchFirst + uint64(c.hi)
-			}
+	e.runs(nChunks, func(wk *worker, i int) {
+		c := chunks[i]
+		if at := e.batchFirst + uint64(c.lo); at < wk.at {
+			// The recent filter may drop only copies of successors
+			// queued before in (parent, action) order.
+			wk.recent.clear()
 		}
+		e.expand(wk, c)
+		wk.at = e.batchFirst + uint64(c.hi)
 	})
 	e.explored.Add(uint64(n))
 
@@ -474,23 +458,39 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 	if e.lastLevel {
 		return nil, nil
 	}
-	// Phase 3: the records of the new states, in order.
-	e.nextChunk.Store(0)
-	e.pool.parallel(func(int) {
-		for {
-			i := e.nextChunk.Add(1) - 1
-			if i >= int64(nChunks) {
-				return
-			}
-			e.compact(chunks[i])
-		}
-	})
+	// Phase 3: the records of the new states, in order, each chunk's
+	// mostly by the worker that expanded it, whose cache holds its
+	// candidates.
+	e.runs(nChunks, func(_ *worker, i int) { e.compact(chunks[i]) })
 	for _, c := range chunks {
 		if err := e.rec.write(c.out); err != nil {
 			return nil, err
 		}
 	}
 	return nil, nil
+}
+
+// runs calls f(worker, i) for each chunk i below n, on the workers: each
+// takes a run of consecutive chunks, then helps the others with theirs.
+func (e *engine) runs(n int, f func(wk *worker, i int)) {
+	nw := len(e.workers)
+	for w, wk := range e.workers {
+		wk.next.Store(int64(w * n / nw))
+		wk.end = int64((w + 1) * n / nw)
+	}
+	e.pool.parallel(func(w int) {
+		wk := e.workers[w]
+		for k := range nw {
+			from := e.workers[(w+k)%nw]
+			for {
+				i := from.next.Add(1) - 1
+				if i >= from.end {
+					break
+				}
+				f(wk, int(i))
+			}
+		}
+	})
 }
 
 // expand fires every action in every state of a chunk.
