@@ -88,3 +88,47 @@ func TestResultsIndependentOfWorkers(t *testing.T) {
 func counts(r *Result) string {
 	return fmt.Sprintf("%d states, depth %d, %d fired, %d out of bounds, %d generated", r.Distinct, r.Depth, r.Fired, r.OutOfBounds, r.Generated)
 }
+
+// A table grown for n keys (grow(p, n), as the engine does before an
+// insert phase for every table tooSmall names) holds them without growing
+// again, whatever n and the table's size, in exact and fingerprint mode,
+// and keeps every key it held.
+func TestGrowHoldsWhatTooSmallAsked(t *testing.T) {
+	for _, kw := range []int{1, 2} {
+		for _, more := range []uint64{1, 7, 1000, 5000, 100_000} {
+			v := newVisited(kw, false)
+			p := &v.parts[0]
+			key := make([]uint64, kw)
+			next := uint64(1)
+			add := func(n uint64) {
+				for range n {
+					key[0] = next
+					next++
+					h := hashWords(key)
+					if !v.insert(p, key, h) {
+						t.Fatalf("key %d not new", key[0])
+					}
+				}
+			}
+			add(900) // near the first table's limit
+			if v.tooSmall(p, more) {
+				v.grow(p, p.n+more)
+			}
+			if v.tooSmall(p, more) {
+				t.Fatalf("kw %d, %d more: still too small after growing", kw, more)
+			}
+			slots := p.slots
+			add(more)
+			if p.slots != slots {
+				t.Errorf("kw %d, %d more: the table grew while inserting (%d slots, then %d)", kw, more, slots, p.slots)
+			}
+			for k := uint64(1); k < next; k++ {
+				key[0] = k
+				if v.insert(p, key, hashWords(key)) {
+					t.Fatalf("kw %d, %d more: key %d lost", kw, more, k)
+				}
+			}
+			v.free()
+		}
+	}
+}
