@@ -37,10 +37,12 @@ const (
 // action<<32|transition.
 type chunk struct {
 	lo, hi int
-	cand   []uint64
-	nCand  uint32
-	own    [][]uint32 // per owner worker: indices of its candidates
-	// isNew[o][j] says whether candidate own[o][j] was new; each owner
+	// cands holds, per owner worker, its candidates, stride words each,
+	// so that an owner reads only its own cache lines; order gives the
+	// owner of each of the chunk's candidates in (parent, action) order.
+	cands [][]uint64
+	order []uint8
+	// isNew[o][j] says whether owner o's candidate j was new; each owner
 	// writes only its own slice (no false sharing).
 	isNew [][]bool
 	out   []byte // the records of the new states
@@ -332,14 +334,14 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 	e.batchFirst, e.batchN = first, n
 	nChunks := (n + chunkStates - 1) / chunkStates
 	for len(e.chunks) < nChunks {
-		e.chunks = append(e.chunks, &chunk{own: padded[[]uint32](len(e.workers)), isNew: padded[[]bool](len(e.workers))})
+		e.chunks = append(e.chunks, &chunk{cands: padded[[]uint64](len(e.workers)), isNew: padded[[]bool](len(e.workers))})
 	}
 	for i := 0; i < nChunks; i++ {
 		c := e.chunks[i]
 		c.lo, c.hi = i*chunkStates, min((i+1)*chunkStates, n)
-		c.cand, c.nCand = c.cand[:0], 0
-		for o := range c.own {
-			c.own[o] = c.own[o][:0]
+		c.order = c.order[:0]
+		for o := range c.cands {
+			c.cands[o] = c.cands[o][:0]
 		}
 		c.nNew = 0
 	}
@@ -404,22 +406,23 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 		var key [1]uint64
 		var added, touched uint64
 		for _, c := range chunks {
-			own := c.own[o]
+			cs := c.cands[o]
+			nOwn := len(cs) / stride
 			isNew := c.isNew[o]
-			if cap(isNew) < len(own) {
-				isNew = padded[bool](2 * len(own))[:len(own)]
+			if cap(isNew) < nOwn {
+				isNew = padded[bool](2 * nOwn)[:nOwn]
 			}
-			isNew = isNew[:len(own)]
+			isNew = isNew[:nOwn]
 			clear(isNew)
 			c.isNew[o] = isNew
-			for j, ci := range own {
+			for j := range nOwn {
 				if j%touchAhead == 0 {
 					// Load the first slot of the next candidates' probes
 					// before probing: the loads are independent, so their
 					// cache misses overlap instead of coming one by one.
-					touched += e.vis.touch(c.cand, own[j:min(j+touchAhead, len(own))], stride, W)
+					touched += e.vis.touch(cs[j*stride:min(j+touchAhead, nOwn)*stride], stride, W)
 				}
-				cd := c.cand[int(ci)*stride : int(ci+1)*stride]
+				cd := cs[j*stride : (j+1)*stride]
 				h := cd[W]
 				k := cd[:W]
 				if fp {
@@ -536,18 +539,18 @@ func (e *engine) expand(wk *worker, c *chunk) {
 						wk.generated++
 						continue
 					}
-					idx := c.nCand
-					c.nCand++
-					if W == 1 {
-						c.cand = append(c.cand, dst[0], h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
-					} else {
-						c.cand = append(c.cand, dst...)
-						c.cand = append(c.cand, h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
-					}
 					p := part(h)
 					wk.perPart[p]++
 					ow := e.owner[p]
-					c.own[ow] = append(c.own[ow], idx)
+					cs := c.cands[ow]
+					if W == 1 {
+						cs = append(cs, dst[0], h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
+					} else {
+						cs = append(cs, dst...)
+						cs = append(cs, h, seq, uint64(uint32(a))<<32|uint64(uint32(o.Transition)))
+					}
+					c.cands[ow] = cs
+					c.order = append(c.order, ow)
 				case OutOfBounds:
 					wk.covered[o.Transition] = true
 					wk.fired++
@@ -603,7 +606,6 @@ func (x oneByOne) Expand(s []uint64, via Step, out *Outcomes) {
 func (e *engine) compact(c *chunk) {
 	W, stride, size := e.words, e.stride, e.rec.size
 	nw := uint64(len(e.workers))
-	nc := int(c.nCand)
 	nNew := 0
 	for _, isNew := range c.isNew {
 		for _, b := range isNew {
@@ -624,14 +626,13 @@ func (e *engine) compact(c *chunk) {
 		cur = make([]int, nw)
 	}
 	j := 0
-	for i := 0; i < nc; i++ {
-		cd := c.cand[i*stride : (i+1)*stride]
-		o := e.owner[part(cd[W])]
+	for _, o := range c.order {
 		k := cur[o]
 		cur[o]++
 		if !c.isNew[o][k] {
 			continue
 		}
+		cd := c.cands[o][k*stride : (k+1)*stride]
 		e.rec.put(c.out[j*size:(j+1)*size], cd[:W], cd[W+1], int32(cd[W+2]>>32), int32(uint32(cd[W+2])))
 		j++
 	}

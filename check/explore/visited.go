@@ -163,14 +163,14 @@ func equal(a, b []uint64) bool {
 	return true
 }
 
-// touch loads the first slot each of the candidates idx (stride words
+// touch loads the first slot each of the candidates cand (stride words
 // each: the state's W words, then its hash) will probe, and returns a
 // value that depends on them.
-func (v *visited) touch(cand []uint64, idx []uint32, stride, W int) uint64 {
+func (v *visited) touch(cand []uint64, stride, W int) uint64 {
 	var s uint64
 	kw := uint64(v.kw)
-	for _, ci := range idx {
-		h := cand[int(ci)*stride+W]
+	for i := W; i < len(cand); i += stride {
+		h := cand[i]
 		p := &v.parts[part(h)]
 		s += p.table[home(h, p.slots)*kw]
 	}
