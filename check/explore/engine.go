@@ -32,9 +32,8 @@ const (
 )
 
 // chunk is a run of frontier states of a batch and what their expansion
-// found. Candidates are successors, in (parent, action) order, each stride
-// words: the packed state, its hash, its parent's sequence number, and
-// action<<32|transition.
+// found. Candidates are successors, each stride words: the packed state,
+// its hash, its parent's sequence number, and action<<32|transition.
 type chunk struct {
 	lo, hi int
 	// cands holds, per owner worker, its candidates, stride words each,
@@ -114,7 +113,6 @@ type engine struct {
 	batchFirst uint64   // sequence number of batch[0]
 	batchN     int
 	readBuf    []byte
-	nextChunk  atomic.Int64
 
 	distinct, explored atomic.Uint64
 	depth              atomic.Int64
@@ -383,16 +381,9 @@ func (e *engine) runBatch(first uint64, n int) (*viol, error) {
 		}
 	}
 	if len(e.growing) > 0 {
-		e.nextChunk.Store(0)
-		e.pool.parallel(func(int) {
-			for {
-				i := e.nextChunk.Add(1) - 1
-				if i >= int64(len(e.growing)) {
-					return
-				}
-				g := e.growing[i]
-				e.vis.grow(&e.vis.parts[g.part], g.keys)
-			}
+		e.runs(len(e.growing), func(_ *worker, i int) {
+			g := e.growing[i]
+			e.vis.grow(&e.vis.parts[g.part], g.keys)
 		})
 	}
 

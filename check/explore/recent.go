@@ -13,8 +13,8 @@ const recentBits = 15
 // successor the filter holds was queued by the same worker earlier in
 // (parent, action) order (a worker that goes back in that order, to help
 // another with its chunks, clears its filter first): that copy is
-// inserted first, and this one cannot be new. Dropping it saves a probe of the visited set, which in a
-// large space is a cache miss. The filter only drops exact copies, so
+// inserted first, and this one cannot be new. Dropping it saves a probe of
+// the visited set, which in a large space is a cache miss. The filter only drops exact copies, so
 // results do not change.
 type recent struct {
 	words int

@@ -103,7 +103,7 @@ func (v *visited) insert(p *partition, k []uint64, h uint64) bool {
 		p.n++
 		return true
 	}
-	if (p.n+1)*loadDen > p.slots*loadNum {
+	if v.tooSmall(p, 1) {
 		v.grow(p, p.n+1)
 	}
 	t := p.table
